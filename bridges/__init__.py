@@ -1,0 +1,1 @@
+"""MetaTrader bridges: the MetaTrader5 package and the DWX ZeroMQ expert advisor."""

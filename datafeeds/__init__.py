@@ -1,0 +1,1 @@
+"""Price feeds: providers, the simulator, replay and the aggregator."""

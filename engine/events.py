@@ -1,0 +1,121 @@
+"""Typed engine events, named in the past tense.
+
+Every event is an immutable fact published on the ``EventBus`` *after* the
+state change it reports has been committed to the journal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.values import AccountSnapshot, Bar, FeedStatus, Quote, Signal, TradeRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of all events."""
+
+
+@dataclass(frozen=True, slots=True)
+class PriceUpdated(Event):
+    quote: Quote
+
+
+@dataclass(frozen=True, slots=True)
+class BarClosed(Event):
+    bar: Bar
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPlaced(Event):
+    """A pending (limit/stop) order was accepted."""
+
+    trade: TradeRecord
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCancelled(Event):
+    """A pending order was cancelled or expired (see ``trade.close_reason``)."""
+
+    trade: TradeRecord
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRejected(Event):
+    """An order or modification was refused; ``code``/``message`` say why."""
+
+    symbol: str | None
+    code: str
+    message: str
+    field: str | None = None
+    signal_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TradeOpened(Event):
+    """A market order filled or a pending order triggered."""
+
+    trade: TradeRecord
+
+
+@dataclass(frozen=True, slots=True)
+class TradeModified(Event):
+    trade: TradeRecord
+
+
+@dataclass(frozen=True, slots=True)
+class TradeClosed(Event):
+    """A trade closed, wholly or in part.
+
+    For a partial close ``trade`` is the new closed record (``close_reason``
+    ``partial``) and ``remaining`` the still-open original with fewer lots.
+    """
+
+    trade: TradeRecord
+    remaining: TradeRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountUpdated(Event):
+    account: AccountSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class AccountReset(Event):
+    account: AccountSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class SignalReceived(Event):
+    signal: Signal
+
+
+@dataclass(frozen=True, slots=True)
+class SignalUpdated(Event):
+    """A signal's status changed (executed, expired, rejected, dismissed)."""
+
+    signal: Signal
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatusChanged(Event):
+    statuses: tuple[FeedStatus, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StopOutTriggered(Event):
+    """Margin level fell below the stop-out level; ``closed`` are the trades closed."""
+
+    margin_level: float
+    closed: tuple[TradeRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorStateChanged(Event):
+    """A bridge changed a trade's mirror state (ticket, refusal...)."""
+
+    trade_id: int
+    ticket: str | None
+    state: str
+    detail: dict[str, Any] | None = None

@@ -1,0 +1,1 @@
+"""The Qt terminal and the composition root (the command line)."""

@@ -1,0 +1,1 @@
+"""Sub-commands of paper-terminal, one module each."""

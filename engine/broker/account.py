@@ -1,0 +1,111 @@
+"""Account valuation: conversion paths, floating P&L, margin, equity and stop-out.
+
+A mixin of ``BrokerCore`` (core.py), which owns the state it reads:
+``_books``, ``_mids``, ``_positions``, ``_balance_f``, ``_open_costs_f``,
+``_gross_total``, ``_margin_total``, ``_leverage``, ``_stop_out``.
+
+Definitions (account currency):
+
+- floating pnl of a symbol = C × (Σbuy lots × bid − Σbuy lots×entry +
+  Σsell lots×entry − Σsell lots × ask) × factor (C = contract size, factor =
+  quote → account currency, conversion.py);
+- margin of a symbol = C × (Σbuy lots + Σsell lots) × mid / leverage × factor;
+- equity = balance + Σ floating pnl − Σ commission charged on open trades +
+  Σ swap of open trades; margin level = equity / margin × 100 (None without margin);
+- stop-out: while the margin level is below ``stop_out_level``, close the open
+  trade with the worst floating net result (ties: the lowest id) at market.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.broker.book import SymbolBook
+from engine.broker.conversion import path_factor, rate_path
+from engine.broker.position import Position
+from engine.events import Event, StopOutTriggered
+from engine.values import CloseReason, TradeStatus
+
+_OPEN = TradeStatus.OPEN
+
+
+class AccountValuation:
+    """Valuation and stop-out methods of the broker (see the module doc)."""
+
+    def _rebuild_paths(self) -> None:
+        """Recompute every book's conversion path and dependants (a new pair got its first price)."""
+        for book in self._books.values():
+            book.dependants = []
+        for book in self._books.values():
+            book.path = rate_path(book.spec.quote, self._currency, self._mids)
+            if book.path is None or book.bid is None:
+                continue
+            book.dependants.append(book)
+            for symbol, _ in book.path:
+                if symbol != book.symbol:
+                    self._books[symbol].dependants.append(book)
+        for book in self._books.values():
+            self._revalue(book)
+        self._resum()
+
+    def _factor(self, book: SymbolBook) -> float | None:
+        """Quote-currency → account-currency factor of ``book`` now, or None when unknown."""
+        if book.path is None:
+            book.path = rate_path(book.spec.quote, self._currency, self._mids)
+            if book.path is None:
+                return None
+        return path_factor(book.path, self._mids)
+
+    def _revalue(self, book: SymbolBook) -> None:
+        """Recompute ``book``'s floating pnl and margin in account currency."""
+        if not book.n_open or book.bid is None or book.path is None:
+            book.gross = book.margin = 0.0
+            return
+        c = book.spec.contract_size * path_factor(book.path, self._mids)
+        book.gross = c * (book.buy_lots * book.bid - book.buy_lots_entry
+                          + book.sell_lots_entry - book.sell_lots * book.ask)
+        book.margin = c * (book.buy_lots + book.sell_lots) * (book.bid + book.ask) * 0.5 / self._leverage
+
+    def _resum(self) -> None:
+        self._gross_total = sum(b.gross for b in self._books.values())
+        self._margin_total = sum(b.margin for b in self._books.values())
+
+    def _margin_for(self, book: SymbolBook, lots: float, price: float) -> float | None:
+        """Margin of ``lots`` at ``price`` in account currency (None when no rate)."""
+        factor = self._factor(book)
+        if factor is None:
+            return None
+        return lots * book.spec.contract_size * price / self._leverage * factor
+
+    def equity_f(self) -> float:
+        return self._balance_f + self._gross_total - self._open_costs_f
+
+    def _floating_net(self, book: SymbolBook, pos: Position) -> float:
+        """Floating net result of open ``pos`` in account currency (float)."""
+        close = book.bid if pos.sign > 0 else book.ask
+        factor = path_factor(book.path, self._mids) if book.path is not None else 0.0
+        gross = pos.sign * (close - pos.entry) * book.spec.contract_size * pos.lots_f * factor
+        return gross - float(pos.commission) + float(pos.swap)
+
+    def margin_level_f(self) -> float | None:
+        return self.equity_f() / self._margin_total * 100.0 if self._margin_total > 0 else None
+
+    def _stop_out_now(self, time: datetime) -> list[Event]:
+        """Close the worst losers until the margin level is back at or above the stop-out level."""
+        level = self.margin_level_f()
+        closed: list[Event] = []
+        while self._margin_total > 0.0 and self.margin_level_f() < self._stop_out:
+            candidates = [(self._floating_net(self._books[p.spec.symbol], p), p.id, p)
+                          for p in self._positions.values()
+                          if p.status is _OPEN and self._books[p.spec.symbol].bid is not None]
+            if not candidates:
+                break
+            _, _, worst = min(candidates, key=lambda item: (item[0], item[1]))
+            book = self._books[worst.spec.symbol]
+            price = self._close_price(book, worst, slip=True)
+            closed.append(self._close_lots(book, worst, worst.lots, price, time, CloseReason.STOP_OUT))
+            book.levels.refresh()
+        if not closed:
+            return []
+        return closed + [StopOutTriggered(level if level is not None else 0.0,
+                                          tuple(event.trade for event in closed))]

@@ -1,0 +1,142 @@
+"""Every refusal names its field and code, and changes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from engine.broker import OrderRequest, PaperBroker
+from engine.values import OrderType, Side
+
+from tests.engine.broker.factories import at, new_broker, order, pending, rejected, tick
+
+
+@pytest.fixture()
+def broker():
+    b = new_broker()
+    tick(b, "EURUSD", 1.10000, 1.10010)
+    return b
+
+
+def _unchanged(broker):
+    assert broker.active_trades() == []
+    assert broker.account().balance == Decimal("10000.00")
+
+
+def test_unknown_symbol(broker):
+    with rejected("unknown_symbol", "symbol"):
+        broker.place(order("EURXYZ", Side.BUY))
+    _unchanged(broker)
+
+
+@pytest.mark.parametrize("lots", ["0.001", "0", "-1", "100.01", "0.015"])
+def test_lots_outside_range_or_off_step(broker, lots):
+    with rejected("invalid_lots", "lots"):
+        broker.place(order("EURUSD", Side.BUY, lots))
+    _unchanged(broker)
+
+
+def test_neither_lots_nor_risk(broker):
+    with rejected("invalid_lots", "lots"):
+        broker.place(order("EURUSD", Side.BUY, None))
+
+
+@pytest.mark.parametrize(("side", "fields", "field"), [
+    (Side.BUY, {"sl": 1.10000}, "sl"),      # buy SL must be below the bid 1.10000
+    (Side.BUY, {"sl": 1.10100}, "sl"),
+    (Side.BUY, {"tp": 1.10000}, "tp"),      # buy TP must be above the bid
+    (Side.BUY, {"tp": 1.09000}, "tp"),
+    (Side.SELL, {"sl": 1.10010}, "sl"),     # sell SL must be above the ask 1.10010
+    (Side.SELL, {"tp": 1.10010}, "tp"),
+    (Side.SELL, {"tp": 1.11000}, "tp"),
+    (Side.BUY, {"sl": -1.0}, "sl"),
+    (Side.BUY, {"tp": float("inf")}, "tp"),
+    (Side.BUY, {"trailing_pips": 0}, "trailing_pips"),
+    (Side.BUY, {"trailing_pips": -5.0}, "trailing_pips"),
+])
+def test_stops_on_wrong_side(broker, side, fields, field):
+    with rejected("invalid_stops", field):
+        broker.place(order("EURUSD", side, **fields))
+    _unchanged(broker)
+
+
+@pytest.mark.parametrize(("side", "order_type", "price"), [
+    (Side.BUY, OrderType.LIMIT, 1.10010),   # buy limit must be below the ask
+    (Side.BUY, OrderType.LIMIT, 1.10100),
+    (Side.BUY, OrderType.STOP, 1.10010),    # buy stop must be above the ask
+    (Side.BUY, OrderType.STOP, 1.09900),
+    (Side.SELL, OrderType.LIMIT, 1.10000),  # sell limit must be above the bid
+    (Side.SELL, OrderType.LIMIT, 1.09900),
+    (Side.SELL, OrderType.STOP, 1.10000),   # sell stop must be below the bid
+    (Side.SELL, OrderType.STOP, 1.10100),
+])
+def test_pending_price_on_wrong_side(broker, side, order_type, price):
+    with rejected("invalid_price", "price"):
+        broker.place(pending("EURUSD", side, order_type, price))
+    _unchanged(broker)
+
+
+def test_pending_without_price(broker):
+    with rejected("invalid_price", "price"):
+        broker.place(OrderRequest("EURUSD", Side.BUY, OrderType.LIMIT, lots=Decimal("1")))
+
+
+def test_pending_stops_checked_against_order_price(broker):
+    with rejected("invalid_stops", "sl"):
+        broker.place(pending("EURUSD", Side.BUY, OrderType.LIMIT, 1.09500, sl=1.09600))
+    with rejected("invalid_stops", "tp"):
+        broker.place(pending("EURUSD", Side.SELL, OrderType.LIMIT, 1.10500, tp=1.10600))
+
+
+def test_expiry_in_the_past(broker):
+    with rejected("invalid_expiry", "expires_at"):
+        broker.place(pending("EURUSD", Side.BUY, OrderType.LIMIT, 1.09500, expires_at=at(-1)))
+
+
+def test_no_price_yet():
+    broker = new_broker()
+    with rejected("no_price", "symbol"):
+        broker.place(order("EURUSD", Side.BUY))
+
+
+def test_market_closed():
+    broker = PaperBroker(market_open=lambda symbol, when: symbol != "EURUSD")
+    tick(broker, "EURUSD", 1.10000, 1.10010)
+    with rejected("market_closed", "symbol"):
+        broker.place(order("EURUSD", Side.BUY))
+    assert broker.active_trades() == []
+
+
+def test_market_closed_refuses_manual_close():
+    is_open = {"value": True}
+    broker = PaperBroker(market_open=lambda symbol, when: is_open["value"])
+    tick(broker, "EURUSD", 1.10000, 1.10010)
+    trade = broker.place(order("EURUSD", Side.BUY))[0].trade
+    is_open["value"] = False
+    with rejected("market_closed", "symbol"):
+        broker.close(trade.id)
+    assert broker.trade(trade.id).status.value == "open"
+
+
+def test_bad_side(broker):
+    with rejected("invalid_side", "side"):
+        broker.place(OrderRequest("EURUSD", "long", lots=Decimal("1")))
+
+
+def test_modify_open_trade_rules(broker):
+    trade = broker.place(order("EURUSD", Side.BUY, sl=1.09500))[0].trade
+    with rejected("invalid_stops", "sl"):
+        broker.modify(trade.id, sl=1.10050)
+    with rejected("invalid_state", "price"):
+        broker.modify(trade.id, price=1.09)
+    with rejected("invalid_state", "expires_at"):
+        broker.modify(trade.id, expires_at=at(10))
+    assert broker.trade(trade.id).sl == 1.09500
+
+
+def test_modify_pending_price_to_wrong_side(broker):
+    placed = broker.place(pending("EURUSD", Side.BUY, OrderType.LIMIT, 1.09500))[0].trade
+    with rejected("invalid_price", "price"):
+        broker.modify(placed.id, price=1.10500)
+    assert broker.trade(placed.id).requested_price == 1.09500

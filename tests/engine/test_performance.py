@@ -1,0 +1,143 @@
+"""Performance figures: MetaTrader's drawdown example and hand-computed journals."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from engine.drawdown import balance_drawdowns
+from engine.performance import compute_performance
+from engine.values import AccountSnapshot, CloseReason, OrderType, Side, TradeRecord, TradeStatus
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)   # Monday 09:00
+
+DESIGN_KEYS = {
+    "total_trades", "wins", "losses", "breakeven", "win_rate", "total_pips", "net_profit",
+    "gross_profit", "gross_loss", "profit_factor", "expected_payoff", "average_win",
+    "average_loss", "largest_win", "largest_loss", "max_consecutive_wins",
+    "max_consecutive_losses", "absolute_drawdown", "max_drawdown", "max_drawdown_pct",
+    "recovery_factor", "sharpe", "average_holding_seconds", "equity_curve", "by_symbol",
+    "by_side", "by_source", "by_hour", "by_weekday"}
+
+
+def closed(trade_id: int, net: str, *, pips: float = 0.0, symbol: str = "EURUSD", side: Side = Side.BUY,
+           hours: float = 1.0, commission: str = "0", swap: str = "0", signal_id: int | None = None,
+           opened: datetime | None = None, status: TradeStatus = TradeStatus.CLOSED) -> TradeRecord:
+    """A closed record whose net result is ``net`` (pnl adjusted for commission and swap)."""
+    open_time = opened or T0 + timedelta(hours=trade_id)
+    pnl = Decimal(net) + Decimal(commission) - Decimal(swap)
+    return TradeRecord(
+        id=trade_id, symbol=symbol, side=side, order_type=OrderType.MARKET, status=status,
+        lots=Decimal("1"), requested_price=1.1, entry_price=1.1, sl=None, tp=None, trailing_pips=None,
+        open_time=open_time, close_time=open_time + timedelta(hours=hours), close_price=1.1,
+        close_reason=CloseReason.MANUAL, pips=pips, pnl=pnl, commission=Decimal(commission),
+        swap=Decimal(swap), mfe_pips=0.0, mae_pips=0.0, signal_id=signal_id, parent_id=None, comment="")
+
+
+def test_drawdowns_metatrader_worked_example():
+    # 5000 → 4000 → 6000 → 4000 → 8000 → 5500
+    dd = balance_drawdowns(Decimal("5000"), [Decimal(v) for v in ("4000", "6000", "4000", "8000", "5500")])
+    assert dd.absolute == Decimal("1000.00")
+    assert dd.maximal == Decimal("2500.00") and dd.maximal_pct == 31.25
+    assert dd.relative == Decimal("2000.00") and dd.relative_pct == 33.33
+
+
+def test_performance_metatrader_example_through_trades():
+    nets = ["-1000", "2000", "-2000", "4000", "-2500"]
+    figures = compute_performance([closed(i + 1, n) for i, n in enumerate(nets)], Decimal("5000"))
+    assert figures["absolute_drawdown"] == Decimal("1000.00")
+    assert figures["max_drawdown"] == Decimal("2500.00")
+    assert figures["max_drawdown_pct"] == 33.33
+    assert figures["net_profit"] == Decimal("500.00")
+    assert figures["recovery_factor"] == pytest.approx(500 / 2500)
+    assert [p["balance"] for p in figures["equity_curve"]] == [
+        Decimal(v) for v in ("5000.00", "4000.00", "6000.00", "4000.00", "8000.00", "5500.00")]
+
+
+def test_performance_hand_computed_journal():
+    trades = [
+        closed(1, "100", pips=10, commission="7", swap="-1.5"),
+        closed(2, "50", pips=5, symbol="USDJPY", side=Side.SELL, signal_id=7),
+        closed(3, "-30", pips=-3, signal_id=8),
+        closed(4, "0", pips=0),
+        closed(5, "-20", pips=-2, side=Side.SELL, signal_id=7),
+        closed(6, "-10", pips=-1),
+        closed(7, "80", pips=8, symbol="USDJPY"),
+    ]
+    f = compute_performance(trades, Decimal("1000"), sources={7: "ml", 8: "harmonic"})
+    assert set(f) == DESIGN_KEYS
+    assert (f["total_trades"], f["wins"], f["losses"], f["breakeven"]) == (7, 3, 3, 1)
+    assert f["win_rate"] == pytest.approx(3 / 7)
+    assert f["total_pips"] == 17.0
+    assert f["net_profit"] == Decimal("170.00")
+    assert f["gross_profit"] == Decimal("230.00") and f["gross_loss"] == Decimal("-60.00")
+    assert f["profit_factor"] == pytest.approx(230 / 60)
+    assert f["expected_payoff"] == Decimal("24.29")
+    assert f["average_win"] == Decimal("76.67") and f["average_loss"] == Decimal("-20.00")
+    assert f["largest_win"] == Decimal("100.00") and f["largest_loss"] == Decimal("-30.00")
+    assert f["max_consecutive_wins"] == 2 and f["max_consecutive_losses"] == 2
+    # balances 1100, 1150, 1120, 1120, 1100, 1090, 1170: high 1150 → low 1090
+    assert f["absolute_drawdown"] == Decimal("0.00")
+    assert f["max_drawdown"] == Decimal("60.00")
+    assert f["max_drawdown_pct"] == pytest.approx(60 / 1150 * 100, abs=0.01)
+    assert f["recovery_factor"] == pytest.approx(170 / 60)
+    assert f["average_holding_seconds"] == 3600.0
+    assert f["by_side"]["sell"] == {"trades": 2, "win_rate": 0.5, "net_profit": Decimal("30.00"),
+                                    "total_pips": 3.0}
+    assert f["by_symbol"]["USDJPY"]["net_profit"] == Decimal("130.00")
+    assert f["by_source"]["ml"]["trades"] == 2 and f["by_source"]["harmonic"]["trades"] == 1
+    assert f["by_source"]["manual"]["trades"] == 4
+    assert set(f["by_hour"]) == {"10", "11", "12", "13", "14", "15", "16"}
+    assert f["by_weekday"] == {"Monday": {"trades": 7, "win_rate": pytest.approx(3 / 7),
+                                          "net_profit": Decimal("170.00"), "total_pips": 17.0}}
+
+
+def test_sharpe_is_mean_over_sample_stdev_of_per_trade_returns():
+    trades = [closed(1, "100"), closed(2, "-50"), closed(3, "200")]
+    f = compute_performance(trades, Decimal("1000"))
+    returns = [100 / 1000, -50 / 1100, 200 / 1050]
+    mean = sum(returns) / 3
+    stdev = (sum((r - mean) ** 2 for r in returns) / 2) ** 0.5
+    assert f["sharpe"] == pytest.approx(mean / stdev)
+
+
+def test_empty_journal_has_neutral_figures():
+    f = compute_performance([], Decimal("1000"))
+    assert set(f) == DESIGN_KEYS
+    assert f["total_trades"] == 0 and f["win_rate"] == 0.0
+    assert f["profit_factor"] is None and f["recovery_factor"] is None and f["sharpe"] is None
+    assert f["net_profit"] == Decimal("0.00") and f["equity_curve"] == []
+    assert f["by_symbol"] == {}
+
+
+def test_no_loss_gives_no_profit_factor_and_cancelled_orders_are_not_trades():
+    trades = [closed(1, "10"), closed(2, "0", status=TradeStatus.CANCELLED)]
+    f = compute_performance(trades, Decimal("1000"))
+    assert f["total_trades"] == 1 and f["profit_factor"] is None
+
+
+def test_trades_are_ordered_by_close_time():
+    late = closed(1, "-100", opened=T0 + timedelta(hours=5))
+    early = closed(2, "100", opened=T0)
+    f = compute_performance([late, early], Decimal("1000"))
+    assert [p["balance"] for p in f["equity_curve"]] == [Decimal("1000.00"), Decimal("1100.00"),
+                                                         Decimal("1000.00")]
+    assert f["max_drawdown"] == Decimal("100.00")
+
+
+def test_equity_curve_from_account_events():
+    snap = AccountSnapshot(balance=Decimal("1000"), equity=Decimal("990.5"), margin=Decimal("0"),
+                           free_margin=Decimal("990.5"), margin_level=None, currency="USD",
+                           leverage=100, initial_balance=Decimal("1000"))
+    f = compute_performance([], Decimal("1000"), account_events=[(T0 + timedelta(1), snap), (T0, snap)])
+    assert f["equity_curve"] == [{"time": T0, "balance": Decimal("1000.00"), "equity": Decimal("990.50")},
+                                 {"time": T0 + timedelta(1), "balance": Decimal("1000.00"),
+                                  "equity": Decimal("990.50")}]
+
+
+def test_figures_serialise_to_json_with_default_str():
+    f = compute_performance([closed(1, "12.34", signal_id=3)], Decimal("1000"))
+    assert json.loads(json.dumps(f, default=str))["net_profit"] == "12.34"

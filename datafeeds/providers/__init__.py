@@ -1,0 +1,1 @@
+"""Live price providers: Yahoo, Twelve Data, Finnhub, Alpha Vantage (one module each)."""

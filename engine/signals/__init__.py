@@ -1,0 +1,1 @@
+"""Signals: validation, the SignalBook, generators (harmonic, multi-timeframe, ML), aggregator, auto-execution, stats."""

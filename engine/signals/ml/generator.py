@@ -1,0 +1,82 @@
+"""Signals from the calibrated ML direction model.
+
+On each closed bar the features are updated incrementally and the model gives
+``p = P(close_{t+h} > close_t)``. A buy is raised when ``p >= threshold``, a
+sell when ``1 - p >= threshold``; at most one signal per symbol and timeframe
+every ``horizon`` bars. Confidence is the calibrated probability of the
+predicted direction. SL and TP are ``sl_atr`` / ``tp_atr`` × ATR(14) from the
+close; with equal multiples the probability of the direction is a fair proxy
+for hitting TP before SL, which ``stats`` checks on forward-test results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from engine.instruments import SPECS
+from engine.signals.ml.features import FeatureState
+from engine.signals.ml.model import SignalModel
+from engine.signals.protocol import BarsFrame, StreamStates
+from engine.values import Side, Signal, Timeframe
+
+
+@dataclass(slots=True)
+class _State:
+    features: FeatureState = field(default_factory=FeatureState)
+    last_time: int = 0
+    bars: int = 0
+    last_signal_bar: int = -10**9
+    row: object = None
+    close: float = 0.0
+
+
+class MLGenerator:
+    """Raise signals from ``model`` (see module docstring)."""
+
+    def __init__(self, model: SignalModel, name: str = "ml",
+                 timeframes: tuple[Timeframe, ...] = (Timeframe.H1,), threshold: float = 0.55,
+                 sl_atr: float = 1.5, tp_atr: float = 1.5, lifetime_bars: int = 1) -> None:
+        self.model = model
+        self.name = name
+        self.timeframes = tuple(timeframes)
+        self.threshold = threshold
+        self.sl_atr, self.tp_atr = sl_atr, tp_atr
+        self.lifetime_bars = lifetime_bars
+        self._streams = StreamStates(_State, self._feed)
+
+    @staticmethod
+    def _feed(state: _State, bars: BarsFrame, i: int) -> None:
+        t = int(bars.times[i])
+        close = float(bars.close[i])
+        state.row = state.features.update(t, float(bars.high[i]), float(bars.low[i]), close)
+        state.close = close
+        state.last_time = t
+        state.bars += 1
+
+    def on_bar(self, symbol: str, timeframe: Timeframe, bars: BarsFrame) -> list[Signal]:
+        """Update the features with the newest bar; return a signal when the model is confident."""
+        state = self._streams.advance(symbol, timeframe, bars)
+        if state is None or state.row is None or state.bars - state.last_signal_bar < self.model.horizon:
+            return []
+        p_up = self.model.predict_up_fast(state.row)
+        if p_up >= self.threshold:
+            direction, confidence = 1, p_up
+        elif 1.0 - p_up >= self.threshold:
+            direction, confidence = -1, 1.0 - p_up
+        else:
+            return []
+        atr = state.features.atr.value or 0.0
+        if not atr > 0:
+            return []
+        state.last_signal_bar = state.bars
+        spec = SPECS.get(symbol)
+        digits = spec.digits if spec else 5
+        entry = state.close
+        created = datetime.fromtimestamp(state.last_time + timeframe.seconds, tz=timezone.utc)
+        return [Signal(
+            id=None, symbol=symbol, side=Side.BUY if direction > 0 else Side.SELL,
+            entry=round(entry, digits), sl=round(entry - direction * self.sl_atr * atr, digits),
+            tp=round(entry + direction * self.tp_atr * atr, digits), confidence=round(confidence, 4),
+            source=self.name, timeframe=timeframe, created_at=created,
+            expires_at=created + timedelta(seconds=self.lifetime_bars * timeframe.seconds))]

@@ -1,0 +1,81 @@
+"""Attach signals to a running ``TradingEngine``: book, generators, aggregator, runner.
+
+For the composition root::
+
+    stop = await attach_signals(engine, auto=AutoConfig(enabled=False), model_paths=[user_model])
+    ...
+    await stop()
+
+The ML generator uses the first model file of ``model_paths`` that exists and
+loads, then the bundled default; without any, it is left out (and logged).
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.signals.aggregate import SignalAggregator
+from engine.signals.auto import AutoConfig, AutoExecutor
+from engine.signals.book import SignalBook
+from engine.signals.harmonic import HarmonicGenerator
+from engine.signals.ml.generator import MLGenerator
+from engine.signals.ml.model import DEFAULT_MODEL_PATH, ModelFormatError, SignalModel
+from engine.signals.mtf import MultiTimeframeGenerator
+from engine.signals.protocol import SignalGenerator
+from engine.signals.runner import SignalRunner
+from engine.values import Timeframe
+
+log = logging.getLogger(__name__)
+
+
+def load_model(paths: Sequence[Path | str] = ()) -> SignalModel | None:
+    """The first loadable model of ``paths``, then the bundled default; None when none loads."""
+    for path in (*map(Path, paths), DEFAULT_MODEL_PATH):
+        if not path.exists():
+            continue
+        try:
+            return SignalModel.load(path)
+        except (ModelFormatError, OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError) as exc:
+            log.warning("ML model %s not usable: %s", path, exc)
+    return None
+
+
+def default_generators(model_paths: Sequence[Path | str] = ()) -> list[SignalGenerator]:
+    """Harmonic patterns, multi-timeframe agreement and (when a model loads) the ML model."""
+    generators: list[SignalGenerator] = [HarmonicGenerator(), MultiTimeframeGenerator()]
+    model = load_model(model_paths)
+    if model is None:
+        log.warning("no ML model could be loaded; the ML signal generator is off")
+    else:
+        generators.append(MLGenerator(model))
+    return generators
+
+
+async def attach_signals(engine: Any, *, auto: AutoConfig | None = None,
+                         generators: Sequence[SignalGenerator] | None = None,
+                         model_paths: Sequence[Path | str] = (), aggregate: bool = True,
+                         history: int = 500) -> Callable[[], Awaitable[None]]:
+    """Make ``engine.signals`` a started ``SignalBook`` and run the generators; return the stop function."""
+    book = engine.signals if isinstance(engine.signals, SignalBook) else SignalBook(engine, auto=AutoExecutor(auto))
+    engine.signals = book
+    await book.start()
+    gens = list(generators) if generators is not None else default_generators(model_paths)
+    runner = SignalRunner(engine.bus, book, gens, aggregator=SignalAggregator() if aggregate else None,
+                          capacity=max(history, 100))
+    seed: dict[tuple[str, Timeframe], list[Any]] = {}
+    for symbol in engine.symbols:
+        for tf in {tf for g in gens for tf in g.timeframes}:
+            bars = await engine.bars(symbol, tf, history + 1)
+            if len(bars) > 1:
+                seed[(symbol, tf)] = list(bars[:-1])  # the last one is still forming
+    await runner.start(seed)
+
+    async def stop() -> None:
+        await runner.stop()
+        await book.stop()
+
+    return stop

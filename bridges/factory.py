@@ -1,0 +1,127 @@
+"""Builds the bridges the settings ask for (``--mirror mt5|zmq``, ``--feed mt5|zmq``).
+
+``make_bridges`` is the entry for the composition root: when the feed and
+the mirror use the same venue they share ONE client (the MetaTrader5
+package is one process-wide link; a DWX EA deals replies round-robin among
+connected clients). ``make_mirror`` and ``make_bridge_feed`` build one side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bridges.config import MirrorOptions, Mt5Config, ZmqConfig, setting
+from bridges.mt5.client import Mt5Client
+from bridges.mt5.feed import Mt5Feed
+from bridges.mt5.mirror import Mt5Mirror
+from bridges.sync import MirrorService
+from bridges.zmq.client import ZmqClient
+from bridges.zmq.feed import ZmqFeed
+from bridges.zmq.mirror import ZmqMirror
+from engine.bus import EventBus
+from engine.errors import ValidationError
+from engine.ports import PriceFeed, TradeMirror
+from engine.values import TradeRecord
+
+VENUES = ("mt5", "zmq")
+
+
+def _venue(value: Any, field: str) -> str | None:
+    if value is None or str(value).strip().lower() in ("", "off", "none"):
+        return None
+    venue = str(value).strip().lower()
+    if venue not in VENUES:
+        raise ValidationError(f"{field} must be mt5 or zmq, not {value!r}", field=field)
+    return venue
+
+
+def make_client(venue: str, settings: Any) -> Mt5Client | ZmqClient:
+    """A client for ``venue`` configured from ``settings``."""
+    if venue == "mt5":
+        return Mt5Client(Mt5Config.from_settings(settings))
+    return ZmqClient(ZmqConfig.from_settings(settings))
+
+
+def make_mirror(settings: Any, client: Mt5Client | ZmqClient | None = None) -> TradeMirror | None:
+    """The mirror of ``settings.mirror`` (None when mirroring is off)."""
+    venue = _venue(setting(settings, "mirror"), "mirror")
+    if venue is None:
+        return None
+    options = MirrorOptions.from_settings(settings)
+    client = client or make_client(venue, settings)
+    if venue == "mt5":
+        assert isinstance(client, Mt5Client)
+        return Mt5Mirror(client, options)
+    assert isinstance(client, ZmqClient)
+    return ZmqMirror(client, options)
+
+
+def make_bridge_feed(settings: Any, client: Mt5Client | ZmqClient | None = None) -> PriceFeed:
+    """The MetaTrader price feed of ``settings.feed`` (``mt5`` or ``zmq``)."""
+    venue = _venue(setting(settings, "feed"), "feed")
+    if venue is None:
+        raise ValidationError("feed must be mt5 or zmq for a MetaTrader feed", field="feed")
+    options = MirrorOptions.from_settings(settings)
+    client = client or make_client(venue, settings)
+    if venue == "mt5":
+        assert isinstance(client, Mt5Client)
+        return Mt5Feed(client, options)
+    assert isinstance(client, ZmqClient)
+    return ZmqFeed(client, options)
+
+
+@dataclass
+class Bridges:
+    feed: PriceFeed | None
+    mirror: TradeMirror | None
+
+
+def make_bridges(settings: Any) -> Bridges:
+    """Feed and mirror for ``settings``, sharing one client when both use the same venue."""
+    feed_name = str(setting(settings, "feed", "")).strip().lower()
+    feed_venue = feed_name if feed_name in VENUES else None  # other feeds are datafeeds' business
+    mirror_venue = _venue(setting(settings, "mirror"), "mirror")
+    shared = make_client(feed_venue, settings) if feed_venue and feed_venue == mirror_venue else None
+    return Bridges(feed=make_bridge_feed(settings, shared) if feed_venue else None,
+                   mirror=make_mirror(settings, shared) if mirror_venue else None)
+
+
+def make_mirror_service(settings: Any, bus: EventBus, mirror: TradeMirror, *,
+                        record_state: Callable[[int, str | None, str], Awaitable[Any]] | None = None,
+                        close_paper: Callable[[int], Awaitable[Any]] | None = None,
+                        active_trades: Callable[[], Iterable[TradeRecord]] | None = None) -> MirrorService:
+    """A MirrorService with the pause and external-close settings applied.
+
+    Wiring with the engine: ``record_state=engine.set_mirror_state``,
+    ``close_paper=engine.close_trade``, ``active_trades=engine.active_trades``,
+    then ``engine.register_status_source(lambda: [service.status()])``.
+    """
+    options = MirrorOptions.from_settings(settings)
+    return MirrorService(bus, mirror, record_state=record_state, close_paper=close_paper,
+                         on_external_close=options.on_external_close, paused=options.paused,
+                         active_trades=active_trades)
+
+
+async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | None = None) -> MirrorService | None:
+    """Build, register and start the mirror of ``settings.mirror`` on a ``TradingEngine``.
+
+    Returns None when mirroring is off. When ``feed`` is the bridge feed of
+    the same venue its client is shared. The service records states with
+    ``engine.set_mirror_state``, follows MetaTrader closes with
+    ``engine.close_trade`` (when ``mirror_on_external_close = follow``), and
+    adds its status to ``engine.feeds_status()``. Stop it with ``await service.stop()``.
+    """
+    venue = _venue(setting(settings, "mirror"), "mirror")
+    if venue is None:
+        return None
+    client = getattr(feed, "client", None)
+    shared = client if isinstance(client, Mt5Client if venue == "mt5" else ZmqClient) else None
+    mirror = make_mirror(settings, shared)
+    assert mirror is not None
+    service = make_mirror_service(settings, engine.bus, mirror, record_state=engine.set_mirror_state,
+                                  close_paper=engine.close_trade, active_trades=engine.active_trades)
+    engine.register_status_source(service.status)
+    await service.start()
+    return service

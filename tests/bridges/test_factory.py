@@ -1,0 +1,70 @@
+"""Bridge factory and settings."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from bridges.config import ExternalClose, MirrorOptions, Mt5Config, ZmqConfig
+from bridges.factory import make_bridge_feed, make_bridges, make_mirror, make_mirror_service
+from bridges.mt5.feed import Mt5Feed
+from bridges.mt5.mirror import Mt5Mirror
+from bridges.zmq.feed import ZmqFeed
+from bridges.zmq.mirror import ZmqMirror
+from engine.bus import EventBus
+from engine.errors import ValidationError
+
+
+def test_make_mirror_off_returns_none():
+    assert make_mirror(SimpleNamespace(mirror=None)) is None
+    assert make_mirror({"mirror": "off"}) is None
+
+
+def test_make_mirror_unknown_venue_names_field():
+    with pytest.raises(ValidationError) as err:
+        make_mirror({"mirror": "mt4"})
+    assert err.value.field == "mirror"
+
+
+def test_make_bridges_shares_one_client_per_venue():
+    bridges = make_bridges({"feed": "zmq", "mirror": "zmq", "zmq_host": "10.0.0.5", "zmq_push_port": 40000})
+    assert isinstance(bridges.feed, ZmqFeed) and isinstance(bridges.mirror, ZmqMirror)
+    assert bridges.feed.client is bridges.mirror.client
+    assert bridges.mirror.client.config.endpoint(40000) == "tcp://10.0.0.5:40000"
+    mixed = make_bridges({"feed": "yahoo", "mirror": "mt5", "mt5_login": "5012345"})
+    assert mixed.feed is None and isinstance(mixed.mirror, Mt5Mirror)
+    assert mixed.mirror.client.config.login == 5012345
+
+
+def test_make_bridge_feed_mt5():
+    assert isinstance(make_bridge_feed({"feed": "mt5"}), Mt5Feed)
+
+
+def test_settings_fall_back_to_environment(monkeypatch):
+    monkeypatch.setenv("PAPER_TERMINAL_MIRROR_MAGIC", "4242")
+    monkeypatch.setenv("PAPER_TERMINAL_MIRROR_SYMBOL_MAP", '{"eurusd": "EURUSD.pro"}')
+    monkeypatch.setenv("PAPER_TERMINAL_MIRROR_ON_EXTERNAL_CLOSE", "follow")
+    options = MirrorOptions.from_settings(SimpleNamespace())
+    assert options.magic == 4242 and options.symbol_map == {"EURUSD": "EURUSD.pro"}
+    assert options.on_external_close is ExternalClose.FOLLOW
+
+
+def test_bad_settings_name_the_setting():
+    with pytest.raises(ValueError, match="zmq_push_port"):
+        ZmqConfig(push_port=70000)
+    with pytest.raises(ValueError, match="mirror_magic"):
+        MirrorOptions(magic=0)
+    with pytest.raises(ValueError, match="mirror_symbol_map"):
+        MirrorOptions.from_settings({"mirror_symbol_map": "EURUSD=EURUSD.m"})
+
+
+def test_mt5_config_repr_holds_no_password():
+    config = Mt5Config.from_settings({"mt5_login": 1, "mt5_server": "Demo", "mt5_password": "hunter2"})
+    assert "hunter2" not in repr(config)
+
+
+def test_make_mirror_service_applies_pause_and_follow():
+    mirror = make_mirror({"mirror": "zmq"})
+    service = make_mirror_service({"mirror_paused": True, "mirror_on_external_close": "follow"}, EventBus(), mirror)
+    assert service.paused and service.on_external_close is ExternalClose.FOLLOW

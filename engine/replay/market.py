@@ -1,0 +1,149 @@
+"""The replay's price rows: every symbol's bars or ticks merged into one time-ordered table.
+
+Rows stay numpy columns. For bars, ``low``/``high``/``open``/``close`` are
+bid prices and the ask is bid + the symbol's spread (``spread[symbol]``, in
+price units, rounded to the symbol's digits); for ticks all four bid columns
+are the tick's bid and ``ask`` is the tick's ask.
+
+``next_reach(start, stop, levels)`` is the skip-ahead: the first row in
+[start, stop) whose price range reaches any trigger level of its symbol, found
+with vectorised numpy over growing chunks (so a hit near ``start`` costs
+little and a long quiet stretch costs one pass). The test is conservative by
+half a point, so it may stop at a row that triggers nothing (which is then
+walked exactly) but never skips a row that would trigger.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from engine.instruments import get_spec
+from engine.replay.files import PriceData
+
+FIRST_CHUNK = 64
+MAX_CHUNK = 1 << 16
+
+
+class MarketRows:
+    """Time-ordered rows of one or more symbols (see the module docstring)."""
+
+    def __init__(self, data: PriceData, spread_pips: float | None = None) -> None:
+        self.kind = data.kind
+        self.symbols = list(data.series)
+        self.specs = [get_spec(s) for s in self.symbols]
+        self.bar_ns = (data.bar_seconds or 0) * 10**9
+        self.spread = np.array([round((spread_pips if spread_pips is not None
+                                       else spec.typical_spread_pips) * spec.pip_size, spec.digits)
+                                for spec in self.specs])
+        self.half_point = np.array([spec.point / 2.0 for spec in self.specs])
+        series = [data.series[s] for s in self.symbols]
+        if len(series) == 1:
+            only = series[0]
+            self.sym: np.ndarray | None = None
+            self.times, self.open, self.high = only.times, only.open, only.high
+            self.low, self.close, self.ask = only.low, only.close, only.ask
+        else:
+            times = np.concatenate([s.times for s in series])
+            order = np.argsort(times, kind="stable")
+            self.sym = np.concatenate([np.full(len(s), k, dtype=np.int32)
+                                       for k, s in enumerate(series)])[order]
+            self.times = times[order]
+            self.open = np.concatenate([s.open for s in series])[order]
+            self.close = np.concatenate([s.close for s in series])[order]
+            if self.kind == "ticks":
+                self.high = self.low = self.open
+                self.ask = np.concatenate([s.ask for s in series])[order]
+            else:
+                self.high = np.concatenate([s.high for s in series])[order]
+                self.low = np.concatenate([s.low for s in series])[order]
+                self.ask = None
+        self.rows = int(self.times.shape[0])
+
+    def symbol_index(self, row: int) -> int:
+        return 0 if self.sym is None else int(self.sym[row])
+
+    def rows_of(self, symbol_index: int) -> np.ndarray | None:
+        """Row numbers of one symbol (None: every row, single-symbol data)."""
+        return None if self.sym is None else np.flatnonzero(self.sym == symbol_index)
+
+    def entry_row(self, symbol_index: int, time_ns: int, rows: np.ndarray | None) -> int | None:
+        """The row that executes a signal at ``time_ns``: the first row strictly after it (for
+        bars, the first bar opening after it). None when there is none."""
+        times = self.times if rows is None else self.times[rows]
+        k = int(np.searchsorted(times, time_ns, side="right"))
+        if k >= times.shape[0]:
+            return None
+        return k if rows is None else int(rows[k])
+
+    def ask_at(self, row: int, bid: float) -> float:
+        """The ask that goes with ``bid`` on ``row``."""
+        if self.ask is not None:
+            return float(self.ask[row])
+        k = self.symbol_index(row)
+        return max(bid, round(bid + float(self.spread[k]), self.specs[k].digits))
+
+    def row_reaches(self, row: int, levels: np.ndarray) -> bool:
+        """Whether the range of ``row`` reaches a level: ``next_reach`` for one row, in scalars."""
+        k = self.symbol_index(row)
+        lb, hb, la, ha = (float(v) for v in levels[k])
+        eps = float(self.half_point[k])
+        low, high = float(self.low[row]), float(self.high[row])
+        if self.ask is None:
+            spread = float(self.spread[k])
+            return low <= max(lb, la - spread) + eps or high >= min(hb, ha - spread) - eps
+        ask = float(self.ask[row])
+        return low <= lb + eps or high >= hb - eps or ask <= la + eps or ask >= ha - eps
+
+    def price_reaches(self, row: int, bid: float, levels: np.ndarray) -> bool:
+        """Whether ``bid`` (and its ask) on ``row`` reaches a level (half a point of slack)."""
+        k = self.symbol_index(row)
+        lb, hb, la, ha = (float(v) for v in levels[k])
+        eps = float(self.half_point[k])
+        ask = self.ask_at(row, bid)
+        return bid <= lb + eps or bid >= hb - eps or ask <= la + eps or ask >= ha - eps
+
+    def next_reach(self, start: int, stop: int, levels: np.ndarray) -> int:
+        """First row in [start, stop) reaching a level; ``stop`` when none does.
+
+        ``levels`` is symbols × 4: (low_bid, high_bid, low_ask, high_ask) with
+        −inf/+inf for "none". A bid level is reached when low ≤ it (or high ≥
+        it); an ask level likewise with the row's ask range.
+        """
+        size = FIRST_CHUNK
+        while start < stop:
+            end = min(stop, start + size)
+            hit = np.flatnonzero(self._reach_mask(start, end, levels))
+            if hit.size:
+                return start + int(hit[0])
+            start = end
+            size = min(size * 4, MAX_CHUNK)
+        return stop
+
+    def _reach_mask(self, a: int, b: int, levels: np.ndarray) -> np.ndarray:
+        low, high = self.low[a:b], self.high[a:b]
+        if self.sym is None:
+            lb, hb, la, ha = (float(v) for v in levels[0])
+            eps = float(self.half_point[0])
+            if self.ask is None:
+                spread = float(self.spread[0])
+                return (low <= max(lb, la - spread) + eps) | (high >= min(hb, ha - spread) - eps)
+            ask = self.ask[a:b]
+            return ((low <= lb + eps) | (high >= hb - eps) | (ask <= la + eps) | (ask >= ha - eps))
+        sym = self.sym[a:b]
+        eps = self.half_point[sym]
+        lb, hb, la, ha = (levels[sym, k] for k in range(4))
+        if self.ask is None:
+            spread = self.spread[sym]
+            ask_low, ask_high = low + spread, high + spread
+        else:
+            ask_low = ask_high = self.ask[a:b]
+        return ((low <= lb + eps) | (high >= hb - eps) | (ask_low <= la + eps) | (ask_high >= ha - eps))
+
+
+def levels_array(bounds: list[tuple[float | None, float | None, float | None, float | None]]) -> np.ndarray:
+    """Turn ``trigger_bounds`` tuples (None = no level) into a symbols × 4 float array."""
+    fill = (-math.inf, math.inf, -math.inf, math.inf)
+    return np.array([[fill[k] if v is None else v for k, v in enumerate(b)] for b in bounds],
+                    dtype="float64").reshape(len(bounds), 4)

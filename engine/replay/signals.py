@@ -1,0 +1,134 @@
+"""The signals file of a replay: one order to place per row.
+
+CSV (or Parquet) with columns ``time,symbol,side,sl,tp`` and optionally
+``lots`` or ``risk_percent``, ``order_type`` (market, limit, stop; default
+market), ``price`` (required for limit/stop), ``confidence`` (0..1) and
+``source``. ``sl``/``tp`` may be blank (no stop, no target). A row without
+``lots`` and ``risk_percent`` trades ``DEFAULT_LOTS``. Times as in price files
+(ISO 8601, UTC unless an offset is given, or unix seconds). Rows need not be
+sorted; they are replayed in time order (file order for equal times).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.instruments import SPECS
+from engine.replay.files import FileFormatError, parse_times, read_table
+from engine.values import OrderType, Side
+
+DEFAULT_LOTS = Decimal("0.10")
+REQUIRED = ("time", "symbol", "side", "sl", "tp")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaySignal:
+    """One row of the signals file, validated. ``time_ns`` is UTC ns since the epoch."""
+
+    line: int
+    time_ns: int
+    symbol: str
+    side: Side
+    sl: float | None
+    tp: float | None
+    lots: Decimal | None
+    risk_percent: float | None
+    order_type: OrderType = OrderType.MARKET
+    price: float | None = None
+    confidence: float | None = None
+    source: str = "replay"
+
+
+def _blank(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _float(value: object, name: str, where: str, line: int, *, positive: bool = True) -> float | None:
+    if _blank(value):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise FileFormatError(f"{where}: {name} {str(value)!r} is not a number", field=name,
+                              line=line) from None
+    if not math.isfinite(number) or (positive and number <= 0):
+        raise FileFormatError(f"{where}: {name} {number} must be a positive number", field=name,
+                              line=line)
+    return number
+
+
+def _row(record: dict[str, object], time_ns: int, where: str, line: int) -> ReplaySignal:
+    symbol = str(record["symbol"]).strip().upper() if not _blank(record["symbol"]) else ""
+    if symbol not in SPECS:
+        raise FileFormatError(f"{where}: unknown symbol {str(record['symbol'])!r}", field="symbol",
+                              line=line)
+    side_text = "" if _blank(record["side"]) else str(record["side"]).strip().lower()
+    try:
+        side = Side(side_text)
+    except ValueError:
+        raise FileFormatError(f"{where}: side {str(record['side'])!r} must be buy or sell",
+                              field="side", line=line) from None
+    type_text = record.get("order_type")
+    try:
+        order_type = OrderType("market" if _blank(type_text) else str(type_text).strip().lower())
+    except ValueError:
+        raise FileFormatError(f"{where}: order_type {str(type_text)!r} must be market, limit or "
+                              "stop", field="order_type", line=line) from None
+    price = _float(record.get("price"), "price", where, line)
+    if order_type is not OrderType.MARKET and price is None:
+        raise FileFormatError(f"{where}: a {order_type.value} order needs a price", field="price",
+                              line=line)
+    lots_value = record.get("lots")
+    lots = None
+    if not _blank(lots_value):
+        try:
+            lots = Decimal(str(lots_value).strip())
+        except InvalidOperation:
+            raise FileFormatError(f"{where}: lots {str(lots_value)!r} is not a number",
+                                  field="lots", line=line) from None
+        if not lots.is_finite() or lots <= 0:
+            raise FileFormatError(f"{where}: lots {lots} must be positive", field="lots", line=line)
+    risk = _float(record.get("risk_percent"), "risk_percent", where, line)
+    if lots is not None and risk is not None:
+        raise FileFormatError(f"{where}: give lots or risk_percent, not both", field="lots",
+                              line=line)
+    if lots is None and risk is None:
+        lots = DEFAULT_LOTS
+    confidence = _float(record.get("confidence"), "confidence", where, line, positive=False)
+    if confidence is not None and not 0.0 <= confidence <= 1.0:
+        raise FileFormatError(f"{where}: confidence {confidence} must be within 0..1",
+                              field="confidence", line=line)
+    source = "replay" if _blank(record.get("source")) else str(record["source"]).strip()
+    return ReplaySignal(line=line, time_ns=time_ns, symbol=symbol, side=side,
+                        sl=_float(record["sl"], "sl", where, line),
+                        tp=_float(record["tp"], "tp", where, line),
+                        lots=lots, risk_percent=risk, order_type=order_type, price=price,
+                        confidence=confidence, source=source)
+
+
+def load_signals(path: str | Path) -> list[ReplaySignal]:
+    """Load and validate a signals file; return its rows sorted by time (stable)."""
+    frame, loc = read_table(path)
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise FileFormatError(f"{loc.path.name}: missing column(s) {', '.join(missing)} (a signals "
+                              f"file needs {','.join(REQUIRED)})", field=missing[0],
+                              code="missing_column")
+    if frame.empty:
+        return []
+    times = parse_times(frame["time"], loc)
+    signals = []
+    for index, record in enumerate(frame.to_dict("records")):
+        signals.append(_row(record, int(times[index]), loc.where(index), loc.line(index)))
+    order = np.argsort(times, kind="stable")
+    return [signals[i] for i in order]

@@ -1,0 +1,293 @@
+"""Pydantic schemas of the REST API, kept apart from the ORM and the domain.
+
+Inputs (``*In``) are parsed at the edge, then turned into domain requests;
+outputs (``*Out``) document the JSON that ``engine.api.serialize`` produces.
+Every numeric input is finite and bounded; every text input has a maximum
+length, so no client input can reach the engine unchecked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.errors import ValidationError
+from engine.values import OrderType, Side, SignalStatus, Timeframe, TradeStatus
+
+SYMBOL_PATTERN = r"^[A-Za-z0-9._]{1,20}$"
+MAX_LIMIT = 1000
+MAX_PRICE = 1e9
+
+Symbol = Annotated[str, Field(pattern=SYMBOL_PATTERN, description="e.g. EURUSD")]
+Price = Annotated[float, Field(gt=0, lt=MAX_PRICE, allow_inf_nan=False)]
+Lots = Annotated[Decimal, Field(gt=0, le=10_000, max_digits=12, decimal_places=4, allow_inf_nan=False)]
+RiskPercent = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False, description="% of balance at risk")]
+Pips = Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)]
+Comment = Annotated[str, Field(max_length=200)]
+Id = Annotated[int, Field(ge=1, le=2**53)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="machine-readable reason, e.g. invalid_stops, not_found")
+    message: str
+    field: str | None = Field(default=None, description="the offending field, when one is to blame")
+
+
+class ErrorOut(BaseModel):
+    """Every error response: ``{"error": {"code", "message", "field"}}``."""
+
+    error: ErrorDetail
+
+
+class TradeIn(_In):
+    """``POST trades/execute/``: open a market trade or place a pending order."""
+
+    symbol: Symbol
+    side: Side
+    order_type: OrderType = OrderType.MARKET
+    lots: Lots | None = None
+    risk_percent: RiskPercent | None = None
+    price: Price | None = Field(default=None, description="pending orders only")
+    sl: Price | None = None
+    tp: Price | None = None
+    trailing_pips: Pips | None = None
+    expires_at: datetime | None = Field(default=None, description="pending orders only; ISO 8601 with offset")
+    signal_id: Id | None = None
+    comment: Comment = ""
+
+    def check(self) -> None:
+        """Raise ``ValidationError`` naming the field for rules that span fields."""
+        if self.lots is not None and self.risk_percent is not None:
+            raise ValidationError("give either lots or risk_percent, not both", "risk_percent", "conflict")
+        if self.lots is None and self.risk_percent is None:
+            raise ValidationError("lots or risk_percent is required", "lots", "missing")
+        if self.risk_percent is not None and self.sl is None:
+            raise ValidationError("risk_percent needs a stop-loss (sl) to size the trade", "sl", "missing")
+        pending = self.order_type is not OrderType.MARKET
+        if pending and self.price is None:
+            raise ValidationError(f"a {self.order_type.value} order needs a price", "price", "missing")
+        if not pending and self.price is not None:
+            raise ValidationError("a market order takes no price (it fills at the market)", "price", "not_allowed")
+        if not pending and self.expires_at is not None:
+            raise ValidationError("a market order takes no expiry", "expires_at", "not_allowed")
+        if self.expires_at is not None and self.expires_at.tzinfo is None:
+            raise ValidationError("expires_at needs a timezone offset (e.g. Z)", "expires_at", "naive_time")
+
+
+class TradePatch(_In):
+    """``PATCH trades/{id}/``: give only the fields to change; null removes sl/tp/trailing."""
+
+    sl: Price | None = None
+    tp: Price | None = None
+    trailing_pips: Pips | None = None
+    price: Price | None = Field(default=None, description="pending orders only")
+
+    def changes(self) -> dict[str, Any]:
+        """Return the fields the client sent (``null`` included), or raise naming the problem."""
+        sent = {name: getattr(self, name) for name in self.model_fields_set}
+        if not sent:
+            raise ValidationError("give at least one of sl, tp, trailing_pips, price", "sl", "empty")
+        if "price" in sent and sent["price"] is None:
+            raise ValidationError("price cannot be removed", "price", "invalid")
+        return sent
+
+
+class CloseIn(_In):
+    """``POST trades/{id}/close/``: ``lots`` closes part of an open trade; none closes it all."""
+
+    lots: Lots | None = None
+
+
+class ResetIn(_In):
+    """``POST account/reset/``: a fresh account; omitted fields keep their current values."""
+
+    balance: Annotated[Decimal, Field(gt=0, le=Decimal("1e12"), max_digits=16, decimal_places=2,
+                                      allow_inf_nan=False)] | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    leverage: Annotated[int, Field(ge=1, le=3000)] | None = None
+
+
+class PatternPointIn(_In):
+    label: Annotated[str, Field(max_length=20)]
+    time: datetime
+    price: Price
+
+
+class PatternIn(_In):
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+    points: Annotated[list[PatternPointIn], Field(max_length=50)] = []
+
+
+class SignalIn(_In):
+    """``POST signals/``: an external signal; the SignalBook validates prices against the market."""
+
+    symbol: Symbol
+    side: Side
+    entry: Price
+    sl: Price
+    tp: Price
+    confidence: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.5
+    source: Annotated[str, Field(min_length=1, max_length=60)] = "external"
+    timeframe: Timeframe | None = None
+    expires_at: datetime | None = Field(default=None, description="default: 30 minutes after receipt")
+    pattern: PatternIn | None = None
+
+
+class SignalExecuteIn(_In):
+    """``POST signals/{id}/execute/``: override the automatic lot sizing."""
+
+    risk_percent: RiskPercent | None = None
+    lots: Lots | None = None
+
+
+class TradeOut(BaseModel):
+    id: int
+    symbol: str
+    side: Side
+    order_type: OrderType
+    status: TradeStatus
+    lots: float
+    requested_price: float | None
+    entry_price: float | None
+    sl: float | None
+    tp: float | None
+    trailing_pips: float | None
+    open_time: str | None
+    close_time: str | None
+    close_price: float | None
+    close_reason: str | None
+    pips: float
+    pnl: float
+    commission: float
+    swap: float
+    mfe_pips: float
+    mae_pips: float
+    signal_id: int | None
+    parent_id: int | None
+    comment: str
+    expires_at: str | None = None
+
+
+class TradeList(BaseModel):
+    items: list[TradeOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class AccountOut(BaseModel):
+    balance: float
+    equity: float
+    margin: float
+    free_margin: float
+    margin_level: float | None
+    currency: str
+    leverage: int
+    initial_balance: float
+
+
+class PriceOut(BaseModel):
+    symbol: str
+    bid: float
+    ask: float
+    mid: float
+    spread_pips: float
+    time: str
+    source: str
+    stale: bool
+
+
+class BarOut(BaseModel):
+    time: str
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+class OhlcOut(BaseModel):
+    symbol: str
+    timeframe: Timeframe
+    bars: list[BarOut]
+
+
+class SignalOut(BaseModel):
+    id: int | None
+    symbol: str
+    side: Side
+    entry: float
+    sl: float
+    tp: float
+    confidence: float
+    rr: float
+    source: str
+    timeframe: str | None
+    created_at: str | None
+    expires_at: str | None
+    status: SignalStatus
+    pattern: dict[str, Any] | None
+    reason: str | None = None
+    trade_id: int | None = None
+
+
+class SignalList(BaseModel):
+    items: list[SignalOut]
+    total: int
+
+
+class FeedOut(BaseModel):
+    name: str
+    enabled: bool
+    healthy: bool
+    last_error: str | None
+    calls_used_today: int
+    calls_left_today: int | None
+    in_use: bool
+    details: dict[str, Any]
+
+
+class FeedList(BaseModel):
+    items: list[FeedOut]
+
+
+class EquityPoint(BaseModel):
+    time: str | None
+    balance: float | None
+    equity: float | None
+
+
+class PerformanceOut(BaseModel):
+    """DESIGN's performance figures; the definitions are in ``engine/performance.py``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    total_trades: int
+    wins: int
+    losses: int
+    breakeven: int
+    win_rate: float | None
+    total_pips: float | None
+    net_profit: float | None
+    gross_profit: float | None
+    gross_loss: float | None
+    profit_factor: float | None
+    expected_payoff: float | None
+    equity_curve: list[EquityPoint]
+
+
+class SymbolList(BaseModel):
+    items: list[str]
+
+
+class HealthOut(BaseModel):
+    status: str
+    time: str
+    version: str

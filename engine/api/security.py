@@ -1,0 +1,240 @@
+"""The ASGI guard in front of every route: Host, Origin, size bounds, tokens.
+
+Checks, in order, for HTTP requests and WebSocket handshakes alike:
+
+1. ``Host`` must name the bound host, a loopback name (``localhost``,
+   ``127.0.0.1``, ``[::1]``) or an extra allowed host; when bound to a
+   wildcard address (``0.0.0.0``/``::``) IP literals and this machine's name
+   are allowed too. Anything else is refused with 421 (DNS rebinding).
+2. ``Origin``, when a browser sends one, must be this very server (same
+   host and port); cross-origin requests are refused with 403. No CORS.
+3. The query string is at most 4 KiB (414) and a body at most 64 KiB (413).
+4. Under ``/api/paper-trading/`` and ``/ws/``: a token (``Authorization:
+   Bearer T`` or ``?token=T``) is required (401); a viewer token may only
+   read (403 for POST/PATCH/PUT/DELETE). The role is left in
+   ``scope["state"]["api_role"]`` for the routes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+
+from engine.api.tokens import ApiTokens, Role
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_QUERY_BYTES = 4 * 1024
+PROTECTED_PREFIXES = ("/api/paper-trading/", "/ws/")
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+     b"style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+)
+
+
+class Refused(Exception):
+    """A request the guard turns away; rendered in DESIGN's error shape."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def error_body(code: str, message: str, field: str | None = None) -> bytes:
+    """DESIGN's error shape as JSON bytes."""
+    return orjson.dumps({"error": {"code": code, "message": message, "field": field}})
+
+
+def split_host(value: str) -> tuple[str, int | None]:
+    """Split ``host[:port]`` (IPv6 in brackets) into a lower-case host and a port."""
+    parts = urlsplit("//" + value.strip())
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise Refused(400, "bad_host", "the Host header has an invalid port", "host") from exc
+    return (parts.hostname or "").lower(), port
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class HostPolicy:
+    """Which ``Host`` header values this server answers to."""
+
+    def __init__(self, bound_host: str, extra: Iterable[str] = ()) -> None:
+        bound = bound_host.strip("[]").lower()
+        self.wildcard = bound in WILDCARD_HOSTS
+        self.allowed = set(LOOPBACK_NAMES) | {h.strip("[]").lower() for h in extra}
+        if not self.wildcard:
+            self.allowed.add(bound)
+        else:
+            self.allowed.add(socket.gethostname().lower())
+
+    def allows(self, host: str) -> bool:
+        return host in self.allowed or (self.wildcard and _is_ip(host))
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", ())}
+
+
+def bearer_or_query_token(headers: dict[str, str], query: dict[str, list[str]]) -> str | None:
+    """Return the token from ``Authorization: Bearer T`` or else ``?token=T``."""
+    auth = headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    values = query.get("token")
+    return values[0] if values else None
+
+
+class GuardMiddleware:
+    """Pure ASGI middleware applying the checks of this module's docstring."""
+
+    def __init__(self, app: ASGIApp, *, tokens: ApiTokens, hosts: HostPolicy,
+                 max_body: int = MAX_BODY_BYTES) -> None:
+        self.app, self.tokens, self.hosts, self.max_body = app, tokens, hosts, max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            role = self._check(scope)
+            if scope["type"] == "http":
+                receive = await self._buffer_body(scope, receive)
+        except Refused as refused:
+            await self._refuse(scope, send, refused)
+            return
+        scope.setdefault("state", {})["api_role"] = role
+        if scope["type"] == "http":
+            send = _with_security_headers(send, api=scope["path"].startswith("/api/"))
+        await self.app(scope, receive, send)
+
+    def _check(self, scope: Scope) -> Role | None:
+        headers = _headers(scope)
+        host_header = headers.get("host")
+        if not host_header:
+            raise Refused(400, "bad_host", "the Host header is missing", "host")
+        host, port = split_host(host_header)
+        if not self.hosts.allows(host):
+            raise Refused(421, "bad_host", "this server does not answer to that Host name", "host")
+        origin = headers.get("origin")
+        if origin is not None and not _same_origin(origin, host, port, scope):
+            raise Refused(403, "bad_origin", "cross-origin requests are not allowed", "origin")
+        query_string: bytes = scope.get("query_string", b"")
+        if len(query_string) > MAX_QUERY_BYTES:
+            raise Refused(414, "query_too_long", f"the query string exceeds {MAX_QUERY_BYTES} bytes", "query")
+        path: str = scope["path"]
+        if not path.startswith(PROTECTED_PREFIXES):
+            return None
+        query = parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
+        role = self.tokens.role_of(bearer_or_query_token(headers, query))
+        if role is None:
+            raise Refused(401, "unauthorized", "a valid token is required (Authorization: Bearer or ?token=)",
+                          "token")
+        if scope["type"] == "http" and scope["method"] not in READ_METHODS and role is not Role.TRADING:
+            raise Refused(403, "forbidden", "the viewer token is read-only; use the trading token", "token")
+        return role
+
+    async def _buffer_body(self, scope: Scope, receive: Receive) -> Receive:
+        """Read the whole body (at most ``max_body`` bytes), then replay it to the app."""
+        length = _headers(scope).get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                raise Refused(400, "bad_request", "invalid Content-Length", "body")
+            if int(length) > self.max_body:
+                raise Refused(413, "body_too_large", f"the request body exceeds {self.max_body} bytes", "body")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return _replay([message])
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise Refused(413, "body_too_large", f"the request body exceeds {self.max_body} bytes", "body")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive)
+
+    async def _refuse(self, scope: Scope, send: Send, refused: Refused) -> None:
+        body = error_body(refused.code, refused.message, refused.field)
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                   *SECURITY_HEADERS]
+        if refused.status == 401:
+            headers.append((b"www-authenticate", b'Bearer realm="paper-terminal"'))
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": refused.status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+        elif "websocket.http.response" in scope.get("extensions", {}):
+            await send({"type": "websocket.http.response.start", "status": refused.status, "headers": headers})
+            await send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await send({"type": "websocket.close", "code": 1008, "reason": refused.code})
+
+
+def _same_origin(origin: str, host: str, port: int | None, scope: Scope) -> bool:
+    """True when ``origin`` is scheme://host:port of this very server."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    default = 443 if parts.scheme == "https" else 80
+    try:
+        origin_port = parts.port or default
+    except ValueError:
+        return False
+    return parts.hostname.lower() == host and origin_port == (port or default)
+
+
+def _replay(messages: list[Message], receive: Receive | None = None) -> Receive:
+    """Return a receive callable yielding ``messages``, then delegating (disconnects)."""
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        if receive is not None:
+            return await receive()
+        return {"type": "http.disconnect"}
+
+    return replayed
+
+
+def _with_security_headers(send: Send, *, api: bool) -> Send:
+    extra = list(SECURITY_HEADERS)
+    if api:
+        extra.append((b"cache-control", b"no-store"))
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), *extra]}
+        await send(message)
+
+    return wrapped

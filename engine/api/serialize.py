@@ -1,0 +1,174 @@
+"""Turn domain values into the JSON-native dicts of DESIGN's wire format.
+
+One function per value, used by REST responses and WebSocket messages alike,
+so a trade looks the same on both. Money is a number with at most two
+decimals (``Decimal`` rounded to the cent, then ``float``); prices are rounded
+to the symbol's digits; times are ISO 8601 UTC with milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from engine.instruments import SPECS
+from engine.values import AccountSnapshot, Bar, FeedStatus, PatternPoint, Quote, Signal, TradeRecord, iso, money
+
+
+def cents(value: Decimal | float | int | None) -> float | None:
+    """Return an amount as a float exact to the cent (None stays None)."""
+    if value is None:
+        return None
+    return float(money(value))
+
+
+def price(symbol: str, value: float | None) -> float | None:
+    """Round a price to the symbol's digits (unknown symbols: unchanged)."""
+    if value is None:
+        return None
+    spec = SPECS.get(symbol)
+    return round(value, spec.digits) if spec is not None else value
+
+
+def _finite(value: float | None) -> float | None:
+    """Return None for NaN/inf so the JSON stays valid."""
+    if value is None or not math.isfinite(value):
+        return None
+    return value
+
+
+def trade_dict(trade: TradeRecord) -> dict[str, Any]:
+    """DESIGN's trade: the same fields in REST and in WebSocket messages."""
+    sym = trade.symbol
+    return {
+        "id": trade.id,
+        "symbol": sym,
+        "side": trade.side.value,
+        "order_type": trade.order_type.value,
+        "status": trade.status.value,
+        "lots": float(trade.lots),
+        "requested_price": price(sym, trade.requested_price),
+        "entry_price": price(sym, trade.entry_price),
+        "sl": price(sym, trade.sl),
+        "tp": price(sym, trade.tp),
+        "trailing_pips": trade.trailing_pips,
+        "open_time": iso(trade.open_time),
+        "close_time": iso(trade.close_time),
+        "close_price": price(sym, trade.close_price),
+        "close_reason": trade.close_reason.value if trade.close_reason is not None else None,
+        "pips": round(trade.pips, 1),
+        "pnl": cents(trade.pnl),
+        "commission": cents(trade.commission),
+        "swap": cents(trade.swap),
+        "mfe_pips": round(trade.mfe_pips, 1),
+        "mae_pips": round(trade.mae_pips, 1),
+        "signal_id": trade.signal_id,
+        "parent_id": trade.parent_id,
+        "comment": trade.comment,
+        "expires_at": iso(trade.expires_at),
+    }
+
+
+def account_dict(account: AccountSnapshot) -> dict[str, Any]:
+    """DESIGN's account; ``margin_level`` in percent, None when no margin is used."""
+    return {
+        "balance": cents(account.balance),
+        "equity": cents(account.equity),
+        "margin": cents(account.margin),
+        "free_margin": cents(account.free_margin),
+        "margin_level": None if account.margin_level is None else round(account.margin_level, 2),
+        "currency": account.currency,
+        "leverage": account.leverage,
+        "initial_balance": cents(account.initial_balance),
+    }
+
+
+def quote_dict(quote: Quote, stale: bool | None = None) -> dict[str, Any]:
+    """DESIGN's realtime price; ``spread_pips`` = (ask − bid) / pip size."""
+    spec = SPECS.get(quote.symbol)
+    pip = spec.pip_size if spec is not None else 0.0001
+    return {
+        "symbol": quote.symbol,
+        "bid": price(quote.symbol, quote.bid),
+        "ask": price(quote.symbol, quote.ask),
+        "mid": price(quote.symbol, quote.mid),
+        "spread_pips": round((quote.ask - quote.bid) / pip, 1),
+        "time": iso(quote.time),
+        "source": quote.source,
+        "stale": quote.stale if stale is None else stale,
+    }
+
+
+def tick_dict(quote: Quote) -> dict[str, Any]:
+    """The ``/ws/prices/`` tick: ``{"type": "tick", symbol, bid, ask, time}``."""
+    return {"type": "tick", "symbol": quote.symbol, "bid": price(quote.symbol, quote.bid),
+            "ask": price(quote.symbol, quote.ask), "time": iso(quote.time)}
+
+
+def bar_dict(bar: Bar) -> dict[str, Any]:
+    """One OHLC bar; ``time`` is the bar's open time."""
+    sym = bar.symbol
+    return {"time": iso(bar.time), "open": price(sym, bar.open), "high": price(sym, bar.high),
+            "low": price(sym, bar.low), "close": price(sym, bar.close), "volume": bar.volume}
+
+
+def _point_dict(point: PatternPoint | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(point, PatternPoint):
+        return {"label": point.label, "time": iso(point.time), "price": point.price}
+    return {key: (iso(val) if isinstance(val, datetime) else val) for key, val in point.items()}
+
+
+def signal_dict(signal: Signal) -> dict[str, Any]:
+    """DESIGN's signal; ``rr`` = |tp − entry| / |entry − sl|."""
+    sym = signal.symbol
+    pattern = None
+    if signal.pattern is not None:
+        pattern = {"name": signal.pattern.get("name"),
+                   "points": [_point_dict(p) for p in signal.pattern.get("points", ())]}
+    return {
+        "id": signal.id,
+        "symbol": sym,
+        "side": signal.side.value,
+        "entry": price(sym, signal.entry),
+        "sl": price(sym, signal.sl),
+        "tp": price(sym, signal.tp),
+        "confidence": round(signal.confidence, 4),
+        "rr": round(signal.rr, 2),
+        "source": signal.source,
+        "timeframe": signal.timeframe.value if signal.timeframe is not None else None,
+        "created_at": iso(signal.created_at),
+        "expires_at": iso(signal.expires_at),
+        "status": signal.status.value,
+        "pattern": pattern,
+        "reason": signal.reason,
+        "trade_id": signal.trade_id,
+    }
+
+
+def feed_dict(status: FeedStatus) -> dict[str, Any]:
+    """One provider's health and today's quota use."""
+    return {"name": status.name, "enabled": status.enabled, "healthy": status.healthy,
+            "last_error": status.last_error, "calls_used_today": status.calls_used_today,
+            "calls_left_today": status.calls_left_today, "in_use": status.in_use,
+            "details": jsonable(status.details)}
+
+
+def jsonable(value: Any) -> Any:
+    """Convert Decimals, datetimes, enums and NaN in nested data to JSON-native values."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return cents(value)
+    if isinstance(value, float):
+        return _finite(value)
+    if isinstance(value, datetime):
+        return iso(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int)):
+        return value.value
+    if isinstance(value, dict):
+        return {str(key.value if hasattr(key, "value") else key): jsonable(val) for key, val in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(item) for item in value]
+    return str(value)

@@ -1,0 +1,299 @@
+"""The WebSocket hub: engine events fanned out to every connected client.
+
+Each client has a bounded outbox (``engine.api.ws_client``). Prices (and
+the account and feed summaries) are *coalesced*: the outbox holds at most the
+latest one per symbol, so a client that reads slowly gets fewer, fresher
+prices rather than a growing backlog. Trade and signal messages are queued in
+order, at most ``max_queue`` of them; a client that falls that far behind, or
+whose send takes longer than ``send_timeout`` seconds, is dropped (close code
+1013). Broadcasting costs the engine one dict insert per client and never
+awaits a client; one *pump* callback per loop iteration then sends to every
+ready client without a task switch, and a client whose socket is full
+continues in its own sender task, so one stalled client delays neither the
+engine nor the others. Every message is encoded once with orjson and shared
+by all clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from engine import events
+from engine.api.serialize import account_dict, feed_dict, quote_dict, signal_dict, tick_dict, trade_dict
+from engine.api.ws_client import GONE, WsClient
+from engine.bus import EventBus
+from engine.values import iso
+
+log = logging.getLogger(__name__)
+
+TRADING = "trading"
+PRICES = "prices"
+MAX_SUBSCRIBED_SYMBOLS = 200
+CLOSE_TOO_SLOW = 1013
+CLOSE_GOING_AWAY = 1001
+STOPPING = "server stopping"
+
+
+def _now_iso() -> str:
+    return iso(datetime.now(timezone.utc)) or ""
+
+
+def envelope(kind: str, data: Any) -> str:
+    """A ``/ws/trading/`` message: ``{"type", "data", "ts"}`` as JSON text."""
+    return orjson.dumps({"type": kind, "data": data, "ts": _now_iso()}).decode()
+
+
+def _log_task_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("websocket task %s failed", task.get_name(), exc_info=task.exception())
+
+
+class WebSocketHub:
+    """Subscribe to the engine's bus and fan events out to WebSocket clients."""
+
+    def __init__(self, engine: Any, *, max_queue: int = 256, send_timeout: float = 5.0,
+                 max_clients: int = 2000) -> None:
+        self.engine = engine
+        self.max_queue = max_queue
+        self.send_timeout = send_timeout
+        self.max_clients = max_clients
+        self.clients: dict[str, list[WsClient]] = {TRADING: [], PRICES: []}
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._watchdog: asyncio.Task[None] | None = None
+        self._ready: list[WsClient] = []
+        self._pump_handle: asyncio.Handle | None = None
+        self.dropped = 0
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self) -> None:
+        """Subscribe to the engine's events (idempotent)."""
+        if self._unsubscribe:
+            return
+        bus: EventBus = self.engine.bus
+        handlers: dict[type, Callable[[Any], None]] = {
+            events.PriceUpdated: self._on_price,
+            events.TradeOpened: lambda e: self._trade("trade_execution", e.trade),
+            events.OrderPlaced: lambda e: self._trade("trade_execution", e.trade),
+            events.TradeModified: lambda e: self._trade("trade_modified", e.trade),
+            events.TradeClosed: self._on_closed,
+            events.OrderCancelled: lambda e: self._trade("trade_closed", e.trade),
+            events.AccountUpdated: lambda e: self._account(e.account),
+            events.AccountReset: lambda e: self._account(e.account),
+            events.SignalReceived: lambda e: self._signal(e.signal),
+            events.SignalUpdated: lambda e: self._signal(e.signal),
+            events.FeedStatusChanged: self._on_feeds,
+        }
+        self._unsubscribe = [bus.subscribe(kind, handler) for kind, handler in handlers.items()]
+        self._watchdog = asyncio.create_task(self._watch_sends(), name="ws-hub-watchdog")
+        self._watchdog.add_done_callback(_log_task_failure)
+
+    async def _watch_sends(self) -> None:
+        """Drop every client whose send in progress is older than ``send_timeout``."""
+        loop = asyncio.get_running_loop()
+        period = max(0.05, min(1.0, self.send_timeout / 4))
+        while True:
+            await asyncio.sleep(period)
+            deadline = loop.time() - self.send_timeout
+            for clients in self.clients.values():
+                for client in clients:
+                    started = client.send_started
+                    if started is not None and started < deadline:
+                        client.drop(f"a send took longer than {self.send_timeout} s")
+
+    def stop(self) -> None:
+        """Unsubscribe and tell every client to go (close code 1001)."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        if self._pump_handle is not None:
+            self._pump_handle.cancel()
+            self._pump_handle = None
+            self._ready = []
+        for clients in self.clients.values():
+            for client in list(clients):
+                client.drop(STOPPING)
+
+    def _schedule(self, client: WsClient) -> None:
+        """Put ``client`` on the ready list; one pump pass per loop iteration sends for all."""
+        self._ready.append(client)
+        if self._pump_handle is None:
+            self._pump_handle = asyncio.get_running_loop().call_soon(self._pump)
+
+    def _pump(self) -> None:
+        self._pump_handle = None
+        ready, self._ready = self._ready, []
+        for client in ready:
+            client.scheduled = False
+            client.drain_eagerly()
+
+    @property
+    def client_count(self) -> int:
+        return sum(len(c) for c in self.clients.values())
+
+    # -- event handlers (on the engine's loop; never await a client) -----
+    def _broadcast(self, channel: str, text: str, key: tuple[Any, ...] | None = None) -> None:
+        for client in self.clients[channel]:
+            client.offer(text, key)
+
+    def _on_price(self, event: events.PriceUpdated) -> None:
+        quote = event.quote
+        if self.clients[TRADING]:
+            self._broadcast(TRADING, envelope("price_update", quote_dict(quote)), ("price", quote.symbol))
+        if self.clients[PRICES]:
+            tick = orjson.dumps(tick_dict(quote)).decode()
+            key = ("price", quote.symbol)
+            for client in self.clients[PRICES]:
+                if client.wants(quote.symbol):
+                    client.offer(tick, key)
+
+    def _trade(self, kind: str, trade: Any) -> None:
+        if self.clients[TRADING]:
+            self._broadcast(TRADING, envelope(kind, trade_dict(trade)))
+
+    def _on_closed(self, event: events.TradeClosed) -> None:
+        self._trade("trade_closed", event.trade)
+        if event.remaining is not None:
+            self._trade("trade_modified", event.remaining)
+
+    def _account(self, account: Any) -> None:
+        if self.clients[TRADING]:
+            self._broadcast(TRADING, envelope("account_update", account_dict(account)), ("account",))
+
+    def _signal(self, signal: Any) -> None:
+        if self.clients[TRADING]:
+            self._broadcast(TRADING, envelope("signal_alert", signal_dict(signal)))
+
+    def _on_feeds(self, event: events.FeedStatusChanged) -> None:
+        if self.clients[TRADING]:
+            data = {"feeds": [feed_dict(s) for s in event.statuses]}
+            self._broadcast(TRADING, envelope("feed_status", data), ("feeds",))
+
+    # -- one connection --------------------------------------------------
+    async def serve(self, websocket: WebSocket, channel: str) -> None:
+        """Run one client connection from handshake to close."""
+        if self.client_count >= self.max_clients:
+            await websocket.close(code=CLOSE_TOO_SLOW, reason="too many clients")
+            return
+        await websocket.accept()
+        role = websocket.scope.get("state", {}).get("api_role")
+        client = WsClient(websocket, channel, role, max_queue=self.max_queue, schedule=self._schedule)
+        self._greet(client)
+        self.clients[channel].append(client)
+        sender = asyncio.create_task(client.run_sender(), name=f"ws-{channel}-{client.id}-sender")
+        sender.add_done_callback(_log_task_failure)
+        client.sender_task = sender
+        reader = asyncio.create_task(self._read(client), name=f"ws-{channel}-{client.id}-reader")
+        reader.add_done_callback(_log_task_failure)
+        try:
+            await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.clients[channel].remove(client)
+            for task in (sender, reader):
+                task.cancel()
+            await asyncio.gather(sender, reader, return_exceptions=True)
+        if client.dropped_reason not in (None, GONE):
+            await self._close(client)
+
+    async def _close(self, client: WsClient) -> None:
+        stopping = client.dropped_reason == STOPPING
+        if not stopping:
+            self.dropped += 1
+            log.warning("websocket client %d on /ws/%s/ dropped: %s", client.id, client.channel,
+                        client.dropped_reason)
+        code = CLOSE_GOING_AWAY if stopping else CLOSE_TOO_SLOW
+        try:
+            async with asyncio.timeout(1.0):
+                await client.websocket.close(code=code, reason=(client.dropped_reason or "")[:100])
+        except (TimeoutError, RuntimeError, OSError, WebSocketDisconnect):
+            pass  # the peer is gone or stalled; uvicorn aborts the transport
+
+    def _greet(self, client: WsClient) -> None:
+        """Send the current state so a new client need not wait for the next change."""
+        if client.channel == TRADING:
+            client.offer(envelope("account_update", account_dict(self.engine.account())), ("account",))
+            for symbol in self.engine.symbols:
+                quote = self.engine.quote(symbol)
+                if quote is not None:
+                    client.offer(envelope("price_update", quote_dict(quote)), ("price", symbol))
+        else:
+            for symbol in self.engine.symbols:
+                quote = self.engine.quote(symbol)
+                if quote is not None:
+                    client.offer(orjson.dumps(tick_dict(quote)).decode(), ("price", symbol))
+
+    async def _read(self, client: WsClient) -> None:
+        """Handle client messages until it disconnects; bad ones get an error reply."""
+        websocket = client.websocket
+        while client.dropped_reason is None:
+            try:
+                message = await websocket.receive()
+            except (RuntimeError, WebSocketDisconnect, OSError):
+                return  # the connection is already gone
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            try:
+                if text is None:
+                    raise _BadMessage("send JSON text frames", None)
+                self._handle(client, text)
+            except _BadMessage as bad:
+                self._reply_error(client, bad.code, str(bad), bad.field)
+
+    def _handle(self, client: WsClient, text: str) -> None:
+        try:
+            request = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raise _BadMessage("the message is not valid JSON", None, "invalid_json") from None
+        if not isinstance(request, dict):
+            raise _BadMessage("the message must be a JSON object", None)
+        action = request.get("action")
+        if action == "ping":
+            client.offer(self._reply(client, "pong", {}))
+            return
+        if action not in ("subscribe", "unsubscribe"):
+            raise _BadMessage("action must be subscribe, unsubscribe or ping", "action")
+        if client.channel != PRICES:
+            raise _BadMessage("subscriptions are for /ws/prices/; /ws/trading/ carries every symbol", "action")
+        symbols = request.get("symbols")
+        if (not isinstance(symbols, list) or len(symbols) > MAX_SUBSCRIBED_SYMBOLS
+                or not all(isinstance(s, str) and 0 < len(s) <= 20 for s in symbols)):
+            raise _BadMessage(f"symbols must be a list of at most {MAX_SUBSCRIBED_SYMBOLS} symbol names",
+                              "symbols")
+        wanted = {s.upper() for s in symbols}
+        if action == "subscribe":
+            client.symbols = wanted if client.symbols is None else client.symbols | wanted
+        else:
+            current = client.symbols if client.symbols is not None else set(self.engine.symbols)
+            client.symbols = current - wanted
+        client.offer(self._reply(client, "subscribed", {"symbols": sorted(client.symbols)}))
+        if action == "subscribe":
+            for symbol in sorted(wanted):
+                quote = self.engine.quote(symbol)
+                if quote is not None:
+                    client.offer(orjson.dumps(tick_dict(quote)).decode(), ("price", symbol))
+
+    @staticmethod
+    def _reply(client: WsClient, kind: str, data: dict[str, Any]) -> str:
+        if client.channel == TRADING:
+            return envelope(kind, data)
+        return orjson.dumps({"type": kind, **data}).decode()
+
+    def _reply_error(self, client: WsClient, code: str, message: str, field: str | None) -> None:
+        client.offer(self._reply(client, "error", {"code": code, "message": message, "field": field}))
+
+
+class _BadMessage(Exception):
+    def __init__(self, message: str, field: str | None, code: str = "invalid_message") -> None:
+        super().__init__(message)
+        self.field = field
+        self.code = code

@@ -1,0 +1,76 @@
+"""``signals/`` routes over the real ``SignalBook``; 503 when the engine has none."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.signals.book import SignalBook
+from tests.engine.api.helpers import next_message, of_type, ws_connect
+
+SIGNAL = {"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.0821, "tp": 1.0911,
+          "confidence": 0.7, "source": "my-script", "timeframe": "H1"}
+
+
+@pytest.fixture
+def book(engine):
+    engine.signals = SignalBook(engine)
+    yield engine.signals
+    engine.signals = None
+
+
+async def test_signals_without_a_book_answer_503_in_error_shape(client):
+    for response in (await client.get("/signals/"), await client.post("/signals/", json=SIGNAL),
+                     await client.post("/signals/1/execute/")):
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "unavailable"
+
+
+async def test_submit_list_and_execute_a_signal(client, book):
+    created = await client.post("/signals/", json={**SIGNAL, "pattern": {"name": "gartley", "points": [
+        {"label": "X", "time": "2026-11-24T10:00:00Z", "price": 1.08}]}})
+    assert created.status_code == 201, created.text
+    signal = created.json()
+    assert signal["status"] == "new" and signal["rr"] == 2.0 and signal["source"] == "my-script"
+    assert signal["pattern"]["points"][0] == {"label": "X", "time": "2026-11-24T10:00:00.000Z", "price": 1.08}
+    listed = (await client.get("/signals/", params={"status": "new"})).json()
+    assert [s["id"] for s in listed["items"]] == [signal["id"]]
+    executed = await client.post(f"/signals/{signal['id']}/execute/", json={"risk_percent": 0.5})
+    assert executed.status_code == 201, executed.text
+    trade = executed.json()
+    assert trade["signal_id"] == signal["id"] and trade["sl"] == 1.0821 and trade["tp"] == 1.0911
+    again = await client.post(f"/signals/{signal['id']}/execute/")
+    assert again.status_code == 400 and again.json()["error"]["code"] == "invalid_state"
+    assert (await client.get("/signals/", params={"status": "executed"})).json()["total"] == 1
+
+
+SIGNAL_BAD = [
+    ({**SIGNAL, "confidence": 1.5}, 422, "confidence"),
+    ({**SIGNAL, "side": "up"}, 422, "side"),
+    ({**SIGNAL, "timeframe": "M7"}, 422, "timeframe"),
+    ({k: v for k, v in SIGNAL.items() if k != "sl"}, 422, "sl"),
+    ({**SIGNAL, "sl": 1.09}, 400, "sl"),
+    ({**SIGNAL, "expires_at": "2026-01-01T00:00:00"}, 400, "expires_at"),
+]
+
+
+async def test_submit_bad_signal_names_the_field(client, book):
+    for body, status, field in SIGNAL_BAD:
+        response = await client.post("/signals/", json=body)
+        assert (response.status_code, response.json()["error"]["field"]) == (status, field), response.text
+    assert (await client.get("/signals/")).json()["total"] == 0
+
+
+async def test_execute_unknown_or_bad_signal(client, book, viewer):
+    assert (await client.post("/signals/9999/execute/")).status_code == 404
+    assert (await client.post("/signals/0/execute/")).status_code == 422
+    both = await client.post("/signals/1/execute/", json={"lots": 0.1, "risk_percent": 1})
+    assert both.status_code == 400 and both.json()["error"]["field"] == "risk_percent"
+    assert (await viewer.post("/signals/", json=SIGNAL)).status_code == 403
+    assert (await viewer.get("/signals/")).status_code == 200
+
+
+async def test_signal_alert_reaches_trading_websocket(server, client, book):
+    async with ws_connect(server, "trading") as ws:
+        created = (await client.post("/signals/", json=SIGNAL)).json()
+        alert = await next_message(ws, of_type("signal_alert"))
+        assert alert["data"] == created

@@ -1,0 +1,179 @@
+"""WebSocket channels: events from REST trades, subscriptions, bad messages, slow clients."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import os
+import socket
+from decimal import Decimal
+
+import orjson
+import pytest
+
+from engine.api.server import ApiServer
+from engine.broker.requests import OrderRequest
+from engine.values import Side
+from engine.events import TradeModified
+from tests.engine.api.conftest import TRADING, quote
+from tests.engine.api.helpers import next_message, of_type, ws_connect
+
+ORDER = {"symbol": "EURUSD", "side": "buy", "lots": 0.1, "sl": 1.08, "tp": 1.09}
+
+
+async def test_rest_trade_reaches_both_channels(server, client, engine):
+    async with ws_connect(server, "trading") as trading, ws_connect(server, "prices") as prices:
+        await next_message(trading, of_type("account_update"))
+        trade = (await client.post("/trades/execute/", json=ORDER)).json()
+        execution = await next_message(trading, of_type("trade_execution"))
+        assert execution["data"] == trade  # the trade exactly as REST shows it
+        assert execution["ts"].endswith("Z")
+        await engine.on_quote(quote("EURUSD", 1.0862, 1.0863))
+        tick = await next_message(prices, lambda m: m.get("type") == "tick" and m["bid"] == 1.0862)
+        assert tick == {"type": "tick", "symbol": "EURUSD", "bid": 1.0862, "ask": 1.0863, "time": tick["time"]}
+        update = await next_message(trading, lambda m: m["type"] == "price_update" and m["data"]["bid"] == 1.0862)
+        assert update["data"]["symbol"] == "EURUSD" and update["data"]["spread_pips"] == 1.0
+        await client.patch(f"/trades/{trade['id']}/", json={"sl": 1.085})
+        modified = await next_message(trading, of_type("trade_modified"))
+        assert modified["data"]["sl"] == 1.085
+        await client.post(f"/trades/{trade['id']}/close/")
+        closed = await next_message(trading, of_type("trade_closed"))
+        assert closed["data"]["id"] == trade["id"] and closed["data"]["close_reason"] == "manual"
+
+
+async def test_sl_closed_by_price_is_broadcast(server, client, engine):
+    trade = (await client.post("/trades/execute/", json=ORDER)).json()
+    async with ws_connect(server, "trading") as trading:
+        await engine.on_quote(quote("EURUSD", 1.0790, 1.0791))
+        closed = await next_message(trading, of_type("trade_closed"))
+        assert closed["data"]["id"] == trade["id"] and closed["data"]["close_reason"] == "sl"
+
+
+async def test_prices_subscription_filters_symbols(server, engine):
+    async with ws_connect(server, "prices") as ws:
+        await ws.send(orjson.dumps({"action": "unsubscribe", "symbols": ["EURUSD", "GBPUSD", "USDJPY"]}).decode())
+        assert (await next_message(ws, of_type("subscribed")))["symbols"] == []
+        await ws.send(orjson.dumps({"action": "subscribe", "symbols": ["gbpusd"]}).decode())
+        assert (await next_message(ws, of_type("subscribed")))["symbols"] == ["GBPUSD"]
+        await engine.on_quote(quote("EURUSD", 1.0870, 1.0871))
+        await engine.on_quote(quote("GBPUSD", 1.2700, 1.2701))
+        tick = await next_message(ws, lambda m: m.get("type") == "tick" and m["bid"] == 1.27)
+        assert tick["symbol"] == "GBPUSD"
+        await ws.send(orjson.dumps({"action": "ping"}).decode())
+        pong_seen_after = []
+        while True:  # everything between the last tick and the pong: no EURUSD tick may appear
+            message = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+            if message["type"] == "pong":
+                break
+            pong_seen_after.append(message)
+        assert all(m.get("symbol") != "EURUSD" for m in pong_seen_after)
+
+
+BAD_MESSAGES = [
+    ("not json", None),
+    ("[1, 2]", None),
+    ('{"action": "dance"}', "action"),
+    ('{"action": "subscribe", "symbols": "EURUSD"}', "symbols"),
+    ('{"action": "subscribe", "symbols": [1, 2]}', "symbols"),
+]
+
+
+async def test_prices_bad_message_gets_error_and_connection_survives(server):
+    async with ws_connect(server, "prices") as ws:
+        for payload, field in BAD_MESSAGES:
+            await ws.send(payload)
+            error = await next_message(ws, of_type("error"))
+            assert error["field"] == field and error["message"], payload
+            await ws.send('{"action": "ping"}')
+            await next_message(ws, of_type("pong"))
+
+
+async def test_trading_bad_message_gets_error_in_envelope(server):
+    async with ws_connect(server, "trading") as ws:
+        await ws.send(b"\x00\x01")
+        error = await next_message(ws, of_type("error"))
+        assert error["data"]["code"] == "invalid_message" and "ts" in error
+
+
+async def _stalled_client(server: ApiServer) -> socket.socket:
+    """A raw WebSocket client that completes the handshake and then never reads."""
+    host, port = "127.0.0.1", server.port
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, (host, port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (f"GET /ws/trading/?token={TRADING} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    await loop.sock_sendall(sock, request.encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += await loop.sock_recv(sock, 1)
+    assert head.startswith(b"HTTP/1.1 101")
+    return sock
+
+
+@pytest.mark.parametrize("max_queue", [50, 100_000], ids=["dropped-on-queue-overflow", "dropped-on-send-timeout"])
+async def test_stalled_client_is_dropped_and_does_not_delay_others(engine, tokens, max_queue):
+    server = ApiServer(engine, "127.0.0.1", 0, tokens, send_timeout=0.5, max_queue=max_queue)
+    await server.start()
+    stalled = await _stalled_client(server)
+    try:
+        async with ws_connect(server, "trading") as fast:
+            await next_message(fast, of_type("account_update"))
+            while server.hub.client_count < 2:
+                await asyncio.sleep(0.01)
+            trade = await engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.1")))
+            received = 0
+            bulk = "x" * 8000
+            for round_ in range(50):
+                for i in range(40):  # 2,000 messages of ~8 KB (16 MB) in bursts below max_queue
+                    engine.bus.publish(TradeModified(dataclasses.replace(trade, comment=f"{round_}-{i}{bulk}")))
+                while received < (round_ + 1) * 40:
+                    message = await next_message(fast, of_type("trade_modified"))
+                    received += 1
+                    assert message["data"]["id"] == trade.id
+            assert received == 2000  # the fast client got every message, in spite of the stalled one
+            for _ in range(300):
+                if server.hub.dropped >= 1:
+                    break
+                await asyncio.sleep(0.01)
+            assert server.hub.dropped == 1  # the stalled one was dropped, not buffered without bound
+            assert server.hub.client_count == 1
+    finally:
+        stalled.close()
+        await server.stop()
+
+
+async def test_slow_client_prices_are_coalesced_per_symbol(server, engine):
+    async with ws_connect(server, "prices") as ws:
+        await next_message(ws, of_type("tick"))
+        client = server.hub.clients["prices"][0]
+        sender_blocker = asyncio.Event()
+        original_send = client._send
+
+        async def slow_send(message):
+            await sender_blocker.wait()
+            await original_send(message)
+
+        client._send = slow_send  # every send now waits: the client is "slow"
+        for i in range(500):
+            await engine.on_quote(quote("EURUSD", 1.0850 + i * 0.00001, 1.0851 + i * 0.00001))
+            await asyncio.sleep(0)
+        assert client.busy and client.pending <= 3  # at most the latest price per symbol is waiting
+        sender_blocker.set()
+        last = await next_message(ws, lambda m: m.get("type") == "tick" and m["bid"] == pytest.approx(1.08999))
+        assert last["symbol"] == "EURUSD"
+
+
+async def test_server_stop_closes_websocket_clients(engine, tokens):
+    server = ApiServer(engine, "127.0.0.1", 0, tokens)
+    await server.start()
+    async with ws_connect(server, "trading") as ws:
+        await next_message(ws, of_type("account_update"))
+        await server.stop()
+        async with asyncio.timeout(5):
+            await ws.wait_closed()
+        assert ws.close_code in (1001, 1012)

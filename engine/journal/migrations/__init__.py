@@ -1,0 +1,1 @@
+"""Alembic migration scripts of the journal (run programmatically by ``engine.journal.schema``)."""

@@ -1,0 +1,339 @@
+"""``SqlJournal``: the Journal port of docs/ARCHITECTURE.md over SQLAlchemy 2.
+
+Synchronous by design: the engine calls it from one dedicated database
+thread. Each public write is one transaction (a session per unit of work):
+either everything it was given is stored, or nothing is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import NotFound
+from engine.journal import convert
+from engine.journal import models as m
+from engine.journal.schema import create_db_engine, upgrade
+from engine.values import (
+    AccountSnapshot, Bar, Quote, Signal, SignalStatus, Timeframe, TradeRecord, TradeStatus, utc,
+)
+
+log = logging.getLogger(__name__)
+
+ACTIVE_STATUSES = (TradeStatus.OPEN.value, TradeStatus.PENDING.value)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalState:
+    """What the engine needs after a restart.
+
+    ``account`` is the current (not archived) account or None on a new
+    journal; ``active`` its open trades and pending orders; the next ids are
+    one past the largest stored (trade ids are unique across all accounts).
+    """
+
+    account: AccountSnapshot | None
+    active: list[TradeRecord]
+    next_trade_id: int
+    next_signal_id: int
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SqlJournal:
+    """The trade journal on any SQLAlchemy URL (SQLite file by default).
+
+    ``durable`` selects SQLite's ``synchronous=FULL`` (True, live trading) or
+    ``NORMAL`` (False, replay); see ``engine.journal.schema``.
+    """
+
+    def __init__(self, url: str, *, durable: bool = True, engine: Engine | None = None) -> None:
+        self.url = url
+        self._engine = engine if engine is not None else create_db_engine(url, durable=durable)
+        upgrade(self._engine)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        self._account_id: int | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for tests and tools)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    # -- account and trades -------------------------------------------------
+
+    def _current_account(self, session: Session) -> m.Account | None:
+        if self._account_id is not None:
+            row = session.get(m.Account, self._account_id)
+            if row is not None and row.archived_at is None:
+                return row
+        row = session.scalars(
+            select(m.Account).where(m.Account.archived_at.is_(None)).order_by(m.Account.id.desc()).limit(1)
+        ).first()
+        self._account_id = row.id if row is not None else None
+        return row
+
+    def load(self) -> JournalState:
+        """Return the current account, its active trades and the next free ids."""
+        with self._sessions() as session:
+            account = self._current_account(session)
+            active: list[TradeRecord] = []
+            if account is not None:
+                rows = session.scalars(
+                    select(m.PaperTrade)
+                    .where(m.PaperTrade.account_id == account.id, m.PaperTrade.status.in_(ACTIVE_STATUSES))
+                    .order_by(m.PaperTrade.id)
+                ).all()
+                active = [convert.row_to_trade(row) for row in rows]
+            max_trade = session.scalar(select(func.max(m.PaperTrade.id))) or 0
+            max_signal = session.scalar(select(func.max(m.Signal.id))) or 0
+            return JournalState(
+                account=convert.row_to_account(account) if account is not None else None,
+                active=active, next_trade_id=max_trade + 1, next_signal_id=max_signal + 1)
+
+    def account(self) -> AccountSnapshot | None:
+        """Return the current account as last committed, or None."""
+        with self._sessions() as session:
+            row = self._current_account(session)
+            return convert.row_to_account(row) if row is not None else None
+
+    def commit(self, trades: Sequence[TradeRecord], account: AccountSnapshot | None,
+               signals: Sequence[Signal] = ()) -> list[Signal]:
+        """Store ``trades`` (upsert by id), the account and ``signals`` in ONE transaction.
+
+        Creates the account row when the journal has none yet. Signals with
+        ``id`` None get an id from the database; the stored signals are
+        returned in the given order.
+        """
+        now = _now()
+        with self._sessions.begin() as session:
+            row = self._current_account(session)
+            if row is None:
+                if account is None and trades:
+                    raise NotFound("the journal has no account to attach trades to", field="account")
+                if account is not None:
+                    row = m.Account(created_at=now, archived_at=None)
+                    convert.apply_account(row, account, now)
+                    session.add(row)
+                    session.flush()
+            elif account is not None:
+                convert.apply_account(row, account, now)
+            if trades and row is not None:
+                self._upsert_trades(session, trades, row.id)
+            stored = [session.merge(convert.signal_to_row(signal)) for signal in signals]
+            session.flush()
+            if row is not None:
+                self._account_id = row.id
+            return [convert.row_to_signal(signal_row) for signal_row in stored]
+
+    @staticmethod
+    def _upsert_trades(session: Session, trades: Iterable[TradeRecord], account_id: int) -> None:
+        latest: dict[int, TradeRecord] = {}
+        for trade in trades:
+            latest[trade.id] = trade  # the last version of a trade in the batch wins
+        for trade_id in sorted(latest):  # parents (smaller ids) before partial-close children
+            existing = session.get(m.PaperTrade, trade_id)
+            owner = existing.account_id if existing is not None else account_id
+            session.merge(convert.trade_to_row(latest[trade_id], owner))
+            session.flush()
+
+    def reset_account(self, account: AccountSnapshot) -> None:
+        """Archive the current account (its trades stay, linked to it) and start ``account``."""
+        now = _now()
+        with self._sessions.begin() as session:
+            old = self._current_account(session)
+            if old is not None:
+                old.archived_at = now
+            row = m.Account(created_at=now, archived_at=None)
+            convert.apply_account(row, account, now)
+            session.add(row)
+            session.flush()
+            self._account_id = row.id
+
+    def archived_accounts(self) -> list[tuple[int, AccountSnapshot, datetime]]:
+        """Return ``(account id, last snapshot, archived_at)`` of every archived account, oldest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(m.Account).where(m.Account.archived_at.is_not(None)).order_by(m.Account.id)).all()
+            return [(row.id, convert.row_to_account(row), row.archived_at) for row in rows
+                    if row.archived_at is not None]
+
+    def trades(self, status: TradeStatus | str | None = None, symbol: str | None = None,
+               since: datetime | None = None, until: datetime | None = None, limit: int = 100,
+               offset: int = 0) -> tuple[list[TradeRecord], int]:
+        """Return a page of the current account's trades, newest first, and the total matching.
+
+        ``since``/``until`` bound the trade's time (close time when closed,
+        else open time, else creation time), inclusive.
+        """
+        with self._sessions() as session:
+            account = self._current_account(session)
+            if account is None:
+                return [], 0
+            trade_time = func.coalesce(m.PaperTrade.close_time, m.PaperTrade.open_time, m.PaperTrade.created_at)
+            conditions: list[Any] = [m.PaperTrade.account_id == account.id]
+            if status is not None:
+                conditions.append(m.PaperTrade.status == TradeStatus(status).value)
+            if symbol is not None:
+                conditions.append(m.PaperTrade.symbol == symbol.upper())
+            if since is not None:
+                conditions.append(trade_time >= utc(since))
+            if until is not None:
+                conditions.append(trade_time <= utc(until))
+            total = session.scalar(select(func.count()).select_from(m.PaperTrade).where(*conditions)) or 0
+            rows = session.scalars(
+                select(m.PaperTrade).where(*conditions).order_by(m.PaperTrade.id.desc())
+                .limit(limit).offset(offset)).all()
+            return [convert.row_to_trade(row) for row in rows], int(total)
+
+    def trade(self, trade_id: int) -> TradeRecord:
+        """Return one trade by id (any account); raise ``NotFound``."""
+        with self._sessions() as session:
+            row = session.get(m.PaperTrade, trade_id)
+            if row is None:
+                raise NotFound(f"trade {trade_id} not found", field="id")
+            return convert.row_to_trade(row)
+
+    def closed_trades(self) -> list[TradeRecord]:
+        """Return the current account's closed trade records, by close time then id."""
+        with self._sessions() as session:
+            account = self._current_account(session)
+            if account is None:
+                return []
+            rows = session.scalars(
+                select(m.PaperTrade)
+                .where(m.PaperTrade.account_id == account.id, m.PaperTrade.status == TradeStatus.CLOSED.value)
+                .order_by(m.PaperTrade.close_time, m.PaperTrade.id)).all()
+            return [convert.row_to_trade(row) for row in rows]
+
+    def all_trades(self) -> list[TradeRecord]:
+        """Return every trade of the current account, oldest id first (for export)."""
+        with self._sessions() as session:
+            account = self._current_account(session)
+            if account is None:
+                return []
+            rows = session.scalars(
+                select(m.PaperTrade).where(m.PaperTrade.account_id == account.id).order_by(m.PaperTrade.id)).all()
+            return [convert.row_to_trade(row) for row in rows]
+
+    # -- prices -------------------------------------------------------------
+
+    def save_bars(self, bars: Iterable[Bar], source: str) -> int:
+        """Store closed bars (upsert on symbol, timeframe, source and time); return how many."""
+        count = 0
+        with self._sessions.begin() as session:
+            for bar in bars:
+                key = (m.PriceCache.symbol == bar.symbol, m.PriceCache.timeframe == bar.timeframe.value,
+                       m.PriceCache.source == source,
+                       m.PriceCache.time == utc(bar.time))
+                row = session.scalars(select(m.PriceCache).where(*key)).first()
+                if row is None:
+                    row = m.PriceCache(symbol=bar.symbol, timeframe=bar.timeframe.value, source=source,
+                                       time=bar.time)
+                    session.add(row)
+                row.open, row.high, row.low, row.close, row.volume = (
+                    bar.open, bar.high, bar.low, bar.close, bar.volume)
+                count += 1
+        return count
+
+    def load_bars(self, symbol: str, timeframe: Timeframe, limit: int = 500) -> list[Bar]:
+        """Return the latest ``limit`` stored bars, oldest first (one per time, any source)."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(m.PriceCache)
+                .where(m.PriceCache.symbol == symbol, m.PriceCache.timeframe == Timeframe(timeframe).value)
+                .order_by(m.PriceCache.time.desc(), m.PriceCache.id.desc())
+                .limit(limit * 2)).all()
+        by_time: dict[datetime, Bar] = {}
+        for row in rows:
+            bar = convert.row_to_bar(row)
+            by_time.setdefault(bar.time, bar)  # the most recently written source wins
+        return sorted(by_time.values(), key=lambda bar: bar.time)[-limit:]
+
+    def save_quote(self, quote: Quote) -> None:
+        """Keep ``quote`` as the last quote of its symbol and source."""
+        self.save_quotes([quote])
+
+    def save_quotes(self, quotes: Iterable[Quote]) -> None:
+        """Keep each quote as the last of its symbol and source, in one transaction."""
+        with self._sessions.begin() as session:
+            for quote in quotes:
+                session.execute(delete(m.PriceCache).where(
+                    m.PriceCache.symbol == quote.symbol, m.PriceCache.timeframe == m.QUOTE_TIMEFRAME,
+                    m.PriceCache.source == quote.source))
+                session.add(m.PriceCache(symbol=quote.symbol, timeframe=m.QUOTE_TIMEFRAME, source=quote.source,
+                                         time=quote.time, close=quote.bid, bid=quote.bid, ask=quote.ask))
+
+    def last_quotes(self) -> list[Quote]:
+        """Return the newest stored quote per symbol (marked stale), sorted by symbol."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(m.PriceCache).where(m.PriceCache.timeframe == m.QUOTE_TIMEFRAME)
+                .order_by(m.PriceCache.time)).all()
+        newest: dict[str, Quote] = {}
+        for row in rows:
+            newest[row.symbol] = convert.row_to_quote(row)
+        return [newest[symbol] for symbol in sorted(newest)]
+
+    # -- signals and metrics ------------------------------------------------
+
+    def signals(self, status: SignalStatus | str | None = None, symbol: str | None = None,
+                source: str | None = None, limit: int = 100, offset: int = 0) -> list[Signal]:
+        """Return stored signals, newest first, filtered by status, symbol and source."""
+        conditions: list[Any] = []
+        if status is not None:
+            conditions.append(m.Signal.status == SignalStatus(status).value)
+        if symbol is not None:
+            conditions.append(m.Signal.symbol == symbol.upper())
+        if source is not None:
+            conditions.append(m.Signal.source == source)
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(m.Signal).where(*conditions).order_by(m.Signal.created_at.desc(), m.Signal.id.desc())
+                .limit(limit).offset(offset)).all()
+            return [convert.row_to_signal(row) for row in rows]
+
+    def signal(self, signal_id: int) -> Signal:
+        """Return one signal by id; raise ``NotFound``."""
+        with self._sessions() as session:
+            row = session.get(m.Signal, signal_id)
+            if row is None:
+                raise NotFound(f"signal {signal_id} not found", field="id")
+            return convert.row_to_signal(row)
+
+    def signal_sources(self, signal_ids: Iterable[int]) -> dict[int, str]:
+        """Map each known signal id to its source (model name)."""
+        ids = sorted(set(signal_ids))
+        if not ids:
+            return {}
+        with self._sessions() as session:
+            rows = session.execute(select(m.Signal.id, m.Signal.source).where(m.Signal.id.in_(ids))).all()
+            return {int(row[0]): str(row[1]) for row in rows}
+
+    def save_metrics(self, snapshot: dict[str, Any], time: datetime | None = None) -> None:
+        """Store a performance snapshot (JSON-serialisable dict) for the current account."""
+        with self._sessions.begin() as session:
+            account = self._current_account(session)
+            session.add(m.PerformanceMetrics(account_id=account.id if account is not None else None,
+                                             time=time or _now(), data=snapshot))
+
+    def latest_metrics(self) -> dict[str, Any] | None:
+        """Return the newest stored performance snapshot of the current account, or None."""
+        with self._sessions() as session:
+            account = self._current_account(session)
+            query = select(m.PerformanceMetrics).order_by(m.PerformanceMetrics.id.desc()).limit(1)
+            if account is not None:
+                query = query.where(m.PerformanceMetrics.account_id == account.id)
+            row = session.scalars(query).first()
+            return dict(row.data) if row is not None else None

@@ -1,0 +1,415 @@
+"""``TradingEngine``: the one command/query facade over broker, journal, bus and bars.
+
+Order of every state change (docs/ARCHITECTURE.md): the broker changes its
+in-memory state, the resulting records and the account are committed to the
+journal in ONE transaction on the dedicated database thread, and only then
+are the events published on the bus. An ``asyncio.Lock`` serialises state
+changes so that the order of commits is the order of events.
+
+Stale quotes (``quote.stale``) are published and kept as the symbol's last
+price, but never reach the broker: they trigger no fill, SL, TP or stop-out,
+and they build no bars.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from engine.bars import BarBuilder
+from engine.bus import EventBus
+from engine.dbthread import DbThread
+from engine.errors import NotFound, OrderRejectedError, TemporaryError
+from engine.events import (
+    AccountReset, AccountUpdated, BarClosed, Event, MirrorStateChanged, OrderCancelled, OrderPlaced, OrderRejected,
+    PriceUpdated, TradeClosed, TradeModified, TradeOpened,
+)
+from engine.service_support import BrokerLike, JournalLike, Snapshotter, account_terms, trades_of
+from engine.values import AccountSnapshot, Bar, FeedStatus, Quote, Timeframe, TradeRecord, TradeStatus
+
+log = logging.getLogger(__name__)
+
+StatusSource = Callable[[], "Iterable[FeedStatus] | FeedStatus"]
+
+
+class JournalWriteFailed(TemporaryError):
+    """A state change is in memory but could not be written; it is retried with the next commit."""
+
+
+class TradingEngine:
+    """Broker + journal + bus + bars behind one async facade (see module docstring).
+
+    ``account_interval`` is the least time in seconds between two
+    ``AccountUpdated`` events caused by prices alone (trade changes always
+    publish one); ``flush_interval`` how often closed bars and last quotes are
+    written to the price cache; ``metrics_interval`` how often a performance
+    snapshot is saved. ``broker_factory(balance, currency, leverage)`` builds
+    the broker of a fresh account on ``reset_account`` (default: the same
+    broker class with its ``config`` changed).
+    """
+
+    def __init__(self, bus: EventBus, broker: BrokerLike, journal: JournalLike, *,
+                 symbols: Sequence[str] = (), bar_builder: BarBuilder | None = None,
+                 account_interval: float = 0.25, flush_interval: float = 5.0, metrics_interval: float = 60.0,
+                 broker_factory: Callable[[Decimal, str, int], BrokerLike] | None = None,
+                 signal_book_factory: Callable[[TradingEngine], Any] | None = None,
+                 bar_history: int = 500) -> None:
+        self.bus = bus
+        self.broker = broker
+        self.journal = journal
+        self.signals: Any = None
+        self._symbols = [s.upper() for s in symbols]
+        self._bars = bar_builder if bar_builder is not None else BarBuilder()
+        self._account_interval = account_interval
+        self._flush_interval = flush_interval
+        self._metrics_interval = metrics_interval
+        self._broker_factory = broker_factory
+        self._signal_book_factory = signal_book_factory
+        self._bar_history = bar_history
+        self._db = DbThread()
+        self._lock = asyncio.Lock()
+        self._quotes: dict[str, Quote] = {}
+        self._unsaved_quotes: dict[str, Quote] = {}
+        self._unsaved_bars: list[tuple[Bar, str]] = []
+        self._backlog_records: list[TradeRecord] = []
+        self._backlog_events: list[Event] = []
+        self._last_account_publish = float("-inf")
+        self._last_rollover_day: Any = None
+        self._status_sources: list[StatusSource] = []
+        self._housekeeping: asyncio.Task[None] | None = None
+        self._snapshotter = Snapshotter()
+        self._started = False
+
+    # -- lifecycle ----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Reload the journal, hand open trades and pending orders to the broker, start housekeeping."""
+        state = await self._db.run(self.journal.load)
+        if state.account is None:
+            fresh = self.broker.account()
+            self.broker.restore(fresh.balance, [], state.next_trade_id, initial_balance=fresh.initial_balance)
+            await self._db.run(self.journal.commit, [], self.broker.account())
+        else:
+            self.broker.restore(state.account.balance, state.active, state.next_trade_id,
+                                initial_balance=state.account.initial_balance)
+            log.info("journal reloaded: balance %s %s, %d active trades",
+                     state.account.balance, state.account.currency, len(state.active))
+        await self._load_prices()
+        if self._signal_book_factory is not None:
+            self.signals = self._signal_book_factory(self)
+        self._housekeeping = asyncio.create_task(self._housekeep(), name="trading-engine:housekeeping")
+        self._housekeeping.add_done_callback(_log_task_failure)
+        self._started = True
+
+    async def _load_prices(self) -> None:
+        def load() -> tuple[list[Bar], list[Quote]]:
+            bars: list[Bar] = []
+            for symbol in self._symbols:
+                for timeframe in self._bars.timeframes:
+                    bars.extend(self.journal.load_bars(symbol, timeframe, self._bar_history))
+            return bars, self.journal.last_quotes()
+
+        bars, quotes = await self._db.run(load)
+        self._bars.seed(bars)
+        for quote in quotes:
+            self._quotes.setdefault(quote.symbol, quote)
+
+    async def stop(self) -> None:
+        """Stop housekeeping, write what is unsaved and a last metrics snapshot, release the database."""
+        if not self._started:
+            self._db.shutdown()
+            return
+        self._started = False
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            await asyncio.gather(self._housekeeping, return_exceptions=True)
+        try:
+            async with self._lock:
+                if self._backlog_records:
+                    await self._commit_and_publish([])
+                await self._db.run(self.journal.commit, [], self.broker.account())
+            await self._flush_prices()
+            await self._save_metrics()
+        except Exception:  # noqa: BLE001 - release the database even when the last writes fail
+            log.exception("final journal writes failed")
+        finally:
+            self._db.shutdown()
+
+    async def _housekeep(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_metrics = loop.time() + self._metrics_interval
+        while True:
+            await asyncio.sleep(self._flush_interval)
+            try:
+                await self._flush_prices()
+                if loop.time() >= next_metrics:
+                    next_metrics = loop.time() + self._metrics_interval
+                    await self._save_metrics()
+            except Exception:  # noqa: BLE001 - housekeeping must survive a failed write
+                log.exception("journal housekeeping failed; retrying at the next interval")
+
+    async def _flush_prices(self) -> None:
+        bars, self._unsaved_bars = self._unsaved_bars, []
+        quotes, self._unsaved_quotes = list(self._unsaved_quotes.values()), {}
+        if not bars and not quotes:
+            return
+
+        def write() -> None:
+            by_source: dict[str, list[Bar]] = {}
+            for bar, source in bars:
+                by_source.setdefault(source, []).append(bar)
+            for source, items in by_source.items():
+                self.journal.save_bars(items, source)
+            if quotes:
+                self.journal.save_quotes(quotes)
+
+        try:
+            await self._db.run(write)
+        except Exception:
+            self._unsaved_bars[:0] = bars  # keep them for the next flush (bar upserts are idempotent)
+            for quote in quotes:
+                self._unsaved_quotes.setdefault(quote.symbol, quote)
+            raise
+
+    async def _save_metrics(self) -> None:
+        account = self.broker.account()
+        await self._db.run(self._snapshotter.save, self.journal, account)
+
+    # -- prices -------------------------------------------------------------
+
+    async def on_quote(self, quote: Quote) -> None:
+        """Process one quote: broker triggers (fresh quotes only), commit, publish, bars, account."""
+        self._quotes[quote.symbol] = quote
+        changed = False
+        if not quote.stale:
+            async with self._lock:
+                events = list(self.broker.on_quote(quote))
+                events.extend(self.broker.expire(quote.time))
+                day = quote.time.date()
+                if self._last_rollover_day is not None and day != self._last_rollover_day:
+                    events.extend(self.broker.rollover(quote.time))
+                self._last_rollover_day = day
+                if events or self._backlog_records:
+                    try:
+                        await self._commit_and_publish(events)
+                        changed = bool(events)
+                    except JournalWriteFailed:
+                        pass  # logged and kept: retried with the next commit; prices keep flowing
+        self.bus.publish(PriceUpdated(quote))
+        if not quote.stale:
+            self._unsaved_quotes[quote.symbol] = quote
+            for bar in self._bars.on_quote(quote):
+                self._unsaved_bars.append((bar, quote.source))
+                self.bus.publish(BarClosed(bar))
+        self._publish_account(force=changed)
+
+    def _publish_account(self, *, force: bool) -> None:
+        now = asyncio.get_running_loop().time()
+        if force or now - self._last_account_publish >= self._account_interval:
+            self._last_account_publish = now
+            self.bus.publish(AccountUpdated(self.broker.account()))
+
+    async def _commit_and_publish(self, events: Sequence[Event]) -> None:
+        """Commit the events' records and the account (plus any backlog), then publish. Hold the lock."""
+        records = [*self._backlog_records, *trades_of(events)]
+        to_publish = [*self._backlog_events, *events]
+        try:
+            await self._db.run(self.journal.commit, records, self.broker.account())
+        except Exception as exc:
+            self._backlog_records, self._backlog_events = records, to_publish
+            log.exception("journal commit failed; %d records kept for the next commit", len(records))
+            raise JournalWriteFailed(f"the journal could not be written: {exc}") from exc
+        self._backlog_records, self._backlog_events = [], []
+        for event in to_publish:
+            self.bus.publish(event)
+
+    # -- commands -----------------------------------------------------------
+
+    async def place_order(self, request: Any) -> TradeRecord:
+        """Place a market or pending order; return the opened trade or the pending order."""
+        async with self._lock:
+            try:
+                events = list(self.broker.place(request))
+            except OrderRejectedError as exc:
+                self._publish_rejection(exc, getattr(request, "symbol", None), getattr(request, "signal_id", None))
+                raise
+            await self._commit_and_publish(events)
+        self._publish_account(force=True)
+        for event in events:
+            if isinstance(event, (TradeOpened, OrderPlaced)):
+                return event.trade
+        # A market order can open and close at once (e.g. stop-out); return what we have.
+        records = trades_of(events)
+        if not records:
+            raise OrderRejectedError("the broker accepted the order but reported no trade", code="invalid_state")
+        return records[0]
+
+    async def modify_trade(self, trade_id: int, **changes: Any) -> TradeRecord:
+        """Change ``sl``, ``tp``, ``trailing_pips``, a pending ``price`` or ``expires_at``."""
+        async with self._lock:
+            try:
+                events = list(self.broker.modify(trade_id, **changes))
+            except OrderRejectedError as exc:
+                self._publish_rejection(exc, self._symbol_of(trade_id), None)
+                raise
+            await self._commit_and_publish(events)
+        self._publish_account(force=True)
+        for event in events:
+            if isinstance(event, TradeModified):
+                return event.trade
+        return self.broker.trade(trade_id)
+
+    async def close_trade(self, trade_id: int, lots: Decimal | None = None) -> TradeRecord:
+        """Close a trade wholly or ``lots`` of it, or cancel a pending order; return the closed record."""
+        async with self._lock:
+            try:
+                events = list(self.broker.close(trade_id, lots))
+            except OrderRejectedError as exc:
+                self._publish_rejection(exc, self._symbol_of(trade_id), None)
+                raise
+            await self._commit_and_publish(events)
+        self._publish_account(force=True)
+        for event in events:
+            if isinstance(event, (TradeClosed, OrderCancelled)):
+                return event.trade
+        raise NotFound(f"trade {trade_id} was not closed", field="id")
+
+    async def reset_account(self, balance: Decimal | float | str | None = None, currency: str | None = None,
+                            leverage: int | None = None) -> AccountSnapshot:
+        """Archive the current account and its journal and start a fresh one (old values by default)."""
+        async with self._lock:
+            new_balance, new_currency, new_leverage = account_terms(self.broker.account(), balance, currency, leverage)
+            if self._backlog_records:
+                await self._commit_and_publish([])
+            state = await self._db.run(self.journal.load)
+            broker = self._new_broker(new_balance, new_currency, new_leverage)
+            next_id = max(state.next_trade_id, int(getattr(self.broker, "next_id", 0)))
+            broker.restore(new_balance, [], next_id, initial_balance=new_balance)
+            for quote in self._quotes.values():
+                if not quote.stale:
+                    broker.on_quote(quote)  # prices only: the fresh account has no trades to trigger
+            account = broker.account()
+            await self._db.run(self.journal.reset_account, account)
+            self.broker = broker  # only once the journal has archived the old account
+        self.bus.publish(AccountReset(account))
+        self._publish_account(force=True)
+        return account
+
+    def _new_broker(self, balance: Decimal, currency: str, leverage: int) -> BrokerLike:
+        if self._broker_factory is not None:
+            return self._broker_factory(balance, currency, leverage)
+        config = getattr(self.broker, "config", None)
+        if config is None:
+            raise OrderRejectedError("this engine cannot reset the account", code="invalid_state")
+        return type(self.broker)(replace(config, balance=balance, currency=currency, leverage=leverage))
+
+    async def set_mirror_state(self, trade_id: int, ticket: str | None, state: str) -> TradeRecord:
+        """Record a bridge's ticket and state on a trade (active or not), commit, publish."""
+        async with self._lock:
+            try:
+                record = self.broker.set_mirror(trade_id, ticket, state)
+            except NotFound:
+                stored = await self._db.run(self.journal.trade, trade_id)
+                record = replace(stored, mirror_ticket=ticket, mirror_state=state)
+            await self._db.run(self.journal.commit, [record], self.broker.account())
+        self.bus.publish(MirrorStateChanged(trade_id=trade_id, ticket=ticket, state=state))
+        return record
+
+    def _symbol_of(self, trade_id: int) -> str | None:
+        try:
+            return self.broker.trade(trade_id).symbol
+        except NotFound:
+            return None
+
+    def _publish_rejection(self, exc: OrderRejectedError, symbol: str | None, signal_id: int | None) -> None:
+        self.bus.publish(OrderRejected(symbol=symbol, code=exc.code, message=exc.message, field=exc.field,
+                                       signal_id=signal_id))
+
+    # -- queries ------------------------------------------------------------
+
+    @property
+    def symbols(self) -> list[str]:
+        """The symbols this engine is fed with."""
+        return list(self._symbols)
+
+    def account(self) -> AccountSnapshot:
+        """The account now (in memory)."""
+        return self.broker.account()
+
+    def quote(self, symbol: str) -> Quote | None:
+        """The last quote of ``symbol`` (possibly stale), or None."""
+        return self._quotes.get(symbol.upper())
+
+    def active_trades(self) -> list[TradeRecord]:
+        """Open trades and pending orders, as the broker holds them now."""
+        return self.broker.active_trades()
+
+    def lot_size(self, symbol: str, risk_percent: float, entry: float, sl: float) -> Decimal:
+        """Lots that risk ``risk_percent`` % of the balance between ``entry`` and ``sl``."""
+        return self.broker.lot_size(symbol, risk_percent, entry, sl)
+
+    async def list_trades(self, status: TradeStatus | str | None = None, symbol: str | None = None,
+                          since: datetime | None = None, until: datetime | None = None, limit: int = 100,
+                          offset: int = 0) -> tuple[list[TradeRecord], int]:
+        """A page of the journal's trades, newest first, and the total; open trades carry live figures."""
+        items, total = await self._db.run(self.journal.trades, status, symbol, since, until, limit, offset)
+        live = {trade.id: trade for trade in self.broker.active_trades()}
+        return [live.get(trade.id, trade) for trade in items], total
+
+    async def get_trade(self, trade_id: int) -> TradeRecord:
+        """One trade: the live record when active, else the journal's; raise ``NotFound``."""
+        try:
+            return self.broker.trade(trade_id)
+        except NotFound:
+            return await self._db.run(self.journal.trade, trade_id)
+
+    async def performance(self) -> dict[str, Any]:
+        """DESIGN's performance figures of the current account (computed on the database thread)."""
+        account = self.broker.account()
+        return await self._db.run(self._snapshotter.performance, self.journal, account)
+
+    def seed_bars(self, bars: Iterable[Bar]) -> None:
+        """Load history bars (e.g. the feed's) under the bars built from live quotes."""
+        self._bars.seed(bars)
+
+    async def bars(self, symbol: str, timeframe: Timeframe | str, limit: int = 500) -> list[Bar]:
+        """Up to ``limit`` bars, oldest first: closed bars plus the forming one."""
+        return self._bars.bars(symbol.upper(), Timeframe(timeframe), limit)
+
+    async def run_db(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a journal call on the database thread (for parts such as the SignalBook)."""
+        return await self._db.run(func, *args, **kwargs)
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        """The state-change lock (hold it to commit a change in event order)."""
+        return self._lock
+
+    def register_status_source(self, source: StatusSource) -> None:
+        """Add a callable returning the ``FeedStatus`` (or a list) of a feed or bridge."""
+        self._status_sources.append(source)
+
+    def feeds_status(self) -> list[FeedStatus]:
+        """The status of every registered feed and bridge."""
+        out: list[FeedStatus] = []
+        for source in self._status_sources:
+            try:
+                result = source()
+            except Exception:  # noqa: BLE001 - one broken source must not hide the others
+                log.exception("feed status source %r failed", source)
+                continue
+            out.extend([result] if isinstance(result, FeedStatus) else result)
+        return out
+
+
+def _log_task_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("task %s failed", task.get_name(), exc_info=task.exception())
+
+
+__all__ = ["JournalWriteFailed", "TradingEngine"]

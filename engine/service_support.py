@@ -1,0 +1,146 @@
+"""Helpers of ``TradingEngine``: the ports it needs, records of events, snapshots.
+
+Kept apart from ``engine.service`` so the facade stays small.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Protocol
+
+from engine.events import (
+    Event, OrderCancelled, OrderPlaced, StopOutTriggered, TradeClosed, TradeModified, TradeOpened,
+)
+from engine.performance import compute_performance
+from engine.errors import ValidationError
+from engine.values import AccountSnapshot, Quote, TradeRecord, iso, money
+
+log = logging.getLogger(__name__)
+
+
+class BrokerLike(Protocol):
+    """The part of ``PaperBroker`` (docs/ARCHITECTURE.md) the engine uses."""
+
+    def restore(self, balance: Decimal, trades: Iterable[TradeRecord], next_id: int,
+                initial_balance: Decimal | None = None) -> None: ...
+    def on_quote(self, quote: Quote) -> list[Event]: ...
+    def place(self, request: Any, now: datetime | None = None) -> list[Event]: ...
+    def modify(self, trade_id: int, **changes: Any) -> list[Event]: ...
+    def close(self, trade_id: int, lots: Decimal | None = None, now: datetime | None = None) -> list[Event]: ...
+    def expire(self, now: datetime) -> list[Event]: ...
+    def rollover(self, now: datetime) -> list[Event]: ...
+    def account(self) -> AccountSnapshot: ...
+    def trade(self, trade_id: int) -> TradeRecord: ...
+    def active_trades(self) -> list[TradeRecord]: ...
+    def lot_size(self, symbol: str, risk_percent: float, entry: float, sl: float) -> Decimal: ...
+    def set_mirror(self, trade_id: int, ticket: str | None, state: str | None) -> TradeRecord: ...
+
+
+class JournalLike(Protocol):
+    """The Journal port (docs/ARCHITECTURE.md); ``engine.journal.SqlJournal`` implements it."""
+
+    def load(self) -> Any: ...
+    def commit(self, trades: Sequence[TradeRecord], account: AccountSnapshot | None,
+               signals: Sequence[Any] = ()) -> Any: ...
+    def reset_account(self, account: AccountSnapshot) -> None: ...
+    def trades(self, status: Any = None, symbol: str | None = None, since: datetime | None = None,
+               until: datetime | None = None, limit: int = 100, offset: int = 0) -> tuple[list[TradeRecord], int]: ...
+    def trade(self, trade_id: int) -> TradeRecord: ...
+    def closed_trades(self) -> list[TradeRecord]: ...
+    def save_bars(self, bars: Any, source: str) -> Any: ...
+    def load_bars(self, symbol: str, timeframe: Any, limit: int = 500) -> list[Any]: ...
+    def save_quotes(self, quotes: Iterable[Quote]) -> None: ...
+    def last_quotes(self) -> list[Quote]: ...
+    def save_metrics(self, snapshot: dict[str, Any]) -> None: ...
+    def signal_sources(self, signal_ids: Iterable[int]) -> dict[int, str]: ...
+
+
+def trades_of(events: Iterable[Event]) -> list[TradeRecord]:
+    """Every trade record carried by ``events``, in event order (the journal keeps the last per id)."""
+    records: list[TradeRecord] = []
+    for event in events:
+        if isinstance(event, (TradeOpened, OrderPlaced, TradeModified, OrderCancelled)):
+            records.append(event.trade)
+        elif isinstance(event, TradeClosed):
+            records.append(event.trade)
+            if event.remaining is not None:
+                records.append(event.remaining)
+        elif isinstance(event, StopOutTriggered):
+            records.extend(event.closed)
+    return records
+
+
+def jsonable(value: Any) -> Any:
+    """Convert figures to JSON types: Decimal → float, datetime → ISO text, enums → value."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k.value if isinstance(k, Enum) else k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def account_dict(account: AccountSnapshot) -> dict[str, Any]:
+    """The account as DESIGN's ``GET account/`` fields (money as Decimal)."""
+    return {"balance": account.balance, "equity": account.equity, "margin": account.margin,
+            "free_margin": account.free_margin, "margin_level": account.margin_level,
+            "currency": account.currency, "leverage": account.leverage,
+            "initial_balance": account.initial_balance}
+
+
+def compute_figures(closed: Sequence[TradeRecord], account: AccountSnapshot,
+                    sources: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """DESIGN's performance figures of ``closed`` trades (``engine.performance.compute_performance``).
+
+    ``sources`` maps signal ids to their source (model name) for ``by_source``.
+    """
+    return compute_performance(closed, account.initial_balance, sources=sources)
+
+
+def journal_figures(journal: JournalLike, account: AccountSnapshot) -> dict[str, Any]:
+    """The figures of the journal's closed trades, with each signal's source (run on the DB thread)."""
+    closed = journal.closed_trades()
+    signal_ids = {t.signal_id for t in closed if t.signal_id is not None}
+    sources = journal.signal_sources(signal_ids) if signal_ids else {}
+    return compute_figures(closed, account, sources)
+
+
+class Snapshotter:
+    """Compute performance figures and store snapshots; runs on the database thread."""
+
+    def performance(self, journal: JournalLike, account: AccountSnapshot) -> dict[str, Any]:
+        """The figures of the journal's closed trades for ``account``."""
+        return journal_figures(journal, account)
+
+    def save(self, journal: JournalLike, account: AccountSnapshot) -> None:
+        """Store a snapshot: the account and the figures (without the equity curve)."""
+        snapshot: dict[str, Any] = {"time": iso(datetime.now(timezone.utc)), "account": account_dict(account)}
+        figures = self.performance(journal, account)
+        snapshot["performance"] = {k: v for k, v in figures.items() if k != "equity_curve"}
+        journal.save_metrics(jsonable(snapshot))
+
+
+def account_terms(old: AccountSnapshot, balance: Decimal | float | str | None, currency: str | None,
+                   leverage: int | None) -> tuple[Decimal, str, int]:
+    """Validate a reset's terms (missing ones keep the old account's); raise ``ValidationError``."""
+    try:
+        new_balance = money(balance) if balance is not None else old.initial_balance
+    except (ArithmeticError, ValueError, TypeError):
+        raise ValidationError(f"balance must be a number, not {balance!r}", field="balance") from None
+    if not new_balance.is_finite() or new_balance <= 0:
+        raise ValidationError("balance must be a positive amount", field="balance")
+    new_currency = (currency or old.currency).strip().upper()
+    if len(new_currency) != 3 or not new_currency.isalpha():
+        raise ValidationError(f"currency must be a 3-letter code, not {currency!r}", field="currency")
+    if leverage is not None and (isinstance(leverage, bool) or not isinstance(leverage, int) or leverage < 1):
+        raise ValidationError(f"leverage must be an integer >= 1, not {leverage!r}", field="leverage")
+    return new_balance, new_currency, leverage if leverage is not None else old.leverage

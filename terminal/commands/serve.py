@@ -1,0 +1,125 @@
+"""``paper-terminal serve``: the engine, its feed and the server, without Qt.
+
+Prints ``listening on http://HOST:PORT`` once the server is up (when the
+server is plugged in; until then it logs the engine's events). SIGINT and
+SIGTERM stop it cleanly: open trades and pending orders stay in the journal
+and are watched again at the next start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any
+
+from engine.errors import PaperTerminalError, PermanentError, ValidationError
+from engine.events import (
+    AccountReset, Event, OrderCancelled, OrderPlaced, OrderRejected, TradeClosed, TradeModified, TradeOpened,
+)
+from terminal.settings import Settings, add_shared_flags
+from terminal.wiring import Runtime, build_runtime
+
+log = logging.getLogger("paper_terminal.serve")
+
+
+def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentParser) -> None:
+    """Add the ``serve`` sub-command."""
+    serve = subparsers.add_parser("serve", help="run the engine and the server without the window",
+                                  description=__doc__.splitlines()[0] if __doc__ else None)
+    add_shared_flags(serve)
+    serve.set_defaults(func=run)
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr at ``level`` (once per process)."""
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not news
+
+
+def load_settings(args: argparse.Namespace) -> Settings | None:
+    """Settings from the flags, or None after printing the bad field to stderr."""
+    try:
+        return Settings.load(args)
+    except ValidationError as exc:
+        print(f"paper-terminal: {exc.message}", file=sys.stderr)
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run until SIGINT/SIGTERM or the end of the feed; return the exit code."""
+    settings = load_settings(args)
+    if settings is None:
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        runtime = build_runtime(settings)
+    except PermanentError as exc:
+        print(f"paper-terminal: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(serve(runtime))
+
+
+def _describe(event: Event) -> str | None:
+    if isinstance(event, (TradeOpened, OrderPlaced, TradeModified, OrderCancelled)):
+        t = event.trade
+        price = t.entry_price if t.entry_price is not None else t.requested_price
+        return f"{type(event).__name__} #{t.id} {t.symbol} {t.side.value} {t.lots} @ {price}"
+    if isinstance(event, TradeClosed):
+        t = event.trade
+        return (f"TradeClosed #{t.id} {t.symbol} {t.close_reason.value if t.close_reason else ''} "
+                f"@ {t.close_price} net {t.net}")
+    if isinstance(event, OrderRejected):
+        return f"OrderRejected {event.symbol or ''} {event.code}: {event.message}"
+    if isinstance(event, AccountReset):
+        return f"AccountReset balance {event.account.balance} {event.account.currency}"
+    return None
+
+
+async def serve(runtime: Runtime, stop: asyncio.Event | None = None) -> int:
+    """Start ``runtime``, wait for ``stop`` (SIGINT/SIGTERM by default), stop it; return 0."""
+    stop = stop if stop is not None else asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+            installed.append(signum)
+        except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
+            pass
+
+    def log_event(event: Any) -> None:
+        text = _describe(event)
+        if text is not None:
+            log.info("%s", text)
+
+    unsubscribe = runtime.bus.subscribe(Event, log_event)
+    runtime.on_listening = lambda url: print(f"listening on {url}", flush=True)
+    try:
+        try:
+            await runtime.start()
+        except (OSError, PaperTerminalError) as exc:
+            print(f"paper-terminal: cannot start: {exc}", file=sys.stderr, flush=True)
+            return 1
+        if getattr(runtime.server, "tokens_path", None) is not None:
+            print(f"API tokens (trading and viewer) in {runtime.server.tokens_path}", flush=True)
+        log.info("engine running on feed %s for %s%s; Ctrl+C stops", runtime.feed.name if runtime.feed else "none",
+                 ",".join(runtime.engine.symbols), "" if runtime.server is not None else " (no server attached)")
+        waiters = [asyncio.create_task(stop.wait(), name="serve:stop-signal")]
+        if runtime.price_worker is not None:
+            waiters.append(asyncio.create_task(runtime.price_worker.finished.wait(), name="serve:feed-ended"))
+        done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        log.info("stopping")
+    finally:
+        await runtime.stop()
+        unsubscribe()
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+    return 0
+

@@ -1,0 +1,249 @@
+"""Settings of ``paper-terminal`` and ``serve``: flags, environment, TOML file, defaults.
+
+Precedence, highest first: a command-line flag, the environment variable
+``PAPER_TERMINAL_<NAME>`` (e.g. ``PAPER_TERMINAL_DB_URL``), the TOML config
+file (keys named like the fields: ``feed = "sim"``, ``symbols = ["EURUSD"]``),
+the default. The config file is ``--config``, else ``PAPER_TERMINAL_CONFIG``,
+else ``config.toml`` in the user config dir.
+
+User dirs come from platformdirs (app ``paper-terminal``); the environment
+variable ``PAPER_TERMINAL_HOME`` replaces both with ``$PAPER_TERMINAL_HOME/data``
+and ``$PAPER_TERMINAL_HOME/config`` (portable installs, tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tomllib
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import (
+    BaseSettings, InitSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from engine.errors import ValidationError
+from engine.instruments import SPECS
+
+APP_NAME = "paper-terminal"
+ENV_PREFIX = "PAPER_TERMINAL_"
+FEEDS = ("auto", "sim", "replay", "yahoo", "twelvedata", "finnhub", "alphavantage", "mt5", "zmq")
+DEFAULT_SYMBOLS = ("EURUSD", "GBPUSD", "USDJPY")
+
+
+def user_data_dir() -> Path:
+    """Folder of the journal and caches (``$PAPER_TERMINAL_HOME/data`` when set)."""
+    home = os.environ.get(f"{ENV_PREFIX}HOME")
+    return Path(home) / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def user_config_dir() -> Path:
+    """Folder of config.toml and the API tokens (``$PAPER_TERMINAL_HOME/config`` when set)."""
+    home = os.environ.get(f"{ENV_PREFIX}HOME")
+    return Path(home) / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def default_db_path() -> Path:
+    return user_data_dir() / "paper.db"
+
+
+def default_config_path() -> Path:
+    return user_config_dir() / "config.toml"
+
+
+class Settings(BaseSettings):
+    """Every setting of the engine process (DESIGN's shared flags plus risk settings)."""
+
+    # extra="allow": keys of the config file that other parts read by name (``mt5_login``,
+    # ``zmq_host``, ``mirror_magic``…) stay available as attributes.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="allow", validate_default=True,
+                                      case_sensitive=False)
+
+    db: Path = Field(default_factory=default_db_path, description="SQLite journal file")
+    db_url: str | None = Field(None, description="any SQLAlchemy URL; overrides db")
+    feed: str = Field("auto", description="price feed: " + ", ".join(FEEDS))
+    feed_priority: Annotated[list[str], NoDecode] | None = Field(
+        None, description="provider order for --feed auto (comma-separated names)")
+    replay: Path | None = Field(None, description="CSV/Parquet of bars or ticks for --feed replay")
+    speed: float | Literal["max"] = Field(1.0, description="replay/sim speed multiplier or 'max'")
+    sim_start: datetime | None = Field(None, description="simulated clock start when speed != 1")
+    seed: int | None = Field(None, description="makes sim deterministic")
+    symbols: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_SYMBOLS))
+    interval: float = Field(5.0, gt=0, le=3600, description="poll interval of polled feeds, seconds")
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+    token: SecretStr | None = None
+    viewer_token: SecretStr | None = None
+    balance: Decimal = Field(Decimal("10000"), gt=0, description="initial balance of a new account")
+    currency: str = Field("USD", description="account currency of a new account")
+    leverage: int = Field(100, ge=1, le=10000)
+    mirror: Literal["mt5", "zmq"] | None = None
+    config: Path = Field(default_factory=default_config_path)
+    risk_percent: float = Field(1.0, gt=0, le=100, description="default risk per trade, % of balance")
+    max_open_trades: int | None = Field(None, ge=1)
+    stop_out_level: float = Field(50.0, ge=0, le=1000, description="margin level (%) that triggers stop-out")
+    commission: Decimal = Field(Decimal("0"), ge=0, description="account currency per lot per side")
+    slippage: float = Field(0.0, ge=0, description="maximal slippage in pips")
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_path: Any = None
+        if isinstance(init_settings, InitSettingsSource):
+            config_path = init_settings.init_kwargs.get("config")
+        config_path = config_path or os.environ.get(f"{ENV_PREFIX}CONFIG") or default_config_path()
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=Path(config_path).expanduser())
+        return init_settings, env_settings, toml
+
+    @field_validator("feed")
+    @classmethod
+    def _check_feed(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in FEEDS:
+            raise ValueError(f"unknown feed {value!r}; choose one of {', '.join(FEEDS)}")
+        return value
+
+    @field_validator("feed_priority", mode="before")
+    @classmethod
+    def _check_feed_priority(cls, value: Any) -> list[str] | None:
+        if value is None:
+            return None
+        items = value.split(",") if isinstance(value, str) else list(value)
+        names = [str(item).strip().lower() for item in items if str(item).strip()]
+        unknown = [name for name in names if name not in FEEDS or name == "auto"]
+        if unknown:
+            raise ValueError(f"unknown provider(s) {', '.join(unknown)}")
+        return names or None
+
+    @field_validator("speed", mode="before")
+    @classmethod
+    def _check_speed(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() == "max":
+            return "max"
+        try:
+            speed = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"speed must be a positive number or 'max', not {value!r}") from None
+        if not speed > 0 or speed == float("inf"):
+            raise ValueError(f"speed must be a positive number or 'max', not {value!r}")
+        return speed
+
+    @field_validator("sim_start")
+    @classmethod
+    def _check_sim_start(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+    @field_validator("symbols", mode="before")
+    @classmethod
+    def _check_symbols(cls, value: Any) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else list(value)
+        symbols = [str(item).strip().upper() for item in items if str(item).strip()]
+        if not symbols:
+            raise ValueError("give at least one symbol")
+        unknown = [s for s in symbols if s not in SPECS]
+        if unknown:
+            raise ValueError(f"unknown symbol(s) {', '.join(unknown)}")
+        return list(dict.fromkeys(symbols))
+
+    @field_validator("currency")
+    @classmethod
+    def _check_currency(cls, value: str) -> str:
+        value = value.strip().upper()
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"currency must be a 3-letter code such as USD, not {value!r}")
+        return value
+
+    @field_validator("mirror", mode="before")
+    @classmethod
+    def _check_mirror(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
+            return None
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("balance")
+    @classmethod
+    def _round_balance(cls, value: Decimal) -> Decimal:
+        return value.quantize(Decimal("0.01"))
+
+    @property
+    def database_url(self) -> str:
+        """The journal's SQLAlchemy URL: ``db_url`` when given, else the SQLite file ``db``."""
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{self.db.expanduser().resolve()}"
+
+    @classmethod
+    def load(cls, args: argparse.Namespace | dict[str, Any] | None = None) -> Settings:
+        """Merge flags (``args``; absent or None flags do not count) over env, file and defaults.
+
+        Raise ``engine.errors.ValidationError`` naming the first bad field.
+        """
+        raw = vars(args) if isinstance(args, argparse.Namespace) else dict(args or {})
+        names = set(cls.model_fields)
+        given = {k: v for k, v in raw.items() if k in names and v is not None}
+        try:
+            return cls(**given)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValidationError(f"invalid setting config: the TOML file does not parse: {exc}", field="config",
+                                  code="invalid_setting") from None
+        except OSError as exc:
+            raise ValidationError(f"invalid setting config: cannot read it: {exc.strerror or exc}", field="config",
+                                  code="invalid_setting") from None
+        except PydanticValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"] if not isinstance(part, int)) or None
+            message = error["msg"].removeprefix("Value error, ")
+            raise ValidationError(f"invalid setting {field}: {message}", field=field, code="invalid_setting") from None
+
+
+_FLAGS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--db", {"metavar": "PATH", "help": "SQLite journal file (default: paper.db in the user data dir)"}),
+    ("--db-url", {"metavar": "URL", "help": "any SQLAlchemy URL, e.g. postgresql+psycopg://…; overrides --db"}),
+    ("--feed", {"metavar": "NAME", "help": "price feed: " + ", ".join(FEEDS) + " (default auto)"}),
+    ("--feed-priority", {"metavar": "LIST", "help": "provider order for --feed auto, comma-separated"}),
+    ("--replay", {"metavar": "PATH", "help": "CSV/Parquet of bars or ticks to replay (with --feed replay)"}),
+    ("--speed", {"metavar": "X", "help": "replay/sim speed multiplier, or 'max' (default 1)"}),
+    ("--sim-start", {"metavar": "TIME", "help": "ISO time where the simulated clock starts (speed != 1)"}),
+    ("--seed", {"metavar": "N", "help": "makes the simulator deterministic"}),
+    ("--symbols", {"metavar": "LIST", "help": "comma-separated symbols (default EURUSD,GBPUSD,USDJPY)"}),
+    ("--interval", {"metavar": "S", "help": "poll interval of polled feeds in seconds (default 5)"}),
+    ("--host", {"metavar": "H", "help": "server host (default 127.0.0.1)"}),
+    ("--port", {"metavar": "P", "help": "server port (default 8765; 0 picks a free one)"}),
+    ("--token", {"metavar": "T", "help": "trading token (default: generated once, kept in the config dir)"}),
+    ("--viewer-token", {"metavar": "T", "help": "read-only token (default: generated likewise)"}),
+    ("--balance", {"metavar": "X", "help": "initial balance of a new account (default 10000)"}),
+    ("--currency", {"metavar": "C", "help": "currency of a new account (default USD)"}),
+    ("--leverage", {"metavar": "N", "help": "leverage of a new account (default 100)"}),
+    ("--mirror", {"metavar": "mt5|zmq", "help": "mirror paper trades to MetaTrader (default off)"}),
+    ("--config", {"metavar": "PATH", "help": "TOML config file (default config.toml in the user config dir)"}),
+    ("--risk-percent", {"metavar": "X", "help": "default risk per trade in %% of balance (default 1)"}),
+    ("--max-open-trades", {"metavar": "N", "help": "refuse new trades beyond N open ones"}),
+    ("--stop-out-level", {"metavar": "X", "help": "margin level in %% that closes trades (default 50)"}),
+    ("--commission", {"metavar": "X", "help": "commission per lot per side, account currency (default 0)"}),
+    ("--slippage", {"metavar": "PIPS", "help": "maximal random slippage in pips (default 0)"}),
+    ("--log-level", {"metavar": "LEVEL", "help": "DEBUG, INFO, WARNING or ERROR (default INFO)"}),
+)
+
+
+def add_shared_flags(parser: argparse.ArgumentParser) -> None:
+    """Add the engine flags shared by ``paper-terminal`` and ``serve`` to ``parser``.
+
+    Flags left out are absent from the namespace (``argparse.SUPPRESS``), so
+    they never hide the environment or the config file.
+    """
+    group = parser.add_argument_group("engine settings (also PAPER_TERMINAL_<NAME> or the TOML file)")
+    for flag, options in _FLAGS:
+        group.add_argument(flag, default=argparse.SUPPRESS, **options)

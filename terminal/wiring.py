@@ -1,0 +1,247 @@
+"""The composition root: build the engine, its feed and plug-ins from ``Settings``.
+
+``build_runtime(settings)`` is synchronous and touches the disk (it opens and
+migrates the journal): call it before the event loop runs, or through
+``loop.run_in_executor``. ``await runtime.start()`` then reloads the journal,
+starts the feed and the price worker and the plug-ins; ``await
+runtime.stop()`` stops them in reverse order and flushes the journal.
+
+Plug-in points, each one function below so they can be finished separately:
+``make_feed`` (datafeeds), ``make_broker`` (engine.broker), ``attach_signals``
+(signal book and generators), ``attach_mirror`` (bridges), ``attach_server``
+(engine.api).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from engine.bus import EventBus
+from engine.errors import PermanentError, ValidationError
+from engine.journal import SqlJournal
+from engine.ports import PriceFeed
+from engine.price_worker import PriceWorker
+from engine.service import TradingEngine
+from engine.values import Timeframe
+from terminal.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HISTORY_BARS = 500
+
+
+class FeedNotAvailable(PermanentError):
+    """The chosen feed is not installed or not built yet."""
+
+
+def _optional_module(name: str) -> Any | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):
+            return None
+        raise
+
+
+def make_feed(settings: Settings) -> PriceFeed:
+    """Build the price feed named by ``settings.feed`` (``datafeeds.factory.make_feed`` when present).
+
+    Until the factory knows ``auto``, ``auto`` falls back to the simulator
+    (with a warning); any other feed the build lacks raises ``FeedNotAvailable``.
+    """
+    if settings.feed in ("mt5", "zmq"):
+        bridges = _optional_module("bridges.factory")
+        if bridges is None or not hasattr(bridges, "make_bridge_feed"):
+            raise FeedNotAvailable(f"feed {settings.feed} not available")
+        feed: PriceFeed = bridges.make_bridge_feed(settings)
+        return feed
+    factory = _optional_module("datafeeds.factory")
+    if factory is not None and hasattr(factory, "make_feed"):
+        try:
+            return factory.make_feed(settings)
+        except ValidationError as exc:
+            if settings.feed != "auto" or exc.field != "feed":
+                raise
+            log.warning("feed auto is not available yet (%s): using the simulator", exc.message)
+    if settings.feed in ("sim", "auto"):
+        sim = _optional_module("datafeeds.sim")
+        if sim is not None and hasattr(sim, "SimulatedFeed"):
+            return sim.SimulatedFeed(speed=settings.speed, seed=settings.seed, sim_start=settings.sim_start)
+    raise FeedNotAvailable(f"feed {settings.feed} not available")
+
+
+def make_broker_config(settings: Settings, balance: Decimal, currency: str, leverage: int) -> Any:
+    """The ``BrokerConfig`` of an account with ``balance``/``currency``/``leverage`` and the settings' costs."""
+    requests = importlib.import_module("engine.broker.requests")
+    slippage = (requests.RandomSlippage(settings.slippage, seed=settings.seed) if settings.slippage > 0
+                else requests.FixedSlippage(0.0))
+    return requests.BrokerConfig(balance=balance, currency=currency, leverage=leverage,
+                                 stop_out_level=settings.stop_out_level,
+                                 commission_per_lot_side=settings.commission, slippage=slippage)
+
+
+def make_broker(settings: Settings, balance: Decimal, currency: str, leverage: int) -> Any:
+    """A ``PaperBroker`` for an account; the simulated market's calendar decides when it is open."""
+    broker_module = importlib.import_module("engine.broker")
+    return broker_module.PaperBroker(make_broker_config(settings, balance, currency, leverage), next_id=1)
+
+
+@dataclass
+class Runtime:
+    """Everything one engine process runs; ``start()``/``stop()`` in order."""
+
+    settings: Settings
+    bus: EventBus
+    journal: SqlJournal
+    engine: TradingEngine
+    feed: PriceFeed | None
+    price_worker: PriceWorker | None
+    server: Any = None
+    mirror: Any = None
+    plugins: tuple[str, ...] = ("signals", "mirror", "server")
+    on_listening: Callable[[str], None] | None = None
+    _stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _started: bool = False
+
+    async def start(self) -> None:
+        """Start the engine, the feed with its price worker, then the plug-ins."""
+        await self.engine.start()
+        self._stoppers.append(self.engine.stop)
+        try:
+            if self.price_worker is not None:
+                await self.price_worker.start()
+                self._stoppers.append(self.price_worker.stop)
+                await self._load_history()
+            for name in self.plugins:
+                stopper = await PLUGINS[name](self)
+                if stopper is not None:
+                    self._stoppers.append(stopper)
+        except BaseException:
+            await self.stop()
+            raise
+        self._started = True
+
+    async def _load_history(self) -> None:
+        feed = self.feed
+        if feed is None:
+            return
+        bars = []
+        for symbol in self.engine.symbols:
+            for timeframe in Timeframe:
+                try:
+                    bars.extend(await feed.history(symbol, timeframe, HISTORY_BARS))
+                except Exception as exc:  # noqa: BLE001 - history is a nicety; live prices matter
+                    log.warning("no %s %s history from %s: %s", symbol, timeframe.value, feed.name, exc)
+        self.engine.seed_bars(bars)
+
+    async def stop(self) -> None:
+        """Stop everything started, newest first; the journal is flushed last by the engine."""
+        while self._stoppers:
+            stopper = self._stoppers.pop()
+            try:
+                await stopper()
+            except Exception:  # noqa: BLE001 - keep stopping the rest
+                log.exception("stopping %r failed", stopper)
+        self._started = False
+
+
+def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_feed: bool = True,
+                  plugins: tuple[str, ...] = ("signals", "mirror", "server")) -> Runtime:
+    """Wire bus, journal, broker, engine, feed and price worker from ``settings``.
+
+    ``feed`` replaces the one ``settings.feed`` names (tests, embedding);
+    ``plugins`` picks which of ``PLUGINS`` ``start()`` attaches, in order.
+
+    The journal's current account wins over ``--balance/--currency/--leverage``
+    (those make a *new* account: use ``reset_account`` to change them).
+    """
+    journal = SqlJournal(settings.database_url)
+    state = journal.load()
+    if state.account is not None:
+        balance, currency, leverage = state.account.initial_balance, state.account.currency, state.account.leverage
+        if (settings.balance, settings.currency, settings.leverage) != (balance, currency, leverage):
+            log.info("the journal's account (%s %s, 1:%d) is kept; reset the account to change it",
+                     balance, currency, leverage)
+    else:
+        balance, currency, leverage = settings.balance, settings.currency, settings.leverage
+    broker = make_broker(settings, balance, currency, leverage)
+    bus = EventBus()
+    engine = TradingEngine(
+        bus, broker, journal, symbols=settings.symbols,
+        broker_factory=lambda b, c, lev: make_broker(settings, b, c, lev))
+    if with_feed and feed is None:
+        feed = make_feed(settings)
+    worker = PriceWorker(feed, engine.on_quote, settings.symbols) if feed is not None else None
+    if feed is not None:
+        engine.register_status_source(feed.status)
+    unknown = [name for name in plugins if name not in PLUGINS]
+    if unknown:
+        raise ValueError(f"unknown plug-in(s) {', '.join(unknown)}; known: {', '.join(PLUGINS)}")
+    return Runtime(settings=settings, bus=bus, journal=journal, engine=engine, feed=feed, price_worker=worker,
+                   plugins=tuple(plugins))
+
+
+# -- plug-in points (the lead finishes these as the parts land) ----------------------------
+
+
+async def attach_signals(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
+    """Start the SignalBook and the signal generators (``engine.signals.setup``). PLUG-IN POINT."""
+    setup = _optional_module("engine.signals.setup")
+    if setup is None or not hasattr(setup, "attach_signals"):
+        return None
+    stop: Callable[[], Awaitable[None]] = await setup.attach_signals(runtime.engine)
+    return stop
+
+
+async def attach_mirror(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
+    """Start the MetaTrader mirror chosen by ``--mirror`` (``bridges.factory``). PLUG-IN POINT."""
+    if runtime.settings.mirror is None:
+        return None
+    factory = _optional_module("bridges.factory")
+    if factory is None or not hasattr(factory, "start_mirror_service"):
+        raise FeedNotAvailable(f"mirror {runtime.settings.mirror} not available")
+    service = await factory.start_mirror_service(runtime.settings, runtime.engine, runtime.feed)
+    if service is None:
+        return None
+    runtime.mirror = service
+    stop: Callable[[], Awaitable[None]] = service.stop
+    return stop
+
+
+async def attach_server(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
+    """Start the REST/WebSocket server (``engine.api.server.ApiServer``) and announce its URL. PLUG-IN POINT."""
+    server_module = _optional_module("engine.api.server")
+    tokens_module = _optional_module("engine.api.tokens")
+    if server_module is None or tokens_module is None:
+        return None
+    settings = runtime.settings
+    trading = settings.token.get_secret_value() if settings.token else None
+    viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
+    tokens = await run_in_thread(
+        functools.partial(tokens_module.load_or_create_tokens, trading=trading, viewer=viewer))
+    server = server_module.ApiServer(runtime.engine, settings.host, settings.port, tokens,
+                                     stale_after=3 * settings.interval)
+    await server.start()
+    runtime.server = server
+    if runtime.on_listening is not None:
+        runtime.on_listening(server.url)
+    return server.stop
+
+
+PLUGINS: dict[str, Callable[[Runtime], Awaitable[Callable[[], Awaitable[None]] | None]]] = {
+    "signals": attach_signals,
+    "mirror": attach_mirror,
+    "server": attach_server,
+}
+
+
+def run_in_thread(func: Callable[..., Any], *args: Any) -> Awaitable[Any]:
+    """Run blocking set-up work (e.g. ``build_runtime``) off the loop."""
+    return asyncio.get_running_loop().run_in_executor(None, func, *args)

@@ -1,0 +1,60 @@
+"""The composition root: the journal's account wins over new-account flags; feeds are built by name."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from engine.errors import PermanentError
+from engine.journal import SqlJournal
+from terminal.settings import Settings
+from terminal.wiring import build_runtime, make_feed
+from tests.engine.journal.factories import make_account
+from tests.terminal.cli_helpers import ListFeed
+
+
+async def test_build_runtime_keeps_the_journal_account_over_flags(tmp_path):
+    db = tmp_path / "paper.db"
+    SqlJournal(f"sqlite:///{db}").commit([], make_account("5000", currency="EUR", leverage=30))
+    settings = Settings.load({"db": str(db), "balance": "10000", "currency": "USD", "leverage": "100"})
+    runtime = build_runtime(settings, feed=ListFeed([]), plugins=())
+    await runtime.start()
+    account = runtime.engine.account()
+    await runtime.stop()
+    assert (account.balance, account.currency, account.leverage) == (Decimal("5000.00"), "EUR", 30)
+
+
+async def test_build_runtime_new_journal_uses_the_flags(tmp_path):
+    settings = Settings.load({"db": str(tmp_path / "p.db"), "balance": "2500", "currency": "gbp",
+                              "commission": "3.5"})
+    runtime = build_runtime(settings, feed=ListFeed([]), plugins=())
+    await runtime.start()
+    account = runtime.engine.account()
+    await runtime.stop()
+    assert (account.balance, account.currency) == (Decimal("2500.00"), "GBP")
+    assert runtime.engine.broker.config.commission_per_lot_side == Decimal("3.5")
+
+
+def test_make_feed_sim_builds_the_simulator():
+    feed = make_feed(Settings.load({"feed": "sim", "seed": "4", "speed": "max"}))
+    assert feed.name == "sim"
+
+
+def test_make_feed_replay_without_file_names_the_field():
+    with pytest.raises(PermanentError) as info:
+        make_feed(Settings.load({"feed": "replay"}))
+    assert getattr(info.value, "field", None) == "replay"
+
+
+def test_make_feed_metatrader_names_build_bridge_feeds():
+    assert make_feed(Settings.load({"feed": "zmq"})).name == "zmq"
+
+
+def test_settings_extra_config_keys_reach_the_bridges(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('mirror_magic = 777\nzmq_host = "10.0.0.5"\n')
+    settings = Settings.load({"config": str(config)})
+    from bridges.config import setting
+
+    assert setting(settings, "mirror_magic") == 777 and setting(settings, "zmq_host") == "10.0.0.5"

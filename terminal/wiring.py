@@ -6,10 +6,10 @@ migrates the journal): call it before the event loop runs, or through
 starts the feed and the price worker and the plug-ins; ``await
 runtime.stop()`` stops them in reverse order and flushes the journal.
 
-Plug-in points, each one function below so they can be finished separately:
-``make_feed`` (datafeeds), ``make_broker`` (engine.broker), ``attach_signals``
-(signal book and generators), ``attach_mirror`` (bridges), ``attach_server``
-(engine.api).
+Plug-in points, one function each: ``make_feed`` (datafeeds, bridges),
+``make_broker`` (engine.broker), ``attach_signals`` (signal book, generators
+and auto-execution from the config file's ``[signals.auto]`` table),
+``attach_mirror`` (bridges), ``attach_server`` (engine.api).
 """
 
 from __future__ import annotations
@@ -51,10 +51,11 @@ def _optional_module(name: str) -> Any | None:
 
 
 def make_feed(settings: Settings) -> PriceFeed:
-    """Build the price feed named by ``settings.feed`` (``datafeeds.factory.make_feed`` when present).
+    """Build the price feed named by ``settings.feed``.
 
-    Until the factory knows ``auto``, ``auto`` falls back to the simulator
-    (with a warning); any other feed the build lacks raises ``FeedNotAvailable``.
+    ``mt5``/``zmq`` come from ``bridges.factory``; every other name (``auto``,
+    ``sim``, ``replay`` and the providers) from ``datafeeds.factory``, which
+    raises ``ValidationError`` (field ``feed``) for a name it does not know.
     """
     if settings.feed in ("mt5", "zmq"):
         bridges = _optional_module("bridges.factory")
@@ -62,19 +63,9 @@ def make_feed(settings: Settings) -> PriceFeed:
             raise FeedNotAvailable(f"feed {settings.feed} not available")
         feed: PriceFeed = bridges.make_bridge_feed(settings)
         return feed
-    factory = _optional_module("datafeeds.factory")
-    if factory is not None and hasattr(factory, "make_feed"):
-        try:
-            return factory.make_feed(settings)
-        except ValidationError as exc:
-            if settings.feed != "auto" or exc.field != "feed":
-                raise
-            log.warning("feed auto is not available yet (%s): using the simulator", exc.message)
-    if settings.feed in ("sim", "auto"):
-        sim = _optional_module("datafeeds.sim")
-        if sim is not None and hasattr(sim, "SimulatedFeed"):
-            return sim.SimulatedFeed(speed=settings.speed, seed=settings.seed, sim_start=settings.sim_start)
-    raise FeedNotAvailable(f"feed {settings.feed} not available")
+    from datafeeds.factory import make_feed as make_datafeed
+
+    return make_datafeed(settings)
 
 
 def make_broker_config(settings: Settings, balance: Decimal, currency: str, leverage: int) -> Any:
@@ -181,6 +172,9 @@ def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_fee
     worker = PriceWorker(feed, engine.on_quote, settings.symbols) if feed is not None else None
     if feed is not None:
         engine.register_status_source(feed.status)
+        if hasattr(feed, "set_last_quotes"):
+            # The aggregator's stale fallback: the journal's last real prices (called off the loop).
+            feed.set_last_quotes(journal.last_quotes)
     unknown = [name for name in plugins if name not in PLUGINS]
     if unknown:
         raise ValueError(f"unknown plug-in(s) {', '.join(unknown)}; known: {', '.join(PLUGINS)}")
@@ -188,20 +182,25 @@ def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_fee
                    plugins=tuple(plugins))
 
 
-# -- plug-in points (the lead finishes these as the parts land) ----------------------------
+# -- plug-in points ------------------------------------------------------------------------
 
 
 async def attach_signals(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
-    """Start the SignalBook and the signal generators (``engine.signals.setup``). PLUG-IN POINT."""
-    setup = _optional_module("engine.signals.setup")
-    if setup is None or not hasattr(setup, "attach_signals"):
-        return None
-    stop: Callable[[], Awaitable[None]] = await setup.attach_signals(runtime.engine)
+    """Start the SignalBook, the generators and auto-execution (``[signals.auto]`` in the config file)."""
+    from engine.signals.auto import AutoConfig
+    from engine.signals.setup import attach_signals as attach
+    from terminal.commands.model import user_model_path
+
+    table = getattr(runtime.settings, "signals", None) or {}
+    auto_table = table.get("auto") if isinstance(table, dict) else None
+    auto = AutoConfig.from_mapping(auto_table) if isinstance(auto_table, dict) else None
+    stop: Callable[[], Awaitable[None]] = await attach(
+        runtime.engine, auto=auto, model_paths=[user_model_path()])
     return stop
 
 
 async def attach_mirror(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
-    """Start the MetaTrader mirror chosen by ``--mirror`` (``bridges.factory``). PLUG-IN POINT."""
+    """Start the MetaTrader mirror chosen by ``--mirror`` (``bridges.factory``)."""
     if runtime.settings.mirror is None:
         return None
     factory = _optional_module("bridges.factory")
@@ -216,7 +215,7 @@ async def attach_mirror(runtime: Runtime) -> Callable[[], Awaitable[None]] | Non
 
 
 async def attach_server(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
-    """Start the REST/WebSocket server (``engine.api.server.ApiServer``) and announce its URL. PLUG-IN POINT."""
+    """Start the REST/WebSocket server (``engine.api.server.ApiServer``) and announce its URL."""
     server_module = _optional_module("engine.api.server")
     tokens_module = _optional_module("engine.api.tokens")
     if server_module is None or tokens_module is None:

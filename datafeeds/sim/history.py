@@ -25,9 +25,10 @@ SUBSTEPS = 4
 MINUTE_NS = 60 * 10**9
 
 
-def _origin(timeframe: Timeframe) -> str:
-    """Resampling origin: the epoch for intraday bars; days start at 00:00 UTC anyway."""
-    return "start_day" if timeframe is Timeframe.D1 else "epoch"
+def _resample_kwargs(timeframe: Timeframe) -> dict[str, str]:
+    """Resampling origin: the epoch for intraday bars; pandas starts UTC days at 00:00 by itself
+    (and warns that ``origin`` has no effect on a day frequency)."""
+    return {} if timeframe is Timeframe.D1 else {"origin": "epoch"}
 
 
 @dataclass(slots=True)
@@ -61,8 +62,10 @@ class SymbolBars:
 
     def frame(self) -> pd.DataFrame:
         """Every closed M1 bar as a DataFrame indexed by UTC open time."""
-        times = np.concatenate([self.times, np.array(self.live_times, dtype="int64")])
-        live = np.array(self.live_ohlc, dtype="float64").reshape(-1, 4)
+        # The feed may append a bar while another thread reads: take equal-length snapshots.
+        n = min(len(self.live_times), len(self.live_ohlc))
+        times = np.concatenate([self.times, np.array(self.live_times[:n], dtype="int64")])
+        live = np.array(self.live_ohlc[:n], dtype="float64").reshape(-1, 4)
         ohlc = np.concatenate([self.ohlc, live])
         index = pd.to_datetime(times, utc=True)
         return pd.DataFrame(ohlc, index=index, columns=["open", "high", "low", "close"])
@@ -74,8 +77,8 @@ class SymbolBars:
             return []
         if timeframe is not Timeframe.M1:
             last_close = frame.index[-1] + pd.Timedelta(minutes=1)
-            frame = frame.resample(timeframe.pandas_rule, origin=_origin(timeframe), label="left",
-                                   closed="left").agg(
+            frame = frame.resample(timeframe.pandas_rule, label="left", closed="left",
+                                   **_resample_kwargs(timeframe)).agg(
                 {"open": "first", "high": "max", "low": "min", "close": "last"}).dropna()
             complete = frame.index + pd.Timedelta(seconds=timeframe.seconds) <= last_close
             frame = frame[complete]

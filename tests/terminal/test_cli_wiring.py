@@ -58,3 +58,34 @@ def test_settings_extra_config_keys_reach_the_bridges(tmp_path):
     from bridges.config import setting
 
     assert setting(settings, "mirror_magic") == 777 and setting(settings, "zmq_host") == "10.0.0.5"
+
+
+def test_make_feed_auto_builds_the_aggregator_with_the_journal_fallback(tmp_path):
+    settings = Settings.load({"db": str(tmp_path / "p.db"), "feed": "auto"})
+    runtime = build_runtime(settings, plugins=())
+    assert runtime.feed.name != "sim"
+    assert runtime.feed._last_quotes == runtime.journal.last_quotes
+
+
+async def test_attach_signals_starts_generators_and_reads_auto_execution_from_config(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[signals.auto]\nenabled = true\nmin_confidence = 0.75\n")
+    settings = Settings.load({"db": str(tmp_path / "p.db"), "config": str(config)})
+    runtime = build_runtime(settings, feed=ListFeed([]), plugins=("signals",))
+    await runtime.start()
+    try:
+        book = runtime.engine.signals
+        assert book is not None
+        assert book.auto.enabled and book.auto.config.min_confidence == 0.75
+    finally:
+        await runtime.stop()
+
+
+async def test_attach_signals_bad_auto_setting_names_the_field(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[signals.auto]\nmin_rr = \"high\"\n")
+    settings = Settings.load({"db": str(tmp_path / "p.db"), "config": str(config)})
+    runtime = build_runtime(settings, feed=ListFeed([]), plugins=("signals",))
+    with pytest.raises(PermanentError) as info:
+        await runtime.start()
+    assert getattr(info.value, "field", None) == "min_rr"

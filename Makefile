@@ -35,7 +35,8 @@ serve: $(STAMP)
 	$(BIN)/paper-terminal serve --feed sim
 
 test: $(STAMP) syslibs-qt syslibs-browser
-	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 $(BIN)/python -m pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 \
+		scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP) syslibs-qt
 	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 $(BIN)/python -m tests.benchmarks

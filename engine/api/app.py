@@ -24,9 +24,10 @@ from engine.api.security import GuardMiddleware, HostPolicy
 from engine.api.tokens import ApiTokens
 from engine.api.ws import PRICES, TRADING, WebSocketHub
 from engine.values import iso
+from resources import path as resource_path
 
 API_PREFIX = "/api/paper-trading"
-WEB_DIR = Path(__file__).resolve().parents[2] / "resources" / "web"
+WEB_DIR = resource_path("web")
 
 
 def _version() -> str:

@@ -37,12 +37,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from engine.signals.ml.features import FEATURES, build_features, make_labels
+from resources import path as resource_path
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 DEFAULT_MODEL_NAME = "eurusd_h1_logreg"
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[3] / "resources" / "models" / f"{DEFAULT_MODEL_NAME}.joblib"
+DEFAULT_MODEL_PATH = resource_path("models", f"{DEFAULT_MODEL_NAME}.joblib")
 
 
 class ModelFormatError(ValueError):

@@ -23,7 +23,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": text} for status, text in (
         (400, "input the engine refuses"), (401, "missing or wrong token"),
         (403, "viewer token on a write, or a cross-origin request"), (404, "no such thing"),
-        (413, "body too large"), (422, "input that does not parse"), (503, "not available now"))
+        (413, "body too large"), (414, "query string too long"), (421, "Host header not this server"),
+        (422, "input that does not parse"), (503, "not available now"))
 }
 
 

@@ -1,0 +1,189 @@
+"""The window entry: QApplication, the asyncio engine inside the Qt loop (qasync), shutdown.
+
+Order matters (shared/reference/pitfalls.md): PYQTGRAPH_QT_LIB and QT_API are
+set before pyqtgraph or qasync are imported, PySide6 is imported before
+qasync, and the main coroutine runs with ``qasync.run(main())``. The window
+never quits Qt by itself (``setQuitOnLastWindowClosed(False)``): closing it
+sets an ``asyncio.Event``; ``main()`` then stops the runtime (feed, server,
+engine — the journal is flushed) and returns, which ends the loop.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+os.environ.setdefault("QT_API", "pyside6")
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
+from types import TracebackType  # noqa: E402
+from typing import Any  # noqa: E402
+
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+
+import qasync  # noqa: E402  (after PySide6)
+
+from terminal.settings import Settings  # noqa: E402
+
+log = logging.getLogger("paper_terminal.window")
+
+
+def install_excepthook() -> None:
+    """Log every uncaught exception and show it in a (non-blocking) dialog."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            previous(kind, value, tb)
+            return
+        log.critical("uncaught exception", exc_info=(kind, value, tb))
+        app = QApplication.instance()
+        if app is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, "Paper Terminal — unexpected error",
+                          f"{kind.__name__}: {value}\n\nThe error was logged; your trades are safe in the journal.")
+        box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
+        box.setObjectName("error_dialog")
+        box.finished.connect(lambda _=0, b=box: (hook.boxes.remove(b), b.deleteLater()))
+        hook.boxes.append(box)  # alive until closed, then deleted by Qt on the GUI thread
+        box.open()
+
+    hook.boxes = []  # type: ignore[attr-defined]
+    sys.excepthook = hook
+
+
+class GuiThreadGarbageCollector:
+    """Run Python's cyclic garbage collector on the GUI thread only.
+
+    Left automatic, a collection may start on any thread that allocates (the
+    journal's database thread, executor threads) and destroy Qt objects there;
+    Qt then crashes later (a timer of a destroyed object fires). This wraps
+    pyqtgraph's ``GarbageCollector`` (automatic collection off, generations
+    collected from a QTimer when their thresholds are passed).
+    """
+
+    def __init__(self, interval: float = 1.0) -> None:
+        import gc
+
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        self._was_enabled = gc.isenabled()
+        self._collector = GarbageCollector(interval=interval)
+
+    def stop(self) -> None:
+        """Stop the timer; give collection back to Python if it was automatic before."""
+        import gc
+
+        self._collector.timer.stop()
+        if self._was_enabled:
+            gc.enable()
+
+
+def make_application() -> QApplication:
+    """The QApplication (created once), which never quits on its own."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Paper Terminal")
+    app.setOrganizationName("PaperTerminal")
+    app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+async def main(settings: Settings, ready: asyncio.Future | None = None) -> int:
+    """Build and start the runtime, show the window, run until it is closed, stop cleanly.
+
+    ``ready`` (tests, benchmarks) receives the window once it is shown and loaded.
+    Cyclic garbage is collected on the GUI thread only (``GuiThreadGarbageCollector``).
+    """
+    collector = GuiThreadGarbageCollector()
+    try:
+        return await _run(settings, ready)
+    finally:
+        collector.stop()
+
+
+async def _run(settings: Settings, ready: asyncio.Future | None) -> int:
+    from engine.errors import PaperTerminalError
+    from terminal.mainwindow import MainWindow
+    from terminal.prefs import Preferences, load_preferences
+    from terminal.wiring import build_runtime, run_in_thread
+
+    runtime = await run_in_thread(build_runtime, settings)
+    defaults = Preferences(risk_percent=min(settings.risk_percent, 10.0),
+                           max_open_trades=settings.max_open_trades or 0)
+    shutdown = asyncio.Event()
+    window = MainWindow(runtime.engine, load_preferences(default=defaults), shutdown=shutdown,
+                        server_address=None, config_path=settings.config,
+                        feed_priority=_priority(settings))
+    runtime.on_listening = window.set_server
+    window.show()
+    try:
+        await runtime.start()
+    except PaperTerminalError as exc:
+        log.error("the engine did not start: %s", exc)
+        await _tell(window, "The engine did not start", str(exc))
+        window.close()
+        return 1
+    window.tokens = await run_in_thread(_tokens, settings)
+    await window.load()
+    log.info("window ready")
+    if ready is not None and not ready.done():
+        ready.set_result(window)
+    await shutdown.wait()
+    log.info("window closed: stopping the engine")
+    await window.tasks.cancel_all()
+    await runtime.stop()
+    log.info("stopped cleanly")
+    return 0
+
+
+def _priority(settings: Settings) -> list[str] | None:
+    value = getattr(settings, "feed_priority", None)
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value) if value else None
+
+
+def _tokens(settings: Settings) -> Any:
+    """The server's tokens for the settings dialog (None when the server part is absent)."""
+    try:
+        from engine.api.tokens import load_or_create_tokens
+    except ModuleNotFoundError:
+        return None
+    token = settings.token.get_secret_value() if settings.token else None
+    viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
+    try:
+        return load_or_create_tokens(trading=token, viewer=viewer)
+    except (OSError, ValueError) as exc:
+        log.warning("API tokens unavailable: %s", exc)
+        return None
+
+
+async def _tell(window: Any, title: str, text: str) -> None:
+    """Show a message without ``exec()`` and wait until it is closed."""
+    done = asyncio.get_running_loop().create_future()
+    box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, window)
+    box.finished.connect(lambda _: done.done() or done.set_result(None))
+    box.open()
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        box.close()
+    await done
+
+
+def run_window(args: argparse.Namespace) -> int:
+    """Open the window on the engine the flags describe; return the exit code."""
+    from engine.errors import ValidationError
+    from terminal.commands.serve import configure_logging
+
+    try:
+        settings = Settings.load(args)
+    except ValidationError as exc:
+        print(f"paper-terminal: {exc.message}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    make_application()
+    install_excepthook()
+    return int(qasync.run(main(settings)) or 0)

@@ -1,0 +1,7 @@
+"""The price chart: a Qt-free series model, a fast candle item, overlays and the widget."""
+
+import os
+
+# pyqtgraph picks PyQt when it is installed unless told otherwise (shared/reference/pitfalls.md).
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+os.environ.setdefault("QT_API", "pyside6")

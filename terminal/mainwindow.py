@@ -1,0 +1,357 @@
+"""The main window: the chart in the centre, panels in docks, the status bar below.
+
+The window reads engine state and reacts to engine events (through
+``EngineBridge``); it changes state only through the engine's commands.
+Dock layout and window geometry are saved in QSettings on close and restored
+at the next start. Closing the window sets ``shutdown`` (an ``asyncio.Event``)
+so the app entry stops the runtime, which flushes the journal: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QIcon, QKeySequence, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
+
+from engine.errors import NotFound, ValidationError
+from engine.events import OrderRejected, TradeClosed, TradeOpened
+from engine.values import Signal, Timeframe, TradeStatus
+from terminal.bridge import EngineBridge
+from terminal.chart.overlays import Marker
+from terminal.chart.view import ChartView
+from terminal.notify import Notifier, for_signal, for_trade_event
+from terminal.panels import format as fmt
+from terminal.panels.dashboard import DashboardPanel
+from terminal.panels.orders import OrdersPanel
+from terminal.panels.signals import SignalsPanel
+from terminal.panels.ticket import TicketPanel
+from terminal.prefs import Preferences, qsettings, save_preferences
+from terminal.settings_dialog import SettingsDialog
+from terminal.statusbar import TerminalStatusBar
+from terminal.tasks import TaskOwner, error_text
+from terminal.theme import apply_theme, palette_for
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 1500
+FEEDS_POLL_MS = 5000
+STATE_VERSION = 1
+
+
+def app_icon() -> QIcon:
+    """A small candlestick icon drawn in code (no asset file needed)."""
+    pixmap = QPixmap(64, 64)
+    pixmap.fill(QColor("#131722"))
+    painter = QPainter(pixmap)
+    for x, top, bottom, colour in ((14, 20, 50, "#26a69a"), (32, 10, 40, "#ef5350"), (50, 16, 56, "#26a69a")):
+        painter.setPen(QColor(colour))
+        painter.drawLine(x, top - 6, x, bottom + 6)
+        painter.fillRect(x - 5, top, 10, bottom - top, QColor(colour))
+    painter.end()
+    return QIcon(pixmap)
+
+
+class MainWindow(QMainWindow):
+    """Chart, signals, ticket, orders and dashboard over one ``TradingEngine``."""
+
+    def __init__(self, engine: TradingEngine, prefs: Preferences, *, shutdown: asyncio.Event | None = None,
+                 server_address: str | None = None, tokens: Any = None, config_path: Path | None = None,
+                 store: QSettings | None = None, feed_priority: list[str] | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.prefs = prefs
+        self.shutdown = shutdown
+        self.server_address = server_address
+        self.tokens = tokens
+        self.config_path = config_path
+        self.feed_priority = feed_priority
+        self.store = store or qsettings()
+        self.palette_ = palette_for(prefs.theme)
+        self.tasks = TaskOwner(lambda name, exc: self.say(f"{name} failed: {error_text(exc)}"))
+        self.setWindowTitle("Paper Terminal")
+        self.setWindowIcon(app_icon())
+        self.setObjectName("main_window")
+        self.setDockNestingEnabled(True)
+
+        symbols = list(engine.symbols) or ["EURUSD"]
+        self.chart = ChartView(symbols, self.palette_)
+        self.setCentralWidget(self.chart)
+        self.signals_panel = SignalsPanel(engine, prefs, self.palette_)
+        self.ticket = TicketPanel(engine, prefs.risk_percent)
+        self.orders = OrdersPanel(engine, self.palette_)
+        self.dashboard = DashboardPanel(engine, self.palette_)
+        self.docks = {
+            "signals": self._dock("Signals", self.signals_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            "ticket": self._dock("New order", self.ticket, Qt.DockWidgetArea.RightDockWidgetArea),
+            "orders": self._dock("Trade", self.orders, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "dashboard": self._dock("Performance", self.dashboard, Qt.DockWidgetArea.BottomDockWidgetArea),
+        }
+        self.tabifyDockWidget(self.docks["orders"], self.docks["dashboard"])
+        self.docks["orders"].raise_()
+        self.resizeDocks([self.docks["signals"]], [720], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["signals"], self.docks["ticket"]], [420, 330], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["orders"]], [270], Qt.Orientation.Vertical)
+        self.status = TerminalStatusBar(server_address, self.palette_)
+        self.setStatusBar(self.status)
+        self.notifier = Notifier(self, self.windowIcon())
+        self.settings_dialog: SettingsDialog | None = None
+        self._build_menu()
+
+        self.bridge = EngineBridge(engine.bus, self)
+        self._connect()
+        self._feeds_timer = QTimer(self)
+        self._feeds_timer.setInterval(FEEDS_POLL_MS)
+        self._feeds_timer.timeout.connect(lambda: self.status.set_feeds(self.engine.feeds_status()))
+        self._feeds_timer.start()
+        self.resize(1600, 900)
+        self.restore_layout()
+        apply_theme(QApplication.instance(), self.palette_)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        settings = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
+        settings.triggered.connect(self.open_settings)
+        export = QAction("&Export history to CSV…", self)
+        export.triggered.connect(lambda: self.orders.history._ask_export())
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        for action in (settings, export, quit_action):
+            file_menu.addAction(action)
+        view_menu = self.menuBar().addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        for name in ("dark", "light"):
+            action = QAction(f"{name.title()} theme", self)
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            view_menu.addAction(action)
+
+    def _connect(self) -> None:
+        b, chart = self.bridge, self.chart
+        b.quote_received.connect(chart.apply_quote)
+        b.frame.connect(self._on_frame)
+        b.bar_closed.connect(chart.apply_bar)
+        b.trades_changed.connect(self._on_trades_changed)
+        b.trade_event.connect(self._on_trade_event)
+        b.account_changed.connect(self.status.set_account)
+        b.account_reset.connect(lambda _: self._after_reset())
+        b.signal_received.connect(self._on_signal)
+        b.signal_updated.connect(self.signals_panel.upsert)
+        b.feeds_changed.connect(self.status.set_feeds)
+        b.order_rejected.connect(self._on_rejected)
+        b.stop_out.connect(lambda e: self.notifier.notify(for_trade_event(e)))
+        chart.symbol_changed.connect(lambda _: self.reload_chart())
+        chart.timeframe_changed.connect(lambda _: self.reload_chart())
+        chart.level_dragged.connect(self.on_level_dragged)
+        self.signals_panel.signal_selected.connect(self.show_signal)
+        for panel in (self.signals_panel, self.ticket, self.orders, self.dashboard):
+            panel.message.connect(self.say)
+
+    # --- start-up ------------------------------------------------------------------
+    async def load(self) -> None:
+        """Fill every panel from the engine (call once the engine has started)."""
+        self.status.set_account(self.engine.account())
+        self.status.set_feeds(self.engine.feeds_status())
+        self.orders.refresh()
+        if self.engine.signals is not None:
+            await self.signals_panel.reload()
+        await self.chart.load(self._bars)
+        self._redraw_trades()
+        await asyncio.gather(self.orders.history.load(), self.dashboard.reload())
+        self._mark_history()
+
+    def _mark_history(self) -> None:
+        """Arrows at the opens and closes of the closed trades the history tab holds."""
+        markers = []
+        for t in self.orders.history.trades:
+            if t.open_time and t.entry_price:
+                markers.append(Marker(t.symbol, t.open_time, t.entry_price, t.side, "open"))
+            if t.close_time and t.close_price:
+                markers.append(Marker(t.symbol, t.close_time, t.close_price, t.side, "close"))
+        self.chart.markers.add_many(markers, self.chart.series)
+
+    async def _bars(self, symbol: str, timeframe: Timeframe) -> list:
+        return await self.engine.bars(symbol, timeframe, limit=HISTORY_LIMIT)
+
+    def reload_chart(self) -> None:
+        self.tasks.spawn(self._reload_chart(), "chart-load")
+
+    async def _reload_chart(self) -> None:
+        await self.chart.load(self._bars)
+        self._redraw_trades()
+
+    # --- events ----------------------------------------------------------------------
+    def _on_frame(self, quotes: dict) -> None:
+        self.chart.repaint_now()
+        self.orders.on_frame(quotes)
+        if self.docks["ticket"].isVisible() and self.ticket.symbol.currentText() in quotes:
+            self.ticket.refresh_preview()
+
+    def _redraw_trades(self) -> None:
+        active = self.engine.active_trades()
+        self.chart.set_trades(active)
+        self.chart.markers.add_many([Marker(t.symbol, t.open_time, t.entry_price, t.side, "open") for t in active
+                                     if t.status is TradeStatus.OPEN and t.open_time and t.entry_price],
+                                    self.chart.series)
+
+    def _on_trades_changed(self) -> None:
+        self.orders.refresh()
+        self._redraw_trades()
+        self.ticket.refresh_preview()
+
+    def _on_trade_event(self, event: object) -> None:
+        self.notifier.notify(for_trade_event(event))
+        if isinstance(event, TradeClosed):
+            t = event.trade
+            if t.close_time and t.close_price:
+                self.chart.add_marker(Marker(t.symbol, t.close_time, t.close_price, t.side, "close"))
+            self.dashboard.schedule_reload()
+            self.orders.history.reload()
+        elif isinstance(event, TradeOpened):
+            self.say(f"#{event.trade.id} filled: {event.trade.side.value} {event.trade.lots} {event.trade.symbol} "
+                     f"at {fmt.price(event.trade.symbol, event.trade.entry_price)}")
+
+    def _on_signal(self, signal: Signal) -> None:
+        self.signals_panel.upsert(signal)
+        self.notifier.notify(for_signal(signal))
+        self.chart.add_marker(Marker(signal.symbol, signal.created_at, signal.entry, signal.side, "signal"))
+
+    def _on_rejected(self, event: OrderRejected) -> None:
+        where = f" ({event.field})" if event.field else ""
+        self.say(f"refused{where}: {event.message}")
+
+    def _after_reset(self) -> None:
+        self.dashboard.schedule_reload()
+        self.orders.history.reload()
+
+    def show_signal(self, signal: Signal) -> None:
+        symbol_before = self.chart.symbol
+        self.chart.show_signal(signal)
+        if signal.symbol != symbol_before:
+            self.tasks.spawn(self._show_after_load(signal), "chart-show-signal")
+
+    async def _show_after_load(self, signal: Signal) -> None:
+        await self.chart.load(self._bars)
+        self._redraw_trades()
+        self.chart.show_signal(signal)
+
+    # --- dragged SL/TP ------------------------------------------------------------------
+    def on_level_dragged(self, trade_id: int, field: str, price: float) -> None:
+        """Confirm (per preferences) and send a dragged SL/TP/price through ``engine.modify_trade``."""
+        text = f"Move {field.upper() if field != 'price' else 'the order price'} of #{trade_id} to {price}?"
+        if not self.prefs.confirm_drag:
+            self.tasks.spawn(self._modify(trade_id, field, price), f"drag-modify-{trade_id}")
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Modify trade", text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("confirm_drag")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(result: int) -> None:
+            if result == QMessageBox.StandardButton.Yes:
+                self.tasks.spawn(self._modify(trade_id, field, price), f"drag-modify-{trade_id}")
+            else:
+                self._redraw_trades()  # put the line back
+
+        box.finished.connect(answered)
+        box.open()
+
+    async def _modify(self, trade_id: int, field: str, price: float) -> None:
+        try:
+            await self.engine.modify_trade(trade_id, **{field: price})
+        except (ValidationError, NotFound) as exc:
+            self.say(f"#{trade_id} not modified: {error_text(exc)}")
+            self._redraw_trades()
+            return
+        self.say(f"#{trade_id} {field} moved to {price}")
+
+    # --- settings and theme ---------------------------------------------------------------
+    def open_settings(self) -> None:
+        if self.settings_dialog is None:
+            self.settings_dialog = SettingsDialog(self.engine, self.prefs, config_path=self.config_path,
+                                                  server_address=self.server_address, tokens=self.tokens,
+                                                  feed_priority=self.feed_priority, parent=self)
+            self.settings_dialog.prefs_changed.connect(self.set_prefs)
+            self.settings_dialog.message.connect(self.say)
+        self.settings_dialog.open()
+
+    def set_prefs(self, prefs: Preferences) -> None:
+        theme_changed = prefs.theme != self.prefs.theme
+        self.prefs = prefs
+        save_preferences(prefs, self.store)
+        self.signals_panel.set_prefs(prefs)
+        self.ticket.risk_default = prefs.risk_percent
+        if theme_changed:
+            self.set_theme(prefs.theme)
+
+    def set_theme(self, name: str) -> None:
+        self.palette_ = palette_for(name)
+        if self.prefs.theme != name:
+            self.prefs = replace(self.prefs, theme=name)
+            save_preferences(self.prefs, self.store)
+        apply_theme(QApplication.instance(), self.palette_)
+        self.chart.apply_palette(self.palette_)
+        self.dashboard.apply_palette(self.palette_)
+        for panel in (self.signals_panel, self.orders, self.orders.history, self.status):
+            panel.palette = self.palette_
+        self.orders.refresh()
+
+    def set_server(self, url: str) -> None:
+        """Show the embedded server's address (called once it listens)."""
+        self.server_address = url
+        self.status.server.setText(f"server: {url}")
+
+    def say(self, message: str) -> None:
+        log.info("%s", message)
+        self.status.say(message)
+
+    # --- layout and shutdown -----------------------------------------------------------------
+    def restore_layout(self) -> None:
+        geometry = self.store.value("window/geometry")
+        state = self.store.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state, STATE_VERSION)
+        symbol = self.store.value("chart/symbol")
+        timeframe = self.store.value("chart/timeframe")
+        if isinstance(timeframe, str) and timeframe in Timeframe.__members__:
+            self.chart.set_timeframe(Timeframe(timeframe))
+        if isinstance(symbol, str) and symbol in self.engine.symbols:
+            self.chart.set_symbol(symbol)
+
+    def save_layout(self) -> None:
+        self.store.setValue("window/geometry", self.saveGeometry())
+        self.store.setValue("window/state", self.saveState(STATE_VERSION))
+        self.store.setValue("chart/symbol", self.chart.symbol)
+        self.store.setValue("chart/timeframe", self.chart.timeframe.value)
+        self.store.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name
+        self.save_layout()
+        self.bridge.close()
+        for timer in self.findChildren(QTimer):  # clocks, debounces, polls: nothing fires after close
+            timer.stop()
+        self.notifier.close()
+        if self.shutdown is not None:
+            self.shutdown.set()
+        event.accept()

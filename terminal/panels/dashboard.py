@@ -1,0 +1,207 @@
+"""The performance dashboard: DESIGN's figures, equity/balance and drawdown curves, per model.
+
+Figures come from ``await engine.performance()`` (computed off the GUI thread
+by the engine) and are shown as the engine returns them. The drawdown curve
+is drawn from the returned ``equity_curve``: drawdown(t) = balance(t) −
+max(balance up to t), in account currency (≤ 0), the same balance curve the
+engine's maximal drawdown is measured on.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Signal as QtSignal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from terminal.tasks import TaskOwner, error_text
+from terminal.theme import DARK, Palette
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
+
+log = logging.getLogger(__name__)
+
+# (key, label, kind): kind money | pct01 (0..1 shown as %) | pct | ratio | int | seconds | pips
+FIGURES = (
+    ("net_profit", "Net profit", "money"), ("total_trades", "Trades", "int"),
+    ("win_rate", "Win rate", "pct01"), ("profit_factor", "Profit factor", "ratio"),
+    ("expected_payoff", "Expected payoff", "money"), ("total_pips", "Pips", "pips"),
+    ("gross_profit", "Gross profit", "money"), ("gross_loss", "Gross loss", "money"),
+    ("average_win", "Average win", "money"), ("average_loss", "Average loss", "money"),
+    ("largest_win", "Largest win", "money"), ("largest_loss", "Largest loss", "money"),
+    ("max_drawdown", "Max drawdown", "money"), ("max_drawdown_pct", "Max drawdown %", "pct"),
+    ("absolute_drawdown", "Absolute drawdown", "money"), ("recovery_factor", "Recovery factor", "ratio"),
+    ("sharpe", "Sharpe", "ratio"), ("average_holding_seconds", "Avg holding", "seconds"),
+    ("max_consecutive_wins", "Max consec. wins", "int"), ("max_consecutive_losses", "Max consec. losses", "int"),
+    ("wins", "Wins", "int"), ("losses", "Losses", "int"),
+)
+BREAKDOWN_COLUMNS = ("Model", "Trades", "Win rate", "Net profit", "Pips")
+REFRESH_DELAY_MS = 400
+
+
+def format_figure(value: Any, kind: str) -> str:
+    """Text of one figure; ``—`` for None (e.g. profit factor without a loss)."""
+    if value is None:
+        return "—"
+    if kind == "money":
+        return f"{Decimal(str(value)):,.2f}"
+    if kind == "pct01":
+        return f"{float(value) * 100:.1f}%"
+    if kind == "pct":
+        return f"{float(value):.2f}%"
+    if kind == "ratio":
+        return f"{float(value):.2f}"
+    if kind == "int":
+        return f"{int(value)}"
+    if kind == "pips":
+        return f"{float(value):+.1f}"
+    if kind == "seconds":
+        seconds = int(float(value))
+        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m {seconds % 60:02d}s"
+    return str(value)
+
+
+def curve_arrays(curve: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(epoch seconds, balance, equity) of an ``equity_curve`` (times ISO strings or datetimes)."""
+    times, balance, equity = [], [], []
+    for point in curve:
+        when = point["time"]
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when.replace("Z", "+00:00"))
+        times.append(when.timestamp())
+        balance.append(float(point["balance"]))
+        equity.append(float(point.get("equity", point["balance"])))
+    return np.array(times, dtype=float), np.array(balance, dtype=float), np.array(equity, dtype=float)
+
+
+def drawdown(balance: np.ndarray) -> np.ndarray:
+    """balance − running maximum of balance (≤ 0, account currency)."""
+    if len(balance) == 0:
+        return balance
+    return balance - np.maximum.accumulate(balance)
+
+
+class DashboardPanel(QWidget):
+    """Performance figures and curves of the current account."""
+
+    message = QtSignal(str)
+
+    def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.palette = palette
+        self.figures: dict[str, Any] = {}
+        self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
+        self.values: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(2)
+        per_row = 4
+        for i, (key, label, _) in enumerate(FIGURES):
+            name = QLabel(label)
+            name.setProperty("role", "muted")
+            value = QLabel("—")
+            value.setProperty("role", "figure")
+            value.setObjectName(f"figure_{key}")
+            self.values[key] = value
+            row, col = divmod(i, per_row)
+            grid.addWidget(name, row * 2, col)
+            grid.addWidget(value, row * 2 + 1, col)
+        self.curves = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.curves.addLegend(offset=(8, 4))
+        self.curves.showGrid(x=False, y=True, alpha=0.15)
+        self.balance_line = self.curves.plot(name="balance")
+        self.equity_line = self.curves.plot(name="equity")
+        self.dd_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.dd_plot.setXLink(self.curves)
+        self.dd_plot.addLegend(offset=(8, 4))
+        self.dd_line = self.dd_plot.plot(fillLevel=0, name="drawdown")
+        self.breakdown = QTableWidget(0, len(BREAKDOWN_COLUMNS))
+        self.breakdown.setHorizontalHeaderLabels(BREAKDOWN_COLUMNS)
+        self.breakdown.verticalHeader().setVisible(False)
+        self.breakdown.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.breakdown.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        grid.setRowStretch(len(FIGURES), 1)
+        charts = QVBoxLayout()
+        charts.setSpacing(2)
+        charts.addWidget(self.curves, 3)
+        charts.addWidget(self.dd_plot, 2)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(grid, 0)
+        layout.addLayout(charts, 3)
+        layout.addWidget(self.breakdown, 2)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(REFRESH_DELAY_MS)
+        self._debounce.timeout.connect(lambda: self.tasks.spawn(self.reload(), "dashboard-reload"))
+        self.apply_palette(palette)
+
+    def apply_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        for plot in (self.curves, self.dd_plot):
+            plot.setBackground(QColor(palette.background))
+            for name in ("left", "bottom"):
+                plot.getAxis(name).setTextPen(pg.mkPen(QColor(palette.muted)))
+                plot.getAxis(name).setPen(pg.mkPen(QColor(palette.border)))
+        self.balance_line.setPen(pg.mkPen(QColor(palette.entry), width=2))
+        self.equity_line.setPen(pg.mkPen(QColor(palette.bid), width=1))
+        self.dd_line.setPen(pg.mkPen(QColor(palette.loss)))
+        fill = QColor(palette.loss)
+        fill.setAlpha(70)
+        self.dd_line.setBrush(fill)
+
+    def schedule_reload(self) -> None:
+        """Reload soon (several trade events in a burst cause one query)."""
+        self._debounce.start()
+
+    async def reload(self) -> None:
+        """Fetch the figures from the engine and show them."""
+        try:
+            figures = await self.engine.performance()
+        except RuntimeError as exc:
+            self.message.emit(f"performance: {exc}")
+            return
+        self.show_figures(figures)
+
+    def show_figures(self, figures: dict[str, Any]) -> None:
+        self.figures = figures
+        currency = self.engine.account().currency
+        for key, _, kind in FIGURES:
+            text = format_figure(figures.get(key), kind)
+            label = self.values[key]
+            label.setText(text + (f" {currency}" if kind == "money" and figures.get(key) is not None else ""))
+            value = figures.get(key)
+            colour = None
+            if key in ("net_profit", "expected_payoff", "total_pips") and value is not None:
+                colour = self.palette.profit if float(value) > 0 else self.palette.loss if float(value) < 0 else None
+            label.setStyleSheet(f"color: {colour};" if colour else "")
+        times, balance, equity = curve_arrays(list(figures.get("equity_curve") or []))
+        self.balance_line.setData(times, balance)
+        self.equity_line.setData(times, equity)
+        self.dd_line.setData(times, drawdown(balance))
+        by_source = figures.get("by_source") or {}
+        self.breakdown.setRowCount(len(by_source))
+        for row, (source, stats) in enumerate(sorted(by_source.items())):
+            cells = (source, format_figure(stats.get("trades"), "int"),
+                     format_figure(stats.get("win_rate"), "pct01"), format_figure(stats.get("net_profit"), "money"),
+                     format_figure(stats.get("total_pips"), "pips"))
+            for col, text in enumerate(cells):
+                self.breakdown.setItem(row, col, QTableWidgetItem(text))

@@ -1,0 +1,192 @@
+"""The trade history tab: closed trades with filters and export to CSV.
+
+Filters: symbol, date range (close time, UTC, both days inclusive) and result
+(wins: net > 0, losses: net < 0, breakeven: net = 0; net = pnl − commission
++ swap). The CSV has DESIGN's trade fields in DESIGN's order plus ``net``;
+it is written on a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+from datetime import datetime, time, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, Qt, Signal as QtSignal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.values import TradeRecord, TradeStatus, iso
+from terminal.panels import format as fmt
+from terminal.tasks import TaskOwner, disabled_while, error_text
+from terminal.theme import DARK, Palette
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("#", "Symbol", "Side", "Lots", "Opened", "Entry", "Closed", "Close", "Reason", "Pips",
+           "Commission", "Swap", "Net")
+CSV_FIELDS = ("id", "symbol", "side", "order_type", "status", "lots", "requested_price", "entry_price", "sl",
+              "tp", "trailing_pips", "open_time", "close_time", "close_price", "close_reason", "pips", "pnl",
+              "commission", "swap", "net", "mfe_pips", "mae_pips", "signal_id", "parent_id", "comment")
+RESULTS = ("All results", "Wins", "Losses", "Breakeven")
+MAX_ROWS = 1000
+
+
+def matches_result(trade: TradeRecord, result: str) -> bool:
+    """Whether ``trade`` passes the result filter (on the net result)."""
+    if result == "Wins":
+        return trade.net > 0
+    if result == "Losses":
+        return trade.net < 0
+    if result == "Breakeven":
+        return trade.net == 0
+    return True
+
+
+def csv_row(trade: TradeRecord) -> list[str]:
+    """One CSV row of ``trade`` in ``CSV_FIELDS`` order (times ISO 8601 UTC, enums by value)."""
+    out = []
+    for name in CSV_FIELDS:
+        value = trade.net if name == "net" else getattr(trade, name)
+        if isinstance(value, datetime):
+            value = iso(value)
+        elif hasattr(value, "value"):
+            value = value.value
+        out.append("" if value is None else str(value))
+    return out
+
+
+def write_csv(path: Path, trades: list[TradeRecord]) -> None:
+    """Write ``trades`` to ``path`` (blocking: call it on a worker thread)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_FIELDS)
+        writer.writerows(csv_row(t) for t in trades)
+
+
+class HistoryTab(QWidget):
+    """Closed trades of the journal, filtered, exportable."""
+
+    message = QtSignal(str)
+
+    def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.palette = palette
+        self.trades: list[TradeRecord] = []
+        self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
+        self.symbol = QComboBox()
+        self.symbol.addItem("All symbols")
+        self.symbol.addItems(list(engine.symbols))
+        today = QDate.currentDate()
+        self.since = QDateEdit(today.addDays(-30))
+        self.until = QDateEdit(today)
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.result = QComboBox()
+        self.result.addItems(RESULTS)
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.clicked.connect(self.reload)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.clicked.connect(self._ask_export)
+        self.summary = QLabel("")
+        self.summary.setProperty("role", "muted")
+        bar = QHBoxLayout()
+        for widget in (self.symbol, QLabel("from"), self.since, QLabel("to"), self.until, self.result,
+                       self.apply_button):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.summary)
+        bar.addWidget(self.export_button)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+
+    def filters(self) -> tuple[str | None, datetime, datetime, str]:
+        """(symbol or None, since, until exclusive, result) from the filter widgets."""
+        symbol = self.symbol.currentText()
+        start = self.since.date().toPython()
+        end = self.until.date().toPython()
+        since = datetime.combine(start, time.min, tzinfo=timezone.utc)
+        until = datetime.combine(end, time.min, tzinfo=timezone.utc) + timedelta(days=1)
+        return (None if symbol == "All symbols" else symbol), since, until, self.result.currentText()
+
+    def reload(self) -> None:
+        self.tasks.spawn(self.load(), "history-load")
+
+    async def load(self) -> None:
+        """Query the journal with the filters and fill the table."""
+        symbol, since, until, result = self.filters()
+        if until <= since:
+            self.message.emit("history: the 'to' date is before the 'from' date")
+            return
+        with disabled_while(self.apply_button):
+            items, total = await self.engine.list_trades(status=TradeStatus.CLOSED, symbol=symbol, since=since,
+                                                         until=until, limit=MAX_ROWS)
+        self.trades = [t for t in items if matches_result(t, result)]
+        self._fill()
+        net = sum((t.net for t in self.trades), Decimal(0))
+        more = f" (newest {MAX_ROWS} of {total})" if total > MAX_ROWS else ""
+        self.summary.setText(f"{len(self.trades)} trades{more} · net {fmt.money(net)}")
+
+    def _fill(self) -> None:
+        p = self.palette
+        self.table.setRowCount(len(self.trades))
+        for row, t in enumerate(self.trades):
+            colour = p.profit if t.net > 0 else p.loss if t.net < 0 else None
+            values = (str(t.id), t.symbol, t.side.value.upper(), str(t.lots), fmt.when(t.open_time),
+                      fmt.price(t.symbol, t.entry_price), fmt.when(t.close_time), fmt.price(t.symbol, t.close_price),
+                      t.close_reason.value if t.close_reason else "", fmt.pips(t.pips), fmt.money(t.commission),
+                      fmt.money(t.swap), fmt.money(t.net))
+            for col, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if col >= 9 or col in (3, 5, 7):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if colour and col in (9, 12):
+                    item.setForeground(QBrush(QColor(colour)))
+                self.table.setItem(row, col, item)
+
+    def _ask_export(self) -> None:
+        dialog = QFileDialog(self, "Export trade history", "paper-trades.csv", "CSV files (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.fileSelected.connect(lambda path: self.tasks.spawn(self.export_csv(Path(path)), "history-export"))
+        dialog.open()
+
+    async def export_csv(self, path: Path) -> int:
+        """Write the rows shown to ``path`` as CSV; return how many were written."""
+        trades = list(self.trades)
+        with disabled_while(self.export_button):
+            await asyncio.get_running_loop().run_in_executor(None, write_csv, path, trades)
+        self.message.emit(f"exported {len(trades)} trades to {path}")
+        return len(trades)

@@ -1,0 +1,317 @@
+"""The live signal feed: one row per signal, newest first, one-click Execute.
+
+Each row shows symbol, side, model (the signal's ``source``), confidence as a
+bar, entry/SL/TP, reward:risk, age and time to expiry, the lot size that
+Execute would trade (``engine.lot_size`` at the risk % of the preferences),
+and Execute / Dismiss. A signal that cannot be executed says why in its
+status column (expired, already executed, risk too small, no price, limit of
+open trades). New signals are highlighted for ``HIGHLIGHT_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal as QtSignal
+from PySide6.QtGui import QBrush, QColor, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.errors import NotFound, ValidationError
+from engine.values import Signal, SignalStatus, TradeStatus
+from terminal.panels import format as fmt
+from terminal.prefs import Preferences
+from terminal.tasks import TaskOwner, disabled_while, error_text
+from terminal.theme import DARK, Palette
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
+
+log = logging.getLogger(__name__)
+
+HIGHLIGHT_SECONDS = 15
+COLUMNS = ("Age · left", "Symbol", "Side", "Model", "Conf.", "Entry", "SL", "TP", "R:R", "Action")
+COL = {name: i for i, name in enumerate(COLUMNS)}
+COL_ACTIONS = COL["Action"]
+
+
+class ConfidenceBar(QWidget):
+    """A signal's confidence (0..1) as a filled bar with the percentage on it.
+
+    Painted by hand: a QProgressBar animates through style timers, and
+    switching the application's style sheet while such animations run
+    crashed Qt here.
+    """
+
+    def __init__(self, confidence: float, palette: Palette) -> None:
+        super().__init__()
+        self.confidence = min(max(confidence, 0.0), 1.0)
+        self._palette = palette
+        self.setToolTip(f"confidence {self.confidence:.0%}")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        return QSize(56, 18)
+
+    def paintEvent(self, _event) -> None:  # noqa: ANN001, N802 - Qt name
+        painter = QPainter(self)
+        rect = QRectF(self.rect()).adjusted(3, 4, -3, -4)
+        painter.fillRect(rect, QColor(self._palette.panel))
+        filled = QRectF(rect)
+        filled.setWidth(rect.width() * self.confidence)
+        painter.fillRect(filled, QColor(self._palette.accent))
+        painter.setPen(QColor(self._palette.text))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{self.confidence:.0%}")
+        painter.end()
+
+
+class SignalsPanel(QWidget):
+    """Live feed of signals with one-click execution."""
+
+    signal_selected = QtSignal(object)   # Signal: show it on the chart
+    message = QtSignal(str)              # a line for the status bar
+
+    def __init__(self, engine: TradingEngine, prefs: Preferences, palette: Palette = DARK,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.prefs = prefs
+        self.palette = palette
+        self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
+        self._signals: dict[int, Signal] = {}
+        self._errors: dict[int, str] = {}
+        self._seen_at: dict[int, datetime] = {}
+        self._status: dict[int, str] = {}
+        self.header = QLabel("No signals yet — they appear here as the models produce them.")
+        self.header.setProperty("role", "muted")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(COL["Model"], QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(COL["Model"], 96)
+        self.table.horizontalHeader().setMinimumSectionSize(36)
+        self.table.horizontalHeader().setSectionResizeMode(COL_ACTIONS, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(False)
+        self.table.cellClicked.connect(self._on_clicked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.header)
+        layout.addWidget(self.table, 1)
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self.refresh_times)
+        self._clock.start()
+
+    # --- data ------------------------------------------------------------------
+    async def reload(self) -> None:
+        """Load the latest signals from the engine's signal book."""
+        signals = await self.engine.signals.list(limit=200)
+        for signal in sorted(signals, key=lambda s: (s.created_at, s.id or 0)):
+            self.upsert(signal, fresh=False)
+
+    def upsert(self, signal: Signal, fresh: bool = True) -> None:
+        """Add a signal (newest on top) or update its row."""
+        if signal.id is None:
+            return
+        known = signal.id in self._signals
+        self._signals[signal.id] = signal
+        if not known and fresh:
+            self._seen_at[signal.id] = datetime.now(timezone.utc)
+        if not known:
+            self.table.insertRow(0)
+            self._build_row(0, signal)
+        else:
+            self._build_row(self.row_of(signal.id), signal)
+        self.header.setText(f"{len(self._signals)} signals · risk {self.prefs.risk_percent:g}% per trade")
+
+    def set_prefs(self, prefs: Preferences) -> None:
+        self.prefs = prefs
+        for signal in list(self._signals.values()):
+            self._build_row(self.row_of(signal.id), signal)
+
+    def row_of(self, signal_id: int) -> int:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, COL["Symbol"])
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == signal_id:
+                return row
+        raise KeyError(signal_id)
+
+    def signal_at(self, row: int) -> Signal:
+        return self._signals[self.table.item(row, COL["Symbol"]).data(Qt.ItemDataRole.UserRole)]
+
+    def execute_button(self, signal_id: int) -> QPushButton:
+        return self.table.cellWidget(self.row_of(signal_id), COL_ACTIONS).findChild(QPushButton, "execute")
+
+    def dismiss_button(self, signal_id: int) -> QPushButton:
+        return self.table.cellWidget(self.row_of(signal_id), COL_ACTIONS).findChild(QPushButton, "dismiss")
+
+    def status_text(self, signal_id: int) -> str:
+        """What the Action cell says: ``ready`` or why the signal cannot be executed."""
+        return self._status.get(signal_id, "")
+
+    # --- why a signal cannot be executed ---------------------------------------------
+    def blocker(self, signal: Signal) -> str | None:
+        """The reason ``signal`` cannot be executed now, or None when it can."""
+        now = datetime.now(timezone.utc)
+        if signal.status is SignalStatus.EXECUTED:
+            return f"executed → trade #{signal.trade_id}" if signal.trade_id else "executed"
+        if signal.status is not SignalStatus.NEW:
+            text = signal.reason or signal.status.value
+            return text if signal.status.value in text else f"{signal.status.value}: {text}"
+        if signal.expires_at <= now:
+            return "expired"
+        if self.engine.quote(signal.symbol) is None:
+            return "no price yet for " + signal.symbol
+        limit = self.prefs.max_open_trades
+        if limit:
+            active = [t for t in self.engine.active_trades() if t.status is TradeStatus.OPEN]
+            if len(active) >= limit:
+                return f"max open trades reached ({limit})"
+        return self._errors.get(signal.id or 0)
+
+    def lots_for(self, signal: Signal) -> tuple[Decimal | None, str | None]:
+        """Lot size Execute would trade, or (None, why not)."""
+        try:
+            return self.engine.lot_size(signal.symbol, self.prefs.risk_percent, signal.entry, signal.sl), None
+        except (ValidationError, NotFound) as exc:
+            return None, error_text(exc)
+
+    # --- rows ----------------------------------------------------------------------
+    def _item(self, text: str, align_right: bool = False, data: Any = None) -> QTableWidgetItem:
+        item = QTableWidgetItem(text)
+        if align_right:
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if data is not None:
+            item.setData(Qt.ItemDataRole.UserRole, data)
+        return item
+
+    def _build_row(self, row: int, s: Signal) -> None:
+        p = self.palette
+        side = self._item(s.side.value.upper())
+        side.setForeground(QBrush(QColor(p.profit if s.side.sign > 0 else p.loss)))
+        cells = {
+            "Symbol": self._item(s.symbol, data=s.id),
+            "Side": side,
+            "Model": self._item(s.source),
+            "Entry": self._item(fmt.price(s.symbol, s.entry), True),
+            "SL": self._item(fmt.price(s.symbol, s.sl), True),
+            "TP": self._item(fmt.price(s.symbol, s.tp), True),
+            "R:R": self._item(f"{s.rr:.2f}", True),
+        }
+        for name, item in cells.items():
+            self.table.setItem(row, COL[name], item)
+        self.table.setCellWidget(row, COL["Conf."], ConfidenceBar(s.confidence, self.palette))
+        lots, lot_error = self.lots_for(s)
+        reason = self.blocker(s) or (lot_error if s.status is SignalStatus.NEW else None)
+        self._status[s.id] = reason or "ready"
+        actions = QWidget()
+        box = QHBoxLayout(actions)
+        box.setContentsMargins(2, 1, 2, 1)
+        box.setSpacing(3)
+        execute = QPushButton(f"Execute {lots}" if lots is not None else "Execute")
+        execute.setObjectName("execute")
+        execute.setProperty("role", "buy" if s.side.sign > 0 else "sell")
+        execute.setToolTip(f"Open {s.side.value} {lots} lots at market (risk {self.prefs.risk_percent:g}% "
+                           f"of balance, from the settings)" if reason is None else reason)
+        execute.setEnabled(reason is None)
+        execute.setVisible(reason is None)
+        execute.setMinimumWidth(execute.fontMetrics().horizontalAdvance(execute.text()) + 22)
+        execute.clicked.connect(lambda _=False, sid=s.id: self.execute(sid))
+        why = QLabel(reason or "")
+        why.setObjectName("reason")
+        why.setProperty("role", "muted")
+        why.setVisible(reason is not None)
+        why.setToolTip(reason or "")
+        dismiss = QPushButton("✕")
+        dismiss.setObjectName("dismiss")
+        dismiss.setToolTip("Dismiss this signal")
+        dismiss.setFixedWidth(26)
+        dismiss.setEnabled(s.status is SignalStatus.NEW)
+        dismiss.setVisible(s.status is SignalStatus.NEW)
+        dismiss.clicked.connect(lambda _=False, sid=s.id: self.dismiss(sid))
+        box.addWidget(execute)
+        box.addWidget(why)
+        box.addWidget(dismiss)
+        box.addStretch(1)
+        self.table.setCellWidget(row, COL_ACTIONS, actions)
+        self._paint_times(row, s)
+
+    def _paint_times(self, row: int, s: Signal) -> None:
+        now = datetime.now(timezone.utc)
+        left = s.expires_at - now
+        remaining = fmt.duration(left) if left.total_seconds() > 0 else "expired"
+        age = self._item(f"{fmt.duration(now - s.created_at)} · {remaining}")
+        age.setToolTip(f"created {fmt.when(s.created_at)} UTC, expires {fmt.when(s.expires_at)} UTC")
+        self.table.setItem(row, COL["Age · left"], age)
+        seen = self._seen_at.get(s.id or 0)
+        highlight = seen is not None and (now - seen).total_seconds() < HIGHLIGHT_SECONDS
+        brush = QBrush(QColor(self.palette.highlight)) if highlight else QBrush()
+        for col in range(len(COLUMNS)):
+            item = self.table.item(row, col)
+            if item is not None:
+                item.setBackground(brush)
+
+    def is_highlighted(self, signal_id: int) -> bool:
+        item = self.table.item(self.row_of(signal_id), COL["Symbol"])
+        return item.background().style() != Qt.BrushStyle.NoBrush
+
+    def refresh_times(self) -> None:
+        """Update ages, expiries and highlights (every second); re-check expiries."""
+        now = datetime.now(timezone.utc)
+        for row in range(self.table.rowCount()):
+            signal = self.signal_at(row)
+            self._paint_times(row, signal)
+            button = self.table.cellWidget(row, COL_ACTIONS).findChild(QPushButton, "execute")
+            if button.isEnabled() and signal.expires_at <= now:
+                self._build_row(row, signal)
+
+    def _on_clicked(self, row: int, _column: int) -> None:
+        self.signal_selected.emit(self.signal_at(row))
+
+    # --- commands --------------------------------------------------------------------
+    def execute(self, signal_id: int) -> None:
+        self.tasks.spawn(self._execute(signal_id), f"execute-signal-{signal_id}")
+
+    async def _execute(self, signal_id: int) -> None:
+        button = self.execute_button(signal_id)
+        with disabled_while(button):
+            try:
+                trade = await self.engine.signals.execute(signal_id, risk_percent=self.prefs.risk_percent)
+            except (ValidationError, NotFound) as exc:
+                self._errors[signal_id] = error_text(exc)
+                self.message.emit(f"signal #{signal_id} not executed: {error_text(exc)}")
+                self._build_row(self.row_of(signal_id), self._signals[signal_id])
+                return
+        self._errors.pop(signal_id, None)
+        self.message.emit(f"signal #{signal_id} executed: trade #{trade.id} {trade.side.value} "
+                          f"{trade.lots} {trade.symbol} at {fmt.price(trade.symbol, trade.entry_price)}")
+        signal = self._signals[signal_id]
+        if signal.status is SignalStatus.NEW:  # the SignalUpdated event may not have arrived yet
+            self.upsert(replace(signal, status=SignalStatus.EXECUTED, trade_id=trade.id))
+
+    def dismiss(self, signal_id: int) -> None:
+        self.tasks.spawn(self._dismiss(signal_id), f"dismiss-signal-{signal_id}")
+
+    async def _dismiss(self, signal_id: int) -> None:
+        with disabled_while(self.dismiss_button(signal_id)):
+            signal = await self.engine.signals.dismiss(signal_id)
+        self.upsert(signal)

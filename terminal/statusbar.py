@@ -1,0 +1,78 @@
+"""The status bar: feed health, calls left, server, UTC clock and the account figures.
+
+Right side, always visible: balance, equity, free margin and margin level
+(equity / margin × 100; ``—`` with no open position). Left side: the feed
+in use and its health, the calls left today of every provider that counts
+them, the server's address and a UTC clock (refreshed each second).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from engine.values import AccountSnapshot, FeedStatus
+from terminal.panels import format as fmt
+from terminal.theme import DARK, Palette
+
+MESSAGE_MS = 8000
+
+
+def feed_text(statuses: Sequence[FeedStatus]) -> tuple[str, str, bool]:
+    """(feed label, quota label, healthy) for the status bar."""
+    if not statuses:
+        return "feed: none", "", False
+    in_use = next((s for s in statuses if s.in_use), None) or statuses[0]
+    state = "ok" if in_use.healthy else f"down: {in_use.last_error or 'no answer'}"
+    quotas = [f"{s.name} {s.calls_left_today} left" for s in statuses if s.calls_left_today is not None]
+    return f"feed: {in_use.name} ({state})", " · ".join(quotas), in_use.healthy
+
+
+class TerminalStatusBar(QStatusBar):
+    """Feed, quotas, server, clock; balance, equity, free margin, margin level."""
+
+    def __init__(self, server_address: str | None, palette: Palette = DARK, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.palette = palette
+        self.feed = QLabel("feed: —")
+        self.quota = QLabel("")
+        self.server = QLabel(f"server: {server_address}" if server_address else "server: off")
+        self.clock = QLabel("")
+        self.balance = QLabel("")
+        self.equity = QLabel("")
+        self.free_margin = QLabel("")
+        self.margin_level = QLabel("")
+        for label in (self.feed, self.quota, self.server, self.clock):
+            self.addWidget(label)
+        for label in (self.balance, self.equity, self.free_margin, self.margin_level):
+            self.addPermanentWidget(label)
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self.tick)
+        self._timer.start()
+        self.tick()
+
+    def tick(self) -> None:
+        self.clock.setText(datetime.now(timezone.utc).strftime("%H:%M:%S UTC"))
+
+    def set_account(self, account: AccountSnapshot) -> None:
+        c = account.currency
+        self.balance.setText(f"Balance <b>{fmt.money(account.balance, c)}</b>")
+        colour = self.palette.profit if account.equity > account.balance else \
+            self.palette.loss if account.equity < account.balance else self.palette.text
+        self.equity.setText(f"Equity <b style='color:{colour}'>{fmt.money(account.equity, c)}</b>")
+        self.free_margin.setText(f"Free margin <b>{fmt.money(account.free_margin, c)}</b>")
+        level = "—" if account.margin_level is None else f"{account.margin_level:,.0f}%"
+        self.margin_level.setText(f"Margin level <b>{level}</b>")
+
+    def set_feeds(self, statuses: Sequence[FeedStatus]) -> None:
+        text, quota, healthy = feed_text(statuses)
+        self.feed.setText(text)
+        self.feed.setStyleSheet("" if healthy else f"color: {self.palette.loss};")
+        self.quota.setText(quota)
+
+    def say(self, message: str) -> None:
+        self.showMessage(message, MESSAGE_MS)

@@ -1,0 +1,87 @@
+"""Owned, named asyncio tasks for the window, and small helpers for async buttons.
+
+Widgets never ``create_task`` and forget: ``TaskOwner.spawn`` names the task,
+keeps a reference until it ends, logs its failure and reports it to
+``on_error`` (the main window shows it in the status bar). ``disabled_while``
+greys a button out while its command is awaited, so a double click cannot
+send an order twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from engine.errors import NotFound, ValidationError
+
+log = logging.getLogger(__name__)
+
+
+def error_text(exc: BaseException) -> str:
+    """A user-facing sentence for ``exc``: ``field: message`` when a field is known."""
+    if isinstance(exc, (ValidationError, NotFound)):
+        field = getattr(exc, "field", None)
+        return f"{field}: {exc.message}" if field else exc.message
+    return str(exc) or type(exc).__name__
+
+
+class TaskOwner:
+    """Spawn and own the asyncio tasks of one window (or widget)."""
+
+    def __init__(self, on_error: Callable[[str, BaseException], None] | None = None) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.on_error = on_error
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run ``coro`` as a named task owned here; failures are logged and reported."""
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            return
+        if isinstance(exc, (ValidationError, NotFound)):
+            log.warning("%s refused: %s", task.get_name(), error_text(exc))
+        else:
+            log.error("task %s failed", task.get_name(), exc_info=exc)
+        if self.on_error is not None:
+            self.on_error(task.get_name(), exc)
+
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
+    async def wait(self) -> None:
+        """Wait for every task spawned so far (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def cancel_all(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+@contextlib.contextmanager
+def disabled_while(*widgets: QWidget) -> Iterator[None]:
+    """Disable ``widgets`` for the duration of the block (while a command is awaited)."""
+    for widget in widgets:
+        widget.setEnabled(False)
+    try:
+        yield
+    finally:
+        for widget in widgets:
+            with contextlib.suppress(RuntimeError):  # the widget may be gone
+                widget.setEnabled(True)

@@ -1,0 +1,110 @@
+"""Dark and light themes: one palette for widgets, chart and P&L colours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """Colours (``#rrggbb``) of one theme."""
+
+    name: str
+    background: str
+    panel: str
+    alt_row: str
+    border: str
+    text: str
+    muted: str
+    accent: str
+    profit: str
+    loss: str
+    bid: str
+    ask: str
+    entry: str
+    pattern: str
+    crosshair: str
+    grid: str
+    highlight: str
+
+
+DARK = Palette(name="dark", background="#131722", panel="#1e222d", alt_row="#191d28",
+               border="#2a2e39", text="#d1d4dc", muted="#787b86", accent="#2962ff",
+               profit="#26a69a", loss="#ef5350", bid="#f0b90b", ask="#a0a4b0",
+               entry="#42a5f5", pattern="#ab47bc", crosshair="#9598a1", grid="#1c2030",
+               highlight="#2d3a5c")
+LIGHT = Palette(name="light", background="#ffffff", panel="#f4f5f7", alt_row="#fafbfc",
+                border="#d6d9de", text="#131722", muted="#6a6d78", accent="#2962ff",
+                profit="#089981", loss="#f23645", bid="#d48806", ask="#7a7e89",
+                entry="#1e63d6", pattern="#8e24aa", crosshair="#6a6d78", grid="#eef0f3",
+                highlight="#dde7ff")
+THEMES = {"dark": DARK, "light": LIGHT}
+
+
+def palette_for(name: str) -> Palette:
+    """Return the palette called ``name`` (``dark`` or ``light``); dark when unknown."""
+    return THEMES.get(name, DARK)
+
+
+def stylesheet(p: Palette) -> str:
+    """Qt style sheet of the whole window for palette ``p``."""
+    return f"""
+QWidget {{ background: {p.background}; color: {p.text}; font-size: 12px; }}
+QMainWindow::separator {{ background: {p.border}; width: 3px; height: 3px; }}
+QDockWidget {{ titlebar-close-icon: none; }}
+QDockWidget::title {{ background: {p.panel}; padding: 5px 8px; border-bottom: 1px solid {p.border};
+    font-weight: 600; text-transform: uppercase; }}
+QTabWidget::pane {{ border: 1px solid {p.border}; top: -1px; }}
+QTabBar::tab {{ background: {p.panel}; color: {p.muted}; padding: 5px 12px; border: 1px solid {p.border};
+    border-bottom: none; }}
+QTabBar::tab:selected {{ background: {p.background}; color: {p.text}; }}
+QTableView, QTreeView, QListView {{ background: {p.background}; alternate-background-color: {p.alt_row};
+    gridline-color: {p.border}; border: 1px solid {p.border}; selection-background-color: {p.highlight};
+    selection-color: {p.text}; }}
+QHeaderView::section {{ background: {p.panel}; color: {p.muted}; padding: 4px 6px; border: none;
+    border-right: 1px solid {p.border}; border-bottom: 1px solid {p.border}; font-weight: 600; }}
+QPushButton {{ background: {p.panel}; border: 1px solid {p.border}; border-radius: 3px; padding: 4px 10px; }}
+QPushButton:hover {{ border-color: {p.accent}; }}
+QPushButton:checked {{ background: {p.accent}; color: #ffffff; border-color: {p.accent}; }}
+QPushButton:disabled {{ color: {p.muted}; }}
+QPushButton[role="buy"] {{ background: {p.profit}; color: #ffffff; border-color: {p.profit}; font-weight: 600; }}
+QPushButton[role="sell"] {{ background: {p.loss}; color: #ffffff; border-color: {p.loss}; font-weight: 600; }}
+QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit {{ background: {p.panel};
+    border: 1px solid {p.border}; border-radius: 3px; padding: 3px 5px; }}
+QComboBox QAbstractItemView {{ background: {p.panel}; selection-background-color: {p.highlight}; }}
+QStatusBar {{ background: {p.panel}; border-top: 1px solid {p.border}; }}
+QStatusBar QLabel {{ background: transparent; padding: 0 6px; }}
+QToolBar {{ background: {p.panel}; border-bottom: 1px solid {p.border}; spacing: 2px; }}
+QGroupBox {{ border: 1px solid {p.border}; border-radius: 4px; margin-top: 14px; padding-top: 6px; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 8px; color: {p.muted}; }}
+QProgressBar {{ border: 1px solid {p.border}; border-radius: 2px; background: {p.panel}; text-align: center;
+    max-height: 12px; }}
+QProgressBar::chunk {{ background: {p.accent}; }}
+QLabel[role="muted"] {{ color: {p.muted}; }}
+QLabel[role="figure"] {{ font-size: 15px; font-weight: 600; }}
+QToolTip {{ background: {p.panel}; color: {p.text}; border: 1px solid {p.border}; }}
+"""
+
+
+def apply_theme(app: QApplication, p: Palette) -> None:
+    """Apply palette ``p`` to ``app`` (Qt palette and style sheet); nothing when it is applied already.
+
+    (Re-applying a style sheet re-polishes every widget of the process, which is slow.)
+    """
+    if app.property("paper_terminal_theme") == p.name:
+        return
+    app.setProperty("paper_terminal_theme", p.name)
+    qp = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, p.background), (QPalette.ColorRole.Base, p.background),
+                         (QPalette.ColorRole.AlternateBase, p.alt_row), (QPalette.ColorRole.Text, p.text),
+                         (QPalette.ColorRole.WindowText, p.text), (QPalette.ColorRole.Button, p.panel),
+                         (QPalette.ColorRole.ButtonText, p.text), (QPalette.ColorRole.Highlight, p.highlight),
+                         (QPalette.ColorRole.HighlightedText, p.text), (QPalette.ColorRole.ToolTipBase, p.panel),
+                         (QPalette.ColorRole.ToolTipText, p.text)):
+        qp.setColor(role, QColor(colour))
+    app.setStyle("Fusion")
+    app.setPalette(qp)
+    app.setStyleSheet(stylesheet(p))

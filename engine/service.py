@@ -29,6 +29,7 @@ from engine.events import (
     AccountReset, AccountUpdated, BarClosed, Event, MirrorStateChanged, OrderCancelled, OrderPlaced, OrderRejected,
     PriceUpdated, TradeClosed, TradeModified, TradeOpened,
 )
+from engine.floating import with_floating
 from engine.service_support import BrokerLike, JournalLike, Snapshotter, account_terms, trades_of
 from engine.values import AccountSnapshot, Bar, FeedStatus, Quote, Timeframe, TradeRecord, TradeStatus
 
@@ -346,8 +347,9 @@ class TradingEngine:
         return self._quotes.get(symbol.upper())
 
     def active_trades(self) -> list[TradeRecord]:
-        """Open trades and pending orders, as the broker holds them now."""
-        return self.broker.active_trades()
+        """Open trades and pending orders as the broker holds them now, open ones with floating pips/pnl."""
+        currency = self.broker.account().currency
+        return [with_floating(trade, self._quotes, currency) for trade in self.broker.active_trades()]
 
     def lot_size(self, symbol: str, risk_percent: float, entry: float, sl: float) -> Decimal:
         """Lots that risk ``risk_percent`` % of the balance between ``entry`` and ``sl``."""
@@ -358,13 +360,13 @@ class TradingEngine:
                           offset: int = 0) -> tuple[list[TradeRecord], int]:
         """A page of the journal's trades, newest first, and the total; open trades carry live figures."""
         items, total = await self._db.run(self.journal.trades, status, symbol, since, until, limit, offset)
-        live = {trade.id: trade for trade in self.broker.active_trades()}
+        live = {trade.id: trade for trade in self.active_trades()}
         return [live.get(trade.id, trade) for trade in items], total
 
     async def get_trade(self, trade_id: int) -> TradeRecord:
         """One trade: the live record when active, else the journal's; raise ``NotFound``."""
         try:
-            return self.broker.trade(trade_id)
+            return with_floating(self.broker.trade(trade_id), self._quotes, self.broker.account().currency)
         except NotFound:
             return await self._db.run(self.journal.trade, trade_id)
 

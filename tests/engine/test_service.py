@@ -311,3 +311,15 @@ async def test_stop_saves_a_performance_snapshot_and_performance_matches(db_url)
     assert snapshot is not None
     assert snapshot["performance"]["total_trades"] == 1 and "equity_curve" not in snapshot["performance"]
     assert snapshot["account"]["balance"] == float(Decimal("10000") + closed_record.net)
+
+
+async def test_engine_open_trade_carries_floating_pips_and_pnl_everywhere(engine):
+    trade = await engine.place_order(buy())                 # buys at the ask 1.08510
+    await engine.on_quote(quote(1.08760, seconds=5))        # bid 1.08760: +25.0 pips
+    live = await engine.get_trade(trade.id)
+    assert (live.pips, live.pnl) == (25.0, Decimal("25.00"))  # 0.0025 × 0.10 × 100,000 USD
+    assert engine.active_trades()[0].pnl == Decimal("25.00")
+    items, _ = await engine.list_trades(status="open")
+    assert items[0].pips == 25.0
+    closed = await engine.close_trade(trade.id)
+    assert closed.pnl == Decimal("25.00")                   # what was shown is what is booked

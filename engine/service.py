@@ -243,7 +243,7 @@ class TradingEngine:
         self._publish_account(force=True)
         for event in events:
             if isinstance(event, (TradeOpened, OrderPlaced)):
-                return event.trade
+                return self.live(event.trade)
         # A market order can open and close at once (e.g. stop-out); return what we have.
         records = trades_of(events)
         if not records:
@@ -262,8 +262,8 @@ class TradingEngine:
         self._publish_account(force=True)
         for event in events:
             if isinstance(event, TradeModified):
-                return event.trade
-        return self.broker.trade(trade_id)
+                return self.live(event.trade)
+        return self.live(self.broker.trade(trade_id))
 
     async def close_trade(self, trade_id: int, lots: Decimal | None = None) -> TradeRecord:
         """Close a trade wholly or ``lots`` of it, or cancel a pending order; return the closed record."""
@@ -351,6 +351,10 @@ class TradingEngine:
         currency = self.broker.account().currency
         return [with_floating(trade, self._quotes, currency) for trade in self.broker.active_trades()]
 
+    def live(self, trade: TradeRecord) -> TradeRecord:
+        """``trade`` with its floating pips/pnl at the last quotes (``engine.floating``)."""
+        return with_floating(trade, self._quotes, self.broker.account().currency)
+
     def lot_size(self, symbol: str, risk_percent: float, entry: float, sl: float) -> Decimal:
         """Lots that risk ``risk_percent`` % of the balance between ``entry`` and ``sl``."""
         return self.broker.lot_size(symbol, risk_percent, entry, sl)
@@ -366,7 +370,7 @@ class TradingEngine:
     async def get_trade(self, trade_id: int) -> TradeRecord:
         """One trade: the live record when active, else the journal's; raise ``NotFound``."""
         try:
-            return with_floating(self.broker.trade(trade_id), self._quotes, self.broker.account().currency)
+            return self.live(self.broker.trade(trade_id))
         except NotFound:
             return await self._db.run(self.journal.trade, trade_id)
 

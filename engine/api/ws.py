@@ -157,8 +157,9 @@ class WebSocketHub:
                     client.offer(tick, key)
 
     def _trade(self, kind: str, trade: Any) -> None:
+        """Broadcast a trade message; an open trade carries its floating figures, as REST shows it."""
         if self.clients[TRADING]:
-            self._broadcast(TRADING, envelope(kind, trade_dict(trade)))
+            self._broadcast(TRADING, envelope(kind, trade_dict(self.engine.live(trade))))
 
     def _on_closed(self, event: events.TradeClosed) -> None:
         self._trade("trade_closed", event.trade)

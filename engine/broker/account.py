@@ -87,6 +87,21 @@ class AccountValuation:
         gross = pos.sign * (close - pos.entry) * book.spec.contract_size * pos.lots_f * factor
         return gross - float(pos.commission) + float(pos.swap)
 
+    def valuation_f(self) -> tuple[float, float]:
+        """(equity, used margin) now, account currency, as unrounded floats (for fast checks;
+        ``account()`` gives the booked, cent-rounded figures)."""
+        return self._balance_f + self._gross_total - self._open_costs_f, self._margin_total
+
+    def pip_value_f(self, symbol: str, lots: float) -> float | None:
+        """Account-currency value of one pip on ``lots`` now, unrounded (None when no rate)."""
+        book = self._books.get(symbol)
+        if book is None:
+            return None
+        factor = self._factor(book)
+        if factor is None:
+            return None
+        return book.spec.pip_size * book.spec.contract_size * lots * factor
+
     def margin_level_f(self) -> float | None:
         return self.equity_f() / self._margin_total * 100.0 if self._margin_total > 0 else None
 

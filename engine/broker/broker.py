@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from engine.broker.core import BrokerCore
@@ -46,11 +46,12 @@ class PaperBroker(BrokerCore):
             raise reject(f"symbol must be a string, got {request.symbol!r}", "symbol", "unknown_symbol")
         book = self._book(request.symbol.upper())
         spec = book.spec
-        side = _enum(Side, request.side, "side")
-        order_type = _enum(OrderType, request.order_type, "order_type")
+        side = request.side if type(request.side) is Side else _enum(Side, request.side, "side")
+        order_type = request.order_type if type(request.order_type) is OrderType \
+            else _enum(OrderType, request.order_type, "order_type")
         if book.bid is None or book.time is None:
             raise reject(f"no price yet for {spec.symbol}", "symbol", "no_price")
-        when = utc(now) if now is not None else book.time
+        when = book.time if now is None else now if now.tzinfo is timezone.utc else utc(now)
         if not self._market_open(spec.symbol, when):
             raise reject(f"the market for {spec.symbol} is closed", "symbol", "market_closed")
         pending = order_type is not OrderType.MARKET
@@ -69,7 +70,8 @@ class PaperBroker(BrokerCore):
         tp = None if request.tp is None else price_value(request.tp, spec, "tp", "invalid_stops")
         check_stops(side, reference, sl, tp, what)
         trailing = check_trailing(request.trailing_pips)
-        if self._factor(book) is None:
+        factor = self._factor(book)
+        if factor is None:
             raise reject(f"no rate to convert {spec.quote} into {self._currency}: "
                          f"quote {spec.quote}{self._currency} or a USD cross first", "symbol", "no_rate")
         if request.lots is not None:
@@ -80,9 +82,9 @@ class PaperBroker(BrokerCore):
             lots = self.lot_size(spec.symbol, request.risk_percent, price, sl)
         else:
             raise reject("give lots or risk_percent", "lots", "invalid_lots")
-        needed = self._margin_for(book, float(lots), price)
+        needed = float(lots) * spec.contract_size * price / self._leverage * factor
         free = self.equity_f() - self._margin_total
-        if needed is None or needed > free:
+        if needed > free:
             raise reject(f"not enough free margin: {lots} lots of {spec.symbol} need "
                          f"{needed or 0:.2f} {self._currency}, free margin is {free:.2f}",
                          "lots", "no_money")
@@ -338,7 +340,7 @@ class PaperBroker(BrokerCore):
         book = self._books.get(symbol.upper())
         if book is None:
             return None, None, None, None
-        book.levels.refresh()
+        book.levels.fresh()
         return book.levels.bounds()
 
     # ------------------------------------------------------------ helpers

@@ -33,6 +33,8 @@ from engine.values import CloseReason, OrderType, Quote, TradeRecord, TradeStatu
 _OPEN = TradeStatus.OPEN
 _PENDING = TradeStatus.PENDING
 _RESUM_EVERY = 1 << 16
+# side sign -> (SL heap, TP heap, trailing heap) of an open trade
+_HEAP_NAMES = {1: ("buy_sl", "buy_tp", "trail_buy"), -1: ("sell_sl", "sell_tp", "trail_sell")}
 
 
 class BrokerCore(AccountValuation):
@@ -132,27 +134,58 @@ class BrokerCore(AccountValuation):
             events = stop_events if events is None else events + stop_events
         return events if events is not None else []
 
+    def observe(self, symbol: str, low_bid: float, high_bid: float, low_ask: float,
+                high_ask: float) -> None:
+        """Record prices reached between quotes for MFE/MAE only (no valuation, no trigger).
+
+        The extremes of ``symbol``'s open trades take in the range [low, high] of the bid and
+        of the ask, as quotes at those prices would. The caller guarantees that no such price
+        reaches a trigger level (``trigger_bounds``) or a stop-out: the replay's skip-ahead
+        shows a skipped stretch of rows this way.
+        """
+        book = self._books.get(symbol)
+        if book is None or not book.n_open:
+            return
+        book.excursions.observe(low_bid, low_ask)
+        book.excursions.observe(high_bid, high_ask)
+
+    def last_prices(self, symbol: str) -> tuple[float, float] | None:
+        """The last (bid, ask) of ``symbol`` as floats, or None before its first price."""
+        book = self._books.get(symbol)
+        if book is None or book.bid is None:
+            return None
+        return book.bid, book.ask
+
     def _on_levels(self, book: SymbolBook, bid: float, ask: float, time: datetime) -> list[Event]:
-        """Slow path: something may trigger on ``book`` at this price."""
+        """Slow path: something may trigger on ``book`` at this price (empty heaps are skipped)."""
         events: list[Event] = []
         if self._expiry and time >= self._expiry[0][0]:
             events += self._expire_until(time)
         lv = book.levels
+        heaps = lv.heaps
         for name, price in (("buy_limit", ask), ("buy_stop", ask),
                             ("sell_limit", bid), ("sell_stop", bid)):
+            if not heaps[name]:
+                continue
             for pos in list(lv.triggered(name, price)):
                 if pos.status is _PENDING:
                     events.append(self._fill_pending(book, pos, time))
         for name, price, is_sl in (("buy_sl", bid, True), ("buy_tp", bid, False),
                                    ("sell_sl", ask, True), ("sell_tp", ask, False)):
+            if not heaps[name]:
+                continue
             for pos in list(lv.triggered(name, price)):
                 if pos.status is not _OPEN:
                     continue
                 reason = (CloseReason.TRAILING if pos.trailed else CloseReason.SL) if is_sl \
                     else CloseReason.TP
                 exec_price = self._close_price(book, pos, slip=is_sl)
-                events.append(self._close_lots(book, pos, pos.lots, exec_price, time, reason))
+                # the levels are refreshed once, at the end of this method
+                events.append(self._close_lots(book, pos, pos.lots, exec_price, time, reason,
+                                               refresh=False))
         for name, price in (("trail_buy", bid), ("trail_sell", ask)):
+            if not heaps[name]:
+                continue
             for pos in list(lv.triggered(name, price)):
                 if pos.status is not _OPEN:
                     continue
@@ -209,11 +242,11 @@ class BrokerCore(AccountValuation):
         book.n_open += 1
         book.add_exposure(pos, pos.lots_f)
         lv = book.levels
-        prefix = pos.side.value
-        lv.push(f"{prefix}_sl", pos.sl, pos.id)
-        lv.push(f"{prefix}_tp", pos.tp, pos.id)
+        sl_heap, tp_heap, trail_heap = _HEAP_NAMES[pos.sign]
+        lv.push(sl_heap, pos.sl, pos.id)
+        lv.push(tp_heap, pos.tp, pos.id)
         pos.trail_key = pos.next_trail_level()
-        lv.push(f"trail_{prefix}", pos.trail_key, pos.id)
+        lv.push(trail_heap, pos.trail_key, pos.id)
         lv.refresh()
         self._revalue(book)
         self._resum()
@@ -245,12 +278,14 @@ class BrokerCore(AccountValuation):
         record = pos.record(status=TradeStatus.CANCELLED, close_time=time, close_reason=reason)
         return OrderCancelled(record)
 
-    def _forget(self, book: SymbolBook, pos: Position) -> None:
+    def _forget(self, book: SymbolBook, pos: Position, refresh: bool = True) -> None:
+        """Stop tracking ``pos``; ``refresh=False`` leaves the level cache to the caller."""
         pos.status = TradeStatus.CLOSED if pos.status is _OPEN else TradeStatus.CANCELLED
         del self._positions[pos.id]
         del book.positions[pos.id]
         self._finished.add(pos.id)
-        book.levels.refresh()
+        if refresh:
+            book.levels.refresh()
 
     def _pnl(self, book: SymbolBook, pos: Position, close: float, lots: Decimal) -> Decimal:
         """Gross pnl in account currency: sign × (close − entry) × contract × lots × factor."""
@@ -263,7 +298,7 @@ class BrokerCore(AccountValuation):
         return money(quote_amount * Decimal(repr(factor)))
 
     def _close_lots(self, book: SymbolBook, pos: Position, lots: Decimal, price: float,
-                    time: datetime, reason: CloseReason) -> TradeClosed:
+                    time: datetime, reason: CloseReason, refresh: bool = True) -> TradeClosed:
         """Close ``lots`` of open ``pos`` at ``price``; a part makes a new ``partial`` record."""
         pnl = self._pnl(book, pos, price, lots)
         pips = round(pos.sign * (price - pos.entry) / book.spec.pip_size, 1)
@@ -273,7 +308,7 @@ class BrokerCore(AccountValuation):
             commission, swap = pos.commission + close_commission, pos.swap
             self._add_costs(-(pos.commission - pos.swap))
             book.n_open -= 1
-            self._forget(book, pos)
+            self._forget(book, pos, refresh)
             book.remove_exposure(pos, pos.lots_f)
             record = pos.record(status=TradeStatus.CLOSED, close_time=time, close_price=price,
                                 close_reason=reason, pips=pips, pnl=pnl, commission=commission,

@@ -87,6 +87,8 @@ class Excursions:
 
     def since(self, segment: int) -> tuple[float, float, float, float]:
         """Return (max_bid, min_bid, max_ask, min_ask) since ``segment`` began (±inf if unseen)."""
+        if segment >= self.segment:  # the current segment: no finished one is that recent
+            return self.max_bid, self.min_bid, self.max_ask, self.min_ask
         return (max(self.max_bid, self._hi_bid.max_from(segment)),
                 min(self.min_bid, -self._lo_bid.max_from(segment)),
                 max(self.max_ask, self._hi_ask.max_from(segment)),

@@ -49,6 +49,20 @@ HEAPS: dict[str, tuple[bool, TradeStatus, Callable[[Position], float | None]]] =
 }
 
 
+# name -> (negated?, status, Position attribute holding the level): HEAPS without lambdas
+_META: dict[str, tuple[bool, TradeStatus, str]] = {
+    "buy_sl": (True, _OPEN, "sl"), "sell_stop": (True, _PENDING, "requested_price"),
+    "buy_tp": (False, _OPEN, "tp"), "sell_limit": (False, _PENDING, "requested_price"),
+    "trail_buy": (False, _OPEN, "trail_key"), "sell_sl": (False, _OPEN, "sl"),
+    "buy_stop": (False, _PENDING, "requested_price"), "sell_tp": (True, _OPEN, "tp"),
+    "buy_limit": (True, _PENDING, "requested_price"), "trail_sell": (True, _OPEN, "trail_key"),
+}
+_LOW_BID = ("buy_sl", "sell_stop")
+_HIGH_BID = ("buy_tp", "sell_limit", "trail_buy")
+_HIGH_ASK = ("sell_sl", "buy_stop")
+_LOW_ASK = ("sell_tp", "buy_limit", "trail_sell")
+
+
 def pending_heap(side: Side, order_type: OrderType) -> str:
     """Return the heap name of a pending order."""
     return f"{side.value}_{order_type.value}"
@@ -57,20 +71,23 @@ def pending_heap(side: Side, order_type: OrderType) -> str:
 class Levels:
     """The ten heaps of one symbol plus the cached nearest levels (``bounds``)."""
 
-    __slots__ = ("heaps", "positions", "lo_bid", "hi_bid", "lo_ask", "hi_ask")
+    __slots__ = ("heaps", "positions", "lo_bid", "hi_bid", "lo_ask", "hi_ask", "dirty")
 
     def __init__(self, positions: dict[int, Position]) -> None:
         self.heaps: dict[str, list[tuple[float, int]]] = {name: [] for name in HEAPS}
         self.positions = positions
         self.lo_bid = self.lo_ask = -_INF
         self.hi_bid = self.hi_ask = _INF
+        # True after a push that ``refresh`` has not seen yet (removals are always followed by
+        # an explicit ``refresh`` in the broker, so ``fresh`` only needs to watch pushes)
+        self.dirty = False
 
     def _valid(self, name: str, key: float, trade_id: int) -> bool:
-        negated, status, level_of = HEAPS[name]
+        negated, status, attr = _META[name]
         pos = self.positions.get(trade_id)
         if pos is None or pos.status is not status:
             return False
-        level = level_of(pos)
+        level = getattr(pos, attr)
         return level is not None and (-level if negated else level) == key
 
     def push(self, name: str, level: float | None, trade_id: int) -> None:
@@ -78,7 +95,8 @@ class Levels:
         if level is None:
             return
         heap = self.heaps[name]
-        heapq.heappush(heap, (-level if HEAPS[name][0] else level, trade_id))
+        heapq.heappush(heap, (-level if _META[name][0] else level, trade_id))
+        self.dirty = True
         if len(heap) > 2 * len(self.positions) + 64:
             heap[:] = [entry for entry in heap if self._valid(name, entry[0], entry[1])]
             heapq.heapify(heap)
@@ -86,24 +104,58 @@ class Levels:
     def _top(self, name: str) -> float | None:
         """Return the nearest live level of heap ``name`` (dropping stale tops), or None."""
         heap = self.heaps[name]
+        if not heap:
+            return None
+        negated, status, attr = _META[name]
+        positions = self.positions
         while heap:
             key, trade_id = heap[0]
-            if self._valid(name, key, trade_id):
-                return -key if HEAPS[name][0] else key
+            pos = positions.get(trade_id)
+            if pos is not None and pos.status is status:
+                level = getattr(pos, attr)
+                if level is not None and (-level if negated else level) == key:
+                    return -key if negated else key
             heapq.heappop(heap)
         return None
 
     def refresh(self) -> None:
-        """Recompute the cached nearest levels after heaps changed."""
+        """Recompute the cached nearest levels after heaps changed.
+
+        low_bid = max(buy_sl, sell_stop), high_bid = min(buy_tp, sell_limit, trail_buy),
+        high_ask = min(sell_sl, buy_stop), low_ask = max(sell_tp, buy_limit, trail_sell);
+        ±inf when a side has no level.
+        """
+        heaps = self.heaps
         top = self._top
-        below = [v for v in (top("buy_sl"), top("sell_stop")) if v is not None]
-        above = [v for v in (top("buy_tp"), top("sell_limit"), top("trail_buy")) if v is not None]
-        self.lo_bid = max(below) if below else -_INF
-        self.hi_bid = min(above) if above else _INF
-        above = [v for v in (top("sell_sl"), top("buy_stop")) if v is not None]
-        below = [v for v in (top("sell_tp"), top("buy_limit"), top("trail_sell")) if v is not None]
-        self.hi_ask = min(above) if above else _INF
-        self.lo_ask = max(below) if below else -_INF
+        lo_bid = lo_ask = -_INF
+        hi_bid = hi_ask = _INF
+        for name in _LOW_BID:
+            if heaps[name]:
+                v = top(name)
+                if v is not None and v > lo_bid:
+                    lo_bid = v
+        for name in _HIGH_BID:
+            if heaps[name]:
+                v = top(name)
+                if v is not None and v < hi_bid:
+                    hi_bid = v
+        for name in _HIGH_ASK:
+            if heaps[name]:
+                v = top(name)
+                if v is not None and v < hi_ask:
+                    hi_ask = v
+        for name in _LOW_ASK:
+            if heaps[name]:
+                v = top(name)
+                if v is not None and v > lo_ask:
+                    lo_ask = v
+        self.lo_bid, self.hi_bid, self.hi_ask, self.lo_ask = lo_bid, hi_bid, hi_ask, lo_ask
+        self.dirty = False
+
+    def fresh(self) -> None:
+        """``refresh`` when a level was pushed since the last one."""
+        if self.dirty:
+            self.refresh()
 
     def triggered(self, name: str, price: float) -> Iterator[Position]:
         """Pop and yield, nearest first, the live positions of heap ``name`` that ``price`` triggers.

@@ -238,8 +238,13 @@ def _check_bars(o: np.ndarray, h: np.ndarray, low: np.ndarray, c: np.ndarray, lo
             raise loc.error(k, field, template.format(o=o[k], h=h[k], l=low[k], c=c[k]))
 
 
-def _symbols(frame: pd.DataFrame, symbol: str | None, loc: _Locator) -> tuple[np.ndarray, list[str]]:
-    """Return the upper-cased symbol of every row and the distinct symbols in file order."""
+def _symbols(frame: pd.DataFrame, symbol: str | None,
+             loc: _Locator) -> tuple[np.ndarray | None, list[str]]:
+    """Return the upper-cased symbol of every row and the distinct symbols in file order.
+
+    A file without a symbol column holds ``symbol`` alone: the rows' symbols are then None
+    (every row), not a per-row array.
+    """
     if "symbol" in frame.columns:
         column = frame["symbol"].astype(str).str.strip().str.upper().to_numpy()
         distinct = list(pd.unique(column))
@@ -254,7 +259,20 @@ def _symbols(frame: pd.DataFrame, symbol: str | None, loc: _Locator) -> tuple[np
     name = symbol.strip().upper()
     if name not in SPECS:
         raise FileFormatError(f"unknown symbol {symbol!r}", field="symbol", code="unknown_symbol")
-    return np.full(len(frame), name, dtype=object), [name]
+    return None, [name]
+
+
+def _release_arrow_memory() -> None:
+    """Give back to the system the memory Arrow kept after reading a Parquet file.
+
+    Arrow's allocator keeps freed blocks for reuse; after the file's columns became numpy
+    arrays nothing reuses them, and they would stay in the process as large as the file.
+    """
+    try:
+        import pyarrow
+    except ImportError:  # CSV-only installs: nothing was allocated by Arrow
+        return
+    pyarrow.default_memory_pool().release_unused()
 
 
 def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
@@ -301,6 +319,7 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
             k = int(np.flatnonzero(crossed)[0])
             raise loc.error(k, "ask", f"ask {values['ask'][k]} is below bid {values['bid'][k]}")
     del frame
+    _release_arrow_memory()
     series: dict[str, PriceColumns] = {}
     for name in distinct:
         rows = np.arange(len(times)) if len(distinct) == 1 and "symbol" not in columns \

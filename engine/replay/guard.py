@@ -22,8 +22,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
-
 from engine.replay.market import MarketRows
 
 SAFETY = 1.25
@@ -38,38 +36,73 @@ class StopOutGuard:
         self.market = market
         self.stop_out = float(getattr(getattr(broker, "config", None), "stop_out_level", 50.0))
         self._exposure: tuple[float, list[int]] | None = None
+        # the broker's float accessors when it has them (PaperBroker does), resolved once
+        self._valuation = getattr(broker, "valuation_f", None) or self._valuation_of_account
+        self._prices = getattr(broker, "last_prices", None) or self._prices_of_quote
+        self._pip_value_f = getattr(broker, "pip_value_f", None)
 
     def forget_exposure(self) -> None:
         """Trades opened or closed: measure the exposure again next time."""
         self._exposure = None
 
-    def tighten(self, levels: np.ndarray, open_lots: dict[str, Decimal]) -> None:
-        """Move ``levels`` (symbols × 4, see ``MarketRows.next_reach``) in to ±d (module doc)."""
-        if self._exposure is None:
-            self._exposure = self._measure(open_lots)
-        exposure, open_symbols = self._exposure
+    def tighten(self, levels: list[list[float]], open_lots: dict[str, Decimal]) -> None:
+        """Move ``levels`` (symbols × 4 rows, see ``MarketRows.next_reach``) in to ±d (module doc)."""
+        exposure_of = self._exposure
+        if exposure_of is None:
+            exposure_of = self._exposure = self._measure(open_lots)
+        exposure, open_symbols = exposure_of
         if exposure <= 0:
             return
-        account = self.broker.account()
-        room = float(account.equity) - self.stop_out / 100.0 * float(account.margin) * SAFETY
-        distance = max(0.0, room / (exposure * SAFETY))
+        equity, margin = self._valuation()
+        room = equity - self.stop_out / 100.0 * margin * SAFETY
+        distance = room / (exposure * SAFETY)
+        if distance < 0.0:
+            distance = 0.0
+        names = self.market.symbols
         for k in open_symbols:
-            quote = self.broker.last_quote(self.market.symbols[k])
-            if quote is None:
+            prices = self._prices(names[k])
+            if prices is None:
                 continue
-            d = min(distance, MAX_MOVE * quote.bid)
-            levels[k, 0] = max(levels[k, 0], quote.bid - d)
-            levels[k, 1] = min(levels[k, 1], quote.bid + d)
-            levels[k, 2] = max(levels[k, 2], quote.ask - d)
-            levels[k, 3] = min(levels[k, 3], quote.ask + d)
+            bid, ask = prices
+            d = MAX_MOVE * bid
+            if distance < d:
+                d = distance
+            row = levels[k]
+            # each bound moves in to ±d around the last price, never out
+            v = bid - d
+            if v > row[0]:
+                row[0] = v
+            v = bid + d
+            if v < row[1]:
+                row[1] = v
+            v = ask - d
+            if v > row[2]:
+                row[2] = v
+            v = ask + d
+            if v < row[3]:
+                row[3] = v
+
+    def _valuation_of_account(self) -> tuple[float, float]:
+        """(equity, margin) from ``account()``, for a broker without ``valuation_f``."""
+        account = self.broker.account()
+        return float(account.equity), float(account.margin)
+
+    def _prices_of_quote(self, symbol: str) -> tuple[float, float] | None:
+        """(bid, ask) from ``last_quote``, for a broker without ``last_prices``."""
+        quote = self.broker.last_quote(symbol)
+        return None if quote is None else (quote.bid, quote.ask)
 
     def _measure(self, open_lots: dict[str, Decimal]) -> tuple[float, list[int]]:
         """Σ pip value / pip size of the open lots per symbol, and those symbols' indexes."""
         exposure, symbols = 0.0, []
+        fast = self._pip_value_f
         for symbol, lots in open_lots.items():
             if lots <= 0 or symbol not in self.market.symbols:
                 continue
             k = self.market.symbols.index(symbol)
-            exposure += float(self.broker.pip_value(symbol, lots)) / self.market.specs[k].pip_size
+            value = fast(symbol, float(lots)) if fast is not None else None
+            if value is None:
+                value = float(self.broker.pip_value(symbol, lots))
+            exposure += value / self.market.specs[k].pip_size
             symbols.append(k)
         return exposure, symbols

@@ -38,6 +38,10 @@ class MarketRows:
                                        else spec.typical_spread_pips) * spec.pip_size, spec.digits)
                                 for spec in self.specs])
         self.half_point = np.array([spec.point / 2.0 for spec in self.specs])
+        # the same per-symbol constants as Python floats, for the scalar paths
+        self.spread_f = [float(v) for v in self.spread]
+        self.half_point_f = [float(v) for v in self.half_point]
+        self.digits = [spec.digits for spec in self.specs]
         series = [data.series[s] for s in self.symbols]
         if len(series) == 1:
             only = series[0]
@@ -81,57 +85,59 @@ class MarketRows:
         """The ask that goes with ``bid`` on ``row``."""
         if self.ask is not None:
             return float(self.ask[row])
-        k = self.symbol_index(row)
-        return max(bid, round(bid + float(self.spread[k]), self.specs[k].digits))
+        k = 0 if self.sym is None else int(self.sym[row])
+        return max(bid, round(bid + self.spread_f[k], self.digits[k]))
 
     def row_reaches(self, row: int, levels: np.ndarray) -> bool:
         """Whether the range of ``row`` reaches a level: ``next_reach`` for one row, in scalars."""
-        k = self.symbol_index(row)
-        lb, hb, la, ha = (float(v) for v in levels[k])
-        eps = float(self.half_point[k])
+        k = 0 if self.sym is None else int(self.sym[row])
+        lb, hb, la, ha = levels[k]
+        eps = self.half_point_f[k]
         low, high = float(self.low[row]), float(self.high[row])
         if self.ask is None:
-            spread = float(self.spread[k])
+            spread = self.spread_f[k]
             return low <= max(lb, la - spread) + eps or high >= min(hb, ha - spread) - eps
         ask = float(self.ask[row])
         return low <= lb + eps or high >= hb - eps or ask <= la + eps or ask >= ha - eps
 
     def price_reaches(self, row: int, bid: float, levels: np.ndarray) -> bool:
         """Whether ``bid`` (and its ask) on ``row`` reaches a level (half a point of slack)."""
-        k = self.symbol_index(row)
-        lb, hb, la, ha = (float(v) for v in levels[k])
-        eps = float(self.half_point[k])
+        k = 0 if self.sym is None else int(self.sym[row])
+        lb, hb, la, ha = levels[k]
+        eps = self.half_point_f[k]
         ask = self.ask_at(row, bid)
         return bid <= lb + eps or bid >= hb - eps or ask <= la + eps or ask >= ha - eps
 
     def next_reach(self, start: int, stop: int, levels: np.ndarray) -> int:
         """First row in [start, stop) reaching a level; ``stop`` when none does.
 
-        ``levels`` is symbols × 4: (low_bid, high_bid, low_ask, high_ask) with
+        ``levels`` is symbols × 4 (an array or lists): (low_bid, high_bid, low_ask, high_ask) with
         −inf/+inf for "none". A bid level is reached when low ≤ it (or high ≥
         it); an ask level likewise with the row's ask range.
         """
         size = FIRST_CHUNK
         while start < stop:
             end = min(stop, start + size)
-            hit = np.flatnonzero(self._reach_mask(start, end, levels))
-            if hit.size:
-                return start + int(hit[0])
+            mask = self._reach_mask(start, end, levels)
+            first = int(mask.argmax())  # the first True, or 0 when there is none
+            if mask[first]:
+                return start + first
             start = end
             size = min(size * 4, MAX_CHUNK)
         return stop
 
-    def _reach_mask(self, a: int, b: int, levels: np.ndarray) -> np.ndarray:
+    def _reach_mask(self, a: int, b: int, levels) -> np.ndarray:
         low, high = self.low[a:b], self.high[a:b]
         if self.sym is None:
-            lb, hb, la, ha = (float(v) for v in levels[0])
-            eps = float(self.half_point[0])
+            lb, hb, la, ha = levels[0]
+            eps = self.half_point_f[0]
             if self.ask is None:
-                spread = float(self.spread[0])
+                spread = self.spread_f[0]
                 return (low <= max(lb, la - spread) + eps) | (high >= min(hb, ha - spread) - eps)
             ask = self.ask[a:b]
             return ((low <= lb + eps) | (high >= hb - eps) | (ask <= la + eps) | (ask >= ha - eps))
         sym = self.sym[a:b]
+        levels = np.asarray(levels, dtype="float64")
         eps = self.half_point[sym]
         lb, hb, la, ha = (levels[sym, k] for k in range(4))
         if self.ask is None:
@@ -147,3 +153,10 @@ def levels_array(bounds: list[tuple[float | None, float | None, float | None, fl
     fill = (-math.inf, math.inf, -math.inf, math.inf)
     return np.array([[fill[k] if v is None else v for k, v in enumerate(b)] for b in bounds],
                     dtype="float64").reshape(len(bounds), 4)
+
+
+def levels_rows(bounds: list[tuple[float | None, float | None, float | None, float | None]]
+                ) -> list[list[float]]:
+    """``levels_array`` as plain Python lists (symbols × 4), cheaper for the scalar paths."""
+    fill = (-math.inf, math.inf, -math.inf, math.inf)
+    return [[fill[k] if v is None else float(v) for k, v in enumerate(b)] for b in bounds]

@@ -12,12 +12,13 @@ what became of it (executed, rejected, not_executed) and why.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 import orjson
 
 from engine.replay.runner import Outcome, ReplayResult
-from engine.service_support import jsonable
 from engine.values import TradeRecord, iso
 
 TRADE_FIELDS = ("id", "symbol", "side", "order_type", "status", "lots", "requested_price",
@@ -26,9 +27,36 @@ TRADE_FIELDS = ("id", "symbol", "side", "order_type", "status", "lots", "request
                 "mae_pips", "signal_id", "parent_id", "comment")
 
 
+def _iso(value: datetime | None) -> str | None:
+    """``engine.values.iso`` with a fast path for UTC times of four-digit years (the same text)."""
+    if value is not None and value.tzinfo is timezone.utc and value.year >= 1000:
+        return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+            value.year, value.month, value.day, value.hour, value.minute, value.second,
+            value.microsecond // 1000)
+    return iso(value)
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def trade_to_dict(trade: TradeRecord) -> dict[str, Any]:
-    """The REST trade of DESIGN for ``trade``."""
-    return {name: jsonable(getattr(trade, name)) for name in TRADE_FIELDS}
+    """The REST trade of DESIGN for ``trade`` (``TRADE_FIELDS``; what ``jsonable`` gives for each
+    field: enums as their value (``_value_``, the member's value without the property
+    look-up), ``Decimal`` as a number, times as ISO text)."""
+    reason = trade.close_reason
+    return {
+        "id": trade.id, "symbol": trade.symbol, "side": trade.side._value_,
+        "order_type": trade.order_type._value_, "status": trade.status._value_,
+        "lots": _number(trade.lots), "requested_price": trade.requested_price,
+        "entry_price": trade.entry_price, "sl": trade.sl, "tp": trade.tp,
+        "trailing_pips": trade.trailing_pips, "open_time": _iso(trade.open_time),
+        "close_time": _iso(trade.close_time), "close_price": trade.close_price,
+        "close_reason": None if reason is None else reason._value_, "pips": trade.pips,
+        "pnl": _number(trade.pnl), "commission": _number(trade.commission),
+        "swap": _number(trade.swap), "mfe_pips": trade.mfe_pips, "mae_pips": trade.mae_pips,
+        "signal_id": trade.signal_id, "parent_id": trade.parent_id, "comment": trade.comment,
+    }
 
 
 def performance(result: ReplayResult) -> dict[str, Any]:
@@ -36,8 +64,24 @@ def performance(result: ReplayResult) -> dict[str, Any]:
     from engine.performance import compute_performance
 
     sources = {o.signal.line: o.signal.source for o in result.outcomes}
-    return jsonable(compute_performance(result.closed(), result.account.initial_balance,
-                                        sources=sources))
+    return _plain(compute_performance(result.closed(), result.account.initial_balance,
+                                      sources=sources))
+
+
+def _plain(value: Any) -> Any:
+    """``engine.service_support.jsonable`` (Decimal → number, time → ISO text, enum → value,
+    containers recursively) with the fast ISO formatting of ``_iso``."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k.value if isinstance(k, Enum) else k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def signal_rows(result: ReplayResult) -> list[dict[str, Any]]:
@@ -46,7 +90,7 @@ def signal_rows(result: ReplayResult) -> list[dict[str, Any]]:
     for outcome in sorted(result.outcomes, key=lambda o: o.signal.line):
         signal = outcome.signal
         when = datetime.fromtimestamp(signal.time_ns / 1e9, tz=timezone.utc)
-        rows.append({"line": signal.line, "time": iso(when),
+        rows.append({"line": signal.line, "time": _iso(when),
             "symbol": signal.symbol, "side": signal.side.value, "status": outcome.outcome.value,
             "trade_id": outcome.trade_id, "code": outcome.code, "reason": outcome.reason})
     return rows

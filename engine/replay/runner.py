@@ -28,7 +28,10 @@ Speed: between signals, the rows that cannot trigger anything (per
 ``broker.trigger_bounds``) are skipped with numpy (``MarketRows.next_reach``);
 for a skipped stretch the broker is still shown the stretch's lowest and
 highest prices (in time order) so MFE/MAE see them, and, with several
-symbols, each symbol's last close (conversion rates). Stop-out is not a price
+symbols, each symbol's last close (conversion rates). With one symbol of bars
+and no pending order, those extremes go to ``broker.observe`` (they can only
+move MFE/MAE: the stretch reaches no level and no stop-out) instead of being
+sent as quotes. Stop-out is not a price
 level, so a guard adds levels that come before any possible stop-out (see
 ``engine.replay.guard``). The outcome is the same as walking every bar
 (``skip_ahead=False``), which the tests check.
@@ -49,17 +52,21 @@ from engine.errors import OrderRejectedError
 from engine.events import StopOutTriggered
 from engine.replay.files import PriceData
 from engine.replay.guard import StopOutGuard
-from engine.replay.market import MarketRows, levels_array
+from engine.replay.market import MarketRows, levels_rows
 from engine.replay.results import Intrabar, Outcome, ReplayResult, SignalOutcome
 from engine.replay.signals import ReplaySignal
+from engine.replay.stretch import StretchView
 from engine.values import Side, TradeRecord, TradeStatus
 
 
+_UTC = timezone.utc
+
+
 def _ns_to_dt(ns: int) -> datetime:
-    return datetime.fromtimestamp(ns / 1e9, tz=timezone.utc)
+    return datetime.fromtimestamp(ns / 1e9, tz=_UTC)
 
 
-class ReplayRunner:
+class ReplayRunner(StretchView):
     """Runs ``signals`` over ``data`` through ``broker`` (a ``PaperBroker``)."""
 
     def __init__(self, data: PriceData, signals: Sequence[ReplaySignal], broker: Any, *,
@@ -79,8 +86,11 @@ class ReplayRunner:
         self._signals = list(signals)
         self._due = self._schedule()
         self._feed = getattr(broker, "on_price", None)
-        self._levels_cache: np.ndarray | None = None
-        self._guarded_cache: np.ndarray | None = None
+        self._observe = getattr(broker, "observe", None)
+        self._levels_cache: list[list[float]] | None = None
+        self._guarded_cache: list[list[float]] | None = None
+        self._quotes_sent = 0     # quotes sent to the broker so far
+        self._guarded_at = -1     # ... when the guarded levels were computed
         self._guard = StopOutGuard(broker, self.market)
         self._lots_of: dict[int, Decimal] = {}  # open trade id → lots
         count = len(self.market.symbols)
@@ -95,24 +105,28 @@ class ReplayRunner:
     def _schedule(self) -> list[tuple[int, int]]:
         """(entry row, signal index) sorted by row; unplaceable signals get their outcome now."""
         market = self.market
-        rows_cache: dict[int, np.ndarray | None] = {}
-        due = []
+        wanted: dict[int, list[int]] = {}  # symbol index -> indexes of its signals
         for index, signal in enumerate(self._signals):
             if signal.symbol not in market.symbols:
                 self.outcomes[index] = SignalOutcome(
                     signal, Outcome.NOT_EXECUTED, code="no_prices",
                     reason=f"the data file holds no prices for {signal.symbol}")
                 continue
-            k = market.symbols.index(signal.symbol)
-            if k not in rows_cache:
-                rows_cache[k] = market.rows_of(k)
-            row = market.entry_row(k, signal.time_ns, rows_cache[k])
-            if row is None:
-                self.outcomes[index] = SignalOutcome(
-                    signal, Outcome.NOT_EXECUTED, code="after_last_price",
-                    reason="no price after the signal time: the data end before it")
-                continue
-            due.append((row, index))
+            wanted.setdefault(market.symbols.index(signal.symbol), []).append(index)
+        due = []
+        for k, indexes in wanted.items():
+            # ``MarketRows.entry_row`` for all of the symbol's signals at once
+            rows = market.rows_of(k)
+            times = market.times if rows is None else market.times[rows]
+            signal_times = np.array([self._signals[i].time_ns for i in indexes], dtype=np.int64)
+            found = np.searchsorted(times, signal_times, side="right")
+            for index, at in zip(indexes, found.tolist()):
+                if at >= times.shape[0]:
+                    self.outcomes[index] = SignalOutcome(
+                        self._signals[index], Outcome.NOT_EXECUTED, code="after_last_price",
+                        reason="no price after the signal time: the data end before it")
+                    continue
+                due.append((at if rows is None else int(rows[at]), index))
         due.sort()
         return due
 
@@ -164,14 +178,16 @@ class ReplayRunner:
                     self.active_ids.discard(record.id)
 
     def _quote(self, row: int, bid: float, ask: float, when_ns: int) -> None:
-        k = self.market.symbol_index(row)
+        sym = self.market.sym
+        k = 0 if sym is None else int(sym[row])
         symbol = self.market.symbols[k]
-        when = _ns_to_dt(when_ns)
+        when = datetime.fromtimestamp(when_ns / 1e9, tz=_UTC)  # as _ns_to_dt
         self._last_bid[k] = bid
         if bid < self._seen_low[k]:
             self._seen_low[k] = bid
         if bid > self._seen_high[k]:
             self._seen_high[k] = bid
+        self._quotes_sent += 1
         if self._feed is not None:
             events = self._feed(symbol, bid, ask, when)
         else:
@@ -194,7 +210,7 @@ class ReplayRunner:
         if self.open_ids and self._spans_levels(row, h, low):
             k = market.symbol_index(row)
             symbol = market.symbols[k]
-            spread = float(market.spread[k])
+            spread = market.spread_f[k]
             for trade_id in sorted(self.open_ids):
                 trade = self.trades[trade_id]
                 if trade.symbol != symbol or trade.sl is None or trade.tp is None:
@@ -213,12 +229,12 @@ class ReplayRunner:
         """Whether the bar reaches a trigger level below and one above (else no trade can have
         both its SL and its TP inside it)."""
         k = self.market.symbol_index(row)
-        lb, hb, la, ha = (float(v) for v in self._real_levels()[k])
-        spread = float(self.market.spread[k])
-        eps = float(self.market.half_point[k])
+        lb, hb, la, ha = self._real_levels()[k]
+        spread = self.market.spread_f[k]
+        eps = self.market.half_point_f[k]
         return low <= max(lb, la - spread) + eps and h >= min(hb, ha - spread) - eps
 
-    def _walk(self, row: int, due_pos: int, levels: np.ndarray | None) -> tuple[int, bool]:
+    def _walk(self, row: int, due_pos: int, levels: list[list[float]] | None) -> tuple[int, bool]:
         """Walk one row (placing the signals due on it).
 
         Return the next due position and whether the whole row was walked.
@@ -269,19 +285,25 @@ class ReplayRunner:
         """
         market = self.market
         k = market.symbol_index(row)
-        spread, digits = float(market.spread[k]), market.specs[k].digits
+        spread, digits = market.spread_f[k], market.digits[k]
         for _ in range(256):
             if not self.active_ids or target == current:
                 break
-            lb, hb, la, ha = (float(v) for v in self._real_levels()[k])
+            lb, hb, la, ha = self._real_levels()[k]
+            # the nearest bid level strictly between (±inf never is), bid or ask side
+            level = None
             if target < current:
-                passed = [v for v in (round(lb, digits), round(la - spread, digits))
-                          if target < v < current and math.isfinite(v)]
-                level = max(passed) if passed else None
+                bid_level, ask_level = round(lb, digits), round(la - spread, digits)
+                if target < bid_level < current:
+                    level = bid_level
+                if target < ask_level < current and (level is None or ask_level > level):
+                    level = ask_level
             else:
-                passed = [v for v in (round(hb, digits), round(ha - spread, digits))
-                          if current < v < target and math.isfinite(v)]
-                level = min(passed) if passed else None
+                bid_level, ask_level = round(hb, digits), round(ha - spread, digits)
+                if current < bid_level < target:
+                    level = bid_level
+                if current < ask_level < target and (level is None or ask_level < level):
+                    level = ask_level
             if level is None:
                 break
             self._quote(row, level, market.ask_at(row, level), when_ns)
@@ -291,58 +313,25 @@ class ReplayRunner:
             return
         self._quote(row, target, market.ask_at(row, target), when_ns)
 
-    def _levels(self) -> np.ndarray:
+    def _levels(self) -> list[list[float]]:
         """Every symbol's trigger bounds, tightened by the stop-out guard (cached until the
         next quote or order)."""
         if self._guarded_cache is None:
             real = self._real_levels()
             guarded = real
             if self.open_ids:
-                guarded = real.copy()
+                guarded = [row[:] for row in real]
                 self._guard.tighten(guarded, self._open_lots)
             self._guarded_cache = guarded
+            self._guarded_at = self._quotes_sent
         return self._guarded_cache
 
-    def _real_levels(self) -> np.ndarray:
+    def _real_levels(self) -> list[list[float]]:
         """The broker's trigger levels of every symbol (symbols × 4), cached."""
         if self._levels_cache is None:
-            self._levels_cache = levels_array([self.broker.trigger_bounds(s)
+            self._levels_cache = levels_rows([self.broker.trigger_bounds(s)
                                                for s in self.market.symbols])
         return self._levels_cache
-
-    def _show_stretch(self, a: int, b: int) -> None:
-        """Show the broker the extremes (and, multi-symbol, last closes) of skipped rows [a, b)."""
-        market = self.market
-        points: list[tuple[int, int, float]] = []  # (time ns, row, bid)
-        offset = market.bar_ns // 4
-        symbols = [None] if market.sym is None else np.unique(market.sym[a:b])
-        for k in symbols:
-            rows = None if k is None else a + np.flatnonzero(market.sym[a:b] == k)
-            low = market.low[a:b] if rows is None else market.low[rows]
-            high = market.high[a:b] if rows is None else market.high[rows]
-
-            def pick(i: int, rows: np.ndarray | None = rows) -> int:
-                return a + int(i) if rows is None else int(rows[i])
-
-            if self.open_ids:
-                i_low, i_high = pick(np.argmin(low)), pick(np.argmax(high))
-                seen = 0 if k is None else int(k)
-                # only new extremes since the latest open can change an open trade's MFE/MAE
-                if market.ask is not None or market.low[i_low] < self._seen_low[seen]:
-                    points.append((int(market.times[i_low]) + offset, i_low, float(market.low[i_low])))
-                if market.ask is not None or market.high[i_high] > self._seen_high[seen]:
-                    points.append((int(market.times[i_high]) + offset, i_high,
-                                   float(market.high[i_high])))
-                if market.ask is not None:
-                    ask = market.ask[a:b] if rows is None else market.ask[rows]
-                    for i in (pick(np.argmin(ask)), pick(np.argmax(ask))):
-                        points.append((int(market.times[i]), i, float(market.low[i])))
-            if k is not None:
-                last = pick(low.shape[0] - 1)
-                points.append((int(market.times[last]) + 3 * offset, last, float(market.close[last])))
-        for when, row, bid in sorted(points):
-            ask = market.ask_at(row, bid)
-            self._quote(row, bid, ask, when)
 
     def _end_at_last_closes(self) -> None:
         """Leave every symbol at its last close, as walking every row does (final equity)."""
@@ -378,7 +367,8 @@ class ReplayRunner:
             if row >= n:
                 break
             due_pos, whole = self._walk(row, due_pos, levels)
-            self._guarded_cache = None  # re-anchor the stop-out guard at the new price
+            if self._guarded_at != self._quotes_sent:
+                self._guarded_cache = None  # re-anchor the stop-out guard at the new price
             pos = row + 1 if whole else row
             if self.progress is not None and pos >= next_report:
                 self.progress(pos, n)

@@ -57,7 +57,8 @@ def _float(value: object, name: str, where: str, line: int, *, positive: bool = 
     if _blank(value):
         return None
     try:
-        number = float(str(value).strip())
+        # a float cell is taken as it is (float(str(x)) == x); other cells are parsed as text
+        number = value if type(value) is float else float(str(value).strip())
     except ValueError:
         raise FileFormatError(f"{where}: {name} {str(value)!r} is not a number", field=name,
                               line=line) from None
@@ -116,6 +117,41 @@ def _row(record: dict[str, object], time_ns: int, where: str, line: int) -> Repl
                         confidence=confidence, source=source)
 
 
+def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc) -> list[ReplaySignal] | None:
+    """Column-wise ``_row`` for a file of only ``time,symbol,side,sl,tp`` whose every row is
+    valid; None when the file has other columns or any doubtful cell (the row-by-row path then
+    validates it and names the first bad line)."""
+    if not set(frame.columns) <= set(REQUIRED):
+        return None
+    stops = {}
+    for name in ("sl", "tp"):
+        column = frame[name]
+        if not pd.api.types.is_float_dtype(column.dtype):
+            return None
+        values = column.to_numpy(dtype="float64")
+        blank = np.isnan(values)
+        if not (blank | (np.isfinite(values) & (values > 0))).all():
+            return None
+        stops[name] = [None if b else v for b, v in zip(blank.tolist(), values.tolist())]
+    symbols, sides = {}, {}
+    for raw in pd.unique(frame["symbol"].to_numpy(dtype=object)):
+        symbol = "" if _blank(raw) else str(raw).strip().upper()
+        if symbol not in SPECS:
+            return None
+        symbols[raw] = symbol
+    for raw in pd.unique(frame["side"].to_numpy(dtype=object)):
+        try:
+            sides[raw] = Side("" if _blank(raw) else str(raw).strip().lower())
+        except ValueError:
+            return None
+    first = loc.line(0)
+    return [ReplaySignal(line=first + index, time_ns=time_ns, symbol=symbols[symbol],
+                         side=sides[side], sl=sl, tp=tp, lots=DEFAULT_LOTS, risk_percent=None)
+            for index, (time_ns, symbol, side, sl, tp) in enumerate(zip(
+                times.tolist(), frame["symbol"].to_numpy(dtype=object).tolist(),
+                frame["side"].to_numpy(dtype=object).tolist(), stops["sl"], stops["tp"]))]
+
+
 def load_signals(path: str | Path) -> list[ReplaySignal]:
     """Load and validate a signals file; return its rows sorted by time (stable)."""
     frame, loc = read_table(path)
@@ -127,8 +163,15 @@ def load_signals(path: str | Path) -> list[ReplaySignal]:
     if frame.empty:
         return []
     times = parse_times(frame["time"], loc)
+    signals = _plain_rows(frame, times, loc)
+    if signals is not None:
+        order = np.argsort(times, kind="stable")
+        return [signals[i] for i in order]
     signals = []
-    for index, record in enumerate(frame.to_dict("records")):
+    columns = list(frame.columns)
+    # column lists zipped into records: what ``to_dict("records")`` gives, without its per-cell cost
+    records = (dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns)))
+    for index, record in enumerate(records):
         signals.append(_row(record, int(times[index]), loc.where(index), loc.line(index)))
     order = np.argsort(times, kind="stable")
     return [signals[i] for i in order]

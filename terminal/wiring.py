@@ -20,6 +20,7 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -78,10 +79,28 @@ def make_broker_config(settings: Settings, balance: Decimal, currency: str, leve
                                  commission_per_lot_side=settings.commission, slippage=slippage)
 
 
+def market_hours(settings: Settings) -> Callable[[str, datetime], bool] | None:
+    """When the broker accepts orders, judged on the feed's own clock (the last quote's time).
+
+    The simulator at another speed than 1 and file replay keep forex hours:
+    closed from Friday 22:00 to Sunday 22:00 UTC (``datafeeds.sim.calendar``),
+    so an order then is refused with ``market_closed``. The simulator at speed
+    1 is open around the clock (DESIGN), and live providers simply stop
+    quoting over the weekend: None, always open.
+    """
+    on_data_clock = settings.feed == "replay" or (settings.feed == "sim" and settings.speed != 1)
+    if not on_data_clock:
+        return None
+    from datafeeds.sim.calendar import is_open
+
+    return lambda symbol, when: is_open(when)
+
+
 def make_broker(settings: Settings, balance: Decimal, currency: str, leverage: int) -> Any:
-    """A ``PaperBroker`` for an account; the simulated market's calendar decides when it is open."""
+    """A ``PaperBroker`` for an account, open for trading as ``market_hours`` says."""
     broker_module = importlib.import_module("engine.broker")
-    return broker_module.PaperBroker(make_broker_config(settings, balance, currency, leverage), next_id=1)
+    return broker_module.PaperBroker(make_broker_config(settings, balance, currency, leverage), next_id=1,
+                                     market_open=market_hours(settings))
 
 
 @dataclass

@@ -89,3 +89,30 @@ async def test_attach_signals_bad_auto_setting_names_the_field(tmp_path):
     with pytest.raises(PermanentError) as info:
         await runtime.start()
     assert getattr(info.value, "field", None) == "min_rr"
+
+
+def _order_on_saturday(settings):
+    from datetime import datetime, timezone
+
+    from engine.broker import OrderRequest
+    from engine.errors import OrderRejectedError
+    from engine.values import Quote, Side
+    from terminal.wiring import make_broker
+
+    broker = make_broker(settings, Decimal("10000"), "USD", 100)
+    saturday = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
+    broker.on_quote(Quote("EURUSD", 1.1, 1.1001, saturday))
+    try:
+        broker.place(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10")))
+    except OrderRejectedError as exc:
+        return exc.code
+    return "filled"
+
+
+def test_broker_on_fast_sim_refuses_orders_on_the_weekend():
+    assert _order_on_saturday(Settings.load({"feed": "sim", "speed": "max"})) == "market_closed"
+    assert _order_on_saturday(Settings.load({"feed": "replay", "replay": "x.csv"})) == "market_closed"
+
+
+def test_broker_on_wall_clock_sim_is_open_around_the_clock():
+    assert _order_on_saturday(Settings.load({"feed": "sim"})) == "filled"

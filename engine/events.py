@@ -119,3 +119,19 @@ class MirrorStateChanged(Event):
     ticket: str | None
     state: str
     detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryBackfillProgressed(Event):
+    """Start-up history backfill: ``done`` of ``total`` (symbol, timeframe) series fetched.
+
+    ``bars`` is how many bars the series brought; ``error`` says why it brought
+    none (the backfill goes on: live prices matter more than history).
+    """
+
+    done: int
+    total: int
+    symbol: str
+    timeframe: str
+    bars: int
+    error: str | None = None

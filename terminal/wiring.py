@@ -26,6 +26,7 @@ from typing import Any
 
 from engine.bus import EventBus
 from engine.errors import PermanentError, ValidationError
+from engine.events import HistoryBackfillProgressed
 from engine.journal import SqlJournal
 from engine.ports import PriceFeed
 from engine.price_worker import PriceWorker
@@ -139,16 +140,22 @@ class Runtime:
         self._started = True
 
     async def _load_history(self) -> None:
+        """Backfill every symbol's history from the feed, announcing progress on the bus."""
         feed = self.feed
         if feed is None:
             return
+        series = [(symbol, timeframe) for symbol in self.engine.symbols for timeframe in Timeframe]
         bars = []
-        for symbol in self.engine.symbols:
-            for timeframe in Timeframe:
-                try:
-                    bars.extend(await feed.history(symbol, timeframe, HISTORY_BARS))
-                except Exception as exc:  # noqa: BLE001 - history is a nicety; live prices matter
-                    log.warning("no %s %s history from %s: %s", symbol, timeframe.value, feed.name, exc)
+        for done, (symbol, timeframe) in enumerate(series, start=1):
+            error = None
+            try:
+                fetched = await feed.history(symbol, timeframe, HISTORY_BARS)
+            except Exception as exc:  # noqa: BLE001 - history is a nicety; live prices matter
+                fetched, error = [], str(exc) or type(exc).__name__
+                log.warning("no %s %s history from %s: %s", symbol, timeframe.value, feed.name, error)
+            bars.extend(fetched)
+            self.bus.publish(HistoryBackfillProgressed(done, len(series), symbol, timeframe.value,
+                                                       len(fetched), error))
         self.engine.seed_bars(bars)
 
     async def stop(self) -> None:

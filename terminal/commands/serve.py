@@ -17,7 +17,8 @@ from typing import Any
 
 from engine.errors import PaperTerminalError, PermanentError, ValidationError
 from engine.events import (
-    AccountReset, Event, OrderCancelled, OrderPlaced, OrderRejected, TradeClosed, TradeModified, TradeOpened,
+    AccountReset, Event, HistoryBackfillProgressed, OrderCancelled, OrderPlaced, OrderRejected, TradeClosed,
+    TradeModified, TradeOpened,
 )
 from terminal.settings import Settings, add_shared_flags
 from terminal.wiring import Runtime, build_runtime
@@ -74,6 +75,9 @@ def _describe(event: Event) -> str | None:
                 f"@ {t.close_price} net {t.net}")
     if isinstance(event, OrderRejected):
         return f"OrderRejected {event.symbol or ''} {event.code}: {event.message}"
+    if isinstance(event, HistoryBackfillProgressed):
+        result = f"{event.bars} bars" if event.error is None else f"none ({event.error})"
+        return f"history {event.done}/{event.total}: {event.symbol} {event.timeframe} {result}"
     if isinstance(event, AccountReset):
         return f"AccountReset balance {event.account.balance} {event.account.currency}"
     return None

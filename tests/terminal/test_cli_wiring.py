@@ -116,3 +116,43 @@ def test_broker_on_fast_sim_refuses_orders_on_the_weekend():
 
 def test_broker_on_wall_clock_sim_is_open_around_the_clock():
     assert _order_on_saturday(Settings.load({"feed": "sim"})) == "filled"
+
+
+class _HistoryFailingFeed(ListFeed):
+    async def history(self, symbol, timeframe, count):
+        from engine.errors import ProviderUnavailable
+        from engine.values import Timeframe
+
+        if timeframe is Timeframe.D1:
+            raise ProviderUnavailable("daily bars refused")
+        return await super().history(symbol, timeframe, count)
+
+
+async def test_runtime_start_announces_history_backfill_progress_and_goes_on_after_a_failure(tmp_path):
+    from engine.events import HistoryBackfillProgressed
+    from engine.values import Timeframe
+
+    settings = Settings.load({"db": str(tmp_path / "p.db"), "symbols": "EURUSD,USDJPY"})
+    runtime = build_runtime(settings, feed=_HistoryFailingFeed([]), plugins=())
+    seen = []
+    runtime.bus.subscribe(HistoryBackfillProgressed, seen.append)
+    await runtime.start()
+    try:
+        bars = await runtime.engine.bars("EURUSD", Timeframe.H1, 10)
+    finally:
+        await runtime.stop()
+    assert [e.done for e in seen] == list(range(1, 15)) and {e.total for e in seen} == {14}
+    h1 = [e for e in seen if e.timeframe == "H1"]
+    assert [e.bars for e in h1] == [3, 3]
+    d1 = [e for e in seen if e.timeframe == "D1"]
+    assert all(e.bars == 0 and "daily bars refused" in e.error for e in d1)
+    assert len(bars) >= 3
+
+
+def test_serve_describes_backfill_progress_for_the_log():
+    from engine.events import HistoryBackfillProgressed
+    from terminal.commands.serve import _describe
+
+    assert _describe(HistoryBackfillProgressed(3, 14, "EURUSD", "M15", 500)) == "history 3/14: EURUSD M15 500 bars"
+    assert _describe(HistoryBackfillProgressed(4, 14, "EURUSD", "D1", 0, "timeout")) == \
+        "history 4/14: EURUSD D1 none (timeout)"

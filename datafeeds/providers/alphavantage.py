@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from collections.abc import Sequence
 from typing import Any
-
-import httpx
 
 from datafeeds.providers.base import (
     Capabilities, ProviderLimits, closed_only, make_bar, quote_from_price, spec_of,
     to_alphavantage)
-from datafeeds.providers.http import base_url, get_json, install_log_redaction, redact
+from datafeeds.providers.http import KeyedHttpProvider, get_json, redact
 from datafeeds.providers.schemas import AlphaVantageRate, AlphaVantageRow, parse_row, parse_utc
 from engine.errors import (
     BadPayload, NotFound, PaidOnlyEndpoint, ProviderAuthError, QuotaExhausted, RateLimited,
     ValidationError)
-from engine.instruments import SPECS
 from engine.values import Bar, Quote, Timeframe
 
 log = logging.getLogger(__name__)
@@ -40,13 +36,16 @@ INTRADAY = {Timeframe.M1: "1min", Timeframe.M5: "5min", Timeframe.M15: "15min",
             Timeframe.M30: "30min", Timeframe.H1: "60min"}
 
 
-class AlphaVantageProvider:
+class AlphaVantageProvider(KeyedHttpProvider):
     """Quotes from ``CURRENCY_EXCHANGE_RATE``; bars from ``FX_DAILY`` / ``FX_INTRADAY``.
 
     The exchange-rate answer carries bid and ask; when either is missing or
     not a number, bid/ask are built around the rate from the symbol's typical
     spread (``quote_from_price``).
     """
+
+    BASE_URL_ENV = BASE_URL_ENV
+    DEFAULT_BASE_URL = DEFAULT_BASE_URL
 
     name = NAME
     needs_key = True
@@ -56,19 +55,6 @@ class AlphaVantageProvider:
         quote_endpoint="CURRENCY_EXCHANGE_RATE",
         batch_size=1, cost_per_symbol=True,
         bar_endpoints={**{tf: "FX_INTRADAY" for tf in INTRADAY}, Timeframe.D1: "FX_DAILY"})
-
-    def __init__(self, client: httpx.AsyncClient, api_key: str,
-                 clock: Callable[[], datetime] | None = None,
-                 paid_endpoints: set[str] | None = None) -> None:
-        self._client = client
-        self._key = api_key
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self._base = base_url(BASE_URL_ENV, DEFAULT_BASE_URL)
-        install_log_redaction()
-        self.paid_endpoints: set[str] = paid_endpoints if paid_endpoints is not None else set()
-
-    def supports(self, symbol: str) -> bool:
-        return symbol.upper() in SPECS
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
         """Return the exchange rate of one symbol (one request)."""

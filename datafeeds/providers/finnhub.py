@@ -12,20 +12,17 @@ travels in the ``X-Finnhub-Token`` header, never in the URL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import httpx
-
 from datafeeds.providers.base import (
     Capabilities, ProviderLimits, closed_only, make_bar, quote_from_price, to_finnhub)
-from datafeeds.providers.http import base_url, get_json, install_log_redaction, redact
+from datafeeds.providers.http import KeyedHttpProvider, get_json, redact
 from datafeeds.providers.schemas import FinnhubCandleRow, FinnhubCandles, FinnhubQuote, parse_row
 from engine.errors import (
     BadPayload, PaidOnlyEndpoint, ProviderAuthError, ProviderUnavailable, RateLimited,
     ValidationError)
-from engine.instruments import SPECS
 from engine.values import Bar, Quote, Timeframe
 
 log = logging.getLogger(__name__)
@@ -39,12 +36,15 @@ RESOLUTIONS = {Timeframe.M1: "1", Timeframe.M5: "5", Timeframe.M15: "15", Timefr
 CANDLE_ENDPOINT = "forex/candle"
 
 
-class FinnhubProvider:
+class FinnhubProvider(KeyedHttpProvider):
     """Quotes from ``/quote`` (one call per symbol), bars from ``/forex/candle`` (premium).
 
     ``/quote`` gives one price (``c``): bid/ask are built around it from the
     symbol's typical spread (``quote_from_price``); its time is ``t``.
     """
+
+    BASE_URL_ENV = BASE_URL_ENV
+    DEFAULT_BASE_URL = DEFAULT_BASE_URL
 
     name = NAME
     needs_key = True
@@ -57,19 +57,6 @@ class FinnhubProvider:
         bar_endpoints={tf: CANDLE_ENDPOINT for tf in RESOLUTIONS},
         quotes_reliable=False,
         note="/quote is documented for US stocks; FX answers may be empty")
-
-    def __init__(self, client: httpx.AsyncClient, api_key: str,
-                 clock: Callable[[], datetime] | None = None,
-                 paid_endpoints: set[str] | None = None) -> None:
-        self._client = client
-        self._key = api_key
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self._base = base_url(BASE_URL_ENV, DEFAULT_BASE_URL)
-        install_log_redaction()
-        self.paid_endpoints: set[str] = paid_endpoints if paid_endpoints is not None else set()
-
-    def supports(self, symbol: str) -> bool:
-        return symbol.upper() in SPECS
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
         """Return the latest price of one symbol (one call)."""

@@ -11,12 +11,14 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 
 from engine.errors import BadPayload, ProviderUnavailable, RateLimited
+from engine.instruments import SPECS
 
 log = logging.getLogger(__name__)
 
@@ -119,3 +121,30 @@ async def get_json(client: httpx.AsyncClient, provider: str, url: str,
 def _snippet(response: httpx.Response, secrets: Iterable[str | None]) -> str:
     text = response.text[:200].replace("\n", " ")
     return redact(text, secrets)
+
+
+class KeyedHttpProvider:
+    """What the keyed HTTP providers share: the shared client, the key, a clock, the base URL.
+
+    Subclasses set ``BASE_URL_ENV`` (the ``PAPER_TERMINAL_<PROVIDER>_BASE_URL``
+    override) and ``DEFAULT_BASE_URL``. ``paid_endpoints`` holds the endpoints
+    the provider refused as paid-only (persisted by the aggregator and handed back).
+    """
+
+    BASE_URL_ENV: str
+    DEFAULT_BASE_URL: str
+
+    def __init__(self, client: httpx.AsyncClient, api_key: str,
+                 clock: Callable[[], datetime] | None = None,
+                 paid_endpoints: set[str] | None = None) -> None:
+        self._client = client
+        self._key = api_key
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._base = base_url(self.BASE_URL_ENV, self.DEFAULT_BASE_URL)
+        install_log_redaction()
+        self.paid_endpoints: set[str] = paid_endpoints if paid_endpoints is not None else set()
+
+    def supports(self, symbol: str) -> bool:
+        """Whether the terminal knows ``symbol`` (every listed pair is an FX pair these providers quote)."""
+        return symbol.upper() in SPECS
+

@@ -10,22 +10,18 @@ the ``Authorization: apikey KEY`` header, never in the URL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from collections.abc import Sequence
 from typing import Any
-
-import httpx
 
 from datafeeds.providers.base import (
     Capabilities, ProviderLimits, closed_only, from_twelvedata, make_bar, quote_from_price,
     to_twelvedata)
-from datafeeds.providers.http import base_url, get_json, install_log_redaction, redact
+from datafeeds.providers.http import KeyedHttpProvider, get_json, redact
 from datafeeds.providers.schemas import (
     TwelveDataError, TwelveDataPrice, TwelveDataRow, TwelveDataSeries, parse_row, parse_utc)
 from engine.errors import (
     BadPayload, NotFound, PaidOnlyEndpoint, ProviderAuthError, ProviderUnavailable,
     QuotaExhausted, RateLimited, ValidationError)
-from engine.instruments import SPECS
 from engine.values import Bar, Quote, Timeframe
 
 log = logging.getLogger(__name__)
@@ -38,13 +34,16 @@ INTERVALS = {Timeframe.M1: "1min", Timeframe.M5: "5min", Timeframe.M15: "15min",
              Timeframe.M30: "30min", Timeframe.H1: "1h", Timeframe.H4: "4h", Timeframe.D1: "1day"}
 
 
-class TwelveDataProvider:
+class TwelveDataProvider(KeyedHttpProvider):
     """Quotes from ``/price`` (batched, up to 8 symbols) and bars from ``/time_series``.
 
     ``/price`` gives a single price and no time: the quote's bid/ask are built
     around it from the symbol's typical spread (``quote_from_price``) and its
     time is the time of the answer.
     """
+
+    BASE_URL_ENV = BASE_URL_ENV
+    DEFAULT_BASE_URL = DEFAULT_BASE_URL
 
     name = NAME
     needs_key = True
@@ -54,19 +53,6 @@ class TwelveDataProvider:
         quote_endpoint="price",
         batch_size=8, cost_per_symbol=True,
         bar_endpoints={tf: "time_series" for tf in INTERVALS})
-
-    def __init__(self, client: httpx.AsyncClient, api_key: str,
-                 clock: Callable[[], datetime] | None = None,
-                 paid_endpoints: set[str] | None = None) -> None:
-        self._client = client
-        self._key = api_key
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self._base = base_url(BASE_URL_ENV, DEFAULT_BASE_URL)
-        install_log_redaction()
-        self.paid_endpoints: set[str] = paid_endpoints if paid_endpoints is not None else set()
-
-    def supports(self, symbol: str) -> bool:
-        return symbol.upper() in SPECS
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
         """Return the latest price of each symbol (one request, one credit per symbol)."""

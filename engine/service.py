@@ -233,14 +233,8 @@ class TradingEngine:
 
     async def place_order(self, request: Any) -> TradeRecord:
         """Place a market or pending order; return the opened trade or the pending order."""
-        async with self._lock:
-            try:
-                events = list(self.broker.place(request))
-            except OrderRejectedError as exc:
-                self._publish_rejection(exc, getattr(request, "symbol", None), getattr(request, "signal_id", None))
-                raise
-            await self._commit_and_publish(events)
-        self._publish_account(force=True)
+        events = await self._run_command(lambda: self.broker.place(request), getattr(request, "symbol", None),
+                                         getattr(request, "signal_id", None))
         for event in events:
             if isinstance(event, (TradeOpened, OrderPlaced)):
                 return self.live(event.trade)
@@ -250,16 +244,27 @@ class TradingEngine:
             raise OrderRejectedError("the broker accepted the order but reported no trade", code="invalid_state")
         return records[0]
 
-    async def modify_trade(self, trade_id: int, **changes: Any) -> TradeRecord:
-        """Change ``sl``, ``tp``, ``trailing_pips``, a pending ``price`` or ``expires_at``."""
+    async def _run_command(self, action: Callable[[], Iterable[Event]], symbol: str | None,
+                           signal_id: int | None = None) -> list[Event]:
+        """Run one broker command under the lock, commit its changes, then publish them.
+
+        A refusal is published as ``OrderRejected`` (naming ``symbol`` and
+        ``signal_id``) and re-raised; nothing is committed.
+        """
         async with self._lock:
             try:
-                events = list(self.broker.modify(trade_id, **changes))
+                events = list(action())
             except OrderRejectedError as exc:
-                self._publish_rejection(exc, self._symbol_of(trade_id), None)
+                self._publish_rejection(exc, symbol, signal_id)
                 raise
             await self._commit_and_publish(events)
         self._publish_account(force=True)
+        return events
+
+    async def modify_trade(self, trade_id: int, **changes: Any) -> TradeRecord:
+        """Change ``sl``, ``tp``, ``trailing_pips``, a pending ``price`` or ``expires_at``."""
+        events = await self._run_command(lambda: self.broker.modify(trade_id, **changes),
+                                         self._symbol_of(trade_id))
         for event in events:
             if isinstance(event, TradeModified):
                 return self.live(event.trade)
@@ -267,14 +272,7 @@ class TradingEngine:
 
     async def close_trade(self, trade_id: int, lots: Decimal | None = None) -> TradeRecord:
         """Close a trade wholly or ``lots`` of it, or cancel a pending order; return the closed record."""
-        async with self._lock:
-            try:
-                events = list(self.broker.close(trade_id, lots))
-            except OrderRejectedError as exc:
-                self._publish_rejection(exc, self._symbol_of(trade_id), None)
-                raise
-            await self._commit_and_publish(events)
-        self._publish_account(force=True)
+        events = await self._run_command(lambda: self.broker.close(trade_id, lots), self._symbol_of(trade_id))
         for event in events:
             if isinstance(event, (TradeClosed, OrderCancelled)):
                 return event.trade

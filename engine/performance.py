@@ -25,7 +25,8 @@ initial balance and returns a dict with exactly DESIGN's keys. Definitions:
   (it may be a different fall from the largest in money);
 - ``recovery_factor`` = net_profit / max_drawdown (None when no drawdown);
 - ``sharpe`` = mean(r) / stdev(r) over per-trade returns r_i = result_i /
-  balance before trade i (sample standard deviation), *per trade, not
+  balance before trade i (the exact quotient rounded once to a float; sample
+  standard deviation), *per trade, not
   annualised*, risk-free rate 0; None with fewer than 2 trades or zero spread;
 - ``average_holding_seconds`` = mean of close_time − open_time (0.0 without trades);
 - ``equity_curve`` = ``[{time, balance, equity}]``: the initial balance at
@@ -40,7 +41,10 @@ initial balance and returns a dict with exactly DESIGN's keys. Definitions:
   signal source/model name) knows it, ``"manual"`` when the trade has no
   signal, else ``"signal"``.
 
-Money values are ``Decimal`` rounded to the cent; ratios are floats.
+Money values are ``Decimal`` rounded to the cent; ratios are floats. The sums
+are exact: results are summed as integers (cents, or finer when a result has
+more decimals) with numpy; float sums (pips) add in close order as Python's
+``sum`` does.
 """
 
 from __future__ import annotations
@@ -50,40 +54,57 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from engine.drawdown import balance_drawdowns
+import numpy as np
+
+from engine.drawdown import as_money, scaled_amounts, scaled_drawdowns
 from engine.values import TradeRecord, TradeStatus, money
 
 _ZERO = Decimal("0.00")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _group(trades: Iterable[tuple[TradeRecord, Decimal]]) -> dict[str, Any]:
-    trades = list(trades)
-    wins = sum(1 for _, net in trades if net > 0)
-    return {"trades": len(trades),
-            "win_rate": wins / len(trades) if trades else 0.0,
-            "net_profit": money(sum((net for _, net in trades), _ZERO)),
-            "total_pips": round(sum(t.pips for t, _ in trades), 1)}
+def _breakdown(keys: list[str], units: np.ndarray, scale: int, pips: np.ndarray,
+               won: np.ndarray) -> dict[str, dict[str, Any]]:
+    """``{key: {trades, win_rate, net_profit, total_pips}}`` in key order; ``units`` are the
+    results × 10**scale, ``won`` marks the wins, ``pips`` are summed in close order."""
+    if not keys:
+        return {}
+    codes: dict[str, int] = {}
+    group = np.array([codes.setdefault(key, len(codes)) for key in keys], dtype=np.intp)
+    size = len(codes)
+    counts = np.bincount(group, minlength=size).tolist()
+    wins = np.bincount(group[won], minlength=size).tolist()
+    nets = np.zeros(size, dtype=units.dtype)
+    np.add.at(nets, group, units)
+    # bincount adds each bin's weights in input order, as sum() over the group would
+    pip_sums = np.bincount(group, weights=pips, minlength=size).tolist()
+    return {str(name): {"trades": counts[i], "win_rate": wins[i] / counts[i],
+                        "net_profit": as_money(nets[i], scale), "total_pips": round(pip_sums[i], 1)}
+            for name, i in sorted(codes.items())}
 
 
-def _breakdown(results: list[tuple[TradeRecord, Decimal]], key) -> dict[str, dict[str, Any]]:
-    groups: dict[str, list[tuple[TradeRecord, Decimal]]] = {}
-    for item in results:
-        groups.setdefault(key(item[0]), []).append(item)
-    return {name: _group(items) for name, items in sorted(groups.items())}
+def _money_list(units: np.ndarray, scale: int) -> list[Decimal]:
+    """``as_money`` of each of ``units`` (the common cents case without the call per item)."""
+    if scale == 2:
+        return [Decimal(u).scaleb(-2) for u in units.tolist()]
+    return [as_money(u, scale) for u in units.tolist()]
 
 
-def _streaks(results: Sequence[Decimal]) -> tuple[int, int]:
-    best_wins = best_losses = wins = losses = 0
-    for net in results:
-        wins = wins + 1 if net > 0 else 0
-        losses = losses + 1 if net < 0 else 0
-        best_wins, best_losses = max(best_wins, wins), max(best_losses, losses)
-    return best_wins, best_losses
+def _longest_run(mask: np.ndarray) -> int:
+    """Length of the longest run of True in ``mask``."""
+    if not mask.any():
+        return 0
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.view(np.int8), [0]))))
+    return int((edges[1::2] - edges[::2]).max())
 
 
-def _sharpe(results: Sequence[Decimal], balances_before: Sequence[Decimal]) -> float | None:
-    returns = [float(net / before) for net, before in zip(results, balances_before) if before > 0]
+def _sharpe(units: np.ndarray, before: np.ndarray) -> float | None:
+    """Mean over sample stdev of r_i = result_i / balance before i (balances > 0 only)."""
+    keep = before > 0
+    if units.dtype == object:  # Python integers beyond 2**52: int / int rounds once
+        returns = [u / b for u, b in zip(units[keep].tolist(), before[keep].tolist())]
+    else:  # exact as float64, so each float quotient is correctly rounded
+        returns = (units[keep].astype(np.float64) / before[keep].astype(np.float64)).tolist()
     if len(returns) < 2:
         return None
     spread = statistics.stdev(returns)
@@ -109,70 +130,64 @@ def compute_performance(closed_trades: Sequence[TradeRecord], initial_balance: D
     initial = money(initial_balance)
     trades = sorted((t for t in closed_trades if t.status is TradeStatus.CLOSED),
                     key=lambda t: (t.close_time or t.open_time, t.id))
-    results = [(t, t.net) for t in trades]
-    nets = [net for _, net in results]
-    balances, before, balance = [], [], initial
-    for net in nets:
-        before.append(balance)
-        balance += net
-        balances.append(balance)
+    amounts, scale = scaled_amounts([initial] + [t.pnl - t.commission + t.swap for t in trades])
+    start, units = amounts[0], amounts[1:]
+    balances = start + np.cumsum(units) if len(units) else units
+    before = np.concatenate((amounts[:1], balances))[:-1]
+    won, lost = units > 0, units < 0
     total = len(trades)
-    wins = [n for n in nets if n > 0]
-    losses = [n for n in nets if n < 0]
-    net_profit = money(sum(nets, _ZERO))
-    gross_profit = money(sum(wins, _ZERO))
-    gross_loss = money(sum(losses, _ZERO))
-    drawdowns = balance_drawdowns(initial, balances)
-    streak_wins, streak_losses = _streaks(nets)
+    wins, losses = int(won.sum()), int(lost.sum())
+    net_profit = as_money(units.sum() if total else 0, scale)
+    gross_profit = as_money(units[won].sum() if wins else 0, scale)
+    gross_loss = as_money(units[lost].sum() if losses else 0, scale)
+    drawdowns = scaled_drawdowns(start, balances, scale)
+    pips = np.array([t.pips for t in trades], dtype=np.float64)
     holding = [(t.close_time - t.open_time).total_seconds() for t in trades
                if t.close_time is not None and t.open_time is not None]
     if account_events is not None:
         curve = _curve_from_events(account_events)
     elif trades:
-        start = min((t.open_time or t.close_time) for t in trades)
-        curve = [{"time": start, "balance": initial, "equity": initial}]
-        curve += [{"time": t.close_time, "balance": money(b), "equity": money(b)}
-                  for t, b in zip(trades, balances)]
+        first = min((t.open_time or t.close_time) for t in trades)
+        curve = [{"time": first, "balance": initial, "equity": initial}]
+        curve += [{"time": t.close_time, "balance": b, "equity": b}
+                  for t, b in zip(trades, _money_list(balances, scale))]
     else:
         curve = []
     src = sources or {}
+    opened = [t.open_time or t.close_time for t in trades]
 
-    def source_of(trade: TradeRecord) -> str:
-        if trade.signal_id is None:
-            return "manual"
-        return src.get(trade.signal_id, "signal")
-
-    def opened(trade: TradeRecord):
-        return trade.open_time or trade.close_time
+    def breakdown(keys: list[str]) -> dict[str, dict[str, Any]]:
+        return _breakdown(keys, units, scale, pips, won)
 
     return {
         "total_trades": total,
-        "wins": len(wins),
-        "losses": len(losses),
-        "breakeven": total - len(wins) - len(losses),
-        "win_rate": len(wins) / total if total else 0.0,
-        "total_pips": round(sum(t.pips for t in trades), 1),
+        "wins": wins,
+        "losses": losses,
+        "breakeven": total - wins - losses,
+        "win_rate": wins / total if total else 0.0,
+        "total_pips": round(sum(pips.tolist()), 1),
         "net_profit": net_profit,
         "gross_profit": gross_profit,
         "gross_loss": gross_loss,
         "profit_factor": float(gross_profit / -gross_loss) if gross_loss < 0 else None,
         "expected_payoff": money(net_profit / total) if total else _ZERO,
-        "average_win": money(gross_profit / len(wins)) if wins else _ZERO,
-        "average_loss": money(gross_loss / len(losses)) if losses else _ZERO,
-        "largest_win": money(max(wins)) if wins else _ZERO,
-        "largest_loss": money(min(losses)) if losses else _ZERO,
-        "max_consecutive_wins": streak_wins,
-        "max_consecutive_losses": streak_losses,
+        "average_win": money(gross_profit / wins) if wins else _ZERO,
+        "average_loss": money(gross_loss / losses) if losses else _ZERO,
+        "largest_win": as_money(units[won].max(), scale) if wins else _ZERO,
+        "largest_loss": as_money(units[lost].min(), scale) if losses else _ZERO,
+        "max_consecutive_wins": _longest_run(won),
+        "max_consecutive_losses": _longest_run(lost),
         "absolute_drawdown": drawdowns.absolute,
         "max_drawdown": drawdowns.maximal,
         "max_drawdown_pct": drawdowns.relative_pct,
         "recovery_factor": float(net_profit / drawdowns.maximal) if drawdowns.maximal > 0 else None,
-        "sharpe": _sharpe(nets, before),
+        "sharpe": _sharpe(units, before),
         "average_holding_seconds": statistics.fmean(holding) if holding else 0.0,
         "equity_curve": curve,
-        "by_symbol": _breakdown(results, lambda t: t.symbol),
-        "by_side": _breakdown(results, lambda t: t.side.value),
-        "by_source": _breakdown(results, source_of),
-        "by_hour": _breakdown(results, lambda t: f"{opened(t).hour:02d}"),
-        "by_weekday": _breakdown(results, lambda t: _WEEKDAYS[opened(t).weekday()]),
+        "by_symbol": breakdown([t.symbol for t in trades]),
+        "by_side": breakdown([t.side.value for t in trades]),
+        "by_source": breakdown(["manual" if t.signal_id is None else src.get(t.signal_id, "signal")
+                                for t in trades]),
+        "by_hour": breakdown([f"{when.hour:02d}" for when in opened]),
+        "by_weekday": breakdown([_WEEKDAYS[when.weekday()] for when in opened]),
     }

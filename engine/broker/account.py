@@ -67,8 +67,13 @@ class AccountValuation:
         book.margin = c * (book.buy_lots + book.sell_lots) * (book.bid + book.ask) * 0.5 / self._leverage
 
     def _resum(self) -> None:
-        self._gross_total = sum(b.gross for b in self._books.values())
-        self._margin_total = sum(b.margin for b in self._books.values())
+        """Recompute the running totals from the books (in book order, as ``sum`` would)."""
+        gross = margin = 0.0
+        for book in self._books.values():
+            gross += book.gross
+            margin += book.margin
+        self._gross_total = gross
+        self._margin_total = margin
 
     def _margin_for(self, book: SymbolBook, lots: float, price: float) -> float | None:
         """Margin of ``lots`` at ``price`` in account currency (None when no rate)."""

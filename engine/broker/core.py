@@ -295,6 +295,8 @@ class BrokerCore(AccountValuation):
                          "symbol", "no_rate")
         diff = Decimal(repr(close)) - Decimal(repr(pos.entry))
         quote_amount = pos.sign * diff * book.spec.contract_size * lots
+        if factor == 1.0:  # quoted in the account currency: × 1 changes no digit
+            return money(quote_amount)
         return money(quote_amount * Decimal(repr(factor)))
 
     def _close_lots(self, book: SymbolBook, pos: Position, lots: Decimal, price: float,

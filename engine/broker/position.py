@@ -6,6 +6,7 @@ frozen ``TradeRecord`` snapshots made by ``record()``.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 
@@ -13,6 +14,34 @@ from engine.instruments import InstrumentSpec
 from engine.values import CloseReason, OrderType, Side, TradeRecord, TradeStatus
 
 ZERO = Decimal("0.00")
+
+# TradeRecord's fields in the order ``Position.record`` lists their values.
+_FIELDS = ("id", "symbol", "side", "order_type", "status", "lots", "requested_price",
+           "entry_price", "sl", "tp", "trailing_pips", "open_time", "close_time", "close_price",
+           "close_reason", "pips", "pnl", "commission", "swap", "mfe_pips", "mae_pips",
+           "signal_id", "parent_id", "comment", "created_at", "expires_at", "mirror_ticket",
+           "mirror_state")
+# The slot setters of those fields, or None when TradeRecord no longer matches them exactly
+# (a field added, or a __post_init__): then records go through the normal constructor.
+_SETTERS = (tuple(TradeRecord.__dict__[name].__set__ for name in _FIELDS)
+            if tuple(f.name for f in fields(TradeRecord)) == _FIELDS
+            and "__post_init__" not in TradeRecord.__dict__ else None)
+
+
+def make_record(values: tuple) -> TradeRecord:
+    """The ``TradeRecord`` of ``values`` (in ``_FIELDS`` order).
+
+    Equal to ``TradeRecord(*values)``, about twice as fast: it fills the slots
+    directly instead of going through the frozen dataclass ``__init__`` (one
+    ``object.__setattr__`` call per field). The broker builds two records per
+    trade, so this is on the replay's hot path.
+    """
+    if _SETTERS is None:
+        return TradeRecord(**dict(zip(_FIELDS, values)))
+    record = object.__new__(TradeRecord)
+    for setter, value in zip(_SETTERS, values):
+        setter(record, value)
+    return record
 
 
 class Position:
@@ -88,16 +117,12 @@ class Position:
                pnl: Decimal = ZERO, commission: Decimal | None = None,
                swap: Decimal | None = None, mfe: float = 0.0, mae: float = 0.0) -> TradeRecord:
         """Return a frozen snapshot; keyword arguments override the live values."""
-        return TradeRecord(
-            id=self.id if id is None else id, symbol=self.spec.symbol, side=self.side,
-            order_type=self.order_type, status=self.status if status is None else status,
-            lots=self.lots if lots is None else lots, requested_price=self.requested_price,
-            entry_price=self.entry, sl=self.sl, tp=self.tp, trailing_pips=self.trailing_pips,
-            open_time=self.open_time, close_time=close_time, close_price=close_price,
-            close_reason=close_reason, pips=pips, pnl=pnl,
-            commission=self.commission if commission is None else commission,
-            swap=self.swap if swap is None else swap, mfe_pips=mfe, mae_pips=mae,
-            signal_id=self.signal_id, parent_id=self.parent_id if parent_id is None else parent_id,
-            comment=self.comment, created_at=self.created_at, expires_at=self.expires_at,
-            mirror_ticket=self.mirror_ticket, mirror_state=self.mirror_state)
-
+        return make_record((
+            self.id if id is None else id, self.spec.symbol, self.side, self.order_type,
+            self.status if status is None else status, self.lots if lots is None else lots,
+            self.requested_price, self.entry, self.sl, self.tp, self.trailing_pips,
+            self.open_time, close_time, close_price, close_reason, pips, pnl,
+            self.commission if commission is None else commission,
+            self.swap if swap is None else swap, mfe, mae, self.signal_id,
+            self.parent_id if parent_id is None else parent_id, self.comment, self.created_at,
+            self.expires_at, self.mirror_ticket, self.mirror_state))

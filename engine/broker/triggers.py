@@ -184,6 +184,7 @@ class Levels:
 
     def bounds(self) -> tuple[float | None, float | None, float | None, float | None]:
         """Return (low_bid, high_bid, low_ask, high_ask): the nearest levels, None when none."""
-        def opt(value: float) -> float | None:
-            return value if math.isfinite(value) else None
-        return opt(self.lo_bid), opt(self.hi_bid), opt(self.lo_ask), opt(self.hi_ask)
+        finite = math.isfinite
+        lo_bid, hi_bid, lo_ask, hi_ask = self.lo_bid, self.hi_bid, self.lo_ask, self.hi_ask
+        return (lo_bid if finite(lo_bid) else None, hi_bid if finite(hi_bid) else None,
+                lo_ask if finite(lo_ask) else None, hi_ask if finite(hi_ask) else None)

@@ -86,7 +86,8 @@ class MarketRows:
         if self.ask is not None:
             return float(self.ask[row])
         k = 0 if self.sym is None else int(self.sym[row])
-        return max(bid, round(bid + self.spread_f[k], self.digits[k]))
+        ask = round(bid + self.spread_f[k], self.digits[k])
+        return ask if ask > bid else bid  # max(bid, ask) without the call
 
     def row_reaches(self, row: int, levels: np.ndarray) -> bool:
         """Whether the range of ``row`` reaches a level: ``next_reach`` for one row, in scalars."""
@@ -158,5 +159,7 @@ def levels_array(bounds: list[tuple[float | None, float | None, float | None, fl
 def levels_rows(bounds: list[tuple[float | None, float | None, float | None, float | None]]
                 ) -> list[list[float]]:
     """``levels_array`` as plain Python lists (symbols × 4), cheaper for the scalar paths."""
-    fill = (-math.inf, math.inf, -math.inf, math.inf)
-    return [[fill[k] if v is None else float(v) for k, v in enumerate(b)] for b in bounds]
+    inf = math.inf
+    return [[-inf if lb is None else float(lb), inf if hb is None else float(hb),
+             -inf if la is None else float(la), inf if ha is None else float(ha)]
+            for lb, hb, la, ha in bounds]

@@ -16,8 +16,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import numpy as np
 import orjson
 
+from engine.replay.collector import collector_paused
 from engine.replay.runner import Outcome, ReplayResult
 from engine.values import TradeRecord, iso
 
@@ -25,6 +27,10 @@ TRADE_FIELDS = ("id", "symbol", "side", "order_type", "status", "lots", "request
                 "entry_price", "sl", "tp", "trailing_pips", "open_time", "close_time",
                 "close_price", "close_reason", "pips", "pnl", "commission", "swap", "mfe_pips",
                 "mae_pips", "signal_id", "parent_id", "comment")
+
+
+# Below 2**32 s the float seconds of a whole millisecond round back to it exactly.
+_FLOAT_EXACT_NS = 2 ** 32 * 1_000_000_000
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -59,13 +65,28 @@ def trade_to_dict(trade: TradeRecord) -> dict[str, Any]:
     }
 
 
-def performance(result: ReplayResult) -> dict[str, Any]:
-    """DESIGN's performance figures over the replay's closed trades, JSON-ready."""
+def figures(result: ReplayResult) -> dict[str, Any]:
+    """DESIGN's performance figures over the replay's closed trades (``Decimal`` money)."""
     from engine.performance import compute_performance
 
     sources = {o.signal.line: o.signal.source for o in result.outcomes}
-    return _plain(compute_performance(result.closed(), result.account.initial_balance,
-                                      sources=sources))
+    return compute_performance(result.closed(), result.account.initial_balance, sources=sources)
+
+
+def performance(result: ReplayResult) -> dict[str, Any]:
+    """DESIGN's performance figures over the replay's closed trades, JSON-ready."""
+    return _plain(figures(result))
+
+
+def _json_default(value: Any) -> Any:
+    """What orjson cannot write itself, as ``_plain`` turns it: Decimal → number, time → ISO."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
 def _plain(value: Any) -> Any:
@@ -86,24 +107,45 @@ def _plain(value: Any) -> Any:
 
 def signal_rows(result: ReplayResult) -> list[dict[str, Any]]:
     """One entry per signal, in file order: its line, time, what became of it and why."""
-    rows = []
-    for outcome in sorted(result.outcomes, key=lambda o: o.signal.line):
-        signal = outcome.signal
-        when = datetime.fromtimestamp(signal.time_ns / 1e9, tz=timezone.utc)
-        rows.append({"line": signal.line, "time": _iso(when),
-            "symbol": signal.symbol, "side": signal.side.value, "status": outcome.outcome.value,
-            "trade_id": outcome.trade_id, "code": outcome.code, "reason": outcome.reason})
-    return rows
+    outcomes = sorted(result.outcomes, key=lambda o: o.signal.line)
+    times = _signal_times([o.signal.time_ns for o in outcomes])
+    return [{"line": o.signal.line, "time": when, "symbol": o.signal.symbol,
+             "side": o.signal.side.value, "status": o.outcome.value, "trade_id": o.trade_id,
+             "code": o.code, "reason": o.reason}
+            for o, when in zip(outcomes, times)]
+
+
+def _signal_times(times_ns: list[int]) -> list[str]:
+    """ISO text (``_iso``) of each time in ns since the epoch.
+
+    Whole milliseconds from 1970 to 2106 (every time of a signals file in seconds or ms),
+    where the float seconds ``datetime.fromtimestamp`` takes are exact to the microsecond,
+    are formatted by numpy at once; others one by one through ``fromtimestamp``, as before.
+    """
+    stamps = np.array(times_ns, dtype=np.int64)
+    if stamps.size and (stamps >= 0).all() and (stamps < _FLOAT_EXACT_NS).all() \
+            and not (stamps % 1_000_000).any():
+        text = np.datetime_as_string(stamps.astype("datetime64[ns]").astype("datetime64[ms]"),
+                                     unit="ms")
+        return [f"{t}Z" for t in text.tolist()]
+    return [_iso(datetime.fromtimestamp(ns / 1e9, tz=timezone.utc)) for ns in times_ns]
 
 
 def json_report(result: ReplayResult) -> str:
     """The JSON report: trades (every record, by id), performance and the signals' outcomes."""
+    with collector_paused():
+        return _json_report(result)
+
+
+def _json_report(result: ReplayResult) -> str:
     document = {
         "trades": [trade_to_dict(t) for t in result.trades.values()],
-        "performance": performance(result),
+        "performance": figures(result),
         "signals": signal_rows(result),
     }
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
+    # datetimes go through _json_default too, for the report's own ISO format
+    return orjson.dumps(document, default=_json_default,
+                        option=orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME).decode()
 
 
 def text_report(result: ReplayResult) -> str:

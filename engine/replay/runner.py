@@ -50,6 +50,7 @@ import numpy as np
 
 from engine.errors import OrderRejectedError
 from engine.events import StopOutTriggered
+from engine.replay.collector import collector_paused
 from engine.replay.files import PriceData
 from engine.replay.guard import StopOutGuard
 from engine.replay.market import MarketRows, levels_rows
@@ -153,29 +154,32 @@ class ReplayRunner(StretchView):
 
     # -- broker state --------------------------------------------------------------
     def _absorb(self, events: list[Any]) -> None:
+        trades, lots_of, open_lots = self.trades, self._lots_of, self._open_lots
+        open_ids, active_ids = self.open_ids, self.active_ids
         for event in events:
-            records = list(event.closed) if isinstance(event, StopOutTriggered) else [
-                getattr(event, "trade", None), getattr(event, "remaining", None)]
+            records = event.closed if isinstance(event, StopOutTriggered) else (
+                getattr(event, "trade", None), getattr(event, "remaining", None))
             for record in records:
                 if record is None:
                     continue
-                self.trades[record.id] = record
+                trade_id, symbol, status = record.id, record.symbol, record.status
+                trades[trade_id] = record
                 self._guard.forget_exposure()
-                was_open = self._lots_of.pop(record.id, None)
+                was_open = lots_of.pop(trade_id, None)
                 if was_open is not None:
-                    self._open_lots[record.symbol] -= was_open
-                if record.status is TradeStatus.OPEN:
-                    if record.id not in self.open_ids:
-                        self._restart_seen(record.symbol)
-                    self.open_ids.add(record.id)
-                    self.active_ids.add(record.id)
-                    self._lots_of[record.id] = record.lots
-                    self._open_lots[record.symbol] = self._open_lots.get(record.symbol, 0) + record.lots
-                elif record.status is TradeStatus.PENDING:
-                    self.active_ids.add(record.id)
+                    open_lots[symbol] -= was_open
+                if status is TradeStatus.OPEN:
+                    if trade_id not in open_ids:
+                        self._restart_seen(symbol)
+                    open_ids.add(trade_id)
+                    active_ids.add(trade_id)
+                    lots_of[trade_id] = record.lots
+                    open_lots[symbol] = open_lots.get(symbol, 0) + record.lots
+                elif status is TradeStatus.PENDING:
+                    active_ids.add(trade_id)
                 else:
-                    self.open_ids.discard(record.id)
-                    self.active_ids.discard(record.id)
+                    open_ids.discard(trade_id)
+                    active_ids.discard(trade_id)
 
     def _quote(self, row: int, bid: float, ask: float, when_ns: int) -> None:
         sym = self.market.sym
@@ -345,6 +349,10 @@ class ReplayRunner(StretchView):
 
     def run(self) -> ReplayResult:
         """Replay every row; return the trades, outcomes and final account."""
+        with collector_paused():
+            return self._run()
+
+    def _run(self) -> ReplayResult:
         started = _time.perf_counter()
         market, due = self.market, self._due
         n = market.rows

@@ -141,3 +141,65 @@ def test_equity_curve_from_account_events():
 def test_figures_serialise_to_json_with_default_str():
     f = compute_performance([closed(1, "12.34", signal_id=3)], Decimal("1000"))
     assert json.loads(json.dumps(f, default=str))["net_profit"] == "12.34"
+
+
+def test_sub_cent_results_are_summed_exactly_then_rounded():
+    # three results of 0.005: the exact sum 0.015 rounds (half up) to 0.02, not 3 × 0.01
+    trades = [closed(i, "0.005") for i in range(1, 4)]
+    f = compute_performance(trades, Decimal("1000"))
+    assert f["net_profit"] == Decimal("0.02")
+    assert f["gross_profit"] == Decimal("0.02")
+    assert f["largest_win"] == Decimal("0.01")
+    assert [p["balance"] for p in f["equity_curve"]] == [
+        Decimal("1000.00"), Decimal("1000.01"), Decimal("1000.01"), Decimal("1000.02")]
+
+
+def test_drawdowns_of_amounts_beyond_float_precision_stay_exact():
+    # 10**16 cents is beyond 2**52: the curve is summed as Python integers
+    initial = Decimal("100000000000000.00")
+    dd = balance_drawdowns(initial, [initial - Decimal("0.01"), initial + Decimal("5.00"),
+                                     initial + Decimal("2.37")])
+    assert dd.absolute == Decimal("0.01")
+    assert dd.maximal == Decimal("2.63")
+    f = compute_performance([closed(1, "-0.01"), closed(2, "5.01"), closed(3, "-2.63")], initial)
+    assert f["max_drawdown"] == Decimal("2.63")
+    assert f["equity_curve"][-1]["balance"] == Decimal("100000000000002.37")
+
+
+def test_drawdown_ties_keep_the_earliest_fall():
+    # two falls of 100 from highs 1000 and 2000: maximal is the first, relative the larger %
+    dd = balance_drawdowns(Decimal("1000"), [Decimal(v) for v in ("900", "2000", "1900")])
+    assert dd.maximal == Decimal("100.00") and dd.maximal_pct == 10.0
+    assert dd.relative_pct == 10.0 and dd.relative == Decimal("100.00")
+
+
+def test_breakdowns_sum_pips_in_close_order_like_sum():
+    pips = [0.1, 0.2, 0.3, -0.7, 1e-17]
+    trades = [closed(i + 1, "1", pips=p) for i, p in enumerate(pips)]
+    f = compute_performance(trades, Decimal("1000"))
+    assert f["total_pips"] == round(sum(pips), 1)
+    assert f["by_symbol"]["EURUSD"]["total_pips"] == round(sum(pips), 1)
+    assert f["max_consecutive_wins"] == 5 and f["max_consecutive_losses"] == 0
+
+
+def test_streaks_and_groups_of_a_mixed_journal():
+    nets = ["1", "2", "-1", "0", "-2", "-3", "-4", "5"]
+    trades = [closed(i + 1, n, side=Side.SELL if i % 2 else Side.BUY) for i, n in enumerate(nets)]
+    f = compute_performance(trades, Decimal("100"))
+    assert f["max_consecutive_wins"] == 2 and f["max_consecutive_losses"] == 3
+    assert f["by_side"]["buy"] == {"trades": 4, "win_rate": 0.25, "net_profit": Decimal("-6.00"),
+                                   "total_pips": 0.0}
+    assert f["by_side"]["sell"]["net_profit"] == Decimal("4.00")
+    assert list(f["by_side"]) == ["buy", "sell"]
+
+
+def test_sharpe_of_amounts_beyond_float_precision_uses_exact_quotients():
+    initial = Decimal("100000000000000.00")
+    trades = [closed(1, "1000000.01"), closed(2, "-500000.03"), closed(3, "2000000.07")]
+    f = compute_performance(trades, initial)
+    before = [initial, initial + Decimal("1000000.01"), initial + Decimal("500000.98")]
+    returns = [float(net / b) for net, b in
+               zip((Decimal("1000000.01"), Decimal("-500000.03"), Decimal("2000000.07")), before)]
+    mean = sum(returns) / 3
+    stdev = (sum((r - mean) ** 2 for r in returns) / 2) ** 0.5
+    assert f["sharpe"] == pytest.approx(mean / stdev, rel=1e-9)

@@ -12,6 +12,12 @@ p50/p99 over every delivered tick and client), then 2 s of ticks as fast as
 the engine takes them (messages delivered per second across all clients;
 slow clients are coalesced, so fewer than ticks × clients may arrive).
 
+``ws_server_written_p99`` separates the server from the clients and the OS:
+the time from just before ``on_quote`` to the end of the hub's pump pass that
+wrote the tick to every client's socket (the part the server controls); the
+rest of the end-to-end latency is the kernel waking the client processes and
+their own parsing.
+
 Run: ``python -m tests.benchmarks.bench_ws`` (prints ``name: value unit``).
 """
 
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import bisect
 import multiprocessing as mp
 import os
 import resource
@@ -151,6 +158,7 @@ async def run_scenario(clients: int) -> dict[str, float]:
     tokens = ApiTokens("bench-trading-token-0123456789", "bench-viewer-token-0123456789")
     server = ApiServer(engine, "127.0.0.1", 0, tokens, max_clients=5000)
     await server.start()
+    written = _time_pump_passes(server.hub)
     url = server.url.replace("http://", "ws://") + f"/ws/prices/?token={tokens.viewer}"
 
     ctx = mp.get_context("spawn")
@@ -197,12 +205,17 @@ async def run_scenario(clients: int) -> dict[str, float]:
     await engine.stop()
 
     latencies = [(t - sent_at[s]) * 1000 for s, t in received if s < BURST_FIRST_SEQ and s in sent_at]
+    slow_phase = sorted(t for s, t in sent_at.items() if s < BURST_FIRST_SEQ)
+    server_side = [(_first_after(written, t) - t) * 1000 for t in slow_phase]
+    server_side = [x for x in server_side if x < 1000]
     burst = [t for s, t in received if s >= BURST_FIRST_SEQ]
     delivered_rate = len(burst) / (max(burst) - burst_start) if burst else 0.0
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [float("nan")] * 99
     return {
         "p50": statistics.median(latencies) if latencies else float("nan"),
         "p99": quantiles[98],
+        "written_p99": (statistics.quantiles(server_side, n=100)[98] if len(server_side) >= 2
+                        else float("nan")),
         "delivered_pct": 100.0 * len(latencies) / (LATENCY_TICKS * clients),
         "rate": delivered_rate,
         "ticks_per_s": burst_ticks / BURST_SECONDS,
@@ -210,11 +223,31 @@ async def run_scenario(clients: int) -> dict[str, float]:
     }
 
 
+def _time_pump_passes(hub: object) -> list[float]:
+    """Record the end time of every pump pass of ``hub`` (the pass that writes to every ready client)."""
+    ends: list[float] = []
+    pump = hub._pump  # type: ignore[attr-defined]
+
+    def timed_pump() -> None:
+        pump()
+        ends.append(time.time())
+
+    hub._pump = timed_pump  # type: ignore[attr-defined]
+    return ends
+
+
+def _first_after(times: list[float], start: float) -> float:
+    """The first of the ascending ``times`` at or after ``start`` (inf when none)."""
+    index = bisect.bisect_left(times, start)
+    return times[index] if index < len(times) else float("inf")
+
+
 async def main(counts: list[int]) -> None:
     for clients in counts:
         figures = await run_scenario(clients)
         print(f"ws_tick_latency_p50_{clients}_clients: {figures['p50']:.2f} ms", flush=True)
         print(f"ws_tick_latency_p99_{clients}_clients: {figures['p99']:.2f} ms", flush=True)
+        print(f"ws_server_written_p99_{clients}_clients: {figures['written_p99']:.2f} ms", flush=True)
         print(f"ws_ticks_delivered_at_20_per_s_{clients}_clients: {figures['delivered_pct']:.1f} %", flush=True)
         print(f"ws_messages_delivered_per_s_{clients}_clients: {figures['rate']:.0f} msg/s", flush=True)
         print(f"ws_engine_ticks_per_s_{clients}_clients: {figures['ticks_per_s']:.0f} ticks/s", flush=True)

@@ -1,7 +1,8 @@
 """Write chosen settings into the TOML config file (read back by ``terminal.settings``).
 
 Only top-level keys with simple values (str, int, float, bool, lists of
-those) are written; existing keys and tables are kept. The file is written
+those) are changed; existing keys and tables (nested ones too, such as
+``[signals.auto]``) are kept. The file is written
 to a temporary neighbour and renamed, so a crash never leaves half a file.
 Blocking: call from a worker thread.
 """
@@ -29,15 +30,23 @@ def _value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to the config file")
 
 
+def _key(key: str) -> str:
+    """A bare TOML key when possible, else a quoted one."""
+    return key if key and all(c.isalnum() or c in "-_" for c in key) else json.dumps(key)
+
+
+def _table_lines(prefix: str, table: dict[str, Any]) -> list[str]:
+    lines = [f"{_key(key)} = {_value(value)}" for key, value in table.items() if not isinstance(value, dict)]
+    for key, sub in table.items():
+        if isinstance(sub, dict):
+            name = f"{prefix}.{_key(key)}" if prefix else _key(key)
+            lines.extend(["", f"[{name}]", *_table_lines(name, sub)])
+    return lines
+
+
 def dumps(data: dict[str, Any]) -> str:
-    """TOML text of ``data`` (top-level simple keys first, then one level of tables)."""
-    lines = [f"{key} = {_value(value)}" for key, value in data.items() if not isinstance(value, dict)]
-    for key, table in data.items():
-        if isinstance(table, dict):
-            lines.append("")
-            lines.append(f"[{key}]")
-            lines.extend(f"{k} = {_value(v)}" for k, v in table.items())
-    return "\n".join(lines) + "\n"
+    """TOML text of ``data``: top-level simple keys first, then its tables (nested ones as ``[a.b]``)."""
+    return "\n".join(_table_lines("", data)) + "\n"
 
 
 def update_config(path: Path, changes: dict[str, Scalar | list[Scalar]]) -> dict[str, Any]:

@@ -20,11 +20,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QColor, QIcon, QKeySequence, QPa
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from engine.errors import NotFound, ValidationError
-from engine.events import OrderRejected, TradeClosed, TradeOpened
+from engine.events import MirrorStateChanged, OrderRejected, TradeClosed, TradeOpened
 from engine.values import Signal, Timeframe, TradeStatus
 from terminal.bridge import EngineBridge
 from terminal.chart.overlays import Marker
 from terminal.chart.view import ChartView
+from terminal.mirror_control import MirrorControl
 from terminal.notify import Notifier, for_signal, for_trade_event
 from terminal.panels import format as fmt
 from terminal.panels.dashboard import DashboardPanel
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.notifier = Notifier(self, self.windowIcon())
         self.settings_dialog: SettingsDialog | None = None
+        self.mirror_control = MirrorControl(config_path, self, tasks=self.tasks)
         self._build_menu()
 
         self.bridge = EngineBridge(engine.bus, self)
@@ -134,7 +136,7 @@ class MainWindow(QMainWindow):
         export.triggered.connect(lambda: self.orders.history._ask_export())
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        for action in (settings, export, quit_action):
+        for action in (settings, self.mirror_control.action, export, quit_action):
             file_menu.addAction(action)
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():
@@ -159,6 +161,9 @@ class MainWindow(QMainWindow):
         b.feeds_changed.connect(self.status.set_feeds)
         b.order_rejected.connect(self._on_rejected)
         b.stop_out.connect(lambda e: self.notifier.notify(for_trade_event(e)))
+        b.mirror_changed.connect(self._on_mirror_changed)
+        self.mirror_control.message.connect(self.say)
+        self.mirror_control.changed.connect(lambda _: self.status.set_feeds(self.engine.feeds_status()))
         chart.symbol_changed.connect(lambda _: self.reload_chart())
         chart.timeframe_changed.connect(lambda _: self.reload_chart())
         chart.level_dragged.connect(self.on_level_dragged)
@@ -170,6 +175,9 @@ class MainWindow(QMainWindow):
     async def load(self) -> None:
         """Fill every panel from the engine (call once the engine has started)."""
         self.status.set_account(self.engine.account())
+        mirror = getattr(self.engine, "mirror", None)  # set by terminal.wiring.attach_mirror
+        self.mirror_control.attach(mirror)
+        self.orders.mirror_enabled = mirror is not None
         self.status.set_feeds(self.engine.feeds_status())
         self.orders.refresh()
         if self.engine.signals is not None:
@@ -229,6 +237,10 @@ class MainWindow(QMainWindow):
         elif isinstance(event, TradeOpened):
             self.say(f"#{event.trade.id} filled: {event.trade.side.value} {event.trade.lots} {event.trade.symbol} "
                      f"at {fmt.price(event.trade.symbol, event.trade.entry_price)}")
+
+    def _on_mirror_changed(self, event: MirrorStateChanged) -> None:
+        self.orders.on_mirror_changed(event)
+        self.status.set_feeds(self.engine.feeds_status())
 
     def _on_signal(self, signal: Signal) -> None:
         self.signals_panel.upsert(signal)

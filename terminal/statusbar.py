@@ -3,7 +3,9 @@
 Right side, always visible: balance, equity, free margin and margin level
 (equity / margin × 100; ``—`` with no open position). Left side: the feed
 in use and its health, the calls left today of every provider that counts
-them, the server's address and a UTC clock (refreshed each second).
+them, the MetaTrader bridge when a mirror is configured (connected or not,
+account, paused, mirrored positions, last error), the server's address and
+a UTC clock (refreshed each second).
 """
 
 from __future__ import annotations
@@ -19,10 +21,34 @@ from terminal.panels import format as fmt
 from terminal.theme import DARK, Palette
 
 MESSAGE_MS = 8000
+MIRROR_PREFIX = "mirror:"
+
+
+def is_mirror(status: FeedStatus) -> bool:
+    """A MetaTrader mirror's status (``bridges.sync.MirrorService.status``), not a price feed's."""
+    return status.name.startswith(MIRROR_PREFIX)
+
+
+def mirror_text(status: FeedStatus) -> tuple[str, str, bool]:
+    """(label, tooltip, healthy) of a mirror: ``mirror mt5: connected · 5012345 · 2 positions``."""
+    d = status.details
+    venue = status.name[len(MIRROR_PREFIX):]
+    connected = bool(d.get("connected", status.healthy))
+    parts = ["connected" if connected else "disconnected"]
+    if d.get("account"):
+        parts.append(str(d["account"]))
+    if d.get("paused"):
+        parts.append("paused")
+    parts.append(f"{d.get('mirrored_positions', 0)} mirrored")
+    if status.last_error:
+        parts.append(f"last error: {status.last_error}")
+    tooltip = [f"{key}: {value}" for key, value in d.items() if key != "tickets"]
+    return f"mirror {venue}: " + " · ".join(parts), "\n".join(tooltip), connected
 
 
 def feed_text(statuses: Sequence[FeedStatus]) -> tuple[str, str, bool]:
-    """(feed label, quota label, healthy) for the status bar."""
+    """(feed label, quota label, healthy) for the status bar; mirror statuses are left out."""
+    statuses = [s for s in statuses if not is_mirror(s)]
     if not statuses:
         return "feed: none", "", False
     in_use = next((s for s in statuses if s.in_use), None) or statuses[0]
@@ -39,13 +65,16 @@ class TerminalStatusBar(QStatusBar):
         self.palette = palette
         self.feed = QLabel("feed: —")
         self.quota = QLabel("")
+        self.mirror = QLabel("")
+        self.mirror.setObjectName("mirror_status")
+        self.mirror.setVisible(False)
         self.server = QLabel(f"server: {server_address}" if server_address else "server: off")
         self.clock = QLabel("")
         self.balance = QLabel("")
         self.equity = QLabel("")
         self.free_margin = QLabel("")
         self.margin_level = QLabel("")
-        for label in (self.feed, self.quota, self.server, self.clock):
+        for label in (self.feed, self.quota, self.mirror, self.server, self.clock):
             self.addWidget(label)
         for label in (self.balance, self.equity, self.free_margin, self.margin_level):
             self.addPermanentWidget(label)
@@ -73,6 +102,15 @@ class TerminalStatusBar(QStatusBar):
         self.feed.setText(text)
         self.feed.setStyleSheet("" if healthy else f"color: {self.palette.loss};")
         self.quota.setText(quota)
+        mirror = next((s for s in statuses if is_mirror(s)), None)
+        self.mirror.setVisible(mirror is not None)
+        if mirror is None:
+            self.mirror.setText("")
+            return
+        text, tooltip, connected = mirror_text(mirror)
+        self.mirror.setText(text)
+        self.mirror.setToolTip(tooltip)
+        self.mirror.setStyleSheet("" if connected and not mirror.last_error else f"color: {self.palette.loss};")
 
     def say(self, message: str) -> None:
         self.showMessage(message, MESSAGE_MS)

@@ -236,7 +236,13 @@ async def attach_mirror(runtime: Runtime) -> Callable[[], Awaitable[None]] | Non
     if service is None:
         return None
     runtime.mirror = service
-    stop: Callable[[], Awaitable[None]] = service.stop
+    # The window finds the service here (status, pause/resume), as it finds ``engine.signals``;
+    # ``start_mirror_service`` has already registered ``service.status`` for ``GET feeds/``.
+    runtime.engine.mirror = service
+
+    async def stop() -> None:
+        runtime.engine.mirror = None
+        await service.stop()
     return stop
 
 

@@ -173,6 +173,10 @@ class TradeOut(BaseModel):
     parent_id: int | None
     comment: str
     expires_at: str | None = None
+    mirror_ticket: str | None = Field(None, description="MetaTrader ticket of the mirrored position or order")
+    mirror_state: str | None = Field(
+        None, description="mirror state: open, pending, closed, cancelled, refused, modify_refused, "
+                          "close_refused, closed_externally, not_mirrored, error; null when not mirrored")
 
 
 class TradeList(BaseModel):

@@ -68,6 +68,8 @@ def trade_dict(trade: TradeRecord) -> dict[str, Any]:
         "parent_id": trade.parent_id,
         "comment": trade.comment,
         "expires_at": iso(trade.expires_at),
+        "mirror_ticket": trade.mirror_ticket,
+        "mirror_state": trade.mirror_state,
     }
 
 

@@ -12,6 +12,10 @@ ready client without a task switch, and a client whose socket is full
 continues in its own sender task, so one stalled client delays neither the
 engine nor the others. Every message is encoded once with orjson and shared
 by all clients.
+
+A bridge's ``MirrorStateChanged`` is sent as ``trade_modified`` (the trade as
+REST shows it, with its new ``mirror_ticket``/``mirror_state``) followed by a
+``feed_status`` carrying the bridge's status.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from engine import events
 from engine.api.serialize import account_dict, feed_dict, quote_dict, signal_dict, tick_dict, trade_dict
 from engine.api.ws_client import GONE, WsClient
 from engine.bus import EventBus
+from engine.errors import NotFound
 from engine.values import iso
 
 log = logging.getLogger(__name__)
@@ -69,6 +74,7 @@ class WebSocketHub:
         self._watchdog: asyncio.Task[None] | None = None
         self._ready: list[WsClient] = []
         self._pump_handle: asyncio.Handle | None = None
+        self._lookups: set[asyncio.Task[None]] = set()
         self.dropped = 0
 
     # -- lifecycle -------------------------------------------------------
@@ -89,6 +95,7 @@ class WebSocketHub:
             events.SignalReceived: lambda e: self._signal(e.signal),
             events.SignalUpdated: lambda e: self._signal(e.signal),
             events.FeedStatusChanged: self._on_feeds,
+            events.MirrorStateChanged: self._on_mirror,
         }
         self._unsubscribe = [bus.subscribe(kind, handler) for kind, handler in handlers.items()]
         self._watchdog = asyncio.create_task(self._watch_sends(), name="ws-hub-watchdog")
@@ -115,6 +122,8 @@ class WebSocketHub:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
+        for lookup in list(self._lookups):
+            lookup.cancel()
         if self._pump_handle is not None:
             self._pump_handle.cancel()
             self._pump_handle = None
@@ -178,6 +187,36 @@ class WebSocketHub:
         if self.clients[TRADING]:
             data = {"feeds": [feed_dict(s) for s in event.statuses]}
             self._broadcast(TRADING, envelope("feed_status", data), ("feeds",))
+
+    def _on_mirror(self, event: events.MirrorStateChanged) -> None:
+        """The trade with its new mirror ticket/state, then the feeds' (and bridge's) status."""
+        if not self.clients[TRADING]:
+            return
+        active = next((t for t in self.engine.active_trades() if t.id == event.trade_id), None)
+        if active is not None:
+            self._broadcast(TRADING, envelope("trade_modified", trade_dict(active)))
+            self._broadcast_feeds()
+            return
+        task = asyncio.create_task(self._send_stored_trade(event.trade_id),
+                                   name=f"ws-mirror-trade-{event.trade_id}")
+        self._lookups.add(task)
+        task.add_done_callback(self._lookups.discard)
+        task.add_done_callback(_log_task_failure)
+
+    async def _send_stored_trade(self, trade_id: int) -> None:
+        """A finished trade's mirror changed (e.g. closed in MetaTrader): send the journal's record."""
+        try:
+            trade = await self.engine.get_trade(trade_id)
+        except NotFound:
+            log.info("mirror state of unknown trade %d not sent", trade_id)
+            return
+        if self.clients[TRADING]:
+            self._broadcast(TRADING, envelope("trade_modified", trade_dict(trade)))
+            self._broadcast_feeds()
+
+    def _broadcast_feeds(self) -> None:
+        data = {"feeds": [feed_dict(s) for s in self.engine.feeds_status()]}
+        self._broadcast(TRADING, envelope("feed_status", data), ("feeds",))
 
     # -- one connection --------------------------------------------------
     async def serve(self, websocket: WebSocket, channel: str) -> None:

@@ -3,7 +3,10 @@
 Positions show live P&L in pips and money (``terminal.panels.floating``),
 SL and TP editable in place (double-click, type a price, Enter; empty
 removes it), Close, and partial close (25/50/75 % or a typed amount of lots).
-Pending orders allow editing price/SL/TP and Cancel. Every change goes
+Pending orders allow editing price/SL/TP and Cancel. With a MetaTrader
+mirror, the "Mirror" column shows each trade's ticket and mirror state
+(``#123456 open``, ``refused: not enough money``; the tooltip explains the
+state). Every change goes
 through the engine's commands; the table is redrawn from the engine's state
 when the resulting event arrives, so a refused change snaps back.
 """
@@ -31,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import NotFound, ValidationError
+from engine.events import MirrorStateChanged
 from engine.instruments import SPECS
 from engine.values import Quote, TradeRecord, TradeStatus
 from terminal.panels import format as fmt
@@ -45,9 +49,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POSITION_COLUMNS = ("#", "Opened", "Symbol", "Side", "Lots", "Entry", "SL", "TP", "Price", "Pips",
-                    "Profit", "")
+                    "Profit", "Mirror", "")
 PENDING_COLUMNS = ("#", "Placed", "Symbol", "Type", "Side", "Lots", "Price", "SL", "TP", "Market",
-                   "Expires", "")
+                   "Expires", "Mirror", "")
+MIRROR_STATES = {
+    "open": "mirrored: the MetaTrader position is open",
+    "pending": "mirrored as a pending order in MetaTrader",
+    "closed": "the MetaTrader position was closed with the paper trade",
+    "cancelled": "the MetaTrader pending order was cancelled",
+    "refused": "MetaTrader refused to open it; the paper trade goes on alone",
+    "modify_refused": "MetaTrader refused the last SL/TP change; its levels differ from the paper trade",
+    "close_refused": "MetaTrader refused the close; the MetaTrader position is still open",
+    "closed_externally": "closed by hand in MetaTrader",
+    "not_mirrored": "opened while mirroring was paused; not sent to MetaTrader",
+    "error": "mirroring failed (see the log)",
+}
+MIRROR_PROBLEMS = frozenset({"refused", "modify_refused", "close_refused", "error", "closed_externally"})
 EDITABLE = {"SL": "sl", "TP": "tp", "Price": "price"}
 PARTS = (25, 50, 75)
 
@@ -72,6 +89,21 @@ def part_lots(lots: Decimal, percent: int, symbol: str) -> Decimal:
     step = SPECS[symbol].lot_step if symbol in SPECS else Decimal("0.01")
     raw = lots * Decimal(percent) / Decimal(100)
     return max((raw / step).to_integral_value(rounding=ROUND_DOWN) * step, step)
+
+
+def mirror_cell(ticket: str | None, state: str | None, detail: str | None = None) -> tuple[str, str]:
+    """(text, tooltip) of a trade's mirror: ``#123456 open``, ``refused: <detail>``, ``""`` when unmirrored."""
+    if state is None and ticket is None:
+        return "", ""
+    head = f"#{ticket} " if ticket else ""
+    state_text = state or "?"
+    text = f"{head}{state_text}: {detail}" if detail and state in MIRROR_PROBLEMS else f"{head}{state_text}"
+    tooltip = MIRROR_STATES.get(state_text, state_text)
+    if ticket:
+        tooltip = f"MetaTrader ticket {ticket}\n{tooltip}"
+    if detail:
+        tooltip = f"{tooltip}\n{detail}"
+    return text, tooltip
 
 
 class _TradeTable(QTableWidget):
@@ -131,6 +163,8 @@ class OrdersPanel(QWidget):
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self._quotes: dict[str, Quote] = {}
         self._filling = False
+        self.mirror_enabled = False
+        self._mirror_details: dict[int, str] = {}
         self.positions = _TradeTable(POSITION_COLUMNS)
         self.pending = _TradeTable(PENDING_COLUMNS)
         self.history = HistoryTab(engine, palette)
@@ -159,6 +193,9 @@ class OrdersPanel(QWidget):
             self._fill_pending(pending)
         finally:
             self._filling = False
+        shown = self.mirror_enabled or any(t.mirror_state or t.mirror_ticket for t in trades)
+        for table in (self.positions, self.pending):
+            table.setColumnHidden(table.col["Mirror"], not shown)
         self.tabs.setTabText(0, f"Positions ({len(open_trades)})")
         self.tabs.setTabText(1, f"Pending orders ({len(pending)})")
 
@@ -176,6 +213,7 @@ class OrdersPanel(QWidget):
             table.set_text(row, "Entry", fmt.price(t.symbol, t.entry_price))
             table.set_text(row, "SL", fmt.price(t.symbol, t.sl), editable=True)
             table.set_text(row, "TP", fmt.price(t.symbol, t.tp), editable=True)
+            self._set_mirror(table, row, t)
             table.setCellWidget(row, table.col[""], self._position_actions(t))
             self._paint_live(row, t)
 
@@ -198,10 +236,26 @@ class OrdersPanel(QWidget):
             market = "" if quote is None else fmt.price(t.symbol, quote.ask if t.side.sign > 0 else quote.bid)
             table.set_text(row, "Market", market)
             table.set_text(row, "Expires", fmt.when(t.expires_at) or "GTC", right=False)
+            self._set_mirror(table, row, t)
             cancel = QPushButton("Cancel")
             cancel.setObjectName("cancel")
             cancel.clicked.connect(lambda _=False, tid=t.id: self.close(tid))
             table.setCellWidget(row, table.col[""], cancel)
+
+    def _set_mirror(self, table: _TradeTable, row: int, t: TradeRecord) -> None:
+        text, tooltip = mirror_cell(t.mirror_ticket, t.mirror_state, self._mirror_details.get(t.id))
+        problem = t.mirror_state in MIRROR_PROBLEMS
+        table.set_text(row, "Mirror", text, right=False, colour=self.palette.loss if problem else None)
+        table.item(row, table.col["Mirror"]).setToolTip(tooltip)
+
+    def on_mirror_changed(self, event: MirrorStateChanged) -> None:
+        """A bridge changed a trade's mirror ticket/state: keep its detail (refusal reason) and redraw."""
+        detail = (event.detail or {}).get("message")
+        if detail:
+            self._mirror_details[event.trade_id] = str(detail)
+        else:
+            self._mirror_details.pop(event.trade_id, None)
+        self.refresh()
 
     def _position_actions(self, t: TradeRecord) -> QWidget:
         box = QWidget()

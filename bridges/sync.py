@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
 MAX_ATTEMPTS_ON_BAD_REPLY = 3
-RecordState = Callable[[int, str | None, str], Awaitable[Any]]
+RecordState = Callable[[int, str | None, str, dict[str, Any] | None], Awaitable[Any]]
 ClosePaper = Callable[[int], Awaitable[Any]]
 NOT_FOUND_CODES = frozenset({"not_found", "NOT_FOUND", "10036"})
 
@@ -350,7 +350,7 @@ class MirrorService:
                       detail: dict[str, Any] | None = None) -> None:
         if self._record_state is not None:
             try:
-                await self._record_state(trade_id, ticket, state)
+                await self._record_state(trade_id, ticket, state, detail)
             except Exception:  # noqa: BLE001 - a failed record must not stop mirroring
                 log.exception("could not record mirror state %s of trade %d", state, trade_id)
         else:

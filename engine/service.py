@@ -64,6 +64,7 @@ class TradingEngine:
         self.broker = broker
         self.journal = journal
         self.signals: Any = None
+        self.mirror: Any = None  # the MirrorService when --mirror is set (terminal.wiring.attach_mirror)
         self._symbols = [s.upper() for s in symbols]
         self._bars = bar_builder if bar_builder is not None else BarBuilder()
         self._account_interval = account_interval
@@ -307,8 +308,13 @@ class TradingEngine:
             raise OrderRejectedError("this engine cannot reset the account", code="invalid_state")
         return type(self.broker)(replace(config, balance=balance, currency=currency, leverage=leverage))
 
-    async def set_mirror_state(self, trade_id: int, ticket: str | None, state: str) -> TradeRecord:
-        """Record a bridge's ticket and state on a trade (active or not), commit, publish."""
+    async def set_mirror_state(self, trade_id: int, ticket: str | None, state: str,
+                               detail: dict[str, Any] | None = None) -> TradeRecord:
+        """Record a bridge's ticket and state on a trade (active or not), commit, publish.
+
+        ``detail`` (the venue's ``code`` and ``message`` of a refusal) travels on
+        the ``MirrorStateChanged`` event; the journal keeps ticket and state.
+        """
         async with self._lock:
             try:
                 record = self.broker.set_mirror(trade_id, ticket, state)
@@ -316,7 +322,7 @@ class TradingEngine:
                 stored = await self._db.run(self.journal.trade, trade_id)
                 record = replace(stored, mirror_ticket=ticket, mirror_state=state)
             await self._db.run(self.journal.commit, [record], self.broker.account())
-        self.bus.publish(MirrorStateChanged(trade_id=trade_id, ticket=ticket, state=state))
+        self.bus.publish(MirrorStateChanged(trade_id=trade_id, ticket=ticket, state=state, detail=detail))
         return record
 
     def _symbol_of(self, trade_id: int) -> str | None:

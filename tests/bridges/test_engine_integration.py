@@ -13,6 +13,7 @@ from bridges.mt5.mirror import Mt5Mirror
 from bridges.sync import MirrorService
 from engine.broker import BrokerConfig, OrderRequest, PaperBroker
 from engine.bus import EventBus
+from engine.events import MirrorStateChanged
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
 from engine.values import Quote, Side, TradeStatus
@@ -69,11 +70,15 @@ async def test_paper_trade_lifecycle_is_mirrored_and_recorded(wired, terminal):
 async def test_refused_mirror_keeps_the_paper_trade_open_and_marked(wired, terminal):
     engine, service = wired
     terminal.inject_refusal(c.TRADE_RETCODE_NO_MONEY, "No money")
+    changes = []
+    engine.bus.subscribe(MirrorStateChanged, changes.append)
     trade = await engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10")))
     await settle(service)
     stored = await engine.get_trade(trade.id)
     assert stored.status is TradeStatus.OPEN and stored.mirror_state == "refused" and stored.mirror_ticket is None
     assert not terminal.positions
+    refused = [e for e in changes if e.state == "refused"]
+    assert refused and refused[0].detail["code"] == str(c.TRADE_RETCODE_NO_MONEY)  # the reason reaches the window
 
 
 async def test_position_closed_in_metatrader_closes_the_paper_trade(wired, terminal):

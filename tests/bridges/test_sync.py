@@ -182,7 +182,7 @@ async def test_record_state_callback_replaces_direct_publish(mt5_client, termina
     bus = EventBus()
     recorded: list[tuple[int, str | None, str]] = []
 
-    async def record(trade_id, ticket, state):
+    async def record(trade_id, ticket, state, detail=None):
         recorded.append((trade_id, ticket, state))
 
     svc = MirrorService(bus, Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
@@ -223,7 +223,7 @@ async def test_positions_of_no_active_trade_are_orphans_not_adopted(mt5_client, 
 async def test_failing_state_recorder_does_not_stop_mirroring(mt5_client, terminal):
     calls: list[int] = []
 
-    async def record(trade_id, ticket, state):
+    async def record(trade_id, ticket, state, detail=None):
         calls.append(trade_id)
         raise RuntimeError("journal is locked")
 

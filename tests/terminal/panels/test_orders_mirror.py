@@ -80,7 +80,8 @@ def test_orders_mirror_column_shows_service_ticket_and_refusal(make_window, qloo
     service.fake.refuse_next("10019", "not enough money")
     second = buy(qloop, engine)
     qloop.run(asyncio.wait_for(service.drain(), 5))
-    qloop.until(lambda: table.cell(second.id, "Mirror").text() == "refused", what="refused")
+    qloop.until(lambda: table.cell(second.id, "Mirror").text() == "refused: not enough money",
+                what="refused with its reason")
     assert engine.broker.trade(second.id).mirror_state == "refused"
 
 

@@ -17,21 +17,9 @@ from PySide6.QtCore import QObject, QTimer, Signal as QtSignal
 
 from engine.bus import EventBus
 from engine.events import (
-    AccountReset,
-    AccountUpdated,
-    BarClosed,
-    FeedStatusChanged,
-    MirrorStateChanged,
-    OrderCancelled,
-    OrderPlaced,
-    OrderRejected,
-    PriceUpdated,
-    SignalReceived,
-    SignalUpdated,
-    StopOutTriggered,
-    TradeClosed,
-    TradeModified,
-    TradeOpened,
+    AccountReset, AccountUpdated, BarClosed, FeedStatusChanged, HistoryBackfillProgressed,
+    MirrorStateChanged, OrderCancelled, OrderPlaced, OrderRejected, PriceUpdated, SignalReceived,
+    SignalUpdated, StopOutTriggered, TradeClosed, TradeModified, TradeOpened,
 )
 from engine.values import Quote
 
@@ -56,6 +44,7 @@ class EngineBridge(QObject):
     feeds_changed = QtSignal(object)       # tuple[FeedStatus, ...]
     stop_out = QtSignal(object)            # StopOutTriggered
     mirror_changed = QtSignal(object)      # MirrorStateChanged
+    history_progress = QtSignal(object)    # HistoryBackfillProgressed
 
     def __init__(self, bus: EventBus, parent: QObject | None = None, frame_ms: int = FRAME_MS) -> None:
         super().__init__(parent)
@@ -83,6 +72,7 @@ class EngineBridge(QObject):
             (FeedStatusChanged, lambda e: self.feeds_changed.emit(e.statuses)),
             (StopOutTriggered, self._on_stop_out),
             (MirrorStateChanged, self.mirror_changed.emit),
+            (HistoryBackfillProgressed, self.history_progress.emit),
         ]
         for event_type, handler in routes:
             self._unsubscribe.append(bus.subscribe(event_type, handler))

@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         b.order_rejected.connect(self._on_rejected)
         b.stop_out.connect(lambda e: self.notifier.notify(for_trade_event(e)))
         b.mirror_changed.connect(self._on_mirror_changed)
+        b.history_progress.connect(self._on_history_progress)
         self.mirror_control.message.connect(self.say)
         self.mirror_control.changed.connect(lambda _: self.status.set_feeds(self.engine.feeds_status()))
         chart.symbol_changed.connect(lambda _: self.reload_chart())
@@ -237,6 +238,12 @@ class MainWindow(QMainWindow):
         elif isinstance(event, TradeOpened):
             self.say(f"#{event.trade.id} filled: {event.trade.side.value} {event.trade.lots} {event.trade.symbol} "
                      f"at {fmt.price(event.trade.symbol, event.trade.entry_price)}")
+
+    def _on_history_progress(self, event: object) -> None:
+        """Show the start-up backfill in the status bar; redraw the chart once the history is in."""
+        self.status.set_history_progress(event)
+        if event.done == event.total:
+            self.reload_chart()
 
     def _on_mirror_changed(self, event: MirrorStateChanged) -> None:
         self.orders.on_mirror_changed(event)

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
+from engine.events import HistoryBackfillProgressed
 from engine.values import AccountSnapshot, FeedStatus
 from terminal.panels import format as fmt
 from terminal.theme import DARK, Palette
@@ -68,13 +69,17 @@ class TerminalStatusBar(QStatusBar):
         self.mirror = QLabel("")
         self.mirror.setObjectName("mirror_status")
         self.mirror.setVisible(False)
+        self.history = QProgressBar()
+        self.history.setObjectName("history_progress")
+        self.history.setMaximumWidth(220)
+        self.history.setVisible(False)
         self.server = QLabel(f"server: {server_address}" if server_address else "server: off")
         self.clock = QLabel("")
         self.balance = QLabel("")
         self.equity = QLabel("")
         self.free_margin = QLabel("")
         self.margin_level = QLabel("")
-        for label in (self.feed, self.quota, self.mirror, self.server, self.clock):
+        for label in (self.feed, self.quota, self.mirror, self.history, self.server, self.clock):
             self.addWidget(label)
         for label in (self.balance, self.equity, self.free_margin, self.margin_level):
             self.addPermanentWidget(label)
@@ -111,6 +116,15 @@ class TerminalStatusBar(QStatusBar):
         self.mirror.setText(text)
         self.mirror.setToolTip(tooltip)
         self.mirror.setStyleSheet("" if connected and not mirror.last_error else f"color: {self.palette.loss};")
+
+    def set_history_progress(self, event: HistoryBackfillProgressed) -> None:
+        """Show the start-up history backfill (``done`` of ``total`` series); hide it when done."""
+        self.history.setRange(0, event.total)
+        self.history.setValue(event.done)
+        self.history.setFormat(f"history %v/%m · {event.symbol} {event.timeframe}")
+        failed = f"\n{event.symbol} {event.timeframe}: {event.error}" if event.error else ""
+        self.history.setToolTip(f"loading chart history from the feed{failed}")
+        self.history.setVisible(event.done < event.total)
 
     def say(self, message: str) -> None:
         self.showMessage(message, MESSAGE_MS)

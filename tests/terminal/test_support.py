@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 from datafeeds import keys as key_store
 from engine.broker import OrderRequest
 from engine.bus import EventBus
-from engine.events import PriceUpdated, TradeClosed
+from engine.events import HistoryBackfillProgressed, PriceUpdated, TradeClosed
 from engine.values import AccountSnapshot, CloseReason, FeedStatus, Side
 from terminal.bridge import EngineBridge
 from terminal.config_file import update_config
@@ -73,6 +73,29 @@ def test_statusbar_shows_account_figures(qtbot):
     bar.set_account(AccountSnapshot(Decimal("1"), Decimal("1"), Decimal("0"), Decimal("1"), None, "USD", 30,
                                     Decimal("1")))
     assert bar.margin_level.text() == "Margin level <b>—</b>"
+
+
+def test_statusbar_shows_history_backfill_and_hides_it_when_done(qtbot):
+    bar = TerminalStatusBar(None)
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.set_history_progress(HistoryBackfillProgressed(3, 14, "EURUSD", "M15", 500))
+    assert bar.history.isVisible() and (bar.history.value(), bar.history.maximum()) == (3, 14)
+    assert bar.history.text() == "history 3/14 · EURUSD M15"
+    bar.set_history_progress(HistoryBackfillProgressed(7, 14, "EURUSD", "D1", 0, "timeout"))
+    assert "EURUSD D1: timeout" in bar.history.toolTip()
+    bar.set_history_progress(HistoryBackfillProgressed(14, 14, "USDJPY", "D1", 500))
+    assert not bar.history.isVisible()
+
+
+def test_bridge_forwards_history_progress_to_qt(qtbot):
+    bus = EventBus()
+    bridge = EngineBridge(bus)
+    event = HistoryBackfillProgressed(1, 7, "EURUSD", "M1", 500)
+    with qtbot.waitSignal(bridge.history_progress, timeout=1000) as blocker:
+        bus.publish(event)
+    assert blocker.args == [event]
+    bridge.close()
 
 
 def test_feed_text_names_feed_in_use_health_and_quotas():

@@ -64,6 +64,7 @@ class ZmqClient:
         self._last_activity = 0.0
         self._holders = 0
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._heartbeat_on = False
 
     # -- lifecycle -------------------------------------------------------
     async def start(self) -> None:
@@ -76,6 +77,7 @@ class ZmqClient:
             self._running = True
             self._thread = threading.Thread(target=self._io_main, name="zmq-bridge", daemon=True)
             self._thread.start()
+            self._heartbeat_on = True
             self._heartbeat_task = asyncio.create_task(self._heartbeat_loop(), name="zmq-heartbeat")
             self._heartbeat_task.add_done_callback(_log_task_failure)
         await self.heartbeat()
@@ -94,6 +96,9 @@ class ZmqClient:
         if self._holders > 0:
             return
         if self._heartbeat_task is not None:
+            # Python 3.11's wait_for can swallow a cancellation that races a reply; the flag
+            # ends the loop at its next turn even then, so stop() never waits forever.
+            self._heartbeat_on = False
             self._heartbeat_task.cancel()
             await asyncio.gather(self._heartbeat_task, return_exceptions=True)
             self._heartbeat_task = None
@@ -234,7 +239,7 @@ class ZmqClient:
 
     async def _heartbeat_loop(self) -> None:
         backoff = 1.0
-        while True:
+        while self._heartbeat_on:
             await asyncio.sleep(min(self.config.heartbeat, backoff) if not self.connected else self.config.heartbeat)
             if self._lock.locked() or (self.connected and
                                        time.monotonic() - self._last_activity < self.config.heartbeat):

@@ -8,7 +8,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_API", "pyside6")
 
+import keyring  # noqa: E402
 import pytest  # noqa: E402
+from keyring.backend import KeyringBackend  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +23,32 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     for key in ("TWELVEDATA_API_KEY", "FINNHUB_API_KEY", "ALPHAVANTAGE_API_KEY"):
         monkeypatch.delenv(key, raising=False)
     yield
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keyring backend, so tests never touch the machine's real one."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):  # noqa: ANN001, ANN201
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):  # noqa: ANN001, ANN201
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):  # noqa: ANN001, ANN201
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring():
+    """Install a ``MemoryKeyring`` for the test and restore the previous backend after."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from PySide6.QtWidgets import QApplication
 
@@ -26,32 +25,6 @@ from terminal.statusbar import TerminalStatusBar, feed_text
 from tests.terminal.conftest import quote
 
 
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring backend for tests (never the real one)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):  # noqa: ANN001, ANN201
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):  # noqa: ANN001, ANN201
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):  # noqa: ANN001, ANN201
-        self.store.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

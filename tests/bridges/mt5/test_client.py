@@ -7,37 +7,12 @@ import sys
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from bridges.config import Mt5Config
 from bridges.errors import BridgeSetupError, BridgeUnavailable
 from bridges.mt5.client import Mt5Client, error_from_last_error, keyring_password
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 async def test_connect_logs_in_with_keyring_password_never_logged(terminal, memory_keyring, caplog):

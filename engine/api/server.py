@@ -25,6 +25,7 @@ import uvicorn
 from engine.api.app import create_app
 from engine.api.tokens import ApiTokens
 from engine.api.ws import WebSocketHub
+from engine.api.ws_protocol import FrameWritingProtocol
 from engine.errors import PermanentError
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class ApiServer:
             print(message, file=sys.stderr, flush=True)
         config = uvicorn.Config(
             self.app, host=self.host, port=self.port, log_config=None, log_level="warning", access_log=False,
-            lifespan="off", ws_max_size=MAX_WS_MESSAGE_BYTES, ws_per_message_deflate=False,
+            lifespan="off", ws=FrameWritingProtocol, ws_max_size=MAX_WS_MESSAGE_BYTES, ws_per_message_deflate=False,
             timeout_graceful_shutdown=3, server_header=False, proxy_headers=False)
         sock = self._bind()
         self.port = sock.getsockname()[1]

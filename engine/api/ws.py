@@ -10,8 +10,8 @@ whose send takes longer than ``send_timeout`` seconds, is dropped (close code
 awaits a client; one *pump* callback per loop iteration then sends to every
 ready client without a task switch, and a client whose socket is full
 continues in its own sender task, so one stalled client delays neither the
-engine nor the others. Every message is encoded once with orjson and shared
-by all clients.
+engine nor the others. Every message is encoded once with orjson, framed once
+(``engine.api.ws_protocol``) and shared by all clients.
 
 A bridge's ``MirrorStateChanged`` is sent as ``trade_modified`` (the trade as
 REST shows it, with its new ``mirror_ticket``/``mirror_state``) followed by a
@@ -31,7 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine import events
 from engine.api.serialize import account_dict, feed_dict, quote_dict, signal_dict, tick_dict, trade_dict
-from engine.api.ws_client import GONE, WsClient
+from engine.api.ws_client import GONE, Outgoing, WsClient
 from engine.bus import EventBus
 from engine.errors import NotFound
 from engine.values import iso
@@ -50,9 +50,14 @@ def _now_iso() -> str:
     return iso(datetime.now(timezone.utc)) or ""
 
 
-def envelope(kind: str, data: Any) -> str:
+def envelope(kind: str, data: Any) -> Outgoing:
     """A ``/ws/trading/`` message: ``{"type", "data", "ts"}`` as JSON text."""
-    return orjson.dumps({"type": kind, "data": data, "ts": _now_iso()}).decode()
+    return Outgoing(orjson.dumps({"type": kind, "data": data, "ts": _now_iso()}).decode())
+
+
+def plain(data: dict[str, Any]) -> Outgoing:
+    """A ``/ws/prices/`` message: ``data`` itself as JSON text."""
+    return Outgoing(orjson.dumps(data).decode())
 
 
 def _log_task_failure(task: asyncio.Task[Any]) -> None:
@@ -150,16 +155,16 @@ class WebSocketHub:
         return sum(len(c) for c in self.clients.values())
 
     # -- event handlers (on the engine's loop; never await a client) -----
-    def _broadcast(self, channel: str, text: str, key: tuple[Any, ...] | None = None) -> None:
+    def _broadcast(self, channel: str, message: Outgoing, key: tuple[Any, ...] | None = None) -> None:
         for client in self.clients[channel]:
-            client.offer(text, key)
+            client.offer(message, key)
 
     def _on_price(self, event: events.PriceUpdated) -> None:
         quote = event.quote
         if self.clients[TRADING]:
             self._broadcast(TRADING, envelope("price_update", quote_dict(quote)), ("price", quote.symbol))
         if self.clients[PRICES]:
-            tick = orjson.dumps(tick_dict(quote)).decode()
+            tick = plain(tick_dict(quote))
             key = ("price", quote.symbol)
             for client in self.clients[PRICES]:
                 if client.wants(quote.symbol):
@@ -269,7 +274,7 @@ class WebSocketHub:
             for symbol in self.engine.symbols:
                 quote = self.engine.quote(symbol)
                 if quote is not None:
-                    client.offer(orjson.dumps(tick_dict(quote)).decode(), ("price", symbol))
+                    client.offer(plain(tick_dict(quote)), ("price", symbol))
 
     async def _read(self, client: WsClient) -> None:
         """Handle client messages until it disconnects; bad ones get an error reply."""
@@ -320,13 +325,13 @@ class WebSocketHub:
             for symbol in sorted(wanted):
                 quote = self.engine.quote(symbol)
                 if quote is not None:
-                    client.offer(orjson.dumps(tick_dict(quote)).decode(), ("price", symbol))
+                    client.offer(plain(tick_dict(quote)), ("price", symbol))
 
     @staticmethod
-    def _reply(client: WsClient, kind: str, data: dict[str, Any]) -> str:
+    def _reply(client: WsClient, kind: str, data: dict[str, Any]) -> Outgoing:
         if client.channel == TRADING:
             return envelope(kind, data)
-        return orjson.dumps({"type": kind, **data}).decode()
+        return plain({"type": kind, **data})
 
     def _reply_error(self, client: WsClient, code: str, message: str, field: str | None) -> None:
         client.offer(self._reply(client, "error", {"code": code, "message": message, "field": field}))

@@ -1,8 +1,11 @@
 """One WebSocket client of the hub: its outbox and how messages leave it.
 
 Fast path: the hub's *pump* (one loop callback per burst of events, no task
-switch per client) runs each ready client's sends eagerly: a send to a
-writable socket completes without suspending, so it finishes right there.
+switch per client) runs each ready client's sends eagerly. Where the server
+offers ``FRAME_WRITER`` (``engine.api.ws_protocol``), a message's frame is
+built once and written to every client's transport as is; otherwise, or when
+the writer declines, the ASGI send runs: to a writable socket it completes
+without suspending, so it finishes right there.
 Slow path: a send that would block (the peer's socket is full) is handed,
 half-done, to the client's own sender task, which finishes it and drains the
 rest of the outbox with ordinary awaits; meanwhile the pump skips the client.
@@ -24,9 +27,27 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine.api.tokens import Role
+from engine.api.ws_protocol import FRAME_WRITER, text_frame
 
 GONE = "disconnected"
 _SEND_ERRORS = (WebSocketDisconnect, OSError, RuntimeError)
+
+
+class Outgoing:
+    """One message for one or many clients: its JSON text, and its frame built on first use."""
+
+    __slots__ = ("text", "_frame")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._frame: bytes | None = None
+
+    @property
+    def frame(self) -> bytes:
+        """The WebSocket text frame carrying ``text``, built once however many clients get it."""
+        if self._frame is None:
+            self._frame = text_frame(self.text)
+        return self._frame
 
 
 class WsClient:
@@ -44,13 +65,15 @@ class WsClient:
         self.max_queue = max_queue
         self.dropped_reason: str | None = None
         self.sent = 0
+        self.frames_written = 0  # of ``sent``: written as pre-built frames (the fast path)
         self.send_started: float | None = None
         self.sender_task: asyncio.Task[None] | None = None
         self.scheduled = False  # waiting in the hub's ready list
         self.busy = False  # the sender task owns the sending
         self._send = websocket.send
+        self._write_frame: Callable[[bytes], bool] | None = (websocket.scope.get("extensions") or {}).get(FRAME_WRITER)
         self._schedule = schedule
-        self._outbox: dict[tuple[Any, ...], str] = {}
+        self._outbox: dict[tuple[Any, ...], Outgoing] = {}
         self._queued = 0
         self._seq = itertools.count()
         self._wakeup = asyncio.Event()
@@ -65,8 +88,8 @@ class WsClient:
         """Messages waiting in the outbox."""
         return len(self._outbox)
 
-    def offer(self, text: str, key: tuple[Any, ...] | None = None) -> None:
-        """Queue ``text``; with a ``key`` it replaces the unsent message of that key."""
+    def offer(self, message: Outgoing, key: tuple[Any, ...] | None = None) -> None:
+        """Queue ``message``; with a ``key`` it replaces the unsent message of that key."""
         if self.dropped_reason is not None:
             return
         if key is None:
@@ -75,7 +98,7 @@ class WsClient:
                 return
             self._queued += 1
             key = ("q", next(self._seq))
-        self._outbox[key] = text
+        self._outbox[key] = message
         if not self.busy and not self.scheduled:
             self.scheduled = True
             self._schedule(self)
@@ -89,18 +112,24 @@ class WsClient:
             if self.send_started is not None and self.sender_task is not None:
                 self.sender_task.cancel()  # stuck in a send to a peer that does not read
 
-    def _next(self) -> dict[str, Any]:
+    def _next(self) -> Outgoing:
         key = next(iter(self._outbox))
-        text = self._outbox.pop(key)
+        message = self._outbox.pop(key)
         if key[0] == "q":
             self._queued -= 1
-        return {"type": "websocket.send", "text": text}
+        return message
 
     def drain_eagerly(self) -> None:
         """Send what can be sent without waiting; hand a blocked send to the sender task."""
+        write_frame = self._write_frame
         while self._outbox and self.dropped_reason is None and not self.busy:
+            message = self._next()
+            if write_frame is not None and write_frame(message.frame):
+                self.sent += 1
+                self.frames_written += 1
+                continue
             self.send_started = self._loop.time()
-            coro = self._send(self._next())
+            coro = self._send({"type": "websocket.send", "text": message.text})
             try:
                 blocker = coro.send(None)
             except StopIteration:
@@ -130,7 +159,7 @@ class WsClient:
                     self.busy = True
                     self.send_started = self._loop.time()
                     try:
-                        await self._send(self._next())
+                        await self._send({"type": "websocket.send", "text": self._next().text})
                     except _SEND_ERRORS:
                         self.send_started = None
                         self.drop(GONE)

@@ -148,24 +148,39 @@ async def test_stalled_client_is_dropped_and_does_not_delay_others(engine, token
 
 
 async def test_slow_client_prices_are_coalesced_per_symbol(server, engine):
-    async with ws_connect(server, "prices") as ws:
+    # A client that stops reading: its library stops after one queued message and its socket buffer
+    # is small, so the server's socket, then the transport's buffer, fill and the hub must hold back.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", server.port))
+    sock.setblocking(False)
+    async with ws_connect(server, "prices", max_queue=1, sock=sock) as ws:
         await next_message(ws, of_type("tick"))
         client = server.hub.clients["prices"][0]
-        sender_blocker = asyncio.Event()
-        original_send = client._send
+        sent = 0
 
-        async def slow_send(message):
-            await sender_blocker.wait()
-            await original_send(message)
-
-        client._send = slow_send  # every send now waits: the client is "slow"
-        for i in range(500):
-            await engine.on_quote(quote("EURUSD", 1.0850 + i * 0.00001, 1.0851 + i * 0.00001))
+        async def tick() -> float:
+            nonlocal sent
+            sent += 1
+            bid = round(1.0 + sent * 0.00001, 5)
+            await engine.on_quote(quote("EURUSD", bid, round(bid + 0.0001, 5)))
             await asyncio.sleep(0)
-        assert client.busy and client.pending <= 3  # at most the latest price per symbol is waiting
-        sender_blocker.set()
-        last = await next_message(ws, lambda m: m.get("type") == "tick" and m["bid"] == pytest.approx(1.08999))
-        assert last["symbol"] == "EURUSD"
+            return bid
+
+        while not client.busy:  # until a send had to wait for the peer
+            await tick()
+            assert sent < 100_000, "the server never had to wait for a client that reads nothing"
+        for _ in range(500):
+            last = await tick()
+            assert client.pending <= 1  # at most the latest EURUSD price waits, however many arrive
+        bids: list[float] = []
+        async with asyncio.timeout(10):
+            while not bids or bids[-1] != last:
+                message = orjson.loads(await ws.recv())
+                if message.get("type") == "tick" and message["symbol"] == "EURUSD":
+                    bids.append(message["bid"])
+        assert len(bids) < sent  # the 500 ticks sent while it was stalled were coalesced, not queued
+        assert bids == sorted(set(bids))  # in order, none twice, across the switch to waiting sends and back
 
 
 async def test_server_stop_closes_websocket_clients(engine, tokens):

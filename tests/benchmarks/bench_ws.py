@@ -2,8 +2,9 @@
 
 A price enters ``engine.on_quote`` (real TradingEngine over PaperBroker and an
 SQLite journal) and is received, decoded, by WebSocket clients on
-``/ws/prices/``. Clients run in separate processes (500 connections each) so
-the server's loop is not shared with them. Latency = client receive time −
+``/ws/prices/``. Clients run in separate processes so the server's loop is
+not shared with them: spread evenly over one process per core (at most 500
+connections each), as remote viewers would be spread over their own machines. Latency = client receive time −
 the time just before ``on_quote`` (both ``time.time()`` on one machine); each
 tick's sequence number travels in its bid price.
 
@@ -46,6 +47,12 @@ LATENCY_RATE = 20.0
 BURST_SECONDS = 2.0
 BURST_FIRST_SEQ = 50_000
 STEP = 0.00001  # bid = 1 + seq * STEP carries the sequence number
+
+
+def client_processes(clients: int) -> list[int]:
+    """Clients per process: spread evenly over one process per core, at most ``PER_PROCESS`` each."""
+    count = max(min(clients, os.cpu_count() or 1), -(-clients // PER_PROCESS))
+    return [clients // count + (i < clients % count) for i in range(count)]
 
 
 def raise_fd_limit() -> None:
@@ -163,7 +170,7 @@ async def run_scenario(clients: int) -> dict[str, float]:
 
     ctx = mp.get_context("spawn")
     ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
-    sizes = [min(PER_PROCESS, clients - i) for i in range(0, clients, PER_PROCESS)]
+    sizes = client_processes(clients)
     procs = [ctx.Process(target=client_process, args=(url, n, ready, results, stop), daemon=True) for n in sizes]
     for proc in procs:
         proc.start()

@@ -145,7 +145,8 @@ class ReplayFeed:
                     delay = wall_start + (quote.time.timestamp() - file_start) / self.speed - loop.time()
                     if delay > 0:
                         with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._stopped.wait(), timeout=delay)
+                            async with asyncio.timeout(delay):
+                                await self._stopped.wait()
                         if not self._running:
                             return
                 yield quote

@@ -152,7 +152,8 @@ class ZmqClient:
         wait = timeout or self.config.timeout
         verb = command.split(";", 2)[:2]
         try:
-            reply = await asyncio.wait_for(future, wait)
+            async with asyncio.timeout(wait):
+                reply = await future
         except TimeoutError:
             self.connected = False
             self.last_error = (f"the expert advisor did not answer {';'.join(verb)} within {wait:g} s "

@@ -287,7 +287,8 @@ class AggregatedFeed:
         if self._autopoll and self._running and not self._first_round.is_set():
             # Wait for the first poll round: by then the feed is live, or the simulator stands in.
             try:
-                await asyncio.wait_for(self._first_round.wait(), timeout=max(30.0, 2 * self.interval))
+                async with asyncio.timeout(max(30.0, 2 * self.interval)):
+                    await self._first_round.wait()
             except TimeoutError:
                 log.warning("%s: first poll round still running; asking for history anyway", self.name)
         now = self._now()

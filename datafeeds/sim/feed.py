@@ -162,7 +162,8 @@ class SimulatedFeed:
             delay = wall_start + steps * self.tick_seconds / self.speed - loop.time()
             if delay > 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopped.wait(), timeout=delay)
+                    async with asyncio.timeout(delay):
+                        await self._stopped.wait()
             elif steps % 64 == 0:
                 await asyncio.sleep(0)
 

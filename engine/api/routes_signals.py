@@ -6,7 +6,7 @@ every route answers 503 in DESIGN's error shape.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query
@@ -41,7 +41,7 @@ async def list_signals(engine: Engine, status: SignalStatus | None = None,
              summary="Ingest an external signal")
 async def submit_signal(body: SignalIn, engine: Engine) -> dict[str, Any]:
     book = _book(engine)
-    now = datetime.now(timezone.utc)
+    now = book.market_time(body.symbol.upper())  # the market's clock: a replay or fast simulation is not "now"
     for name in ("expires_at",):
         value = getattr(body, name)
         if value is not None and value.tzinfo is None:

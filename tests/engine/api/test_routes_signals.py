@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from engine.signals.book import SignalBook
+from engine.values import DEFAULT_SIGNAL_LIFETIME
+from tests.engine.api.conftest import quote
 from tests.engine.api.helpers import next_message, of_type, ws_connect
 
 SIGNAL = {"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.0821, "tp": 1.0911,
@@ -41,6 +45,20 @@ async def test_submit_list_and_execute_a_signal(client, book):
     again = await client.post(f"/signals/{signal['id']}/execute/")
     assert again.status_code == 400 and again.json()["error"]["code"] == "invalid_state"
     assert (await client.get("/signals/", params={"status": "executed"})).json()["total"] == 1
+
+
+async def test_a_signal_is_dated_by_the_market_clock(client, book, engine):
+    # A fast simulation or a replay runs weeks behind the wall clock: the signal lives in market time.
+    market_now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=30)
+    await engine.on_quote(quote("EURUSD", 1.0850, 1.0851, market_now))
+    default = (await client.post("/signals/", json=SIGNAL)).json()
+    assert default["created_at"] == market_now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    expected_expiry = market_now + DEFAULT_SIGNAL_LIFETIME
+    assert default["expires_at"] == expected_expiry.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert default["status"] == "new"
+    late = market_now + timedelta(minutes=5)  # valid in market time although long past on the wall clock
+    explicit = await client.post("/signals/", json={**SIGNAL, "expires_at": late.isoformat()})
+    assert explicit.status_code == 201 and explicit.json()["status"] == "new", explicit.text
 
 
 SIGNAL_BAD = [

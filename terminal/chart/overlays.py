@@ -45,16 +45,21 @@ class PriceLines:
 
     def __init__(self, plot: pg.PlotItem, palette: Palette) -> None:
         opts = {"position": 0.985, "anchors": [(1, 1), (1, 1)], "fill": None}
-        self.bid = pg.InfiniteLine(angle=0, movable=False, pen=_pen(palette.bid),
-                                   label="{value}", labelOpts={**opts, "color": palette.bid})
-        self.ask = pg.InfiniteLine(angle=0, movable=False,
-                                   pen=_pen(palette.ask, style=Qt.PenStyle.DotLine),
-                                   label="{value}", labelOpts={**opts, "color": palette.ask,
-                                                               "anchors": [(1, 0), (1, 0)]})
+        self.bid = pg.InfiniteLine(angle=0, movable=False, label="{value}", labelOpts=opts)
+        self.ask = pg.InfiniteLine(angle=0, movable=False, label="{value}",
+                                   labelOpts={**opts, "anchors": [(1, 0), (1, 0)]})
         for line in (self.bid, self.ask):
             line.setZValue(20)
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
+        self.set_palette(palette)
+
+    def set_palette(self, palette: Palette) -> None:
+        """Colour the bid line (solid) and the ask line (dotted) and their labels."""
+        self.bid.setPen(_pen(palette.bid))
+        self.ask.setPen(_pen(palette.ask, style=Qt.PenStyle.DotLine))
+        self.bid.label.setColor(QColor(palette.bid))
+        self.ask.label.setColor(QColor(palette.ask))
 
     def set_prices(self, bid: float, ask: float, digits: int) -> None:
         for line, value in ((self.bid, bid), (self.ask, ask)):
@@ -88,6 +93,12 @@ class TradeLevels:
         self._palette = palette
         self._on_drag = on_drag
         self._levels: list[_Level] = []
+        self._redraw: Callable[[], None] = lambda: None  # repeats the last set_trades/set_signal
+
+    def set_palette(self, palette: Palette) -> None:
+        """Redraw the current lines in ``palette``'s colours."""
+        self._palette = palette
+        self._redraw()
 
     @property
     def levels(self) -> list[_Level]:
@@ -100,9 +111,8 @@ class TradeLevels:
         return None
 
     def set_trades(self, trades: list[TradeRecord], digits: int) -> None:
-        for level in self._levels:
-            _discard(self._plot, level.line)
-        self._levels.clear()
+        self._clear()
+        self._redraw = lambda: self.set_trades(trades, digits)
         for trade in trades:
             pending = trade.status is TradeStatus.PENDING
             entry = trade.requested_price if pending else trade.entry_price
@@ -121,7 +131,8 @@ class TradeLevels:
 
     def set_signal(self, signal: Signal | None, digits: int) -> None:
         """Show a signal's entry, SL and TP as dotted, fixed lines (or clear them)."""
-        self.set_trades([], digits)
+        self._clear()
+        self._redraw = lambda: self.set_signal(signal, digits)
         if signal is None:
             return
         for field, value, colour in (("price", signal.entry, self._palette.entry),
@@ -131,6 +142,11 @@ class TradeLevels:
             self._add(signal.id or 0, field, value, colour, movable=False,
                       text=f"signal #{signal.id} {signal.side.value.upper()} {name} {value:.{digits}f}",
                       style=Qt.PenStyle.DotLine, label_at=0.45)
+
+    def _clear(self) -> None:
+        for level in self._levels:
+            _discard(self._plot, level.line)
+        self._levels.clear()
 
     def _add(self, trade_id: int, field: str, value: float, colour: str, *, movable: bool,
              text: str, style: Qt.PenStyle, label_at: float = 0.04) -> None:
@@ -190,6 +206,11 @@ class Markers:
         self._markers.clear()
         self._scatter.clear()
 
+    def set_palette(self, palette: Palette, series: BarSeries) -> None:
+        """Redraw the arrows in ``palette``'s colours."""
+        self._palette = palette
+        self.relayout(series)
+
     def relayout(self, series: BarSeries) -> None:
         spots = []
         for marker in self._markers:
@@ -216,12 +237,22 @@ class PatternOverlay:
     def __init__(self, plot: pg.PlotItem, palette: Palette) -> None:
         self._plot = plot
         self._palette = palette
-        self._curve = pg.PlotDataItem(pen=_pen(palette.pattern, 1.6), symbol="o", symbolSize=6,
-                                      symbolBrush=QColor(palette.pattern), symbolPen=None)
+        self._curve = pg.PlotDataItem(symbol="o", symbolSize=6, symbolPen=None)
         self._curve.setZValue(22)
         plot.addItem(self._curve, ignoreBounds=True)
         self._labels: list[pg.TextItem] = []
         self._signal: Signal | None = None
+        self._colour_curve()
+
+    def set_palette(self, palette: Palette, series: BarSeries) -> None:
+        """Redraw the pattern in ``palette``'s colours."""
+        self._palette = palette
+        self._colour_curve()
+        self.relayout(series)
+
+    def _colour_curve(self) -> None:
+        self._curve.setPen(_pen(self._palette.pattern, 1.6))
+        self._curve.setSymbolBrush(QColor(self._palette.pattern))
 
     @property
     def labels(self) -> list[str]:
@@ -267,17 +298,25 @@ class Crosshair:
         self._plot = plot
         self._series = series
         self._digits = digits
-        pen = _pen(palette.crosshair, style=Qt.PenStyle.DotLine)
-        self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pen)
-        self.hline = pg.InfiniteLine(angle=0, movable=False, pen=pen)
-        self.label = pg.TextItem("", color=QColor(palette.text), fill=QColor(palette.panel),
-                                 anchor=(0, 1))
+        self.vline = pg.InfiniteLine(angle=90, movable=False)
+        self.hline = pg.InfiniteLine(angle=0, movable=False)
+        self.label = pg.TextItem("", anchor=(0, 1))
         for item in (self.vline, self.hline, self.label):
             item.setZValue(40)
             item.setVisible(False)
             plot.addItem(item, ignoreBounds=True)
+        self.set_palette(palette)
         self.readout = ""
         plot.scene().sigMouseMoved.connect(self.on_mouse_moved)
+
+    def set_palette(self, palette: Palette) -> None:
+        """Colour the cross and its read-out."""
+        pen = _pen(palette.crosshair, style=Qt.PenStyle.DotLine)
+        self.vline.setPen(pen)
+        self.hline.setPen(pen)
+        self.label.setColor(QColor(palette.text))
+        self.label.fill = pg.mkBrush(QColor(palette.panel))
+        self.label.update()
 
     def on_mouse_moved(self, scene_pos: QPointF) -> None:
         box = self._plot.vb

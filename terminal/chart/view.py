@@ -137,6 +137,12 @@ class ChartView(QWidget):
             axis.setTextPen(pg.mkPen(QColor(palette.muted)))
         self.grid.set_colour(palette.grid)
         self.candles.set_style(CandleStyle(palette.profit, palette.loss))
+        self.prices.set_palette(palette)
+        self.levels.set_palette(palette)
+        self.signal_levels.set_palette(palette)
+        self.markers.set_palette(palette, self.series)
+        self.pattern.set_palette(palette, self.series)
+        self.crosshair.set_palette(palette)
 
     # --- switching and loading -----------------------------------------------
     def set_symbol(self, symbol: str) -> None:

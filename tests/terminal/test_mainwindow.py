@@ -132,3 +132,30 @@ def test_window_theme_switch_changes_palette_and_persists(make_window, qloop, en
     window.set_theme("light")
     assert window.palette_.name == "light" and store.value("prefs/theme") == "light"
     assert window.chart.plot_widget.backgroundBrush().color().name() == "#ffffff"
+
+
+def test_theme_switch_recolours_what_is_already_drawn(make_window, qloop, engine, prefs, store):
+    from terminal.theme import DARK, LIGHT
+    window = build(make_window, engine, prefs)
+    window.set_theme("dark")
+    trade = open_buy(qloop, engine)
+    qloop.until(lambda: window.chart.levels.line(trade.id, "sl") is not None, what="sl line")
+    qloop.run(engine.on_quote(quote("EURUSD", 1.08520)))
+    qloop.until(lambda: window.chart.prices.bid.isVisible(), what="bid line")
+    chart = window.chart
+    assert chart.levels.line(trade.id, "sl").pen.color().name() == DARK.loss
+
+    window.set_theme("light")
+
+    assert chart.levels.line(trade.id, "sl").pen.color().name() == LIGHT.loss
+    assert chart.levels.line(trade.id, "tp").pen.color().name() == LIGHT.profit
+    assert chart.levels.line(trade.id, "price").pen.color().name() == LIGHT.entry
+    assert chart.levels.line(trade.id, "sl").label.color.name() == LIGHT.loss
+    assert chart.levels.line(trade.id, "sl").value() == trade.sl  # redrawn, not moved
+    assert chart.prices.bid.pen.color().name() == LIGHT.bid
+    assert chart.prices.ask.label.color.name() == LIGHT.ask
+    assert chart.crosshair.hline.pen.color().name() == LIGHT.crosshair
+    assert chart.crosshair.label.fill.color().name() == LIGHT.panel
+    assert chart.pattern._curve.opts["pen"].color().name() == LIGHT.pattern
+    brushes = {spot.brush().color().name() for spot in chart.markers._scatter.points()}
+    assert brushes and brushes <= {LIGHT.profit, LIGHT.loss, LIGHT.text}  # the open's arrow, recoloured

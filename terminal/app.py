@@ -107,6 +107,7 @@ async def main(settings: Settings, ready: asyncio.Future | None = None) -> int:
 
 async def _run(settings: Settings, ready: asyncio.Future | None) -> int:
     from engine.errors import PaperTerminalError
+    from terminal.heap import freeze_startup_heap
     from terminal.mainwindow import MainWindow
     from terminal.prefs import Preferences, load_preferences
     from terminal.wiring import build_runtime, run_in_thread
@@ -129,6 +130,7 @@ async def _run(settings: Settings, ready: asyncio.Future | None) -> int:
         return 1
     window.tokens = await run_in_thread(_tokens, settings)
     await window.load()
+    freeze_startup_heap()
     log.info("window ready")
     if ready is not None and not ready.done():
         ready.set_result(window)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,6 +24,14 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     for key in ("TWELVEDATA_API_KEY", "FINNHUB_API_KEY", "ALPHAVANTAGE_API_KEY"):
         monkeypatch.delenv(key, raising=False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_heap():
+    """``serve`` and the window freeze the heap once started (terminal.heap); in one test process, undo it."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
 
 
 class MemoryKeyring(KeyringBackend):

@@ -20,6 +20,7 @@ from engine.events import (
     AccountReset, Event, HistoryBackfillProgressed, OrderCancelled, OrderPlaced, OrderRejected, TradeClosed,
     TradeModified, TradeOpened,
 )
+from terminal.heap import freeze_startup_heap
 from terminal.settings import Settings, add_shared_flags
 from terminal.wiring import Runtime, build_runtime
 
@@ -108,6 +109,7 @@ async def serve(runtime: Runtime, stop: asyncio.Event | None = None) -> int:
         except (OSError, PaperTerminalError) as exc:
             print(f"paper-terminal: cannot start: {exc}", file=sys.stderr, flush=True)
             return 1
+        freeze_startup_heap()
         if getattr(runtime.server, "tokens_path", None) is not None:
             print(f"API tokens (trading and viewer) in {runtime.server.tokens_path}", flush=True)
         log.info("engine running on feed %s for %s%s; Ctrl+C stops", runtime.feed.name if runtime.feed else "none",

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import bisect
+import gc
 import multiprocessing as mp
 import os
 import resource
@@ -156,6 +157,7 @@ async def run_scenario(clients: int) -> dict[str, float]:
     from engine.journal import SqlJournal
     from engine.service import TradingEngine
     from engine.values import Quote
+    from terminal.heap import freeze_startup_heap
 
     folder = Path(tempfile.mkdtemp(prefix="bench-ws-"))
     journal = SqlJournal(f"sqlite:///{folder / 'journal.db'}", durable=False)
@@ -165,6 +167,7 @@ async def run_scenario(clients: int) -> dict[str, float]:
     tokens = ApiTokens("bench-trading-token-0123456789", "bench-viewer-token-0123456789")
     server = ApiServer(engine, "127.0.0.1", 0, tokens, max_clients=5000)
     await server.start()
+    freeze_startup_heap()  # as ``serve`` does once started
     written = _time_pump_passes(server.hub)
     url = server.url.replace("http://", "ws://") + f"/ws/prices/?token={tokens.viewer}"
 
@@ -210,6 +213,7 @@ async def run_scenario(clients: int) -> dict[str, float]:
         proc.join(timeout=10)
     await server.stop()
     await engine.stop()
+    gc.unfreeze()
 
     latencies = [(t - sent_at[s]) * 1000 for s, t in received if s < BURST_FIRST_SEQ and s in sent_at]
     slow_phase = sorted(t for s, t in sent_at.items() if s < BURST_FIRST_SEQ)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from decimal import Decimal
 
 from PySide6.QtCore import QSettings
@@ -34,6 +35,7 @@ def test_app_main_runs_window_and_shuts_down_cleanly_losing_nothing(qloop, tmp_p
     assert window.isVisible() and len(window.chart.series) > 0
     assert window.status.server.text().startswith("server: http://127.0.0.1:")   # the real port, not 0
     assert not window.status.server.text().endswith(":0")
+    assert gc.get_freeze_count() > 10_000  # the start-up heap is out of the full collections
     engine = window.engine
     trade = qloop.run(engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10"))))
     window.close()

@@ -62,9 +62,36 @@ def gui_thread_gc(qapp: QApplication) -> Iterator[None]:
     gc.collect()
 
 
+class _TestEventLoop(qasync.QEventLoop):
+    """qasync's loop, run piecewise by the tests without losing the running loop.
+
+    ``QEventLoop.run_until_complete`` ends with one more ``processEvents`` pass
+    *after* it has unset the running loop; a task step run there (a mirror
+    worker's ``Queue.get()``, any ``asyncio.sleep``) fails with "bound to a
+    different event loop" and the task dies. The application calls it once, at
+    exit; the tests call it hundreds of times. Here callbacks left pending run
+    in the next ``run_until_complete``, inside the running loop.
+    """
+
+    def run_until_complete(self, future):  # noqa: ANN001, ANN201
+        future = asyncio.ensure_future(future, loop=self)
+
+        def stop(_: asyncio.Future) -> None:
+            self.stop()
+
+        future.add_done_callback(stop)
+        try:
+            self.run_forever()
+        finally:
+            future.remove_done_callback(stop)
+        if not future.done():
+            raise RuntimeError("Event loop stopped before Future completed.")
+        return future.result()
+
+
 @pytest.fixture
 def qloop(qapp: QApplication, gui_thread_gc: None) -> Iterator[Driver]:
-    loop = qasync.QEventLoop(qapp, already_running=False)
+    loop = _TestEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(loop)
     try:
         yield Driver(loop)

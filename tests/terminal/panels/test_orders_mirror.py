@@ -33,10 +33,7 @@ def service(qloop, engine):
                         active_trades=engine.active_trades, watch_interval=60)
     engine.register_status_source(svc.status)
     qloop.run(svc.start())
-    # Let the worker connect and park on its queue while this loop runs: a qasync callback
-    # run by Qt outside ``run_until_complete`` (window.show()) would see no running loop.
     qloop.until(lambda: svc.status().details["connected"], what="mirror connected")
-    qloop.spin(0.02)
     engine.mirror = svc  # as terminal.wiring.attach_mirror does
     svc.fake = fake
     yield svc

@@ -19,6 +19,13 @@ from engine.values import Side, Signal, TradeRecord, TradeStatus
 from terminal.chart.series import BarSeries
 from terminal.theme import Palette
 
+# Trade-level labels: at LABEL_FIRST of the visible width, the next trade's LABEL_STEP further
+# right, over LABEL_SLOTS slots (then round again); a shown signal's at SIGNAL_LABEL_AT, past them.
+LABEL_FIRST = 0.02
+LABEL_STEP = 0.18
+LABEL_SLOTS = 3
+SIGNAL_LABEL_AT = 0.6
+
 # (trade id, field: "sl" | "tp" | "price", new price)
 LevelDragged = Callable[[int, str, float], None]
 
@@ -82,6 +89,9 @@ class _Level:
 class TradeLevels:
     """Entry, SL and TP lines of every open trade and pending order of the chart's symbol.
 
+    Labels sit at the left; each trade's at its own horizontal slot (``LABEL_SLOTS``
+    of them, in trade order), so trades with nearby levels do not print over each other.
+
     SL and TP lines (and a pending order's price) can be dragged; when the
     drag ends ``on_drag(trade_id, field, price)`` is called. The line stays
     where it was dropped until ``set_trades`` redraws the engine's state, so
@@ -113,7 +123,8 @@ class TradeLevels:
     def set_trades(self, trades: list[TradeRecord], digits: int) -> None:
         self._clear()
         self._redraw = lambda: self.set_trades(trades, digits)
-        for trade in trades:
+        for slot, trade in enumerate(sorted(trades, key=lambda t: t.id)):
+            label_at = LABEL_FIRST + LABEL_STEP * (slot % LABEL_SLOTS)
             pending = trade.status is TradeStatus.PENDING
             entry = trade.requested_price if pending else trade.entry_price
             side = trade.side.value.upper()
@@ -121,13 +132,15 @@ class TradeLevels:
             if entry is not None:
                 self._add(trade.id, "price", entry, self._palette.entry, movable=pending,
                           text=f"#{trade.id} {kind}{side} {trade.lots}  {entry:.{digits}f}",
-                          style=Qt.PenStyle.DashLine if pending else Qt.PenStyle.SolidLine)
+                          style=Qt.PenStyle.DashLine if pending else Qt.PenStyle.SolidLine, label_at=label_at)
             if trade.sl is not None:
                 self._add(trade.id, "sl", trade.sl, self._palette.loss, movable=True,
-                          text=f"#{trade.id} SL {trade.sl:.{digits}f}", style=Qt.PenStyle.DashLine)
+                          text=f"#{trade.id} SL {trade.sl:.{digits}f}", style=Qt.PenStyle.DashLine,
+                          label_at=label_at)
             if trade.tp is not None:
                 self._add(trade.id, "tp", trade.tp, self._palette.profit, movable=True,
-                          text=f"#{trade.id} TP {trade.tp:.{digits}f}", style=Qt.PenStyle.DashLine)
+                          text=f"#{trade.id} TP {trade.tp:.{digits}f}", style=Qt.PenStyle.DashLine,
+                          label_at=label_at)
 
     def set_signal(self, signal: Signal | None, digits: int) -> None:
         """Show a signal's entry, SL and TP as dotted, fixed lines (or clear them)."""
@@ -141,7 +154,7 @@ class TradeLevels:
             name = "entry" if field == "price" else field.upper()
             self._add(signal.id or 0, field, value, colour, movable=False,
                       text=f"signal #{signal.id} {signal.side.value.upper()} {name} {value:.{digits}f}",
-                      style=Qt.PenStyle.DotLine, label_at=0.45)
+                      style=Qt.PenStyle.DotLine, label_at=SIGNAL_LABEL_AT)
 
     def _clear(self) -> None:
         for level in self._levels:
@@ -149,7 +162,7 @@ class TradeLevels:
         self._levels.clear()
 
     def _add(self, trade_id: int, field: str, value: float, colour: str, *, movable: bool,
-             text: str, style: Qt.PenStyle, label_at: float = 0.04) -> None:
+             text: str, style: Qt.PenStyle, label_at: float = LABEL_FIRST) -> None:
         line = pg.InfiniteLine(
             pos=value, angle=0, movable=movable, pen=_pen(colour, 1.2, style),
             hoverPen=_pen(colour, 2.5, style), label=text,

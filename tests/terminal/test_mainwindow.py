@@ -159,3 +159,14 @@ def test_theme_switch_recolours_what_is_already_drawn(make_window, qloop, engine
     assert chart.pattern._curve.opts["pen"].color().name() == LIGHT.pattern
     brushes = {spot.brush().color().name() for spot in chart.markers._scatter.points()}
     assert brushes and brushes <= {LIGHT.profit, LIGHT.loss, LIGHT.text}  # the open's arrow, recoloured
+
+
+def test_levels_of_different_trades_label_at_different_places(make_window, qloop, engine, prefs, store):
+    window = build(make_window, engine, prefs)
+    first = open_buy(qloop, engine)
+    second = open_buy(qloop, engine)  # same SL and TP distance: the lines coincide
+    qloop.until(lambda: window.chart.levels.line(second.id, "sl") is not None, what="second sl line")
+    levels = window.chart.levels
+    assert levels.line(first.id, "sl").label.orthoPos != levels.line(second.id, "sl").label.orthoPos
+    for trade in (first, second):  # one trade's labels stay in one column
+        assert len({levels.line(trade.id, f).label.orthoPos for f in ("price", "sl", "tp")}) == 1

@@ -5,7 +5,10 @@ set before pyqtgraph or qasync are imported, PySide6 is imported before
 qasync, and the main coroutine runs with ``qasync.run(main())``. The window
 never quits Qt by itself (``setQuitOnLastWindowClosed(False)``): closing it
 sets an ``asyncio.Event``; ``main()`` then stops the runtime (feed, server,
-engine — the journal is flushed) and returns, which ends the loop.
+engine — the journal is flushed) and returns, which ends the loop. SIGINT
+(Ctrl+C in the shell that started it) and SIGTERM close the window the same
+way; Python runs the handler at its next callback, within a second (the
+garbage collector's timer).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ os.environ.setdefault("QT_API", "pyside6")
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import logging  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 import traceback  # noqa: E402
-from types import TracebackType  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from types import FrameType, TracebackType  # noqa: E402
 from typing import Any  # noqa: E402
 
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
@@ -83,6 +88,32 @@ class GuiThreadGarbageCollector:
             gc.enable()
 
 
+def close_on_signals(close: Callable[[], Any]) -> Callable[[], None]:
+    """Make SIGINT and SIGTERM call ``close`` on the loop; return what restores the previous handlers.
+
+    Without it Ctrl+C cancelled ``main()`` mid-wait (a traceback, and the
+    runtime not stopped) and SIGTERM killed the process outright.
+    """
+    loop = asyncio.get_running_loop()
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s received: closing the window", signal.Signals(signum).name)
+        loop.call_soon_threadsafe(close)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, handler)
+        except ValueError:  # not the main thread: leave the handlers alone
+            pass
+
+    def restore() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    return restore
+
+
 def make_application() -> QApplication:
     """The QApplication (created once), which never quits on its own."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -121,24 +152,33 @@ async def _run(settings: Settings, ready: asyncio.Future | None) -> int:
                         feed_priority=_priority(settings))
     runtime.on_listening = window.set_server
     window.show()
+    restore_signals = close_on_signals(window.close)  # a signal during start-up closes it too
     try:
-        await runtime.start()
-    except PaperTerminalError as exc:
-        log.error("the engine did not start: %s", exc)
-        await _tell(window, "The engine did not start", str(exc))
-        window.close()
-        return 1
-    window.tokens = await run_in_thread(_tokens, settings)
-    await window.load()
-    freeze_startup_heap()
-    log.info("window ready")
-    if ready is not None and not ready.done():
-        ready.set_result(window)
-    await shutdown.wait()
-    log.info("window closed: stopping the engine")
-    await window.tasks.cancel_all()
-    await runtime.stop()
-    log.info("stopped cleanly")
+        try:
+            await runtime.start()
+        except PaperTerminalError as exc:
+            log.error("the engine did not start: %s", exc)
+            await _tell(window, "The engine did not start", str(exc))
+            window.close()
+            return 1
+        try:
+            if not shutdown.is_set():
+                window.tokens = await run_in_thread(_tokens, settings)
+                await window.load()
+                freeze_startup_heap()
+                log.info("window ready")
+                if ready is not None and not ready.done():
+                    ready.set_result(window)
+            await shutdown.wait()
+        finally:  # also when cancelled: the runtime is stopped either way
+            if not shutdown.is_set():
+                window.close()
+            log.info("window closed: stopping the engine")
+            await window.tasks.cancel_all()
+            await runtime.stop()
+            log.info("stopped cleanly")
+    finally:
+        restore_signals()
     return 0
 
 

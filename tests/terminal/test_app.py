@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings
 
 from engine.broker import OrderRequest
@@ -14,6 +24,8 @@ from engine.values import Side, TradeStatus
 from terminal.app import main
 from terminal.cli import build_parser
 from terminal.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_cli_without_subcommand_defaults_to_window_with_shared_flags():
@@ -66,3 +78,35 @@ def test_excepthook_logs_and_shows_error_dialog(qtbot, caplog, monkeypatch):
     assert "ValueError: boom" in boxes[-1].detailedText()
     assert any(r.levelname == "CRITICAL" and r.exc_info for r in caplog.records)
     boxes[-1].close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_window_process_closes_cleanly_on_sigint_and_sigterm(tmp_path, signum):
+    # Ctrl+C in the shell that started the window, or a logout's SIGTERM: the same clean stop as Quit.
+    db = tmp_path / "paper.db"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "terminal", "--feed", "sim", "--seed", "3", "--symbols", "EURUSD", "--db", str(db),
+         "--port", "0", "--log-level", "info"],
+        cwd=ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in child.stderr], daemon=True)
+    reader.start()
+    seen: list[str] = []
+    deadline = time.monotonic() + 60
+    while not any("window ready" in line for line in seen):
+        assert child.poll() is None, "".join(seen)
+        assert time.monotonic() < deadline, "no 'window ready' within 60 s:\n" + "".join(seen)
+        with contextlib.suppress(queue.Empty):
+            seen.append(lines.get(timeout=0.5))
+    child.send_signal(signum)
+    assert child.wait(timeout=30) == 0, "".join(seen)
+    reader.join(timeout=5)
+    while not lines.empty():
+        seen.append(lines.get())
+    log = "".join(seen)
+    assert f"{signal.Signals(signum).name} received: closing the window" in log
+    assert "stopped cleanly" in log and "Traceback" not in log, log
+    assert SqlJournal(f"sqlite:///{db}").last_quotes()  # the engine flushed its journal on the way out

@@ -18,8 +18,10 @@ Combining signals ``s_i`` (direction ``d_i`` = +1 buy / −1 sell, confidence
 
 so disagreement and low-weight models lower the confidence. Entry is the newest
 agreeing signal's entry; the stop and target distances are the (w·c)-weighted
-means of the agreeing signals' distances. An aggregate needs at least
-``min_models`` different models in the window.
+means of the agreeing signals' distances. The chart pattern, if any, is that
+of the agreeing signal with the largest w·c among those carrying one (a
+harmonic model's X-A-B-C-D), so the aggregate shows what it rests on. An
+aggregate needs at least ``min_models`` different models in the window.
 """
 
 from __future__ import annotations
@@ -112,12 +114,14 @@ class SignalAggregator:
         expires = min(s.expires_at for s in agree)
         if expires <= newest.created_at:
             expires = newest.expires_at
+        patterned = [(k, s.pattern) for k, s in zip(support, agree) if s.pattern]
+        pattern = max(patterned, key=lambda kp: kp[0])[1] if patterned else None
         return Signal(
             id=None, symbol=newest.symbol, side=side, entry=newest.entry,
             sl=round(newest.entry - side.sign * risk, digits),
             tp=round(newest.entry + side.sign * reward, digits),
             confidence=round(min(1.0, mass / total_w), 4), source=self.name,
-            timeframe=newest.timeframe, created_at=newest.created_at, expires_at=expires)
+            timeframe=newest.timeframe, created_at=newest.created_at, expires_at=expires, pattern=pattern)
 
     def add(self, signal: Signal) -> Signal | None:
         """Take one model signal; return an aggregate once ``min_models`` models are in the window.

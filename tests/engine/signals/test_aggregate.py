@@ -96,3 +96,19 @@ def test_aggregator_add_outside_window_not_combined():
 def test_aggregator_ignores_its_own_signals():
     agg = SignalAggregator()
     assert agg.add(make_signal(source="aggregate")) is None
+
+
+def test_aggregator_carries_the_strongest_agreeing_pattern():
+    from engine.values import PatternPoint
+    gartley = {"name": "Gartley", "points": [PatternPoint("X", T0, 1.09)]}
+    bat = {"name": "Bat", "points": [PatternPoint("X", T0, 1.08)]}
+    crab = {"name": "Crab", "points": [PatternPoint("X", T0, 1.07)]}
+    agg = SignalAggregator()
+    plain = make_signal(source="mtf", confidence=0.9)
+    weak = make_signal(source="harmonic-a", confidence=0.5, pattern=gartley)
+    strong = make_signal(source="harmonic-b", confidence=0.7, pattern=bat)
+    against = make_signal(source="harmonic-c", side=Side.SELL, confidence=0.95, entry=1.1000, sl=1.1050,
+                          tp=1.0900, pattern=crab)
+    assert agg.combine([plain, weak, strong, against]).pattern == bat  # the opposing pattern is not shown
+    assert agg.combine([plain, weak]).pattern == gartley
+    assert agg.combine([plain, replace(plain, source="ml")]).pattern is None

@@ -11,8 +11,9 @@ collections walk only what was created since.
 Nothing is collected first: that would cost the very pause this avoids (a full
 collection found 0 unreachable objects in ``serve`` and in the window, where
 even the young generations took 140 ms). Frozen objects are still freed by
-reference counting; only the few reference cycles that were already garbage
-at that moment (47 objects in the window) stay until exit.
+reference counting; only frozen objects caught in reference cycles stay until
+exit: the few that were already garbage then (47 objects in the window) and
+any dropped later, so the cost is bounded by the start-up heap itself.
 """
 
 from __future__ import annotations

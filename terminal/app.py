@@ -150,7 +150,7 @@ async def _run(settings: Settings, ready: asyncio.Future | None) -> int:
     window = MainWindow(runtime.engine, load_preferences(default=defaults), shutdown=shutdown,
                         server_address=None, config_path=settings.config,
                         feed_priority=_priority(settings))
-    runtime.on_listening = window.set_server
+    runtime.on_listening = _announce_server(window, runtime)
     window.show()
     restore_signals = close_on_signals(window.close)  # a signal during start-up closes it too
     try:
@@ -187,6 +187,18 @@ def _priority(settings: Settings) -> list[str] | None:
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     return list(value) if value else None
+
+
+def _announce_server(window: Any, runtime: Any) -> Callable[[str], None]:
+    """Show the server's URL; bound beyond loopback, also its warning (URL, which token) in the status bar."""
+    def listening(url: str) -> None:
+        window.set_server(url)
+        warning = getattr(runtime.server, "exposure_warning", None)
+        if warning:
+            window.status.server.setText(f"server: {url} (open to the network)")
+            window.status.server.setToolTip(warning)
+            window.say(warning)
+    return listening
 
 
 def _tokens(settings: Settings) -> Any:

@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     interval: float = Field(5.0, gt=0, le=3600, description="poll interval of polled feeds, seconds")
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=0, le=65535)
+    allow_origin: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="browser origins accepted besides the server's own (reverse proxies)")
     token: SecretStr | None = None
     viewer_token: SecretStr | None = None
     balance: Decimal = Field(Decimal("10000"), gt=0, description="initial balance of a new account")
@@ -158,6 +160,17 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown symbol(s) {', '.join(unknown)}")
         return list(dict.fromkeys(symbols))
 
+    @field_validator("allow_origin", mode="before")
+    @classmethod
+    def _check_allow_origin(cls, value: Any) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else list(value or ())
+        items = [str(item) for item in items if str(item).strip()]
+        if not items:
+            return []
+        from engine.api.security import normalise_origin  # the server's own rule; imported only when used
+
+        return list(dict.fromkeys(normalise_origin(item) for item in items))
+
     @field_validator("currency")
     @classmethod
     def _check_currency(cls, value: str) -> str:
@@ -222,6 +235,8 @@ _FLAGS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--interval", {"metavar": "S", "help": "poll interval of polled feeds in seconds (default 5)"}),
     ("--host", {"metavar": "H", "help": "server host (default 127.0.0.1)"}),
     ("--port", {"metavar": "P", "help": "server port (default 8765; 0 picks a free one)"}),
+    ("--allow-origin", {"metavar": "LIST", "help": "browser origins accepted besides the server's own, "
+                                                   "comma-separated, e.g. https://terminal.example (reverse proxy)"}),
     ("--token", {"metavar": "T", "help": "trading token (default: generated once, kept in the config dir)"}),
     ("--viewer-token", {"metavar": "T", "help": "read-only token (default: generated likewise)"}),
     ("--balance", {"metavar": "X", "help": "initial balance of a new account (default 10000)"}),

@@ -258,7 +258,7 @@ async def attach_server(runtime: Runtime) -> Callable[[], Awaitable[None]] | Non
     tokens = await run_in_thread(
         functools.partial(tokens_module.load_or_create_tokens, trading=trading, viewer=viewer))
     server = server_module.ApiServer(runtime.engine, settings.host, settings.port, tokens,
-                                     stale_after=3 * settings.interval)
+                                     allowed_origins=settings.allow_origin, stale_after=3 * settings.interval)
     await server.start()
     runtime.server = server
     if runtime.on_listening is not None:

@@ -38,11 +38,13 @@ def _version() -> str:
 
 
 def create_app(engine: Any, tokens: ApiTokens, *, host: str = "127.0.0.1", allowed_hosts: Iterable[str] = (),
-               stale_after: float | None = 15.0, hub: WebSocketHub | None = None,
-               web_dir: Path = WEB_DIR) -> FastAPI:
+               allowed_origins: Iterable[str] = (), stale_after: float | None = 15.0,
+               hub: WebSocketHub | None = None, web_dir: Path = WEB_DIR) -> FastAPI:
     """Build the app for ``engine``.
 
     ``host`` is the address the server binds (it is an allowed ``Host``);
+    ``allowed_origins`` (``--allow-origin``) are browser origins accepted
+    besides this server's own, e.g. a reverse proxy's ``https://…``;
     ``stale_after`` (seconds, 3 × the poll interval) marks older quotes stale in
     ``price/realtime/`` (None: trust ``quote.stale`` only); ``hub`` lets the
     caller own the WebSocket hub (default: a new one, started by ``ApiServer``).
@@ -86,5 +88,5 @@ def create_app(engine: Any, tokens: ApiTokens, *, host: str = "127.0.0.1", allow
 
     app.mount("/static", StaticFiles(directory=web_dir, check_dir=False), name="static")
 
-    app.add_middleware(GuardMiddleware, tokens=tokens, hosts=HostPolicy(host, allowed_hosts))
+    app.add_middleware(GuardMiddleware, tokens=tokens, hosts=HostPolicy(host, allowed_hosts, allowed_origins))
     return app

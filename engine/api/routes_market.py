@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from engine.api.deps import ERROR_RESPONSES, Engine, api_role, trading_role
 from engine.api.error_handlers import ApiError
-from engine.api.schemas import MAX_LIMIT, SYMBOL_PATTERN, AccountOut, FeedList, OhlcOut, PriceOut, ResetIn, SymbolList
-from engine.api.serialize import account_dict, bar_dict, feed_dict, quote_dict
+from engine.api.schemas import (
+    MAX_LIMIT, SYMBOL_PATTERN, AccountOut, FeedList, OhlcOut, PriceOut, ResetIn, SessionOut, SymbolList,
+)
+from engine.api.serialize import account_dict, bar_dict, feed_dict, quote_dict, spec_dict
+from engine.api.tokens import Role
+from engine.errors import PaperTerminalError
 from engine.instruments import SPECS
 from engine.values import Timeframe
 
@@ -67,7 +72,25 @@ async def ohlc(engine: Engine, symbol: SymbolQuery, timeframe: Timeframe = Timef
 
 @router.get("/symbols/", response_model=SymbolList, tags=["prices"], summary="The symbols this terminal is fed with")
 async def symbols(engine: Engine) -> dict[str, Any]:
-    return {"items": list(engine.symbols)}
+    """``items``: the symbol names; ``specs``: each one's spec (``serialize.spec_dict``)."""
+    names = list(engine.symbols)
+    return {"items": names, "specs": {name: spec_dict(SPECS[name], _pip_value(engine, name))
+                                      for name in names if name in SPECS}}
+
+
+def _pip_value(engine: Any, symbol: str) -> float | None:
+    """Account currency per pip of one lot at the current rates (None until a rate is known)."""
+    broker = getattr(engine, "broker", None)
+    try:
+        return float(broker.pip_value(symbol, Decimal(1))) if broker is not None else None
+    except PaperTerminalError:
+        return None
+
+
+@router.get("/session/", response_model=SessionOut, tags=["account"],
+            summary="What the caller's token allows: viewer (read) or trading (read and write)")
+async def session(role: Annotated[Role, Depends(api_role)]) -> dict[str, Any]:
+    return {"role": role.value}
 
 
 @router.get("/feeds/", response_model=FeedList, tags=["feeds"],

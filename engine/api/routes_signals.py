@@ -72,3 +72,9 @@ async def execute_signal(signal_id: Annotated[int, Path(ge=1, le=2**53)], engine
         raise ValidationError("give either lots or risk_percent, not both", "risk_percent", "conflict")
     trade = await book.execute(signal_id, risk_percent=body.risk_percent, lots=body.lots)
     return trade_dict(trade)
+
+
+@router.post("/{signal_id}/dismiss/", response_model=SignalOut, dependencies=[Depends(trading_role)],
+             summary="Dismiss a new signal (it will not be executed)")
+async def dismiss_signal(signal_id: Annotated[int, Path(ge=1, le=2**53)], engine: Engine) -> dict[str, Any]:
+    return signal_dict(await _book(engine).dismiss(signal_id))

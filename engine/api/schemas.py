@@ -287,8 +287,27 @@ class PerformanceOut(BaseModel):
     equity_curve: list[EquityPoint]
 
 
+class SpecOut(BaseModel):
+    """A symbol's trading spec; ``pip_value``: account currency per pip of 1 lot now (null: no rate yet)."""
+
+    digits: int
+    pip_size: float
+    contract_size: int
+    lot_min: float
+    lot_max: float
+    lot_step: float
+    base: str
+    quote: str
+    pip_value: float | None
+
+
 class SymbolList(BaseModel):
     items: list[str]
+    specs: dict[str, SpecOut] = Field(default_factory=dict)
+
+
+class SessionOut(BaseModel):
+    role: str = Field(description="viewer (reads only) or trading (reads and writes)")
 
 
 class HealthOut(BaseModel):

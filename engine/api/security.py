@@ -3,11 +3,16 @@
 Checks, in order, for HTTP requests and WebSocket handshakes alike:
 
 1. ``Host`` must name the bound host, a loopback name (``localhost``,
-   ``127.0.0.1``, ``[::1]``) or an extra allowed host; when bound to a
-   wildcard address (``0.0.0.0``/``::``) IP literals and this machine's name
-   are allowed too. Anything else is refused with 421 (DNS rebinding).
-2. ``Origin``, when a browser sends one, must be this very server (same
-   host and port); cross-origin requests are refused with 403. No CORS.
+   ``127.0.0.1``, ``[::1]``), an extra allowed host or the host of an
+   allowed origin (``--allow-origin``); when bound to a wildcard address
+   (``0.0.0.0``/``::``) IP literals and this machine's name are allowed too.
+   Anything else is refused with 421 (DNS rebinding).
+2. ``Origin``, when a browser sends one, must be this very server — scheme
+   ``http`` (the server speaks plain HTTP), and the host and port of the
+   ``Host`` header — or one of the allowed origins (a reverse proxy's
+   ``https://terminal.example``). Anything else, ``https://127.0.0.1:PORT``
+   included, is cross-origin and refused with 403, for HTTP requests and
+   WebSocket handshakes alike. No CORS.
 3. The query string is at most 4 KiB (414) and a body at most 64 KiB (413).
 4. Under ``/api/paper-trading/`` and ``/ws/``: a token (``Authorization:
    Bearer T`` or ``?token=T``) is required (401); a viewer token may only
@@ -40,14 +45,21 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 
+# The page's policy: scripts, styles, fetches and sockets from this server only; no inline
+# script or style element, no eval, no plugins, no framing. ``img-src data:`` is for the
+# favicon placeholder; style attributes set from script (the chart library sizes its
+# canvases that way) are CSSOM changes, which ``style-src 'self'`` does not forbid.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; manifest-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'")
+
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-resource-policy", b"same-origin"),
-    (b"content-security-policy",
-     b"default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
-     b"style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
 )
 
 
@@ -82,13 +94,38 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-class HostPolicy:
-    """Which ``Host`` header values this server answers to."""
+def normalise_origin(value: str) -> str:
+    """Return ``scheme://host[:port]`` in lower case, the default port left out.
 
-    def __init__(self, bound_host: str, extra: Iterable[str] = ()) -> None:
+    Raise ``ValueError`` naming the problem when ``value`` is not an http(s)
+    origin (a path, query, user name or another scheme is not an origin).
+    """
+    text = value.strip()
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{text!r} is not an origin like https://terminal.example or http://192.168.1.5:8765")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"{text!r} is not an origin: give scheme://host[:port] only, no path")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{text!r} has an invalid port") from None
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower()
+    shown = f"[{host}]" if ":" in host else host
+    default = 443 if scheme == "https" else 80
+    return f"{scheme}://{shown}" if port in (None, default) else f"{scheme}://{shown}:{port}"
+
+
+class HostPolicy:
+    """Which ``Host`` header values and browser ``Origin`` values this server answers to."""
+
+    def __init__(self, bound_host: str, extra: Iterable[str] = (), origins: Iterable[str] = ()) -> None:
         bound = bound_host.strip("[]").lower()
         self.wildcard = bound in WILDCARD_HOSTS
+        self.origins = frozenset(normalise_origin(o) for o in origins)
         self.allowed = set(LOOPBACK_NAMES) | {h.strip("[]").lower() for h in extra}
+        self.allowed |= {(urlsplit(o).hostname or "").lower() for o in self.origins}
         if not self.wildcard:
             self.allowed.add(bound)
         else:
@@ -96,6 +133,14 @@ class HostPolicy:
 
     def allows(self, host: str) -> bool:
         return host in self.allowed or (self.wildcard and _is_ip(host))
+
+    def allows_origin(self, origin: str, host: str, port: int | None) -> bool:
+        """True for this very server (``http``, the Host's name and port) or an allowed origin."""
+        try:
+            normal = normalise_origin(origin)
+        except ValueError:
+            return False
+        return normal in self.origins or _same_origin(normal, host, port)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -144,7 +189,7 @@ class GuardMiddleware:
         if not self.hosts.allows(host):
             raise Refused(421, "bad_host", "this server does not answer to that Host name", "host")
         origin = headers.get("origin")
-        if origin is not None and not _same_origin(origin, host, port, scope):
+        if origin is not None and not self.hosts.allows_origin(origin, host, port):
             raise Refused(403, "bad_origin", "cross-origin requests are not allowed", "origin")
         query_string: bytes = scope.get("query_string", b"")
         if len(query_string) > MAX_QUERY_BYTES:
@@ -200,17 +245,15 @@ class GuardMiddleware:
             await send({"type": "websocket.close", "code": 1008, "reason": refused.code})
 
 
-def _same_origin(origin: str, host: str, port: int | None, scope: Scope) -> bool:
-    """True when ``origin`` is scheme://host:port of this very server."""
-    parts = urlsplit(origin.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    default = 443 if parts.scheme == "https" else 80
-    try:
-        origin_port = parts.port or default
-    except ValueError:
-        return False
-    return parts.hostname.lower() == host and origin_port == (port or default)
+def _same_origin(origin: str, host: str, port: int | None) -> bool:
+    """True when the normalised ``origin`` is ``http://host:port`` of this very server.
+
+    The server speaks plain HTTP, so a page of this server has an ``http``
+    origin; ``https://`` with the same host and port is another origin (a
+    proxy in front must be listed with ``--allow-origin``).
+    """
+    parts = urlsplit(origin)
+    return parts.scheme == "http" and (parts.hostname or "") == host and (parts.port or 80) == (port or 80)
 
 
 def _replay(messages: list[Message], receive: Receive | None = None) -> Receive:

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from engine.instruments import SPECS
+from engine.instruments import SPECS, InstrumentSpec
 from engine.values import AccountSnapshot, Bar, FeedStatus, PatternPoint, Quote, Signal, TradeRecord, iso, money
 
 
@@ -147,6 +147,13 @@ def signal_dict(signal: Signal) -> dict[str, Any]:
         "reason": signal.reason,
         "trade_id": signal.trade_id,
     }
+
+
+def spec_dict(spec: InstrumentSpec, pip_value: float | None) -> dict[str, Any]:
+    """A symbol's spec for clients (digits, pip size, lot limits) and its pip value per lot now."""
+    return {"digits": spec.digits, "pip_size": spec.pip_size, "contract_size": spec.contract_size,
+            "lot_min": float(spec.lot_min), "lot_max": float(spec.lot_max), "lot_step": float(spec.lot_step),
+            "base": spec.base, "quote": spec.quote, "pip_value": pip_value}
 
 
 def feed_dict(status: FeedStatus) -> dict[str, Any]:

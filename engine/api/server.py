@@ -45,6 +45,40 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
+def reachable_urls(host: str, port: int) -> list[str]:
+    """URLs other machines may use for a server bound to ``host``:``port``.
+
+    A wildcard bind (``0.0.0.0``/``::``) lists this machine's non-loopback
+    IPv4 addresses as its name resolves them, else the machine's name; any
+    other host is its own URL. Name resolution only: nothing is sent.
+    """
+    bare = host.strip("[]")
+    if bare not in ("0.0.0.0", "::", ""):
+        shown = f"[{bare}]" if ":" in bare else bare
+        return [f"http://{shown}:{port}/"]
+    name = socket.gethostname()
+    try:
+        infos = socket.getaddrinfo(name, None, family=socket.AF_INET)
+    except OSError:
+        infos = []
+    addresses = sorted({str(info[4][0]) for info in infos if not is_loopback(str(info[4][0]))})
+    return [f"http://{address}:{port}/" for address in addresses] or [f"http://{name}:{port}/"]
+
+
+def exposure_warning(host: str, port: int, tokens_path: Path | None) -> str | None:
+    """The warning ``serve`` and the window show when bound beyond loopback (None on loopback).
+
+    It names the URL(s) to open and which token does what; never a token itself.
+    """
+    if is_loopback(host):
+        return None
+    where = f" (both in {tokens_path})" if tokens_path is not None else ""
+    return (f"WARNING: the server is bound to {host} and reachable from other machines. "
+            f"Open {' or '.join(reachable_urls(host, port))} and sign in with the VIEWER token to watch, "
+            f"or the TRADING token to trade{where}. Anyone who can reach this port and holds the trading "
+            "token can trade: bind 127.0.0.1 unless you mean it.")
+
+
 def is_loopback(host: str) -> bool:
     """True for ``localhost`` and loopback IP literals."""
     host = host.strip("[]")
@@ -60,7 +94,8 @@ class ApiServer:
     """The embedded REST + WebSocket server over a ``TradingEngine``."""
 
     def __init__(self, engine: Any, host: str = "127.0.0.1", port: int = 8765, tokens: ApiTokens | None = None,
-                 *, allowed_hosts: Iterable[str] = (), stale_after: float | None = 15.0,
+                 *, allowed_hosts: Iterable[str] = (), allowed_origins: Iterable[str] = (),
+                 stale_after: float | None = 15.0,
                  send_timeout: float = 5.0, max_queue: int = 256, max_clients: int = 2000) -> None:
         if tokens is None:
             raise ValueError("ApiServer needs tokens (see engine.api.tokens.load_or_create_tokens)")
@@ -71,8 +106,8 @@ class ApiServer:
         self.port = port
         self.tokens = tokens
         self.hub = WebSocketHub(engine, max_queue=max_queue, send_timeout=send_timeout, max_clients=max_clients)
-        self.app = create_app(engine, tokens, host=host, allowed_hosts=allowed_hosts, stale_after=stale_after,
-                              hub=self.hub)
+        self.app = create_app(engine, tokens, host=host, allowed_hosts=allowed_hosts,
+                              allowed_origins=allowed_origins, stale_after=stale_after, hub=self.hub)
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -95,11 +130,6 @@ class ApiServer:
         """Bind, start serving on the running loop, and return once listening."""
         if self.running:
             return
-        if not is_loopback(self.host):
-            message = (f"WARNING: the API server is bound to {self.host}, reachable from other machines; "
-                       "anyone with a token can trade. Bind 127.0.0.1 unless you mean it.")
-            log.warning(message)
-            print(message, file=sys.stderr, flush=True)
         config = uvicorn.Config(
             self.app, host=self.host, port=self.port, log_config=None, log_level="warning", access_log=False,
             lifespan="off", ws=FrameWritingProtocol, ws_max_size=MAX_WS_MESSAGE_BYTES, ws_per_message_deflate=False,
@@ -118,6 +148,15 @@ class ApiServer:
                 raise RuntimeError("the API server stopped before it was listening")
             await asyncio.sleep(0.01)
         log.info("API server listening on %s", self.url)
+        warning = self.exposure_warning
+        if warning is not None:
+            log.warning("%s", warning)
+            print(warning, file=sys.stderr, flush=True)
+
+    @property
+    def exposure_warning(self) -> str | None:
+        """What to tell the user when bound beyond loopback (``exposure_warning``), else None."""
+        return exposure_warning(self.host, self.port, self.tokens.path)
 
     async def stop(self) -> None:
         """Close the WebSocket clients, stop uvicorn and wait for its task."""

@@ -92,3 +92,15 @@ async def test_signal_alert_reaches_trading_websocket(server, client, book):
         created = (await client.post("/signals/", json=SIGNAL)).json()
         alert = await next_message(ws, of_type("signal_alert"))
         assert alert["data"] == created
+
+
+async def test_dismiss_a_new_signal_once_and_never_with_the_viewer_token(client, viewer, book):
+    signal = (await client.post("/signals/", json=SIGNAL)).json()
+    forged = await viewer.post(f"/signals/{signal['id']}/dismiss/")
+    assert forged.status_code == 403 and forged.json()["error"]["field"] == "token"
+    dismissed = await client.post(f"/signals/{signal['id']}/dismiss/")
+    assert dismissed.status_code == 200, dismissed.text
+    assert dismissed.json()["status"] == "dismissed" and dismissed.json()["id"] == signal["id"]
+    again = await client.post(f"/signals/{signal['id']}/dismiss/")
+    assert again.status_code == 400 and again.json()["error"]["code"] == "invalid_state"
+    assert (await client.post("/signals/999/dismiss/")).status_code == 404

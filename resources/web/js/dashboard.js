@@ -1,0 +1,160 @@
+// Dashboard: the account, the performance figures (GET trades/performance/), the equity and
+// drawdown curves, and the per-source signal report (GET signals/stats/: win rate and expectancy
+// with their confidence intervals, verdicts). A route the server lacks is shown as not available.
+
+import { get } from "./api.js";
+import { on, state } from "./store.js";
+import { el, errorSlot, fmt, money, onThemeChange, themeColours, toSeconds } from "./ui.js";
+
+let root, figures, perfBox, report, slot;
+let equityChart = null, drawdownChart = null, balanceLine, equityLine, drawdownLine;
+let visible = false;
+let timer = null;
+
+export function init(container) {
+  root = container;
+  figures = el("dl", { className: "figures", id: "account-figures" });
+  perfBox = el("dl", { className: "figures", id: "performance-figures" });
+  slot = errorSlot("dashboard-error");
+  report = el("div", { id: "signal-report", className: "scroll" });
+  root.append(el("h2", {}, "Account"), figures, el("h2", {}, "Performance"), perfBox, slot,
+    el("div", { className: "curves" },
+      el("div", {}, el("h2", {}, "Equity and balance"), el("div", { id: "equity-curve", className: "curve" })),
+      el("div", {}, el("h2", {}, "Drawdown (from the balance's running high)"), el("div", { id: "drawdown-curve", className: "curve" }))),
+    el("h2", {}, "Signal report per source"), report);
+  on("tab", (id) => { visible = id === "tab-dashboard"; if (visible) load(); });
+  on("account_update", () => { if (visible) showAccount(); });
+  on("trade_closed", () => { if (visible) { clearTimeout(timer); timer = setTimeout(load, 500); } });
+  onThemeChange(() => { for (const chart of [equityChart, drawdownChart]) if (chart) chart.applyOptions(chartOptions()); });
+}
+
+function chartOptions() {
+  const c = themeColours();
+  return { layout: { background: { color: c.bg }, textColor: c.text, attributionLogo: false }, autoSize: true,
+           grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } }, timeScale: { timeVisible: true } };
+}
+
+function ensureCharts() {
+  if (equityChart) return;
+  const LC = window.LightweightCharts;
+  const c = themeColours();
+  equityChart = LC.createChart(document.getElementById("equity-curve"), chartOptions());
+  balanceLine = equityChart.addSeries(LC.LineSeries, { color: c.accent, lineWidth: 2, title: "balance" });
+  equityLine = equityChart.addSeries(LC.LineSeries, { color: c.warn, lineWidth: 1, title: "equity" });
+  drawdownChart = LC.createChart(document.getElementById("drawdown-curve"), chartOptions());
+  drawdownLine = drawdownChart.addSeries(LC.BaselineSeries, { baseValue: { type: "price", price: 0 }, lineWidth: 1,
+                                                              bottomLineColor: c.down, bottomFillColor1: c.down,
+                                                              bottomFillColor2: "rgba(0,0,0,0)", title: "drawdown" });
+}
+
+const dl = (pairs) => pairs.map(([label, value]) => el("div", {}, el("dt", {}, label), el("dd", {}, value)));
+
+function showAccount() {
+  const a = state.account;
+  if (!a) return;
+  figures.replaceChildren(...dl([["Balance", `${money(a.balance)} ${a.currency}`], ["Equity", money(a.equity)],
+    ["Margin", money(a.margin)], ["Free margin", money(a.free_margin)],
+    ["Margin level", a.margin_level === null ? "—" : `${fmt(a.margin_level, 2)} %`], ["Leverage", `1:${a.leverage}`],
+    ["Initial balance", money(a.initial_balance)]]));
+}
+
+async function load() {
+  showAccount();
+  ensureCharts();
+  slot.show(null);
+  try {
+    const perf = await get("trades/performance/");
+    const pct = (v) => (v === null || v === undefined ? "—" : `${fmt(v * 100, 1)} %`);
+    perfBox.replaceChildren(...dl([["Trades", String(perf.total_trades)], ["Win rate", pct(perf.win_rate)],
+      ["Net profit", money(perf.net_profit)], ["Profit factor", fmt(perf.profit_factor, 2)],
+      ["Expected payoff", money(perf.expected_payoff)], ["Total pips", fmt(perf.total_pips, 1)],
+      ["Max drawdown", money(perf.max_drawdown)], ["Max drawdown %", perf.max_drawdown_pct === undefined ? "—" : `${fmt(perf.max_drawdown_pct, 2)} %`]]));
+    curves(perf.equity_curve || []);
+  } catch (failure) { slot.show(failure); }
+  loadReport();
+}
+
+function series(points, key) {
+  const byTime = new Map();
+  for (const p of points) if (p.time && p[key] !== null && p[key] !== undefined) byTime.set(toSeconds(p.time), p[key]);
+  return [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([time, value]) => ({ time, value }));
+}
+
+function curves(points) {
+  const balance = series(points, "balance");
+  balanceLine.setData(balance);
+  equityLine.setData(series(points, "equity"));
+  let high = -Infinity;
+  drawdownLine.setData(balance.map(({ time, value }) => { high = Math.max(high, value); return { time, value: value - high }; }));
+  equityChart.timeScale().fitContent();
+  drawdownChart.timeScale().fitContent();
+}
+
+let statsRoute = null;   // does this server have GET signals/stats/? (its /openapi.json says; asked once)
+
+async function hasStatsRoute() {
+  if (statsRoute === null) {
+    try {
+      const schema = await (await fetch("openapi.json", { credentials: "omit", referrerPolicy: "no-referrer" })).json();
+      statsRoute = Object.keys(schema.paths || {}).some((path) => path.endsWith("/signals/stats/"));
+    } catch (failure) {
+      return true;   // cannot tell: ask the route itself
+    }
+  }
+  return statsRoute;
+}
+
+async function loadReport() {
+  let body;
+  try {
+    if (!(await hasStatsRoute())) throw Object.assign(new Error("no such route"), { status: 404 });
+    body = await get("signals/stats/");
+  } catch (failure) {
+    report.replaceChildren(el("p", { className: "muted", id: "signal-report-missing" }, failure.status === 404 || failure.status === 405
+      ? "Not available: this terminal's server has no per-source signal report (GET signals/stats/) yet."
+      : `Not available: ${failure.message}`));
+    return;
+  }
+  const rows = rowsOf(body);
+  if (!rows.length) { report.replaceChildren(el("p", { className: "muted" }, "no signal has been traded yet")); return; }
+  const head = ["Source", "Trades", "W / L", "Win rate [CI]", "Expectancy [CI]", "Exp. pips [CI]", "PF", "Avg R", "Max DD", "Calibration", "Verdict"];
+  report.replaceChildren(el("table", { id: "signal-report-table" },
+    el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, ...rows.map(reportRow))));
+}
+
+/** The report's rows whatever its envelope: a list, {items: [...]}, or a map of source -> figures. */
+function rowsOf(body) {
+  if (Array.isArray(body)) return body;
+  if (Array.isArray(body.items)) return body.items;
+  const map = body.sources || body.by_source || body;
+  return Object.entries(map).filter(([, v]) => v && typeof v === "object" && !Array.isArray(v))
+    .map(([source, v]) => ({ source, ...v }));
+}
+
+const pick = (row, ...keys) => keys.map((k) => row[k]).find((v) => v !== undefined && v !== null) ?? null;
+
+function interval(ci, format) {
+  if (!ci) return "";
+  const [low, high] = Array.isArray(ci) ? ci : [pick(ci, "low", "lower"), pick(ci, "high", "upper")];
+  return low === null || high === null ? "" : ` [${format(low)}, ${format(high)}]`;
+}
+
+function reportRow(r) {
+  const pct = (v) => `${fmt(v * 100, 0)}%`;
+  const winRate = pick(r, "win_rate");
+  const expectancy = pick(r, "expectancy", "expectancy_money");
+  const pips = pick(r, "expectancy_pips");
+  const buckets = (pick(r, "calibration") || []).filter((b) => b.count)
+    .map((b) => `${pct(pick(b, "stated_from", "from"))}–${pct(pick(b, "stated_to", "to"))}: ${b.count} → ${pct(pick(b, "realised_win_rate", "win_rate") ?? 0)}`);
+  const verdict = pick(r, "verdict");
+  return el("tr", {},
+    el("td", {}, r.source || "—"), el("td", {}, String(pick(r, "trades") ?? "—")),
+    el("td", {}, `${pick(r, "wins") ?? "—"} / ${pick(r, "losses") ?? "—"}`),
+    el("td", {}, winRate === null ? "—" : pct(winRate) + interval(pick(r, "win_rate_ci"), pct)),
+    el("td", {}, expectancy === null ? "—" : money(expectancy) + interval(pick(r, "expectancy_ci"), money)),
+    el("td", {}, pips === null ? "—" : fmt(pips, 1) + interval(pick(r, "expectancy_pips_ci"), (v) => fmt(v, 1))),
+    el("td", {}, fmt(pick(r, "profit_factor"), 2)), el("td", {}, fmt(pick(r, "average_r", "avg_r", "expectancy_r"), 2)),
+    el("td", {}, money(pick(r, "max_drawdown"))), el("td", { className: "left" }, buckets.join("; ") || "—"),
+    el("td", { className: verdict ? `verdict-${verdict}` : "muted" }, verdict ? verdict.replace("_", " ") : "not given"));
+}

@@ -1,4 +1,5 @@
-"""The web viewer in headless Chromium: a live price, an open trade, no token left in the URL."""
+"""The web terminal over an in-process server in headless Chromium: a live price, an open trade, no token left
+in the URL, and a terminal without signals says so instead of failing."""
 
 from __future__ import annotations
 
@@ -63,11 +64,11 @@ async def test_viewer_shows_live_price_and_open_trade(server, client, engine):
         row = await asyncio.to_thread(_wait_text, driver, f'#positions tbody tr[data-trade-id="{trade["id"]}"]',
                                       lambda text: "EURUSD" in text)
         assert "buy" in row and "1.08510" in row and "1.08000" in row
-        first = await asyncio.to_thread(_wait_text, driver, "#live-price", lambda text: "1.08500" in text)
+        first = await asyncio.to_thread(_wait_text, driver, "#chart-price", lambda text: "1.08500" in text)
         assert first == "1.08500 / 1.08510"
-        await asyncio.to_thread(_wait_text, driver, "#status", lambda text: text == "live")
+        await asyncio.to_thread(_wait_text, driver, "#connection", lambda text: text == "live")
         await engine.on_quote(quote("EURUSD", 1.08777, 1.08787))
-        live = await asyncio.to_thread(_wait_text, driver, "#live-price", lambda text: "1.08777" in text)
+        live = await asyncio.to_thread(_wait_text, driver, "#chart-price", lambda text: "1.08777" in text)
         assert live == "1.08777 / 1.08787"
         url = await asyncio.to_thread(lambda: driver.current_url)
         assert VIEWER not in url  # the token was taken out of the address bar
@@ -77,6 +78,8 @@ async def test_viewer_shows_live_price_and_open_trade(server, client, engine):
         severe = [entry["message"] for entry in logs if entry["level"] == "SEVERE"]
         if engine.signals is None:  # the page shows "signals are not enabled" from the 503
             severe = [m for m in severe if "/signals/" not in m or "503" not in m]
+            note = await asyncio.to_thread(_wait_text, driver, "#signals-note", lambda text: "Not available" in text)
+            assert "signals are not enabled" in note
         assert severe == []
     finally:
         await asyncio.to_thread(driver.quit)

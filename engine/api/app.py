@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, WebSocket
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from engine.api import error_handlers, routes_market, routes_signals, routes_trades
 from engine.api.schemas import HealthOut
@@ -35,6 +36,17 @@ def _version() -> str:
         return metadata.version("paper-terminal")
     except metadata.PackageNotFoundError:
         return "0.0.0"
+
+
+def _revalidated(inner: Any) -> Any:
+    """Wrap an ASGI app so its responses carry ``cache-control: no-cache`` (use, but revalidate)."""
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        async def with_header(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), (b"cache-control", b"no-cache")]}
+            await send(message)
+        await inner(scope, receive, with_header)
+    return app
 
 
 def create_app(engine: Any, tokens: ApiTokens, *, host: str = "127.0.0.1", allowed_hosts: Iterable[str] = (),
@@ -84,9 +96,12 @@ def create_app(engine: Any, tokens: ApiTokens, *, host: str = "127.0.0.1", allow
 
     @app.get("/", include_in_schema=False)
     async def viewer() -> FileResponse:
-        return FileResponse(index, media_type="text/html")
+        return FileResponse(index, media_type="text/html", headers={"cache-control": "no-cache"})
 
-    app.mount("/static", StaticFiles(directory=web_dir, check_dir=False), name="static")
+    # The page's files are sent gzipped to browsers that accept it (the chart library shrinks from
+    # 198 to about 63 KB); ``no-cache`` revalidates them (ETag) so an upgrade is picked up at once.
+    static = StaticFiles(directory=web_dir, check_dir=False)
+    app.mount("/static", GZipMiddleware(_revalidated(static), minimum_size=1024), name="static")
 
     app.add_middleware(GuardMiddleware, tokens=tokens, hosts=HostPolicy(host, allowed_hosts, allowed_origins))
     return app

@@ -105,8 +105,11 @@ async function reload() {
   }
 }
 
+let priced = false;
+
 function onPrice(price) {
   if (price.symbol !== state.chartSymbol || !candles) return;
+  if (!priced) { priced = true; performance.mark("first-price"); }   // "time to first price" (make bench)
   $("chart-price").textContent = `${priceText(price.symbol, price.bid)} / ${priceText(price.symbol, price.ask)}`;
   $("chart-price").classList.toggle("stale-mark", Boolean(price.stale));
   $("chart-price").title = price.stale ? "stale: no provider has answered lately" : "bid / ask";

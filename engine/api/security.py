@@ -15,13 +15,14 @@ Checks, in order, for HTTP requests and WebSocket handshakes alike:
    WebSocket handshakes alike. No CORS.
 3. The query string is at most 4 KiB (414) and a body at most 64 KiB (413).
 4. Under ``/api/paper-trading/`` and ``/ws/``: a token (``Authorization:
-   Bearer T`` or ``?token=T``) is required (401); a viewer token may only
+   Bearer T``, the web page's WebSocket subprotocol, or ``?token=T``) is required (401); a viewer token may only
    read (403 for POST/PATCH/PUT/DELETE). The role is left in
    ``scope["state"]["api_role"]`` for the routes.
 """
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable
@@ -147,12 +148,37 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", ())}
 
 
+WS_PROTOCOL = "paper-terminal"
+WS_TOKEN_PREFIX = "paper-terminal.token."
+
+
+def protocol_token(headers: dict[str, str]) -> str | None:
+    """The token a browser's WebSocket sends as a subprotocol (it cannot send a header).
+
+    ``new WebSocket(url, ["paper-terminal", "paper-terminal.token." + base64url(token)])``
+    keeps the token out of the socket's URL, which browsers print in their console when a
+    connection fails. Base64url (no padding) because a subprotocol allows few characters.
+    """
+    for item in headers.get("sec-websocket-protocol", "").split(","):
+        item = item.strip()
+        if item.startswith(WS_TOKEN_PREFIX):
+            encoded = item.removeprefix(WS_TOKEN_PREFIX)
+            try:
+                return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                return None
+    return None
+
+
 def bearer_or_query_token(headers: dict[str, str], query: dict[str, list[str]]) -> str | None:
-    """Return the token from ``Authorization: Bearer T`` or else ``?token=T``."""
+    """Return the token from ``Authorization: Bearer T``, a WebSocket subprotocol, or else ``?token=T``."""
     auth = headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
+    from_protocol = protocol_token(headers)
+    if from_protocol is not None:
+        return from_protocol
     values = query.get("token")
     return values[0] if values else None
 

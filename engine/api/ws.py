@@ -30,6 +30,7 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine import events
+from engine.api.security import WS_PROTOCOL
 from engine.api.serialize import account_dict, feed_dict, quote_dict, signal_dict, tick_dict, trade_dict
 from engine.api.ws_client import GONE, Outgoing, WsClient
 from engine.bus import EventBus
@@ -229,7 +230,8 @@ class WebSocketHub:
         if self.client_count >= self.max_clients:
             await websocket.close(code=CLOSE_TOO_SLOW, reason="too many clients")
             return
-        await websocket.accept()
+        offered = websocket.scope.get("subprotocols") or ()
+        await websocket.accept(subprotocol=WS_PROTOCOL if WS_PROTOCOL in offered else None)
         role = websocket.scope.get("state", {}).get("api_role")
         client = WsClient(websocket, channel, role, max_queue=self.max_queue, schedule=self._schedule)
         self._greet(client)

@@ -37,10 +37,11 @@ export function stop() {
 
 function open() {
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  // A WebSocket cannot carry an Authorization header: the token goes in the socket's own URL
-  // (never the page's), which the server does not log.
-  const url = `${scheme}//${window.location.host}/ws/trading/?token=${encodeURIComponent(token())}`;
-  const ws = new WebSocket(url);
+  // A WebSocket cannot carry an Authorization header, and a browser prints a failed socket's
+  // URL in its console: the token travels as a subprotocol (base64url), never in a URL.
+  const encoded = btoa(String.fromCharCode(...new TextEncoder().encode(token())))
+    .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const ws = new WebSocket(`${scheme}//${window.location.host}/ws/trading/`, ["paper-terminal", `paper-terminal.token.${encoded}`]);
   socket = ws;
   ws.onopen = () => {
     attempt = 0;

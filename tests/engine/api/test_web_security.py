@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from engine.api.security import CONTENT_SECURITY_POLICY, HostPolicy, normalise_origin
@@ -128,3 +130,20 @@ async def test_symbols_carry_their_specs_and_pip_value(client):
     assert (eurusd["digits"], eurusd["pip_size"], eurusd["pip_value"]) == (5, 0.0001, 10.0)
     assert usdjpy["digits"] == 3 and usdjpy["pip_size"] == 0.01
     assert usdjpy["pip_value"] == pytest.approx(1000 / 151.206, abs=0.01)  # 1000 JPY per pip at the mid
+
+
+def _protocol(token: str) -> list[str]:
+    encoded = base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+    return ["paper-terminal", f"paper-terminal.token.{encoded}"]
+
+
+async def test_websocket_token_as_subprotocol_keeps_it_out_of_the_url(server):
+    url = server.url.replace("http://", "ws://") + "/ws/trading/"
+    async with connect(url, subprotocols=_protocol(VIEWER), open_timeout=5) as ws:
+        assert ws.subprotocol == "paper-terminal"
+        assert (await next_message(ws, of_type("account_update")))["data"]["currency"] == "USD"
+    for bad in (_protocol("wrong-token-0123456789abcdef"), ["paper-terminal", "paper-terminal.token.%%%"]):
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(url, subprotocols=bad, open_timeout=5):
+                pass
+        assert refused.value.response.status_code == 401

@@ -9,8 +9,10 @@ import * as chart from "./chart.js";
 import { $, busy, confirmAction, duration, el, errorSlot, fmt, priceText, timeText } from "./ui.js";
 
 const LIMIT = 50;
+const REFRESH_MS = 5000;   // the server's executable/size answer moves with the price: re-read it
 let available = true;
 let clock = null;
+let refresher = null;
 
 export function init() {
   on("ready", load);
@@ -18,6 +20,10 @@ export function init() {
   on("signal_alert", (signal) => { state.signals.set(signal.id, signal); render(); });
   clearInterval(clock);
   clock = setInterval(tick, 1000);
+  clearInterval(refresher);
+  refresher = setInterval(() => {
+    if ([...state.signals.values()].some((s) => s.status === "new" && answered(s))) load();
+  }, REFRESH_MS);
 }
 
 async function load() {

@@ -64,6 +64,7 @@ async def test_openapi_schema_fuzzing_finds_no_server_error(server, engine):
         tested = await asyncio.to_thread(_fuzz, server.url)
     finally:
         engine.signals = None
-    assert set(tested) == DESIGN_ROUTES | {"GET /api/paper-trading/symbols/"}
+    web_terminal = {f"GET {P}/session/", f"POST {P}/signals/{{signal_id}}/dismiss/"}  # issue 18's additions
+    assert set(tested) == DESIGN_ROUTES | {f"GET {P}/symbols/"} | web_terminal
     async with httpx.AsyncClient(base_url=server.url) as c:  # and the server is still healthy
         assert (await c.get("/api/health")).status_code == 200

@@ -41,7 +41,7 @@ async def list_signals(engine: Engine, status: SignalStatus | None = None,
              summary="Ingest an external signal")
 async def submit_signal(body: SignalIn, engine: Engine) -> dict[str, Any]:
     book = _book(engine)
-    now = book.market_time(body.symbol.upper())  # the market's clock: a replay or fast simulation is not "now"
+    now = book.now()  # the engine's market clock: a replay or fast simulation is not the wall clock
     for name in ("expires_at",):
         value = getattr(body, name)
         if value is not None and value.tzinfo is None:

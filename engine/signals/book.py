@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from datetime import datetime, time, timezone
 from decimal import Decimal
@@ -231,11 +232,10 @@ class SignalBook:
 
         return await self._engine.run_db(read)
 
-    async def stats(self) -> dict[str, dict[str, Any]]:
-        """Per source: trades, win rate, expectancy with bootstrap CI, profit factor, calibration."""
-        signals, trades = await self.history()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, source_stats, signals, trades)
+    async def stats(self, symbol: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                    samples: bool = False) -> dict[str, dict[str, Any]]:
+        """The signal report per source (``engine.signals.stats``), computed off the loop."""
+        return await signal_stats(self._engine, symbol=symbol, since=since, until=until, samples=samples)
 
     def now(self) -> datetime:
         """The engine's market clock (``engine.clock``): when signals are born, aged and expired."""
@@ -295,6 +295,21 @@ class SignalBook:
 
     async def _store(self, *signals: Signal) -> list[Signal]:
         return await self._engine.run_db(self._engine.journal.commit, [], None, list(signals))
+
+
+async def signal_stats(engine: Any, *, symbol: str | None = None, since: datetime | None = None,
+                       until: datetime | None = None, samples: bool = False) -> dict[str, dict[str, Any]]:
+    """The signal report of ``engine``'s journal: read on the database thread, computed in an executor
+    (the bootstrap must never stall the loop). Works without a ``SignalBook`` too."""
+    journal = engine.journal
+
+    def read() -> tuple[list[Signal], list[TradeRecord]]:
+        return journal.signals(limit=1_000_000), journal.closed_trades()
+
+    signals, trades = await engine.run_db(read)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, functools.partial(source_stats, signals, trades, symbol=symbol,
+                                                              since=since, until=until, samples=samples))
 
 
 def _log_task_failure(task: asyncio.Task[Any]) -> None:

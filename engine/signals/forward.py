@@ -4,8 +4,9 @@
 generators in the order they would have closed (on equal close times the
 higher timeframe first, as the runner sees them live) and collects the
 signals, plus the aggregator's combinations. ``forward_test`` replays those
-signals through the ``PaperBroker`` with ``engine.replay`` (a signal trades
-at the next bar's open, SL/TP intrabar pessimistic) and returns the per-source
+signals through the ``PaperBroker`` with ``engine.replay`` (a signal stamped
+at its bar's close trades at the next bar's open — the bar that opens at that
+very time — SL/TP intrabar pessimistic) and returns the per-source
 statistics of ``engine.signals.stats``.
 
 ``python -m engine.signals.forward`` prints the README's table (needs the
@@ -65,7 +66,11 @@ def forward_test(data: Any, signals: Sequence[Signal], *, risk_percent: float = 
     """Replay ``signals`` (ids set) over ``data`` (``engine.replay.files.PriceData``); return (result, stats)."""
     broker, order = build_broker(balance=balance, currency="USD", leverage=100, commission=Decimal("0"),
                                  slippage_pips=0.0)
-    rows = [ReplaySignal(line=s.id, time_ns=int(s.created_at.timestamp()) * 1_000_000_000, symbol=s.symbol,
+    # A generator's signal is stamped at the close of the bar it was computed on, which is the open
+    # time of the next bar; the replay trades at the first price strictly after a signal's time, so the
+    # signal is handed over one nanosecond before its stamp: it enters at that next bar's open (README),
+    # never on the prices of the bar it was computed from.
+    rows = [ReplaySignal(line=s.id, time_ns=_ns(s.created_at) - 1, symbol=s.symbol,
                          side=s.side, sl=s.sl, tp=s.tp, lots=None, risk_percent=risk_percent,
                          confidence=s.confidence, source=s.source) for s in signals]
     result = ReplayRunner(data, rows, broker, order_factory=order).run()
@@ -77,6 +82,11 @@ def forward_test(data: Any, signals: Sequence[Signal], *, risk_percent: float = 
         marked.append(dataclasses.replace(s, status=SignalStatus.EXECUTED if executed else SignalStatus.REJECTED,
                                           trade_id=outcome.trade_id if executed else None))
     return result, source_stats(marked, result.closed())
+
+
+def _ns(when: Any) -> int:
+    """Nanoseconds since the epoch of an aware datetime (exact to the microsecond)."""
+    return (int(when.timestamp()) * 1_000_000 + when.microsecond) * 1_000
 
 
 def eurusd_demo(cut: int = 3000) -> tuple[list[Signal], Any, dict[str, dict[str, Any]]]:

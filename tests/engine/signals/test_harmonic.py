@@ -87,9 +87,16 @@ def test_harmonic_generator_textbook_pattern_at_both_ends_of_b_signals_at_confir
 @pytest.mark.parametrize("bullish", [True, False], ids=["bullish", "bearish"])
 @pytest.mark.parametrize(("b", "passed"), [(0.618, "Gartley"), (0.50, "Bat"), (0.55, "Gartley")])
 def test_harmonic_crab_is_not_pre_empted_by_a_nearer_zone_price_passes_through(b, passed, bullish):
-    # Price falls from C straight through the Gartley (0.786) or Bat (0.886) D zone to 1.618 XA
+    # Price falls from C straight through the Gartley (0.786) or Bat (0.886) D zone to 1.618 XA, in small
+    # steps, so that some bar's low lies inside the nearer zone on the way
     points = swings(b, 0.886, 1.618, bullish=bullish)
-    bars = bars_from_closes(series_for(points, bullish))
+    x, a, b_, c, d = points
+    s = 1 if bullish else -1
+    closes = path_through([x + s * 0.4 * XA, x, a, b_, c], STEPS) + path_through([c, d], 60)[1:] \
+        + path_through([d, d + s * 0.5 * XA], STEPS)[1:]
+    bars = bars_from_closes(closes)
+    nearer = a - s * {"Gartley": 0.786, "Bat": 0.886}[passed] * XA
+    assert any(abs((bar.low if bullish else bar.high) - nearer) < 0.0003 for bar in bars)
     signals = run_generator(HarmonicGenerator(timeframes=(bars[0].timeframe,)), bars)
     assert [s.pattern["name"] for s in signals] == ["Crab"]
     assert signals[0].pattern["points"][4].price == pytest.approx(points[4], abs=1e-9)

@@ -240,16 +240,22 @@ def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_fee
 
 
 async def attach_signals(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
-    """Start the SignalBook, the generators and auto-execution (``[signals.auto]`` in the config file)."""
+    """Start the SignalBook, the generators and auto-execution (``[signals.auto]`` in the config file).
+
+    ``[signals]`` may set the max drift: ``max_drift_pips`` (default 3) and
+    ``max_drift_stop_fraction`` (default 0.25); see ``engine.signals.executable``.
+    """
     from engine.signals.auto import AutoConfig
+    from engine.signals.executable import DriftLimit
     from engine.signals.setup import attach_signals as attach
     from terminal.commands.model import user_model_path
 
     table = getattr(runtime.settings, "signals", None) or {}
     auto_table = table.get("auto") if isinstance(table, dict) else None
     auto = AutoConfig.from_mapping(auto_table) if isinstance(auto_table, dict) else None
+    drift = DriftLimit.from_mapping(table) if isinstance(table, dict) else None
     stop: Callable[[], Awaitable[None]] = await attach(
-        runtime.engine, auto=auto, model_paths=[user_model_path()])
+        runtime.engine, auto=auto, model_paths=[user_model_path()], drift=drift)
     return stop
 
 

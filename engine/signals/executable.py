@@ -60,6 +60,18 @@ class DriftLimit:
             raise ValidationError(f"max_drift_stop_fraction must be a number in 0..10, got "
                                   f"{self.max_stop_fraction!r}", field="max_drift_stop_fraction")
 
+    @classmethod
+    def from_mapping(cls, table: Any) -> DriftLimit:
+        """From the config file's ``[signals]`` table: ``max_drift_pips``, ``max_drift_stop_fraction``."""
+        values: dict[str, float] = {}
+        for key, name in (("max_drift_pips", "max_pips"), ("max_drift_stop_fraction", "max_stop_fraction")):
+            if key in table:
+                value = table[key]
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ValidationError(f"{key} must be a number, got {value!r}", field=key)
+                values[name] = float(value)
+        return cls(**values)
+
     def pips(self, stop_pips: float) -> float:
         """The max drift in pips for a stop of ``stop_pips``."""
         return min(float(self.max_pips), float(self.max_stop_fraction) * stop_pips)

@@ -112,18 +112,23 @@ def eurusd_demo(cut: int = 3000) -> tuple[list[Signal], Any, dict[str, dict[str,
 
 
 def main() -> None:
-    """Print the forward-test table of ``eurusd_demo`` (Markdown)."""
+    """Print the signal report of ``eurusd_demo`` as the README's Markdown table."""
     _, result, stats = eurusd_demo()
-    print("| source | trades | win rate | expectancy (USD) | 95 % CI | profit factor | pips |")
-    print("|---|---|---|---|---|---|---|")
+    print("| source | trades | win rate (95 % CI) | expectancy USD (95 % CI) | pips/trade (95 % CI) "
+          "| profit factor | avg R | max DD | verdict |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for source, s in stats.items():
-        ci = s["expectancy_ci"]
-        pf = s["profit_factor"]
-        print(f"| {source} | {s['trades']} | {s['win_rate'] or 0:.0%} | {s['expectancy']:.2f} | "
-              f"{ci[0]:.2f} … {ci[1]:.2f} | {'-' if pf is None else f'{pf:.2f}'} | {s['total_pips']:+.1f} |"
-              if s["trades"] >= 2 else f"| {source} | {s['trades']} | | | | | |")
+        if not s["trades"]:
+            print(f"| {source} | 0 | | | | | | | {s['verdict']} |")
+            continue
+        wr, ci, pci = s["win_rate_ci"], s["expectancy_ci"], s["expectancy_pips_ci"]
+        pf = "-" if s["profit_factor"] is None else f"{s['profit_factor']:.2f}"
+        print(f"| {source} | {s['trades']} | {s['win_rate']:.0%} ({wr[0]:.0%} … {wr[1]:.0%}) | "
+              f"{s['expectancy']:.2f} ({ci[0]:.2f} … {ci[1]:.2f}) | "
+              f"{s['expectancy_pips']:+.1f} ({pci[0]:+.1f} … {pci[1]:+.1f}) | {pf} | "
+              f"{s['average_r']:+.2f} | {s['max_drawdown']:.2f} | {s['verdict']} |"
+              if s["trades"] >= 2 else f"| {source} | {s['trades']} | | | | | | | {s['verdict']} |")
     print(f"closed trades: {len(result.closed())}, final balance {result.account.balance}")
-
 
 if __name__ == "__main__":
     main()

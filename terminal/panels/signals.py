@@ -5,7 +5,7 @@ bar, entry/SL/TP, reward:risk at the entry, age and time to expiry on the
 engine's market clock, and Execute / Dismiss. Whether a signal can be
 executed, at what lots and R:R, is the engine's answer
 (``SignalBook.assess``, one rule for the panel, the REST API and
-auto-execution): the button shows the lots and the R:R *at the live price*
+auto-execution): the button (``BUY 0.52 · R:R 1.21``) shows the side, the lots and the R:R *at the live price*
 (refreshed every second), and a signal whose price has drifted beyond the
 max drift asks first, showing the effective R:R. A signal that cannot be
 executed says why in its Action cell (expired, already executed, risk too
@@ -113,7 +113,7 @@ class SignalsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(COL["Model"], QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(COL["Model"], 96)
+        self.table.setColumnWidth(COL["Model"], 72)
         self.table.horizontalHeader().setMinimumSectionSize(36)
         self.table.horizontalHeader().setSectionResizeMode(COL_ACTIONS, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -251,7 +251,8 @@ class SignalsPanel(QWidget):
             drifted = verdict.needs_confirmation
             self._status[s.id] = (f"ready · drifted {verdict.drift_pips:.1f} pips (max {verdict.max_drift_pips:.1f}):"
                                   f" asks first" if drifted else "ready")
-            text = f"Execute {verdict.lots} · R:R {verdict.rr:.2f}" + (" ⚠" if drifted else "")
+            # as MetaTrader's one-click buttons: the side and the size, then the R:R it really gets
+            text = f"{s.side.value.upper()} {verdict.lots} · R:R {verdict.rr:.2f}" + (" ⚠" if drifted else "")
             tip = (f"Open {s.side.value} {verdict.lots} lots at market, now {fmt.price(s.symbol, verdict.price)} "
                    f"(risk {self.prefs.risk_percent:g}% of equity, from the settings); R:R {verdict.rr:.2f} at "
                    f"that price, {s.rr:.2f} at the signal's entry")

@@ -34,7 +34,7 @@ def test_signals_new_signal_row_shows_fields_lots_and_highlight(make_window, qtb
     assert cells["Model"].text() == "test-model" and cells["R:R"].text() == "2.00"
     assert cells["SL"].text() == f"{signal.sl:.5f}" and cells["TP"].text() == f"{signal.tp:.5f}"
     lots = engine.lot_size("EURUSD", prefs.risk_percent, signal.entry, signal.sl)
-    assert panel.execute_button(signal.id).text() == f"Execute {lots} · R:R 2.00"
+    assert panel.execute_button(signal.id).text() == f"BUY {lots} · R:R 2.00"
     assert panel.status_text(signal.id) == "ready"
     assert panel.is_highlighted(signal.id)
     assert any(n.title == "New signal: BUY EURUSD" for n in window.notifier.sent)
@@ -120,7 +120,7 @@ def test_signals_execute_button_sizes_at_the_live_price_and_shows_live_rr(make_w
     assert live_lots < entry_lots  # 27.8 pips of risk at the live price instead of 20
     live_rr = (signal.tp - ask) / (ask - signal.sl)
     text = window.signals_panel.execute_button(signal.id).text()
-    assert text == f"Execute {live_lots} · R:R {live_rr:.2f} ⚠"
+    assert text == f"BUY {live_lots} · R:R {live_rr:.2f} ⚠"
     assert "asks first" in window.signals_panel.status_text(signal.id)
 
 

@@ -36,7 +36,7 @@ text-align:right;white-space:nowrap}th{background:#f5f5f5;position:sticky;top:0}
 .pos{color:#1a7f37}.neg{color:#c62828}.verdict{font-weight:600;padding:1px 8px;border-radius:10px}
 .v-edge{background:#d8f3dc;color:#1a7f37}.v-no_evidence{background:#eeeeee;color:#555}
 .v-negative_edge{background:#fde2e1;color:#c62828}.chart svg{max-width:100%;height:auto}
-.trades{max-height:640px;overflow:auto;border:1px solid #eee}
+.trades{max-height:640px;overflow:auto;border:1px solid #eee}td.wrap{white-space:normal;min-width:220px}
 """
 
 
@@ -91,7 +91,7 @@ def _sources_table(report: Report) -> str:
             f"<td>{_num(s['expectancy_pips'], 'pips')}{_ci(s['expectancy_pips_ci'], '+.1f')}</td>"
             f"<td>{_num(s['profit_factor'], 'ratio')}</td><td>{_num(s['average_r'], 'ratio')}</td>"
             f"<td>{_num(s['max_drawdown'], 'money', cur)}</td>"
-            f"<td class=l><span class='verdict v-{verdict}' title='{html.escape(s['verdict_reason'])}'>"
+            f"<td class='l wrap'><span class='verdict v-{verdict}' title='{html.escape(s['verdict_reason'])}'>"
             f"{VERDICT_TEXT[verdict]}</span><br><span class=muted>{html.escape(s['verdict_reason'])}</span></td></tr>")
     head = ("<tr><th class=l>Source</th><th>Trades</th><th>Win rate<br>95 % CI (Wilson)</th>"
             "<th>Expectancy<br>95 % CI (bootstrap)</th><th>Expectancy, pips<br>95 % CI</th><th>Profit factor</th>"
@@ -166,6 +166,7 @@ def write_report(report: Report, path: str | Path) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o644)  # a document to share, not a secret (mkstemp makes it 0600)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -81,10 +81,11 @@ class SignalReportPanel(QWidget):
         self.html_button = QPushButton("HTML report…")
         self.html_button.setToolTip("Write the self-contained HTML report (opens offline in any browser)")
         self.html_button.clicked.connect(self.ask_html_path)
-        self.note = QLabel("Verdict: edge when ≥ 10 trades and the expectancy's 95 % interval is above 0 "
-                           "(after costs); negative edge when below 0; otherwise no evidence.")
+        self.note = QLabel("Per source, after costs · verdict rule ⓘ")
         self.note.setProperty("role", "muted")
-        self.note.setWordWrap(True)
+        self.note.setToolTip("Verdict: edge when there are at least 10 closed trades and the 95 % bootstrap "
+                             "interval of the expectancy (after costs) lies above 0; negative edge when it lies "
+                             "below 0; otherwise no evidence. Win rate: 95 % Wilson interval.")
         self.calibration = pg.PlotWidget()
         self.calibration.setTitle("calibration", size="9pt")
         self.calibration.setLabel("bottom", "stated confidence")
@@ -92,6 +93,7 @@ class SignalReportPanel(QWidget):
         self.calibration.setXRange(0, 1, padding=0.02)
         self.calibration.setYRange(0, 1, padding=0.02)
         self.calibration.setMouseEnabled(False, False)
+        self.calibration.setMinimumWidth(150)
         self.diagonal = self.calibration.plot([0, 1], [0, 1])
         self.calibration_points = pg.ScatterPlotItem()
         self.calibration.addItem(self.calibration_points)
@@ -100,6 +102,10 @@ class SignalReportPanel(QWidget):
         self.histogram.setLabel("bottom", "R")
         self.histogram.setLabel("left", "trades")
         self.histogram.setMouseEnabled(False, False)
+        self.histogram.setMinimumWidth(150)
+        for plot in (self.calibration, self.histogram):
+            for name in ("left", "bottom"):
+                plot.getAxis(name).enableAutoSIPrefix(False)  # R of 0.05 reads 0.05, not 50 (x0.001)
         self.wins_bars = pg.PlotDataItem(stepMode="center", fillLevel=0)
         self.losses_bars = pg.PlotDataItem(stepMode="center", fillLevel=0)
         self.histogram.addItem(self.wins_bars)
@@ -185,7 +191,8 @@ class SignalReportPanel(QWidget):
         self.calibration_points.setData([b["mean_stated"] for b in buckets],
                                         [b["realised_win_rate"] for b in buckets],
                                         size=[8 + 2 * min(b["count"], 20) for b in buckets])
-        self.calibration.setTitle(f"{source}: calibration" if source else "calibration", size="9pt")
+        self.calibration.setToolTip(f"{source}: stated confidence against realised win rate per bucket "
+                                    "(marker size: trades); the dashed diagonal is perfect calibration")
         rs = np.asarray(s.get("r_multiples") or [], dtype=float)
         for item, values in ((self.wins_bars, rs[rs > 0]), (self.losses_bars, rs[rs <= 0])):
             if len(rs):
@@ -194,7 +201,7 @@ class SignalReportPanel(QWidget):
                 item.setData(edges, counts)
             else:
                 item.setData([], [])
-        self.histogram.setTitle(f"{source}: R-multiples" if source else "R-multiples", size="9pt")
+        self.histogram.setToolTip(f"{source}: R-multiples of its closed trades (pips won / pips risked)")
 
     # --- HTML report -----------------------------------------------------------------
     def ask_html_path(self) -> None:

@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Source", "Trades", "Win rate (95 % CI)", "Expectancy (95 % CI)", "Pips / trade (95 % CI)",
-           "PF", "Avg R", "Max DD", "Verdict")
+COLUMNS = ("Source", "Trades", "Win % (95 % CI)", "Expectancy (CI)", "Pips/trade (CI)", "PF", "Avg R", "Max DD",
+           "Verdict")
 VERDICT_TEXT = {"edge": "edge", "no_evidence": "no evidence", "negative_edge": "negative edge"}
 
 
@@ -81,7 +81,7 @@ class SignalReportPanel(QWidget):
         self.html_button = QPushButton("HTML report…")
         self.html_button.setToolTip("Write the self-contained HTML report (opens offline in any browser)")
         self.html_button.clicked.connect(self.ask_html_path)
-        self.note = QLabel("Per source, after costs · verdict rule ⓘ")
+        self.note = QLabel("Per source, after costs; hover for the verdict rule")
         self.note.setProperty("role", "muted")
         self.note.setToolTip("Verdict: edge when there are at least 10 closed trades and the 95 % bootstrap "
                              "interval of the expectancy (after costs) lies above 0; negative edge when it lies "

@@ -110,12 +110,14 @@ class SignalsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(COL["Model"], QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(COL["Model"], 72)
-        self.table.horizontalHeader().setMinimumSectionSize(36)
-        self.table.horizontalHeader().setSectionResizeMode(COL_ACTIONS, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(36)
+        # The Action column is as wide as its widest button (never cut); the model name gives way.
+        header.setSectionResizeMode(COL["Model"], QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_ACTIONS, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(COL_ACTIONS, 160)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setWordWrap(False)
         self.table.cellClicked.connect(self._on_clicked)
@@ -264,6 +266,7 @@ class SignalsPanel(QWidget):
         if execute.text() != text:
             execute.setText(text)
             execute.setMinimumWidth(execute.fontMetrics().horizontalAdvance(text) + 22)
+        self._fit_action_column(actions)
         execute.setToolTip(tip)
         execute.setEnabled(reason is None)
         execute.setVisible(reason is None)
@@ -273,6 +276,12 @@ class SignalsPanel(QWidget):
         why.setVisible(reason is not None)
         dismiss.setEnabled(s.status is SignalStatus.NEW)
         dismiss.setVisible(s.status is SignalStatus.NEW)
+
+    def _fit_action_column(self, actions: QWidget) -> None:
+        """Widen the Action column to the cell's needs (buttons or reason), never narrower than it is."""
+        needed = actions.sizeHint().width() + 4
+        if needed > self.table.columnWidth(COL_ACTIONS):
+            self.table.setColumnWidth(COL_ACTIONS, min(needed, 420))
 
     def _paint_times(self, row: int, s: Signal) -> None:
         now = self.engine.clock.now()  # the market clock: a fast simulation or a replay is not the wall clock

@@ -93,7 +93,6 @@ class SignalReportPanel(QWidget):
         self.calibration.setXRange(0, 1, padding=0.02)
         self.calibration.setYRange(0, 1, padding=0.02)
         self.calibration.setMouseEnabled(False, False)
-        self.calibration.setMinimumWidth(150)
         self.diagonal = self.calibration.plot([0, 1], [0, 1])
         self.calibration_points = pg.ScatterPlotItem()
         self.calibration.addItem(self.calibration_points)
@@ -102,7 +101,6 @@ class SignalReportPanel(QWidget):
         self.histogram.setLabel("bottom", "R")
         self.histogram.setLabel("left", "trades")
         self.histogram.setMouseEnabled(False, False)
-        self.histogram.setMinimumWidth(150)
         for plot in (self.calibration, self.histogram):
             for name in ("left", "bottom"):
                 plot.getAxis(name).enableAutoSIPrefix(False)  # R of 0.05 reads 0.05, not 50 (x0.001)

@@ -71,7 +71,8 @@ async def signal_report(engine: Engine, symbol: Annotated[str | None, Query(patt
             "symbol": symbol.upper() if symbol else None, "since": jsonable(since), "until": jsonable(until)}
 
 
-@router.post("/", status_code=201, response_model=SignalOut, dependencies=[Depends(trading_role)],
+@router.post("/", status_code=201, response_model=SignalOut, response_model_exclude_unset=True,
+             dependencies=[Depends(trading_role)],
              summary="Ingest an external signal")
 async def submit_signal(body: SignalIn, engine: Engine) -> dict[str, Any]:
     book = _book(engine)
@@ -93,7 +94,7 @@ async def submit_signal(body: SignalIn, engine: Engine) -> dict[str, Any]:
     signal = Signal(id=None, symbol=body.symbol.upper(), side=body.side, entry=body.entry, sl=body.sl, tp=body.tp,
                     confidence=body.confidence, source=body.source, timeframe=body.timeframe, created_at=now,
                     expires_at=expires_at, pattern=pattern)
-    return _with_execution(book, await book.submit(signal))
+    return signal_dict(await book.submit(signal))  # as the signal_alert message carries it
 
 
 @router.post("/{signal_id}/execute/", status_code=201, response_model=TradeOut,

@@ -80,17 +80,17 @@ async def test_performance_has_a_stats_section_per_source(client, engine):
 async def test_signal_items_say_whether_and_how_they_can_be_executed(client, book, engine):
     ok = (await client.post("/signals/", json={"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.0821,
                                                "tp": 1.0911, "confidence": 0.7, "source": "script"})).json()
-    assert ok["executable"] is True and ok["execution"]["needs_confirmation"] is False
-    assert ok["execution"]["rr"] == 2.0 and ok["execution"]["lots"] > 0
     drifted = (await client.post("/signals/", json={"symbol": "EURUSD", "side": "buy", "entry": 1.0821,
                                                     "sl": 1.0791, "tp": 1.0911, "confidence": 0.7,
                                                     "source": "script"})).json()
+    listed = {s["id"]: s for s in (await client.get("/signals/")).json()["items"]}
+    assert listed[ok["id"]]["executable"] is True and listed[ok["id"]]["execution"]["needs_confirmation"] is False
+    assert listed[ok["id"]]["execution"]["rr"] == 2.0 and listed[ok["id"]]["execution"]["lots"] > 0
+    drifted = listed[drifted["id"]]
     execution = drifted["execution"]
     assert drifted["executable"] is True and execution["needs_confirmation"] is True
     assert execution["drift_pips"] == 30.0 and execution["max_drift_pips"] == 3.0
     assert execution["rr"] == round((1.0911 - 1.0851) / (1.0851 - 1.0791), 2)
-    listed = {s["id"]: s for s in (await client.get("/signals/")).json()["items"]}
-    assert listed[drifted["id"]]["execution"] == execution
     engine.clock = MarketClock(follows_wall=False)
     engine.clock.observe(datetime.now(timezone.utc) + timedelta(hours=30))  # the market moved past the expiry
     listed = {s["id"]: s for s in (await client.get("/signals/")).json()["items"]}

@@ -38,7 +38,17 @@ class PriceWorker:
 
     async def start(self) -> None:
         """Start the feed and the worker task."""
+        await self.start_feed()
+        self.start_stream()
+
+    async def start_feed(self) -> None:
+        """Start the feed only (its history is then available); no quote is consumed yet."""
         await self.feed.start(self._symbols)
+
+    def start_stream(self) -> None:
+        """Start consuming the feed's quotes (after ``start_feed``), once everyone who listens is wired."""
+        if self._task is not None:
+            return
         self._task = asyncio.create_task(self._run(), name=f"price-worker:{self.feed.name}")
         self._task.add_done_callback(self._on_done)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from engine.bars import BarBuilder
 from engine.bus import EventBus
+from engine.clock import MarketClock
 from engine.dbthread import DbThread
 from engine.errors import NotFound, OrderRejectedError, TemporaryError
 from engine.events import (
@@ -59,8 +60,9 @@ class TradingEngine:
                  account_interval: float = 0.25, flush_interval: float = 5.0, metrics_interval: float = 60.0,
                  broker_factory: Callable[[Decimal, str, int], BrokerLike] | None = None,
                  signal_book_factory: Callable[[TradingEngine], Any] | None = None,
-                 bar_history: int = 500) -> None:
+                 bar_history: int = 500, clock: MarketClock | None = None) -> None:
         self.bus = bus
+        self.clock = clock if clock is not None else MarketClock(follows_wall=False)  # the one clock (engine/clock.py)
         self.broker = broker
         self.journal = journal
         self.signals: Any = None
@@ -120,6 +122,7 @@ class TradingEngine:
         self._bars.seed(bars)
         for quote in quotes:
             self._quotes.setdefault(quote.symbol, quote)
+            self.clock.observe(quote.time)  # a resumed market clock starts at the journal's last price
 
     async def stop(self) -> None:
         """Stop housekeeping, write what is unsaved and a last metrics snapshot, release the database."""
@@ -189,6 +192,7 @@ class TradingEngine:
         self._quotes[quote.symbol] = quote
         changed = False
         if not quote.stale:
+            self.clock.observe(quote.time)
             async with self._lock:
                 events = list(self.broker.on_quote(quote))
                 events.extend(self.broker.expire(quote.time))

@@ -2,9 +2,16 @@
 
 ``build_runtime(settings)`` is synchronous and touches the disk (it opens and
 migrates the journal): call it before the event loop runs, or through
-``loop.run_in_executor``. ``await runtime.start()`` then reloads the journal,
-starts the feed and the price worker and the plug-ins; ``await
+``loop.run_in_executor``. ``await runtime.start()`` then starts, in this
+order: the journal (the engine reloads it), the feed and its history, the
+signal book with its generators and aggregator (and the mirror), the price
+worker (the first quote is consumed only now, so a fast replay is seen by
+the generators from its first bar), and last the server. ``await
 runtime.stop()`` stops them in reverse order and flushes the journal.
+
+The engine's market clock (``engine.clock``) follows the wall clock unless the
+feed runs on its own clock (``feed_on_own_clock``: the simulator at a speed
+other than 1, file replay).
 
 Plug-in points, one function each: ``make_feed`` (datafeeds, bridges),
 ``make_broker`` (engine.broker), ``attach_signals`` (signal book, generators
@@ -25,6 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.bus import EventBus
+from engine.clock import MarketClock
 from engine.errors import PermanentError, ValidationError
 from engine.events import HistoryBackfillProgressed
 from engine.journal import SqlJournal
@@ -80,6 +88,11 @@ def make_broker_config(settings: Settings, balance: Decimal, currency: str, leve
                                  commission_per_lot_side=settings.commission, slippage=slippage)
 
 
+def feed_on_own_clock(settings: Settings) -> bool:
+    """Whether the feed runs its own clock: file replay, or the simulator at a speed other than 1 (DESIGN)."""
+    return settings.feed == "replay" or (settings.feed == "sim" and settings.speed != 1)
+
+
 def market_hours(settings: Settings) -> Callable[[str, datetime], bool] | None:
     """When the broker accepts orders, judged on the feed's own clock (the last quote's time).
 
@@ -89,8 +102,7 @@ def market_hours(settings: Settings) -> Callable[[str, datetime], bool] | None:
     1 is open around the clock (DESIGN), and live providers simply stop
     quoting over the weekend: None, always open.
     """
-    on_data_clock = settings.feed == "replay" or (settings.feed == "sim" and settings.speed != 1)
-    if not on_data_clock:
+    if not feed_on_own_clock(settings):
         return None
     from datafeeds.sim.calendar import is_open
 
@@ -122,22 +134,37 @@ class Runtime:
     _started: bool = False
 
     async def start(self) -> None:
-        """Start the engine, the feed with its price worker, then the plug-ins."""
+        """Start journal → feed and history → signals (and mirror) → price worker → server.
+
+        Nothing listens too late: the price worker consumes its first quote
+        only once the generators are wired, and the server opens last.
+        """
         await self.engine.start()
         self._stoppers.append(self.engine.stop)
         try:
             if self.price_worker is not None:
-                await self.price_worker.start()
+                await self.price_worker.start_feed()
                 self._stoppers.append(self.price_worker.stop)
+                origin = getattr(self.feed, "clock", None)
+                if isinstance(origin, datetime):
+                    self.engine.clock.set_origin(origin)
                 await self._load_history()
             for name in self.plugins:
-                stopper = await PLUGINS[name](self)
-                if stopper is not None:
-                    self._stoppers.append(stopper)
+                if name != "server":
+                    await self._attach(name)
+            if self.price_worker is not None:
+                self.price_worker.start_stream()
+            if "server" in self.plugins:
+                await self._attach("server")
         except BaseException:
             await self.stop()
             raise
         self._started = True
+
+    async def _attach(self, name: str) -> None:
+        stopper = await PLUGINS[name](self)
+        if stopper is not None:
+            self._stoppers.append(stopper)
 
     async def _load_history(self) -> None:
         """Backfill every symbol's history from the feed, announcing progress on the bus."""
@@ -192,7 +219,8 @@ def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_fee
     bus = EventBus()
     engine = TradingEngine(
         bus, broker, journal, symbols=settings.symbols,
-        broker_factory=lambda b, c, lev: make_broker(settings, b, c, lev))
+        broker_factory=lambda b, c, lev: make_broker(settings, b, c, lev),
+        clock=MarketClock(follows_wall=not feed_on_own_clock(settings)))
     if with_feed and feed is None:
         feed = make_feed(settings)
     worker = PriceWorker(feed, engine.on_quote, settings.symbols) if feed is not None else None
@@ -212,16 +240,22 @@ def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_fee
 
 
 async def attach_signals(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
-    """Start the SignalBook, the generators and auto-execution (``[signals.auto]`` in the config file)."""
+    """Start the SignalBook, the generators and auto-execution (``[signals.auto]`` in the config file).
+
+    ``[signals]`` may set the max drift: ``max_drift_pips`` (default 3) and
+    ``max_drift_stop_fraction`` (default 0.25); see ``engine.signals.executable``.
+    """
     from engine.signals.auto import AutoConfig
+    from engine.signals.executable import DriftLimit
     from engine.signals.setup import attach_signals as attach
     from terminal.commands.model import user_model_path
 
     table = getattr(runtime.settings, "signals", None) or {}
     auto_table = table.get("auto") if isinstance(table, dict) else None
     auto = AutoConfig.from_mapping(auto_table) if isinstance(auto_table, dict) else None
+    drift = DriftLimit.from_mapping(table) if isinstance(table, dict) else None
     stop: Callable[[], Awaitable[None]] = await attach(
-        runtime.engine, auto=auto, model_paths=[user_model_path()])
+        runtime.engine, auto=auto, model_paths=[user_model_path()], drift=drift)
     return stop
 
 

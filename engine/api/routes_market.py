@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -50,13 +49,17 @@ async def reset_account(engine: Engine, body: Annotated[ResetIn | None, Body()] 
 
 @router.get("/price/realtime/", response_model=PriceOut, tags=["prices"], summary="The last price of a symbol")
 async def realtime_price(request: Request, engine: Engine, symbol: SymbolQuery) -> dict[str, Any]:
-    """``stale`` is true when the quote says so or is older than the server's stale limit."""
+    """``stale`` is true when the quote says so or is older than the server's stale limit.
+
+    The age is measured on the engine's market clock (``engine.clock``): the
+    wall clock for live providers, the simulated or replayed time otherwise.
+    """
     symbol = _known(engine, symbol)
     quote = engine.quote(symbol)
     if quote is None:
         raise ApiError(404, f"no price for {symbol} yet", "symbol")
     stale_after: float | None = request.app.state.stale_after
-    age = (datetime.now(timezone.utc) - quote.time).total_seconds()
+    age = engine.clock.age(quote.time)
     stale = quote.stale or (stale_after is not None and age > stale_after)
     return quote_dict(quote, stale=stale)
 

@@ -1,12 +1,13 @@
 """``signals/``: list, ingest and one-click execution over the engine's ``SignalBook``.
 
 When the engine runs without a signal book (``engine.signals is None``)
-every route answers 503 in DESIGN's error shape.
+every route but ``stats/`` (which reads the journal) answers 503 in DESIGN's
+error shape.
 """
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query
@@ -14,7 +15,9 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from engine.api.deps import ERROR_RESPONSES, Engine, api_role, trading_role
 from engine.api.error_handlers import ApiError
 from engine.api.schemas import SYMBOL_PATTERN, SignalExecuteIn, SignalIn, SignalList, SignalOut, TradeOut
-from engine.api.serialize import signal_dict, trade_dict
+from engine.api.serialize import jsonable, signal_dict, trade_dict
+from engine.api.stats_schemas import SignalStatsOut
+from engine.signals.book import signal_stats
 from engine.errors import ValidationError
 from engine.values import DEFAULT_SIGNAL_LIFETIME, PatternPoint, Signal, SignalStatus
 
@@ -29,19 +32,51 @@ def _book(engine: Any) -> Any:
     return book
 
 
+def _with_execution(book: Any, signal: Signal) -> dict[str, Any]:
+    """The signal plus the engine's answer to "can it be executed now" (``SignalBook.assess``).
+
+    ``executable`` (bool) and ``execution``: ``{executable, code, reason, price,
+    lots, risk_percent, rr, drift_pips, max_drift_pips, needs_confirmation}`` at
+    the live price and the book's default risk % (additive to DESIGN's signal).
+    """
+    verdict = book.assess(signal)
+    return {**signal_dict(signal), "executable": verdict.executable, "execution": verdict.as_dict()}
+
+
+def _aware(value: datetime | None, field: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationError(f"{field} needs a timezone offset (e.g. 2026-11-24T17:00:00Z)", field, "naive_time")
+    return value.astimezone(timezone.utc) if value is not None else None
+
+
 @router.get("/", response_model=SignalList, summary="Recent signals, newest first")
 async def list_signals(engine: Engine, status: SignalStatus | None = None,
                        symbol: Annotated[str | None, Query(pattern=SYMBOL_PATTERN)] = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
-    items = await _book(engine).list(status=status, symbol=symbol.upper() if symbol else None, limit=limit)
-    return {"items": [signal_dict(s) for s in items], "total": len(items)}
+    book = _book(engine)
+    items = await book.list(status=status, symbol=symbol.upper() if symbol else None, limit=limit)
+    return {"items": [_with_execution(book, s) for s in items], "total": len(items)}
 
 
-@router.post("/", status_code=201, response_model=SignalOut, dependencies=[Depends(trading_role)],
+@router.get("/stats/", response_model=SignalStatsOut,
+            summary="The signal report per source: win rate and expectancy with CIs, calibration, verdict")
+async def signal_report(engine: Engine, symbol: Annotated[str | None, Query(pattern=SYMBOL_PATTERN)] = None,
+                        since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+    """Per source (definitions in ``engine/signals/stats.py``); signals filtered by symbol and created_at."""
+    since, until = _aware(since, "since"), _aware(until, "until")
+    if since is not None and until is not None and until < since:
+        raise ValidationError("until is before since", "until", "invalid_range")
+    stats = await signal_stats(engine, symbol=symbol.upper() if symbol else None, since=since, until=until)
+    return {"items": [{"source": source, **jsonable(figures)} for source, figures in stats.items()],
+            "symbol": symbol.upper() if symbol else None, "since": jsonable(since), "until": jsonable(until)}
+
+
+@router.post("/", status_code=201, response_model=SignalOut, response_model_exclude_unset=True,
+             dependencies=[Depends(trading_role)],
              summary="Ingest an external signal")
 async def submit_signal(body: SignalIn, engine: Engine) -> dict[str, Any]:
     book = _book(engine)
-    now = book.market_time(body.symbol.upper())  # the market's clock: a replay or fast simulation is not "now"
+    now = book.now()  # the engine's market clock: a replay or fast simulation is not the wall clock
     for name in ("expires_at",):
         value = getattr(body, name)
         if value is not None and value.tzinfo is None:
@@ -59,7 +94,7 @@ async def submit_signal(body: SignalIn, engine: Engine) -> dict[str, Any]:
     signal = Signal(id=None, symbol=body.symbol.upper(), side=body.side, entry=body.entry, sl=body.sl, tp=body.tp,
                     confidence=body.confidence, source=body.source, timeframe=body.timeframe, created_at=now,
                     expires_at=expires_at, pattern=pattern)
-    return signal_dict(await book.submit(signal))
+    return signal_dict(await book.submit(signal))  # as the signal_alert message carries it
 
 
 @router.post("/{signal_id}/execute/", status_code=201, response_model=TradeOut,

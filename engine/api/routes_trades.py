@@ -18,6 +18,7 @@ from engine.api.schemas import (
 from engine.api.serialize import jsonable, trade_dict
 from engine.broker.requests import OrderRequest
 from engine.errors import ValidationError
+from engine.signals.book import signal_stats
 from engine.values import TradeStatus
 
 router = APIRouter(prefix="/trades", tags=["trades"], responses=ERROR_RESPONSES,
@@ -64,7 +65,9 @@ async def list_trades(
 
 @router.get("/performance/", response_model=PerformanceOut, summary="Performance figures and equity curve")
 async def performance(engine: Engine) -> dict[str, Any]:
-    return jsonable(await engine.performance())
+    figures = jsonable(await engine.performance())
+    figures["stats"] = jsonable(await signal_stats(engine))  # the signal report per source (GET signals/stats/)
+    return figures
 
 
 @router.get("/{trade_id}/", response_model=TradeOut, summary="One trade")

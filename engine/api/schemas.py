@@ -240,6 +240,8 @@ class SignalOut(BaseModel):
     pattern: dict[str, Any] | None
     reason: str | None = None
     trade_id: int | None = None
+    executable: bool | None = None  # SignalBook.assess: can it be executed now (issue 14)
+    execution: dict[str, Any] | None = None
 
 
 class SignalList(BaseModel):
@@ -285,6 +287,7 @@ class PerformanceOut(BaseModel):
     profit_factor: float | None
     expected_payoff: float | None
     equity_curve: list[EquityPoint]
+    stats: dict[str, dict[str, Any]] | None = None  # the signal report per source (engine/signals/stats.py)
 
 
 class SpecOut(BaseModel):

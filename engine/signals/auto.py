@@ -2,12 +2,17 @@
 
 A signal is executed automatically only when ``enabled`` and every rule
 passes, checked in this order (the first that fails is the reason given, and
-the signal is journaled as ``rejected`` with it):
+the signal is journaled as ``rejected`` with it), after the common rule of
+``engine.signals.executable.assess`` (not expired, a fresh price, not beyond
+its levels, sizable, and not drifted beyond the max drift: a drifted signal
+is never executed without a person):
 
 1. ``one_trade_per_signal``: the signal is still ``new`` and has no trade;
 2. ``sources``: when set, the signal's source is one of them;
 3. ``min_confidence``: confidence >= the minimum;
-4. ``min_rr``: reward:risk (|tp − entry| / |entry − sl|) >= the minimum;
+4. ``min_rr``: reward:risk >= the minimum — the effective R:R at the live
+   price when known (``engine.signals.executable``), else the signal's
+   |tp − entry| / |entry − sl|;
 5. ``max_open_trades``: open trades + pending orders < the maximum;
 6. ``max_open_per_symbol``: those of the signal's symbol < the maximum;
 7. ``max_daily_loss_pct``: today's loss is below this % of the balance at the
@@ -117,8 +122,8 @@ class AutoExecutor:
     def enabled(self) -> bool:
         return self.config.enabled
 
-    def decide(self, signal: Signal, context: TradingContext) -> Decision:
-        """Return whether ``signal`` may be executed now, and why not."""
+    def decide(self, signal: Signal, context: TradingContext, rr: float | None = None) -> Decision:
+        """Return whether ``signal`` may be executed now, and why not (``rr``: the effective R:R)."""
         cfg = self.config
         if signal.status is not SignalStatus.NEW or signal.trade_id is not None:
             return Decision(False, "already_handled",
@@ -128,8 +133,9 @@ class AutoExecutor:
         if signal.confidence < cfg.min_confidence:
             return Decision(False, "min_confidence",
                             f"confidence {signal.confidence:.2f} below the minimum {cfg.min_confidence:.2f}")
-        if signal.rr < cfg.min_rr:
-            return Decision(False, "min_rr", f"reward:risk {signal.rr:.2f} below the minimum {cfg.min_rr:.2f}")
+        effective = signal.rr if rr is None else rr
+        if effective < cfg.min_rr:
+            return Decision(False, "min_rr", f"reward:risk {effective:.2f} below the minimum {cfg.min_rr:.2f}")
         active = [t for t in context.active_trades if t.status in (TradeStatus.OPEN, TradeStatus.PENDING)]
         if len(active) >= cfg.max_open_trades:
             return Decision(False, "max_open_trades",

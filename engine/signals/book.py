@@ -9,10 +9,15 @@ in exactly one outcome, each journaled and announced (``SignalUpdated``):
 - ``rejected`` with the ``reason`` (the market had already passed its SL or
   TP on arrival, auto-execution declined it, or the broker refused its order
   during auto-execution);
-- ``expired`` once the market time passes ``expires_at`` (a sweeper checks
-  every ``sweep_interval`` seconds; the market time of a symbol is the time
-  of its last quote, so simulated and replayed clocks are honoured);
+- ``expired`` once the engine's market clock (``engine.clock``, see
+  ``engine.clock``) passes ``expires_at`` (a sweeper checks every
+  ``sweep_interval`` seconds, so simulated and replayed clocks are honoured);
 - ``dismissed`` by the user.
+
+Whether a new signal can be executed now, at what lots and effective R:R,
+and whether its price has drifted too far, is ``assess`` (the one rule of
+``engine.signals.executable``), used by ``execute``, auto-execution, the
+window and the REST representation alike.
 
 Journal calls run on the engine's database thread (``engine.run_db``);
 statistics are computed off the loop too.
@@ -22,8 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
-from collections.abc import Callable
 from datetime import datetime, time, timezone
 from decimal import Decimal
 from typing import Any
@@ -32,6 +37,7 @@ from engine.broker.requests import OrderRequest
 from engine.errors import NotFound, OrderRejectedError, ValidationError
 from engine.events import SignalReceived, SignalUpdated
 from engine.signals.auto import AutoExecutor, TradingContext
+from engine.signals.executable import Assessment, DriftLimit, assess
 from engine.signals.stats import source_stats
 from engine.signals.validation import validate_signal
 from engine.values import OrderType, Signal, SignalStatus, TradeRecord, TradeStatus
@@ -39,19 +45,14 @@ from engine.values import OrderType, Signal, SignalStatus, TradeRecord, TradeSta
 log = logging.getLogger(__name__)
 
 
-def _wall_clock() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class SignalBook:
     """Signals of one engine (``engine.signals``); see the module docstring."""
 
-    def __init__(self, engine: Any, *, auto: AutoExecutor | None = None,
-                 clock: Callable[[], datetime] = _wall_clock, sweep_interval: float = 5.0,
-                 default_risk_percent: float = 1.0) -> None:
+    def __init__(self, engine: Any, *, auto: AutoExecutor | None = None, sweep_interval: float = 5.0,
+                 default_risk_percent: float = 1.0, drift: DriftLimit | None = None) -> None:
         self._engine = engine
         self.auto = auto or AutoExecutor()
-        self._clock = clock
+        self.drift = drift or DriftLimit()
         self._sweep_interval = sweep_interval
         self._default_risk = default_risk_percent
         self._open: dict[int, Signal] = {}
@@ -111,10 +112,10 @@ class SignalBook:
         await self._load()
         clean = validate_signal(signal)
         clean = dataclasses.replace(clean, id=None, status=SignalStatus.NEW, reason=None, trade_id=None)
-        if clean.expires_at <= self.market_time(clean.symbol):
+        if clean.expires_at <= self.now():
             clean = dataclasses.replace(clean, status=SignalStatus.EXPIRED, reason="expired on arrival")
-        elif (crossed := self._crossed_level(clean)) is not None:
-            clean = dataclasses.replace(clean, status=SignalStatus.REJECTED, reason=crossed)
+        elif (crossed := self.assess(clean, lots=Decimal("0.01"))).code == "beyond_level":
+            clean = dataclasses.replace(clean, status=SignalStatus.REJECTED, reason=crossed.reason)
         (stored,) = await self._store(clean)
         self._engine.bus.publish(SignalReceived(stored))
         if stored.status is not SignalStatus.NEW:
@@ -127,7 +128,14 @@ class SignalBook:
     async def _auto_execute(self, signal: Signal) -> Signal:
         async with self._lock:
             current = self._open.get(signal.id, signal)
-            decision = self.auto.decide(current, await self._context())
+            verdict = self.assess(current, risk_percent=self.auto.config.risk_percent)
+            if not verdict.executable:
+                return await self._finish(current, SignalStatus.REJECTED, reason=verdict.reason)
+            if verdict.needs_confirmation:
+                return await self._finish(current, SignalStatus.REJECTED,
+                                          reason=f"price drifted {verdict.drift_pips:.1f} pips from the entry "
+                                                 f"(max {verdict.max_drift_pips:.1f}); effective R:R {verdict.rr:.2f}")
+            decision = self.auto.decide(current, await self._context(), rr=verdict.rr)
             if not decision.accept:
                 return await self._finish(current, SignalStatus.REJECTED, reason=decision.reason)
             try:
@@ -137,29 +145,40 @@ class SignalBook:
             return await self._finish(current, SignalStatus.EXECUTED, trade_id=trade.id)
 
     async def execute(self, signal_id: int, risk_percent: float | None = None,
-                      lots: Decimal | float | str | None = None) -> TradeRecord:
+                      lots: Decimal | float | str | None = None, *, confirm_drift: bool = True) -> TradeRecord:
         """Open the signal's one trade at market with its SL/TP; return the trade.
 
         Without ``lots`` or ``risk_percent`` the lots are sized to risk the
-        auto-execution risk % (1 % by default). Raise ``NotFound`` for an unknown
-        id, ``ValidationError`` (``invalid_state``) when the signal is no longer
-        new or has expired, and the broker's ``OrderRejectedError`` (the signal
-        then stays new, so it can be retried with other lots).
+        auto-execution risk % (1 % by default). The decision is ``assess``'s:
+        raise ``NotFound`` for an unknown id, ``ValidationError``
+        (``invalid_state``) when the signal is no longer new or has expired
+        (it is then marked expired), ``ValidationError`` with the assessment's
+        code (``no_price``, ``beyond_level``, ``risk_too_small`` ...) otherwise,
+        and, with ``confirm_drift=False``, ``ValidationError`` (``drift``) when
+        the price has drifted beyond the max drift. A broker refusal is the
+        broker's ``OrderRejectedError`` (the signal then stays new, so it can be
+        retried with other lots).
         """
         async with self._lock:
             signal = await self.get(signal_id)
-            if signal.status is not SignalStatus.NEW:
+            if lots is None and risk_percent is None:
+                risk_percent = self.default_risk_percent
+            lots_d = Decimal(str(lots)) if lots is not None else None
+            verdict = self.assess(signal, risk_percent=risk_percent, lots=lots_d)
+            if verdict.code == "not_new":
                 detail = f" (trade {signal.trade_id})" if signal.trade_id is not None else ""
                 raise ValidationError(f"signal {signal_id} is {signal.status.value}{detail}; "
                                       f"only a new signal can be executed", field="id", code="invalid_state")
-            if signal.expires_at <= self.market_time(signal.symbol):
+            if verdict.code == "expired":
                 await self._finish(signal, SignalStatus.EXPIRED, reason="expired")
                 raise ValidationError(f"signal {signal_id} expired at {signal.expires_at.isoformat()}",
                                       field="id", code="invalid_state")
-            if lots is None and risk_percent is None:
-                risk_percent = self.auto.config.risk_percent if self.auto.enabled else self._default_risk
-            trade = await self._place(signal, risk_percent=risk_percent,
-                                      lots=Decimal(str(lots)) if lots is not None else None)
+            if verdict.code in ("no_price", "stale_price", "beyond_level"):
+                raise ValidationError(f"signal {signal_id} cannot be executed: {verdict.reason}", field="id",
+                                      code=verdict.code)
+            if verdict.needs_confirmation and not confirm_drift:
+                raise ValidationError(f"signal {signal_id}: {verdict.confirmation_text}", field="id", code="drift")
+            trade = await self._place(signal, risk_percent=risk_percent, lots=lots_d)
             await self._finish(signal, SignalStatus.EXECUTED, trade_id=trade.id)
             return trade
 
@@ -177,7 +196,7 @@ class SignalBook:
         expired = []
         async with self._lock:
             for signal in list(self._open.values()):
-                if signal.expires_at <= (now or self.market_time(signal.symbol)):
+                if signal.expires_at <= (now or self.now()):
                     expired.append(await self._finish(signal, SignalStatus.EXPIRED, reason="expired"))
         return expired
 
@@ -213,34 +232,35 @@ class SignalBook:
 
         return await self._engine.run_db(read)
 
-    async def stats(self) -> dict[str, dict[str, Any]]:
-        """Per source: trades, win rate, expectancy with bootstrap CI, profit factor, calibration."""
-        signals, trades = await self.history()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, source_stats, signals, trades)
+    async def stats(self, symbol: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                    samples: bool = False) -> dict[str, dict[str, Any]]:
+        """The signal report per source (``engine.signals.stats``), computed off the loop."""
+        return await signal_stats(self._engine, symbol=symbol, since=since, until=until, samples=samples)
 
-    def _crossed_level(self, signal: Signal) -> str | None:
-        """Why the market has already passed the signal's SL or TP (None when it has not).
+    def now(self) -> datetime:
+        """The engine's market clock (``engine.clock``): when signals are born, aged and expired."""
+        return self._engine.clock.now()
 
-        A buy's levels trigger on the bid, a sell's on the ask, as in the broker.
+    @property
+    def default_risk_percent(self) -> float:
+        """The risk % of an execution given neither lots nor a risk %: auto-execution's when on, else 1 %."""
+        return self.auto.config.risk_percent if self.auto.enabled else self._default_risk
+
+    def assess(self, signal: Signal, risk_percent: float | None = None, lots: Decimal | None = None,
+               max_open_trades: int | None = None) -> Assessment:
+        """Can ``signal`` be executed now, at what lots and R:R (``engine.signals.executable.assess``).
+
+        ``risk_percent`` defaults to ``default_risk_percent``; ``max_open_trades``
+        (the window's preference) counts open trades.
         """
-        quote = self._engine.quote(signal.symbol)
-        if quote is None or quote.stale:
-            return None
-        if signal.side.sign > 0:
-            price, name = quote.bid, "bid"
-            hit = "sl" if price <= signal.sl else "tp" if price >= signal.tp else None
-        else:
-            price, name = quote.ask, "ask"
-            hit = "sl" if price >= signal.sl else "tp" if price <= signal.tp else None
-        if hit is None:
-            return None
-        return f"the market ({name} {price}) is already beyond the {hit} {getattr(signal, hit)}"
-
-    def market_time(self, symbol: str) -> datetime:
-        """The symbol's last quote time, or the clock when there is none yet."""
-        quote = self._engine.quote(symbol)
-        return quote.time if quote is not None else self._clock()
+        open_trades = None
+        if max_open_trades:
+            open_trades = sum(1 for t in self._engine.active_trades() if t.status is TradeStatus.OPEN)
+        return assess(signal, quote=self._engine.quote(signal.symbol), now=self.now(),
+                      lot_size=self._engine.lot_size,
+                      risk_percent=risk_percent if risk_percent is not None or lots is not None
+                      else self.default_risk_percent,
+                      lots=lots, drift=self.drift, open_trades=open_trades, max_open_trades=max_open_trades)
 
     # -- internals ----------------------------------------------------------
 
@@ -252,7 +272,7 @@ class SignalBook:
 
     async def _context(self) -> TradingContext:
         account = self._engine.account()
-        midnight = datetime.combine(self._latest_market_time().date(), time(0), tzinfo=timezone.utc)
+        midnight = datetime.combine(self.now().date(), time(0), tzinfo=timezone.utc)
         realised = Decimal("0")
         offset = 0
         while True:
@@ -264,10 +284,6 @@ class SignalBook:
                 break
         return TradingContext(self._engine.active_trades(), account, realised)
 
-    def _latest_market_time(self) -> datetime:
-        """The latest quote time over the engine's symbols, or the clock."""
-        times = [q.time for s in getattr(self._engine, "symbols", []) if (q := self._engine.quote(s)) is not None]
-        return max(times) if times else self._clock()
 
     async def _finish(self, signal: Signal, status: SignalStatus, *, reason: str | None = None,
                       trade_id: int | None = None) -> Signal:
@@ -279,6 +295,21 @@ class SignalBook:
 
     async def _store(self, *signals: Signal) -> list[Signal]:
         return await self._engine.run_db(self._engine.journal.commit, [], None, list(signals))
+
+
+async def signal_stats(engine: Any, *, symbol: str | None = None, since: datetime | None = None,
+                       until: datetime | None = None, samples: bool = False) -> dict[str, dict[str, Any]]:
+    """The signal report of ``engine``'s journal: read on the database thread, computed in an executor
+    (the bootstrap must never stall the loop). Works without a ``SignalBook`` too."""
+    journal = engine.journal
+
+    def read() -> tuple[list[Signal], list[TradeRecord]]:
+        return journal.signals(limit=1_000_000), journal.closed_trades()
+
+    signals, trades = await engine.run_db(read)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, functools.partial(source_stats, signals, trades, symbol=symbol,
+                                                              since=since, until=until, samples=samples))
 
 
 def _log_task_failure(task: asyncio.Task[Any]) -> None:

@@ -4,8 +4,9 @@
 generators in the order they would have closed (on equal close times the
 higher timeframe first, as the runner sees them live) and collects the
 signals, plus the aggregator's combinations. ``forward_test`` replays those
-signals through the ``PaperBroker`` with ``engine.replay`` (a signal trades
-at the next bar's open, SL/TP intrabar pessimistic) and returns the per-source
+signals through the ``PaperBroker`` with ``engine.replay`` (a signal stamped
+at its bar's close trades at the next bar's open — the bar that opens at that
+very time — SL/TP intrabar pessimistic) and returns the per-source
 statistics of ``engine.signals.stats``.
 
 ``python -m engine.signals.forward`` prints the README's table (needs the
@@ -65,7 +66,11 @@ def forward_test(data: Any, signals: Sequence[Signal], *, risk_percent: float = 
     """Replay ``signals`` (ids set) over ``data`` (``engine.replay.files.PriceData``); return (result, stats)."""
     broker, order = build_broker(balance=balance, currency="USD", leverage=100, commission=Decimal("0"),
                                  slippage_pips=0.0)
-    rows = [ReplaySignal(line=s.id, time_ns=int(s.created_at.timestamp()) * 1_000_000_000, symbol=s.symbol,
+    # A generator's signal is stamped at the close of the bar it was computed on, which is the open
+    # time of the next bar; the replay trades at the first price strictly after a signal's time, so the
+    # signal is handed over one nanosecond before its stamp: it enters at that next bar's open (README),
+    # never on the prices of the bar it was computed from.
+    rows = [ReplaySignal(line=s.id, time_ns=_ns(s.created_at) - 1, symbol=s.symbol,
                          side=s.side, sl=s.sl, tp=s.tp, lots=None, risk_percent=risk_percent,
                          confidence=s.confidence, source=s.source) for s in signals]
     result = ReplayRunner(data, rows, broker, order_factory=order).run()
@@ -77,6 +82,11 @@ def forward_test(data: Any, signals: Sequence[Signal], *, risk_percent: float = 
         marked.append(dataclasses.replace(s, status=SignalStatus.EXECUTED if executed else SignalStatus.REJECTED,
                                           trade_id=outcome.trade_id if executed else None))
     return result, source_stats(marked, result.closed())
+
+
+def _ns(when: Any) -> int:
+    """Nanoseconds since the epoch of an aware datetime (exact to the microsecond)."""
+    return (int(when.timestamp()) * 1_000_000 + when.microsecond) * 1_000
 
 
 def eurusd_demo(cut: int = 3000) -> tuple[list[Signal], Any, dict[str, dict[str, Any]]]:
@@ -102,18 +112,23 @@ def eurusd_demo(cut: int = 3000) -> tuple[list[Signal], Any, dict[str, dict[str,
 
 
 def main() -> None:
-    """Print the forward-test table of ``eurusd_demo`` (Markdown)."""
+    """Print the signal report of ``eurusd_demo`` as the README's Markdown table."""
     _, result, stats = eurusd_demo()
-    print("| source | trades | win rate | expectancy (USD) | 95 % CI | profit factor | pips |")
-    print("|---|---|---|---|---|---|---|")
+    print("| source | trades | win rate (95 % CI) | expectancy USD (95 % CI) | pips/trade (95 % CI) "
+          "| profit factor | avg R | max DD | verdict |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for source, s in stats.items():
-        ci = s["expectancy_ci"]
-        pf = s["profit_factor"]
-        print(f"| {source} | {s['trades']} | {s['win_rate'] or 0:.0%} | {s['expectancy']:.2f} | "
-              f"{ci[0]:.2f} … {ci[1]:.2f} | {'-' if pf is None else f'{pf:.2f}'} | {s['total_pips']:+.1f} |"
-              if s["trades"] >= 2 else f"| {source} | {s['trades']} | | | | | |")
+        if not s["trades"]:
+            print(f"| {source} | 0 | | | | | | | {s['verdict']} |")
+            continue
+        wr, ci, pci = s["win_rate_ci"], s["expectancy_ci"], s["expectancy_pips_ci"]
+        pf = "-" if s["profit_factor"] is None else f"{s['profit_factor']:.2f}"
+        print(f"| {source} | {s['trades']} | {s['win_rate']:.0%} ({wr[0]:.0%} … {wr[1]:.0%}) | "
+              f"{s['expectancy']:.2f} ({ci[0]:.2f} … {ci[1]:.2f}) | "
+              f"{s['expectancy_pips']:+.1f} ({pci[0]:+.1f} … {pci[1]:+.1f}) | {pf} | "
+              f"{s['average_r']:+.2f} | {s['max_drawdown']:.2f} | {s['verdict']} |"
+              if s["trades"] >= 2 else f"| {source} | {s['trades']} | | | | | | | {s['verdict']} |")
     print(f"closed trades: {len(result.closed())}, final balance {result.account.balance}")
-
 
 if __name__ == "__main__":
     main()

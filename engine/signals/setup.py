@@ -21,6 +21,7 @@ from typing import Any
 from engine.signals.aggregate import SignalAggregator
 from engine.signals.auto import AutoConfig, AutoExecutor
 from engine.signals.book import SignalBook
+from engine.signals.executable import DriftLimit
 from engine.signals.harmonic import HarmonicGenerator
 from engine.signals.ml.generator import MLGenerator
 from engine.signals.ml.model import DEFAULT_MODEL_PATH, ModelFormatError, SignalModel
@@ -58,9 +59,13 @@ def default_generators(model_paths: Sequence[Path | str] = ()) -> list[SignalGen
 async def attach_signals(engine: Any, *, auto: AutoConfig | None = None,
                          generators: Sequence[SignalGenerator] | None = None,
                          model_paths: Sequence[Path | str] = (), aggregate: bool = True,
-                         history: int = 500) -> Callable[[], Awaitable[None]]:
-    """Make ``engine.signals`` a started ``SignalBook`` and run the generators; return the stop function."""
-    book = engine.signals if isinstance(engine.signals, SignalBook) else SignalBook(engine, auto=AutoExecutor(auto))
+                         history: int = 500, drift: DriftLimit | None = None) -> Callable[[], Awaitable[None]]:
+    """Make ``engine.signals`` a started ``SignalBook`` and run the generators; return the stop function.
+
+    ``drift`` is the max drift of ``engine.signals.executable`` (default 3 pips or 25 % of the stop).
+    """
+    book = engine.signals if isinstance(engine.signals, SignalBook) else SignalBook(
+        engine, auto=AutoExecutor(auto), drift=drift)
     engine.signals = book
     await book.start()
     gens = list(generators) if generators is not None else default_generators(model_paths)

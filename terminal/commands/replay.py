@@ -5,7 +5,8 @@ reason), runs the signals through a fresh ``PaperBroker`` at full speed
 (``engine.replay.runner``), writes every trade and the final account to the
 journal given with ``--db`` in one transaction at the end (without ``--db`` the
 journal is temporary: nothing is kept, so nothing is written), and prints
-the report (``--report text|json``) on stdout. Progress goes to stderr for
+the report (``--report text|json``) on stdout, or writes the HTML report
+(``--report html --out PATH``, ``engine.htmlreport``). Progress goes to stderr for
 files of ``PROGRESS_MIN_ROWS`` rows or more.
 
 Exit codes: 0 done, 2 bad input (flags or files).
@@ -98,8 +99,10 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
     replay.add_argument("--intrabar", choices=[m.value for m in Intrabar],
                         default=Intrabar.PESSIMISTIC.value,
                         help="SL and TP inside one bar: SL first (pessimistic, default) or TP first")
-    replay.add_argument("--report", choices=("text", "json"), default="text",
-                        help="report format on stdout (default text)")
+    replay.add_argument("--report", choices=("text", "json", "html"), default="text",
+                        help="report format: text or json on stdout (default text), html to --out")
+    replay.add_argument("--out", type=Path, metavar="PATH",
+                        help="where --report html writes the self-contained HTML report")
     replay.add_argument("--db", type=Path, metavar="PATH",
                         help="SQLite journal to write the trades to (a new file; default: a "
                              "temporary journal)")
@@ -154,6 +157,13 @@ def _store(result: ReplayResult, db: Path) -> None:
 
 def execute(args: argparse.Namespace) -> ReplayResult:
     """Load, validate and replay; raise ``ValidationError`` on bad input."""
+    if args.report == "html":
+        out = getattr(args, "out", None)
+        if out is None:
+            raise ValidationError("--report html needs --out PATH", field="out")
+        if out.is_dir() or not out.parent.is_dir():
+            raise ValidationError(f"cannot write the report to {out}: "
+                                  f"{'it is a folder' if out.is_dir() else 'no such folder'}", field="out")
     if args.db is not None:
         _check_db(args.db)
     data = load_prices(args.data, args.symbol)
@@ -182,5 +192,16 @@ def run(args: argparse.Namespace) -> int:
         where = f" [{exc.field}]" if exc.field else ""
         print(f"paper-terminal replay: error{where}: {exc.message}", file=sys.stderr)
         return 2
+    if args.report == "html":
+        from engine.htmlreport import build_report, from_replay, write_report
+
+        try:
+            write_report(build_report(from_replay(result)), args.out)
+        except OSError as exc:
+            print(f"paper-terminal replay: error [out]: cannot write {args.out}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 2
+        print(f"report written to {args.out}")
+        return 0
     print(json_report(result) if args.report == "json" else text_report(result))
     return 0

@@ -2,7 +2,9 @@
 
 Text by default (one figure per line, then the breakdowns); ``--format json``
 prints DESIGN's performance object with the account: ``{"account": {...},
-"performance": {...}}``.
+"performance": {...}}``. ``--html PATH`` writes the self-contained HTML report
+(account, equity and drawdown, the signal report per source with its
+calibration plots, MFE/MAE, the trade list: ``engine.htmlreport``) instead.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from engine.service_support import account_dict, journal_figures, jsonable
@@ -24,11 +27,15 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
     report = subparsers.add_parser("report", help="print the performance figures of the stored journal")
     add_journal_flags(report)
     report.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    report.add_argument("--html", metavar="PATH", type=Path,
+                        help="write the self-contained HTML report to PATH (opens offline)")
     report.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the report; 0 on success, 1 when there is no journal."""
+    if getattr(args, "html", None) is not None:
+        return write_html(args)
     journal = open_journal(args)
     if journal is None:
         return 1
@@ -44,6 +51,34 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"account": jsonable(account_dict(account)), "performance": jsonable(figures)}, indent=2))
     else:
         print(format_text(account, figures))
+    return 0
+
+
+def write_html(args: argparse.Namespace) -> int:
+    """Write the HTML report of the journal's current account to ``args.html``; 0, or 1 with the reason."""
+    from engine.htmlreport import build_report, from_journal, write_report
+
+    target = Path(args.html)
+    if target.is_dir() or not target.parent.is_dir():
+        print(f"paper-terminal: cannot write the report to {target}: "
+              f"{'it is a folder' if target.is_dir() else 'no such folder'}", file=sys.stderr)
+        return 1
+    journal = open_journal(args)
+    if journal is None:
+        return 1
+    try:
+        data = from_journal(journal)
+    finally:
+        journal.close()
+    if data is None:
+        print("paper-terminal: the journal has no account yet (nothing traded)", file=sys.stderr)
+        return 1
+    try:
+        write_report(build_report(data), target)
+    except OSError as exc:
+        print(f"paper-terminal: cannot write the report to {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"report written to {target}")
     return 0
 
 

@@ -3,7 +3,9 @@
 Prints ``listening on http://HOST:PORT`` once the server is up (when the
 server is plugged in; until then it logs the engine's events). SIGINT and
 SIGTERM stop it cleanly: open trades and pending orders stay in the journal
-and are watched again at the next start.
+and are watched again at the next start. When a live feed's stream ends, it
+stops; when a replayed file ends (``--feed replay``), it logs so and keeps
+serving, so the replay's trades, signals and report can be read over REST.
 """
 
 from __future__ import annotations
@@ -84,6 +86,15 @@ def _describe(event: Event) -> str | None:
     return None
 
 
+async def _feed_ended(runtime: Runtime) -> None:
+    """Return when the feed's stream has ended for good: at once for a live feed; never for a replay."""
+    assert runtime.price_worker is not None
+    await runtime.price_worker.finished.wait()
+    if getattr(runtime.settings, "feed", None) == "replay":
+        log.info("the replay has ended; still serving (Ctrl+C stops)")
+        await asyncio.Event().wait()
+
+
 async def serve(runtime: Runtime, stop: asyncio.Event | None = None) -> int:
     """Start ``runtime``, wait for ``stop`` (SIGINT/SIGTERM by default), stop it; return 0."""
     stop = stop if stop is not None else asyncio.Event()
@@ -116,7 +127,7 @@ async def serve(runtime: Runtime, stop: asyncio.Event | None = None) -> int:
                  ",".join(runtime.engine.symbols), "" if runtime.server is not None else " (no server attached)")
         waiters = [asyncio.create_task(stop.wait(), name="serve:stop-signal")]
         if runtime.price_worker is not None:
-            waiters.append(asyncio.create_task(runtime.price_worker.finished.wait(), name="serve:feed-ended"))
+            waiters.append(asyncio.create_task(_feed_ended(runtime), name="serve:feed-ended"))
         done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()

@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from terminal.panels.signal_report import SignalReportPanel
 from terminal.tasks import TaskOwner, error_text
 from terminal.theme import DARK, Palette
 
@@ -147,7 +149,12 @@ class DashboardPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(grid, 0)
         layout.addLayout(charts, 3)
-        layout.addWidget(self.breakdown, 2)
+        self.signal_report = SignalReportPanel(engine, palette)  # issue 14: per-source report (own module)
+        self.signal_report.message.connect(self.message)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(self.signal_report, "Signal report")
+        self.side_tabs.addTab(self.breakdown, "By model")
+        layout.addWidget(self.side_tabs, 5)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(REFRESH_DELAY_MS)
@@ -156,6 +163,8 @@ class DashboardPanel(QWidget):
 
     def apply_palette(self, palette: Palette) -> None:
         self.palette = palette
+        if hasattr(self, "signal_report"):
+            self.signal_report.apply_palette(palette)
         for plot in (self.curves, self.dd_plot):
             plot.setBackground(QColor(palette.background))
             for name in ("left", "bottom"):
@@ -180,6 +189,7 @@ class DashboardPanel(QWidget):
             self.message.emit(f"performance: {exc}")
             return
         self.show_figures(figures)
+        await self.signal_report.reload()
 
     def show_figures(self, figures: dict[str, Any]) -> None:
         self.figures = figures

@@ -1,19 +1,23 @@
 """The live signal feed: one row per signal, newest first, one-click Execute.
 
 Each row shows symbol, side, model (the signal's ``source``), confidence as a
-bar, entry/SL/TP, reward:risk, age and time to expiry, the lot size that
-Execute would trade (``engine.lot_size`` at the risk % of the preferences),
-and Execute / Dismiss. A signal that cannot be executed says why in its
-status column (expired, already executed, risk too small, no price, limit of
-open trades). New signals are highlighted for ``HIGHLIGHT_SECONDS``.
+bar, entry/SL/TP, reward:risk at the entry, age and time to expiry on the
+engine's market clock, and Execute / Dismiss. Whether a signal can be
+executed, at what lots and R:R, is the engine's answer
+(``SignalBook.assess``, one rule for the panel, the REST API and
+auto-execution): the button (``BUY 0.52 · R:R 1.21``) shows the side, the lots and the R:R *at the live price*
+(refreshed every second), and a signal whose price has drifted beyond the
+max drift asks first, showing the effective R:R. A signal that cannot be
+executed says why in its Action cell (expired, already executed, risk too
+small, no price, beyond its SL, limit of open trades). New signals are
+highlighted for ``HIGHLIGHT_SECONDS`` of wall time.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
-from datetime import datetime, timezone
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal as QtSignal
@@ -23,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -31,7 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import NotFound, ValidationError
-from engine.values import Signal, SignalStatus, TradeStatus
+from engine.signals.executable import Assessment
+from engine.values import Signal, SignalStatus
 from terminal.panels import format as fmt
 from terminal.prefs import Preferences
 from terminal.tasks import TaskOwner, disabled_while, error_text
@@ -92,7 +98,8 @@ class SignalsPanel(QWidget):
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self._signals: dict[int, Signal] = {}
         self._errors: dict[int, str] = {}
-        self._seen_at: dict[int, datetime] = {}
+        self._seen_at: dict[int, float] = {}  # monotonic seconds when a fresh signal arrived
+        self.confirmation: QMessageBox | None = None  # the open "price has moved" question, if any
         self._status: dict[int, str] = {}
         self.header = QLabel("No signals yet — they appear here as the models produce them.")
         self.header.setProperty("role", "muted")
@@ -103,12 +110,14 @@ class SignalsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(COL["Model"], QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(COL["Model"], 96)
-        self.table.horizontalHeader().setMinimumSectionSize(36)
-        self.table.horizontalHeader().setSectionResizeMode(COL_ACTIONS, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(36)
+        # The Action column is as wide as its widest button (never cut); the model name gives way.
+        header.setSectionResizeMode(COL["Model"], QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_ACTIONS, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(COL_ACTIONS, 160)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setWordWrap(False)
         self.table.cellClicked.connect(self._on_clicked)
@@ -135,7 +144,7 @@ class SignalsPanel(QWidget):
         known = signal.id in self._signals
         self._signals[signal.id] = signal
         if not known and fresh:
-            self._seen_at[signal.id] = datetime.now(timezone.utc)
+            self._seen_at[signal.id] = time.monotonic()
         if not known:
             self.table.insertRow(0)
             self._build_row(0, signal)
@@ -168,32 +177,18 @@ class SignalsPanel(QWidget):
         """What the Action cell says: ``ready`` or why the signal cannot be executed."""
         return self._status.get(signal_id, "")
 
-    # --- why a signal cannot be executed ---------------------------------------------
+    # --- can it be executed: the engine's answer ---------------------------------------
+    def assessment(self, signal: Signal) -> Assessment:
+        """The engine's answer for ``signal`` now (``SignalBook.assess``) at the preferences' risk %."""
+        return self.engine.signals.assess(signal, risk_percent=self.prefs.risk_percent,
+                                          max_open_trades=self.prefs.max_open_trades or None)
+
     def blocker(self, signal: Signal) -> str | None:
         """The reason ``signal`` cannot be executed now, or None when it can."""
-        now = datetime.now(timezone.utc)
-        if signal.status is SignalStatus.EXECUTED:
-            return f"executed → trade #{signal.trade_id}" if signal.trade_id else "executed"
-        if signal.status is not SignalStatus.NEW:
-            text = signal.reason or signal.status.value
-            return text if signal.status.value in text else f"{signal.status.value}: {text}"
-        if signal.expires_at <= now:
-            return "expired"
-        if self.engine.quote(signal.symbol) is None:
-            return "no price yet for " + signal.symbol
-        limit = self.prefs.max_open_trades
-        if limit:
-            active = [t for t in self.engine.active_trades() if t.status is TradeStatus.OPEN]
-            if len(active) >= limit:
-                return f"max open trades reached ({limit})"
+        verdict = self.assessment(signal)
+        if not verdict.executable:
+            return verdict.reason
         return self._errors.get(signal.id or 0)
-
-    def lots_for(self, signal: Signal) -> tuple[Decimal | None, str | None]:
-        """Lot size Execute would trade, or (None, why not)."""
-        try:
-            return self.engine.lot_size(signal.symbol, self.prefs.risk_percent, signal.entry, signal.sl), None
-        except (ValidationError, NotFound) as exc:
-            return None, error_text(exc)
 
     # --- rows ----------------------------------------------------------------------
     def _item(self, text: str, align_right: bool = False, data: Any = None) -> QTableWidgetItem:
@@ -219,51 +214,85 @@ class SignalsPanel(QWidget):
         }
         for name, item in cells.items():
             self.table.setItem(row, COL[name], item)
+        self.table.item(row, COL["R:R"]).setToolTip("reward:risk at the signal's entry; Execute shows it at the "
+                                                    "live price")
         self.table.setCellWidget(row, COL["Conf."], ConfidenceBar(s.confidence, self.palette))
-        lots, lot_error = self.lots_for(s)
-        reason = self.blocker(s) or (lot_error if s.status is SignalStatus.NEW else None)
-        self._status[s.id] = reason or "ready"
         actions = QWidget()
         box = QHBoxLayout(actions)
         box.setContentsMargins(2, 1, 2, 1)
         box.setSpacing(3)
-        execute = QPushButton(f"Execute {lots}" if lots is not None else "Execute")
+        execute = QPushButton("Execute")
         execute.setObjectName("execute")
         execute.setProperty("role", "buy" if s.side.sign > 0 else "sell")
-        execute.setToolTip(f"Open {s.side.value} {lots} lots at market (risk {self.prefs.risk_percent:g}% "
-                           f"of balance, from the settings)" if reason is None else reason)
-        execute.setEnabled(reason is None)
-        execute.setVisible(reason is None)
-        execute.setMinimumWidth(execute.fontMetrics().horizontalAdvance(execute.text()) + 22)
         execute.clicked.connect(lambda _=False, sid=s.id: self.execute(sid))
-        why = QLabel(reason or "")
+        why = QLabel("")
         why.setObjectName("reason")
         why.setProperty("role", "muted")
-        why.setVisible(reason is not None)
-        why.setToolTip(reason or "")
         dismiss = QPushButton("✕")
         dismiss.setObjectName("dismiss")
         dismiss.setToolTip("Dismiss this signal")
         dismiss.setFixedWidth(26)
-        dismiss.setEnabled(s.status is SignalStatus.NEW)
-        dismiss.setVisible(s.status is SignalStatus.NEW)
         dismiss.clicked.connect(lambda _=False, sid=s.id: self.dismiss(sid))
         box.addWidget(execute)
         box.addWidget(why)
         box.addWidget(dismiss)
         box.addStretch(1)
         self.table.setCellWidget(row, COL_ACTIONS, actions)
+        self._refresh_action(row, s)
         self._paint_times(row, s)
 
+    def _refresh_action(self, row: int, s: Signal) -> None:
+        """Show the engine's answer in the Action cell: Execute with lots and R:R at the live price, or why not."""
+        actions = self.table.cellWidget(row, COL_ACTIONS)
+        execute = actions.findChild(QPushButton, "execute")
+        why = actions.findChild(QLabel, "reason")
+        dismiss = actions.findChild(QPushButton, "dismiss")
+        verdict = self.assessment(s)
+        reason = verdict.reason if not verdict.executable else self._errors.get(s.id or 0)
+        if reason is None:
+            drifted = verdict.needs_confirmation
+            self._status[s.id] = (f"ready · drifted {verdict.drift_pips:.1f} pips (max {verdict.max_drift_pips:.1f}):"
+                                  f" asks first" if drifted else "ready")
+            # as MetaTrader's one-click buttons: the side and the size, then the R:R it really gets
+            text = f"{s.side.value.upper()} {verdict.lots} · R:R {verdict.rr:.2f}" + (" ⚠" if drifted else "")
+            tip = (f"Open {s.side.value} {verdict.lots} lots at market, now {fmt.price(s.symbol, verdict.price)} "
+                   f"(risk {self.prefs.risk_percent:g}% of equity, from the settings); R:R {verdict.rr:.2f} at "
+                   f"that price, {s.rr:.2f} at the signal's entry")
+            if drifted:
+                tip += f". {verdict.confirmation_text} You will be asked first."
+        else:
+            self._status[s.id] = reason
+            text, tip = "Execute", reason
+        if execute.text() != text:
+            execute.setText(text)
+            execute.setMinimumWidth(execute.fontMetrics().horizontalAdvance(text) + 22)
+        self._fit_action_column(actions)
+        execute.setToolTip(tip)
+        execute.setEnabled(reason is None)
+        execute.setVisible(reason is None)
+        if why.text() != (reason or ""):
+            why.setText(reason or "")
+            why.setToolTip(reason or "")
+        why.setVisible(reason is not None)
+        dismiss.setEnabled(s.status is SignalStatus.NEW)
+        dismiss.setVisible(s.status is SignalStatus.NEW)
+
+    def _fit_action_column(self, actions: QWidget) -> None:
+        """Widen the Action column to the cell's needs (buttons or reason), never narrower than it is."""
+        needed = actions.sizeHint().width() + 4
+        if needed > self.table.columnWidth(COL_ACTIONS):
+            self.table.setColumnWidth(COL_ACTIONS, min(needed, 420))
+
     def _paint_times(self, row: int, s: Signal) -> None:
-        now = datetime.now(timezone.utc)
+        now = self.engine.clock.now()  # the market clock: a fast simulation or a replay is not the wall clock
         left = s.expires_at - now
         remaining = fmt.duration(left) if left.total_seconds() > 0 else "expired"
         age = self._item(f"{fmt.duration(now - s.created_at)} · {remaining}")
-        age.setToolTip(f"created {fmt.when(s.created_at)} UTC, expires {fmt.when(s.expires_at)} UTC")
+        age.setToolTip(f"created {fmt.when(s.created_at)} UTC, expires {fmt.when(s.expires_at)} UTC "
+                       f"(market time now {fmt.when(now)} UTC)")
         self.table.setItem(row, COL["Age · left"], age)
-        seen = self._seen_at.get(s.id or 0)
-        highlight = seen is not None and (now - seen).total_seconds() < HIGHLIGHT_SECONDS
+        seen = self._seen_at.get(s.id or 0)  # the highlight lasts HIGHLIGHT_SECONDS of the user's (wall) time
+        highlight = seen is not None and time.monotonic() - seen < HIGHLIGHT_SECONDS
         brush = QBrush(QColor(self.palette.highlight)) if highlight else QBrush()
         for col in range(len(COLUMNS)):
             item = self.table.item(row, col)
@@ -275,31 +304,60 @@ class SignalsPanel(QWidget):
         return item.background().style() != Qt.BrushStyle.NoBrush
 
     def refresh_times(self) -> None:
-        """Update ages, expiries and highlights (every second); re-check expiries."""
-        now = datetime.now(timezone.utc)
+        """Update ages, expiries and highlights (every second) and every new signal's live lots and R:R."""
         for row in range(self.table.rowCount()):
             signal = self.signal_at(row)
             self._paint_times(row, signal)
-            button = self.table.cellWidget(row, COL_ACTIONS).findChild(QPushButton, "execute")
-            if button.isEnabled() and signal.expires_at <= now:
-                self._build_row(row, signal)
+            if signal.status is SignalStatus.NEW:
+                self._refresh_action(row, signal)
 
     def _on_clicked(self, row: int, _column: int) -> None:
         self.signal_selected.emit(self.signal_at(row))
 
     # --- commands --------------------------------------------------------------------
     def execute(self, signal_id: int) -> None:
-        self.tasks.spawn(self._execute(signal_id), f"execute-signal-{signal_id}")
+        """Execute at the live price; beyond the max drift, ask first showing the effective R:R."""
+        verdict = self.assessment(self._signals[signal_id])
+        if verdict.executable and verdict.needs_confirmation:
+            self.confirm_drift(signal_id, verdict)
+            return
+        self.tasks.spawn(self._execute(signal_id, confirmed=False), f"execute-signal-{signal_id}")
 
-    async def _execute(self, signal_id: int) -> None:
+    def confirm_drift(self, signal_id: int, verdict: Assessment) -> None:
+        """Ask (non-modal: ``open()``) before executing a signal whose price has drifted."""
+        signal = self._signals[signal_id]
+        box = QMessageBox(QMessageBox.Icon.Warning, "Price has moved",
+                          f"Signal #{signal_id} {signal.side.value.upper()} {signal.symbol}: "
+                          f"{verdict.confirmation_text}\n\nExecute anyway?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("drift_confirmation")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def answered(result: int) -> None:
+            self.confirmation = None
+            if result == QMessageBox.StandardButton.Yes:
+                self.tasks.spawn(self._execute(signal_id, confirmed=True), f"execute-signal-{signal_id}")
+            else:
+                self.message.emit(f"signal #{signal_id} not executed: the price has moved")
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        self.confirmation = box
+        box.open()
+
+    async def _execute(self, signal_id: int, confirmed: bool) -> None:
         button = self.execute_button(signal_id)
         with disabled_while(button):
             try:
-                trade = await self.engine.signals.execute(signal_id, risk_percent=self.prefs.risk_percent)
+                trade = await self.engine.signals.execute(signal_id, risk_percent=self.prefs.risk_percent,
+                                                          confirm_drift=confirmed)
             except (ValidationError, NotFound) as exc:
+                if getattr(exc, "code", None) == "drift":  # the price moved between the look and the click
+                    self.confirm_drift(signal_id, self.assessment(self._signals[signal_id]))
+                    return
                 self._errors[signal_id] = error_text(exc)
                 self.message.emit(f"signal #{signal_id} not executed: {error_text(exc)}")
-                self._build_row(self.row_of(signal_id), self._signals[signal_id])
+                self._refresh_action(self.row_of(signal_id), self._signals[signal_id])
                 return
         self._errors.pop(signal_id, None)
         self.message.emit(f"signal #{signal_id} executed: trade #{trade.id} {trade.side.value} "

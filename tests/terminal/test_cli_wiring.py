@@ -156,3 +156,35 @@ def test_serve_describes_backfill_progress_for_the_log():
     assert _describe(HistoryBackfillProgressed(3, 14, "EURUSD", "M15", 500)) == "history 3/14: EURUSD M15 500 bars"
     assert _describe(HistoryBackfillProgressed(4, 14, "EURUSD", "D1", 0, "timeout")) == \
         "history 4/14: EURUSD D1 none (timeout)"
+
+
+async def test_attach_signals_reads_the_max_drift_from_config_and_names_a_bad_one(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[signals]\nmax_drift_pips = 5\nmax_drift_stop_fraction = 0.5\n")
+    settings = Settings.load({"db": str(tmp_path / "p.db"), "config": str(config)})
+    runtime = build_runtime(settings, feed=ListFeed([]), plugins=("signals",))
+    await runtime.start()
+    try:
+        drift = runtime.engine.signals.drift
+        assert (drift.max_pips, drift.max_stop_fraction) == (5.0, 0.5) and drift.pips(40) == 5.0
+    finally:
+        await runtime.stop()
+    config.write_text("[signals]\nmax_drift_pips = -1\n")
+    settings = Settings.load({"db": str(tmp_path / "q.db"), "config": str(config)})
+    runtime = build_runtime(settings, feed=ListFeed([]), plugins=("signals",))
+    with pytest.raises(PermanentError) as info:
+        await runtime.start()
+    assert getattr(info.value, "field", None) == "max_drift_pips"
+
+
+def test_market_clock_follows_the_wall_only_where_the_feed_does(tmp_path):
+    from terminal.wiring import feed_on_own_clock
+
+    cases = {("sim", 1): True, ("sim", 60): False, ("sim", "max"): False, ("replay", 1): False,
+             ("auto", 1): True, ("yahoo", 1): True}
+    for (feed, speed), wall in cases.items():
+        settings = Settings.load({"db": str(tmp_path / "p.db"), "feed": feed, "speed": str(speed)})
+        assert feed_on_own_clock(settings) is not wall, (feed, speed)
+        runtime = build_runtime(settings, feed=ListFeed([]), plugins=())
+        assert runtime.engine.clock.follows_wall is wall, (feed, speed)
+        runtime.journal.close()

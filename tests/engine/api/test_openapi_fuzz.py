@@ -27,7 +27,8 @@ DESIGN_ROUTES = {
     f"POST {P}/trades/execute/", f"GET {P}/trades/", f"GET {P}/trades/{{trade_id}}/",
     f"PATCH {P}/trades/{{trade_id}}/", f"POST {P}/trades/{{trade_id}}/close/", f"GET {P}/trades/performance/",
     f"GET {P}/account/", f"POST {P}/account/reset/", f"GET {P}/price/realtime/", f"GET {P}/price/ohlc/",
-    f"GET {P}/signals/", f"POST {P}/signals/", f"POST {P}/signals/{{signal_id}}/execute/", f"GET {P}/feeds/",
+    f"GET {P}/signals/", f"POST {P}/signals/", f"POST {P}/signals/{{signal_id}}/execute/", f"GET {P}/signals/stats/",
+    f"GET {P}/feeds/",
     "GET /api/health",
 }
 EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}

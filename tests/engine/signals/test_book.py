@@ -186,8 +186,8 @@ async def test_book_stats_after_take_profit(engine, book):
     stats = await book.stats()
     assert stats["test"]["trades"] == 1 and stats["test"]["wins"] == 1
     assert stats["test"]["net_profit"] > 0
-    cal = {(r["from"], r["to"]): r for r in stats["test"]["calibration"]}
-    assert cal[(0.7, 0.8)]["count"] == 1 and cal[(0.7, 0.8)]["win_rate"] == 1.0
+    cal = {(r["stated_from"], r["stated_to"]): r for r in stats["test"]["calibration"]}
+    assert cal[(0.7, 0.8)]["count"] == 1 and cal[(0.7, 0.8)]["realised_win_rate"] == 1.0
 
 
 async def test_book_restart_reloads_new_signals_and_repairs_executed(db_url):
@@ -244,3 +244,37 @@ async def test_book_sweeper_task_expires_in_background(engine):
         await asyncio.sleep(0.01)
     assert (await book.get(sig.id)).status is SignalStatus.EXPIRED
     await book.stop()
+
+
+async def test_book_execute_beyond_max_drift_unconfirmed_is_refused_and_stays_new(engine, book):
+    sig = await book.submit(make_signal(entry=1.0990, sl=1.0940, tp=1.1090))   # ask 1.1001: 11 pips away
+    verdict = book.assess(sig)
+    assert verdict.executable and verdict.needs_confirmation and verdict.drift_pips == pytest.approx(11.0)
+    with pytest.raises(ValidationError) as info:
+        await book.execute(sig.id, confirm_drift=False)
+    assert info.value.code == "drift" and "effective R:R" in info.value.message
+    assert (await book.get(sig.id)).status is SignalStatus.NEW
+    trade = await book.execute(sig.id)   # confirmed (the REST default): fills at the live price
+    assert trade.lots == verdict.lots
+
+
+async def test_book_auto_declines_a_drifted_signal_naming_the_effective_rr(engine):
+    book = await auto_book(engine)
+    stored = await book.submit(make_signal(entry=1.0990, sl=1.0940, tp=1.1090, confidence=0.9))
+    assert stored.status is SignalStatus.REJECTED
+    assert stored.reason.startswith("price drifted 11.0 pips") and "effective R:R 1.46" in stored.reason
+    await book.stop()
+
+
+async def test_book_auto_min_rr_judges_the_live_rr(engine):
+    # R:R 2.0 at the entry, 1.5 at the live ask 1.1001 (2 pips of drift, within the max of 2.5)
+    book = await auto_book(engine, min_rr=1.6)
+    stored = await book.submit(make_signal(entry=1.0999, sl=1.0989, tp=1.1019, confidence=0.9))
+    assert stored.status is SignalStatus.REJECTED and stored.reason == "reward:risk 1.50 below the minimum 1.60"
+    await book.stop()
+
+
+async def test_book_expiry_follows_the_engine_clock_not_the_wall(engine, book):
+    # the engine's clock is the market's: a signal valid in market time executes although long past on the wall
+    sig = await book.submit(make_signal())
+    assert engine.clock.now() == T0 and (await book.execute(sig.id, lots="0.01")).signal_id == sig.id

@@ -30,12 +30,12 @@ def test_bootstrap_ci_too_few_or_constant():
 
 def test_calibration_buckets_count_and_rate():
     rows = calibration([(0.55, True), (0.58, False), (0.72, True), (0.75, True), (1.0, False)])
-    by = {(r["from"], r["to"]): r for r in rows}
-    assert by[(0.5, 0.6)]["count"] == 2 and by[(0.5, 0.6)]["win_rate"] == 0.5
-    assert by[(0.5, 0.6)]["mean_confidence"] == pytest.approx(0.565)
-    assert by[(0.7, 0.8)]["win_rate"] == 1.0
+    by = {(r["stated_from"], r["stated_to"]): r for r in rows}
+    assert by[(0.5, 0.6)]["count"] == 2 and by[(0.5, 0.6)]["realised_win_rate"] == 0.5
+    assert by[(0.5, 0.6)]["mean_stated"] == pytest.approx(0.565)
+    assert by[(0.7, 0.8)]["realised_win_rate"] == 1.0
     assert by[(0.9, 1.0)]["count"] == 1          # 1.0 falls in the last, closed bucket
-    assert by[(0.0, 0.5)]["count"] == 0 and by[(0.0, 0.5)]["win_rate"] is None
+    assert by[(0.0, 0.5)]["count"] == 0 and by[(0.0, 0.5)]["realised_win_rate"] is None
 
 
 def test_source_stats_figures_per_source():
@@ -59,12 +59,12 @@ def test_source_stats_figures_per_source():
     assert mtf["expectancy"] == 26.0
     assert mtf["profit_factor"] == pytest.approx(128 / 50)
     assert mtf["total_pips"] == 80.0
-    assert mtf["expectancy_r"] == pytest.approx((2.0 - 1.0 + 0.6) / 3)
+    assert mtf["average_r"] == pytest.approx((2.0 - 1.0 + 0.6) / 3)
     lo, hi = mtf["expectancy_ci"]
     assert lo <= 26.0 <= hi
-    cal = {(r["from"], r["to"]): r for r in mtf["calibration"]}
-    assert cal[(0.7, 0.8)]["count"] == 2 and cal[(0.7, 0.8)]["win_rate"] == 0.5
-    assert cal[(0.6, 0.7)]["win_rate"] == 1.0
+    cal = {(r["stated_from"], r["stated_to"]): r for r in mtf["calibration"]}
+    assert cal[(0.7, 0.8)]["count"] == 2 and cal[(0.7, 0.8)]["realised_win_rate"] == 0.5
+    assert cal[(0.6, 0.7)]["realised_win_rate"] == 1.0
     assert mtf["signals"] == {"executed": 3}
     assert stats["ml"]["trades"] == 0 and stats["ml"]["signals"] == {"expired": 1}
     assert stats["ml"]["profit_factor"] is None and stats["ml"]["expectancy_ci"] is None

@@ -25,6 +25,8 @@ from engine.values import Signal, Timeframe, TradeStatus
 from terminal.bridge import EngineBridge
 from terminal.chart.overlays import Marker
 from terminal.chart.view import ChartView
+from terminal.error_indicator import UserErrorDialog
+from terminal.errorlog import ErrorLog, installed_log
 from terminal.mirror_control import MirrorControl
 from terminal.notify import Notifier, for_signal, for_trade_event
 from terminal.panels import format as fmt
@@ -66,9 +68,12 @@ class MainWindow(QMainWindow):
 
     def __init__(self, engine: TradingEngine, prefs: Preferences, *, shutdown: asyncio.Event | None = None,
                  server_address: str | None = None, tokens: Any = None, config_path: Path | None = None,
-                 store: QSettings | None = None, feed_priority: list[str] | None = None) -> None:
+                 store: QSettings | None = None, feed_priority: list[str] | None = None,
+                 errors: ErrorLog | None = None, configured_port: int | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.errors = errors if errors is not None else (installed_log() or ErrorLog(self))
+        self.configured_port = configured_port
         self.prefs = prefs
         self.shutdown = shutdown
         self.server_address = server_address
@@ -101,8 +106,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["signals"]], [720], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["signals"], self.docks["ticket"]], [420, 330], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["orders"]], [270], Qt.Orientation.Vertical)
-        self.status = TerminalStatusBar(server_address, self.palette_)
+        self.status = TerminalStatusBar(server_address, self.palette_, errors=self.errors)
         self.setStatusBar(self.status)
+        self.user_errors = UserErrorDialog(self)
+        self.errors.user_error.connect(self.user_errors.show)
         self.notifier = Notifier(self, self.windowIcon())
         self.settings_dialog: SettingsDialog | None = None
         self.mirror_control = MirrorControl(config_path, self, tasks=self.tasks)
@@ -330,8 +337,9 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), self.palette_)
         self.chart.apply_palette(self.palette_)
         self.dashboard.apply_palette(self.palette_)
-        for panel in (self.signals_panel, self.orders, self.orders.history, self.status):
+        for panel in (self.signals_panel, self.orders, self.orders.history):
             panel.palette = self.palette_
+        self.status.set_palette(self.palette_)
         self.orders.refresh()
 
     def set_server(self, url: str) -> None:

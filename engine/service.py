@@ -245,6 +245,14 @@ class TradingEngine:
             raise OrderRejectedError("the broker accepted the order but reported no trade", code="invalid_state")
         return records[0]
 
+    def check_order(self, request: Any) -> None:
+        """Raise the ``OrderRejectedError`` ``place_order(request)`` would raise now; change nothing.
+
+        The broker's own rules (``PaperBroker.check``): a ticket asks this
+        before sending instead of re-implementing them.
+        """
+        self.broker.check(request)
+
     async def _run_command(self, action: Callable[[], Iterable[Event]], symbol: str | None,
                            signal_id: int | None = None) -> list[Event]:
         """Run one broker command under the lock, commit its changes, then publish them.

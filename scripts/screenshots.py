@@ -155,8 +155,8 @@ async def shoot(folder: Path, quick: bool) -> list[Path]:
         await window.load()
         window.ticket.sl_unit.setCurrentText("pips")
         window.ticket.tp_unit.setCurrentText("pips")
-        window.ticket.sl.setValue(20)
-        window.ticket.tp.setValue(40)
+        window.ticket.sl.setText("20")
+        window.ticket.tp.setText("40")
         window.dashboard.show_figures(await engine.performance())
         signal = (await engine.signals.list(symbol="EURUSD"))[0]
         window.show_signal(signal)

@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from engine.broker.rules import label
 from engine.errors import NotFound, ValidationError
 from terminal.errorlog import report_exception
 
@@ -33,7 +34,8 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, (ValidationError, NotFound)):
         field = getattr(exc, "field", None)
         message = exc.message
-        if not field or field.replace("_", " ").lower() in message.lower() or field.lower() in message.lower():
+        names = (field.lower(), field.replace("_", " ").lower(), label(field).lower())
+        if not field or any(name in message.lower() for name in names):
             return message
         return f"{field}: {message}"
     return str(exc) or type(exc).__name__

@@ -83,6 +83,8 @@ QGroupBox::title {{ subcontrol-origin: margin; left: 8px; color: {p.muted}; }}
 QProgressBar {{ border: 1px solid {p.border}; border-radius: 2px; background: {p.panel}; text-align: center;
     max-height: 12px; }}
 QProgressBar::chunk {{ background: {p.accent}; }}
+QLineEdit[invalid="true"] {{ border: 1px solid {p.loss}; background: {p.panel}; }}
+QLabel[role="error"] {{ color: {p.loss}; }}
 QLabel[role="muted"] {{ color: {p.muted}; }}
 QLabel[role="figure"] {{ font-size: 15px; font-weight: 600; }}
 QToolTip {{ background: {p.panel}; color: {p.text}; border: 1px solid {p.border}; }}

@@ -95,7 +95,7 @@ def test_chart_drag_invalid_sl_is_refused_with_field_named(make_window, qloop, e
     line.setValue(1.09500)  # above the price: invalid for a buy
     line.sigPositionChangeFinished.emit(line)
     qloop.until(lambda: "not modified" in window.status.currentMessage(), what="refusal message")
-    assert "sl" in window.status.currentMessage()
+    assert "SL 1.09500 must be below the bid" in window.status.currentMessage()
     assert engine.broker.trade(trade.id).sl == trade.sl
 
 

@@ -19,6 +19,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_API", "pyside6")
 
 import argparse  # noqa: E402
+import functools  # noqa: E402
 import asyncio  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
@@ -99,27 +100,28 @@ def make_application() -> QApplication:
     return app
 
 
-async def main(settings: Settings, ready: asyncio.Future | None = None) -> int:
+async def main(settings: Settings, ready: asyncio.Future | None = None, *, feed: Any = None) -> int:
     """Build and start the runtime, show the window, run until it is closed, stop cleanly.
 
-    ``ready`` (tests, benchmarks) receives the window once it is shown and loaded.
+    ``ready`` (tests, benchmarks) receives the window once it is shown and loaded;
+    ``feed`` replaces the feed ``settings.feed`` names (a soak test's fast simulator).
     Cyclic garbage is collected on the GUI thread only (``GuiThreadGarbageCollector``).
     """
     collector = GuiThreadGarbageCollector()
     try:
-        return await _run(settings, ready)
+        return await _run(settings, ready, feed)
     finally:
         collector.stop()
 
 
-async def _run(settings: Settings, ready: asyncio.Future | None) -> int:
+async def _run(settings: Settings, ready: asyncio.Future | None, feed: Any = None) -> int:
     from engine.errors import PaperTerminalError
     from terminal.heap import freeze_startup_heap
     from terminal.mainwindow import MainWindow
     from terminal.prefs import Preferences, load_preferences
     from terminal.wiring import build_runtime, run_in_thread
 
-    runtime = await run_in_thread(build_runtime, settings)
+    runtime = await run_in_thread(functools.partial(build_runtime, settings, feed=feed))
     defaults = Preferences(risk_percent=min(settings.risk_percent, 10.0),
                            max_open_trades=settings.max_open_trades or 0)
     shutdown = asyncio.Event()

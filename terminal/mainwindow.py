@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
             "signals": self._dock("Signals", self.signals_panel),
         }
         self.docks["signals"].setMinimumHeight(BOTTOM_MIN)
-        self.docks["watch"].setMinimumHeight(84)
+        self.docks["watch"].setMinimumHeight(self.market_watch.rows_height(3) + 26)
         self.layout_ = DockLayout(self, watch=self.docks["watch"], ticket=self.docks["ticket"],
                                   trade=self.docks["orders"], dashboard=self.docks["dashboard"],
                                   signals=self.docks["signals"])

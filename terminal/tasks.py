@@ -79,6 +79,10 @@ class TaskOwner:
     def pending(self) -> int:
         return len(self._tasks)
 
+    def running(self, prefix: str) -> bool:
+        """Whether a task whose name starts with ``prefix`` is still running."""
+        return any(task.get_name().startswith(prefix) for task in self._tasks)
+
     async def wait(self) -> None:
         """Wait for every task spawned so far (tests, shutdown)."""
         while self._tasks:

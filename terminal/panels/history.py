@@ -175,9 +175,9 @@ class HistoryTab(QWidget):
         self.table.setRowCount(len(self.trades))
         for row, t in enumerate(self.trades):
             colour = p.profit if t.net > 0 else p.loss if t.net < 0 else None
-            values = (str(t.id), t.symbol, t.side.value.upper(), str(t.lots), fmt.when(t.open_time),
+            values = (str(t.id), t.symbol, t.side.value.upper(), str(t.lots), fmt.short_when(t.open_time),
                       fmt.price(t.symbol, t.entry_price), fmt.price(t.symbol, t.sl) or "—",
-                      fmt.price(t.symbol, t.tp) or "—", fmt.when(t.close_time), fmt.price(t.symbol, t.close_price),
+                      fmt.price(t.symbol, t.tp) or "—", fmt.short_when(t.close_time), fmt.price(t.symbol, t.close_price),
                       t.close_reason.value if t.close_reason else "", fmt.pips(t.pips), fmt.money(t.commission),
                       fmt.money(t.swap), fmt.money(t.net))
             for name, text in zip(COLUMNS, values):

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COLUMNS = ("Symbol", "Bid", "Ask", "Spread", "Day")
+HEADERS = ("Symbol", "Bid", "Ask", "Spr.", "Day")
+ROW_HEIGHT = 20
 STALE_MARK = "⚠ "
 
 
@@ -75,9 +77,12 @@ class MarketWatchPanel(QWidget):
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self.table = QTableWidget(len(self.symbols), len(COLUMNS))
         self.table.setObjectName("market_watch")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.horizontalHeaderItem(3).setToolTip("spread in pips")
+        self.table.horizontalHeaderItem(4).setToolTip("change since the open of the day, %")
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+        self.table.setStyleSheet("QTableWidget { font-size: 11px; } QHeaderView::section { padding: 2px 3px; }")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -85,7 +90,7 @@ class MarketWatchPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setMinimumSectionSize(34)
+        header.setMinimumSectionSize(30)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._menu)
         self.table.cellDoubleClicked.connect(lambda row, _col: self.chart_requested.emit(self.symbols[row]))
@@ -94,6 +99,11 @@ class MarketWatchPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
+
+    def rows_height(self, rows: int = 6) -> int:
+        """Height that shows the header and up to ``rows`` symbols without scrolling."""
+        shown = min(len(self.symbols), rows)
+        return self.table.horizontalHeader().sizeHint().height() + shown * ROW_HEIGHT + 4
 
     def row_of(self, symbol: str) -> int:
         return self.symbols.index(symbol)

@@ -206,7 +206,7 @@ class OrdersPanel(QWidget):
         p = self.palette
         for row, t in enumerate(trades):
             table.set_text(row, "#", str(t.id), right=False, data=t.id)
-            table.set_text(row, "Opened", fmt.when(t.open_time), right=False)
+            table.set_text(row, "Opened", fmt.short_when(t.open_time), right=False)
             table.set_text(row, "Symbol", t.symbol, right=False)
             table.set_text(row, "Side", t.side.value.upper(), right=False,
                            colour=p.profit if t.side.sign > 0 else p.loss)
@@ -224,7 +224,7 @@ class OrdersPanel(QWidget):
         p = self.palette
         for row, t in enumerate(trades):
             table.set_text(row, "#", str(t.id), right=False, data=t.id)
-            table.set_text(row, "Placed", fmt.when(t.created_at or t.open_time), right=False)
+            table.set_text(row, "Placed", fmt.short_when(t.created_at or t.open_time), right=False)
             table.set_text(row, "Symbol", t.symbol, right=False)
             table.set_text(row, "Type", t.order_type.value, right=False)
             table.set_text(row, "Side", t.side.value.upper(), right=False,
@@ -236,7 +236,7 @@ class OrdersPanel(QWidget):
             quote = self._quotes.get(t.symbol) or self.engine.quote(t.symbol)
             market = "" if quote is None else fmt.price(t.symbol, quote.ask if t.side.sign > 0 else quote.bid)
             table.set_text(row, "Market", market)
-            table.set_text(row, "Expires", fmt.when(t.expires_at) or "GTC", right=False)
+            table.set_text(row, "Expires", fmt.short_when(t.expires_at) or "GTC", right=False)
             self._set_mirror(table, row, t)
             cancel = QPushButton("Cancel")
             cancel.setObjectName("cancel")

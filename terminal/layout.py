@@ -7,7 +7,8 @@ the signals. The chart gets most of the width: the right column is
 ``RIGHT_FRACTION`` of the window width, clamped to [``RIGHT_MIN``,
 ``RIGHT_MAX``] px (chart ≈ 78 % at 1280 px, 80 % at 1600, 81 % at 1920); the
 bottom row is ``BOTTOM_FRACTION`` of the height (at least what shows four
-signal rows).
+signal rows), the signals taking ``SIGNALS_FRACTION`` of its width but at
+least what shows all their columns.
 
 ``DockLayout`` keeps these proportions: Qt gives every change of the window
 size to the central widget, so shrinking then growing a window left the
@@ -29,7 +30,8 @@ RIGHT_FRACTION = 0.20
 RIGHT_MIN, RIGHT_MAX = 280, 380
 BOTTOM_FRACTION = 0.31
 BOTTOM_MIN = 215            # dock title + signals header + 4 rows
-SIGNALS_FRACTION = 0.56     # of the bottom row's width
+SIGNALS_FRACTION = 0.42     # of the bottom row's width …
+SIGNALS_PX = 700            # … but at least what shows every column of the signal feed (≤ 56 % of the row)
 WATCH_FRACTION = 0.26       # of the right column's height
 DECORATION = QSize(16, 48)  # a window manager's frame and title bar, kept free on a small screen
 
@@ -60,6 +62,7 @@ class Fractions:
     bottom: float = BOTTOM_FRACTION
     signals: float = SIGNALS_FRACTION
     watch: float = WATCH_FRACTION
+    captured: bool = False  # True once taken from the docks (a restored layout, a dragged separator)
 
 
 class DockLayout(QObject):
@@ -111,6 +114,8 @@ class DockLayout(QObject):
                 w.resizeDocks([self.watch], [right], Qt.Orientation.Horizontal)
             if self._docked(self.trade) and self._docked(self.signals):
                 signals = int(width * self.fractions.signals)
+                if not self.fractions.captured:
+                    signals = max(signals, int(min(SIGNALS_PX, width * 0.56)))
                 w.resizeDocks([self.trade, self.signals], [width - signals, signals], Qt.Orientation.Horizontal)
             bottom_docks = [d for d in (self.trade, self.signals) if self._docked(d)]
             if bottom_docks:
@@ -138,6 +143,7 @@ class DockLayout(QObject):
             self.fractions.bottom = self.trade.height() / w.height()
         if self._docked(self.signals) and self._docked(self.trade):
             self.fractions.signals = self.signals.width() / w.width()
+        self.fractions.captured = True
         self._applied_size = w.size()
 
     @staticmethod

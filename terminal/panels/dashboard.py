@@ -155,14 +155,15 @@ class DashboardPanel(QWidget):
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self.values: dict[str, QLabel] = {}
         grid = QGridLayout()
-        grid.setHorizontalSpacing(18)
+        grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(2)
-        per_row = 4
+        per_row = 3
         for i, (key, label, _) in enumerate(FIGURES):
             name = QLabel(label)
             name.setProperty("role", "muted")
             value = QLabel("—")
             value.setProperty("role", "figure")
+            value.setStyleSheet("font-size: 13px;")
             value.setObjectName(f"figure_{key}")
             self.values[key] = value
             row, col = divmod(i, per_row)
@@ -181,7 +182,8 @@ class DashboardPanel(QWidget):
         self.breakdown.setHorizontalHeaderLabels(BREAKDOWN_COLUMNS)
         self.breakdown.verticalHeader().setVisible(False)
         self.breakdown.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.breakdown.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.breakdown.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.breakdown.horizontalHeader().setStretchLastSection(True)
         self.breakdown.verticalHeader().setDefaultSectionSize(22)
         self.extremes = QTableWidget(0, len(EXTREME_COLUMNS))
         self.extremes.setObjectName("best_worst")
@@ -190,7 +192,8 @@ class DashboardPanel(QWidget):
         self.extremes.verticalHeader().setDefaultSectionSize(22)
         self.extremes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.extremes.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.extremes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.extremes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.extremes.horizontalHeader().setStretchLastSection(True)
         self.extremes.setToolTip("Click a trade to open it")
         self.extremes.cellClicked.connect(self._on_extreme_clicked)
         grid.setRowStretch(len(FIGURES), 1)
@@ -206,6 +209,9 @@ class DashboardPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(grid, 0)
         layout.addLayout(charts, 3)
+        for table in (self.breakdown, self.extremes):
+            table.setMinimumWidth(240)
+        self.curves.setMinimumWidth(280)
         layout.addLayout(self.side, 2)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -281,7 +287,7 @@ class DashboardPanel(QWidget):
             colour = None
             if key in ("net_profit", "expected_payoff", "total_pips") and value is not None:
                 colour = self.palette.profit if float(value) > 0 else self.palette.loss if float(value) < 0 else None
-            label.setStyleSheet(f"color: {colour};" if colour else "")
+            label.setStyleSheet("font-size: 13px;" + (f" color: {colour};" if colour else ""))
         times, balance, _ = curve_arrays(list(figures.get("equity_curve") or []))
         now = datetime.now(timezone.utc).timestamp()
         self.balance_line.setData(*step_xy(times, balance, now))

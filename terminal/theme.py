@@ -72,6 +72,8 @@ QPushButton:checked {{ background: {p.accent}; color: #ffffff; border-color: {p.
 QPushButton:disabled {{ color: {p.muted}; }}
 QPushButton[role="buy"] {{ background: {p.profit}; color: #ffffff; border-color: {p.profit}; font-weight: 600; }}
 QPushButton[role="sell"] {{ background: {p.loss}; color: #ffffff; border-color: {p.loss}; font-weight: 600; }}
+QPushButton[role="buy"]:disabled, QPushButton[role="sell"]:disabled {{ background: {p.panel}; color: {p.muted};
+    border-color: {p.border}; }}
 QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit {{ background: {p.panel};
     border: 1px solid {p.border}; border-radius: 3px; padding: 3px 5px; }}
 QComboBox QAbstractItemView {{ background: {p.panel}; selection-background-color: {p.highlight};

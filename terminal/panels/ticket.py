@@ -131,6 +131,8 @@ class TicketPanel(UnitConversions, QWidget):
         buttons.addWidget(self.buy, 0, 1)
         buttons.addWidget(self.sell_reason, 1, 0)
         buttons.addWidget(self.buy_reason, 1, 1)
+        buttons.setColumnStretch(0, 1)
+        buttons.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(4)

@@ -5,7 +5,7 @@ on the right a column with the market watch over the new-order ticket; along
 the bottom the trade tables (tabbed with the performance dashboard) beside
 the signals. The chart gets most of the width: the right column is
 ``RIGHT_FRACTION`` of the window width, clamped to [``RIGHT_MIN``,
-``RIGHT_MAX``] px (chart ≈ 78 % at 1280 px, 80 % at 1600, 81 % at 1920); the
+``RIGHT_MAX``] px (chart ≈ 78 % at 1280 px, 80 % at 1600 and 1920); the
 bottom row is ``BOTTOM_FRACTION`` of the height (at least what shows four
 signal rows), the signals taking ``SIGNALS_FRACTION`` of its width but at
 least what shows all their columns.

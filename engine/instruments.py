@@ -49,11 +49,11 @@ class InstrumentSpec:
         """Raise ``OrderRejectedError`` when ``lots`` is outside min/max or off the step."""
         if lots < self.lot_min or lots > self.lot_max:
             raise OrderRejectedError(
-                f"lots {lots} outside {self.lot_min}..{self.lot_max} for {self.symbol}",
+                f"Volume {lots} lots is outside {self.lot_min}–{self.lot_max} lots for {self.symbol}",
                 field="lots", code="invalid_lots")
         if (lots - self.lot_min) % self.lot_step != 0:
             raise OrderRejectedError(
-                f"lots {lots} is not a multiple of the step {self.lot_step} for {self.symbol}",
+                f"Volume {lots} lots is not a multiple of the lot step {self.lot_step} for {self.symbol}",
                 field="lots", code="invalid_lots")
 
 

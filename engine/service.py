@@ -183,7 +183,7 @@ class TradingEngine:
 
     async def _save_metrics(self) -> None:
         account = self.broker.account()
-        await self._db.run(self._snapshotter.save, self.journal, account)
+        await self._db.run(self._snapshotter.save, self.journal, account, self.clock.now())
 
     # -- prices -------------------------------------------------------------
 
@@ -248,6 +248,14 @@ class TradingEngine:
         if not records:
             raise OrderRejectedError("the broker accepted the order but reported no trade", code="invalid_state")
         return records[0]
+
+    def check_order(self, request: Any) -> None:
+        """Raise the ``OrderRejectedError`` ``place_order(request)`` would raise now; change nothing.
+
+        The broker's own rules (``PaperBroker.check``): a ticket asks this
+        before sending instead of re-implementing them.
+        """
+        self.broker.check(request)
 
     async def _run_command(self, action: Callable[[], Iterable[Event]], symbol: str | None,
                            signal_id: int | None = None) -> list[Event]:

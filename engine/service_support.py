@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol
@@ -37,6 +37,7 @@ class BrokerLike(Protocol):
     def trade(self, trade_id: int) -> TradeRecord: ...
     def active_trades(self) -> list[TradeRecord]: ...
     def lot_size(self, symbol: str, risk_percent: float, entry: float, sl: float) -> Decimal: ...
+    def check(self, request: Any, now: datetime | None = None) -> None: ...
     def set_mirror(self, trade_id: int, ticket: str | None, state: str | None) -> TradeRecord: ...
 
 
@@ -55,7 +56,7 @@ class JournalLike(Protocol):
     def load_bars(self, symbol: str, timeframe: Any, limit: int = 500) -> list[Any]: ...
     def save_quotes(self, quotes: Iterable[Quote]) -> None: ...
     def last_quotes(self) -> list[Quote]: ...
-    def save_metrics(self, snapshot: dict[str, Any]) -> None: ...
+    def save_metrics(self, snapshot: dict[str, Any], time: datetime | None = None) -> None: ...
     def signal_sources(self, signal_ids: Iterable[int]) -> dict[int, str]: ...
 
 
@@ -121,12 +122,12 @@ class Snapshotter:
         """The figures of the journal's closed trades for ``account``."""
         return journal_figures(journal, account)
 
-    def save(self, journal: JournalLike, account: AccountSnapshot) -> None:
-        """Store a snapshot: the account and the figures (without the equity curve)."""
-        snapshot: dict[str, Any] = {"time": iso(datetime.now(timezone.utc)), "account": account_dict(account)}
+    def save(self, journal: JournalLike, account: AccountSnapshot, now: datetime) -> None:
+        """Store a snapshot at ``now`` (the engine's market clock): the account and the figures (no equity curve)."""
+        snapshot: dict[str, Any] = {"time": iso(now), "account": account_dict(account)}
         figures = self.performance(journal, account)
         snapshot["performance"] = {k: v for k, v in figures.items() if k != "equity_curve"}
-        journal.save_metrics(jsonable(snapshot))
+        journal.save_metrics(jsonable(snapshot), now)
 
 
 def account_terms(old: AccountSnapshot, balance: Decimal | float | str | None, currency: str | None,

@@ -1,11 +1,14 @@
-"""Save PNG screenshots of the main window (dark and light) with trades and signals on the chart.
+"""Save PNG screenshots of the main window (dark and light, 1280×720, 1600×900, 1920×1080).
 
 Usage: ``python scripts/screenshots.py [FOLDER] [--quick]`` (default folder
 ``resources/screenshots``). Runs offscreen on the real engine (paper broker
 and an SQLite journal in a temporary folder): two and a half days of a seeded
 random market are played through ``engine.on_quote`` while a few trades open
 and close, then open trades, a pending order and three signals (one with an
-X-A-B-C-D pattern) are left on the chart. Nothing touches the user's files.
+X-A-B-C-D pattern) are left on the chart, with the market watch, the ticket
+and the signal feed beside it. Files: ``main-dark.png``/``main-light.png``
+(1600×900), ``main-THEME-WxH.png`` for the other sizes and
+``dashboard-dark.png``. Nothing touches the user's files.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 import qasync  # noqa: E402
 
 START_PRICES = {"EURUSD": 1.08500, "GBPUSD": 1.26500, "USDJPY": 151.200}
+SIZES = ((1600, 900), (1280, 720), (1920, 1080))  # the first is README's main-dark.png / main-light.png
 SYMBOLS = list(START_PRICES)
 
 
@@ -60,6 +64,8 @@ async def play(engine, prices, orders_every: int) -> None:  # noqa: ANN001
     from engine.errors import ValidationError
     from engine.instruments import SPECS
     from engine.values import Quote, Side
+    from engine.service_support import account_dict, jsonable
+    from engine.values import iso
     times = prices[SYMBOLS[0]][0]
     rng = np.random.default_rng(11)
     for i, t in enumerate(times):
@@ -69,6 +75,9 @@ async def play(engine, prices, orders_every: int) -> None:  # noqa: ANN001
             bid = float(prices[symbol][1][i])
             ask = round(bid + spec.typical_spread_pips * spec.pip_size, spec.digits)
             await engine.on_quote(Quote(symbol, bid, ask, when, "sim"))
+        if i % 20 == 0:  # the account samples the engine stores every minute, at the market's time here
+            snapshot = jsonable({"time": iso(when), "account": account_dict(engine.account())})
+            await engine.run_db(engine.journal.save_metrics, snapshot, when)
         if i and i % orders_every == 0 and i < len(times) - orders_every:
             symbol = SYMBOLS[int(rng.integers(len(SYMBOLS)))]
             spec = SPECS[symbol]
@@ -148,32 +157,39 @@ async def shoot(folder: Path, quick: bool) -> list[Path]:
     await stage(engine)
     store = QSettings(str(work / "window.ini"), QSettings.Format.IniFormat)
     saved = []
+    folder.mkdir(parents=True, exist_ok=True)
     for theme in ("dark", "light"):
         window = MainWindow(engine, Preferences(theme=theme), store=store, server_address="127.0.0.1:8765")
-        window.resize(1600, 900)
+        window.resize(*SIZES[0])
         window.show()
         await window.load()
         window.ticket.sl_unit.setCurrentText("pips")
         window.ticket.tp_unit.setCurrentText("pips")
-        window.ticket.sl.setValue(20)
-        window.ticket.tp.setValue(40)
-        window.dashboard.show_figures(await engine.performance())
+        window.ticket.sl.setText("20")
+        window.ticket.tp.setText("40")
+        await window.dashboard.reload()
         signal = (await engine.signals.list(symbol="EURUSD"))[0]
         window.show_signal(signal)
         window.docks["orders"].raise_()
-        window.bridge.flush_now()
-        window.chart.repaint_now()
-        await asyncio.sleep(0.3)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"main-{theme}.png"
-        window.grab().save(str(path))
-        saved.append(path)
+        for width, height in SIZES:
+            window.resize(width, height)
+            await asyncio.sleep(0.05)
+            window.layout_.apply()
+            window.bridge.flush_now()
+            window.chart.repaint_now()
+            window.ticket.refresh_preview()
+            await asyncio.sleep(0.3)
+            name = f"main-{theme}.png" if (width, height) == (1600, 900) else f"main-{theme}-{width}x{height}.png"
+            saved.append(folder / name)
+            window.grab().save(str(saved[-1]))
         if theme == "dark":
+            window.resize(1600, 900)
+            await asyncio.sleep(0.05)
+            window.layout_.apply()
             window.docks["dashboard"].raise_()
-            await asyncio.sleep(0.1)
-            path = folder / "dashboard-dark.png"
-            window.grab().save(str(path))
-            saved.append(path)
+            await asyncio.sleep(0.2)
+            saved.append(folder / "dashboard-dark.png")
+            window.grab().save(str(saved[-1]))
         window.close()
         window.deleteLater()
     await engine.signals.stop()

@@ -19,46 +19,23 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_API", "pyside6")
 
 import argparse  # noqa: E402
+import functools  # noqa: E402
 import asyncio  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
-import traceback  # noqa: E402
 from collections.abc import Callable  # noqa: E402
-from types import FrameType, TracebackType  # noqa: E402
+from types import FrameType  # noqa: E402
 from typing import Any  # noqa: E402
 
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 import qasync  # noqa: E402  (after PySide6)
 
+from terminal.errorlog import install_excepthook, installed_log, loop_exception_handler  # noqa: E402
 from terminal.settings import Settings  # noqa: E402
 
 log = logging.getLogger("paper_terminal.window")
-
-
-def install_excepthook() -> None:
-    """Log every uncaught exception and show it in a (non-blocking) dialog."""
-    previous = sys.excepthook
-
-    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        if issubclass(kind, KeyboardInterrupt):
-            previous(kind, value, tb)
-            return
-        log.critical("uncaught exception", exc_info=(kind, value, tb))
-        app = QApplication.instance()
-        if app is None:
-            return
-        box = QMessageBox(QMessageBox.Icon.Critical, "Paper Terminal — unexpected error",
-                          f"{kind.__name__}: {value}\n\nThe error was logged; your trades are safe in the journal.")
-        box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
-        box.setObjectName("error_dialog")
-        box.finished.connect(lambda _=0, b=box: (hook.boxes.remove(b), b.deleteLater()))
-        hook.boxes.append(box)  # alive until closed, then deleted by Qt on the GUI thread
-        box.open()
-
-    hook.boxes = []  # type: ignore[attr-defined]
-    sys.excepthook = hook
 
 
 class GuiThreadGarbageCollector:
@@ -123,33 +100,36 @@ def make_application() -> QApplication:
     return app
 
 
-async def main(settings: Settings, ready: asyncio.Future | None = None) -> int:
+async def main(settings: Settings, ready: asyncio.Future | None = None, *, feed: Any = None) -> int:
     """Build and start the runtime, show the window, run until it is closed, stop cleanly.
 
-    ``ready`` (tests, benchmarks) receives the window once it is shown and loaded.
+    ``ready`` (tests, benchmarks) receives the window once it is shown and loaded;
+    ``feed`` replaces the feed ``settings.feed`` names (a soak test's fast simulator).
     Cyclic garbage is collected on the GUI thread only (``GuiThreadGarbageCollector``).
     """
     collector = GuiThreadGarbageCollector()
     try:
-        return await _run(settings, ready)
+        return await _run(settings, ready, feed)
     finally:
         collector.stop()
 
 
-async def _run(settings: Settings, ready: asyncio.Future | None) -> int:
+async def _run(settings: Settings, ready: asyncio.Future | None, feed: Any = None) -> int:
     from engine.errors import PaperTerminalError
     from terminal.heap import freeze_startup_heap
     from terminal.mainwindow import MainWindow
     from terminal.prefs import Preferences, load_preferences
     from terminal.wiring import build_runtime, run_in_thread
 
-    runtime = await run_in_thread(build_runtime, settings)
+    runtime = await run_in_thread(functools.partial(build_runtime, settings, feed=feed))
     defaults = Preferences(risk_percent=min(settings.risk_percent, 10.0),
                            max_open_trades=settings.max_open_trades or 0)
     shutdown = asyncio.Event()
+    errors = installed_log()
+    asyncio.get_running_loop().set_exception_handler(loop_exception_handler(errors))
     window = MainWindow(runtime.engine, load_preferences(default=defaults), shutdown=shutdown,
                         server_address=None, config_path=settings.config,
-                        feed_priority=_priority(settings))
+                        feed_priority=_priority(settings), errors=errors, configured_port=settings.port)
     runtime.on_listening = _announce_server(window, runtime)
     window.show()
     restore_signals = close_on_signals(window.close)  # a signal during start-up closes it too
@@ -210,10 +190,14 @@ def _tokens(settings: Settings) -> Any:
     token = settings.token.get_secret_value() if settings.token else None
     viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
     try:
-        return load_or_create_tokens(trading=token, viewer=viewer)
+        tokens = load_or_create_tokens(trading=token, viewer=viewer)
     except (OSError, ValueError) as exc:
         log.warning("API tokens unavailable: %s", exc)
         return None
+    path = getattr(tokens, "path", None)
+    if path is not None:  # every start, so a user can always find them; never the tokens themselves
+        log.info("API tokens (trading and viewer) in %s", path)
+    return tokens
 
 
 async def _tell(window: Any, title: str, text: str) -> None:

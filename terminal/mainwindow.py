@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QIcon, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from engine.errors import NotFound, ValidationError
@@ -25,10 +25,14 @@ from engine.values import Signal, Timeframe, TradeStatus
 from terminal.bridge import EngineBridge
 from terminal.chart.overlays import Marker
 from terminal.chart.view import ChartView
+from terminal.error_indicator import UserErrorDialog
+from terminal.errorlog import ErrorLog, installed_log
 from terminal.mirror_control import MirrorControl
 from terminal.notify import Notifier, for_signal, for_trade_event
 from terminal.panels import format as fmt
+from terminal.layout import BOTTOM_MIN, DEFAULT_SIZE, DockLayout, fit_geometry, scrollable
 from terminal.panels.dashboard import DashboardPanel
+from terminal.panels.market_watch import MarketWatchPanel
 from terminal.panels.orders import OrdersPanel
 from terminal.panels.signals import SignalsPanel
 from terminal.panels.ticket import TicketPanel
@@ -36,7 +40,7 @@ from terminal.prefs import Preferences, qsettings, save_preferences
 from terminal.settings_dialog import SettingsDialog
 from terminal.statusbar import TerminalStatusBar
 from terminal.tasks import TaskOwner, error_text
-from terminal.theme import apply_theme, palette_for
+from terminal.theme import app_icon, apply_theme, palette_for
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
@@ -45,20 +49,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 1500
 FEEDS_POLL_MS = 5000
-STATE_VERSION = 1
-
-
-def app_icon() -> QIcon:
-    """A small candlestick icon drawn in code (no asset file needed)."""
-    pixmap = QPixmap(64, 64)
-    pixmap.fill(QColor("#131722"))
-    painter = QPainter(pixmap)
-    for x, top, bottom, colour in ((14, 20, 50, "#26a69a"), (32, 10, 40, "#ef5350"), (50, 16, 56, "#26a69a")):
-        painter.setPen(QColor(colour))
-        painter.drawLine(x, top - 6, x, bottom + 6)
-        painter.fillRect(x - 5, top, 10, bottom - top, QColor(colour))
-    painter.end()
-    return QIcon(pixmap)
+STATE_VERSION = 2  # 2: market watch on the right, signals beside the trade tables
 
 
 class MainWindow(QMainWindow):
@@ -66,9 +57,12 @@ class MainWindow(QMainWindow):
 
     def __init__(self, engine: TradingEngine, prefs: Preferences, *, shutdown: asyncio.Event | None = None,
                  server_address: str | None = None, tokens: Any = None, config_path: Path | None = None,
-                 store: QSettings | None = None, feed_priority: list[str] | None = None) -> None:
+                 store: QSettings | None = None, feed_priority: list[str] | None = None,
+                 errors: ErrorLog | None = None, configured_port: int | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.errors = errors if errors is not None else (installed_log() or ErrorLog(self))
+        self.configured_port = configured_port
         self.prefs = prefs
         self.shutdown = shutdown
         self.server_address = server_address
@@ -85,24 +79,30 @@ class MainWindow(QMainWindow):
 
         symbols = list(engine.symbols) or ["EURUSD"]
         self.chart = ChartView(symbols, self.palette_)
+        self.chart.setMinimumSize(360, 200)
         self.setCentralWidget(self.chart)
         self.signals_panel = SignalsPanel(engine, prefs, self.palette_)
         self.ticket = TicketPanel(engine, prefs.risk_percent)
         self.orders = OrdersPanel(engine, self.palette_)
         self.dashboard = DashboardPanel(engine, self.palette_)
+        self.market_watch = MarketWatchPanel(engine, self.palette_)
         self.docks = {
-            "signals": self._dock("Signals", self.signals_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-            "ticket": self._dock("New order", self.ticket, Qt.DockWidgetArea.RightDockWidgetArea),
-            "orders": self._dock("Trade", self.orders, Qt.DockWidgetArea.BottomDockWidgetArea),
-            "dashboard": self._dock("Performance", self.dashboard, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "watch": self._dock("Market watch", self.market_watch),
+            "ticket": self._dock("New order", self.ticket),
+            "orders": self._dock("Trade", self.orders),
+            "dashboard": self._dock("Performance", scrollable(self.dashboard)),
+            "signals": self._dock("Signals", self.signals_panel),
         }
-        self.tabifyDockWidget(self.docks["orders"], self.docks["dashboard"])
-        self.docks["orders"].raise_()
-        self.resizeDocks([self.docks["signals"]], [720], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["signals"], self.docks["ticket"]], [420, 330], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["orders"]], [270], Qt.Orientation.Vertical)
-        self.status = TerminalStatusBar(server_address, self.palette_)
+        self.docks["signals"].setMinimumHeight(BOTTOM_MIN)
+        self.docks["watch"].setMinimumHeight(self.market_watch.rows_height(3) + 26)
+        self.layout_ = DockLayout(self, watch=self.docks["watch"], ticket=self.docks["ticket"],
+                                  trade=self.docks["orders"], dashboard=self.docks["dashboard"],
+                                  signals=self.docks["signals"])
+        self.layout_.arrange()
+        self.status = TerminalStatusBar(server_address, self.palette_, errors=self.errors, now=engine.clock.now)
         self.setStatusBar(self.status)
+        self.user_errors = UserErrorDialog(self)
+        self.errors.user_error.connect(self.user_errors.show)
         self.notifier = Notifier(self, self.windowIcon())
         self.settings_dialog: SettingsDialog | None = None
         self.mirror_control = MirrorControl(config_path, self, tasks=self.tasks)
@@ -114,18 +114,17 @@ class MainWindow(QMainWindow):
         self._feeds_timer.setInterval(FEEDS_POLL_MS)
         self._feeds_timer.timeout.connect(lambda: self.status.set_feeds(self.engine.feeds_status()))
         self._feeds_timer.start()
-        self.resize(1600, 900)
+        self.fit_to_screen()
         self.restore_layout()
         apply_theme(QApplication.instance(), self.palette_)
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
         return dock
 
     def _build_menu(self) -> None:
@@ -141,6 +140,9 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
+        reset = QAction("&Reset layout", self)
+        reset.triggered.connect(self.layout_.arrange)
+        view_menu.addAction(reset)
         view_menu.addSeparator()
         for name in ("dark", "light"):
             action = QAction(f"{name.title()} theme", self)
@@ -166,10 +168,15 @@ class MainWindow(QMainWindow):
         self.mirror_control.message.connect(self.say)
         self.mirror_control.changed.connect(lambda _: self.status.set_feeds(self.engine.feeds_status()))
         chart.symbol_changed.connect(lambda _: self.reload_chart())
+        chart.symbol_changed.connect(self.ticket.set_symbol)
+        b.bar_closed.connect(self.market_watch.on_bar)
+        self.market_watch.chart_requested.connect(self.chart.set_symbol)
+        self.market_watch.ticket_requested.connect(self.open_ticket)
+        self.dashboard.trade_requested.connect(self.open_trade)
         chart.timeframe_changed.connect(lambda _: self.reload_chart())
         chart.level_dragged.connect(self.on_level_dragged)
         self.signals_panel.signal_selected.connect(self.show_signal)
-        for panel in (self.signals_panel, self.ticket, self.orders, self.dashboard):
+        for panel in (self.signals_panel, self.ticket, self.orders, self.dashboard, self.market_watch):
             panel.message.connect(self.say)
 
     # --- start-up ------------------------------------------------------------------
@@ -184,8 +191,9 @@ class MainWindow(QMainWindow):
         if self.engine.signals is not None:
             await self.signals_panel.reload()
         await self.chart.load(self._bars)
+        self.ticket.set_symbol(self.chart.symbol)
         self._redraw_trades()
-        await asyncio.gather(self.orders.history.load(), self.dashboard.reload())
+        await asyncio.gather(self.orders.history.load(), self.dashboard.reload(), self.market_watch.reload())
         self._mark_history()
 
     def _mark_history(self) -> None:
@@ -212,6 +220,7 @@ class MainWindow(QMainWindow):
     def _on_frame(self, quotes: dict) -> None:
         self.chart.repaint_now()
         self.orders.on_frame(quotes)
+        self.market_watch.on_frame(quotes)
         if self.docks["ticket"].isVisible() and self.ticket.symbol.currentText() in quotes:
             self.ticket.refresh_preview()
 
@@ -273,12 +282,45 @@ class MainWindow(QMainWindow):
         self._redraw_trades()
         self.chart.show_signal(signal)
 
+    def open_ticket(self, symbol: str) -> None:
+        """Show the new-order ticket for ``symbol`` (from the market watch)."""
+        self.ticket.set_symbol(symbol)
+        dock = self.docks["ticket"]
+        dock.show()
+        dock.raise_()
+        self.ticket.volume.setFocus()
+
+    def open_trade(self, trade_id: int) -> None:
+        """Show trade ``trade_id`` (from the dashboard): its chart around its open, its history row."""
+        self.tasks.spawn(self._open_trade(trade_id), f"open-trade-{trade_id}", user=True)
+
+    async def _open_trade(self, trade_id: int) -> None:
+        trade = await self.engine.get_trade(trade_id)
+        if trade.symbol != self.chart.symbol:
+            self.chart.set_symbol(trade.symbol)
+            await self.chart.load(self._bars)
+            self._redraw_trades()
+        self._centre_on(trade)
+        self.docks["orders"].show()
+        self.docks["orders"].raise_()
+        self.orders.show_trade(trade_id)
+        self.say(f"trade #{trade.id}: {trade.side.value} {trade.lots} {trade.symbol}, net {fmt.money(trade.net)}")
+
+    def _centre_on(self, trade: Any) -> None:
+        when = trade.open_time or trade.created_at
+        index = self.chart.series.index_at(when) if when else -1
+        if index >= 0:
+            self.chart.follow = False
+            end = self.chart.series.index_at(trade.close_time) if trade.close_time else index
+            half = max(60, (end - index) // 2 + 20)
+            self.chart.set_x_range((index + end) / 2 - half, (index + end) / 2 + half)
+
     # --- dragged SL/TP ------------------------------------------------------------------
     def on_level_dragged(self, trade_id: int, field: str, price: float) -> None:
         """Confirm (per preferences) and send a dragged SL/TP/price through ``engine.modify_trade``."""
         text = f"Move {field.upper() if field != 'price' else 'the order price'} of #{trade_id} to {price}?"
         if not self.prefs.confirm_drag:
-            self.tasks.spawn(self._modify(trade_id, field, price), f"drag-modify-{trade_id}")
+            self.tasks.spawn(self._modify(trade_id, field, price), f"drag-modify-{trade_id}", user=True)
             return
         box = QMessageBox(QMessageBox.Icon.Question, "Modify trade", text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
@@ -287,7 +329,7 @@ class MainWindow(QMainWindow):
 
         def answered(result: int) -> None:
             if result == QMessageBox.StandardButton.Yes:
-                self.tasks.spawn(self._modify(trade_id, field, price), f"drag-modify-{trade_id}")
+                self.tasks.spawn(self._modify(trade_id, field, price), f"drag-modify-{trade_id}", user=True)
             else:
                 self._redraw_trades()  # put the line back
 
@@ -308,7 +350,8 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is None:
             self.settings_dialog = SettingsDialog(self.engine, self.prefs, config_path=self.config_path,
                                                   server_address=self.server_address, tokens=self.tokens,
-                                                  feed_priority=self.feed_priority, parent=self)
+                                                  feed_priority=self.feed_priority, parent=self,
+                                                  configured_port=self.configured_port)
             self.settings_dialog.prefs_changed.connect(self.set_prefs)
             self.settings_dialog.message.connect(self.say)
         self.settings_dialog.open()
@@ -330,8 +373,10 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), self.palette_)
         self.chart.apply_palette(self.palette_)
         self.dashboard.apply_palette(self.palette_)
-        for panel in (self.signals_panel, self.orders, self.orders.history, self.status):
+        self.market_watch.set_palette(self.palette_)
+        for panel in (self.signals_panel, self.orders, self.orders.history):
             panel.palette = self.palette_
+        self.status.set_palette(self.palette_)
         self.orders.refresh()
 
     def set_server(self, url: str) -> None:
@@ -344,13 +389,24 @@ class MainWindow(QMainWindow):
         self.status.say(message)
 
     # --- layout and shutdown -----------------------------------------------------------------
+    def fit_to_screen(self) -> None:
+        """Size the window to fit the available geometry of its screen (1600×900 where there is room)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            self.resize(DEFAULT_SIZE)
+            return
+        self.setGeometry(fit_geometry(screen.availableGeometry()))
+
     def restore_layout(self) -> None:
         geometry = self.store.value("window/geometry")
         state = self.store.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state, STATE_VERSION)
+            screen = self.screen() or QApplication.primaryScreen()
+            if screen is not None and not screen.availableGeometry().contains(self.frameGeometry()):
+                self.fit_to_screen()  # saved on a bigger screen: never start partly off-screen
+        if isinstance(state, QByteArray) and self.restoreState(state, STATE_VERSION):
+            QTimer.singleShot(0, self.layout_.capture)  # keep the user's proportions from now on
         symbol = self.store.value("chart/symbol")
         timeframe = self.store.value("chart/timeframe")
         if isinstance(timeframe, str) and timeframe in Timeframe.__members__:

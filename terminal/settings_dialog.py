@@ -68,7 +68,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, engine: TradingEngine, prefs: Preferences, *, config_path: Path | None,
                  server_address: str | None, tokens: Any = None, feed_priority: list[str] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, configured_port: int | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings — Paper Terminal")
         self.setMinimumWidth(520)
@@ -80,7 +80,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._account_tab(), "Account")
         self.tabs.addTab(self._risk_tab(), "Risk")
         self.tabs.addTab(self._feeds_tab(feed_priority or list(PROVIDERS)), "Feeds")
-        self.tabs.addTab(self._server_tab(server_address, tokens), "Server")
+        self.tabs.addTab(self._server_tab(server_address, tokens, configured_port), "Server")
         self.tabs.addTab(self._appearance_tab(), "Appearance")
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -189,14 +189,20 @@ class SettingsDialog(QDialog):
         else:
             self.keyring_note.setText("Keys are stored in the OS keyring, never in a file.")
 
-    def _server_tab(self, address: str | None, tokens: Any) -> QWidget:
+    def _server_tab(self, address: str | None, tokens: Any, configured_port: int | None) -> QWidget:
         tab = QWidget()
         form = QFormLayout(tab)
         form.addRow("Address", QLabel(address or "not running"))
         self.port = QSpinBox()
         self.port.setRange(0, 65535)
-        port = int(address.rsplit(":", 1)[-1]) if address and address.rsplit(":", 1)[-1].isdigit() else 8765
-        self.port.setValue(port)
+        self.port.setSpecialValueText("0 (any free port)")
+        # The configured port, never the one the server happens to listen on: with --port 0 that is a
+        # temporary pick, and saving it would pin the next start to it.
+        if configured_port is None:
+            tail = (address or "").rsplit(":", 1)[-1]
+            configured_port = int(tail) if tail.isdigit() else 8765
+        self.configured_port = configured_port
+        self.port.setValue(configured_port)
         form.addRow("Port (next start)", self.port)
         for name, attr in (("Trading token", "trading"), ("Viewer token", "viewer")):
             value = getattr(tokens, attr, None) if tokens is not None else None
@@ -260,9 +266,13 @@ class SettingsDialog(QDialog):
                 notes.append(f"{provider} key stored in the keyring.")
             if self.config_path is not None:
                 order = [self.priority.item(i).text() for i in range(self.priority.count())]
-                await loop.run_in_executor(None, update_config, self.config_path,
-                                           {"feed_priority": ",".join(order), "port": self.port.value()})
-                notes.append(f"Feed priority and port saved to {self.config_path} (used at the next start).")
+                changes: dict[str, Any] = {"feed_priority": ",".join(order)}
+                if self.port.value() != self.configured_port:  # only a port the user chose
+                    changes["port"] = self.port.value()
+                await loop.run_in_executor(None, update_config, self.config_path, changes)
+                self.configured_port = self.port.value()
+                saved = "Feed priority and port" if "port" in changes else "Feed priority"
+                notes.append(f"{saved} saved to {self.config_path} (used at the next start).")
         self._note(" ".join(notes))
 
     def _ask_reset(self) -> None:

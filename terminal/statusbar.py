@@ -5,19 +5,25 @@ Right side, always visible: balance, equity, free margin and margin level
 in use and its health, the calls left today of every provider that counts
 them, the MetaTrader bridge when a mirror is configured (connected or not,
 account, paused, mirrored positions, last error), the server's address and
-a UTC clock (refreshed each second).
+a UTC clock (refreshed each second), then the last message. Messages go to
+their own label, so they never hide the feed, server and clock labels (Qt's
+``showMessage`` hides every non-permanent widget while it shows). Right of
+the messages, the error indicator (``terminal.error_indicator``) appears
+once an unexpected error has been recorded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
 
 from engine.events import HistoryBackfillProgressed
 from engine.values import AccountSnapshot, FeedStatus
+from terminal.error_indicator import ErrorIndicator
+from terminal.errorlog import ErrorLog
 from terminal.panels import format as fmt
 from terminal.theme import DARK, Palette
 
@@ -61,9 +67,12 @@ def feed_text(statuses: Sequence[FeedStatus]) -> tuple[str, str, bool]:
 class TerminalStatusBar(QStatusBar):
     """Feed, quotas, server, clock; balance, equity, free margin, margin level."""
 
-    def __init__(self, server_address: str | None, palette: Palette = DARK, parent: QWidget | None = None) -> None:
+    def __init__(self, server_address: str | None, palette: Palette = DARK, parent: QWidget | None = None,
+                 errors: ErrorLog | None = None, now: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
+        self._now = now if now is not None else (lambda: datetime.now(timezone.utc))  # the engine's market clock
         self.palette = palette
+        self.errors = errors if errors is not None else ErrorLog(self)
         self.feed = QLabel("feed: —")
         self.quota = QLabel("")
         self.mirror = QLabel("")
@@ -79,18 +88,28 @@ class TerminalStatusBar(QStatusBar):
         self.equity = QLabel("")
         self.free_margin = QLabel("")
         self.margin_level = QLabel("")
+        self.message = QLabel("")
+        self.message.setObjectName("status_message")
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.error_indicator = ErrorIndicator(self.errors)
+        self.error_indicator.set_colour(palette.loss)
         for label in (self.feed, self.quota, self.mirror, self.history, self.server, self.clock):
             self.addWidget(label)
+        self.addWidget(self.message, 1)
+        self.addPermanentWidget(self.error_indicator)
         for label in (self.balance, self.equity, self.free_margin, self.margin_level):
             self.addPermanentWidget(label)
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.tick)
         self._timer.start()
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(lambda: self.message.setText(""))
         self.tick()
 
     def tick(self) -> None:
-        self.clock.setText(datetime.now(timezone.utc).strftime("%H:%M:%S UTC"))
+        self.clock.setText(self._now().strftime("%a %d %b %H:%M:%S UTC"))
 
     def set_account(self, account: AccountSnapshot) -> None:
         c = account.currency
@@ -127,4 +146,14 @@ class TerminalStatusBar(QStatusBar):
         self.history.setVisible(event.done < event.total)
 
     def say(self, message: str) -> None:
-        self.showMessage(message, MESSAGE_MS)
+        """Show ``message`` for ``MESSAGE_MS`` beside the other labels (its tooltip keeps it whole)."""
+        self.message.setText(message)
+        self.message.setToolTip(message)
+        self._message_timer.start(MESSAGE_MS)
+
+    def currentMessage(self) -> str:  # noqa: N802 - Qt's name, answered from our own label
+        return self.message.text()
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        self.error_indicator.set_colour(palette.loss)

@@ -17,16 +17,27 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from engine.broker.rules import label
 from engine.errors import NotFound, ValidationError
+from terminal.errorlog import report_exception
 
 log = logging.getLogger(__name__)
 
 
 def error_text(exc: BaseException) -> str:
-    """A user-facing sentence for ``exc``: ``field: message`` when a field is known."""
+    """A user-facing sentence for ``exc``.
+
+    A refusal's message is shown as the engine wrote it when it already names
+    its field (``SL 2.00000 must be below the bid 1.10640 for a buy``);
+    otherwise the field is put first (``lots: must be positive``).
+    """
     if isinstance(exc, (ValidationError, NotFound)):
         field = getattr(exc, "field", None)
-        return f"{field}: {exc.message}" if field else exc.message
+        message = exc.message
+        names = (field.lower(), field.replace("_", " ").lower(), label(field).lower())
+        if not field or any(name in message.lower() for name in names):
+            return message
+        return f"{field}: {message}"
     return str(exc) or type(exc).__name__
 
 
@@ -37,15 +48,20 @@ class TaskOwner:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.on_error = on_error
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        """Run ``coro`` as a named task owned here; failures are logged and reported."""
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str, *, user: bool = False) -> asyncio.Task[Any]:
+        """Run ``coro`` as a named task owned here; failures are logged and reported.
+
+        ``user``: the user's own action started it (a button, an edit), so an
+        unexpected failure opens the one error dialog; otherwise it only goes
+        to the status bar's error indicator (``terminal.errorlog``).
+        """
         task = asyncio.ensure_future(coro)
         task.set_name(name)
         self._tasks.add(task)
-        task.add_done_callback(self._done)
+        task.add_done_callback(lambda t: self._done(t, user))
         return task
 
-    def _done(self, task: asyncio.Task[Any]) -> None:
+    def _done(self, task: asyncio.Task[Any], user: bool = False) -> None:
         self._tasks.discard(task)
         if task.cancelled():
             return
@@ -55,13 +71,17 @@ class TaskOwner:
         if isinstance(exc, (ValidationError, NotFound)):
             log.warning("%s refused: %s", task.get_name(), error_text(exc))
         else:
-            log.error("task %s failed", task.get_name(), exc_info=exc)
+            report_exception(exc, user_action=user, where=task.get_name())
         if self.on_error is not None:
             self.on_error(task.get_name(), exc)
 
     @property
     def pending(self) -> int:
         return len(self._tasks)
+
+    def running(self, prefix: str) -> bool:
+        """Whether a task whose name starts with ``prefix`` is still running."""
+        return any(task.get_name().startswith(prefix) for task in self._tasks)
 
     async def wait(self) -> None:
         """Wait for every task spawned so far (tests, shutdown)."""

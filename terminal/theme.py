@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 
@@ -72,9 +72,33 @@ QPushButton:checked {{ background: {p.accent}; color: #ffffff; border-color: {p.
 QPushButton:disabled {{ color: {p.muted}; }}
 QPushButton[role="buy"] {{ background: {p.profit}; color: #ffffff; border-color: {p.profit}; font-weight: 600; }}
 QPushButton[role="sell"] {{ background: {p.loss}; color: #ffffff; border-color: {p.loss}; font-weight: 600; }}
+QPushButton[role="buy"]:disabled, QPushButton[role="sell"]:disabled {{ background: {p.panel}; color: {p.muted};
+    border-color: {p.border}; }}
 QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit {{ background: {p.panel};
     border: 1px solid {p.border}; border-radius: 3px; padding: 3px 5px; }}
-QComboBox QAbstractItemView {{ background: {p.panel}; selection-background-color: {p.highlight}; }}
+QComboBox QAbstractItemView {{ background: {p.panel}; selection-background-color: {p.highlight};
+    border: 1px solid {p.border}; }}
+QSpinBox, QDoubleSpinBox {{ padding-right: 18px; }}
+QSpinBox::up-button, QDoubleSpinBox::up-button, QSpinBox::down-button, QDoubleSpinBox::down-button {{
+    subcontrol-origin: border; width: 16px; background: {p.panel}; border-left: 1px solid {p.border}; }}
+QSpinBox::up-button, QDoubleSpinBox::up-button {{ subcontrol-position: top right;
+    border-bottom: 1px solid {p.border}; border-top-right-radius: 3px; }}
+QSpinBox::down-button, QDoubleSpinBox::down-button {{ subcontrol-position: bottom right;
+    border-bottom-right-radius: 3px; }}
+QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover, QSpinBox::down-button:hover,
+QDoubleSpinBox::down-button:hover {{ background: {p.highlight}; }}
+QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ width: 0; height: 0; border-left: 4px solid transparent;
+    border-right: 4px solid transparent; border-bottom: 5px solid {p.text}; }}
+QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ width: 0; height: 0; border-left: 4px solid transparent;
+    border-right: 4px solid transparent; border-top: 5px solid {p.text}; }}
+QSpinBox::up-arrow:disabled, QDoubleSpinBox::up-arrow:disabled {{ border-bottom-color: {p.muted}; }}
+QSpinBox::down-arrow:disabled, QDoubleSpinBox::down-arrow:disabled {{ border-top-color: {p.muted}; }}
+QMenu {{ background: {p.panel}; color: {p.text}; border: 1px solid {p.border}; padding: 4px 0; }}
+QMenu::item {{ padding: 4px 22px 4px 14px; background: transparent; }}
+QMenu::item:selected {{ background: {p.highlight}; }}
+QMenu::item:disabled {{ color: {p.muted}; }}
+QMenu::separator {{ height: 1px; background: {p.border}; margin: 4px 8px; }}
+QMenuBar::item:selected {{ background: {p.highlight}; }}
 QStatusBar {{ background: {p.panel}; border-top: 1px solid {p.border}; }}
 QStatusBar QLabel {{ background: transparent; padding: 0 6px; }}
 QToolBar {{ background: {p.panel}; border-bottom: 1px solid {p.border}; spacing: 2px; }}
@@ -83,6 +107,8 @@ QGroupBox::title {{ subcontrol-origin: margin; left: 8px; color: {p.muted}; }}
 QProgressBar {{ border: 1px solid {p.border}; border-radius: 2px; background: {p.panel}; text-align: center;
     max-height: 12px; }}
 QProgressBar::chunk {{ background: {p.accent}; }}
+QLineEdit[invalid="true"] {{ border: 1px solid {p.loss}; background: {p.panel}; }}
+QLabel[role="error"] {{ color: {p.loss}; }}
 QLabel[role="muted"] {{ color: {p.muted}; }}
 QLabel[role="figure"] {{ font-size: 15px; font-weight: 600; }}
 QToolTip {{ background: {p.panel}; color: {p.text}; border: 1px solid {p.border}; }}
@@ -108,3 +134,16 @@ def apply_theme(app: QApplication, p: Palette) -> None:
     app.setStyle("Fusion")
     app.setPalette(qp)
     app.setStyleSheet(stylesheet(p))
+
+
+def app_icon() -> QIcon:
+    """A small candlestick icon drawn in code (no asset file needed)."""
+    pixmap = QPixmap(64, 64)
+    pixmap.fill(QColor("#131722"))
+    painter = QPainter(pixmap)
+    for x, top, bottom, colour in ((14, 20, 50, "#26a69a"), (32, 10, 40, "#ef5350"), (50, 16, 56, "#26a69a")):
+        painter.setPen(QColor(colour))
+        painter.drawLine(x, top - 6, x, bottom + 6)
+        painter.fillRect(x - 5, top, 10, bottom - top, QColor(colour))
+    painter.end()
+    return QIcon(pixmap)

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from engine.broker.core import BrokerCore
 from engine.broker.position import Position
@@ -32,6 +34,22 @@ from engine.values import (AccountSnapshot, CloseReason, OrderType, Quote, Side,
 _PIP_VALUE_QUANTUM = Decimal("0.0001")
 
 
+@dataclass(frozen=True, slots=True)
+class _Order:
+    """An order request that passed every rule (``PaperBroker._validated``)."""
+
+    book: Any
+    side: Side
+    order_type: OrderType
+    price: float
+    sl: float | None
+    tp: float | None
+    trailing: float | None
+    lots: Decimal
+    when: datetime
+    expires_at: datetime | None
+
+
 class PaperBroker(BrokerCore):
     """A simulated forex account (see docs/ARCHITECTURE.md for the API)."""
 
@@ -40,27 +58,50 @@ class PaperBroker(BrokerCore):
     # ------------------------------------------------------------ commands
     def place(self, request: OrderRequest, now: datetime | None = None) -> list[Event]:
         """Place a market or pending order; raise ``OrderRejectedError`` naming the field."""
+        order = self._validated(request, now)
+        pos = Position(id=self._take_id(), spec=order.book.spec, side=order.side, order_type=order.order_type,
+                       status=TradeStatus.PENDING, lots=order.lots, requested_price=order.price, sl=order.sl,
+                       tp=order.tp, trailing_pips=order.trailing, created_at=order.when,
+                       expires_at=order.expires_at, signal_id=request.signal_id, parent_id=None,
+                       comment=str(request.comment or ""))
+        book = order.book
+        self._positions[pos.id] = pos
+        book.positions[pos.id] = pos
+        if order.order_type is not OrderType.MARKET:
+            self._watch_pending(book, pos)
+            return [OrderPlaced(pos.record())]
+        return [self._open(book, pos, self._open_price(book, pos, slip=True), order.when)]
+
+    def check(self, request: OrderRequest, now: datetime | None = None) -> None:
+        """Raise the ``OrderRejectedError`` that ``place(request)`` would raise now; change nothing.
+
+        The one definition of an order's rules, for a ticket's pre-check.
+        """
+        self._validated(request, now)
+
+    def _validated(self, request: OrderRequest, now: datetime | None) -> _Order:
         if not isinstance(request, OrderRequest):
             raise TypeError(f"place() needs an OrderRequest, got {type(request).__name__}")
         if not isinstance(request.symbol, str):
-            raise reject(f"symbol must be a string, got {request.symbol!r}", "symbol", "unknown_symbol")
+            raise reject(f"Symbol must be a name such as EURUSD, not {request.symbol!r}", "symbol",
+                         "unknown_symbol")
         book = self._book(request.symbol.upper())
         spec = book.spec
         side = request.side if type(request.side) is Side else _enum(Side, request.side, "side")
         order_type = request.order_type if type(request.order_type) is OrderType \
             else _enum(OrderType, request.order_type, "order_type")
         if book.bid is None or book.time is None:
-            raise reject(f"no price yet for {spec.symbol}", "symbol", "no_price")
+            raise reject(f"No price yet for {spec.symbol}", "symbol", "no_price")
         when = book.time if now is None else now if now.tzinfo is timezone.utc else utc(now)
         if not self._market_open(spec.symbol, when):
-            raise reject(f"the market for {spec.symbol} is closed", "symbol", "market_closed")
+            raise reject(f"The market for {spec.symbol} is closed", "symbol", "market_closed")
         pending = order_type is not OrderType.MARKET
         expires_at = None
         if pending:
             if request.price is None:
-                raise reject(f"a {order_type.value} order needs a price", "price", "invalid_price")
+                raise reject(f"A {order_type.value} order needs a price", "price", "invalid_price")
             price = price_value(request.price, spec, "price", "invalid_price")
-            check_pending_price(side, order_type, price, book.bid, book.ask)
+            check_pending_price(side, order_type, price, book.bid, book.ask, spec.digits)
             reference, what = price, f"{order_type.value} price"
             expires_at = check_expiry(request.expires_at, when)
         else:
@@ -68,39 +109,30 @@ class PaperBroker(BrokerCore):
             reference, what = (book.bid, "bid") if side is Side.BUY else (book.ask, "ask")
         sl = None if request.sl is None else price_value(request.sl, spec, "sl", "invalid_stops")
         tp = None if request.tp is None else price_value(request.tp, spec, "tp", "invalid_stops")
-        check_stops(side, reference, sl, tp, what)
+        check_stops(side, reference, sl, tp, what, spec.digits)
         trailing = check_trailing(request.trailing_pips)
         factor = self._factor(book)
         if factor is None:
-            raise reject(f"no rate to convert {spec.quote} into {self._currency}: "
+            raise reject(f"No rate to convert {spec.quote} into {self._currency}: "
                          f"quote {spec.quote}{self._currency} or a USD cross first", "symbol", "no_rate")
         if request.lots is not None:
             lots = as_lots(request.lots, spec)
         elif request.risk_percent is not None:
             if sl is None:
-                raise reject("sizing by risk_percent needs an sl", "sl", "invalid_stops")
+                raise reject("Sizing by risk % needs an SL", "sl", "invalid_stops")
             lots = self.lot_size(spec.symbol, request.risk_percent, price, sl)
         else:
-            raise reject("give lots or risk_percent", "lots", "invalid_lots")
+            raise reject("Give a volume in lots or a risk %", "lots", "invalid_lots")
         needed = float(lots) * spec.contract_size * price / self._leverage * factor
         free = self.equity_f() - self._margin_total
         if needed > free:
-            raise reject(f"not enough free margin: {lots} lots of {spec.symbol} need "
+            raise reject(f"Not enough free margin: {lots} lots of {spec.symbol} need "
                          f"{needed or 0:.2f} {self._currency}, free margin is {free:.2f}",
                          "lots", "no_money")
         if request.signal_id is not None and (isinstance(request.signal_id, bool)
                                               or not isinstance(request.signal_id, int)):
-            raise reject(f"signal_id must be an integer, got {request.signal_id!r}", "signal_id", "invalid")
-        pos = Position(id=self._take_id(), spec=spec, side=side, order_type=order_type,
-                       status=TradeStatus.PENDING, lots=lots, requested_price=price, sl=sl, tp=tp,
-                       trailing_pips=trailing, created_at=when, expires_at=expires_at,
-                       signal_id=request.signal_id, parent_id=None, comment=str(request.comment or ""))
-        self._positions[pos.id] = pos
-        book.positions[pos.id] = pos
-        if pending:
-            self._watch_pending(book, pos)
-            return [OrderPlaced(pos.record())]
-        return [self._open(book, pos, self._open_price(book, pos, slip=True), when)]
+            raise reject(f"signal_id must be an integer, not {request.signal_id!r}", "signal_id", "invalid")
+        return _Order(book, side, order_type, price, sl, tp, trailing, lots, when, expires_at)
 
     def modify(self, trade_id: int, *, sl=UNSET, tp=UNSET, trailing_pips=UNSET, price=UNSET,
                expires_at=UNSET, now: datetime | None = None) -> list[Event]:
@@ -114,18 +146,18 @@ class PaperBroker(BrokerCore):
         spec = book.spec
         pending = pos.status is TradeStatus.PENDING
         if book.bid is None:
-            raise reject(f"no price yet for {spec.symbol}", "symbol", "no_price")
+            raise reject(f"No price yet for {spec.symbol}", "symbol", "no_price")
         new_price = pos.requested_price
         if not pending:
             if price is not UNSET:
-                raise reject("only a pending order's price can change", "price", "invalid_state")
+                raise reject("Only a pending order's price can change", "price", "invalid_state")
             if expires_at is not UNSET:
-                raise reject("only a pending order has an expiry", "expires_at", "invalid_state")
+                raise reject("Only a pending order has an expiry", "expires_at", "invalid_state")
             reference, what = (book.bid, "bid") if pos.sign > 0 else (book.ask, "ask")
         else:
             if price is not UNSET:
                 new_price = price_value(price, spec, "price", "invalid_price")
-                check_pending_price(pos.side, pos.order_type, new_price, book.bid, book.ask)
+                check_pending_price(pos.side, pos.order_type, new_price, book.bid, book.ask, spec.digits)
             reference, what = new_price, f"{pos.order_type.value} price"
         new_sl = pos.sl if sl is UNSET else (
             None if sl is None else price_value(sl, spec, "sl", "invalid_stops"))
@@ -133,7 +165,7 @@ class PaperBroker(BrokerCore):
             None if tp is None else price_value(tp, spec, "tp", "invalid_stops"))
         price_changed = price is not UNSET
         check_stops(pos.side, reference, new_sl if (sl is not UNSET or price_changed) else None,
-                    new_tp if (tp is not UNSET or price_changed) else None, what)
+                    new_tp if (tp is not UNSET or price_changed) else None, what, spec.digits)
         new_trailing = pos.trailing_pips if trailing_pips is UNSET else check_trailing(trailing_pips)
         new_expiry = pos.expires_at
         if pending and expires_at is not UNSET:
@@ -167,17 +199,17 @@ class PaperBroker(BrokerCore):
         if pos.status is TradeStatus.PENDING:
             return [self._cancel(book, pos, when, CloseReason.CANCELLED)]
         if book.bid is None:
-            raise reject(f"no price yet for {book.symbol}", "symbol", "no_price")
+            raise reject(f"No price yet for {book.symbol}", "symbol", "no_price")
         if not self._market_open(book.symbol, when):
-            raise reject(f"the market for {book.symbol} is closed", "symbol", "market_closed")
+            raise reject(f"The market for {book.symbol} is closed", "symbol", "market_closed")
         amount = pos.lots
         if lots is not None:
             amount = as_lots(lots, book.spec)
             if amount >= pos.lots:
-                raise reject(f"a partial close needs fewer lots than the open {pos.lots}; "
+                raise reject(f"A partial close needs fewer lots than the open {pos.lots}; "
                              "close without lots to close it all", "lots", "invalid_lots")
             if pos.lots - amount < book.spec.lot_min:
-                raise reject(f"closing {amount} of {pos.lots} lots would leave less than the "
+                raise reject(f"Closing {amount} of {pos.lots} lots would leave less than the "
                              f"minimum {book.spec.lot_min}", "lots", "invalid_lots")
         price = self._close_price(book, pos, slip=True)
         return [self._close_lots(book, pos, amount, price, when, CloseReason.MANUAL)]
@@ -349,7 +381,7 @@ class PaperBroker(BrokerCore):
         if pos is not None:
             return pos
         if trade_id in self._finished:
-            raise reject(f"trade {trade_id} is already closed", "trade_id", "invalid_state")
+            raise reject(f"Trade #{trade_id} is already closed", "trade_id", "invalid_state")
         raise NotFound(f"no trade {trade_id}", field="trade_id")
 
     def _watch_pending(self, book, pos: Position) -> None:
@@ -371,4 +403,4 @@ def _enum(kind, value, field: str):
         return kind(value)
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
-        raise reject(f"{field} must be one of {allowed}, got {value!r}", field, f"invalid_{field}") from None
+        raise reject(f"{field} must be one of {allowed}, not {value!r}", field, f"invalid_{field}") from None

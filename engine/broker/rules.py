@@ -6,6 +6,11 @@ for a pending order its own price. A buy needs sl < reference < tp, a sell
 sl > reference > tp. Pending prices: a buy limit below the ask, a buy stop
 above it, a sell limit above the bid, a sell stop below it (equal is refused:
 use a market order).
+
+Messages read as prose and name the field as a trader knows it, with prices
+at the symbol's digits: ``SL 2.00000 must be below the bid 1.10640 for a
+buy``. The ``code`` and ``field`` of each refusal are the machine-readable
+part (DESIGN's error body) and do not change with the wording.
 """
 
 from __future__ import annotations
@@ -19,6 +24,14 @@ from engine.instruments import InstrumentSpec
 from engine.values import OrderType, Side
 
 
+LABELS = {"sl": "SL", "tp": "TP", "price": "Price", "entry": "Entry", "lots": "Volume"}
+
+
+def label(field: str) -> str:
+    """The name a trader reads for ``field`` (``sl`` → ``SL``)."""
+    return LABELS.get(field, field)
+
+
 def reject(message: str, field: str | None, code: str) -> OrderRejectedError:
     """Build the rejection error (callers ``raise reject(...)``)."""
     return OrderRejectedError(message, field=field, code=code)
@@ -27,13 +40,13 @@ def reject(message: str, field: str | None, code: str) -> OrderRejectedError:
 def as_lots(value: object, spec: InstrumentSpec, field: str = "lots") -> Decimal:
     """Return ``value`` as Decimal lots valid for ``spec`` (min, max, step)."""
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
-        raise reject(f"{field} must be a number, got {value!r}", field, "invalid_lots")
+        raise reject(f"{label(field)} must be a number of lots, not {value!r}", field, "invalid_lots")
     try:
         lots = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
-        raise reject(f"{field} must be a number, got {value!r}", field, "invalid_lots") from None
+        raise reject(f"{label(field)} must be a number of lots, not {value!r}", field, "invalid_lots") from None
     if not lots.is_finite():
-        raise reject(f"{field} must be finite, got {value!r}", field, "invalid_lots")
+        raise reject(f"{label(field)} must be a finite number of lots, not {value!r}", field, "invalid_lots")
     try:
         spec.validate_lots(lots)
     except OrderRejectedError as exc:
@@ -44,39 +57,49 @@ def as_lots(value: object, spec: InstrumentSpec, field: str = "lots") -> Decimal
 def price_value(value: object, spec: InstrumentSpec, field: str, code: str) -> float:
     """Return ``value`` as a positive finite price rounded to the symbol's digits."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise reject(f"{field} must be a number, got {value!r}", field, code)
+        raise reject(f"{label(field)} must be a price, not {value!r}", field, code)
     number = float(value)
     if not math.isfinite(number) or number <= 0:
-        raise reject(f"{field} must be a positive finite price, got {value!r}", field, code)
+        raise reject(f"{label(field)} must be a positive price, not {value!r}", field, code)
     return spec.round_price(number)
 
 
 def check_stops(side: Side, reference: float, sl: float | None, tp: float | None,
-                what: str) -> None:
-    """Refuse an SL or TP on the wrong side of ``reference`` (``what`` says which price that is)."""
+                what: str, digits: int = 5) -> None:
+    """Refuse an SL or TP on the wrong side of ``reference`` (``what`` says which price that is).
+
+    The message: ``SL 2.00000 must be below the bid 1.10640 for a buy``.
+    """
+    def refuse(field: str, value: float, where: str) -> OrderRejectedError:
+        return reject(f"{label(field)} {value:.{digits}f} must be {where} the {what} {reference:.{digits}f} "
+                      f"for a {side.value}", field, "invalid_stops")
+
     if side is Side.BUY:
         if sl is not None and not sl < reference:
-            raise reject(f"sl {sl} of a buy must be below the {what} {reference}", "sl", "invalid_stops")
+            raise refuse("sl", sl, "below")
         if tp is not None and not tp > reference:
-            raise reject(f"tp {tp} of a buy must be above the {what} {reference}", "tp", "invalid_stops")
+            raise refuse("tp", tp, "above")
     else:
         if sl is not None and not sl > reference:
-            raise reject(f"sl {sl} of a sell must be above the {what} {reference}", "sl", "invalid_stops")
+            raise refuse("sl", sl, "above")
         if tp is not None and not tp < reference:
-            raise reject(f"tp {tp} of a sell must be below the {what} {reference}", "tp", "invalid_stops")
+            raise refuse("tp", tp, "below")
 
 
 def check_pending_price(side: Side, order_type: OrderType, price: float,
-                        bid: float, ask: float) -> None:
-    """Refuse a pending price on the wrong side of the market."""
+                        bid: float, ask: float, digits: int = 5) -> None:
+    """Refuse a pending price on the wrong side of the market.
+
+    The message: ``Buy limit price 1.20000 must be below the ask 1.10650``.
+    """
     if side is Side.BUY:
         ok = price < ask if order_type is OrderType.LIMIT else price > ask
-        where = ("below" if order_type is OrderType.LIMIT else "above") + f" the ask {ask}"
+        where = ("below" if order_type is OrderType.LIMIT else "above") + f" the ask {ask:.{digits}f}"
     else:
         ok = price > bid if order_type is OrderType.LIMIT else price < bid
-        where = ("above" if order_type is OrderType.LIMIT else "below") + f" the bid {bid}"
+        where = ("above" if order_type is OrderType.LIMIT else "below") + f" the bid {bid:.{digits}f}"
     if not ok:
-        raise reject(f"a {side.value} {order_type.value} price must be {where}, got {price}",
+        raise reject(f"{side.value.capitalize()} {order_type.value} price {price:.{digits}f} must be {where}",
                      "price", "invalid_price")
 
 
@@ -85,7 +108,7 @@ def check_trailing(pips: object) -> float | None:
     if pips is None:
         return None
     if isinstance(pips, bool) or not isinstance(pips, (int, float)) or not math.isfinite(pips) or pips <= 0:
-        raise reject(f"trailing_pips must be a positive number of pips, got {pips!r}",
+        raise reject(f"Trailing stop must be a positive number of pips, not {pips!r}",
                      "trailing_pips", "invalid_stops")
     return float(pips)
 

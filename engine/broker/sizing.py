@@ -32,17 +32,17 @@ def risk_lots(spec: InstrumentSpec, risk_percent: float, equity: Decimal, entry:
     """Return the lots that lose ``risk_percent`` % of ``equity`` if the stop is hit."""
     if isinstance(risk_percent, bool) or not isinstance(risk_percent, (int, float)) \
             or not math.isfinite(risk_percent) or not 0 < risk_percent <= 100:
-        raise reject(f"risk_percent must be in (0, 100], got {risk_percent!r}", "risk_percent",
+        raise reject(f"Risk must be more than 0 and at most 100 % of equity, not {risk_percent!r}", "risk_percent",
                      "invalid_risk")
     stop_pips = abs(entry - sl) / spec.pip_size
     if stop_pips <= 0 or not math.isfinite(stop_pips):
-        raise reject("sl must differ from the entry to size by risk", "sl", "invalid_stops")
+        raise reject("SL must differ from the entry to size the trade by risk", "sl", "invalid_stops")
     risk_money = Decimal(repr(risk_percent)) / 100 * equity
     per_lot = Decimal(repr(round(stop_pips, 6))) * pip_value_per_lot
     lots = floor_to_step(risk_money / per_lot, spec)
     if lots is None:
         min_risk = per_lot * spec.lot_min
         raise reject(
-            f"{risk_percent}% of equity is {risk_money:.2f}, but the minimum {spec.lot_min} lots "
+            f"Risk {risk_percent}% of equity is {risk_money:.2f}, but the minimum {spec.lot_min} lots "
             f"with a {stop_pips:.1f}-pip stop risk {min_risk:.2f}", "risk_percent", "risk_too_small")
     return lots

@@ -337,3 +337,19 @@ class SqlJournal:
                 query = query.where(m.PerformanceMetrics.account_id == account.id)
             row = session.scalars(query).first()
             return dict(row.data) if row is not None else None
+
+    def account_samples(self, limit: int = 5000) -> list[tuple[datetime, float, float]]:
+        """(time, balance, equity) of the current account's stored snapshots, oldest first (newest ``limit``)."""
+        with self._sessions() as session:
+            account = self._current_account(session)
+            query = select(m.PerformanceMetrics.time, m.PerformanceMetrics.data) \
+                .order_by(m.PerformanceMetrics.id.desc()).limit(limit)
+            if account is not None:
+                query = query.where(m.PerformanceMetrics.account_id == account.id)
+            out = []
+            for when, data in session.execute(query).all():
+                figures = (data or {}).get("account") or {}
+                if "balance" in figures and "equity" in figures:
+                    out.append((when if when.tzinfo else when.replace(tzinfo=timezone.utc),
+                                float(figures["balance"]), float(figures["equity"])))
+            return out[::-1]

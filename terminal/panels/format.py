@@ -35,6 +35,11 @@ def when(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def short_when(value: datetime | None) -> str:
+    """UTC time as ``MM-DD HH:MM`` (table cells; the full time goes in the tooltip)."""
+    return "" if value is None else value.astimezone(timezone.utc).strftime("%m-%d %H:%M")
+
+
 def duration(delta: timedelta) -> str:
     """A short duration: ``45s``, ``12m``, ``3h 05m``, ``2d 4h``; negative shows ``—``."""
     seconds = int(delta.total_seconds())

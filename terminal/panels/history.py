@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from engine.values import TradeRecord, TradeStatus, iso
 from terminal.panels import format as fmt
+from terminal.panels.columns import ColumnFitter
 from terminal.tasks import TaskOwner, disabled_while, error_text
 from terminal.theme import DARK, Palette
 
@@ -43,8 +44,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("#", "Symbol", "Side", "Lots", "Opened", "Entry", "Closed", "Close", "Reason", "Pips",
+COLUMNS = ("#", "Symbol", "Side", "Lots", "Opened", "Entry", "SL", "TP", "Closed", "Close", "Reason", "Pips",
            "Commission", "Swap", "Net")
+RIGHT = frozenset({"Lots", "Entry", "SL", "TP", "Close", "Pips", "Commission", "Swap", "Net"})
+COLOURED = frozenset({"Pips", "Net"})
 CSV_FIELDS = ("id", "symbol", "side", "order_type", "status", "lots", "requested_price", "entry_price", "sl",
               "tp", "trailing_pips", "open_time", "close_time", "close_price", "close_reason", "pips", "pnl",
               "commission", "swap", "net", "mfe_pips", "mae_pips", "signal_id", "parent_id", "comment")
@@ -112,21 +115,28 @@ class HistoryTab(QWidget):
         self.export_button.clicked.connect(self._ask_export)
         self.summary = QLabel("")
         self.summary.setProperty("role", "muted")
-        bar = QHBoxLayout()
-        for widget in (self.symbol, QLabel("from"), self.since, QLabel("to"), self.until, self.result,
-                       self.apply_button):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        bar.addWidget(self.summary)
-        bar.addWidget(self.export_button)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # elided, never widens
+        self.summary.setMinimumWidth(60)
+        bar = QVBoxLayout()  # two rows: the dock beside the signals may be narrow
+        bar.setSpacing(3)
+        filters, actions = QHBoxLayout(), QHBoxLayout()
+        for widget in (self.symbol, QLabel("from"), self.since, QLabel("to"), self.until):
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        for widget in (self.result, self.apply_button):
+            actions.addWidget(widget)
+        actions.addWidget(self.summary, 1)
+        actions.addWidget(self.export_button)
+        bar.addLayout(filters)
+        bar.addLayout(actions)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.fitter = ColumnFitter(self.table)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
@@ -158,23 +168,39 @@ class HistoryTab(QWidget):
         net = sum((t.net for t in self.trades), Decimal(0))
         more = f" (newest {MAX_ROWS} of {total})" if total > MAX_ROWS else ""
         self.summary.setText(f"{len(self.trades)} trades{more} · net {fmt.money(net)}")
+        self.summary.setToolTip(self.summary.text())
 
     def _fill(self) -> None:
         p = self.palette
         self.table.setRowCount(len(self.trades))
         for row, t in enumerate(self.trades):
             colour = p.profit if t.net > 0 else p.loss if t.net < 0 else None
-            values = (str(t.id), t.symbol, t.side.value.upper(), str(t.lots), fmt.when(t.open_time),
-                      fmt.price(t.symbol, t.entry_price), fmt.when(t.close_time), fmt.price(t.symbol, t.close_price),
+            values = (str(t.id), t.symbol, t.side.value.upper(), str(t.lots), fmt.short_when(t.open_time),
+                      fmt.price(t.symbol, t.entry_price), fmt.price(t.symbol, t.sl) or "—",
+                      fmt.price(t.symbol, t.tp) or "—", fmt.short_when(t.close_time), fmt.price(t.symbol, t.close_price),
                       t.close_reason.value if t.close_reason else "", fmt.pips(t.pips), fmt.money(t.commission),
                       fmt.money(t.swap), fmt.money(t.net))
-            for col, text in enumerate(values):
+            for name, text in zip(COLUMNS, values):
                 item = QTableWidgetItem(text)
-                if col >= 9 or col in (3, 5, 7):
+                if name in RIGHT:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if colour and col in (9, 12):
+                if colour and name in COLOURED:
                     item.setForeground(QBrush(QColor(colour)))
-                self.table.setItem(row, col, item)
+                if name == "#":
+                    item.setData(Qt.ItemDataRole.UserRole, t.id)
+                self.table.setItem(row, COLUMNS.index(name), item)
+        self.fitter.fit()
+
+    def select(self, trade_id: int) -> bool:
+        """Select and scroll to the row of ``trade_id``; False when the filters hide it."""
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == trade_id:
+                self.table.selectRow(row)
+                self.table.scrollToItem(item)
+                return True
+        self.message.emit(f"trade #{trade_id} is not in the history as filtered")
+        return False
 
     def _ask_export(self) -> None:
         dialog = QFileDialog(self, "Export trade history", "paper-trades.csv", "CSV files (*.csv)")

@@ -22,7 +22,6 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QMenu,
     QPushButton,
@@ -38,6 +37,7 @@ from engine.events import MirrorStateChanged
 from engine.instruments import SPECS
 from engine.values import Quote, TradeRecord, TradeStatus
 from terminal.panels import format as fmt
+from terminal.panels.columns import ColumnFitter
 from terminal.panels.floating import exit_price, floating
 from terminal.panels.history import HistoryTab
 from terminal.tasks import TaskOwner, disabled_while, error_text
@@ -119,8 +119,8 @@ class _TradeTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                              | QAbstractItemView.EditTrigger.EditKeyPressed)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(False)
+        self.verticalHeader().setDefaultSectionSize(26)
+        self.fitter = ColumnFitter(self, fixed=[len(columns) - 1])  # the buttons keep their width
 
     def row_of(self, trade_id: int) -> int:
         for row in range(self.rowCount()):
@@ -196,6 +196,7 @@ class OrdersPanel(QWidget):
         shown = self.mirror_enabled or any(t.mirror_state or t.mirror_ticket for t in trades)
         for table in (self.positions, self.pending):
             table.setColumnHidden(table.col["Mirror"], not shown)
+            table.fitter.fit()
         self.tabs.setTabText(0, f"Positions ({len(open_trades)})")
         self.tabs.setTabText(1, f"Pending orders ({len(pending)})")
 
@@ -205,7 +206,7 @@ class OrdersPanel(QWidget):
         p = self.palette
         for row, t in enumerate(trades):
             table.set_text(row, "#", str(t.id), right=False, data=t.id)
-            table.set_text(row, "Opened", fmt.when(t.open_time), right=False)
+            table.set_text(row, "Opened", fmt.short_when(t.open_time), right=False)
             table.set_text(row, "Symbol", t.symbol, right=False)
             table.set_text(row, "Side", t.side.value.upper(), right=False,
                            colour=p.profit if t.side.sign > 0 else p.loss)
@@ -223,7 +224,7 @@ class OrdersPanel(QWidget):
         p = self.palette
         for row, t in enumerate(trades):
             table.set_text(row, "#", str(t.id), right=False, data=t.id)
-            table.set_text(row, "Placed", fmt.when(t.created_at or t.open_time), right=False)
+            table.set_text(row, "Placed", fmt.short_when(t.created_at or t.open_time), right=False)
             table.set_text(row, "Symbol", t.symbol, right=False)
             table.set_text(row, "Type", t.order_type.value, right=False)
             table.set_text(row, "Side", t.side.value.upper(), right=False,
@@ -235,7 +236,7 @@ class OrdersPanel(QWidget):
             quote = self._quotes.get(t.symbol) or self.engine.quote(t.symbol)
             market = "" if quote is None else fmt.price(t.symbol, quote.ask if t.side.sign > 0 else quote.bid)
             table.set_text(row, "Market", market)
-            table.set_text(row, "Expires", fmt.when(t.expires_at) or "GTC", right=False)
+            table.set_text(row, "Expires", fmt.short_when(t.expires_at) or "GTC", right=False)
             self._set_mirror(table, row, t)
             cancel = QPushButton("Cancel")
             cancel.setObjectName("cancel")
@@ -306,6 +307,19 @@ class OrdersPanel(QWidget):
         table.set_text(row, "Price", "" if quote is None else fmt.price(t.symbol, exit_price(t, quote)))
         table.set_text(row, "Pips", fmt.pips(pips), colour=colour)
         table.set_text(row, "Profit", fmt.money(profit), colour=colour)
+
+    def show_trade(self, trade_id: int) -> None:
+        """Select trade ``trade_id`` where it is listed (positions, pending orders or history)."""
+        for index, table in enumerate((self.positions, self.pending)):
+            try:
+                row = table.row_of(trade_id)
+            except KeyError:
+                continue
+            self.tabs.setCurrentIndex(index)
+            table.selectRow(row)
+            return
+        self.tabs.setCurrentWidget(self.history)
+        self.history.select(trade_id)
 
     # --- commands ---------------------------------------------------------------------
     def _on_edited(self, table: _TradeTable, item: QTableWidgetItem) -> None:

@@ -1,6 +1,15 @@
 """The new-order ticket: market, limit or stop; lots or risk %; SL/TP in price or pips.
 
-Before anything is sent the ticket shows what the order means:
+Typing works as in any trading ticket: every field is a ``NumberField``
+(``terminal.panels.fields``), so what the user types stays as typed. A field
+is validated when it is committed (Enter, leaving it, BUY/SELL): an invalid
+one gets a red border and its message; nothing is ever changed silently.
+Values are converted only on an explicit change of unit (price ↔ pips,
+lots ↔ risk %) and prefilled only from the live price (a pending order's
+price starts at the bid). The ticket follows the chart's symbol
+(``set_symbol``).
+
+Before anything is sent the ticket shows, for a buy and a sell:
 
 - entry: the ask for a market buy, the bid for a market sell, the typed
   price for a pending order;
@@ -8,20 +17,23 @@ Before anything is sent the ticket shows what the order means:
   tp = entry + side × pips × pip size (side = +1 buy, −1 sell);
 - lots: typed, or ``engine.lot_size(symbol, risk %, entry, sl)``;
 - risk = lots × stop pips × pip value per lot (account currency), and its
-  % of the balance; R:R = |tp − entry| / |entry − sl|.
+  % of the balance; R:R = |tp − entry| / |entry − sl|;
+- whether the engine would accept it: ``engine.check_order`` (the broker's
+  own rules, never a copy). A refused side's button is disabled and the line
+  under it says why (``SL 1.20000 must be below the bid 1.10640 for a buy``).
 """
 
 from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,7 +46,9 @@ from engine.errors import NotFound, ValidationError
 from engine.instruments import SPECS
 from engine.values import OrderType, Side
 from terminal.panels import format as fmt
+from terminal.panels.fields import FieldError, NumberField
 from terminal.panels.floating import pip_value_per_lot
+from terminal.panels.ticket_units import DEFAULT_LOTS, PIP_DECIMALS, Problem, UnitConversions
 from terminal.tasks import TaskOwner, disabled_while, error_text
 
 if TYPE_CHECKING:
@@ -43,203 +57,332 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UNITS = ("price", "pips")
+VOLUME_MODES = ("lots", "risk %")
 
 
-class TicketPanel(QWidget):
-    """Compose an order, see its risk and R:R, send it through ``engine.place_order``."""
+class TicketPanel(UnitConversions, QWidget):
+    """Compose an order, see its risk, R:R and the engine's verdict, send it through ``engine.place_order``."""
 
     message = QtSignal(str)
 
     def __init__(self, engine: TradingEngine, risk_percent: float = 1.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
+        self.risk_default = risk_percent
+        self.side_hint = Side.BUY  # which side a pips → price conversion is for (see ``_convert_level``)
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self.symbol = QComboBox()
         self.symbol.addItems(list(engine.symbols))
         self.order_type = QComboBox()
         self.order_type.addItems([t.value for t in OrderType])
-        self.price = self._spin(5)
+        self.price = NumberField("Price")
         self.volume_mode = QComboBox()
-        self.volume_mode.addItems(["lots", "risk %"])
-        self.volume = self._spin(2, 0.01, 100.0)
-        self.volume.setValue(0.10)
-        self.risk_default = risk_percent
-        self.sl = self._spin(5)
+        self.volume_mode.addItems(VOLUME_MODES)
+        self.volume = NumberField("Volume", placeholder="lots")  # the lot step is the engine's rule
+        self.volume.setText(DEFAULT_LOTS)
+        self.sl = NumberField("Stop loss")
         self.sl_unit = QComboBox()
         self.sl_unit.addItems(UNITS)
-        self.tp = self._spin(5)
+        self.tp = NumberField("Take profit")
         self.tp_unit = QComboBox()
         self.tp_unit.addItems(UNITS)
+        self.fields = {"price": self.price, "lots": self.volume, "sl": self.sl, "tp": self.tp}
         self.summary = QLabel("")
+        self.summary.setObjectName("ticket_preview")
         self.summary.setWordWrap(True)
         self.error = QLabel("")
+        self.error.setObjectName("ticket_error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #ef5350;")
+        self.error.setProperty("role", "error")
         self.buy = QPushButton("BUY")
         self.buy.setProperty("role", "buy")
         self.sell = QPushButton("SELL")
         self.sell.setProperty("role", "sell")
+        self.buy_reason, self.sell_reason = QLabel(""), QLabel("")
+        for reason in (self.buy_reason, self.sell_reason):
+            reason.setWordWrap(True)
+            reason.setProperty("role", "error")
         self.buy.clicked.connect(lambda: self.send(Side.BUY))
         self.sell.clicked.connect(lambda: self.send(Side.SELL))
+        self._build_layout()
+        self.symbol.currentTextChanged.connect(self._on_symbol)
+        self.order_type.currentTextChanged.connect(self._on_order_type)
+        self.volume_mode.currentTextChanged.connect(self._on_volume_mode)
+        self.sl_unit.currentTextChanged.connect(lambda unit: self._on_unit("sl", unit))
+        self.tp_unit.currentTextChanged.connect(lambda unit: self._on_unit("tp", unit))
+        for field in self.fields.values():
+            field.textEdited.connect(self._on_typed)
+            field.editingFinished.connect(lambda f=field: self._commit(f))
+            field.returnPressed.connect(lambda f=field: self._commit(f))
+        self._configure()
+
+    def _build_layout(self) -> None:
         form = QFormLayout()
+        form.setVerticalSpacing(4)
         form.addRow("Symbol", self.symbol)
         form.addRow("Type", self.order_type)
         form.addRow("Price", self.price)
         form.addRow("Volume", self._pair(self.volume, self.volume_mode))
         form.addRow("Stop loss", self._pair(self.sl, self.sl_unit))
         form.addRow("Take profit", self._pair(self.tp, self.tp_unit))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.sell)
-        buttons.addWidget(self.buy)
+        buttons = QGridLayout()
+        buttons.setVerticalSpacing(2)
+        buttons.addWidget(self.sell, 0, 0)
+        buttons.addWidget(self.buy, 0, 1)
+        buttons.addWidget(self.sell_reason, 1, 0)
+        buttons.addWidget(self.buy_reason, 1, 1)
+        buttons.setColumnStretch(0, 1)
+        buttons.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
         layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
         layout.addStretch(1)
-        self.volume_mode.currentTextChanged.connect(
-            lambda mode: self.volume.setValue(self.risk_default if mode == "risk %" else 0.10))
-        for widget in (self.symbol, self.order_type, self.volume_mode, self.sl_unit, self.tp_unit):
-            widget.currentTextChanged.connect(self._on_change)
-        for spin in (self.price, self.volume, self.sl, self.tp):
-            spin.valueChanged.connect(self._on_change)
-        self._on_change()
-
-    @staticmethod
-    def _spin(decimals: int, low: float = 0.0, high: float = 1e7) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
-        spin.setDecimals(decimals)
-        spin.setRange(low, high)
-        spin.setSpecialValueText("—")  # 0 shows as "—": not set
-        return spin
 
     @staticmethod
     def _pair(left: QWidget, right: QWidget) -> QWidget:
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(left, 2)
-        row.addWidget(right, 1)
+        row.addWidget(left, 3)
+        row.addWidget(right, 2)
         return box
 
-    # --- the order as typed ------------------------------------------------------
-    def _on_change(self, *_: object) -> None:
-        symbol = self.symbol.currentText()
-        spec = SPECS.get(symbol)
-        digits = spec.digits if spec else 5
-        for spin, unit in ((self.sl, self.sl_unit), (self.tp, self.tp_unit)):
-            spin.setDecimals(1 if unit.currentText() == "pips" else digits)
-        self.price.setDecimals(digits)
-        self.price.setEnabled(self.order_type.currentText() != OrderType.MARKET.value)
+    # --- configuration: only on a change of symbol, type or unit, never while typing ------
+    def digits(self) -> int:
+        return fmt.digits(self.symbol.currentText())
+
+    def _configure(self) -> None:
+        digits = self.digits()
+        self.price.decimals = digits
+        for field, unit in ((self.sl, self.sl_unit), (self.tp, self.tp_unit)):
+            field.decimals = PIP_DECIMALS if unit.currentText() == "pips" else digits
+            field.setPlaceholderText("pips" if unit.currentText() == "pips" else "price")
         risk_mode = self.volume_mode.currentText() == "risk %"
-        self.volume.setDecimals(2)
-        self.volume.setSuffix(" %" if risk_mode else " lots")
+        self.volume.setPlaceholderText("% of balance" if risk_mode else "lots")
+        pending = self.order_type.currentText() != OrderType.MARKET.value
+        self.price.setEnabled(pending)
+        self.price.setPlaceholderText("limit/stop price" if pending else "at market")
+        self.refresh_preview()
+
+    def set_symbol(self, symbol: str) -> None:
+        """Show ``symbol`` (the chart's); unknown symbols are ignored."""
+        if symbol != self.symbol.currentText() and self.symbol.findText(symbol) >= 0:
+            self.symbol.setCurrentText(symbol)
+
+    def _on_symbol(self, _symbol: str) -> None:
+        # Prices of another symbol mean nothing here: clear them (pips and lots still apply).
+        for field, unit in ((self.sl, self.sl_unit), (self.tp, self.tp_unit)):
+            if unit.currentText() == "price":
+                field.clear()
+        self.price.clear()
+        self._prefill_price()
+        self._configure()
+
+    def _on_order_type(self, _type: str) -> None:
+        self._prefill_price()
+        self._configure()
+
+    def _prefill_price(self) -> None:
+        """A pending order's price starts at the live bid when the field is empty."""
+        if self.order_type.currentText() == OrderType.MARKET.value or self.price.text().strip():
+            return
+        quote = self.engine.quote(self.symbol.currentText())
+        if quote is not None:
+            self.price.show_value(quote.bid, self.digits())
+
+    # --- the order as typed ------------------------------------------------------------
+    def _on_typed(self, *_: object) -> None:
+        self.error.setText("")
+        self.refresh_preview()
+
+    def _commit(self, field: NumberField) -> None:
+        field.committed = True  # type: ignore[attr-defined]
         self.refresh_preview()
 
     def entry(self, side: Side) -> float | None:
         """Entry price of the order for ``side`` (market: ask/bid now; pending: the typed price)."""
         if self.order_type.currentText() != OrderType.MARKET.value:
-            return self.price.value() or None
+            try:
+                return self.price.parse()
+            except FieldError:
+                return None
         quote = self.engine.quote(self.symbol.currentText())
         if quote is None:
             return None
         return quote.ask if side is Side.BUY else quote.bid
 
     def level(self, which: str, side: Side, entry: float | None) -> float | None:
-        """SL or TP as a price (converted from pips when the unit is pips); None when not set."""
-        spin, unit = (self.sl, self.sl_unit) if which == "sl" else (self.tp, self.tp_unit)
-        value = spin.value()
-        if not value:
+        """SL or TP as a price (converted from pips when the unit is pips); None when not set.
+
+        Raises ``FieldError`` for text that is not a number, ``Problem`` for non-positive pips.
+        """
+        field, unit = (self.sl, self.sl_unit) if which == "sl" else (self.tp, self.tp_unit)
+        value = field.parse()
+        if value is None:
             return None
         if unit.currentText() == "price":
             return value
+        if value <= 0:
+            raise Problem(which, f"{field.name}: {field.text().strip()} pips — give a positive distance")
         if entry is None:
             return None
         spec = SPECS[self.symbol.currentText()]
         direction = -1 if which == "sl" else 1
         return spec.round_price(entry + direction * side.sign * value * spec.pip_size)
 
-    def preview(self, side: Side) -> dict[str, object]:
-        """What the order would be: entry, sl, tp, lots, risk money and %, R:R (or ``error``)."""
-        symbol = self.symbol.currentText()
-        entry = self.entry(side)
-        sl = self.level("sl", side, entry)
-        tp = self.level("tp", side, entry)
-        out: dict[str, object] = {"entry": entry, "sl": sl, "tp": tp, "lots": None, "risk": None,
-                                  "risk_pct": None, "rr": None}
+    def _entry_or_problem(self, side: Side) -> float:
+        pending = self.order_type.currentText() != OrderType.MARKET.value
+        try:
+            entry = self.entry(side) if not pending else self.price.parse()
+        except FieldError as exc:
+            raise Problem("price", str(exc)) from None
         if entry is None:
-            out["error"] = "price: no price yet" if self.order_type.currentText() == "market" \
-                else "price: a pending order needs a price"
-            return out
-        if self.volume_mode.currentText() == "risk %":
-            if sl is None:
-                out["error"] = "sl: sizing by risk % needs a stop loss"
-                return out
+            raise Problem("price", "Price: a pending order needs a price" if pending
+                          else f"No price yet for {self.symbol.currentText()}")
+        return entry
+
+    def _lots(self, symbol: str, entry: float, sl: float | None) -> Decimal:
+        try:
+            value = self.volume.parse()
+        except FieldError as exc:
+            raise Problem("lots", str(exc)) from None
+        if value is None:
+            raise Problem("lots", "Volume: give the lots" if self.volume_mode.currentText() == "lots"
+                          else "Volume: give the risk in % of the balance")
+        if self.volume_mode.currentText() == "lots":
+            return Decimal(self.volume.text().strip().replace(",", "."))
+        if sl is None:
+            raise Problem("sl", "Stop loss: sizing by risk % needs a stop loss")
+        try:
+            return self.engine.lot_size(symbol, value, entry, sl)
+        except (ValidationError, NotFound) as exc:
+            raise Problem(getattr(exc, "field", None), error_text(exc)) from None
+
+    def order(self, side: Side) -> tuple[OrderRequest, dict[str, Any]]:
+        """The request for ``side`` and its preview; raise ``Problem`` (with the field) when it cannot go."""
+        symbol = self.symbol.currentText()
+        entry = self._entry_or_problem(side)
+        levels: dict[str, float | None] = {}
+        for which in ("sl", "tp"):
             try:
-                out["lots"] = self.engine.lot_size(symbol, self.volume.value(), entry, sl)
-            except (ValidationError, NotFound) as exc:
-                out["error"] = error_text(exc)
-                return out
-        else:
-            out["lots"] = Decimal(f"{self.volume.value():.2f}")
+                levels[which] = self.level(which, side, entry)
+            except FieldError as exc:
+                raise Problem(which, str(exc)) from None
+        lots = self._lots(symbol, entry, levels["sl"])
+        order_type = OrderType(self.order_type.currentText())
+        request = OrderRequest(symbol=symbol, side=side, order_type=order_type, lots=lots,
+                               price=entry if order_type is not OrderType.MARKET else None,
+                               sl=levels["sl"], tp=levels["tp"], comment="ticket")
+        try:
+            self.engine.check_order(request)  # the broker's rules: one definition
+        except (ValidationError, NotFound) as exc:
+            raise Problem(getattr(exc, "field", None), error_text(exc)) from None
+        return request, {"entry": entry, "sl": levels["sl"], "tp": levels["tp"], "lots": lots}
+
+    def _risk_money(self, symbol: str, entry: float, sl: float, lots: Decimal) -> Decimal | None:
         account = self.engine.account()
+        quotes = {s: q for s in self.engine.symbols if (q := self.engine.quote(s)) is not None}
+        per_lot = pip_value_per_lot(symbol, quotes, account.currency)
+        if per_lot is None:
+            return None
+        stop_pips = abs(entry - sl) / SPECS[symbol].pip_size
+        return Decimal(repr(round(stop_pips * per_lot * float(lots), 2)))
+
+    def preview(self, side: Side) -> dict[str, Any]:
+        """What the order would be: entry, sl, tp, lots, risk money and %, R:R; or ``error`` and ``field``."""
+        out: dict[str, Any] = {"entry": None, "sl": None, "tp": None, "lots": None, "risk": None,
+                               "risk_pct": None, "rr": None}
+        try:
+            _, p = self.order(side)
+        except Problem as problem:
+            out.update(error=problem.message, field=problem.field)
+            return out
+        out.update(p)
+        entry, sl, tp = p["entry"], p["sl"], p["tp"]
         if sl is not None:
-            quotes = {s: q for s in self.engine.symbols if (q := self.engine.quote(s)) is not None}
-            per_lot = pip_value_per_lot(symbol, quotes, account.currency)
-            stop_pips = abs(entry - sl) / SPECS[symbol].pip_size
-            if per_lot is not None:
-                risk = Decimal(repr(round(stop_pips * per_lot * float(out["lots"]), 2)))
+            risk = self._risk_money(self.symbol.currentText(), entry, sl, p["lots"])
+            balance = self.engine.account().balance
+            if risk is not None:
                 out["risk"] = risk
-                out["risk_pct"] = float(risk / account.balance * 100) if account.balance else None
+                out["risk_pct"] = float(risk / balance * 100) if balance else None
             if tp is not None and entry != sl:
                 out["rr"] = abs(tp - entry) / abs(entry - sl)
         return out
 
     def refresh_preview(self) -> None:
-        """Show lots, risk and R:R of a buy and a sell as typed."""
-        lines = []
+        """Show each side's order or its problem; enable the buttons the engine would accept."""
+        symbol = self.symbol.currentText()
         currency = self.engine.account().currency
-        for side in (Side.BUY, Side.SELL):
+        lines, problems = [], {}
+        for side, button, reason in ((Side.BUY, self.buy, self.buy_reason), (Side.SELL, self.sell, self.sell_reason)):
             p = self.preview(side)
+            name = side.value.upper()
             if "error" in p:
-                lines.append(f"{side.value.upper()}: {p['error']}")
+                problems[side] = (p["field"], p["error"])
+                lines.append(f"{name}: ✗ {p['error']}")
+                button.setEnabled(False)
+                button.setToolTip(f"{name} is disabled: {p['error']}")
+                reason.setText(p["error"])
                 continue
-            symbol = self.symbol.currentText()
-            risk = f"risk {fmt.money(p['risk'], currency)} ({p['risk_pct']:.2f}%)" \
-                if p["risk"] is not None and p["risk_pct"] is not None else "no stop: risk unbounded"
+            button.setEnabled(True)
+            button.setToolTip(f"Send the {side.value} order")
+            reason.setText("")
+            risk = (f"risk {fmt.money(p['risk'], currency)} ({p['risk_pct']:.2f}%)"
+                    if p["risk"] is not None and p["risk_pct"] is not None else "no stop: risk unbounded")
             rr = f"R:R {p['rr']:.2f}" if p["rr"] is not None else "R:R —"
-            lines.append(f"{side.value.upper()} {p['lots']} @ {fmt.price(symbol, p['entry'])} · "
+            lines.append(f"{name} {p['lots']} @ {fmt.price(symbol, p['entry'])} · "
                          f"SL {fmt.price(symbol, p['sl']) or '—'} · TP {fmt.price(symbol, p['tp']) or '—'} · "
                          f"{risk} · {rr}")
         self.summary.setText("\n".join(lines))
+        self._mark_fields(problems)
+
+    def _mark_fields(self, problems: dict[Side, tuple[str | None, str]]) -> None:
+        """Red border on a committed field both sides refuse (a one-sided problem is shown at its button)."""
+        shared: dict[str, str] = {}
+        if len(problems) == 2:
+            (f1, m1), (f2, _) = problems[Side.BUY], problems[Side.SELL]
+            if f1 is not None and f1 == f2:
+                shared[f1] = m1
+        for key, field in self.fields.items():
+            message = shared.get(key)
+            if message is not None and not (getattr(field, "committed", False) or field.problem):
+                message = None  # validated on commit: not while the first characters are typed
+            field.set_problem(message)
 
     # --- sending ---------------------------------------------------------------------
     def request(self, side: Side) -> OrderRequest:
-        """The ``OrderRequest`` for ``side``; raise ValidationError naming the field when incomplete."""
-        p = self.preview(side)
-        if "error" in p:
-            message = str(p["error"])
-            field = message.split(":", 1)[0] if ":" in message else None
-            raise ValidationError(message.split(": ", 1)[-1], field=field)
-        order_type = OrderType(self.order_type.currentText())
-        return OrderRequest(symbol=self.symbol.currentText(), side=side, order_type=order_type,
-                            lots=p["lots"], price=p["entry"] if order_type is not OrderType.MARKET else None,
-                            sl=p["sl"], tp=p["tp"], comment="ticket")
+        """The ``OrderRequest`` for ``side``; raise ValidationError naming the field when it cannot go."""
+        try:
+            request, _ = self.order(side)
+        except Problem as problem:
+            raise ValidationError(problem.message, field=problem.field) from None
+        return request
 
     def send(self, side: Side) -> None:
-        self.tasks.spawn(self._send(side), f"ticket-{side.value}")
+        self.tasks.spawn(self._send(side), f"ticket-{side.value}", user=True)
 
     async def _send(self, side: Side) -> None:
         self.error.setText("")
+        for field in self.fields.values():
+            field.committed = True  # type: ignore[attr-defined]
         try:
-            request = self.request(side)
+            request, _ = self.order(side)
             with disabled_while(self.buy, self.sell):
                 trade = await self.engine.place_order(request)
-        except (ValidationError, NotFound) as exc:
-            self.error.setText(error_text(exc))
-            self.message.emit(f"order refused: {error_text(exc)}")
+        except (Problem, ValidationError, NotFound) as exc:
+            text = exc.message if isinstance(exc, Problem) else error_text(exc)
+            self.refresh_preview()
+            field = self.fields.get(getattr(exc, "field", None) or "")
+            if field is not None:
+                field.set_problem(text)
+            self.error.setText(text)
+            self.message.emit(f"order refused: {text}")
             return
         verb = "opened" if trade.entry_price is not None and trade.status.value == "open" else "placed"
         self.message.emit(f"#{trade.id} {verb}: {trade.side.value} {trade.lots} {trade.symbol} "
                           f"@ {fmt.price(trade.symbol, trade.entry_price or trade.requested_price)}")
+        self.refresh_preview()

@@ -53,3 +53,18 @@ async def test_engine_clock_follows_fresh_quotes_and_resumes_from_the_journal(tm
         assert second.clock.now() == MARKET          # resumed at the journal's last price, not the wall
     finally:
         await second.stop()
+
+
+async def test_engine_metrics_snapshots_are_dated_by_the_market_clock(tmp_path):
+    """The equity samples the dashboard draws sit on the market clock, not the wall clock."""
+    journal = SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False)
+    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"],
+                           clock=MarketClock(follows_wall=False, wall=lambda: WALL))
+    await engine.start()
+    try:
+        await engine.on_quote(Quote("EURUSD", 1.1, 1.1001, MARKET, "sim"))
+        await engine._save_metrics()
+        samples = await engine.run_db(journal.account_samples)
+    finally:
+        await engine.stop()
+    assert samples and samples[-1][0] == MARKET

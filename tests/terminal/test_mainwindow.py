@@ -30,7 +30,7 @@ def test_window_builds_and_shows_engine_state(make_window, qloop, engine, prefs,
     assert window.chart.symbol == "EURUSD" and len(window.chart.series) >= 300
     assert window.status.balance.text() == "Balance <b>10,000.00 USD</b>"
     assert window.status.server.text() == "server: 127.0.0.1:8765"
-    assert set(window.docks) == {"signals", "ticket", "orders", "dashboard"}
+    assert set(window.docks) == {"watch", "signals", "ticket", "orders", "dashboard"}
 
 
 def test_window_new_trade_event_draws_levels_and_lists_position(make_window, qloop, engine, prefs, store):
@@ -95,7 +95,7 @@ def test_chart_drag_invalid_sl_is_refused_with_field_named(make_window, qloop, e
     line.setValue(1.09500)  # above the price: invalid for a buy
     line.sigPositionChangeFinished.emit(line)
     qloop.until(lambda: "not modified" in window.status.currentMessage(), what="refusal message")
-    assert "sl" in window.status.currentMessage()
+    assert "SL 1.09500 must be below the bid" in window.status.currentMessage()
     assert engine.broker.trade(trade.id).sl == trade.sl
 
 

@@ -48,6 +48,16 @@ def test_statusbar_shows_account_figures(qtbot):
     assert bar.margin_level.text() == "Margin level <b>—</b>"
 
 
+def test_statusbar_clock_reads_the_engine_market_clock(qtbot):
+    from datetime import datetime, timezone
+    from engine.clock import MarketClock
+    clock = MarketClock(follows_wall=False)
+    clock.observe(datetime(2026, 11, 6, 9, 30, 15, tzinfo=timezone.utc))   # a simulator a month behind the wall
+    bar = TerminalStatusBar(None, now=clock.now)
+    qtbot.addWidget(bar)
+    assert bar.clock.text() == "Fri 06 Nov 09:30:15 UTC"
+
+
 def test_statusbar_shows_history_backfill_and_hides_it_when_done(qtbot):
     bar = TerminalStatusBar(None)
     qtbot.addWidget(bar)
@@ -133,8 +143,20 @@ def test_settings_dialog_stores_api_key_in_keyring_not_in_file(qtbot, qloop, eng
     assert memory_keyring.store[(key_store.SERVICE, "finnhub")] == "secret-finnhub-key"
     assert dialog.key_edits["finnhub"].text() == ""
     text = (tmp_path / "config.toml").read_text()
-    assert "secret" not in text and tomllib.loads(text)["port"] == 8765
+    assert "secret" not in text and "port" not in tomllib.loads(text)  # unchanged: not written
     assert changed and changed[0].risk_percent == 2.0
+
+
+def test_settings_dialog_never_saves_the_temporary_port_of_port_0(qtbot, qloop, engine, tmp_path):
+    dialog = SettingsDialog(engine, Preferences(), config_path=tmp_path / "config.toml",
+                            server_address="http://127.0.0.1:41791", configured_port=0)
+    qtbot.addWidget(dialog)
+    assert dialog.port.value() == 0 and dialog.port.text() == "0 (any free port)"
+    qloop.run(dialog.apply())
+    assert "port" not in tomllib.loads((tmp_path / "config.toml").read_text())
+    dialog.port.setValue(9100)                      # a port the user chose is saved
+    qloop.run(dialog.apply())
+    assert tomllib.loads((tmp_path / "config.toml").read_text())["port"] == 9100
 
 
 def test_settings_dialog_without_keyring_says_so_and_disables_keys(qtbot, qloop, engine, tmp_path, no_keyring):

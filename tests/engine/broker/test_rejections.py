@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from engine.broker import OrderRequest, PaperBroker
+from engine.errors import OrderRejectedError
 from engine.values import OrderType, Side
 
 from tests.engine.broker.factories import at, new_broker, order, pending, rejected, tick
@@ -140,3 +141,23 @@ def test_modify_pending_price_to_wrong_side(broker):
     with rejected("invalid_price", "price"):
         broker.modify(placed.id, price=1.10500)
     assert broker.trade(placed.id).requested_price == 1.09500
+
+
+@pytest.mark.parametrize(("side", "order_type", "fields", "message"), [
+    (Side.BUY, OrderType.MARKET, {"sl": 2.0}, "SL 2.00000 must be below the bid 1.10000 for a buy"),
+    (Side.BUY, OrderType.MARKET, {"tp": 1.0}, "TP 1.00000 must be above the bid 1.10000 for a buy"),
+    (Side.SELL, OrderType.MARKET, {"sl": 1.1}, "SL 1.10000 must be above the ask 1.10010 for a sell"),
+    (Side.BUY, OrderType.LIMIT, {"price": 1.2}, "Buy limit price 1.20000 must be below the ask 1.10010"),
+    (Side.SELL, OrderType.LIMIT, {"price": 1.105, "sl": 1.104},
+     "SL 1.10400 must be above the limit price 1.10500 for a sell"),
+    (Side.BUY, OrderType.MARKET, {"sl": -1.0}, "SL must be a positive price, not -1.0"),
+])
+def test_refusals_read_as_prose_with_the_symbols_digits(broker, side, order_type, fields, message):
+    check_first = OrderRequest("EURUSD", side, order_type, lots=Decimal("0.10"), **fields)
+    with pytest.raises(OrderRejectedError) as caught:
+        broker.check(check_first)            # the dry run refuses exactly as place() does …
+    with pytest.raises(OrderRejectedError) as placed:
+        broker.place(check_first)
+    assert str(caught.value) == str(placed.value) == message
+    assert caught.value.code == placed.value.code
+    _unchanged(broker)                       # … and neither changed anything

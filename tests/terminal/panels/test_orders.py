@@ -80,7 +80,8 @@ def test_orders_sl_on_wrong_side_is_refused_by_engine(window, qloop, engine):
     qloop.until(lambda: window.orders.positions.rowCount() == 1, what="row")
     window.orders.positions.cell(trade.id, "SL").setText("1.09900")
     qloop.until(lambda: "not modified" in window.status.currentMessage(), what="refusal")
-    assert "sl" in window.status.currentMessage() and engine.broker.trade(trade.id).sl == trade.sl
+    assert "SL 1.09900 must be below the bid" in window.status.currentMessage()
+    assert engine.broker.trade(trade.id).sl == trade.sl
 
 
 def test_orders_partial_close_half_leaves_half_open(window, qloop, engine):

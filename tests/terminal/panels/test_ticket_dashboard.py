@@ -22,11 +22,11 @@ def ticket(qtbot, engine):
 
 
 def test_ticket_pips_to_prices_risk_and_rr_before_sending(ticket, engine):
-    ticket.volume.setValue(0.50)
+    ticket.volume.setText("0.50")
     ticket.sl_unit.setCurrentText("pips")
     ticket.tp_unit.setCurrentText("pips")
-    ticket.sl.setValue(20)
-    ticket.tp.setValue(50)
+    ticket.sl.setText("20")
+    ticket.tp.setText("50")
     p = ticket.preview(Side.BUY)
     ask = engine.quote("EURUSD").ask
     assert p["entry"] == ask
@@ -34,14 +34,15 @@ def test_ticket_pips_to_prices_risk_and_rr_before_sending(ticket, engine):
     # 0.50 lots × 20 pips × 10 USD per pip per lot = 100.00 USD = 1 % of 10,000
     assert p["risk"] == Decimal("100.00") and p["risk_pct"] == pytest.approx(1.0)
     assert p["rr"] == pytest.approx(2.5)
+    ticket.refresh_preview()
     assert "risk 100.00 USD (1.00%)" in ticket.summary.text() and "R:R 2.50" in ticket.summary.text()
 
 
 def test_ticket_risk_mode_sizes_with_engine_lot_size(ticket, engine):
     ticket.volume_mode.setCurrentText("risk %")
-    assert ticket.volume.value() == 1.0
+    assert ticket.volume.text() == "1"
     ticket.sl_unit.setCurrentText("pips")
-    ticket.sl.setValue(25)
+    ticket.sl.setText("25")
     p = ticket.preview(Side.SELL)
     bid = engine.quote("EURUSD").bid
     assert p["lots"] == engine.lot_size("EURUSD", 1.0, bid, round(bid + 0.0025, 5))
@@ -51,13 +52,13 @@ def test_ticket_risk_mode_without_sl_names_the_field(ticket, qloop, engine):
     ticket.volume_mode.setCurrentText("risk %")
     ticket.send(Side.BUY)
     qloop.spin(0.05)
-    assert ticket.error.text().startswith("sl:")
+    assert ticket.error.text() == "Stop loss: sizing by risk % needs a stop loss"
     assert engine.active_trades() == []
 
 
 def test_ticket_send_opens_trade_with_levels(ticket, qloop, engine):
     ticket.sl_unit.setCurrentText("pips")
-    ticket.sl.setValue(15)
+    ticket.sl.setText("15")
     ticket.send(Side.SELL)
     qloop.until(lambda: len(engine.active_trades()) == 1, what="trade")
     trade = engine.active_trades()[0]
@@ -67,10 +68,11 @@ def test_ticket_send_opens_trade_with_levels(ticket, qloop, engine):
 
 def test_ticket_pending_limit_needs_and_uses_price(ticket, qloop, engine):
     ticket.order_type.setCurrentText("limit")
+    ticket.price.clear()
     ticket.send(Side.BUY)
     qloop.spin(0.05)
-    assert ticket.error.text().startswith("price:")
-    ticket.price.setValue(1.08000)
+    assert ticket.error.text() == "Price: a pending order needs a price"
+    ticket.price.setText("1.08000")
     ticket.send(Side.BUY)
     qloop.until(lambda: len(engine.active_trades()) == 1, what="order")
     order = engine.active_trades()[0]
@@ -79,10 +81,10 @@ def test_ticket_pending_limit_needs_and_uses_price(ticket, qloop, engine):
 
 def test_ticket_engine_refusal_is_shown(ticket, qloop, engine):
     ticket.order_type.setCurrentText("limit")
-    ticket.price.setValue(1.09500)  # a buy limit above the market
+    ticket.price.setText("1.09500")  # a buy limit above the market
     ticket.send(Side.BUY)
     qloop.until(lambda: ticket.error.text() != "", what="refusal")
-    assert ticket.error.text().startswith("price:")
+    assert ticket.error.text() == "Buy limit price 1.09500 must be below the ask 1.08508"
 
 
 def close_two(qloop, engine):
@@ -107,9 +109,10 @@ def test_dashboard_figures_equal_engine_performance(qtbot, qloop, engine):
         assert panel.values[key].text() == text, key
     xs, ys = panel.balance_line.getData()
     curve = figures["equity_curve"]
-    assert list(ys) == [float(p["balance"]) for p in curve]
+    balances = [float(p["balance"]) for p in curve]
+    assert list(ys[::2]) == balances and list(ys[1::2]) == balances   # a step per close, held to now
     _, dd = panel.dd_line.getData()
-    assert list(dd) == list(drawdown(np.array([float(p["balance"]) for p in curve])))
+    assert list(dd[::2]) == list(drawdown(np.array(balances)))
     assert panel.breakdown.rowCount() == len(figures["by_source"])
 
 

@@ -1,0 +1,53 @@
+"""Table columns that use the table's width: sized to their contents, the rest shared out.
+
+Qt's ``ResizeToContents`` packs every column at the left and
+``stretchLastSection`` gives all the spare width to the last column (a
+650-px Net column at 1600 px). ``ColumnFitter`` sizes each visible column to
+its contents, then adds the spare width of the viewport to the columns in
+equal parts (never to the ``fixed`` ones, e.g. a column of buttons); it runs
+after the table is filled (``fit()``) and when the table is resized.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QHeaderView, QTableWidget
+
+
+class ColumnFitter(QObject):
+    """Fit the columns of ``table`` to its width (see the module docstring)."""
+
+    def __init__(self, table: QTableWidget, fixed: Iterable[int] = ()) -> None:
+        super().__init__(table)
+        self.table = table
+        self.fixed = set(fixed)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        table.installEventFilter(self)
+        self._fitting = False
+
+    def fit(self) -> None:
+        if self._fitting:
+            return
+        self._fitting = True
+        try:
+            table = self.table
+            table.resizeColumnsToContents()
+            columns = [c for c in range(table.columnCount()) if not table.isColumnHidden(c)]
+            used = sum(table.columnWidth(c) for c in columns)
+            spare = table.viewport().width() - used
+            growing = [c for c in columns if c not in self.fixed]
+            if spare > 0 and growing:
+                extra, rest = divmod(spare, len(growing))
+                for i, c in enumerate(growing):
+                    table.setColumnWidth(c, table.columnWidth(c) + extra + (1 if i < rest else 0))
+        finally:
+            self._fitting = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+        if watched is self.table and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.fit()
+        return False

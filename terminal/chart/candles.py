@@ -73,28 +73,32 @@ class CandleItem(pg.GraphicsObject):
         """Take in appended bars and the forming bar's new price; repaint."""
         series = self._series
         closed = max(len(series) - 1, 0)
-        if closed < self._closed_count:
+        changed = series.first_change_since(self._generation)
+        if closed < self._closed_count or changed == 0:
             self.reset()
             return
-        if closed != self._closed_count:
-            # Chunks that were partial when cached must be drawn again.
-            first_dirty = self._closed_count // CHUNK
+        if closed != self._closed_count or changed is not None:
+            # Chunks that were partial when cached, or hold a bar merged late, are drawn again.
+            first_dirty = min(self._closed_count, changed if changed is not None else closed) // CHUNK
             for key in [k for k in self._chunks if k >= first_dirty]:
                 del self._chunks[key]
             self._closed_count = closed
+            if changed is not None and changed < len(series):
+                self._widen(*series.price_range(changed, len(series)))
         self._generation = series.version
         if len(series):
-            high = float(series.high[-1])
-            low = float(series.low[-1])
-            bounds = self._bounds
-            right = len(series) + 1.0
-            if (bounds.isNull() or high > bounds.bottom() or low < bounds.top()
-                    or right > bounds.right()):
-                top = min(low, bounds.top()) if not bounds.isNull() else low
-                bottom = max(high, bounds.bottom()) if not bounds.isNull() else high
-                self.prepareGeometryChange()
-                self._bounds = QRectF(-1.0, top, right + 1.0, bottom - top)
+            self._widen(float(series.low[-1]), float(series.high[-1]))
         self.update()
+
+    def _widen(self, low: float, high: float) -> None:
+        """Grow the bounds to take in prices ``low..high`` and the last bar."""
+        bounds = self._bounds
+        right = len(self._series) + 1.0
+        if bounds.isNull() or high > bounds.bottom() or low < bounds.top() or right > bounds.right():
+            top = min(low, bounds.top()) if not bounds.isNull() else low
+            bottom = max(high, bounds.bottom()) if not bounds.isNull() else high
+            self.prepareGeometryChange()
+            self._bounds = QRectF(-1.0, top, right + 1.0, bottom - top)
 
     def _compute_bounds(self) -> QRectF:
         series = self._series

@@ -6,11 +6,15 @@ seconds (``int64``) of each bar's open; prices are bid prices (``float64``).
 
 Appending is amortised O(1): the arrays grow by doubling. A price applied to
 the series updates the *forming* (last) bar in place, or opens a new bar when
-the price belongs to a later period of the series' timeframe.
+the price belongs to a later period of the series' timeframe. Closed bars
+published by the engine may arrive after a price has opened the next bar:
+they are merged into their place (``apply_bar``), never refused, so the
+series stays equal to the engine's bar store (``engine.bars.BarBuilder``).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
@@ -19,14 +23,17 @@ import numpy as np
 from engine.values import Bar, Timeframe
 
 _INITIAL_CAPACITY = 1024
+_CHANGE_LOG = 256
 
 
 class BarSeries:
     """OHLCV bars of one symbol and timeframe in growable numpy arrays.
 
     ``version`` increases whenever a *closed* bar changes (a bar is appended
-    behind the forming one, or the series is replaced); drawing caches of the
-    closed bars are keyed on it. ``forming_version`` increases on every price.
+    behind the forming one, a late closed bar replaces or is inserted before
+    it, or the series is replaced); ``first_change_since(version)`` says from
+    which bar on, so drawing caches and indicators redo only that part.
+    ``forming_version`` increases on every change, prices included.
     """
 
     def __init__(self, symbol: str, timeframe: Timeframe, capacity: int = _INITIAL_CAPACITY) -> None:
@@ -37,6 +44,8 @@ class BarSeries:
         self._ohlcv = np.zeros((max(capacity, 1), 5), dtype=np.float64)
         self.version = 0
         self.forming_version = 0
+        self._seen = 0.0  # epoch s up to which the last bar's prices are known
+        self._changes: deque[tuple[int, int]] = deque(maxlen=_CHANGE_LOG)  # (version, first index changed)
 
     # --- views -------------------------------------------------------------
     def __len__(self) -> int:
@@ -99,6 +108,33 @@ class BarSeries:
             return None
         return float(rows[:, 2].min()), float(rows[:, 1].max())
 
+    # --- change tracking ---------------------------------------------------
+    def first_change_since(self, version: int) -> int | None:
+        """Lowest bar index whose *closed* bar changed after ``version``; None when none did.
+
+        Appending reports the new bar's index, replacing or inserting an older
+        bar reports that bar's index, replacing the series reports 0 (also when
+        ``version`` is older than the change log reaches). Drawing caches and
+        indicators redo their work from this index on.
+        """
+        if version >= self.version:
+            return None
+        first: int | None = None
+        oldest = self.version + 1
+        for logged, index in reversed(self._changes):
+            if logged <= version:
+                break
+            first = index if first is None else min(first, index)
+            oldest = logged
+        if first is None or oldest > version + 1:
+            return 0
+        return first
+
+    def _changed(self, index: int) -> None:
+        self.version += 1
+        self.forming_version += 1
+        self._changes.append((self.version, index))
+
     # --- mutation ----------------------------------------------------------
     def _grow(self, needed: int) -> None:
         capacity = len(self._time)
@@ -114,8 +150,8 @@ class BarSeries:
 
     def clear(self) -> None:
         self._n = 0
-        self.version += 1
-        self.forming_version += 1
+        self._seen = 0.0
+        self._changed(0)
 
     def set_arrays(self, times: np.ndarray, ohlcv: np.ndarray) -> None:
         """Replace the content with ``times`` (epoch s) and ``ohlcv`` rows (n × 5, or n × 4 without volume)."""
@@ -129,8 +165,8 @@ class BarSeries:
         if ohlcv.shape[1] == 4:
             self._ohlcv[:n, 4] = 0.0
         self._n = n
-        self.version += 1
-        self.forming_version += 1
+        self._seen = float(times[-1]) + self.timeframe.seconds if n else 0.0
+        self._changed(0)
 
     def load(self, bars: Iterable[Bar]) -> None:
         """Replace the content with ``bars`` (oldest first); bars of other timeframes are resampled."""
@@ -149,41 +185,82 @@ class BarSeries:
 
     def append(self, time: int, open_: float, high: float, low: float, close: float,
                volume: float = 0.0) -> None:
-        """Append one bar opening at ``time`` (epoch s); it replaces the last bar when it opens at the same time."""
-        if self._n and time == self._time[self._n - 1]:
-            self._ohlcv[self._n - 1] = (open_, high, low, close, volume)
+        """Put one bar opening at ``time`` (epoch s) in its place; a bar already there is replaced.
+
+        A bar later than the last one is appended; one at the last bar's time
+        replaces the forming bar; an older one (a late ``BarClosed``) replaces
+        the bar of its time, or is inserted in time order when there is none.
+        """
+        n = self._n
+        values = (open_, high, low, close, volume)
+        if n == 0 or time > self._time[n - 1]:
+            self._grow(n + 1)
+            self._time[n] = time
+            self._ohlcv[n] = values
+            self._n = n + 1
+            self._seen = float(time) + self.timeframe.seconds
+            self._changed(n)
+            return
+        if time == self._time[n - 1]:
+            self._ohlcv[n - 1] = values
+            self._seen = max(self._seen, float(time) + self.timeframe.seconds)
             self.forming_version += 1
             return
-        if self._n and time < self._time[self._n - 1]:
-            raise ValueError(f"bar at {time} is older than the last bar at {self._time[self._n - 1]}")
-        self._grow(self._n + 1)
-        self._time[self._n] = time
-        self._ohlcv[self._n] = (open_, high, low, close, volume)
-        self._n += 1
-        self.version += 1
-        self.forming_version += 1
+        index = int(np.searchsorted(self._time[:n], time))
+        if self._time[index] != time:
+            self._grow(n + 1)
+            self._time[index + 1: n + 1] = self._time[index:n]
+            self._ohlcv[index + 1: n + 1] = self._ohlcv[index:n]
+            self._time[index] = time
+            self._n = n + 1
+        self._ohlcv[index] = values
+        self._changed(index)
 
     def apply_bar(self, bar: Bar) -> None:
-        """Merge a (closed or forming) bar of any timeframe ≤ the series' into the series."""
-        start = _floor(int(bar.time.timestamp()), self.timeframe.seconds)
-        if self._n and start == self._time[self._n - 1] and bar.timeframe is not self.timeframe:
-            row = self._ohlcv[self._n - 1]
-            row[1] = max(row[1], bar.high)
-            row[2] = min(row[2], bar.low)
-            row[3] = bar.close
-            row[4] += bar.volume
-            self.forming_version += 1
-            return
-        self.append(start, bar.open, bar.high, bar.low, bar.close, bar.volume)
+        """Merge a bar of the series' timeframe or a finer one, arriving in any order.
 
-    def apply_price(self, when: datetime | int | float, price: float) -> bool:
+        A bar of the series' timeframe is authoritative: it replaces the bar of
+        its time (or is inserted). A finer bar widens its bucket's high and low;
+        it sets the close (and adds its volume) only when it holds prices newer
+        than any the bucket has seen, so a late finer bar never rewinds the
+        forming candle; a bucket the series lacks is created from it.
+        """
+        seconds = int(bar.time.timestamp())
+        if bar.timeframe.seconds == self.timeframe.seconds:
+            self.append(seconds, bar.open, bar.high, bar.low, bar.close, bar.volume)
+            return
+        start = _floor(seconds, self.timeframe.seconds)
+        end = float(seconds + bar.timeframe.seconds)
+        n = self._n
+        index = int(np.searchsorted(self._time[:n], start)) if n else 0
+        if index >= n or self._time[index] != start:
+            self.append(start, bar.open, bar.high, bar.low, bar.close, bar.volume)
+            if index == self._n - 1:
+                self._seen = end
+            return
+        row = self._ohlcv[index]
+        row[1] = max(row[1], bar.high)
+        row[2] = min(row[2], bar.low)
+        if index == n - 1:
+            if end > self._seen:
+                if seconds >= self._seen:
+                    row[4] += bar.volume
+                row[3] = bar.close
+                self._seen = end
+            self.forming_version += 1
+        else:
+            self._changed(index)
+
+    def apply_price(self, when: datetime | int | float, price: float, volume: float = 1.0) -> bool:
         """Apply one price at ``when`` (datetime or epoch s) to the forming bar.
 
-        Return True when a new bar was opened, False when the forming bar was
-        updated in place (or the price was older than the forming bar and ignored).
+        ``volume`` is added to the bar's tick volume (the engine counts one per
+        quote). Return True when a new bar was opened, False when the forming
+        bar was updated in place (or the price was older than it and ignored,
+        as the engine ignores it).
         """
-        seconds = int(when.timestamp()) if isinstance(when, datetime) else int(when)
-        start = _floor(seconds, self.timeframe.seconds)
+        moment = when.timestamp() if isinstance(when, datetime) else float(when)
+        start = _floor(int(moment), self.timeframe.seconds)
         if self._n:
             last = self._time[self._n - 1]
             if start == last:
@@ -193,11 +270,14 @@ class BarSeries:
                 if price < row[2]:
                     row[2] = price
                 row[3] = price
+                row[4] += volume
+                self._seen = max(self._seen, moment)
                 self.forming_version += 1
                 return False
             if start < last:
                 return False
-        self.append(start, price, price, price, price, 0.0)
+        self.append(start, price, price, price, price, volume)
+        self._seen = moment
         return True
 
 

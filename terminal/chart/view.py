@@ -183,8 +183,8 @@ class ChartView(QWidget):
     def set_bars(self, bars: list[Bar]) -> None:
         """Replace the candles with ``bars`` (oldest first) and scroll to the right edge."""
         self.series.load(bars)
-        if self._quote is not None and self._quote.symbol == self.symbol:
-            self.series.apply_price(self._quote.time, self._quote.bid)
+        if self._quote is not None and self._quote.symbol == self.symbol and not self._quote.stale:
+            self.series.apply_price(self._quote.time, self._quote.bid, volume=0.0)  # counted by the engine
         self.candles.reset()
         self.markers.relayout(self.series)
         self.pattern.relayout(self.series)
@@ -192,16 +192,20 @@ class ChartView(QWidget):
 
     # --- live data -------------------------------------------------------------
     def apply_quote(self, quote: Quote) -> None:
-        """Apply a price to the forming candle (painted on the next ``repaint_now``)."""
+        """Apply a price to the forming candle (painted on the next ``repaint_now``).
+
+        A stale quote moves the bid/ask lines but not the candles: the engine
+        builds no bar from it either.
+        """
         if quote.symbol != self.symbol:
             return
         self._quote = quote
-        if len(self.series):
+        if len(self.series) and not quote.stale:
             self.series.apply_price(quote.time, quote.bid)
         self._dirty = True
 
     def apply_bar(self, bar: Bar) -> None:
-        """Merge a closed bar published by the engine into the series."""
+        """Merge a closed bar published by the engine into the series (late ones into their place)."""
         if bar.symbol != self.symbol or bar.timeframe.seconds > self.timeframe.seconds:
             return
         self.series.apply_bar(bar)

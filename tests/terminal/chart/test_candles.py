@@ -76,6 +76,23 @@ def test_candles_price_update_keeps_closed_chunk_cache(qtbot):
     assert all(view.candles._chunks.get(k) is v for k, v in cached.items())
 
 
+def test_candles_late_bar_in_a_cached_chunk_is_drawn_again(qtbot):
+    from engine.values import Bar
+    view = chart_with(qtbot, 1_000)
+    view.scroll_to_end()
+    view.grab()
+    index = len(view.series) - 3
+    chunk = index // CHUNK
+    cached = view.candles._chunks[chunk]
+    when = datetime.fromtimestamp(int(view.series.times[index]), tz=timezone.utc)
+    view.apply_bar(Bar("EURUSD", Timeframe.M1, when, 1.0, 1.3, 0.9, 1.2, 5.0))
+    view.repaint_now()
+    view.grab()
+    assert view.series.high[index] == 1.3
+    assert view.candles._chunks[chunk] is not cached
+    assert view.candles.boundingRect().bottom() >= 1.3
+
+
 def test_chart_follows_right_edge_until_user_scrolls_away(qtbot):
     view = chart_with(qtbot, 1_000)
     view.scroll_to_end()

@@ -28,11 +28,12 @@ def test_series_append_beyond_capacity_keeps_every_bar_in_order():
     assert series.close[-1] == 1.5 + 999 and series.volume[10] == 10.0
 
 
-def test_series_append_older_bar_raises():
+def test_series_append_older_bar_is_put_in_its_place_not_refused():
     series = BarSeries("EURUSD", Timeframe.M1)
     series.append(120, 1, 1, 1, 1)
-    with pytest.raises(ValueError, match="older"):
-        series.append(60, 1, 1, 1, 1)
+    series.append(60, 2, 2, 2, 2)
+    series.append(120, 3, 3, 3, 3)
+    assert list(series.times) == [60, 120] and list(series.close) == [2, 3]
 
 
 def test_apply_price_same_period_updates_forming_candle_in_place():
@@ -106,3 +107,89 @@ def test_resample_matches_bucketwise_definition(points):
         assert out[k, 2] == pytest.approx((prices[mask] - 0.1).min())
         assert out[k, 4] == mask.sum()
     assert len(out_t) == len(np.unique(buckets))
+
+
+# --- late closed bars (issue 13, item 1) ---------------------------------------------------------
+
+def quote_at(seconds: float, bid: float, stale: bool = False):
+    from engine.values import Quote
+    return Quote("EURUSD", bid, bid + 0.0001, T0 + timedelta(seconds=seconds), "test", stale=stale)
+
+
+def row(series: BarSeries, i: int) -> tuple:
+    return (int(series.times[i]), *(float(x) for x in series._ohlcv[i]))
+
+
+def engine_row(bar: Bar) -> tuple:
+    return (int(bar.time.timestamp()), bar.open, bar.high, bar.low, bar.close, float(bar.volume))
+
+
+def feed(series: BarSeries, builder, quote) -> list[Bar]:
+    """Apply a quote as the engine publishes it: the price first, then the bars it closed."""
+    if not quote.stale:
+        series.apply_price(quote.time, quote.bid)
+    closed = [] if quote.stale else builder.on_quote(quote)
+    for bar in closed:
+        if bar.timeframe.seconds <= series.timeframe.seconds:
+            series.apply_bar(bar)
+    return closed
+
+
+def test_apply_bar_late_closed_bar_after_next_bar_opened_replaces_it_in_place():
+    series = BarSeries("EURUSD", Timeframe.M5)
+    series.apply_price(T0, 1.1000)
+    series.apply_price(T0 + timedelta(minutes=2), 1.1010)
+    series.apply_price(T0 + timedelta(minutes=5, seconds=1), 1.1020)   # a tick opens the next bar first
+    late = Bar("EURUSD", Timeframe.M5, T0, 1.1000, 1.1015, 1.0995, 1.1010, 3.0)
+    series.apply_bar(late)                                             # then BarClosed of 09:00 arrives
+    assert len(series) == 2
+    assert row(series, 0) == engine_row(late)
+    assert row(series, 1)[1:5] == (1.102, 1.102, 1.102, 1.102)         # the forming bar keeps the bid
+
+
+def test_apply_bar_missing_older_bar_is_inserted_in_time_order():
+    series = BarSeries("EURUSD", Timeframe.M5)
+    series.apply_price(T0, 1.1)
+    series.apply_price(T0 + timedelta(minutes=10), 1.2)
+    version = series.version
+    gap = Bar("EURUSD", Timeframe.M5, T0 + timedelta(minutes=5), 1.15, 1.16, 1.14, 1.15, 2.0)
+    series.apply_bar(gap)
+    assert [int(t) for t in series.times] == [int((T0 + timedelta(minutes=m)).timestamp()) for m in (0, 5, 10)]
+    assert row(series, 1) == engine_row(gap) and series.close[-1] == 1.2
+    assert series.version > version and series.first_change_since(version) == 1
+
+
+def test_apply_bar_finer_closed_bar_never_rewinds_the_forming_close():
+    series = BarSeries("EURUSD", Timeframe.M5)
+    series.apply_price(T0, 1.1000)
+    series.apply_price(T0 + timedelta(minutes=1, seconds=2), 1.1030)   # closes M1 09:00 in the engine
+    series.apply_bar(Bar("EURUSD", Timeframe.M1, T0, 1.1000, 1.1000, 1.1000, 1.1000, 1.0))
+    assert series.close[-1] == 1.1030 and series.high[-1] == 1.1030
+
+
+def test_late_bar_change_is_reported_to_drawing_caches():
+    series = BarSeries("EURUSD", Timeframe.M5)
+    for k in range(4):
+        series.apply_price(T0 + timedelta(minutes=5 * k), 1.1 + k / 100)
+    version = series.version
+    assert series.first_change_since(version) is None
+    series.apply_bar(Bar("EURUSD", Timeframe.M5, T0 + timedelta(minutes=10), 1.12, 1.2, 1.1, 1.13, 9.0))
+    assert series.first_change_since(version) == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(st.tuples(st.floats(0.0, 700.0), st.integers(-30, 30), st.booleans()),
+                      min_size=1, max_size=250),
+       timeframe=st.sampled_from([Timeframe.M1, Timeframe.M5, Timeframe.M15, Timeframe.H1]))
+def test_series_fed_like_the_engine_equals_the_engine_bar_store(steps, timeframe):
+    """Prices first, then every bar each quote closed (lower timeframes first): as TradingEngine.on_quote."""
+    from engine.bars import BarBuilder
+    builder = BarBuilder()
+    series = BarSeries("EURUSD", timeframe)
+    when, price = 0.0, 1.1
+    for gap, move, stale in steps:
+        when += gap
+        price = round(price + move * 1e-5, 5)
+        feed(series, builder, quote_at(when, price, stale=stale and when > 0))
+        engine = builder.bars("EURUSD", timeframe, limit=10_000)
+        assert [row(series, i) for i in range(len(series))] == [engine_row(b) for b in engine]

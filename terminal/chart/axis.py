@@ -1,11 +1,13 @@
-"""The chart's time axis: x is a bar index, labels are the bars' open times."""
+"""The chart's axes: time (x is a bar index) and price (fixed digits, bid/ask tags)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QRectF
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter
 
 from terminal.chart.series import BarSeries
 
@@ -86,3 +88,106 @@ class TickGrid(pg.GraphicsObject):
 
     def viewRangeChanged(self) -> None:  # noqa: N802 - pyqtgraph hook
         self.prepareGeometryChange()
+
+
+@dataclass(frozen=True, slots=True)
+class _Tag:
+    value: float
+    colour: str
+    text: str
+    rank: int  # breaks ties between equal prices: lower ranks sit higher
+
+
+def spread_apart(centres: list[float], height: float, low: float, high: float) -> list[float]:
+    """Move boxes of ``height`` centred at ``centres`` (ascending) so no two overlap.
+
+    Each box moves as little as a two-pass sweep allows: down past the one
+    above it, then, at the bottom edge ``high``, back up; boxes stay inside
+    ``low..high`` when they fit there.
+    """
+    out: list[float] = []
+    for centre in centres:
+        centre = min(max(centre, low + height / 2), high - height / 2)
+        if out and centre < out[-1] + height:
+            centre = out[-1] + height
+        out.append(centre)
+    for i in range(len(out) - 1, -1, -1):
+        limit = high - height / 2 if i == len(out) - 1 else out[i + 1] - height
+        out[i] = min(out[i], limit)
+    return out
+
+
+class PriceAxis(pg.AxisItem):
+    """Right price axis: labels with the instrument's fixed digits and coloured price tags.
+
+    Tags (bid, ask, the crosshair's price) are drawn on the axis, outside the
+    plot, centred on their price and moved apart so they never overlap; a
+    tag whose price is off-screen sticks to the nearest edge.
+    """
+
+    PAD = 3.0
+
+    def __init__(self, digits: Callable[[], int], **kwargs) -> None:  # noqa: ANN003
+        super().__init__(orientation="right", **kwargs)
+        self._digits = digits
+        self._tags: dict[str, _Tag] = {}
+
+    def tickStrings(self, values, scale, spacing):  # noqa: ANN001, N802 - pyqtgraph API
+        digits = self._digits()
+        return [f"{value * scale:.{digits}f}" for value in values]
+
+    # --- tags ---------------------------------------------------------------
+    def set_tag(self, name: str, value: float, colour: str, rank: int = 0) -> None:
+        """Show (or move) tag ``name`` at ``value`` in ``colour``."""
+        tag = _Tag(value, colour, f"{value:.{self._digits()}f}", rank)
+        if self._tags.get(name) != tag:
+            self._tags[name] = tag
+            self.update()
+
+    def remove_tag(self, name: str) -> None:
+        if self._tags.pop(name, None) is not None:
+            self.update()
+
+    def tag_colour(self, name: str) -> str | None:
+        tag = self._tags.get(name)
+        return tag.colour if tag else None
+
+    def tag_text(self, name: str) -> str | None:
+        tag = self._tags.get(name)
+        return tag.text if tag else None
+
+    def tag_rects(self) -> dict[str, QRectF]:
+        """Where each tag is drawn, in the axis' own coordinates."""
+        box = self.linkedView()
+        if box is None or not self._tags:
+            return {}
+        height = QFontMetricsF(self.style.get("tickFont") or self.font()).height() + 2 * self.PAD
+        rect = QRectF(QPointF(0.0, 0.0), self.size())
+        order = sorted(self._tags.items(), key=lambda item: (-item[1].value, item[1].rank))
+        centres = []
+        for _, tag in order:
+            scene = box.mapViewToScene(QPointF(0.0, tag.value))
+            centres.append(self.mapFromScene(scene).y())
+        placed = spread_apart(centres, height, rect.top(), rect.bottom())
+        left = rect.left() + 1.0
+        return {name: QRectF(left, centre - height / 2, rect.width() - 2.0, height)
+                for (name, _), centre in zip(order, placed)}
+
+    def paint(self, painter: QPainter, *args) -> None:  # noqa: ANN002
+        super().paint(painter, *args)
+        rects = self.tag_rects()
+        if not rects:
+            return
+        font = self.style.get("tickFont")
+        if font is not None:
+            painter.setFont(font)
+        for name, rect in rects.items():
+            tag = self._tags[name]
+            fill = QColor(tag.colour)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+            painter.drawRect(rect)
+            luma = 0.299 * fill.redF() + 0.587 * fill.greenF() + 0.114 * fill.blueF()  # perceived brightness
+            painter.setPen(QColor("#000000") if luma > 0.55 else QColor("#ffffff"))
+            painter.drawText(rect.adjusted(self.PAD + 2, 0, 0, 0),
+                             int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), tag.text)

@@ -5,7 +5,12 @@ History comes from an awaited ``loader(symbol, timeframe)`` (the engine's
 ``repaint_now`` runs (the bridge calls it about ten times a second). The view
 follows the right edge until the user scrolls away; End (or a click on the
 "⇥" button) returns to it. Mouse: wheel zooms, drag pans; keys: ← → pan,
-+ − zoom, Home/End jump. y always fits the visible bars.
++ = − zoom, Home/End jump (also after a click on the plot, whose ViewBox
+would otherwise take + − =). y always fits the visible bars; a timeframe with
+fewer bars than the view is wide (D1, W1) is fitted to its bars.
+
+Bid and ask are tags on the price axis; trade and signal levels carry labels
+laid out so none overlaps another; the legend reads the bar under the cursor.
 """
 
 from __future__ import annotations
@@ -15,15 +20,18 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal as QtSignal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal as QtSignal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.instruments import SPECS
 from engine.values import Bar, Quote, Signal, Timeframe, TradeRecord
-from terminal.chart.axis import IndexTimeAxis, TickGrid
+from terminal.chart.axis import IndexTimeAxis, PriceAxis, TickGrid
 from terminal.chart.candles import CandleItem, CandleStyle
-from terminal.chart.overlays import Crosshair, Marker, Markers, PatternOverlay, PriceLines, TradeLevels
+from terminal.chart.cursor import Crosshair, Legend
+from terminal.chart.labels import place_labels
+from terminal.chart.levels import TradeLevels
+from terminal.chart.overlays import Marker, Markers, PatternOverlay, PriceLines
 from terminal.chart.series import BarSeries
 from terminal.theme import DARK, Palette
 
@@ -32,6 +40,10 @@ log = logging.getLogger(__name__)
 BarLoader = Callable[[str, Timeframe], Awaitable[list[Bar]]]
 DEFAULT_VISIBLE = 120
 RIGHT_MARGIN = 6  # empty bars kept right of the last one
+LEFT_PAD = 1.0  # at most this much empty room left of the first bar
+LABEL_INSET = 8.0  # pixels between the plot's left edge and the first label column
+_NAVIGATION_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus,
+                    Qt.Key.Key_End, Qt.Key.Key_Home}
 
 
 class ChartView(QWidget):
@@ -84,29 +96,39 @@ class ChartView(QWidget):
         bar.addWidget(self.follow_button)
 
         self.axis = IndexTimeAxis(lambda: self.series)
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis})
+        self.price_axis = PriceAxis(self.digits)
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis, "right": self.price_axis})
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.plot_widget.installEventFilter(self)  # + − = reach us even when the ViewBox has focus
         self.plot = self.plot_widget.getPlotItem()
         self.plot.showAxis("right")
         self.plot.hideAxis("left")
-        self.plot.getAxis("right").setStyle(showValues=True, tickTextOffset=6)
-        self.plot.getAxis("right").setWidth(72)
+        self.price_axis.setStyle(showValues=True, tickTextOffset=6)
+        self.price_axis.setWidth(72)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.vb.setMouseEnabled(x=True, y=False)
         self.plot.vb.disableAutoRange()
+        self.plot.vb.setLimits(xMin=-LEFT_PAD)
         self.grid = TickGrid(self.plot, palette.grid)
         self.plot.addItem(self.grid, ignoreBounds=True)
         self.candles = CandleItem(self.series)
         self.plot.addItem(self.candles)
-        self.prices = PriceLines(self.plot, palette)
-        self.levels = TradeLevels(self.plot, palette, self._on_level_dragged)
+        self.prices = PriceLines(self.plot, palette, self.price_axis)
+        self.levels = TradeLevels(self.plot, palette, self._on_level_dragged, name="trade")
         self.markers = Markers(self.plot, palette)
         self.pattern = PatternOverlay(self.plot, palette)
-        self.signal_levels = TradeLevels(self.plot, palette, lambda *_: None)
-        self.crosshair = Crosshair(self.plot, palette, lambda: self.series, self.digits)
+        self.signal_levels = TradeLevels(self.plot, palette, lambda *_: None, name="signal")
+        for levels in (self.levels, self.signal_levels):
+            levels.on_moved = self._layout_labels
+        self.legend = Legend(self.plot_widget, palette)
+        self.crosshair = Crosshair(self.plot, palette, lambda: self.series, self.digits, self.price_axis,
+                                   self._show_legend)
+        self.crosshair.watch(self.plot_widget, self.plot_widget.viewport())
         self.plot.vb.sigRangeChangedManually.connect(self._on_user_range)
         self.plot.vb.sigXRangeChanged.connect(self._fit_y)
+        self.plot.vb.sigRangeChanged.connect(self._layout_labels)
+        self.plot.vb.sigResized.connect(self._layout_labels)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -143,6 +165,8 @@ class ChartView(QWidget):
         self.markers.set_palette(palette, self.series)
         self.pattern.set_palette(palette, self.series)
         self.crosshair.set_palette(palette)
+        self.legend.set_palette(palette)
+        self._show_legend(self.crosshair.index)
 
     # --- switching and loading -----------------------------------------------
     def set_symbol(self, symbol: str) -> None:
@@ -171,6 +195,7 @@ class ChartView(QWidget):
         self.candles.set_series(series)
         self.prices.hide()
         self.follow = True
+        self._show_legend(None)
 
     async def load(self, loader: BarLoader) -> None:
         """Load the history of the current symbol and timeframe through ``loader``."""
@@ -189,6 +214,7 @@ class ChartView(QWidget):
         self.markers.relayout(self.series)
         self.pattern.relayout(self.series)
         self.scroll_to_end()
+        self._show_legend(self.crosshair.index)
 
     # --- live data -------------------------------------------------------------
     def apply_quote(self, quote: Quote) -> None:
@@ -219,12 +245,14 @@ class ChartView(QWidget):
         self.candles.refresh()
         if self._quote is not None and self._quote.symbol == self.symbol:
             q = self._quote
-            self.prices.set_prices(q.bid, q.ask, self.digits())
+            self.prices.set_prices(q.bid, q.ask)
             self.quote_label.setText(f"{self.symbol}  {q.bid:.{self.digits()}f} / {q.ask:.{self.digits()}f}")
         if self.follow:
             self.scroll_to_end(keep_width=True)
         else:
             self._fit_y()
+        if self.crosshair.index is None or self.crosshair.index >= len(self.series) - 1:
+            self._show_legend(self.crosshair.index)
 
     def set_trades(self, trades: list[TradeRecord]) -> None:
         """Draw entry/SL/TP of the active trades and pending orders of this symbol."""
@@ -251,6 +279,17 @@ class ChartView(QWidget):
         return left, right
 
     def set_x_range(self, left: float, right: float) -> None:
+        """Show bars ``left..right``, never more empty room left of the first bar than ``LEFT_PAD``.
+
+        A range wider than all the bars (a sparse timeframe, or zoomed far
+        out) shows all of them instead.
+        """
+        n = len(self.series)
+        if right - left >= n + LEFT_PAD + RIGHT_MARGIN:
+            left, right = -LEFT_PAD, n + RIGHT_MARGIN
+        elif left < -LEFT_PAD:
+            left, right = -LEFT_PAD, right - left - LEFT_PAD
+        self.plot.vb.setLimits(maxXRange=max(n + LEFT_PAD + RIGHT_MARGIN, 2 * RIGHT_MARGIN))
         self.plot.vb.setXRange(left, right, padding=0)
         self._fit_y()
 
@@ -298,10 +337,10 @@ class ChartView(QWidget):
         self.set_x_range(left + bars, right + bars)
         self._on_user_range()
 
-    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt name
+    def navigate(self, key: Qt.Key) -> bool:
+        """Pan, zoom or jump for a navigation key; False when ``key`` is not one."""
         left, right = self.visible_range()
         step = max((right - left) / 10, 1)
-        key = event.key()
         if key == Qt.Key.Key_Left:
             self.pan(-step)
         elif key == Qt.Key.Key_Right:
@@ -313,11 +352,55 @@ class ChartView(QWidget):
         elif key == Qt.Key.Key_End:
             self.scroll_to_end(keep_width=True)
         elif key == Qt.Key.Key_Home:
-            width = right - left
             self.follow = False
-            self.set_x_range(-1, width - 1)
+            self.set_x_range(-LEFT_PAD, right - left - LEFT_PAD)
         else:
+            return False
+        return True
+
+    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt name
+        if not self.navigate(event.key()):
             super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+        """Take navigation keys pressed in the plot before its ViewBox swallows + − = (pitfalls.md)."""
+        if (watched is self.plot_widget and event.type() == QEvent.Type.KeyPress
+                and event.key() in _NAVIGATION_KEYS
+                and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)):
+            return self.navigate(event.key())
+        return super().eventFilter(watched, event)
+
+    # --- labels and legend ---------------------------------------------------------
+    def _layout_labels(self, *_: object) -> None:
+        """Place every level label (trades, then the shown signal) so none overlaps another."""
+        box = self.plot.vb
+        rect = box.sceneBoundingRect()
+        if rect.width() <= 0 or rect.height() <= 0:
+            return
+
+        def to_scene_y(value: float) -> float:
+            return box.mapViewToScene(QPointF(0.0, value)).y()
+
+        def to_view(x: float, y: float) -> QPointF:
+            return box.mapSceneToView(QPointF(x, y))
+
+        boxes = self.levels.label_boxes(to_scene_y) + self.signal_levels.label_boxes(to_scene_y)
+        placed = place_labels(boxes, rect.left() + LABEL_INSET, rect.right() - LABEL_INSET)
+        self.levels.place(placed, to_view)
+        self.signal_levels.place(placed, to_view)
+
+    def level_label_rects(self) -> list[tuple[tuple, QRectF]]:
+        """(key, scene rectangle) of every trade and signal level label."""
+        return [((levels.name, lv.trade_id, lv.field), lv.label.sceneBoundingRect())
+                for levels in (self.levels, self.signal_levels) for lv in levels.levels]
+
+    def _show_legend(self, index: int | None) -> None:
+        """Show the OHLC of bar ``index`` (None: the last bar) in the legend."""
+        target = len(self.series) - 1 if index is None else index
+        self.legend.show_bar(f"{self.symbol} · {self.timeframe.value}", self.series, target, self.digits())
+
+    def legend_text(self) -> str:
+        return self.legend.plain
 
     def _on_level_dragged(self, trade_id: int, field: str, price: float) -> None:
         self.level_dragged.emit(trade_id, field, round(price, self.digits()))

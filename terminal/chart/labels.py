@@ -1,0 +1,86 @@
+"""Where the trade-level labels go: a collision-free layout in pixels (Qt-free).
+
+Each label wants to sit just above its line (its bottom on the line's y), at
+the left of the plot. Labels are placed group by group (one group per trade,
+in trade order), each group preferring one column so a trade's labels read
+together. Columns are ``pitch`` = widest label + ``gap`` apart, so labels in
+different columns never touch; within a column no two labels' vertical
+extents intersect. A label goes to the first column where its wanted place
+is free; when every column that fits in the plot is taken there, it moves up
+or down (whichever is nearer) to the closest free place in the column where
+that move is smallest. Any number of labels can be placed this way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class LabelBox:
+    """A label to place: ``y`` is its line's y (pixels, down), ``group`` its trade."""
+
+    key: Hashable
+    group: Hashable
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A placed label: its top-left corner in pixels."""
+
+    x: float
+    y: float
+
+
+def _free(top: float, height: float, taken: list[tuple[float, float]]) -> bool:
+    bottom = top + height
+    return all(bottom <= t or top >= b for t, b in taken)
+
+
+def _nearest_free(want: float, height: float, taken: list[tuple[float, float]]) -> float:
+    """The top closest to ``want`` where a label of ``height`` overlaps nothing in ``taken``."""
+    if _free(want, height, taken):
+        return want
+    candidates = [c for t, b in taken for c in (t - height, b)]
+    return min((c for c in candidates if _free(c, height, taken)), key=lambda c: (abs(c - want), c))
+
+
+def place_labels(boxes: Sequence[LabelBox], left: float, right: float, gap: float = 8.0,
+                 spacing: float = 1.0) -> dict[Hashable, Placed]:
+    """Place ``boxes`` between x = ``left`` and ``right`` (see the module docstring).
+
+    ``spacing`` pixels are kept free between labels stacked in one column.
+    """
+    if not boxes:
+        return {}
+    pitch = max(b.width for b in boxes) + gap
+    columns = max(1, int((right - left + gap) // pitch))
+    taken: list[list[tuple[float, float]]] = [[] for _ in range(columns)]
+    home: dict[Hashable, int] = {}
+    out: dict[Hashable, Placed] = {}
+    groups: dict[Hashable, list[LabelBox]] = {}
+    for box in boxes:
+        groups.setdefault(box.group, []).append(box)
+    for group, members in groups.items():
+        for box in sorted(members, key=lambda b: b.y):
+            height = box.height + spacing
+            want = box.y - box.height
+            order = list(range(columns))
+            if group in home:
+                order.remove(home[group])
+                order.insert(0, home[group])
+            column = next((c for c in order if _free(want, height, taken[c])), None)
+            top = want
+            if column is None:
+                options = [(abs(_nearest_free(want, height, taken[c]) - want), order.index(c), c)
+                           for c in order]
+                _, _, column = min(options)
+                top = _nearest_free(want, height, taken[column])
+            taken[column].append((top, top + height))
+            home.setdefault(group, column)
+            out[box.key] = Placed(left + column * pitch, top)
+    return out

@@ -1,0 +1,104 @@
+"""Indicator drawing: a line and a histogram that draw only the visible bars of a numpy column.
+
+x is the bar index, as for the candles. When several bars fall on one pixel
+the line takes every k-th value (k = bars per pixel), so a frame costs the
+same at any zoom and any series length; NaN values (an indicator warming up)
+leave a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QLineF, QRectF
+from PySide6.QtGui import QColor, QPainter, QPen
+
+Column = Callable[[], np.ndarray]
+
+
+class _VisibleItem(pg.GraphicsObject):
+    """An item as large as the view (it never widens the range) that draws the visible bars."""
+
+    def __init__(self, column: Column) -> None:
+        super().__init__()
+        self._column = column
+        self.painted = 0  # values drawn by the last paint (tests and benchmarks)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt name
+        rect = self.viewRect()
+        return QRectF(rect) if rect is not None else QRectF()
+
+    def viewRangeChanged(self) -> None:  # noqa: N802 - pyqtgraph hook
+        self.prepareGeometryChange()
+
+    def _visible(self) -> tuple[np.ndarray, np.ndarray] | None:
+        view = self.viewRect()
+        values = self._column()
+        if view is None or len(values) == 0:
+            return None
+        first = max(int(np.floor(view.left())) - 1, 0)
+        last = min(int(np.ceil(view.right())) + 2, len(values))
+        if last <= first:
+            return None
+        step = max(int(self.pixelWidth() or 1.0), 1)
+        xs = np.arange(first, last, step, dtype=np.float64)
+        ys = values[first:last:step]
+        return xs, ys
+
+
+class LineItem(_VisibleItem):
+    """One indicator column as a polyline."""
+
+    def __init__(self, column: Column, colour: str, width: float = 1.3, dashed: bool = False) -> None:
+        super().__init__(column)
+        self.pen = QPen()
+        self.set_colour(colour, width, dashed)
+
+    def set_colour(self, colour: str, width: float = 1.3, dashed: bool = False) -> None:
+        pen = pg.mkPen(QColor(colour), width=width, style=pg.QtCore.Qt.PenStyle.DashLine if dashed
+                       else pg.QtCore.Qt.PenStyle.SolidLine)
+        pen.setCosmetic(True)
+        self.pen = pen
+        self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: ANN001
+        self.painted = 0
+        visible = self._visible()
+        if visible is None:
+            return
+        xs, ys = visible
+        painter.setPen(self.pen)
+        painter.drawPath(pg.arrayToQPath(xs, ys, connect="finite"))
+        self.painted = len(xs)
+
+
+class HistogramItem(_VisibleItem):
+    """One indicator column as bars from zero, coloured by sign."""
+
+    def __init__(self, column: Column, up: str, down: str) -> None:
+        super().__init__(column)
+        self.set_colours(up, down)
+
+    def set_colours(self, up: str, down: str) -> None:
+        self._pens = []
+        for colour in (up, down):
+            pen = QPen(QColor(colour))
+            pen.setCosmetic(True)
+            pen.setWidth(2)
+            self._pens.append(pen)
+        self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: ANN001
+        self.painted = 0
+        visible = self._visible()
+        if visible is None:
+            return
+        xs, ys = visible
+        finite = np.isfinite(ys)
+        for pen, mask in zip(self._pens, (finite & (ys >= 0), finite & (ys < 0))):
+            if mask.any():
+                painter.setPen(pen)
+                painter.drawLines([QLineF(x, 0.0, x, y) for x, y in zip(xs[mask].tolist(), ys[mask].tolist())])
+        self.painted = len(xs)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QRegion
 
 from terminal.chart.series import BarSeries
 
@@ -122,7 +122,8 @@ class PriceAxis(pg.AxisItem):
 
     Tags (bid, ask, the crosshair's price) are drawn on the axis, outside the
     plot, centred on their price and moved apart so they never overlap; a
-    tag whose price is off-screen sticks to the nearest edge.
+    tag whose price is off-screen sticks to the nearest edge; tick labels
+    under a tag are left out.
     """
 
     PAD = 3.0
@@ -131,6 +132,8 @@ class PriceAxis(pg.AxisItem):
         super().__init__(orientation="right", **kwargs)
         self._digits = digits
         self._tags: dict[str, _Tag] = {}
+        self._label_rects: list[tuple[QRectF, str]] = []
+        self.drawn_labels: list[str] = []  # the tick labels visible after the last paint
 
     def tickStrings(self, values, scale, spacing):  # noqa: ANN001, N802 - pyqtgraph API
         digits = self._digits()
@@ -142,11 +145,19 @@ class PriceAxis(pg.AxisItem):
         tag = _Tag(value, colour, f"{value:.{self._digits()}f}", rank)
         if self._tags.get(name) != tag:
             self._tags[name] = tag
-            self.update()
+            self._redraw()
 
     def remove_tag(self, name: str) -> None:
         if self._tags.pop(name, None) is not None:
-            self.update()
+            self._redraw()
+
+    def _redraw(self) -> None:
+        self.update()  # tags are painted over the cached axis picture: no regeneration
+
+    def drawPicture(self, painter, axis_spec, tick_specs, text_specs) -> None:  # noqa: ANN001, N802 - pyqtgraph API
+        """Draw the axis and remember where each tick label went (to hide those under a tag)."""
+        self._label_rects = [(QRectF(rect), text) for rect, _, text in text_specs]
+        super().drawPicture(painter, axis_spec, tick_specs, text_specs)
 
     def tag_colour(self, name: str) -> str | None:
         tag = self._tags.get(name)
@@ -174,8 +185,19 @@ class PriceAxis(pg.AxisItem):
                 for (name, _), centre in zip(order, placed)}
 
     def paint(self, painter: QPainter, *args) -> None:  # noqa: ANN002
-        super().paint(painter, *args)
         rects = self.tag_rects()
+        hidden = [label for label, _ in self._label_rects if any(label.intersects(r) for r in rects.values())]
+        if hidden:  # clip away whole tick labels a tag covers, so none peeks out beside it
+            region = QRegion(QRectF(QPointF(0.0, 0.0), self.size()).toAlignedRect().adjusted(-2, -20, 2, 20))
+            for label in hidden:
+                region -= QRegion(label.toAlignedRect().adjusted(-1, -1, 1, 1))
+            painter.save()
+            painter.setClipRegion(region, Qt.ClipOperation.IntersectClip)
+            super().paint(painter, *args)
+            painter.restore()
+        else:
+            super().paint(painter, *args)
+        self.drawn_labels = [text for label, text in self._label_rects if label not in hidden]
         if not rects:
             return
         font = self.style.get("tickFont")

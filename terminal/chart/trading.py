@@ -24,6 +24,7 @@ from engine.values import OrderType, Quote, Side, TradeRecord
 from terminal.tasks import TaskOwner, disabled_while, error_text
 
 PlaceOrder = Callable[[OrderRequest], Awaitable[TradeRecord]]
+DEFAULT_LOTS = 0.10  # as the ticket's default volume
 
 
 def spread_pips(symbol: str, bid: float, ask: float) -> float:
@@ -44,6 +45,7 @@ class OneClickBar(QWidget):
         self._digits = 5
         self._place: PlaceOrder | None = None
         self._tasks: TaskOwner | None = None
+        self._configured = False
         self.sell = QPushButton("SELL")
         self.sell.setObjectName("one_click_sell")
         self.sell.setProperty("role", "sell")
@@ -58,9 +60,8 @@ class OneClickBar(QWidget):
         self.lots = QDoubleSpinBox()
         self.lots.setObjectName("one_click_lots")
         self.lots.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.lots.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)
         self.lots.setKeyboardTracking(False)
-        self.lots.setFixedWidth(64)
+        self.lots.setMinimumWidth(84)  # (NoButtons under the theme's style sheet leaves a 1-px edit field)
         self.lots.setToolTip("Lots of the next one-click order")
         self.spread = QLabel("")
         self.spread.setObjectName("one_click_spread")
@@ -104,8 +105,9 @@ class OneClickBar(QWidget):
         self.lots.setDecimals(max(-step.as_tuple().exponent, 0))
         self.lots.setRange(float(spec.lot_min if spec else step), float(spec.lot_max if spec else 100))
         self.lots.setSingleStep(float(step))
-        if self.lots.value() < self.lots.minimum():
-            self.lots.setValue(self.lots.minimum())
+        if self.lots.value() < self.lots.minimum() or not self._configured:
+            self.lots.setValue(max(DEFAULT_LOTS, self.lots.minimum()))
+        self._configured = True
         self.sell.setText("SELL")
         self.buy.setText("BUY")
         self.spread.setText("")

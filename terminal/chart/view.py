@@ -126,8 +126,8 @@ class ChartView(Navigation, QWidget):
         self.one_click_action.setCheckable(True)
         self.one_click_action.setToolTip("SELL and BUY buttons on the chart (market orders, no confirmation)")
         self.one_click_action.toggled.connect(self.show_one_click)
+        self.one_click_action.setIconText("One-click")  # the header button's text
         self.header.one_click_button.setDefaultAction(self.one_click_action)
-        self.header.one_click_button.setText("One-click")
         self.menu = QMenu("&Chart", self)
         self.menu.addMenu(self.indicator_menu)
         self.menu.addAction(self.one_click_action)

@@ -204,3 +204,17 @@ def test_price_axis_tag_follows_theme(qtbot):
     assert view.price_axis.tag_colour("bid") == LIGHT.bid
     assert QColor(view.price_axis.tag_colour("ask")).isValid()
     assert QPointF(0, 0) == QPointF(QPoint(0, 0))
+
+
+def test_price_axis_leaves_out_tick_labels_under_a_tag(qtbot):
+    view = chart(qtbot)
+    view.grab()
+    labels = list(view.price_axis.drawn_labels)
+    assert labels
+    tick = float(labels[len(labels) // 2])
+    view.apply_quote(quote_now(view, tick, tick + 0.00001))
+    view.follow = False
+    view.repaint_now()
+    view.grab()
+    assert f"{tick:.5f}" not in view.price_axis.drawn_labels
+    assert set(view.price_axis.drawn_labels) & set(labels)              # the others are still there

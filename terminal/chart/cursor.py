@@ -89,7 +89,9 @@ class Crosshair(QObject):
             plot.addItem(item, ignoreBounds=True)
         self.set_palette(palette)
         self.readout = ""
+        self._scene_pos: QPointF | None = None
         plot.scene().sigMouseMoved.connect(self.on_mouse_moved)
+        plot.vb.sigRangeChanged.connect(self._view_moved)
 
     def watch(self, *widgets: QObject) -> None:
         """Hide when the mouse leaves any of ``widgets`` (the plot widget and its viewport)."""
@@ -117,8 +119,14 @@ class Crosshair(QObject):
         if not box.sceneBoundingRect().contains(scene_pos):
             self.hide()
             return
+        self._scene_pos = QPointF(scene_pos)
         point = box.mapSceneToView(scene_pos)
         self.move_to(point.x(), point.y())
+
+    def _view_moved(self, *_: object) -> None:
+        """The view zoomed or scrolled under a still mouse: read what is under it now."""
+        if self.index is not None and self._scene_pos is not None:
+            self.on_mouse_moved(self._scene_pos)
 
     def move_to(self, x: float, y: float) -> None:
         index = int(round(x))
@@ -142,4 +150,5 @@ class Crosshair(QObject):
             item.setVisible(False)
         self._axis.remove_tag(CROSSHAIR_TAG)
         self.index = None
+        self._scene_pos = None
         self._on_move(None)

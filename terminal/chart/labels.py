@@ -8,7 +8,8 @@ different columns never touch; within a column no two labels' vertical
 extents intersect. A label goes to the first column where its wanted place
 is free; when every column that fits in the plot is taken there, it moves up
 or down (whichever is nearer) to the closest free place in the column where
-that move is smallest. Any number of labels can be placed this way.
+that move is smallest. Any number of labels can be placed this way. Blocked
+rectangles (the legend) count as taken places.
 """
 
 from __future__ import annotations
@@ -50,16 +51,23 @@ def _nearest_free(want: float, height: float, taken: list[tuple[float, float]]) 
 
 
 def place_labels(boxes: Sequence[LabelBox], left: float, right: float, gap: float = 8.0,
-                 spacing: float = 1.0) -> dict[Hashable, Placed]:
+                 spacing: float = 1.0,
+                 blocked: Sequence[tuple[float, float, float, float]] = ()) -> dict[Hashable, Placed]:
     """Place ``boxes`` between x = ``left`` and ``right`` (see the module docstring).
 
-    ``spacing`` pixels are kept free between labels stacked in one column.
+    ``spacing`` pixels are kept free between labels stacked in one column;
+    no label goes over a ``blocked`` rectangle ``(x0, y0, x1, y1)`` (the legend).
     """
     if not boxes:
         return {}
     pitch = max(b.width for b in boxes) + gap
     columns = max(1, int((right - left + gap) // pitch))
     taken: list[list[tuple[float, float]]] = [[] for _ in range(columns)]
+    for x0, y0, x1, y1 in blocked:
+        for c in range(columns):
+            start = left + c * pitch
+            if x0 < start + pitch - gap and start < x1:
+                taken[c].append((y0, y1))
     home: dict[Hashable, int] = {}
     out: dict[Hashable, Placed] = {}
     groups: dict[Hashable, list[LabelBox]] = {}

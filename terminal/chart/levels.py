@@ -164,13 +164,18 @@ class TradeLevels:
         self.on_moved()
 
     # --- label layout ---------------------------------------------------------------
-    def label_boxes(self, to_scene_y: Callable[[float], float]) -> list[LabelBox]:
-        """The labels to lay out: each at its line's y in scene pixels."""
+    def label_boxes(self, to_scene_y: Callable[[float], float], top: float, bottom: float) -> list[LabelBox]:
+        """The labels to lay out, each at its line's y in scene pixels; a label whose line is
+        outside ``top..bottom`` (off the plot) is hidden instead."""
         boxes = []
         for level in self._levels:
+            y = to_scene_y(float(level.line.value()))
+            level.label.setVisible(top <= y <= bottom)
+            if not level.label.isVisible():
+                continue
             rect = level.label.boundingRect()
             boxes.append(LabelBox((self.name, level.trade_id, level.field), (self.name, level.trade_id),
-                                  to_scene_y(float(level.line.value())), rect.width(), rect.height()))
+                                  y, rect.width(), rect.height()))
         return boxes
 
     def place(self, placed: dict, to_view: Callable[[float, float], QPointF]) -> None:

@@ -327,15 +327,18 @@ class ChartView(Navigation, QWidget):
         def to_view(x: float, y: float) -> QPointF:
             return box.mapSceneToView(QPointF(x, y))
 
-        boxes = self.levels.label_boxes(to_scene_y) + self.signal_levels.label_boxes(to_scene_y)
-        placed = place_labels(boxes, rect.left() + LABEL_INSET, rect.right() - LABEL_INSET)
+        boxes = [box for levels in (self.levels, self.signal_levels)
+                 for box in levels.label_boxes(to_scene_y, rect.top(), rect.bottom())]
+        legend = self.plot_widget.mapToScene(self.legend.geometry()).boundingRect()
+        placed = place_labels(boxes, rect.left() + LABEL_INSET, rect.right() - LABEL_INSET,
+                              blocked=[(legend.left(), legend.top(), legend.right(), legend.bottom())])
         self.levels.place(placed, to_view)
         self.signal_levels.place(placed, to_view)
 
     def level_label_rects(self) -> list[tuple[tuple, QRectF]]:
-        """(key, scene rectangle) of every trade and signal level label."""
+        """(key, scene rectangle) of every shown trade and signal level label."""
         return [((levels.name, lv.trade_id, lv.field), lv.label.sceneBoundingRect())
-                for levels in (self.levels, self.signal_levels) for lv in levels.levels]
+                for levels in (self.levels, self.signal_levels) for lv in levels.levels if lv.label.isVisible()]
 
     def _show_legend(self, index: int | None) -> None:
         """Show the OHLC (and the indicator panes' values) of bar ``index`` (None: the last bar)."""

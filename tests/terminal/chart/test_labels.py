@@ -53,3 +53,11 @@ def test_spread_apart_tags_never_overlap_and_stay_on_the_axis(centres):
     out = spread_apart(centres, 16.0, 0.0, 700.0)
     assert all(b - a >= 16.0 - 1e-9 for a, b in zip(out, out[1:]))
     assert all(8.0 - 1e-9 <= c <= 692.0 + 1e-9 for c in out)
+
+
+def test_place_labels_never_cover_a_blocked_rectangle():
+    boxes = [LabelBox(i, i, 20.0 + 3 * i, 100.0, 14.0) for i in range(6)]
+    placed = place_labels(boxes, 0.0, 1000.0, blocked=[(0.0, 0.0, 400.0, 30.0)])
+    for box in boxes:
+        x, y, x1, y1 = rect(box, placed[box.key])
+        assert not overlap((x, y, x1, y1), (0.0, 0.0, 400.0, 30.0))

@@ -218,3 +218,27 @@ def test_price_axis_leaves_out_tick_labels_under_a_tag(qtbot):
     view.grab()
     assert f"{tick:.5f}" not in view.price_axis.drawn_labels
     assert set(view.price_axis.drawn_labels) & set(labels)              # the others are still there
+
+
+def test_level_labels_keep_off_the_legend_and_hide_with_their_line(qtbot):
+    view = chart(qtbot)
+    view.scroll_to_end()
+    (_, _), (low, high) = view.plot.vb.viewRange()
+    near_top = high - (high - low) * 0.02                   # a line just under the legend
+    view.set_trades([trade(1, near_top, near_top - (high - low) * 0.5, high + (high - low))])  # TP off-screen
+    view.grab()
+    legend = view.plot_widget.mapToScene(view.legend.geometry()).boundingRect()
+    rects = dict(view.level_label_rects())
+    assert ("trade", 1, "tp") not in rects and not view.levels.label(1, "tp").isVisible()
+    assert rects and all(not rect.intersects(legend) for rect in rects.values())
+
+
+def test_crosshair_reads_the_new_bar_when_the_view_moves_under_a_still_mouse(qtbot):
+    view = chart(qtbot, 2_000)
+    viewport = view.plot_widget.viewport()
+    spot = view.plot_widget.mapFromScene(view.plot.vb.sceneBoundingRect().center()) + QPoint(17, 9)
+    qtbot.mouseMove(viewport, spot)  # (not where an earlier test left the cursor: no move event then)
+    qtbot.waitUntil(lambda: view.crosshair.index is not None)
+    before = view.crosshair.index
+    view.pan(-50)
+    assert view.crosshair.index is not None and view.crosshair.index < before

@@ -102,7 +102,7 @@ class HistogramItem(_VisibleItem):
             return
         xs, ys = visible
         finite = np.isfinite(ys)
-        half = max(self.HALF_WIDTH, 0.5 * (xs[1] - xs[0]) if len(xs) > 1 else self.HALF_WIDTH)
+        half = self.HALF_WIDTH * (xs[1] - xs[0] if len(xs) > 1 else 1.0)  # a gap between bars at any zoom
         painter.setPen(Qt.PenStyle.NoPen)
         for brush, mask in zip(self._brushes, (finite & (ys >= 0), finite & (ys < 0))):
             if mask.any():

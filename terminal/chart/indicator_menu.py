@@ -148,7 +148,7 @@ class PeriodsDialog(QDialog):
                 row.addWidget(QLabel(name))
                 row.addWidget(field)
             self.fields[spec.key] = fields
-            form.addRow(KINDS[spec.kind].title + (f" ({spec.used_by})" if spec.used_by else ""), row)
+            form.addRow(spec.title + (f" ({spec.used_by})" if spec.used_by else ""), row)
         self.error = QLabel("")
         self.error.setObjectName("periods_error")
         self.error.setProperty("role", "error")
@@ -173,7 +173,7 @@ class PeriodsDialog(QDialog):
             try:
                 out.append(replace(spec, params=params).validated())
             except ValueError as exc:
-                self.error.setText(f"{KINDS[spec.kind].title}: {exc}")
+                self.error.setText(f"{spec.title}: {exc}")
                 return
         self.error.setText("")
         self.applied.emit(out)

@@ -75,12 +75,16 @@ class IndicatorSpec:
     params: tuple[float, ...]
     enabled: bool = False
     used_by: str = ""
+    name: str = ""  # how the chart names it ("EMA fast"); the kind's title when empty
+
+    @property
+    def title(self) -> str:
+        return self.name or KINDS[self.kind].title
 
     @property
     def label(self) -> str:
-        kind = KINDS[self.kind]
         values = ", ".join(f"{p:g}" for p in self.params)
-        return f"{kind.title} ({values})"
+        return f"{self.title} ({values})"
 
     def validated(self) -> IndicatorSpec:
         """Check the kind and every parameter; raise ValueError naming the bad one."""
@@ -106,8 +110,8 @@ def default_specs() -> list[IndicatorSpec]:
     macd = tuple(_default(ind.Macd, p) for p in ("fast", "slow", "signal"))
     return [
         IndicatorSpec("sma", "sma", (50,)),
-        IndicatorSpec("ema_fast", "ema", (_default(mtf, "fast"),), used_by="mtf, ml"),
-        IndicatorSpec("ema_slow", "ema", (_default(mtf, "slow"),), used_by="mtf, ml"),
+        IndicatorSpec("ema_fast", "ema", (_default(mtf, "fast"),), used_by="mtf, ml", name="EMA fast"),
+        IndicatorSpec("ema_slow", "ema", (_default(mtf, "slow"),), used_by="mtf, ml", name="EMA slow"),
         IndicatorSpec("bollinger", "bollinger", (20, 2.0)),
         IndicatorSpec("rsi", "rsi", (_default(mtf, "rsi_period"),), used_by="mtf, ml"),
         IndicatorSpec("macd", "macd", macd, used_by="mtf, ml"),

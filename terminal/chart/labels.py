@@ -42,21 +42,25 @@ def _free(top: float, height: float, taken: list[tuple[float, float]]) -> bool:
     return all(bottom <= t or top >= b for t, b in taken)
 
 
-def _nearest_free(want: float, height: float, taken: list[tuple[float, float]]) -> float:
-    """The top closest to ``want`` where a label of ``height`` overlaps nothing in ``taken``."""
+def _nearest_free(want: float, height: float, taken: list[tuple[float, float]], top: float) -> float:
+    """The top closest to ``want`` where a label of ``height`` overlaps nothing in ``taken``
+    (below ``top`` when such a place exists)."""
     if _free(want, height, taken):
         return want
-    candidates = [c for t, b in taken for c in (t - height, b)]
-    return min((c for c in candidates if _free(c, height, taken)), key=lambda c: (abs(c - want), c))
+    candidates = [c for t, b in taken for c in (t - height, b) if _free(c, height, taken)]
+    inside = [c for c in candidates if c >= top] or candidates
+    return min(inside, key=lambda c: (abs(c - want), c))
 
 
 def place_labels(boxes: Sequence[LabelBox], left: float, right: float, gap: float = 8.0,
-                 spacing: float = 1.0,
-                 blocked: Sequence[tuple[float, float, float, float]] = ()) -> dict[Hashable, Placed]:
+                 spacing: float = 1.0, blocked: Sequence[tuple[float, float, float, float]] = (),
+                 top: float = float("-inf")) -> dict[Hashable, Placed]:
     """Place ``boxes`` between x = ``left`` and ``right`` (see the module docstring).
 
     ``spacing`` pixels are kept free between labels stacked in one column;
-    no label goes over a ``blocked`` rectangle ``(x0, y0, x1, y1)`` (the legend).
+    no label goes over a ``blocked`` rectangle ``(x0, y0, x1, y1)`` (the legend);
+    a label that would stick out above ``top`` (the plot's edge) sits under
+    its line instead.
     """
     if not boxes:
         return {}
@@ -76,19 +80,20 @@ def place_labels(boxes: Sequence[LabelBox], left: float, right: float, gap: floa
     for group, members in groups.items():
         for box in sorted(members, key=lambda b: b.y):
             height = box.height + spacing
-            want = box.y - box.height
+            want = box.y - box.height if box.y - box.height >= top else box.y
             order = list(range(columns))
             if group in home:
                 order.remove(home[group])
                 order.insert(0, home[group])
             column = next((c for c in order if _free(want, height, taken[c])), None)
-            top = want
             if column is None:
-                options = [(abs(_nearest_free(want, height, taken[c]) - want), order.index(c), c)
+                options = [(abs(_nearest_free(want, height, taken[c], top) - want), order.index(c), c)
                            for c in order]
                 _, _, column = min(options)
-                top = _nearest_free(want, height, taken[column])
-            taken[column].append((top, top + height))
+                place = _nearest_free(want, height, taken[column], top)
+            else:
+                place = want
+            taken[column].append((place, place + height))
             home.setdefault(group, column)
-            out[box.key] = Placed(left + column * pitch, top)
+            out[box.key] = Placed(left + column * pitch, place)
     return out

@@ -331,7 +331,8 @@ class ChartView(Navigation, QWidget):
                  for box in levels.label_boxes(to_scene_y, rect.top(), rect.bottom())]
         legend = self.plot_widget.mapToScene(self.legend.geometry()).boundingRect()
         placed = place_labels(boxes, rect.left() + LABEL_INSET, rect.right() - LABEL_INSET,
-                              blocked=[(legend.left(), legend.top(), legend.right(), legend.bottom())])
+                              blocked=[(legend.left(), legend.top(), legend.right(), legend.bottom())],
+                              top=rect.top())
         self.levels.place(placed, to_view)
         self.signal_levels.place(placed, to_view)
 

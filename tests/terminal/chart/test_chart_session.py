@@ -99,7 +99,7 @@ def test_chart_session_in_the_window(make_window, qloop, engine, prefs, store, q
         assert abs(engine.broker.trade(trade.id).sl - dragged) < 0.00002
 
         # Indicators from the window's Chart menu; prices across several bar closes.
-        menu_action(window, "&Chart", "EMA (20)").trigger()
+        menu_action(window, "&Chart", "EMA fast (20)").trigger()
         menu_action(window, "&Chart", "RSI (14)").trigger()
         assert "rsi" in chart.indicators.panes
         menu_action(window, "&View", "&One-click").trigger()

@@ -61,3 +61,10 @@ def test_place_labels_never_cover_a_blocked_rectangle():
     for box in boxes:
         x, y, x1, y1 = rect(box, placed[box.key])
         assert not overlap((x, y, x1, y1), (0.0, 0.0, 400.0, 30.0))
+
+
+def test_place_labels_put_a_label_under_its_line_at_the_top_edge():
+    boxes = [LabelBox("tp", "t", 5.0, 100.0, 14.0), LabelBox("entry", "t", 200.0, 100.0, 14.0)]
+    placed = place_labels(boxes, 0.0, 1000.0, top=0.0)
+    assert placed["tp"].y == 5.0 and placed["entry"].y == 186.0
+    assert placed["tp"].x == placed["entry"].x == 0.0

@@ -28,6 +28,8 @@ COLOURS = {"sma": "#f57c00", "ema_fast": "#00acc1", "ema_slow": "#d81b60", "boll
            "rsi": "#7e57c2", "macd": "#2962ff", "macd_signal": "#ff6d00", "atr": "#00897b"}
 PANE_AXIS_WIDTH = 72  # equal to the price axis, so the panes' x lines up with the candles
 RSI_GUIDES = (30.0, 50.0, 70.0)
+PANE_SHARE = 0.18  # of the chart's height, per indicator pane
+PRICE_STRETCH, PANE_STRETCH = 5, 1  # how a resize shares out between the price pane and each pane
 
 
 class PaneAxis(pg.AxisItem):
@@ -193,11 +195,21 @@ class IndicatorLayer:
         pane = IndicatorPane(spec, values, self._plot, self._palette, self._digits, self._navigate)
         self.panes[spec.key] = pane
         self._splitter.addWidget(pane)
-        self._splitter.setStretchFactor(self._splitter.indexOf(pane), 1)
+        self._splitter.setStretchFactor(self._splitter.indexOf(pane), PANE_STRETCH)
+        self._share_height()
+
+    def _share_height(self) -> None:
+        """Give each pane ``PANE_SHARE`` of the height (the price pane keeps the rest, at least half).
+
+        Before the chart is laid out (sizes all zero) the stretch factors do it.
+        """
         sizes = self._splitter.sizes()
         total = sum(sizes)
-        share = max(int(total * 0.2), 90)
-        self._splitter.setSizes([total - share * (len(sizes) - 1)] + [share] * (len(sizes) - 1))
+        panes = len(sizes) - 1
+        if total <= 0 or panes <= 0:
+            return
+        share = min(int(total * PANE_SHARE), int(total * 0.5 / panes))
+        self._splitter.setSizes([total - share * panes] + [share] * panes)
 
     def _remove(self, key: str) -> None:
         self._values.pop(key, None)
@@ -209,6 +221,7 @@ class IndicatorLayer:
             pane.hide()
             pane.setParent(None)
             pane.deleteLater()
+            self._share_height()
 
     def sync(self, series: BarSeries) -> bool:
         """Update every indicator from ``series`` and repaint what changed; True when any did."""

@@ -32,7 +32,7 @@ from terminal.chart.axis import IndexTimeAxis, PriceAxis, TickGrid
 from terminal.chart.candles import CandleItem, CandleStyle
 from terminal.chart.cursor import Crosshair, Legend
 from terminal.chart.header import ChartHeader
-from terminal.chart.indicator_layer import PANE_AXIS_WIDTH, IndicatorLayer
+from terminal.chart.indicator_layer import PANE_AXIS_WIDTH, PRICE_STRETCH, IndicatorLayer
 from terminal.chart.indicator_menu import IndicatorMenu, load_specs, save_specs
 from terminal.chart.indicators import IndicatorSpec
 from terminal.chart.labels import place_labels
@@ -118,6 +118,7 @@ class ChartView(Navigation, QWidget):
         self.panes = QSplitter(Qt.Orientation.Vertical)
         self.panes.setChildrenCollapsible(False)
         self.panes.addWidget(self.plot_widget)
+        self.panes.setStretchFactor(0, PRICE_STRETCH)
         self.indicators = IndicatorLayer(self.plot, self.panes, palette, self.digits, self.navigate)
         self.indicator_menu = IndicatorMenu(self)
         self.indicator_menu.specs_changed.connect(self.set_indicators)

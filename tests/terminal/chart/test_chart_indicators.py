@@ -129,3 +129,19 @@ def test_navigation_keys_in_an_indicator_pane_move_the_chart(qtbot, store):
     qtbot.keyClick(pane, Qt.Key.Key_Plus)
     new_left, new_right = view.visible_range()
     assert new_right - new_left < right - left
+
+
+def test_panes_restored_before_the_chart_is_shown_leave_the_price_pane_most_of_the_height(qtbot, store):
+    store.setValue(SETTINGS_KEY, '[{"key": "rsi", "params": [14], "enabled": true},'
+                                 ' {"key": "macd", "params": [12, 26, 9], "enabled": true}]')
+    view = ChartView(["EURUSD"], timeframe=Timeframe.M1)
+    qtbot.addWidget(view)
+    view.attach(store=store)                   # as the window does, before it is shown or sized
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    sizes = view.panes.sizes()
+    assert len(sizes) == 3 and sizes[0] >= 0.55 * sum(sizes), sizes
+    view.indicator_menu.toggle("atr", True)    # a pane added later takes its share from the others
+    sizes = view.panes.sizes()
+    assert len(sizes) == 4 and sizes[0] >= 0.45 * sum(sizes) and min(sizes) >= 60, sizes

@@ -128,6 +128,9 @@ def test_chart_session_in_the_window(make_window, qloop, engine, prefs, store, q
         assert specs["ema_fast"].enabled and specs["rsi"].enabled
         assert "rsi" in again.chart.indicators.panes and again.chart.one_click.isVisible()
         assert again.chart.timeframe is Timeframe.H1
+        qtbot.waitExposed(again)
+        sizes = again.chart.panes.sizes()
+        assert sizes[0] >= 0.5 * sum(sizes), sizes           # the price pane keeps most of the height
         again.chart.grab()
     finally:
         sys.excepthook = previous_hook

@@ -22,6 +22,16 @@ class IndexTimeAxis(pg.AxisItem):
     def __init__(self, series: Callable[[], BarSeries | None], **kwargs) -> None:  # noqa: ANN003
         super().__init__(orientation="bottom", **kwargs)
         self._series = series
+        self.drawn_labels: list[str] = []  # the labels of the last drawing
+
+    def relabel(self) -> None:
+        """Label again (the bars behind the indexes changed: another symbol, timeframe or history)."""
+        self.picture = None  # pyqtgraph redraws its cached picture only when the range changes
+        self.update()
+
+    def drawPicture(self, painter, axis_spec, tick_specs, text_specs) -> None:  # noqa: ANN001, N802 - pyqtgraph API
+        self.drawn_labels = [text for _, _, text in text_specs]
+        super().drawPicture(painter, axis_spec, tick_specs, text_specs)
 
     def tickStrings(self, values, scale, spacing):  # noqa: ANN001, N802 - pyqtgraph API
         series = self._series()

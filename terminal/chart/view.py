@@ -230,6 +230,7 @@ class ChartView(Navigation, QWidget):
     def _replace_series(self, series: BarSeries) -> None:
         self.series = series
         self.candles.set_series(series)
+        self.axis.relabel()
         self.prices.hide()
         self.follow = True
         self.indicators.sync(series)
@@ -249,6 +250,7 @@ class ChartView(Navigation, QWidget):
         if self._quote is not None and self._quote.symbol == self.symbol and not self._quote.stale:
             self.series.apply_price(self._quote.time, self._quote.bid, volume=0.0)  # counted by the engine
         self.candles.reset()
+        self.axis.relabel()
         self.indicators.sync(self.series)
         self.markers.relayout(self.series)
         self.pattern.relayout(self.series)

@@ -242,3 +242,20 @@ def test_crosshair_reads_the_new_bar_when_the_view_moves_under_a_still_mouse(qtb
     before = view.crosshair.index
     view.pan(-50)
     assert view.crosshair.index is not None and view.crosshair.index < before
+
+
+def test_time_axis_relabels_after_a_timeframe_switch_with_the_same_bar_count(qtbot):
+    from engine.values import Bar
+    view = chart(qtbot, 1_500, Timeframe.M5)
+    view.grab()
+    m5_labels = list(view.axis.drawn_labels)
+    times, ohlcv = walk(1_500, Timeframe.M1.seconds)
+    bars = [Bar("EURUSD", Timeframe.M1, datetime.fromtimestamp(int(t), tz=timezone.utc), *row[:4])
+            for t, row in zip(times, ohlcv)]
+    view.set_timeframe(Timeframe.M1)
+    view.set_bars(bars)                    # as the window loads the new history: same count, same x range
+    view.grab()
+    left, right = view.visible_range()
+    shown = {view.series.time_at(i).strftime("%H:%M") for i in range(max(int(left), 0), int(right) + 1)}
+    assert view.axis.drawn_labels and view.axis.drawn_labels != m5_labels
+    assert set(view.axis.drawn_labels) <= shown

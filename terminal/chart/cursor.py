@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
 from terminal.chart.axis import PriceAxis
+from terminal.chart.levels import cosmetic_pen
 from terminal.chart.series import BarSeries
 from terminal.theme import Palette
 
@@ -106,8 +107,7 @@ class Crosshair(QObject):
     def set_palette(self, palette: Palette) -> None:
         """Colour the cross and its read-out."""
         self._palette = palette
-        pen = pg.mkPen(QColor(palette.crosshair), style=Qt.PenStyle.DotLine)
-        pen.setCosmetic(True)
+        pen = cosmetic_pen(palette.crosshair, style=Qt.PenStyle.DotLine)
         self.vline.setPen(pen)
         self.hline.setPen(pen)
         self.label.setColor(QColor(palette.text))

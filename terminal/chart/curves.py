@@ -15,6 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
+from terminal.chart.levels import cosmetic_pen
+
 Column = Callable[[], np.ndarray]
 
 
@@ -47,6 +49,19 @@ class _VisibleItem(pg.GraphicsObject):
         ys = values[first:last:step]
         return xs, ys
 
+    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: ANN001
+        self.painted = 0
+        visible = self._visible()
+        if visible is None:
+            return
+        xs, ys = visible
+        finite = np.isfinite(ys)
+        self._draw(painter, xs, ys, finite)
+        self.painted = int(finite.sum())
+
+    def _draw(self, painter: QPainter, xs: np.ndarray, ys: np.ndarray, finite: np.ndarray) -> None:
+        raise NotImplementedError
+
 
 class LineItem(_VisibleItem):
     """One indicator column as a polyline."""
@@ -58,28 +73,19 @@ class LineItem(_VisibleItem):
 
     def set_colour(self, colour: str, width: float = 1.0, dashed: bool = False) -> None:
         """Colour and width (pixels; 1 px lines draw several times faster than wider ones)."""
-        pen = pg.mkPen(QColor(colour), width=width, style=pg.QtCore.Qt.PenStyle.DashLine if dashed
-                       else pg.QtCore.Qt.PenStyle.SolidLine)
-        pen.setCosmetic(True)
-        self.pen = pen
+        self.pen = cosmetic_pen(colour, width, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
         self.update()
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: ANN001
-        self.painted = 0
-        visible = self._visible()
-        if visible is None:
-            return
-        xs, ys = visible
+    def _draw(self, painter: QPainter, xs: np.ndarray, ys: np.ndarray, finite: np.ndarray) -> None:
         painter.setPen(self.pen)
-        finite = np.isfinite(ys)
         if finite.all():
             painter.drawPolyline(pg.functions.arrayToQPolygonF(xs, ys))
-        else:  # one polyline per run of defined values (an indicator warming up leaves a gap)
-            edges = np.flatnonzero(np.diff(np.r_[False, finite, False].astype(np.int8)))
-            for start, stop in zip(edges[::2], edges[1::2]):
-                if stop - start > 1:
-                    painter.drawPolyline(pg.functions.arrayToQPolygonF(xs[start:stop], ys[start:stop]))
-        self.painted = int(finite.sum())
+            return
+        # One polyline per run of defined values (an indicator warming up leaves a gap).
+        edges = np.flatnonzero(np.diff(np.r_[False, finite, False].astype(np.int8)))
+        for start, stop in zip(edges[::2], edges[1::2]):
+            if stop - start > 1:
+                painter.drawPolyline(pg.functions.arrayToQPolygonF(xs[start:stop], ys[start:stop]))
 
 
 class HistogramItem(_VisibleItem):
@@ -95,13 +101,7 @@ class HistogramItem(_VisibleItem):
         self._brushes = [QBrush(QColor(up)), QBrush(QColor(down))]
         self.update()
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: ANN001
-        self.painted = 0
-        visible = self._visible()
-        if visible is None:
-            return
-        xs, ys = visible
-        finite = np.isfinite(ys)
+    def _draw(self, painter: QPainter, xs: np.ndarray, ys: np.ndarray, finite: np.ndarray) -> None:
         half = self.HALF_WIDTH * (xs[1] - xs[0] if len(xs) > 1 else 1.0)  # a gap between bars at any zoom
         painter.setPen(Qt.PenStyle.NoPen)
         for brush, mask in zip(self._brushes, (finite & (ys >= 0), finite & (ys < 0))):
@@ -109,4 +109,3 @@ class HistogramItem(_VisibleItem):
                 painter.setBrush(brush)
                 painter.drawRects([QRectF(x - half, 0.0, 2 * half, y)
                                    for x, y in zip(xs[mask].tolist(), ys[mask].tolist())])
-        self.painted = int(finite.sum())

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QSplitter
 
 from terminal.chart.curves import HistogramItem, LineItem
 from terminal.chart.indicators import KINDS, IndicatorSpec, IndicatorValues, default_specs
+from terminal.chart.levels import cosmetic_pen
 from terminal.chart.series import BarSeries
 from terminal.theme import Palette
 
@@ -99,9 +100,7 @@ class IndicatorPane(pg.PlotWidget):
         self.axis.setPen(pg.mkPen(QColor(palette.border)))
         self.axis.setTextPen(pg.mkPen(QColor(palette.muted)))
         for guide in self.guides:
-            pen = pg.mkPen(QColor(palette.muted), style=Qt.PenStyle.DotLine)
-            pen.setCosmetic(True)
-            guide.setPen(pen)
+            guide.setPen(cosmetic_pen(palette.muted, style=Qt.PenStyle.DotLine))
         for drawn in self.items:
             if isinstance(drawn, HistogramItem):
                 drawn.set_colours(palette.profit, palette.loss)

@@ -166,9 +166,10 @@ def test_levels_of_different_trades_label_at_different_places(make_window, qloop
     first = open_buy(qloop, engine)
     second = open_buy(qloop, engine)  # same SL and TP distance: the lines coincide
     qloop.until(lambda: window.chart.levels.line(second.id, "sl") is not None, what="second sl line")
-    levels = window.chart.levels
-    window.chart.grab()
-    first_sl, second_sl = (levels.label(t.id, "sl").sceneBoundingRect() for t in (first, second))
-    assert not first_sl.intersects(second_sl)
-    for trade in (first, second):  # one trade's labels stay in one column
-        assert len({levels.label(trade.id, f).pos().x() for f in ("price", "sl", "tp")}) == 1
+    chart = window.chart
+    chart.grab()
+    shown = chart.level_label_rects()        # labels of lines off the visible prices are hidden
+    assert {key[1] for key, _ in shown} == {first.id, second.id}
+    assert not [(a, b) for i, (a, ra) in enumerate(shown) for b, rb in shown[i + 1:] if ra.intersects(rb)]
+    for trade in (first, second):            # one trade's labels stay in one column
+        assert len({rect.left() for key, rect in shown if key[1] == trade.id}) == 1

@@ -96,7 +96,8 @@ class IndicatorSpec:
         clean = []
         for name, value in zip(names, self.params):
             low, high = PARAM_BOUNDS[name]
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:
+            if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                    or not low <= value <= high):
                 raise ValueError(f"{name}: must be a number in {low:g}..{high:g}, got {value!r}")
             clean.append(float(value) if name == "deviations" else int(value))
         if self.kind == "macd" and clean[0] >= clean[1]:

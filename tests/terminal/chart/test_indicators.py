@@ -98,7 +98,7 @@ def test_default_specs_carry_the_signal_models_own_parameters():
 
 
 @pytest.mark.parametrize("params, field", [((0,), "period"), ((1001,), "period"), ((float("nan"),), "period"),
-                                           ((10, 2.0), "params")])
+                                           ((10, 2.0), "params"), (("14",), "period"), ((True,), "period")])
 def test_indicator_spec_refuses_bad_parameters_naming_them(params, field):
     with pytest.raises(ValueError, match=field):
         IndicatorSpec("x", "ema", params).validated()
@@ -115,3 +115,19 @@ def test_series_by_timestamps_are_untouched_by_indicator_sync():
     IndicatorValues(SPECS[3]).sync(series)
     assert np.array_equal(before, series.close)
     assert series.time_at(0) == T0 and series.time_at(1) == T0 + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 9])
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.kind)
+def test_indicator_values_on_a_series_shorter_than_the_period(spec, n):
+    series = series_of(n) if n else BarSeries("EURUSD", Timeframe.M1)
+    values = IndicatorValues(spec)
+    values.sync(series)
+    for name in values._names[:1]:
+        assert len(values.column(name)) == n
+    if n:
+        assert_equal_to_batch(values, series)
+        series.apply_price(int(series.times[-1]) + 60, 1.2)     # then it grows bar by bar
+        values.sync(series)
+        assert values.recomputed == 2 and len(values.column(values._names[0])) == n + 1
+        assert_equal_to_batch(values, series)

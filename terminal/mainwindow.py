@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         symbols = list(engine.symbols) or ["EURUSD"]
         self.chart = ChartView(symbols, self.palette_)
         self.chart.setMinimumSize(360, 200)
+        self.chart.attach(store=self.store, place_order=engine.place_order, tasks=self.tasks, say=self.say)
         self.setCentralWidget(self.chart)
         self.signals_panel = SignalsPanel(engine, prefs, self.palette_)
         self.ticket = TicketPanel(engine, prefs.risk_percent)
@@ -148,6 +149,8 @@ class MainWindow(QMainWindow):
             action = QAction(f"{name.title()} theme", self)
             action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             view_menu.addAction(action)
+        view_menu.addAction(self.chart.one_click_action)
+        self.menuBar().addMenu(self.chart.menu)
 
     def _connect(self) -> None:
         b, chart = self.bridge, self.chart

@@ -15,11 +15,15 @@ Definitions:
   ``signal = EMA_signal(macd)``, ``hist = macd - signal`` (price units).
 - ATR(n) (Wilder): true range ``max(high, prev_close) - min(low, prev_close)``
   (``high - low`` on the first bar), smoothed with ``alpha = 1 / n``. Price units.
+- SMA(n): the mean of the last ``n`` values; undefined (NaN) before the n-th.
+- Bollinger(n, k): middle = SMA(n); upper/lower = middle ± k × the population
+  standard deviation (``ddof = 0``) of the same ``n`` values. Price units.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 import pandas as pd
@@ -30,14 +34,35 @@ def ema(series: pd.Series, n: int) -> pd.Series:
     return series.ewm(alpha=2.0 / (n + 1), adjust=False).mean()
 
 
-def rsi(close: pd.Series, n: int = 14) -> pd.Series:
-    """Wilder's RSI (0..100); the first value (no change yet) is 50."""
+def sma(series: pd.Series, n: int) -> pd.Series:
+    """Simple moving average of the last ``n`` values (NaN before the n-th)."""
+    return series.rolling(n).mean()
+
+
+def bollinger(close: pd.Series, n: int = 20, k: float = 2.0) -> pd.DataFrame:
+    """Bollinger bands: columns ``mid``, ``upper``, ``lower`` (NaN before the n-th close)."""
+    mid = sma(close, n)
+    band = k * close.rolling(n).std(ddof=0)
+    return pd.DataFrame({"mid": mid, "upper": mid + band, "lower": mid - band})
+
+
+def rsi_averages(close: pd.Series, n: int = 14) -> pd.DataFrame:
+    """Wilder's smoothed average gain and loss (columns ``gain``, ``loss``; NaN on the first close).
+
+    These are the state of :class:`Rsi` after each close.
+    """
     delta = close.diff()
     gain = delta.clip(lower=0.0).iloc[1:].ewm(alpha=1.0 / n, adjust=False).mean()
     loss = (-delta.clip(upper=0.0)).iloc[1:].ewm(alpha=1.0 / n, adjust=False).mean()
+    return pd.DataFrame({"gain": gain, "loss": loss}, index=close.index)
+
+
+def rsi(close: pd.Series, n: int = 14) -> pd.Series:
+    """Wilder's RSI (0..100); the first value (no change yet) is 50."""
+    averages = rsi_averages(close, n).iloc[1:]
     out = pd.Series(50.0, index=close.index)
-    g = gain.to_numpy()
-    lo = loss.to_numpy()
+    g = averages["gain"].to_numpy()
+    lo = averages["loss"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(lo > 0, 100.0 - 100.0 / (1.0 + g / np.where(lo > 0, lo, 1.0)),
                          np.where(g > 0, 100.0, 50.0))
@@ -150,6 +175,41 @@ class Atr:
         else:
             self.value += self.alpha * (tr - self.value)
         return self.value
+
+
+class Sma:
+    """Incremental SMA, equal to :func:`sma` (NaN until ``n`` values were added)."""
+
+    __slots__ = ("n", "window", "value")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.window: deque[float] = deque(maxlen=n)
+        self.value = math.nan
+
+    def update(self, x: float) -> float:
+        """Add one value; return the mean of the last ``n`` (exactly summed)."""
+        self.window.append(x)
+        if len(self.window) == self.n:
+            self.value = math.fsum(self.window) / self.n
+        return self.value
+
+
+class Bollinger:
+    """Incremental Bollinger bands, equal to :func:`bollinger`; ``update`` returns ``(mid, upper, lower)``."""
+
+    __slots__ = ("k", "sma")
+
+    def __init__(self, n: int = 20, k: float = 2.0) -> None:
+        self.k = k
+        self.sma = Sma(n)
+
+    def update(self, x: float) -> tuple[float, float, float]:
+        mid = self.sma.update(x)
+        if math.isnan(mid):
+            return mid, mid, mid
+        band = self.k * math.sqrt(math.fsum((v - mid) ** 2 for v in self.sma.window) / self.sma.n)
+        return mid, mid + band, mid - band
 
 
 def finite(x: float | None) -> bool:

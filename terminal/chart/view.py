@@ -1,11 +1,17 @@
-"""The chart widget: symbol and timeframe switchers over candles and overlays.
+"""The chart widget: symbol and timeframe switchers over candles, overlays and indicator panes.
 
 History comes from an awaited ``loader(symbol, timeframe)`` (the engine's
 ``bars``); live prices are applied with ``apply_quote`` and painted when
-``repaint_now`` runs (the bridge calls it about ten times a second). The view
-follows the right edge until the user scrolls away; End (or a click on the
-"⇥" button) returns to it. Mouse: wheel zooms, drag pans; keys: ← → pan,
-+ − zoom, Home/End jump. y always fits the visible bars.
+``repaint_now`` runs (the bridge calls it about ten times a second), which
+also brings the indicators up to date. Mouse: wheel zooms, drag pans; keys
+and ranges: see ``navigation``.
+
+Bid and ask are tags on the price axis; trade and signal levels carry labels
+laid out so none overlaps another; the legend reads the bar under the cursor.
+``attach`` connects what needs the window: the settings store (indicators
+and the one-click strip are restored from it), the engine's ``place_order``
+for one-click trading, and a ``say`` callback for the status bar. ``menu``
+holds the chart's actions for the window's menu bar.
 """
 
 from __future__ import annotations
@@ -13,29 +19,39 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal as QtSignal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, QSettings, Qt, Signal as QtSignal
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import QMenu, QSplitter, QVBoxLayout, QWidget
 
 from engine.instruments import SPECS
 from engine.values import Bar, Quote, Signal, Timeframe, TradeRecord
-from terminal.chart.axis import IndexTimeAxis, TickGrid
+from terminal.chart.axis import IndexTimeAxis, PriceAxis, TickGrid
 from terminal.chart.candles import CandleItem, CandleStyle
-from terminal.chart.overlays import Crosshair, Marker, Markers, PatternOverlay, PriceLines, TradeLevels
+from terminal.chart.cursor import Crosshair, Legend
+from terminal.chart.header import ChartHeader
+from terminal.chart.indicator_layer import PANE_AXIS_WIDTH, PRICE_STRETCH, IndicatorLayer
+from terminal.chart.indicator_menu import IndicatorMenu, load_specs, save_specs
+from terminal.chart.indicators import IndicatorSpec
+from terminal.chart.labels import place_labels
+from terminal.chart.levels import TradeLevels
+from terminal.chart.navigation import DEFAULT_VISIBLE, LEFT_PAD, Navigation
+from terminal.chart.overlays import Marker, Markers, PatternOverlay, PriceLines
 from terminal.chart.series import BarSeries
+from terminal.chart.trading import OneClickBar
 from terminal.theme import DARK, Palette
 
 log = logging.getLogger(__name__)
 
 BarLoader = Callable[[str, Timeframe], Awaitable[list[Bar]]]
-DEFAULT_VISIBLE = 120
-RIGHT_MARGIN = 6  # empty bars kept right of the last one
+LABEL_INSET = 8.0  # pixels between the plot's left edge and the first label column
+ONE_CLICK_KEY = "chart/one_click"
 
 
-class ChartView(QWidget):
-    """Candles of one symbol and timeframe with trade levels, markers and patterns."""
+class ChartView(Navigation, QWidget):
+    """Candles of one symbol and timeframe with trade levels, markers, patterns and indicators."""
 
     symbol_changed = QtSignal(str)
     timeframe_changed = QtSignal(object)
@@ -46,73 +62,83 @@ class ChartView(QWidget):
         super().__init__(parent)
         self.setObjectName("chart")
         self._palette = palette
+        self._store: QSettings | None = None
         self.series = BarSeries(symbols[0] if symbols else "EURUSD", timeframe)
         self.follow = True
         self._dirty = False
         self._adjusting = False
         self._quote: Quote | None = None
 
-        self.symbol_box = QComboBox()
-        self.symbol_box.addItems(symbols)
-        self.symbol_box.setMinimumWidth(96)
+        self.header = ChartHeader(symbols, timeframe)
+        self.symbol_box, self.timeframe_buttons = self.header.symbol_box, self.header.timeframe_buttons
+        self.quote_label, self.follow_button = self.header.quote_label, self.header.follow_button
         self.symbol_box.currentTextChanged.connect(self._on_symbol_box)
-        self.timeframe_buttons = QButtonGroup(self)
-        self.timeframe_buttons.setExclusive(True)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(6, 4, 6, 4)
-        bar.setSpacing(3)
-        bar.addWidget(self.symbol_box)
-        bar.addSpacing(8)
-        for tf in Timeframe:
-            button = QPushButton(tf.value)
-            button.setCheckable(True)
-            button.setMinimumWidth(44)
-            button.setStyleSheet("padding: 3px 6px;")
-            button.setChecked(tf is timeframe)
-            button.clicked.connect(lambda _=False, t=tf: self.set_timeframe(t))
-            self.timeframe_buttons.addButton(button)
-            bar.addWidget(button)
-        bar.addSpacing(12)
-        self.quote_label = QLabel("")
-        self.quote_label.setProperty("role", "figure")
-        bar.addWidget(self.quote_label)
-        bar.addStretch(1)
-        self.follow_button = QPushButton("⇥")
-        self.follow_button.setToolTip("Follow the latest price (End)")
-        self.follow_button.setFixedWidth(32)
+        for button in self.timeframe_buttons.buttons():
+            button.clicked.connect(lambda _=False, t=Timeframe(button.text()): self.set_timeframe(t))
         self.follow_button.clicked.connect(self.scroll_to_end)
-        bar.addWidget(self.follow_button)
+        self.one_click = OneClickBar()
+        self.one_click.set_symbol(self.symbol)
+        self.one_click.hide()
 
         self.axis = IndexTimeAxis(lambda: self.series)
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis})
+        self.price_axis = PriceAxis(self.digits)
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis, "right": self.price_axis})
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.plot_widget.installEventFilter(self)  # + − = reach us even when the ViewBox has focus
         self.plot = self.plot_widget.getPlotItem()
         self.plot.showAxis("right")
         self.plot.hideAxis("left")
-        self.plot.getAxis("right").setStyle(showValues=True, tickTextOffset=6)
-        self.plot.getAxis("right").setWidth(72)
+        self.price_axis.setStyle(showValues=True, tickTextOffset=6)
+        self.price_axis.setWidth(PANE_AXIS_WIDTH)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.vb.setMouseEnabled(x=True, y=False)
         self.plot.vb.disableAutoRange()
+        self.plot.vb.setLimits(xMin=-LEFT_PAD)
         self.grid = TickGrid(self.plot, palette.grid)
         self.plot.addItem(self.grid, ignoreBounds=True)
         self.candles = CandleItem(self.series)
         self.plot.addItem(self.candles)
-        self.prices = PriceLines(self.plot, palette)
-        self.levels = TradeLevels(self.plot, palette, self._on_level_dragged)
+        self.prices = PriceLines(self.plot, palette, self.price_axis)
+        self.levels = TradeLevels(self.plot, palette, self._on_level_dragged, name="trade")
         self.markers = Markers(self.plot, palette)
         self.pattern = PatternOverlay(self.plot, palette)
-        self.signal_levels = TradeLevels(self.plot, palette, lambda *_: None)
-        self.crosshair = Crosshair(self.plot, palette, lambda: self.series, self.digits)
+        self.signal_levels = TradeLevels(self.plot, palette, lambda *_: None, name="signal")
+        for levels in (self.levels, self.signal_levels):
+            levels.on_moved = self._layout_labels
+        self.legend = Legend(self.plot_widget, palette)
+        self.crosshair = Crosshair(self.plot, palette, lambda: self.series, self.digits, self.price_axis,
+                                   self._show_legend)
+        self.crosshair.watch(self.plot_widget, self.plot_widget.viewport())
         self.plot.vb.sigRangeChangedManually.connect(self._on_user_range)
         self.plot.vb.sigXRangeChanged.connect(self._fit_y)
+        self.plot.vb.sigRangeChanged.connect(self._layout_labels)
+        self.plot.vb.sigResized.connect(self._layout_labels)
+
+        self.panes = QSplitter(Qt.Orientation.Vertical)
+        self.panes.setChildrenCollapsible(False)
+        self.panes.addWidget(self.plot_widget)
+        self.panes.setStretchFactor(0, PRICE_STRETCH)
+        self.indicators = IndicatorLayer(self.plot, self.panes, palette, self.digits, self.navigate)
+        self.indicator_menu = IndicatorMenu(self)
+        self.indicator_menu.specs_changed.connect(self.set_indicators)
+        self.header.indicators_button.setMenu(self.indicator_menu)
+        self.one_click_action = QAction("&One-click trading", self)
+        self.one_click_action.setCheckable(True)
+        self.one_click_action.setToolTip("SELL and BUY buttons on the chart (market orders, no confirmation)")
+        self.one_click_action.toggled.connect(self.show_one_click)
+        self.one_click_action.setIconText("One-click")  # the header button's text
+        self.header.one_click_button.setDefaultAction(self.one_click_action)
+        self.menu = QMenu("&Chart", self)
+        self.menu.addMenu(self.indicator_menu)
+        self.menu.addAction(self.one_click_action)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(bar)
-        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.header)
+        layout.addWidget(self.one_click)
+        layout.addWidget(self.panes, 1)
         self.apply_palette(palette)
 
     # --- state ---------------------------------------------------------------
@@ -127,6 +153,38 @@ class ChartView(QWidget):
     def digits(self) -> int:
         spec = SPECS.get(self.symbol)
         return spec.digits if spec else 5
+
+    def attach(self, *, store: QSettings | None = None, place_order: Any = None, tasks: Any = None,
+               say: Callable[[str], None] | None = None) -> None:
+        """Connect the window: restore indicators and one-click from ``store``; trade through ``place_order``."""
+        if say is not None:
+            self.one_click.message.connect(say)
+        if place_order is not None and tasks is not None:
+            self.one_click.attach(place_order, tasks)
+        if store is not None:
+            self._store = store
+            specs = load_specs(store)
+            self.indicator_menu.set_specs(specs)
+            self.indicators.set_specs(specs, self.series)
+            shown = str(store.value(ONE_CLICK_KEY, "false")).lower() in ("1", "true")
+            self.one_click_action.setChecked(shown)
+
+    def set_indicators(self, specs: list[IndicatorSpec]) -> None:
+        """Show the enabled ``specs`` and keep the choice in the settings."""
+        self.indicators.set_specs(specs, self.series)
+        if self.indicator_menu.specs != specs:
+            self.indicator_menu.set_specs(specs)
+        save_specs(self._store, specs)
+        self._fit_y()
+
+    def show_one_click(self, on: bool) -> None:
+        """Show or hide the one-click trading strip (remembered in the settings)."""
+        self.one_click.setVisible(on)
+        if self.one_click_action.isChecked() != on:
+            self.one_click_action.setChecked(on)
+        if self._store is not None:
+            self._store.setValue(ONE_CLICK_KEY, on)
+            self._store.sync()
 
     def apply_palette(self, palette: Palette) -> None:
         self._palette = palette
@@ -143,6 +201,9 @@ class ChartView(QWidget):
         self.markers.set_palette(palette, self.series)
         self.pattern.set_palette(palette, self.series)
         self.crosshair.set_palette(palette)
+        self.legend.set_palette(palette)
+        self.indicators.set_palette(palette)
+        self._show_legend(self.crosshair.index)
 
     # --- switching and loading -----------------------------------------------
     def set_symbol(self, symbol: str) -> None:
@@ -151,12 +212,12 @@ class ChartView(QWidget):
         self.symbol_box.blockSignals(True)
         self.symbol_box.setCurrentText(symbol)
         self.symbol_box.blockSignals(False)
+        self.one_click.set_symbol(symbol)
         self._replace_series(BarSeries(symbol, self.timeframe))
         self.symbol_changed.emit(symbol)
 
     def set_timeframe(self, timeframe: Timeframe) -> None:
-        for button in self.timeframe_buttons.buttons():
-            button.setChecked(button.text() == timeframe.value)
+        self.header.check_timeframe(timeframe)
         if timeframe is self.timeframe and len(self.series):
             return
         self._replace_series(BarSeries(self.symbol, timeframe))
@@ -169,8 +230,11 @@ class ChartView(QWidget):
     def _replace_series(self, series: BarSeries) -> None:
         self.series = series
         self.candles.set_series(series)
+        self.axis.relabel()
         self.prices.hide()
         self.follow = True
+        self.indicators.sync(series)
+        self._show_legend(None)
 
     async def load(self, loader: BarLoader) -> None:
         """Load the history of the current symbol and timeframe through ``loader``."""
@@ -186,9 +250,12 @@ class ChartView(QWidget):
         if self._quote is not None and self._quote.symbol == self.symbol and not self._quote.stale:
             self.series.apply_price(self._quote.time, self._quote.bid, volume=0.0)  # counted by the engine
         self.candles.reset()
+        self.axis.relabel()
+        self.indicators.sync(self.series)
         self.markers.relayout(self.series)
         self.pattern.relayout(self.series)
         self.scroll_to_end()
+        self._show_legend(self.crosshair.index)
 
     # --- live data -------------------------------------------------------------
     def apply_quote(self, quote: Quote) -> None:
@@ -217,14 +284,18 @@ class ChartView(QWidget):
             return
         self._dirty = False
         self.candles.refresh()
+        self.indicators.sync(self.series)
         if self._quote is not None and self._quote.symbol == self.symbol:
             q = self._quote
-            self.prices.set_prices(q.bid, q.ask, self.digits())
+            self.prices.set_prices(q.bid, q.ask)
             self.quote_label.setText(f"{self.symbol}  {q.bid:.{self.digits()}f} / {q.ask:.{self.digits()}f}")
+            self.one_click.set_quote(q)
         if self.follow:
             self.scroll_to_end(keep_width=True)
         else:
             self._fit_y()
+        if self.crosshair.index is None or self.crosshair.index >= len(self.series) - 1:
+            self._show_legend(self.crosshair.index)
 
     def set_trades(self, trades: list[TradeRecord]) -> None:
         """Draw entry/SL/TP of the active trades and pending orders of this symbol."""
@@ -245,79 +316,42 @@ class ChartView(QWidget):
             self.follow = False
             self.set_x_range(index - DEFAULT_VISIBLE // 2, index + DEFAULT_VISIBLE // 2)
 
-    # --- navigation --------------------------------------------------------------
-    def visible_range(self) -> tuple[float, float]:
-        (left, right), _ = self.plot.vb.viewRange()
-        return left, right
-
-    def set_x_range(self, left: float, right: float) -> None:
-        self.plot.vb.setXRange(left, right, padding=0)
-        self._fit_y()
-
-    def scroll_to_end(self, keep_width: bool = False) -> None:
-        n = len(self.series)
-        width = DEFAULT_VISIBLE
-        if keep_width:
-            left, right = self.visible_range()
-            width = max(right - left - RIGHT_MARGIN, 10)
-        self.follow = True
-        self.set_x_range(n - width, n + RIGHT_MARGIN)
-
-    def _on_user_range(self, *_: object) -> None:
-        _, right = self.visible_range()
-        self.follow = right >= len(self.series) - 1
-
-    def _fit_y(self, *_: object) -> None:
-        if self._adjusting:
+    # --- labels and legend ---------------------------------------------------------
+    def _layout_labels(self, *_: object) -> None:
+        """Place every level label (trades, then the shown signal) so none overlaps another."""
+        box = self.plot.vb
+        rect = box.sceneBoundingRect()
+        if rect.width() <= 0 or rect.height() <= 0:
             return
-        left, right = self.visible_range()
-        span = self.series.price_range(int(left), int(right) + 1)
-        if span is None:
-            return
-        low, high = span
-        if self._quote is not None and self._quote.symbol == self.symbol and self.follow:
-            high = max(high, self._quote.ask)
-        pad = (high - low) * 0.08 or low * 1e-4
-        self._adjusting = True
-        try:
-            self.plot.vb.setYRange(low - pad, high + pad, padding=0)
-        finally:
-            self._adjusting = False
 
-    def zoom(self, factor: float) -> None:
-        left, right = self.visible_range()
-        centre = right if self.follow else (left + right) / 2
-        half = max((right - left) * factor / 2, 5)
-        if self.follow:
-            self.set_x_range(right - 2 * half, right)
-        else:
-            self.set_x_range(centre - half, centre + half)
+        def to_scene_y(value: float) -> float:
+            return box.mapViewToScene(QPointF(0.0, value)).y()
 
-    def pan(self, bars: float) -> None:
-        left, right = self.visible_range()
-        self.set_x_range(left + bars, right + bars)
-        self._on_user_range()
+        def to_view(x: float, y: float) -> QPointF:
+            return box.mapSceneToView(QPointF(x, y))
 
-    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt name
-        left, right = self.visible_range()
-        step = max((right - left) / 10, 1)
-        key = event.key()
-        if key == Qt.Key.Key_Left:
-            self.pan(-step)
-        elif key == Qt.Key.Key_Right:
-            self.pan(step)
-        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self.zoom(0.8)
-        elif key == Qt.Key.Key_Minus:
-            self.zoom(1.25)
-        elif key == Qt.Key.Key_End:
-            self.scroll_to_end(keep_width=True)
-        elif key == Qt.Key.Key_Home:
-            width = right - left
-            self.follow = False
-            self.set_x_range(-1, width - 1)
-        else:
-            super().keyPressEvent(event)
+        boxes = [box for levels in (self.levels, self.signal_levels)
+                 for box in levels.label_boxes(to_scene_y, rect.top(), rect.bottom())]
+        legend = self.plot_widget.mapToScene(self.legend.geometry()).boundingRect()
+        placed = place_labels(boxes, rect.left() + LABEL_INSET, rect.right() - LABEL_INSET,
+                              blocked=[(legend.left(), legend.top(), legend.right(), legend.bottom())],
+                              top=rect.top())
+        self.levels.place(placed, to_view)
+        self.signal_levels.place(placed, to_view)
+
+    def level_label_rects(self) -> list[tuple[tuple, QRectF]]:
+        """(key, scene rectangle) of every shown trade and signal level label."""
+        return [((levels.name, lv.trade_id, lv.field), lv.label.sceneBoundingRect())
+                for levels in (self.levels, self.signal_levels) for lv in levels.levels if lv.label.isVisible()]
+
+    def _show_legend(self, index: int | None) -> None:
+        """Show the OHLC (and the indicator panes' values) of bar ``index`` (None: the last bar)."""
+        target = len(self.series) - 1 if index is None else index
+        self.legend.show_bar(f"{self.symbol} · {self.timeframe.value}", self.series, target, self.digits())
+        self.indicators.show_values(index)
+
+    def legend_text(self) -> str:
+        return self.legend.plain
 
     def _on_level_dragged(self, trade_id: int, field: str, price: float) -> None:
         self.level_dragged.emit(trade_id, field, round(price, self.digits()))

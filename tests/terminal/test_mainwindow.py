@@ -150,10 +150,10 @@ def test_theme_switch_recolours_what_is_already_drawn(make_window, qloop, engine
     assert chart.levels.line(trade.id, "sl").pen.color().name() == LIGHT.loss
     assert chart.levels.line(trade.id, "tp").pen.color().name() == LIGHT.profit
     assert chart.levels.line(trade.id, "price").pen.color().name() == LIGHT.entry
-    assert chart.levels.line(trade.id, "sl").label.color.name() == LIGHT.loss
+    assert chart.levels.label(trade.id, "sl").color.name() == LIGHT.loss
     assert chart.levels.line(trade.id, "sl").value() == trade.sl  # redrawn, not moved
     assert chart.prices.bid.pen.color().name() == LIGHT.bid
-    assert chart.prices.ask.label.color.name() == LIGHT.ask
+    assert chart.price_axis.tag_colour("ask") == LIGHT.ask
     assert chart.crosshair.hline.pen.color().name() == LIGHT.crosshair
     assert chart.crosshair.label.fill.color().name() == LIGHT.panel
     assert chart.pattern._curve.opts["pen"].color().name() == LIGHT.pattern
@@ -166,7 +166,10 @@ def test_levels_of_different_trades_label_at_different_places(make_window, qloop
     first = open_buy(qloop, engine)
     second = open_buy(qloop, engine)  # same SL and TP distance: the lines coincide
     qloop.until(lambda: window.chart.levels.line(second.id, "sl") is not None, what="second sl line")
-    levels = window.chart.levels
-    assert levels.line(first.id, "sl").label.orthoPos != levels.line(second.id, "sl").label.orthoPos
-    for trade in (first, second):  # one trade's labels stay in one column
-        assert len({levels.line(trade.id, f).label.orthoPos for f in ("price", "sl", "tp")}) == 1
+    chart = window.chart
+    chart.grab()
+    shown = chart.level_label_rects()        # labels of lines off the visible prices are hidden
+    assert {key[1] for key, _ in shown} == {first.id, second.id}
+    assert not [(a, b) for i, (a, ra) in enumerate(shown) for b, rb in shown[i + 1:] if ra.intersects(rb)]
+    for trade in (first, second):            # one trade's labels stay in one column
+        assert len({rect.left() for key, rect in shown if key[1] == trade.id}) == 1

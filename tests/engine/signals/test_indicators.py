@@ -54,3 +54,34 @@ def test_atr_uses_previous_close_for_gaps():
     # Second bar gaps up: true range = high - previous close, not high - low.
     tr = ind.true_range(pd.Series([1.0, 1.6]), pd.Series([0.9, 1.5]), pd.Series([1.0, 1.55]))
     assert tr.tolist() == pytest.approx([0.1, 0.6])
+
+
+def test_sma_incremental_equals_batch_and_is_undefined_while_warming_up(frame):
+    inc = ind.Sma(20)
+    got = np.array([inc.update(x) for x in frame["close"]])
+    want = ind.sma(frame["close"], 20).to_numpy()
+    assert np.isnan(got[:19]).all() and np.isnan(want[:19]).all()
+    np.testing.assert_allclose(got[19:], want[19:], rtol=0, atol=1e-12)
+    assert got[19] == pytest.approx(frame["close"].iloc[:20].mean())
+
+
+def test_bollinger_incremental_equals_batch_with_population_deviation(frame):
+    inc = ind.Bollinger(20, 2.0)
+    got = np.array([inc.update(x) for x in frame["close"]])
+    want = ind.bollinger(frame["close"], 20, 2.0).to_numpy()
+    np.testing.assert_allclose(got[19:], want[19:], rtol=0, atol=1e-12)
+    window = frame["close"].iloc[:20].to_numpy()
+    assert got[19][1] == pytest.approx(window.mean() + 2.0 * window.std(ddof=0))
+    assert np.isnan(got[:19]).all()
+
+
+def test_rsi_averages_are_the_state_of_the_incremental_rsi(frame):
+    averages = ind.rsi_averages(frame["close"], 14)
+    inc = ind.Rsi(14)
+    for i, x in enumerate(frame["close"]):
+        inc.update(x)
+        if i == 0:
+            assert np.isnan(averages["gain"].iloc[0])
+        else:
+            assert averages["gain"].iloc[i] == pytest.approx(inc.gain, abs=1e-12)
+            assert averages["loss"].iloc[i] == pytest.approx(inc.loss, abs=1e-12)

@@ -24,6 +24,7 @@ from engine.replay.files import load_prices
 from engine.replay.report import json_report, text_report
 from engine.replay.runner import Intrabar, ReplayResult, ReplayRunner, build_broker
 from engine.replay.signals import load_signals
+from terminal.startup import StartupFault, check_journal, open_journal, report_fault
 
 PROGRESS_MIN_ROWS = 200_000
 
@@ -127,12 +128,12 @@ class _Progress:
 
 
 def _check_db(path: Path) -> None:
-    """Refuse a journal that already holds an account: replay never touches a live journal."""
-    if not path.exists():
+    """Refuse a ``--db`` that cannot hold a journal (``terminal.startup``), or one that already holds an
+    account: replay never touches a live journal."""
+    check_journal(_db_url(path), "db")
+    if not path.exists() or path.stat().st_size == 0:
         return
-    from engine.journal import SqlJournal
-
-    journal = SqlJournal(f"sqlite:///{path}", durable=False)
+    journal = open_journal(_db_url(path), durable=False, checked=True)
     try:
         if journal.load().account is not None:
             raise ValidationError(f"{path} already holds a journal; give --db a new file",
@@ -141,11 +142,13 @@ def _check_db(path: Path) -> None:
         journal.close()
 
 
+def _db_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
 def _store(result: ReplayResult, db: Path) -> None:
     """Write every trade and the final account to the journal in one transaction."""
-    from engine.journal import SqlJournal
-
-    journal = SqlJournal(f"sqlite:///{db}", durable=False)
+    journal = open_journal(_db_url(db), durable=False, checked=True)
     try:
         journal.commit(list(result.trades.values()), result.account)
     finally:
@@ -175,12 +178,16 @@ def execute(args: argparse.Namespace) -> ReplayResult:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the replay and print the report; 0 on success, 2 on bad input."""
+    """Run the replay and print the report; 0 on success, 2 on bad input (one line on stderr)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         result = execute(args)
-    except ValidationError as exc:
+    except (ValidationError, StartupFault) as exc:
         where = f" [{exc.field}]" if exc.field else ""
         print(f"paper-terminal replay: error{where}: {exc.message}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:  # the --db journal failed while it was written
+        return report_fault(exc, "paper-terminal replay: error [db]")
     print(json_report(result) if args.report == "json" else text_report(result))
     return 0

@@ -117,5 +117,12 @@ def test_settings_broken_toml_file_names_config(tmp_path):
     assert info.value.field == "config" and "does not parse" in info.value.message
 
 
-def test_settings_missing_config_file_is_fine(tmp_path):
-    assert _load("--config", str(tmp_path / "absent.toml")).feed == "auto"
+def test_settings_missing_default_config_file_is_fine():
+    assert _load().feed == "auto"  # the user config dir has no config.toml yet
+
+
+def test_settings_missing_named_config_file_names_config(tmp_path):
+    """A --config (or PAPER_TERMINAL_CONFIG) the user named must exist: it was silently ignored before."""
+    with pytest.raises(ValidationError) as info:
+        _load("--config", str(tmp_path / "absent.toml"))
+    assert info.value.field == "config" and "does not exist" in info.value.message

@@ -11,12 +11,18 @@ UTC). A time outside it is refused with ``ValidationError`` code
 ``time_out_of_range`` naming the field.
 
 Prices are positive and below ``MAX_PRICE``; after rounding to the symbol's
-digits a price must still be positive (``1e-320`` is not a price).
+digits a price must still be positive (``1e-320`` is not a price). Account
+amounts, costs and distances have ceilings too, so that money arithmetic
+(``Decimal`` to the cent, 28 significant digits) can never overflow:
+``MAX_BALANCE`` (account currency), ``MAX_COMMISSION`` (per lot per side),
+``MAX_PIPS`` (spreads, trailing distances), ``MAX_SLIPPAGE_PIPS`` and
+``MAX_LEVERAGE``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from engine.errors import ValidationError
 
@@ -29,6 +35,11 @@ TIME_RANGE_TEXT = "1900-01-01T00:00:00Z up to 2200-01-01T00:00:00Z"
 TIME_OUT_OF_RANGE = "time_out_of_range"
 
 MAX_PRICE = 1e9
+MAX_BALANCE = Decimal("1e12")
+MAX_COMMISSION = Decimal("1e6")
+MAX_PIPS = 100_000.0
+MAX_SLIPPAGE_PIPS = 1_000.0
+MAX_LEVERAGE = 10_000
 
 
 def time_problem(value: datetime) -> str | None:

@@ -29,7 +29,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from engine.bounds import time_problem
+from engine.bounds import MAX_BALANCE, MAX_COMMISSION, MAX_LEVERAGE, MAX_SLIPPAGE_PIPS, time_problem
 from engine.errors import ValidationError
 from engine.instruments import SPECS
 
@@ -92,16 +92,16 @@ class Settings(BaseSettings):
     port: int = Field(8765, ge=0, le=65535)
     token: SecretStr | None = None
     viewer_token: SecretStr | None = None
-    balance: Decimal = Field(Decimal("10000"), gt=0, description="initial balance of a new account")
+    balance: Decimal = Field(Decimal("10000"), gt=0, le=MAX_BALANCE, description="initial balance of a new account")
     currency: str = Field("USD", description="account currency of a new account")
-    leverage: int = Field(100, ge=1, le=10000)
+    leverage: int = Field(100, ge=1, le=MAX_LEVERAGE)
     mirror: Literal["mt5", "zmq"] | None = None
     config: Path = Field(default_factory=default_config_path)
     risk_percent: float = Field(1.0, gt=0, le=100, description="default risk per trade, % of balance")
     max_open_trades: int | None = Field(None, ge=1)
     stop_out_level: float = Field(50.0, ge=0, le=1000, description="margin level (%) that triggers stop-out")
-    commission: Decimal = Field(Decimal("0"), ge=0, description="account currency per lot per side")
-    slippage: float = Field(0.0, ge=0, description="maximal slippage in pips")
+    commission: Decimal = Field(Decimal("0"), ge=0, le=MAX_COMMISSION, description="account currency per lot per side")
+    slippage: float = Field(0.0, ge=0, le=MAX_SLIPPAGE_PIPS, description="maximal slippage in pips")
     log_level: str = "INFO"
 
     @classmethod

@@ -52,12 +52,12 @@ def journal_field(settings: Any) -> str:
     return "db_url" if getattr(settings, "db_url", None) else "db"
 
 
-def check_journal(url: str, field: str = "db") -> None:
+def check_journal(url: str, field: str = "db", *, writable: bool = True) -> None:
     """Refuse a journal this version cannot use, reading only (``engine.journal.preflight``)."""
     from engine.journal.preflight import JournalUnusable, check_journal as preflight
 
     try:
-        preflight(url, field)
+        preflight(url, field, writable=writable)
     except JournalUnusable as exc:
         raise StartupFault(exc.message, exc.field) from None
 

@@ -36,6 +36,7 @@ _LIBRARY_MARKERS = re.compile(r"\[SQL:|\[parameters:|\(Background on this error|
 _PATH = re.compile(r"(?<![\w.])(?:~?/|[A-Za-z]:[\\/]|\\\\)[^\s'\",;()\[\]]+")
 
 _LOCATION_PARTS = {"body", "query", "path", "header", "cookie"}
+_ROUTING_FIELDS = {404: "path", 405: "method"}  # no route there, or not with that method
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "body_too_large",
                  415: "unsupported_media_type", 421: "bad_host", 422: "invalid", 429: "rate_limited",
@@ -134,7 +135,7 @@ def install(app: FastAPI) -> None:
             return error_response(400, "invalid_body", _unreadable_body(request, exc.__cause__), "body")
         detail = exc.detail if isinstance(exc.detail, str) else "request refused"
         code = _STATUS_CODES.get(exc.status_code, "error")
-        field = getattr(exc, "field", None)
+        field = getattr(exc, "field", None) or _ROUTING_FIELDS.get(exc.status_code)
         return error_response(exc.status_code, code, detail, field, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from engine.bounds import MAX_PRICE, TIME_OUT_OF_RANGE, TIME_RANGE_TEXT, time_problem
+from engine.bounds import MAX_BALANCE, MAX_PIPS, MAX_PRICE, TIME_OUT_OF_RANGE, TIME_RANGE_TEXT, time_problem
 from engine.errors import ValidationError
 from engine.values import OrderType, Side, SignalStatus, Timeframe, TradeStatus
 
@@ -45,7 +45,7 @@ Symbol = Annotated[str, Field(pattern=SYMBOL_PATTERN, description="e.g. EURUSD")
 Price = Annotated[float, NotBool, Field(gt=0, lt=MAX_PRICE, allow_inf_nan=False)]
 Lots = Annotated[Decimal, NotBool, Field(gt=0, le=10_000, max_digits=12, decimal_places=4, allow_inf_nan=False)]
 RiskPercent = Annotated[float, NotBool, Field(gt=0, le=100, allow_inf_nan=False, description="% of balance at risk")]
-Pips = Annotated[float, NotBool, Field(gt=0, le=100_000, allow_inf_nan=False)]
+Pips = Annotated[float, NotBool, Field(gt=0, le=MAX_PIPS, allow_inf_nan=False)]
 Comment = Annotated[str, Field(max_length=200)]
 Id = Annotated[int, NotBool, Field(ge=1, le=2**53)]
 
@@ -128,7 +128,7 @@ class CloseIn(_In):
 class ResetIn(_In):
     """``POST account/reset/``: a fresh account; omitted fields keep their current values."""
 
-    balance: Annotated[Decimal, NotBool, Field(gt=0, le=Decimal("1e12"), max_digits=16, decimal_places=2,
+    balance: Annotated[Decimal, NotBool, Field(gt=0, le=MAX_BALANCE, max_digits=16, decimal_places=2,
                                                allow_inf_nan=False)] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     leverage: Annotated[int, NotBool, Field(ge=1, le=3000)] | None = None

@@ -52,8 +52,12 @@ class JournalUnusable(PermanentError):
         self.field = field
 
 
-def check_journal(url: str, field: str = "db") -> None:
-    """Raise ``JournalUnusable`` when the journal at ``url`` cannot be opened by this version (reads only)."""
+def check_journal(url: str, field: str = "db", *, writable: bool = True) -> None:
+    """Raise ``JournalUnusable`` when the journal at ``url`` cannot be opened by this version (reads only).
+
+    ``writable=False`` (a viewer that will never write) skips the check that the
+    journal's folder can be written.
+    """
     if field == "db_url":
         parsed = _parse_url(url)
     else:
@@ -63,7 +67,7 @@ def check_journal(url: str, field: str = "db") -> None:
         if database in ("", ":memory:") or database.startswith("file::memory:"):
             return
         path = Path(database).expanduser()
-        if not _check_sqlite_path(path, field):
+        if not _check_sqlite_path(path, field, writable):
             return
         engine = create_engine("sqlite://", creator=functools.partial(_open_read_only, path), poolclass=NullPool)
         where = f"the journal {path}"
@@ -131,7 +135,7 @@ def driver_reason(exc: BaseException, secret: str | None = None) -> str:
 # -- SQLite files -------------------------------------------------------------------------------
 
 
-def _check_sqlite_path(path: Path, field: str) -> bool:
+def _check_sqlite_path(path: Path, field: str, writable: bool = True) -> bool:
     """Refuse a path that cannot hold a journal; True when a (non-empty) file is there to inspect."""
     flag = _FLAGS.get(field, field)
     try:
@@ -169,7 +173,7 @@ def _check_sqlite_path(path: Path, field: str) -> bool:
     if expected is not None and size < expected:
         raise JournalUnusable(f"{flag} {path} is truncated: {size} of {expected} bytes; restore it from a "
                               "backup or give another file", field)
-    if not _can_write_in(path.parent):
+    if writable and not _can_write_in(path.parent):
         raise JournalUnusable(f"{flag} {path}: the folder {path.parent} is read-only, and SQLite needs to "
                               f"write {path.name}-wal and {path.name}-shm next to the journal", field)
     return True

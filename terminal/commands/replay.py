@@ -19,6 +19,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from engine.bounds import MAX_BALANCE, MAX_COMMISSION, MAX_LEVERAGE, MAX_PIPS, MAX_SLIPPAGE_PIPS
 from engine.errors import ValidationError
 from engine.replay.files import load_prices
 from engine.replay.report import json_report, text_report
@@ -29,30 +30,42 @@ from terminal.startup import StartupFault, check_journal, open_journal, report_f
 PROGRESS_MIN_ROWS = 200_000
 
 
-def _non_negative(text: str) -> float:
+def _bounded(text: str, limit: float) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a number >= 0")
+    if not math.isfinite(value) or value < 0 or value > limit:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number from 0 to {limit:g}")
     return value
 
 
-def _money(text: str) -> Decimal:
+def _pips(text: str) -> float:
+    return _bounded(text, MAX_PIPS)
+
+
+def _slippage(text: str) -> float:
+    return _bounded(text, MAX_SLIPPAGE_PIPS)
+
+
+def _amount(text: str, limit: Decimal) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"{text!r} is not an amount") from None
-    if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be an amount >= 0")
+    if not value.is_finite() or value < 0 or value > limit:
+        raise argparse.ArgumentTypeError(f"{text!r} must be an amount from 0 to {limit:,.0f}")
     return value
 
 
+def _money(text: str) -> Decimal:
+    return _amount(text, MAX_COMMISSION)
+
+
 def _positive_money(text: str) -> Decimal:
-    value = _money(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive amount")
+    value = _amount(text, MAX_BALANCE)
+    if value < Decimal("0.01"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive amount (at least 0.01)")
     return value
 
 
@@ -61,8 +74,8 @@ def _leverage(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    if not 1 <= value <= MAX_LEVERAGE:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 1 to {MAX_LEVERAGE:,}")
     return value
 
 
@@ -85,9 +98,9 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
                         help="CSV: time,symbol,side,sl,tp[,lots|risk_percent,order_type,price,"
                              "confidence,source]")
     replay.add_argument("--symbol", help="the symbol of a data file without a symbol column")
-    replay.add_argument("--spread", type=_non_negative, metavar="PIPS",
+    replay.add_argument("--spread", type=_pips, metavar="PIPS",
                         help="spread added to bid bars (default: the symbol's typical spread)")
-    replay.add_argument("--slippage", type=_non_negative, default=0.0, metavar="PIPS",
+    replay.add_argument("--slippage", type=_slippage, default=0.0, metavar="PIPS",
                         help="slippage of market fills, pips against the trader (default 0)")
     replay.add_argument("--commission", type=_money, default=Decimal("0"), metavar="X",
                         help="account currency per lot per side (default 0)")

@@ -126,3 +126,13 @@ def test_settings_missing_named_config_file_names_config(tmp_path):
     with pytest.raises(ValidationError) as info:
         _load("--config", str(tmp_path / "absent.toml"))
     assert info.value.field == "config" and "does not exist" in info.value.message
+
+
+@pytest.mark.parametrize("flag,value", [("--balance", "1e30"), ("--commission", "1e30"), ("--slippage", "1e308"),
+                                        ("--leverage", "100000"), ("--sim-start", "9999-12-31T23:59:59-12:00"),
+                                        ("--sim-start", "2300-01-01T00:00:00Z")])
+def test_settings_beyond_the_supported_range_name_the_setting(flag, value):
+    """Values whose arithmetic overflowed later (Decimal money, UTC conversion) are refused up front."""
+    with pytest.raises(ValidationError) as info:
+        _load(flag, value)
+    assert info.value.field == flag.removeprefix("--").replace("-", "_")

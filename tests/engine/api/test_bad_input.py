@@ -187,3 +187,8 @@ async def test_signal_with_a_bad_entry_names_entry(client, signals, entry):
 async def test_nothing_crashed_the_server(server):
     async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {TRADING}"}) as c:
         assert (await c.get("/api/health")).status_code == 200
+
+
+@pytest.mark.parametrize("method,path,field", [("DELETE", "/trades/1/", "method"), ("GET", "/nowhere/", "path")])
+async def test_routing_errors_name_what_is_wrong(client, method, path, field):
+    assert_refused(await client.request(method, path), field)

@@ -128,3 +128,16 @@ def test_replay_signals_that_is_a_directory_says_so(tmp_path, capsys):
     folder.mkdir()
     code, err = _replay(tmp_path, capsys, bars_file(tmp_path, GOOD), folder)
     assert code == 2 and "is a directory" in err, err
+
+
+@pytest.mark.parametrize("flag,value", [("--balance", "1e400"), ("--balance", "1e30"), ("--commission", "1e30"),
+                                        ("--slippage", "1e308"), ("--spread", "1e308"), ("--leverage", "999999999999"),
+                                        ("--balance", "0.001"), ("--slippage", "nan")])
+def test_replay_flags_beyond_the_supported_range_are_refused(tmp_path, capsys, flag, value):
+    """These overflowed money arithmetic (decimal.InvalidOperation) in the middle of the replay."""
+    data, signals = bars_file(tmp_path, GOOD), _signals(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        _main(["replay", "--data", str(data), "--signals", str(signals), "--symbol", "EURUSD", flag, value])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}" in err and "Traceback" not in err

@@ -28,6 +28,7 @@ from engine.errors import NotFound, PaperTerminalError, PermanentError, Temporar
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 300
+MAX_FIELD = 50
 BODY_PARSE_DETAIL = "There was an error parsing the body"  # FastAPI's HTTPException for an unreadable body
 # Where a database library's text starts: the statement, its parameters, the driver's exception class.
 _LIBRARY_MARKERS = re.compile(r"\[SQL:|\[parameters:|\(Background on this error|\((?:sqlite3|psycopg\w*|pymysql|"
@@ -79,9 +80,10 @@ def public_message(exc: BaseException, fallback: str) -> str:
 def field_of(loc: tuple[Any, ...] | list[Any]) -> str | None:
     """Turn pydantic's location (``("body", "sl")``) into a dotted field name (``sl``)."""
     parts = [str(p) for p in loc if str(p) not in _LOCATION_PARTS]
-    # pydantic adds the type tag of a union member ("float", "decimal"...) after the field
-    named = [p for p in parts if not p.startswith(("function-", "constrained-"))]
-    return ".".join(named) if named else None
+    # pydantic adds the type tag of a union member ("float", "decimal"...) after the field; a client's
+    # unknown key may be empty or huge: an empty one blames the body, a long one is cut
+    named = [p[:MAX_FIELD] for p in parts if p and not p.startswith(("function-", "constrained-"))]
+    return ".".join(named)[:MAX_FIELD * 2] if named else None
 
 
 def _clean_message(error: dict[str, Any]) -> str:

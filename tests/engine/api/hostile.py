@@ -51,6 +51,7 @@ HOSTILE_TIMES: list[Any] = [
     "10000-01-01T00:00:00Z", "2026-13-45T25:61:61Z", "2026-11-24T17:00:00", "2026-11-24", "yesterday", "",
     1e20, -1e20, 0, 253402300800, True, None, [], {}, (RAW, "NaN"),
 ]
+ODD_KEYS: list[str] = ["surprise", "", " ", "x" * 300, "\ud800", "a\x00b", "__proto__", "lots\n"]
 HOSTILE_IDS: list[str] = ["0", "-1", "9" * 30, str(2**63), "abc", "1.5", "%00", "1e3", "NaN", " 1"]
 BAD_BODIES: list[tuple[bytes, dict[str, str]]] = [
     (b"", {}), (b"null", {}), (b"[]", {}), (b"123", {}), (b'"text"', {}), (b"{", {}), (b'{"a": 1', {}),
@@ -171,7 +172,7 @@ def cases(count: int, seed: int = 0) -> Iterator[Case]:
             for value in values:
                 systematic.append(Case(route, {name: value}, what=f"{name}={str(_encode_value(value))[:30]!r}"))
         if not route.query:
-            systematic.append(Case(route, {"surprise": 1}, what="unknown field"))
+            systematic.extend(Case(route, {key: 1}, what=f"unknown field {key[:10]!r}") for key in ODD_KEYS)
             systematic.extend(Case(route, {}, raw_body=body, what=f"body {body[0][:16]!r}") for body in BAD_BODIES)
         if route.needs is not None:
             systematic.extend(Case(route, {}, path_id=pid, what=f"id {pid!r}") for pid in HOSTILE_IDS)

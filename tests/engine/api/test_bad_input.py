@@ -6,6 +6,7 @@ sends is booked, and no error body carries SQL, parameters or file paths.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import httpx
@@ -192,3 +193,13 @@ async def test_nothing_crashed_the_server(server):
 @pytest.mark.parametrize("method,path,field", [("DELETE", "/trades/1/", "method"), ("GET", "/nowhere/", "path")])
 async def test_routing_errors_name_what_is_wrong(client, method, path, field):
     assert_refused(await client.request(method, path), field)
+
+
+@pytest.mark.parametrize("key", ["", "\ud9c4\udf7f", "\ud800", "a\x00b", "x" * 500])
+async def test_unknown_field_with_an_odd_name_is_named_safely(client, key):
+    """An unknown key that is empty, a lone surrogate or very long: a 422 naming a field, never a 500."""
+    content = b'{"lots": 0.1, ' + json.dumps(key).encode() + b": 1}"
+    response = await client.post("/trades/1/close/", content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    field = response.json()["error"]["field"]
+    assert isinstance(field, str) and field and len(field) <= 100

@@ -29,6 +29,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from engine.bounds import MAX_BALANCE, MAX_COMMISSION, MAX_LEVERAGE, MAX_SLIPPAGE_PIPS, time_problem
 from engine.errors import ValidationError
 from engine.instruments import SPECS
 
@@ -58,6 +59,16 @@ def default_config_path() -> Path:
     return user_config_dir() / "config.toml"
 
 
+def _text_list(value: Any, name: str) -> list[str]:
+    """A comma-separated string or a list of strings (the TOML file's ``symbols = ["EURUSD"]``)."""
+    if isinstance(value, str):
+        return value.split(",")
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return list(value)
+    raise ValueError(f"{name} must be a list of names such as [\"EURUSD\", \"USDJPY\"] or a comma-separated "
+                     f"string, not {value!r}"[:200])
+
+
 class Settings(BaseSettings):
     """Every setting of the engine process (DESIGN's shared flags plus risk settings)."""
 
@@ -83,16 +94,16 @@ class Settings(BaseSettings):
         default_factory=list, description="browser origins accepted besides the server's own (reverse proxies)")
     token: SecretStr | None = None
     viewer_token: SecretStr | None = None
-    balance: Decimal = Field(Decimal("10000"), gt=0, description="initial balance of a new account")
+    balance: Decimal = Field(Decimal("10000"), gt=0, le=MAX_BALANCE, description="initial balance of a new account")
     currency: str = Field("USD", description="account currency of a new account")
-    leverage: int = Field(100, ge=1, le=10000)
+    leverage: int = Field(100, ge=1, le=MAX_LEVERAGE)
     mirror: Literal["mt5", "zmq"] | None = None
     config: Path = Field(default_factory=default_config_path)
     risk_percent: float = Field(1.0, gt=0, le=100, description="default risk per trade, % of balance")
     max_open_trades: int | None = Field(None, ge=1)
     stop_out_level: float = Field(50.0, ge=0, le=1000, description="margin level (%) that triggers stop-out")
-    commission: Decimal = Field(Decimal("0"), ge=0, description="account currency per lot per side")
-    slippage: float = Field(0.0, ge=0, description="maximal slippage in pips")
+    commission: Decimal = Field(Decimal("0"), ge=0, le=MAX_COMMISSION, description="account currency per lot per side")
+    slippage: float = Field(0.0, ge=0, le=MAX_SLIPPAGE_PIPS, description="maximal slippage in pips")
     log_level: str = "INFO"
 
     @classmethod
@@ -121,8 +132,8 @@ class Settings(BaseSettings):
     def _check_feed_priority(cls, value: Any) -> list[str] | None:
         if value is None:
             return None
-        items = value.split(",") if isinstance(value, str) else list(value)
-        names = [str(item).strip().lower() for item in items if str(item).strip()]
+        items = _text_list(value, "feed_priority")
+        names = [item.strip().lower() for item in items if item.strip()]
         unknown = [name for name in names if name not in FEEDS or name == "auto"]
         if unknown:
             raise ValueError(f"unknown provider(s) {', '.join(unknown)}")
@@ -144,15 +155,19 @@ class Settings(BaseSettings):
     @field_validator("sim_start")
     @classmethod
     def _check_sim_start(cls, value: datetime | None) -> datetime | None:
+        """A naive time is UTC; any time must lie in ``engine.bounds``' supported range."""
         if value is None:
             return None
+        problem = time_problem(value)
+        if problem is not None:
+            raise ValueError(f"{value.isoformat()} {problem}")
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
     @field_validator("symbols", mode="before")
     @classmethod
     def _check_symbols(cls, value: Any) -> list[str]:
-        items = value.split(",") if isinstance(value, str) else list(value)
-        symbols = [str(item).strip().upper() for item in items if str(item).strip()]
+        items = _text_list(value, "symbols")
+        symbols = [item.strip().upper() for item in items if item.strip()]
         if not symbols:
             raise ValueError("give at least one symbol")
         unknown = [s for s in symbols if s not in SPECS]
@@ -171,9 +186,11 @@ class Settings(BaseSettings):
 
         return list(dict.fromkeys(normalise_origin(item) for item in items))
 
-    @field_validator("currency")
+    @field_validator("currency", mode="before")
     @classmethod
-    def _check_currency(cls, value: str) -> str:
+    def _check_currency(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"currency must be a 3-letter code such as USD, not {value!r}")
         value = value.strip().upper()
         if len(value) != 3 or not value.isalpha():
             raise ValueError(f"currency must be a 3-letter code such as USD, not {value!r}")
@@ -182,6 +199,8 @@ class Settings(BaseSettings):
     @field_validator("mirror", mode="before")
     @classmethod
     def _check_mirror(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"mirror must be mt5, zmq or off, not {value!r}")
         if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
             return None
         return value.strip().lower() if isinstance(value, str) else value
@@ -207,18 +226,26 @@ class Settings(BaseSettings):
         raw = vars(args) if isinstance(args, argparse.Namespace) else dict(args or {})
         names = set(cls.model_fields)
         given = {k: v for k, v in raw.items() if k in names and v is not None}
+        chosen = given.get("config") or os.environ.get(f"{ENV_PREFIX}CONFIG")
+        config = Path(chosen).expanduser() if chosen else default_config_path()
+        if chosen and not config.exists():  # a file asked for by name must be there; the default may be missing
+            raise ValidationError(f"invalid setting config: the config file {config} does not exist", field="config",
+                                  code="invalid_setting")
         try:
             return cls(**given)
         except tomllib.TOMLDecodeError as exc:
-            raise ValidationError(f"invalid setting config: the TOML file does not parse: {exc}", field="config",
+            raise ValidationError(f"invalid setting config: {config} does not parse as TOML: {exc}", field="config",
+                                  code="invalid_setting") from None
+        except UnicodeDecodeError:
+            raise ValidationError(f"invalid setting config: {config} is not a text (UTF-8 TOML) file", field="config",
                                   code="invalid_setting") from None
         except OSError as exc:
-            raise ValidationError(f"invalid setting config: cannot read it: {exc.strerror or exc}", field="config",
-                                  code="invalid_setting") from None
+            raise ValidationError(f"invalid setting config: cannot read {config}: {exc.strerror or exc}",
+                                  field="config", code="invalid_setting") from None
         except PydanticValidationError as exc:
             error = exc.errors()[0]
             field = ".".join(str(part) for part in error["loc"] if not isinstance(part, int)) or None
-            message = error["msg"].removeprefix("Value error, ")
+            message = error["msg"].removeprefix("Value error, ").splitlines()[0]
             raise ValidationError(f"invalid setting {field}: {message}", field=field, code="invalid_setting") from None
 
 

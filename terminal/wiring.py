@@ -41,6 +41,7 @@ from engine.price_worker import PriceWorker
 from engine.service import TradingEngine
 from engine.values import Timeframe
 from terminal.settings import Settings
+from terminal.startup import journal_field, open_journal
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_fee
     The journal's current account wins over ``--balance/--currency/--leverage``
     (those make a *new* account: use ``reset_account`` to change them).
     """
-    journal = SqlJournal(settings.database_url)
+    journal = open_journal(settings.database_url, field=journal_field(settings))  # StartupFault: one line
     state = journal.load()
     if state.account is not None:
         balance, currency, leverage = state.account.initial_balance, state.account.currency, state.account.leverage

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 
 from engine.api.deps import ERROR_RESPONSES, Engine, api_role, trading_role
 from engine.api.schemas import (
-    MAX_LIMIT, SYMBOL_PATTERN, CloseIn, PerformanceOut, TradeIn, TradeList, TradeOut, TradePatch,
+    MAX_LIMIT, SYMBOL_PATTERN, CloseIn, PerformanceOut, Time, TradeIn, TradeList, TradeOut, TradePatch,
 )
 from engine.api.serialize import jsonable, trade_dict
 from engine.broker.requests import OrderRequest
@@ -50,8 +50,8 @@ async def list_trades(
     engine: Engine,
     status: TradeStatus | None = None,
     symbol: Annotated[str | None, Query(pattern=SYMBOL_PATTERN)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Time | None = None,
+    until: Time | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> dict[str, Any]:

@@ -12,22 +12,42 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from engine.bounds import MAX_BALANCE, MAX_PIPS, MAX_PRICE, TIME_OUT_OF_RANGE, TIME_RANGE_TEXT, time_problem
 from engine.errors import ValidationError
 from engine.values import OrderType, Side, SignalStatus, Timeframe, TradeStatus
 
 SYMBOL_PATTERN = r"^[A-Za-z0-9._]{1,20}$"
 MAX_LIMIT = 1000
-MAX_PRICE = 1e9
 
+
+def _not_bool(value: Any) -> Any:
+    """JSON ``true``/``false`` are not numbers (pydantic would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "a number is required, not true or false")
+    return value
+
+
+def _in_time_range(value: datetime) -> datetime:
+    """Refuse a time outside ``engine.bounds``' supported range (naive times are judged by the routes)."""
+    if time_problem(value) is not None:
+        raise PydanticCustomError(TIME_OUT_OF_RANGE, "{when} is outside the supported range {range}",
+                                  {"when": value.isoformat(), "range": TIME_RANGE_TEXT})
+    return value
+
+
+NotBool = BeforeValidator(_not_bool)
+Time = Annotated[datetime, AfterValidator(_in_time_range),
+                 Field(description=f"ISO 8601 with an offset, from {TIME_RANGE_TEXT}")]
 Symbol = Annotated[str, Field(pattern=SYMBOL_PATTERN, description="e.g. EURUSD")]
-Price = Annotated[float, Field(gt=0, lt=MAX_PRICE, allow_inf_nan=False)]
-Lots = Annotated[Decimal, Field(gt=0, le=10_000, max_digits=12, decimal_places=4, allow_inf_nan=False)]
-RiskPercent = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False, description="% of balance at risk")]
-Pips = Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)]
+Price = Annotated[float, NotBool, Field(gt=0, lt=MAX_PRICE, allow_inf_nan=False)]
+Lots = Annotated[Decimal, NotBool, Field(gt=0, le=10_000, max_digits=12, decimal_places=4, allow_inf_nan=False)]
+RiskPercent = Annotated[float, NotBool, Field(gt=0, le=100, allow_inf_nan=False, description="% of balance at risk")]
+Pips = Annotated[float, NotBool, Field(gt=0, le=MAX_PIPS, allow_inf_nan=False)]
 Comment = Annotated[str, Field(max_length=200)]
-Id = Annotated[int, Field(ge=1, le=2**53)]
+Id = Annotated[int, NotBool, Field(ge=1, le=2**53)]
 
 
 class _In(BaseModel):
@@ -58,7 +78,7 @@ class TradeIn(_In):
     sl: Price | None = None
     tp: Price | None = None
     trailing_pips: Pips | None = None
-    expires_at: datetime | None = Field(default=None, description="pending orders only; ISO 8601 with offset")
+    expires_at: Time | None = Field(default=None, description="pending orders only; ISO 8601 with offset")
     signal_id: Id | None = None
     comment: Comment = ""
 
@@ -108,15 +128,15 @@ class CloseIn(_In):
 class ResetIn(_In):
     """``POST account/reset/``: a fresh account; omitted fields keep their current values."""
 
-    balance: Annotated[Decimal, Field(gt=0, le=Decimal("1e12"), max_digits=16, decimal_places=2,
-                                      allow_inf_nan=False)] | None = None
+    balance: Annotated[Decimal, NotBool, Field(gt=0, le=MAX_BALANCE, max_digits=16, decimal_places=2,
+                                               allow_inf_nan=False)] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    leverage: Annotated[int, Field(ge=1, le=3000)] | None = None
+    leverage: Annotated[int, NotBool, Field(ge=1, le=3000)] | None = None
 
 
 class PatternPointIn(_In):
     label: Annotated[str, Field(max_length=20)]
-    time: datetime
+    time: Time
     price: Price
 
 
@@ -133,10 +153,10 @@ class SignalIn(_In):
     entry: Price
     sl: Price
     tp: Price
-    confidence: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.5
+    confidence: Annotated[float, NotBool, Field(ge=0, le=1, allow_inf_nan=False)] = 0.5
     source: Annotated[str, Field(min_length=1, max_length=60)] = "external"
     timeframe: Timeframe | None = None
-    expires_at: datetime | None = Field(default=None, description="default: 30 minutes after receipt")
+    expires_at: Time | None = Field(default=None, description="default: 30 minutes after receipt")
     pattern: PatternIn | None = None
 
 

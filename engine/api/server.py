@@ -96,7 +96,8 @@ class ApiServer:
     def __init__(self, engine: Any, host: str = "127.0.0.1", port: int = 8765, tokens: ApiTokens | None = None,
                  *, allowed_hosts: Iterable[str] = (), allowed_origins: Iterable[str] = (),
                  stale_after: float | None = 15.0,
-                 send_timeout: float = 5.0, max_queue: int = 256, max_clients: int = 2000) -> None:
+                 send_timeout: float = 5.0, max_queue: int = 256, max_clients: int = 2000,
+                 message_rate: tuple[float, int] | None = None) -> None:
         if tokens is None:
             raise ValueError("ApiServer needs tokens (see engine.api.tokens.load_or_create_tokens)")
         if not 0 <= port <= 65535:
@@ -105,7 +106,9 @@ class ApiServer:
         self.host = host
         self.port = port
         self.tokens = tokens
-        self.hub = WebSocketHub(engine, max_queue=max_queue, send_timeout=send_timeout, max_clients=max_clients)
+        limits = {"message_rate": message_rate} if message_rate is not None else {}
+        self.hub = WebSocketHub(engine, max_queue=max_queue, send_timeout=send_timeout, max_clients=max_clients,
+                                **limits)
         self.app = create_app(engine, tokens, host=host, allowed_hosts=allowed_hosts,
                               allowed_origins=allowed_origins, stale_after=stale_after, hub=self.hub)
         self._server: _EmbeddedServer | None = None

@@ -16,6 +16,12 @@ engine nor the others. Every message is encoded once with orjson, framed once
 A bridge's ``MirrorStateChanged`` is sent as ``trade_modified`` (the trade as
 REST shows it, with its new ``mirror_ticket``/``mirror_state``) followed by a
 ``feed_status`` carrying the bridge's status.
+
+What a client may ask is bounded (``engine.api.ws_limits``): only the fed
+symbols can be subscribed, ``MAX_SUBSCRIBED_SYMBOLS`` in all, and a client
+sending more than ``MESSAGE_RATE`` messages per second (beyond a burst) is
+closed with 1008. Every connection the hub closes or refuses is logged, one
+line each with its peer address (never its token); a server stop logs one line.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ from engine import events
 from engine.api.security import WS_PROTOCOL
 from engine.api.serialize import account_dict, feed_dict, quote_dict, signal_dict, tick_dict, trade_dict
 from engine.api.ws_client import GONE, Outgoing, WsClient
+from engine.api.ws_limits import (
+    CLOSE_POLICY, MAX_SUBSCRIBED_SYMBOLS, MESSAGE_BURST, MESSAGE_RATE, MessageRate, unknown_symbols_message,
+)
 from engine.bus import EventBus
 from engine.errors import NotFound
 from engine.values import iso
@@ -41,7 +50,6 @@ log = logging.getLogger(__name__)
 
 TRADING = "trading"
 PRICES = "prices"
-MAX_SUBSCRIBED_SYMBOLS = 200
 CLOSE_TOO_SLOW = 1013
 CLOSE_GOING_AWAY = 1001
 STOPPING = "server stopping"
@@ -70,11 +78,12 @@ class WebSocketHub:
     """Subscribe to the engine's bus and fan events out to WebSocket clients."""
 
     def __init__(self, engine: Any, *, max_queue: int = 256, send_timeout: float = 5.0,
-                 max_clients: int = 2000) -> None:
+                 max_clients: int = 2000, message_rate: tuple[float, int] = (MESSAGE_RATE, MESSAGE_BURST)) -> None:
         self.engine = engine
         self.max_queue = max_queue
         self.send_timeout = send_timeout
         self.max_clients = max_clients
+        self.message_rate = message_rate  # (messages per second, burst) a client may send
         self.clients: dict[str, list[WsClient]] = {TRADING: [], PRICES: []}
         self._unsubscribe: list[Callable[[], None]] = []
         self._watchdog: asyncio.Task[None] | None = None
@@ -134,6 +143,8 @@ class WebSocketHub:
             self._pump_handle.cancel()
             self._pump_handle = None
             self._ready = []
+        if self.client_count:
+            log.info("closing %d websocket client(s): %s", self.client_count, STOPPING)
         for clients in self.clients.values():
             for client in list(clients):
                 client.drop(STOPPING)
@@ -228,12 +239,15 @@ class WebSocketHub:
     async def serve(self, websocket: WebSocket, channel: str) -> None:
         """Run one client connection from handshake to close."""
         if self.client_count >= self.max_clients:
+            log.warning("websocket connection on /ws/%s/ from %s refused (%d): %d clients already", channel,
+                        _peer(websocket), CLOSE_TOO_SLOW, self.client_count)
             await websocket.close(code=CLOSE_TOO_SLOW, reason="too many clients")
             return
         offered = websocket.scope.get("subprotocols") or ()
         await websocket.accept(subprotocol=WS_PROTOCOL if WS_PROTOCOL in offered else None)
         role = websocket.scope.get("state", {}).get("api_role")
         client = WsClient(websocket, channel, role, max_queue=self.max_queue, schedule=self._schedule)
+        client.rate = MessageRate(*self.message_rate)
         self._greet(client)
         self.clients[channel].append(client)
         sender = asyncio.create_task(client.run_sender(), name=f"ws-{channel}-{client.id}-sender")
@@ -253,11 +267,11 @@ class WebSocketHub:
 
     async def _close(self, client: WsClient) -> None:
         stopping = client.dropped_reason == STOPPING
+        code = CLOSE_GOING_AWAY if stopping else client.close_code or CLOSE_TOO_SLOW
         if not stopping:
             self.dropped += 1
-            log.warning("websocket client %d on /ws/%s/ dropped: %s", client.id, client.channel,
-                        client.dropped_reason)
-        code = CLOSE_GOING_AWAY if stopping else CLOSE_TOO_SLOW
+            log.warning("websocket client %d on /ws/%s/ from %s closed (%d): %s", client.id, client.channel,
+                        _peer(client.websocket), code, client.dropped_reason)
         try:
             async with asyncio.timeout(1.0):
                 await client.websocket.close(code=code, reason=(client.dropped_reason or "")[:100])
@@ -287,6 +301,9 @@ class WebSocketHub:
             except (RuntimeError, WebSocketDisconnect, OSError):
                 return  # the connection is already gone
             if message["type"] == "websocket.disconnect":
+                return
+            if not client.rate.allow(asyncio.get_running_loop().time()):
+                client.drop(f"sent more than {client.rate.rate:g} messages per second", code=CLOSE_POLICY)
                 return
             text = message.get("text")
             try:
@@ -318,7 +335,15 @@ class WebSocketHub:
                               "symbols")
         wanted = {s.upper() for s in symbols}
         if action == "subscribe":
-            client.symbols = wanted if client.symbols is None else client.symbols | wanted
+            known = self.engine.symbols
+            unknown = wanted.difference(known)
+            if unknown:
+                raise _BadMessage(unknown_symbols_message(unknown, known), "symbols", "unknown_symbol")
+            total = wanted if client.symbols is None else client.symbols | wanted
+            if len(total) > MAX_SUBSCRIBED_SYMBOLS:
+                raise _BadMessage(f"a connection subscribes at most {MAX_SUBSCRIBED_SYMBOLS} symbols", "symbols",
+                                  "too_many_symbols")
+            client.symbols = total
         else:
             current = client.symbols if client.symbols is not None else set(self.engine.symbols)
             client.symbols = current - wanted
@@ -337,6 +362,12 @@ class WebSocketHub:
 
     def _reply_error(self, client: WsClient, code: str, message: str, field: str | None) -> None:
         client.offer(self._reply(client, "error", {"code": code, "message": message, "field": field}))
+
+
+def _peer(websocket: WebSocket) -> str:
+    """``host:port`` of the other end (never the URL: its query may carry the token)."""
+    peer = websocket.client
+    return f"{peer.host}:{peer.port}" if peer is not None else "an unknown peer"
 
 
 class _BadMessage(Exception):

@@ -27,6 +27,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine.api.tokens import Role
+from engine.api.ws_limits import MessageRate
 from engine.api.ws_protocol import FRAME_WRITER, text_frame
 
 GONE = "disconnected"
@@ -64,6 +65,8 @@ class WsClient:
         self.symbols: set[str] | None = None  # None: every symbol
         self.max_queue = max_queue
         self.dropped_reason: str | None = None
+        self.close_code: int | None = None  # None: the hub's default for a dropped client
+        self.rate = MessageRate()  # of the messages it sends us (engine.api.ws_limits)
         self.sent = 0
         self.frames_written = 0  # of ``sent``: written as pre-built frames (the fast path)
         self.send_started: float | None = None
@@ -103,10 +106,11 @@ class WsClient:
             self.scheduled = True
             self._schedule(self)
 
-    def drop(self, reason: str) -> None:
-        """Give up on this client: its sender stops and the socket is closed."""
+    def drop(self, reason: str, code: int | None = None) -> None:
+        """Give up on this client: its sender stops and the socket is closed (with ``code`` when given)."""
         if self.dropped_reason is None:
             self.dropped_reason = reason
+            self.close_code = code
             self._outbox.clear()
             self._wakeup.set()
             if self.send_started is not None and self.sender_task is not None:

@@ -197,6 +197,9 @@ class PaperBroker(BrokerCore):
         book = self._books[pos.spec.symbol]
         when = utc(now) if now is not None else (book.time or pos.created_at)
         if pos.status is TradeStatus.PENDING:
+            if lots is not None:
+                raise reject(f"order #{pos.id} is pending: it can only be cancelled whole (close without lots)",
+                             "lots", "invalid_state")
             return [self._cancel(book, pos, when, CloseReason.CANCELLED)]
         if book.bid is None:
             raise reject(f"No price yet for {book.symbol}", "symbol", "no_price")

@@ -19,7 +19,8 @@ import math
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from engine.errors import OrderRejectedError
+from engine.bounds import MAX_PRICE, bounded_time
+from engine.errors import OrderRejectedError, ValidationError
 from engine.instruments import InstrumentSpec
 from engine.values import OrderType, Side
 
@@ -55,13 +56,18 @@ def as_lots(value: object, spec: InstrumentSpec, field: str = "lots") -> Decimal
 
 
 def price_value(value: object, spec: InstrumentSpec, field: str, code: str) -> float:
-    """Return ``value`` as a positive finite price rounded to the symbol's digits."""
+    """Return ``value`` as a positive finite price rounded to the symbol's digits (below ``MAX_PRICE``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise reject(f"{label(field)} must be a price, not {value!r}", field, code)
     number = float(value)
     if not math.isfinite(number) or number <= 0:
         raise reject(f"{label(field)} must be a positive price, not {value!r}", field, code)
-    return spec.round_price(number)
+    if number >= MAX_PRICE:
+        raise reject(f"{label(field)} {number:g} is beyond the largest supported price {MAX_PRICE:g}", field, code)
+    rounded = spec.round_price(number)
+    if rounded <= 0:
+        raise reject(f"{label(field)} {number:g} rounds to 0 at {spec.symbol}'s {spec.digits} digits", field, code)
+    return rounded
 
 
 def check_stops(side: Side, reference: float, sl: float | None, tp: float | None,
@@ -119,6 +125,10 @@ def check_expiry(expires_at: object, now: datetime) -> datetime | None:
         return None
     if not isinstance(expires_at, datetime) or expires_at.tzinfo is None:
         raise reject("expires_at must be a UTC-aware datetime", "expires_at", "invalid_expiry")
+    try:
+        expires_at = bounded_time(expires_at, "expires_at")
+    except ValidationError as exc:
+        raise reject(exc.message, "expires_at", exc.code) from None
     if expires_at <= now:
         raise reject(f"expires_at {expires_at.isoformat()} is not after {now.isoformat()}",
                      "expires_at", "invalid_expiry")

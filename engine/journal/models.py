@@ -9,7 +9,10 @@ Tables:
 - ``signals``: trading signals and their status;
 - ``price_cache``: closed bars per symbol, timeframe and source, and the last
   quote per symbol and source (``timeframe`` = ``"quote"``);
-- ``performance_metrics``: periodic snapshots of the account and figures.
+- ``performance_metrics``: periodic snapshots of the account and figures;
+- ``journal_info``: facts about the journal itself, e.g. ``schema_written_by``
+  (the paper-terminal version that last migrated it), so that an older version
+  can say which version wrote a schema it does not know.
 """
 
 from __future__ import annotations
@@ -149,3 +152,12 @@ class PerformanceMetrics(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True, index=True)
     time: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class JournalInfo(Base):
+    """A fact about the journal itself (``engine.journal.preflight`` reads and writes them)."""
+
+    __tablename__ = "journal_info"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -11,7 +11,9 @@ index). Two shapes are accepted:
 
 A ``symbol`` column holds the symbol of each row; without one the caller must
 name the symbol. Times are ISO 8601 (UTC unless an offset is given) or unix
-seconds. Per symbol, times must be strictly increasing.
+seconds, inside ``engine.bounds``' supported range. Prices are positive,
+below ``engine.bounds.MAX_PRICE`` and still positive once rounded to the
+symbol's digits. Per symbol, times must be strictly increasing.
 
 The data stay as numpy columns (times as int64 nanoseconds since the epoch,
 UTC): no object per row is created, so memory is the size of the columns.
@@ -30,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.bounds import MAX_PRICE, TIME_MAX, TIME_MAX_NS, TIME_MIN, TIME_MIN_NS, TIME_RANGE_TEXT
 from engine.errors import ValidationError
 from engine.instruments import SPECS
 
@@ -121,6 +124,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
 def read_table(path: str | Path) -> tuple[pd.DataFrame, _Locator]:
     """Read a CSV or Parquet file with lower-cased, stripped column names."""
     path = Path(path)
+    if path.is_dir():
+        raise FileFormatError(f"{path}: is a directory, not a CSV or Parquet file", field="path",
+                              code="not_a_file")
     if not path.is_file():
         raise FileFormatError(f"{path}: no such file", field="path", code="not_found")
     locator = _Locator(path)
@@ -148,11 +154,12 @@ def parse_times(column: pd.Series, loc: _Locator, field: str = "time") -> np.nda
     if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
         column = column.astype("float64")
         seconds = column.to_numpy()
-        bad_mask = ~np.isfinite(seconds) | (np.abs(seconds) > 1e11)
+        bad_mask = ~np.isfinite(seconds)
         if bad_mask.any():
             bad = int(np.flatnonzero(bad_mask)[0])
             raise loc.error(bad, field, f"{field} {_shown(column.iloc[bad])} is not a unix time in "
                                         "seconds or an ISO 8601 time")
+        _check_seconds_range(seconds, column, loc, field)
         return np.round(seconds * 1e9).astype("int64")
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         parsed = column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
@@ -163,11 +170,7 @@ def parse_times(column: pd.Series, loc: _Locator, field: str = "time") -> np.nda
         parsed = pd.to_datetime(text.where(~is_number), utc=True, format="ISO8601", errors="coerce")
         if is_number.any():
             seconds = numeric.to_numpy(dtype="float64", na_value=np.nan)
-            too_big = is_number & (np.abs(np.nan_to_num(seconds)) > 1e11)
-            if too_big.any():
-                bad = int(np.flatnonzero(too_big)[0])
-                raise loc.error(bad, field, f"{field} {_shown(column.iloc[bad])} is not a unix time "
-                                            "in seconds or an ISO 8601 time")
+            _check_seconds_range(np.where(is_number, seconds, 0.0), column, loc, field)
             from_numbers = pd.to_datetime(np.where(is_number, seconds, 0.0) * 1e9, utc=True)
             parsed = parsed.where(~is_number, pd.Series(from_numbers, index=parsed.index))
     bad_mask = parsed.isna().to_numpy()
@@ -175,15 +178,30 @@ def parse_times(column: pd.Series, loc: _Locator, field: str = "time") -> np.nda
         bad = int(np.flatnonzero(bad_mask)[0])
         raise loc.error(bad, field, f"{field} {_shown(column.iloc[bad])} is not an ISO 8601 time "
                                     "or unix seconds")
+    outside = ((parsed < pd.Timestamp(TIME_MIN)) | (parsed >= pd.Timestamp(TIME_MAX))).to_numpy()
+    if outside.any():
+        bad = int(np.flatnonzero(outside)[0])
+        raise loc.error(bad, field, f"{field} {_shown(column.iloc[bad])} is outside the supported range "
+                                    f"{TIME_RANGE_TEXT}")
     return parsed.dt.as_unit("ns").astype("int64").to_numpy()
 
 
+def _check_seconds_range(seconds: np.ndarray, column: pd.Series, loc: _Locator, field: str) -> None:
+    """Refuse unix seconds outside ``engine.bounds``' supported range (before they become nanoseconds)."""
+    outside = (seconds < TIME_MIN_NS / 1e9) | (seconds >= TIME_MAX_NS / 1e9)
+    if outside.any():
+        bad = int(np.flatnonzero(outside)[0])
+        raise loc.error(bad, field, f"{field} {_shown(column.iloc[bad])} (unix seconds) is outside the "
+                                    f"supported range {TIME_RANGE_TEXT}")
+
+
 def parse_numbers(frame: pd.DataFrame, name: str, loc: _Locator, *, positive: bool = True,
-                  optional: bool = False) -> np.ndarray:
+                  optional: bool = False, limit: float | None = None) -> np.ndarray:
     """Return column ``name`` as float64.
 
     A blank cell is an error unless ``optional`` (then it is NaN); text that is
-    not a number, infinities, and (when ``positive``) values ≤ 0 are errors.
+    not a number, infinities, (when ``positive``) values ≤ 0 and (with
+    ``limit``) values ≥ ``limit`` are errors.
     """
     raw = frame[name]
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
@@ -201,8 +219,18 @@ def parse_numbers(frame: pd.DataFrame, name: str, loc: _Locator, *, positive: bo
         nonpositive = values <= 0
         if nonpositive.any():
             bad = int(np.flatnonzero(nonpositive)[0])
-            raise loc.error(bad, name, f"{name} {values[bad]!r} must be positive")
+            raise loc.error(bad, name, f"{name} {plain(values[bad])} must be positive")
+    if limit is not None:
+        too_big = values >= limit
+        if too_big.any():
+            bad = int(np.flatnonzero(too_big)[0])
+            raise loc.error(bad, name, f"{name} {plain(values[bad])} must be below {limit:g}")
     return np.require(values, requirements="W")  # a view of the frame may be read-only
+
+
+def plain(value: object) -> str:
+    """A number as a user writes it (``-1.0``, ``1e+308``), never numpy's ``np.float64(-1.0)``."""
+    return repr(float(value))  # type: ignore[arg-type]
 
 
 def _shown(value: object) -> str:
@@ -235,7 +263,8 @@ def _check_bars(o: np.ndarray, h: np.ndarray, low: np.ndarray, c: np.ndarray, lo
     for mask, field, template in checks:
         if mask.any():
             k = int(np.flatnonzero(mask)[0])
-            raise loc.error(k, field, template.format(o=o[k], h=h[k], l=low[k], c=c[k]))
+            raise loc.error(k, field, template.format(o=plain(o[k]), h=plain(h[k]), l=plain(low[k]),
+                                                      c=plain(c[k])))
 
 
 def _symbols(frame: pd.DataFrame, symbol: str | None,
@@ -308,7 +337,7 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
         distinct = [wanted]
     times = parse_times(frame["time"], loc)
     names = BAR_COLUMNS if kind == "bars" else TICK_COLUMNS
-    values = {name: parse_numbers(frame, name, loc) for name in names}
+    values = {name: parse_numbers(frame, name, loc, limit=MAX_PRICE) for name in names}
     volume = (parse_numbers(frame, "volume", loc, positive=False, optional=True)
               if kind == "bars" and "volume" in columns else None)
     if kind == "bars":
@@ -317,7 +346,7 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
         crossed = values["ask"] < values["bid"]
         if crossed.any():
             k = int(np.flatnonzero(crossed)[0])
-            raise loc.error(k, "ask", f"ask {values['ask'][k]} is below bid {values['bid'][k]}")
+            raise loc.error(k, "ask", f"ask {plain(values['ask'][k])} is below bid {plain(values['bid'][k])}")
     del frame
     _release_arrow_memory()
     series: dict[str, PriceColumns] = {}
@@ -331,11 +360,13 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
 
         sym_times = pick(times)
         digits = SPECS[name].digits  # prices carry the symbol's digits
-        for array in (values[c] for c in names):
+        for column in names:
+            array = values[column]
             if whole:
                 np.round(array, digits, out=array)
             else:
                 array[rows] = np.round(array[rows], digits)
+            _check_rounded(array if whole else array[rows], rows, column, digits, name, loc)
         _check_increasing(sym_times, rows, loc, name)
         if kind == "bars":
             series[name] = PriceColumns(name, sym_times, pick(values["open"]), pick(values["high"]),
@@ -345,6 +376,15 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
             bid = pick(values["bid"])
             series[name] = PriceColumns(name, sym_times, bid, bid, bid, bid, pick(values["ask"]))
     return PriceData(kind, series, _bar_seconds(series) if kind == "bars" else None)
+
+
+def _check_rounded(prices: np.ndarray, rows: np.ndarray, column: str, digits: int, symbol: str,
+                   loc: _Locator) -> None:
+    """Refuse prices that became 0 when rounded to the symbol's digits (``1e-300`` is not a price)."""
+    zero = prices <= 0
+    if zero.any():
+        k = int(np.flatnonzero(zero)[0])
+        raise loc.error(int(rows[k]), column, f"{column} rounds to 0 at {symbol}'s {digits} digits")
 
 
 def _bar_seconds(series: dict[str, PriceColumns]) -> int:

@@ -2,12 +2,13 @@
 
 Rules (each failure raises ``engine.errors.ValidationError`` naming the field):
 - ``symbol`` is a known instrument (normalised to upper case);
-- ``entry``, ``sl`` and ``tp`` are finite positive numbers (rounded to the
-  symbol's digits);
+- ``entry``, ``sl`` and ``tp`` are finite positive numbers below
+  ``engine.bounds.MAX_PRICE``, still positive once rounded to the symbol's digits;
 - a buy has ``sl < entry < tp``; a sell has ``tp < entry < sl``;
 - ``confidence`` is a finite number in 0..1;
-- ``created_at`` and ``expires_at`` are timezone-aware, and ``expires_at`` is
-  after ``created_at``;
+- ``created_at``, ``expires_at`` and the pattern points' times are
+  timezone-aware and inside ``engine.bounds``' supported range, and
+  ``expires_at`` is after ``created_at``;
 - ``source`` is a non-empty name of at most 64 characters.
 
 Reward:risk is ``Signal.rr = |tp - entry| / |entry - sl|`` (always > 0 after validation).
@@ -20,9 +21,10 @@ import math
 from datetime import datetime
 from typing import Any
 
+from engine.bounds import MAX_PRICE, bounded_time
 from engine.errors import ValidationError
 from engine.instruments import SPECS
-from engine.values import PatternPoint, Side, Signal, SignalStatus, Timeframe, iso, utc
+from engine.values import PatternPoint, Side, Signal, SignalStatus, Timeframe, iso
 
 MAX_SOURCE_LENGTH = 64
 
@@ -31,22 +33,24 @@ def _price(value: Any, name: str, digits: int) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(f"{name} must be a number, got {value!r}", field=name, code="invalid_price")
     value = float(value)
-    if not math.isfinite(value):
-        raise ValidationError(f"{name} must be a finite number, got {value!r}", field=name,
+    if not math.isfinite(value) or value >= MAX_PRICE:
+        raise ValidationError(f"{name} must be a finite number below {MAX_PRICE:g}, got {value!r}", field=name,
                               code="invalid_price")
     if value <= 0:
         raise ValidationError(f"{name} must be positive, got {value}", field=name, code="invalid_price")
-    return round(value, digits)
+    rounded = round(value, digits)
+    if rounded <= 0:
+        raise ValidationError(f"{name} {value:g} rounds to 0 at the symbol's {digits} digits", field=name,
+                              code="invalid_price")
+    return rounded
 
 
 def _time(value: Any, name: str) -> datetime:
     if not isinstance(value, datetime):
         raise ValidationError(f"{name} must be a datetime, got {value!r}", field=name, code="invalid_time")
-    try:
-        return utc(value)
-    except ValueError:
-        raise ValidationError(f"{name} must carry a timezone (UTC)", field=name,
-                              code="invalid_time") from None
+    if value.tzinfo is None:
+        raise ValidationError(f"{name} must carry a timezone (UTC)", field=name, code="invalid_time")
+    return bounded_time(value, name)
 
 
 def validate_signal(signal: Signal) -> Signal:
@@ -126,6 +130,7 @@ def _pattern(pattern: Any) -> dict[str, Any] | None:
                 or point.time.tzinfo is None or not math.isfinite(point.price):
             raise ValidationError(f"pattern point {i} is not a valid point with a UTC time",
                                   field=f"pattern.points[{i}]", code="invalid_pattern")
+        bounded_time(point.time, f"pattern.points.{i}.time")
         points.append(point)
     return {**pattern, "points": points}
 

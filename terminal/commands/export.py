@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.values import TradeRecord
 from terminal.commands.journal_access import add_journal_flags, open_journal
+from terminal.startup import guarded
 
 TRADE_FIELDS: tuple[str, ...] = (
     "id", "symbol", "side", "order_type", "status", "lots", "requested_price", "entry_price", "sl", "tp",
@@ -76,8 +77,10 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+@guarded
 def run(args: argparse.Namespace) -> int:
-    """Write the export; 0 on success, 1 when there is no journal or the file cannot be written."""
+    """Write the export; 0 on success, 1 when there is no journal or the file cannot be written, 2 on a
+    start-up fault."""
     journal = open_journal(args)
     if journal is None:
         return 1

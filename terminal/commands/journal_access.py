@@ -1,4 +1,9 @@
-"""Open the stored journal for the read-only commands (``report``, ``export``)."""
+"""Open the stored journal for the commands that read it (``report``, ``export``, ``model train``).
+
+A start-up fault (bad settings, a journal this version cannot use) raises
+``terminal.startup.StartupFault``; the commands' ``run`` is ``guarded``, so it
+ends as one line and exit code 2.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from engine.journal import SqlJournal
-from terminal.settings import Settings
+from terminal.startup import check_journal, journal_field, load_settings, open_journal as open_checked
 
 
 def add_journal_flags(parser: argparse.ArgumentParser) -> None:
@@ -23,18 +28,17 @@ def add_journal_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def open_journal(args: argparse.Namespace) -> SqlJournal | None:
-    """Open the journal named by the flags, env or config; None (after a message) when it does not exist."""
-    from engine.errors import ValidationError
+    """Open the journal named by the flags, env or config; None (after a message) when it does not exist.
 
-    try:
-        settings = Settings.load({k: v for k, v in vars(args).items() if k in ("db", "db_url", "config")})
-    except ValidationError as exc:
-        print(f"paper-terminal: {exc.message}", file=sys.stderr)
-        return None
-    url = settings.database_url
+    Raise ``StartupFault`` for bad settings or a journal this version cannot use.
+    """
+    settings = load_settings({k: v for k, v in vars(args).items() if k in ("db", "db_url", "config")})
+    url, field = settings.database_url, journal_field(settings)
+    check_journal(url, field)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if not Path(parsed.database).exists():
             print(f"paper-terminal: no journal at {parsed.database}", file=sys.stderr)
             return None
-    return SqlJournal(url)
+    journal: SqlJournal = open_checked(url, field=field, checked=True)
+    return journal

@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 
 from engine.errors import PaperTerminalError, ValidationError
-from engine.replay.files import load_prices
-from engine.signals.ml.training import bars_frame, train_and_save
 from engine.values import Timeframe
 from terminal.commands.journal_access import add_journal_flags, open_journal
 from terminal.settings import user_data_dir
+from terminal.startup import StartupFault, guarded
 
 USER_MODEL_NAME = "ml_model.joblib"
 
@@ -53,17 +52,22 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
+@guarded
 def run_train(args: argparse.Namespace) -> int:
-    """Train and print the walk-forward figures; 0 on success, 1 on bad input."""
+    """Train and print the walk-forward figures; 0 on success, 1 on bad input, 2 on a start-up fault."""
     if args.horizon < 1 or args.splits < 2:
         print("paper-terminal: --horizon must be >= 1 and --splits >= 2", file=sys.stderr)
         return 1
+    from engine.signals.ml.training import train_and_save  # scikit-learn: only when training
+
     try:
         df, source = _load(args)
         if df is None:
             return 1
         out = Path(args.out) if args.out else user_model_path()
         metrics = train_and_save(df, out, horizon=args.horizon, n_splits=args.splits, source=source)
+    except StartupFault:
+        raise  # one line and exit 2 (guarded)
     except PaperTerminalError as exc:
         field = getattr(exc, "field", None)
         print(f"paper-terminal: {exc}" + (f" (field: {field})" if field else ""), file=sys.stderr)
@@ -73,6 +77,9 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, str]:
+    from engine.replay.files import load_prices
+    from engine.signals.ml.training import bars_frame
+
     symbol = args.symbol.upper()
     if args.data:
         data = load_prices(args.data, symbol=symbol)

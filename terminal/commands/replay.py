@@ -20,39 +20,53 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from engine.bounds import MAX_BALANCE, MAX_COMMISSION, MAX_LEVERAGE, MAX_PIPS, MAX_SLIPPAGE_PIPS
 from engine.errors import ValidationError
 from engine.replay.files import load_prices
 from engine.replay.report import json_report, text_report
 from engine.replay.runner import Intrabar, ReplayResult, ReplayRunner, build_broker
 from engine.replay.signals import load_signals
+from terminal.startup import StartupFault, check_journal, open_journal, report_fault
 
 PROGRESS_MIN_ROWS = 200_000
 
 
-def _non_negative(text: str) -> float:
+def _bounded(text: str, limit: float) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a number >= 0")
+    if not math.isfinite(value) or value < 0 or value > limit:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number from 0 to {limit:g}")
     return value
 
 
-def _money(text: str) -> Decimal:
+def _pips(text: str) -> float:
+    return _bounded(text, MAX_PIPS)
+
+
+def _slippage(text: str) -> float:
+    return _bounded(text, MAX_SLIPPAGE_PIPS)
+
+
+def _amount(text: str, limit: Decimal) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"{text!r} is not an amount") from None
-    if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be an amount >= 0")
+    if not value.is_finite() or value < 0 or value > limit:
+        raise argparse.ArgumentTypeError(f"{text!r} must be an amount from 0 to {limit:,.0f}")
     return value
 
 
+def _money(text: str) -> Decimal:
+    return _amount(text, MAX_COMMISSION)
+
+
 def _positive_money(text: str) -> Decimal:
-    value = _money(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive amount")
+    value = _amount(text, MAX_BALANCE)
+    if value < Decimal("0.01"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive amount (at least 0.01)")
     return value
 
 
@@ -61,8 +75,8 @@ def _leverage(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    if not 1 <= value <= MAX_LEVERAGE:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 1 to {MAX_LEVERAGE:,}")
     return value
 
 
@@ -85,9 +99,9 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
                         help="CSV: time,symbol,side,sl,tp[,lots|risk_percent,order_type,price,"
                              "confidence,source]")
     replay.add_argument("--symbol", help="the symbol of a data file without a symbol column")
-    replay.add_argument("--spread", type=_non_negative, metavar="PIPS",
+    replay.add_argument("--spread", type=_pips, metavar="PIPS",
                         help="spread added to bid bars (default: the symbol's typical spread)")
-    replay.add_argument("--slippage", type=_non_negative, default=0.0, metavar="PIPS",
+    replay.add_argument("--slippage", type=_slippage, default=0.0, metavar="PIPS",
                         help="slippage of market fills, pips against the trader (default 0)")
     replay.add_argument("--commission", type=_money, default=Decimal("0"), metavar="X",
                         help="account currency per lot per side (default 0)")
@@ -130,12 +144,12 @@ class _Progress:
 
 
 def _check_db(path: Path) -> None:
-    """Refuse a journal that already holds an account: replay never touches a live journal."""
-    if not path.exists():
+    """Refuse a ``--db`` that cannot hold a journal (``terminal.startup``), or one that already holds an
+    account: replay never touches a live journal."""
+    check_journal(_db_url(path), "db")
+    if not path.exists() or path.stat().st_size == 0:
         return
-    from engine.journal import SqlJournal
-
-    journal = SqlJournal(f"sqlite:///{path}", durable=False)
+    journal = open_journal(_db_url(path), durable=False, checked=True)
     try:
         if journal.load().account is not None:
             raise ValidationError(f"{path} already holds a journal; give --db a new file",
@@ -144,11 +158,13 @@ def _check_db(path: Path) -> None:
         journal.close()
 
 
+def _db_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
 def _store(result: ReplayResult, db: Path) -> None:
     """Write every trade and the final account to the journal in one transaction."""
-    from engine.journal import SqlJournal
-
-    journal = SqlJournal(f"sqlite:///{db}", durable=False)
+    journal = open_journal(_db_url(db), durable=False, checked=True)
     try:
         journal.commit(list(result.trades.values()), result.account)
     finally:
@@ -185,13 +201,17 @@ def execute(args: argparse.Namespace) -> ReplayResult:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the replay and print the report; 0 on success, 2 on bad input."""
+    """Run the replay and print the report; 0 on success, 2 on bad input (one line on stderr)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         result = execute(args)
-    except ValidationError as exc:
+    except (ValidationError, StartupFault) as exc:
         where = f" [{exc.field}]" if exc.field else ""
         print(f"paper-terminal replay: error{where}: {exc.message}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:  # the --db journal failed while it was written
+        return report_fault(exc, "paper-terminal replay: error [db]")
     if args.report == "html":
         from engine.htmlreport import build_report, from_replay, write_report
 

@@ -18,6 +18,7 @@ from typing import Any
 from engine.service_support import account_dict, journal_figures, jsonable
 from engine.values import AccountSnapshot
 from terminal.commands.journal_access import add_journal_flags, open_journal
+from terminal.startup import guarded
 
 BREAKDOWNS = ("by_symbol", "by_side", "by_source", "by_hour", "by_weekday")
 
@@ -32,8 +33,9 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
     report.set_defaults(func=run)
 
 
+@guarded
 def run(args: argparse.Namespace) -> int:
-    """Print the report; 0 on success, 1 when there is no journal."""
+    """Print the report (or write the HTML one); 0 on success, 1 when there is no journal, 2 on a fault."""
     if getattr(args, "html", None) is not None:
         return write_html(args)
     journal = open_journal(args)

@@ -15,16 +15,19 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.errors import PaperTerminalError, PermanentError, ValidationError
+from engine.errors import PaperTerminalError, PermanentError
 from engine.events import (
     AccountReset, Event, HistoryBackfillProgressed, OrderCancelled, OrderPlaced, OrderRejected, TradeClosed,
     TradeModified, TradeOpened,
 )
 from terminal.heap import freeze_startup_heap
 from terminal.settings import Settings, add_shared_flags
-from terminal.wiring import Runtime, build_runtime
+from terminal.startup import StartupFault, guarded, load_settings
+
+if TYPE_CHECKING:
+    from terminal.wiring import Runtime
 
 log = logging.getLogger("paper_terminal.serve")
 
@@ -44,23 +47,17 @@ def configure_logging(level: str) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not news
 
 
-def load_settings(args: argparse.Namespace) -> Settings | None:
-    """Settings from the flags, or None after printing the bad field to stderr."""
-    try:
-        return Settings.load(args)
-    except ValidationError as exc:
-        print(f"paper-terminal: {exc.message}", file=sys.stderr)
-        return None
-
-
+@guarded
 def run(args: argparse.Namespace) -> int:
-    """Run until SIGINT/SIGTERM or the end of the feed; return the exit code."""
-    settings = load_settings(args)
-    if settings is None:
-        return 2
+    """Run until SIGINT/SIGTERM or the end of the feed; return the exit code (2: a start-up fault)."""
+    settings: Settings = load_settings(args)
     configure_logging(settings.log_level)
+    from terminal.wiring import build_runtime  # the engine's modules: only once the settings are good
+
     try:
         runtime = build_runtime(settings)
+    except StartupFault:
+        raise
     except PermanentError as exc:
         print(f"paper-terminal: {exc}", file=sys.stderr)
         return 2

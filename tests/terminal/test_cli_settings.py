@@ -117,5 +117,22 @@ def test_settings_broken_toml_file_names_config(tmp_path):
     assert info.value.field == "config" and "does not parse" in info.value.message
 
 
-def test_settings_missing_config_file_is_fine(tmp_path):
-    assert _load("--config", str(tmp_path / "absent.toml")).feed == "auto"
+def test_settings_missing_default_config_file_is_fine():
+    assert _load().feed == "auto"  # the user config dir has no config.toml yet
+
+
+def test_settings_missing_named_config_file_names_config(tmp_path):
+    """A --config (or PAPER_TERMINAL_CONFIG) the user named must exist: it was silently ignored before."""
+    with pytest.raises(ValidationError) as info:
+        _load("--config", str(tmp_path / "absent.toml"))
+    assert info.value.field == "config" and "does not exist" in info.value.message
+
+
+@pytest.mark.parametrize("flag,value", [("--balance", "1e30"), ("--commission", "1e30"), ("--slippage", "1e308"),
+                                        ("--leverage", "100000"), ("--sim-start", "9999-12-31T23:59:59-12:00"),
+                                        ("--sim-start", "2300-01-01T00:00:00Z")])
+def test_settings_beyond_the_supported_range_name_the_setting(flag, value):
+    """Values whose arithmetic overflowed later (Decimal money, UTC conversion) are refused up front."""
+    with pytest.raises(ValidationError) as info:
+        _load(flag, value)
+    assert info.value.field == flag.removeprefix("--").replace("-", "_")

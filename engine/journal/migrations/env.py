@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from engine.journal.info import record_schema_writer
 from engine.journal.models import Base
 
 connection = context.config.attributes.get("connection")
@@ -17,3 +18,4 @@ context.configure(
 )
 with context.begin_transaction():
     context.run_migrations()
+    record_schema_writer(connection)  # which version wrote this schema (engine.journal.info)

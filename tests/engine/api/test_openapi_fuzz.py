@@ -7,6 +7,7 @@ the server (and the engine) keep running on the test's event loop.
 from __future__ import annotations
 
 import asyncio
+import os
 
 import httpx
 import schemathesis
@@ -31,7 +32,23 @@ DESIGN_ROUTES = {
     f"GET {P}/feeds/",
     "GET /api/health",
 }
-EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
+# PAPER_TERMINAL_FUZZ_EXAMPLES=200 runs a big one (examples per operation and mode).
+_BIG = int(os.environ.get("PAPER_TERMINAL_FUZZ_EXAMPLES", "0"))
+EXAMPLES = {GenerationMode.POSITIVE: _BIG or 10, GenerationMode.NEGATIVE: _BIG or 6}
+SENT: list[int] = []
+
+
+@schemathesis.check
+def refusal_names_a_field(ctx, response, case) -> bool | None:
+    """Every 4xx is DESIGN's error shape naming the field (or the body, token, path… to blame)."""
+    SENT.append(response.status_code)
+    if 400 <= response.status_code < 500:
+        error = response.json()["error"]
+        assert isinstance(error.get("field"), str) and error["field"], f"{response.status_code} {error}"
+    return None
+
+
+CHECKS = [*CHECKS, refusal_names_a_field]
 
 
 def _fuzz(base_url: str) -> list[str]:
@@ -67,5 +84,8 @@ async def test_openapi_schema_fuzzing_finds_no_server_error(server, engine):
         engine.signals = None
     web_terminal = {f"GET {P}/session/", f"POST {P}/signals/{{signal_id}}/dismiss/"}  # issue 18's additions
     assert set(tested) == DESIGN_ROUTES | {f"GET {P}/symbols/"} | web_terminal
+    if _BIG:
+        print(f"schemathesis sent {len(SENT)} requests: {sum(s >= 500 for s in SENT)} x 5xx, "
+              f"{sum(400 <= s < 500 for s in SENT)} x 4xx")
     async with httpx.AsyncClient(base_url=server.url) as c:  # and the server is still healthy
         assert (await c.get("/api/health")).status_code == 200

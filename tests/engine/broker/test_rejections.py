@@ -161,3 +161,38 @@ def test_refusals_read_as_prose_with_the_symbols_digits(broker, side, order_type
     assert str(caught.value) == str(placed.value) == message
     assert caught.value.code == placed.value.code
     _unchanged(broker)                       # … and neither changed anything
+
+
+@pytest.mark.parametrize("changes,field,code", [
+    ({"sl": 1e-320}, "sl", "invalid_stops"),          # a positive float that rounds to 0.0
+    ({"sl": 0.000004}, "sl", "invalid_stops"),
+    ({"tp": 2e9}, "tp", "invalid_stops"),             # beyond the supported price range
+])
+def test_stops_that_round_to_zero_or_overflow_are_refused(broker, changes, field, code):
+    with rejected(code, field):
+        broker.place(order("EURUSD", Side.BUY, **changes))
+    _unchanged(broker)
+
+
+def test_pending_price_that_rounds_to_zero_is_refused(broker):
+    with rejected("invalid_price", "price"):
+        broker.place(pending("EURUSD", Side.BUY, OrderType.LIMIT, 1e-320))
+    _unchanged(broker)
+
+
+def test_expiry_beyond_the_supported_range_is_refused(broker):
+    from datetime import datetime, timedelta, timezone
+
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-12)))  # overflows as UTC
+    with rejected("time_out_of_range", "expires_at"):
+        broker.place(pending("EURUSD", Side.BUY, OrderType.LIMIT, 1.09500, expires_at=far))
+    _unchanged(broker)
+
+
+def test_partial_close_of_a_pending_order_is_refused_and_keeps_it(broker):
+    placed = broker.place(pending("EURUSD", Side.BUY, OrderType.LIMIT, 1.09500, lots="0.5"))
+    order_id = placed[0].trade.id
+    with rejected("invalid_state", "lots"):
+        broker.close(order_id, lots=Decimal("0.1"))
+    kept = broker.trade(order_id)
+    assert kept.status.value == "pending" and kept.lots == Decimal("0.5")

@@ -26,7 +26,7 @@ def pg_journal():
     yield journal
     with journal.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS performance_metrics, price_cache, paper_trades, signals, "
-                                "accounts, alembic_version CASCADE"))
+                                "accounts, journal_info, alembic_version CASCADE"))
     journal.close()
 
 
@@ -99,3 +99,16 @@ def test_postgres_migrated_schema_matches_the_models(pg_journal):
 
     with pg_journal.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_postgres_preflight_accepts_ours_and_names_a_newer_writer(pg_journal):
+    """``check_journal`` on a server: our schema passes; an unknown revision names the version that wrote it."""
+    from engine.journal.preflight import JournalUnusable, check_journal
+
+    check_journal(PG_URL, "db_url")
+    with pg_journal.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+        connection.execute(text("UPDATE journal_info SET value = 'paper-terminal 9.1.0'"))
+    with pytest.raises(JournalUnusable) as info:
+        check_journal(PG_URL, "db_url")
+    assert "written by paper-terminal 9.1.0" in info.value.message and info.value.field == "db_url"

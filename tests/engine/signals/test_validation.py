@@ -80,3 +80,28 @@ def test_validate_signal_buy_stop_not_below_entry_always_refused(entry, above):
     with pytest.raises(ValidationError) as info:
         validate_signal(make_signal(entry=entry, sl=entry + above, tp=entry + 0.1))
     assert info.value.field == "sl"
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"entry": 1e-320}, "entry"),                  # positive, but 0.0 at the symbol's digits: entry is to blame
+    ({"entry": 0.000001}, "entry"),
+    ({"sl": 1e-320}, "sl"),
+    ({"tp": 1e10}, "tp"),
+])
+def test_validate_signal_price_rounding_to_zero_or_too_large_names_the_price(changes, field):
+    with pytest.raises(ValidationError) as info:
+        validate_signal(make_signal(**changes))
+    assert info.value.field == field
+
+
+def test_validate_signal_times_outside_the_supported_range_are_refused():
+    from datetime import timezone
+
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-12)))
+    with pytest.raises(ValidationError) as info:
+        validate_signal(make_signal(expires_at=far))
+    assert (info.value.field, info.value.code) == ("expires_at", "time_out_of_range")
+    point = PatternPoint("X", datetime(2300, 1, 1, tzinfo=timezone.utc), 1.1)
+    with pytest.raises(ValidationError) as info:
+        validate_signal(make_signal(pattern={"name": "Gartley", "points": [point]}))
+    assert info.value.field == "pattern.points.0.time"

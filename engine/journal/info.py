@@ -1,0 +1,44 @@
+"""Facts the journal keeps about itself (table ``journal_info``).
+
+``schema_written_by`` is ``paper-terminal X.Y.Z``, the version that last
+migrated the schema. It is written in the migration's own transaction, so a
+journal at its newest revision is never written just because it was opened;
+an older version that meets a revision it does not know reads it to say which
+version wrote the journal (``engine.journal.preflight``).
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from sqlalchemy import Connection, inspect, text
+
+SCHEMA_WRITTEN_BY = "schema_written_by"
+TABLE = "journal_info"
+
+
+def app_version() -> str:
+    """This program's version from the package metadata (``0.0.0`` when not installed)."""
+    try:
+        return metadata.version("paper-terminal")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def record_schema_writer(connection: Connection) -> None:
+    """Note this version as the schema's writer (inside the migration's transaction; no-op before 0003)."""
+    if TABLE not in inspect(connection).get_table_names():
+        return
+    writer = f"paper-terminal {app_version()}"
+    connection.execute(text(f"DELETE FROM {TABLE} WHERE name = :name"), {"name": SCHEMA_WRITTEN_BY})
+    connection.execute(text(f"INSERT INTO {TABLE} (name, value) VALUES (:name, :value)"),
+                       {"name": SCHEMA_WRITTEN_BY, "value": writer})
+
+
+def schema_writer(connection: Connection, tables: set[str]) -> str | None:
+    """Who last migrated the schema, or None when the journal does not say."""
+    if TABLE not in tables:
+        return None
+    value = connection.execute(text(f"SELECT value FROM {TABLE} WHERE name = :name"),
+                               {"name": SCHEMA_WRITTEN_BY}).scalar()
+    return str(value)[:100] if value else None

@@ -9,7 +9,12 @@ interval arrives. Quotes older than the forming bar are ignored.
 
 Higher timeframes are updated from the same quotes, so they agree with M1 at
 every moment; history loaded as M1 bars is resampled with pandas
-(``resample``) to seed the higher timeframes.
+(``resample``) to seed the higher timeframes, including the part of their
+interval that the M1 history covers beyond their own history.
+
+A seeded bar of the interval the first live quote falls in is *continued*,
+not replaced: the forming bar keeps its open, extremes and volume, so after a
+start at 15:00 today's D1 candle still opens at 00:00's price.
 """
 
 from __future__ import annotations
@@ -85,7 +90,7 @@ class BarBuilder:
             start = timeframe.floor(quote.time)
             forming = self._forming.get(key)
             if forming is None:
-                self._forming[key] = _Forming(start, price, price, price, price, 1)
+                self._forming[key] = self._continued(key, start, price)
                 continue
             if start < forming.time:
                 continue  # an out-of-order quote from a closed interval
@@ -98,6 +103,15 @@ class BarBuilder:
             self._forming[key] = _Forming(start, price, price, price, price, 1)
         return closed
 
+    def _continued(self, key: tuple[str, Timeframe], start: datetime, price: float) -> _Forming:
+        """The first forming bar of ``key`` at ``start``: a seeded bar of that interval, continued by ``price``."""
+        history = self._closed.get(key)
+        if history and history[-1].time == start:
+            seeded = history.pop()
+            return _Forming(start, seeded.open, max(seeded.high, price), min(seeded.low, price), price,
+                            seeded.volume + 1)
+        return _Forming(start, price, price, price, price, 1)
+
     def _remember(self, bar: Bar) -> None:
         key = (bar.symbol, bar.timeframe)
         history = self._closed.get(key)
@@ -108,11 +122,12 @@ class BarBuilder:
         history.append(bar)
 
     def seed(self, bars: Iterable[Bar]) -> None:
-        """Load closed history bars (any timeframe, oldest first) older than what is forming.
+        """Load history bars (any timeframe, oldest first) older than what is forming.
 
-        M1 history also seeds every higher timeframe that has no history of its
-        own, by pandas resampling (the last, possibly incomplete, interval is left
-        out: it is still forming).
+        M1 history also seeds every higher timeframe, by pandas resampling, where
+        it reaches beyond that timeframe's own history (all of it when there is
+        none): a journal holds today's M1 bars but not today's unfinished D1.
+        The last interval may be incomplete; the first live quote continues it.
         """
         by_key: dict[tuple[str, Timeframe], list[Bar]] = {}
         for bar in bars:
@@ -123,9 +138,12 @@ class BarBuilder:
             if timeframe is not Timeframe.M1:
                 continue
             for higher in self.timeframes:
-                if higher is Timeframe.M1 or (symbol, higher) in by_key:
+                if higher is Timeframe.M1:
                     continue
-                self._seed_one(symbol, higher, resample(items, higher)[:-1])
+                own = by_key.get((symbol, higher))
+                covered = own[-1].time.timestamp() + higher.seconds if own else None
+                beyond = items if covered is None else [b for b in items if b.time.timestamp() >= covered]
+                self._seed_one(symbol, higher, resample(beyond, higher))
 
     def _seed_one(self, symbol: str, timeframe: Timeframe, items: list[Bar]) -> None:
         key = (symbol, timeframe)
@@ -135,6 +153,11 @@ class BarBuilder:
         if known:
             merged.update({bar.time: bar for bar in known})
         limit = forming.time if forming is not None else None
+        if forming is not None and forming.time in merged:  # history of the interval being built: its earlier part
+            earlier = merged[forming.time]
+            forming.open = earlier.open
+            forming.high = max(forming.high, earlier.high)
+            forming.low = min(forming.low, earlier.low)
         ordered = [merged[t] for t in sorted(merged) if limit is None or t < limit]
         history = deque(ordered[-self._history:], maxlen=self._history)
         self._closed[key] = history

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
-
-from engine.journal import SqlJournal
 from terminal.settings import Settings
+
+if TYPE_CHECKING:
+    from engine.journal import SqlJournal
 
 
 def add_journal_flags(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +25,10 @@ def add_journal_flags(parser: argparse.ArgumentParser) -> None:
 
 def open_journal(args: argparse.Namespace) -> SqlJournal | None:
     """Open the journal named by the flags, env or config; None (after a message) when it does not exist."""
+    from sqlalchemy.engine import make_url
+
     from engine.errors import ValidationError
+    from engine.journal import SqlJournal
 
     try:
         settings = Settings.load({k: v for k, v in vars(args).items() if k in ("db", "db_url", "config")})

@@ -14,11 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from engine.errors import PaperTerminalError, ValidationError
-from engine.replay.files import load_prices
-from engine.signals.ml.training import bars_frame, train_and_save
 from engine.values import Timeframe
 from terminal.commands.journal_access import add_journal_flags, open_journal
 from terminal.settings import user_data_dir
@@ -58,6 +54,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.horizon < 1 or args.splits < 2:
         print("paper-terminal: --horizon must be >= 1 and --splits >= 2", file=sys.stderr)
         return 1
+    from engine.signals.ml.training import train_and_save  # scikit-learn: only to train
+
     try:
         df, source = _load(args)
         if df is None:
@@ -73,6 +71,11 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, str]:
+    import numpy as np
+
+    from engine.replay.files import load_prices
+    from engine.signals.ml.training import bars_frame
+
     symbol = args.symbol.upper()
     if args.data:
         data = load_prices(args.data, symbol=symbol)

@@ -18,14 +18,17 @@ import math
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import ValidationError
-from engine.replay.files import load_prices
-from engine.replay.report import json_report, text_report
-from engine.replay.runner import Intrabar, ReplayResult, ReplayRunner, build_broker
-from engine.replay.signals import load_signals
+
+if TYPE_CHECKING:
+    from engine.replay.runner import ReplayResult
 
 PROGRESS_MIN_ROWS = 200_000
+# The values of ``engine.replay.runner.Intrabar``, first the default; spelled out here so that
+# parsing the command line does not import the replay engine (pandas) — a test keeps them equal.
+INTRABAR_CHOICES = ("pessimistic", "optimistic")
 
 
 def _non_negative(text: str) -> float:
@@ -95,8 +98,8 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
     replay.add_argument("--currency", type=_currency, default="USD",
                         help="account currency (default USD)")
     replay.add_argument("--leverage", type=_leverage, default=100, help="leverage (default 100)")
-    replay.add_argument("--intrabar", choices=[m.value for m in Intrabar],
-                        default=Intrabar.PESSIMISTIC.value,
+    replay.add_argument("--intrabar", choices=INTRABAR_CHOICES,
+                        default=INTRABAR_CHOICES[0],
                         help="SL and TP inside one bar: SL first (pessimistic, default) or TP first")
     replay.add_argument("--report", choices=("text", "json"), default="text",
                         help="report format on stdout (default text)")
@@ -154,6 +157,10 @@ def _store(result: ReplayResult, db: Path) -> None:
 
 def execute(args: argparse.Namespace) -> ReplayResult:
     """Load, validate and replay; raise ``ValidationError`` on bad input."""
+    from engine.replay.files import load_prices
+    from engine.replay.runner import Intrabar, ReplayRunner, build_broker
+    from engine.replay.signals import load_signals
+
     if args.db is not None:
         _check_db(args.db)
     data = load_prices(args.data, args.symbol)
@@ -182,5 +189,7 @@ def run(args: argparse.Namespace) -> int:
         where = f" [{exc.field}]" if exc.field else ""
         print(f"paper-terminal replay: error{where}: {exc.message}", file=sys.stderr)
         return 2
+    from engine.replay.report import json_report, text_report
+
     print(json_report(result) if args.report == "json" else text_report(result))
     return 0

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import PaperTerminalError, PermanentError, ValidationError
 from engine.events import (
@@ -22,7 +22,9 @@ from engine.events import (
 )
 from terminal.heap import freeze_startup_heap
 from terminal.settings import Settings, add_shared_flags
-from terminal.wiring import Runtime, build_runtime
+
+if TYPE_CHECKING:
+    from terminal.wiring import Runtime
 
 log = logging.getLogger("paper_terminal.serve")
 
@@ -57,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     configure_logging(settings.log_level)
+    from terminal.wiring import build_runtime  # the heavy part: feeds, ML model, FastAPI
+
     try:
         runtime = build_runtime(settings)
     except PermanentError as exc:

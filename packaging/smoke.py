@@ -35,6 +35,9 @@ from pathlib import Path
 
 # Qt's offscreen platform plugin (used here: no display) says this once per window; a real display does not.
 OFFSCREEN_NOTE = "This plugin does not support propagateSizeHints()"
+WALL_TIME = re.compile(r"^(.* in )\d+(?:\.\d+)? s$", re.MULTILINE)
+# What export says on stderr when it wrote a file (its stdout may be the data itself).
+EXPORT_NOTE = "exported "
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING) [\w.]+: ")
 SYMBOL = "EURUSD"
 TIMEOUT = 120
@@ -59,12 +62,13 @@ class App:
         env.update(extra or {})
         return env
 
-    def run(self, *args: str, ok: Sequence[int] = (0,), timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
+    def run(self, *args: str, ok: Sequence[int] = (0,), timeout: float = TIMEOUT,
+            allowed: Sequence[str] = ()) -> subprocess.CompletedProcess:
         done = subprocess.run([*self.command, *args], capture_output=True, text=True, env=self.env(),
                               timeout=timeout, check=False)
         if done.returncode not in ok:
             raise Failed(f"{' '.join(args)} exited {done.returncode}: {tail(done.stderr or done.stdout)}")
-        stray = stderr_problems(done.stderr)
+        stray = stderr_problems(done.stderr, allowed)
         if stray:
             raise Failed(f"{' '.join(args)} wrote to stderr: {stray}")
         return done
@@ -177,15 +181,24 @@ class Smoke:
         self.results.append((name, ok, note, took))
         print(f"{'PASS' if ok else 'FAIL'} {name} ({took:.1f} s){': ' + note if note else ''}", flush=True)
 
-    def same_as_reference(self, args: Sequence[str], ok: Sequence[int] = (0,)) -> str:
+    def same_as_reference(self, args: Sequence[str], ok: Sequence[int] = (0,),
+                          timed: bool = False) -> str:
+        """Run ``args`` with the app and the reference; their stdout must be byte-identical.
+
+        ``timed``: the output's first line ends with the run's wall-clock duration ("in 0.01 s"),
+        the one part that differs between any two runs; it is masked on both sides.
+        """
         mine = self.app.run(*args, ok=ok)
         if self.reference is None:
             return "no reference to compare with"
         theirs = self.reference.run(*args, ok=ok)
+        if timed:
+            mine.stdout, theirs.stdout = (WALL_TIME.sub(r"\1<t> s", out.stdout, count=1) for out in (mine, theirs))
         if (mine.returncode, mine.stdout) != (theirs.returncode, theirs.stdout):
             raise Failed(f"{' '.join(args)}: output differs from the venv's "
                          f"({len(mine.stdout)} vs {len(theirs.stdout)} characters)")
-        return f"byte-identical to the venv ({len(mine.stdout)} characters)"
+        masked = ", wall time masked" if timed else ""
+        return f"byte-identical to the venv ({len(mine.stdout)} characters{masked})"
 
     # --- the checks -------------------------------------------------------------------------
     def version(self) -> str:
@@ -239,7 +252,7 @@ class Smoke:
         for fmt in ("csv", "json"):
             notes.append(self.same_as_reference(["export", "--format", fmt, "-"]))
             out = self.work / f"trades.{fmt}"
-            self.app.run("export", "--format", fmt, str(out))
+            self.app.run("export", "--format", fmt, str(out), allowed=(EXPORT_NOTE,))
             if not out.exists() or out.stat().st_size == 0:
                 raise Failed(f"export --format {fmt} wrote no file")
         return "; ".join(notes)
@@ -248,7 +261,8 @@ class Smoke:
         notes = []
         for report in ("text", "json"):
             notes.append(self.same_as_reference(["replay", "--data", str(data), "--signals", str(self.signals),
-                                                 "--symbol", SYMBOL, "--report", report, "--quiet"]))
+                                                 "--symbol", SYMBOL, "--report", report, "--quiet"],
+                                                timed=report == "text"))
         trades = len(json.loads(self.app.run("replay", "--data", str(data), "--signals", str(self.signals),
                                              "--symbol", SYMBOL, "--report", "json", "--quiet").stdout)["trades"])
         if trades == 0:

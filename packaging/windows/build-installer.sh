@@ -17,14 +17,15 @@ else version=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -n 1); 
 bundle=dist/paper-terminal
 out=dist/PaperTerminal-${version}-setup.exe
 if [ "$placeholder" = 1 ]; then
-    bundle=build/windows-placeholder/paper-terminal
-    out=build/windows-placeholder/PaperTerminal-${version}-setup.exe
-    rm -rf build/windows-placeholder && mkdir -p "$bundle/_internal"
+    work=${INSTALLER_WORK:-build/windows-placeholder}
+    bundle=$work/paper-terminal
+    out=$work/PaperTerminal-${version}-setup.exe
+    rm -rf "$work" && mkdir -p "$bundle/_internal"
     printf 'placeholder: the release workflow puts the real Windows bundle here\n' > "$bundle/_internal/README.txt"
     printf 'MZ placeholder' > "$bundle/Paper Terminal.exe"
     printf 'MZ placeholder' > "$bundle/paper-terminal.exe"
     if [ -z "${SIGN_PFX:-}${SIGN_CERT:-}" ]; then
-        certs=build/windows-placeholder/test-cert
+        certs=$work/test-cert
         mkdir -p "$certs"
         openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Paper Terminal test signing" \
             -addext "extendedKeyUsage=codeSigning" -addext "keyUsage=digitalSignature" \
@@ -34,7 +35,8 @@ if [ "$placeholder" = 1 ]; then
 fi
 [ -f "$bundle/Paper Terminal.exe" ] || { echo "no Windows bundle at $bundle (build it on Windows, or use --placeholder)" >&2; exit 1; }
 mkdir -p "$(dirname "$out")"
-defines=(-DVERSION="$version" -DBUNDLE="$PWD/$bundle" -DOUTFILE="$PWD/$out")
+abs() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+defines=(-DVERSION="$version" -DBUNDLE="$(abs "$bundle")" -DOUTFILE="$(abs "$out")")
 if [ -n "${SIGN_COMMAND:-}" ]; then          # e.g. signtool on Windows (packaging/windows/sign.ps1)
     defines+=(-DSIGN="$SIGN_COMMAND")
 elif [ -n "${SIGN_PFX:-}${SIGN_CERT:-}" ]; then

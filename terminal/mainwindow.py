@@ -136,9 +136,6 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         for action in (settings, self.mirror_control.action, export, data_folder, quit_action):
             file_menu.addAction(action)
-        about = QAction("&About Paper Terminal", self)
-        about.triggered.connect(self.open_about)
-        self.menuBar().addMenu("&Help").addAction(about)
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
@@ -147,6 +144,9 @@ class MainWindow(QMainWindow):
             action = QAction(f"{name.title()} theme", self)
             action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             view_menu.addAction(action)
+        about = QAction("&About Paper Terminal", self)
+        about.triggered.connect(self.open_about)
+        self.menuBar().addMenu("&Help").addAction(about)
 
     def _connect(self) -> None:
         b, chart = self.bridge, self.chart

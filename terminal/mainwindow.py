@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
+from sqlalchemy.engine import make_url
 
 from engine.errors import NotFound, ValidationError
 from engine.events import MirrorStateChanged, OrderRejected, TradeClosed, TradeOpened
 from engine.values import Signal, Timeframe, TradeStatus
+from terminal.about import AboutDialog, application_icon, open_folder
 from terminal.bridge import EngineBridge
 from terminal.chart.overlays import Marker
 from terminal.chart.view import ChartView
@@ -37,6 +39,7 @@ from terminal.panels.orders import OrdersPanel
 from terminal.panels.signals import SignalsPanel
 from terminal.panels.ticket import TicketPanel
 from terminal.prefs import Preferences, qsettings, save_preferences
+from terminal.settings import user_data_dir
 from terminal.settings_dialog import SettingsDialog
 from terminal.statusbar import TerminalStatusBar
 from terminal.tasks import TaskOwner, error_text
@@ -50,6 +53,11 @@ log = logging.getLogger(__name__)
 HISTORY_LIMIT = 1500
 FEEDS_POLL_MS = 5000
 STATE_VERSION = 2  # 2: market watch on the right, signals beside the trade tables
+
+
+def app_icon() -> QIcon:
+    """The application icon (resources/icons, every size)."""
+    return application_icon()
 
 
 class MainWindow(QMainWindow):
@@ -106,6 +114,7 @@ class MainWindow(QMainWindow):
         self.errors.user_error.connect(self.user_errors.show)
         self.notifier = Notifier(self, self.windowIcon())
         self.settings_dialog: SettingsDialog | None = None
+        self.about_dialog: AboutDialog | None = None
         self.mirror_control = MirrorControl(config_path, self, tasks=self.tasks)
         self._build_menu()
 
@@ -134,9 +143,11 @@ class MainWindow(QMainWindow):
         settings.triggered.connect(self.open_settings)
         export = QAction("&Export history to CSV…", self)
         export.triggered.connect(lambda: self.orders.history._ask_export())
+        data_folder = QAction("Open &data folder", self)
+        data_folder.triggered.connect(self.open_data_folder)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        for action in (settings, self.mirror_control.action, export, quit_action):
+        for action in (settings, self.mirror_control.action, export, data_folder, quit_action):
             file_menu.addAction(action)
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():
@@ -151,6 +162,9 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
         view_menu.addAction(self.chart.one_click_action)
         self.menuBar().addMenu(self.chart.menu)
+        about = QAction("&About Paper Terminal", self)
+        about.triggered.connect(self.open_about)
+        self.menuBar().addMenu("&Help").addAction(about)
 
     def _connect(self) -> None:
         b, chart = self.bridge, self.chart
@@ -358,6 +372,18 @@ class MainWindow(QMainWindow):
             self.settings_dialog.prefs_changed.connect(self.set_prefs)
             self.settings_dialog.message.connect(self.say)
         self.settings_dialog.open()
+
+    def open_about(self) -> None:
+        if self.about_dialog is None:
+            url = getattr(getattr(self.engine, "journal", None), "url", None)
+            shown = make_url(url).render_as_string(hide_password=True) if url else None
+            self.about_dialog = AboutDialog(shown, self.config_path, parent=self)
+        self.about_dialog.open()
+
+    def open_data_folder(self) -> None:
+        folder = user_data_dir()
+        if not open_folder(folder):
+            self.say(f"No file manager answered; the data folder is {folder}")
 
     def set_prefs(self, prefs: Preferences) -> None:
         theme_changed = prefs.theme != self.prefs.theme

@@ -17,9 +17,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Protocol
 
 from datafeeds.providers.base import (
     Capabilities, ProviderLimits, closed_only, make_bar, quote_from_price, spec_of, to_yahoo)
@@ -27,6 +25,9 @@ from engine.errors import (
     BadPayload, NotFound, PaperTerminalError, ProviderUnavailable, RateLimited, ValidationError)
 from engine.instruments import SPECS
 from engine.values import Bar, Quote, Timeframe
+
+if TYPE_CHECKING:  # pandas comes with yfinance, when prices are fetched (not to plan budgets)
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,8 @@ class YahooProvider:
 
     def _fetch(self, ticker: str, kwargs: dict[str, Any]) -> pd.DataFrame | None:
         """Blocking part (worker thread): import yfinance if needed, call it, map its errors."""
+        import pandas as pd
+
         if self._factory is None:
             self._factory = default_ticker_factory()
         try:
@@ -173,6 +176,8 @@ def _map_error(exc: Exception, ticker: str) -> Exception | None:
 
 def _clean(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
     """Return the OHLCV rows with finite positive prices, index in UTC, oldest first."""
+    import pandas as pd
+
     needed = ["Open", "High", "Low", "Close"]
     missing = [c for c in needed if c not in frame.columns]
     if missing:

@@ -10,17 +10,20 @@ on a power cut. Other backends (PostgreSQL) use their own durability.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The newest migration's revision id. A journal already there opens without importing Alembic
+# (a good part of every ``report``'s start-up); tests/engine/journal/test_migrations.py checks it
+# is the head of the migration scripts, so a new migration must bump it.
+HEAD_REVISION = "0002"
 
 
 def create_db_engine(url: str, *, durable: bool = True) -> Engine:
@@ -61,28 +64,39 @@ def _configure_sqlite(engine: Engine, *, durable: bool) -> None:
 
 def alembic_config() -> Config:
     """Return an Alembic config pointing at the packaged migration scripts."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
 def head_revision() -> str:
-    """Return the newest revision id of the packaged migrations."""
+    """Return the newest revision id of the packaged migrations (read from the scripts)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
-    """Return the database's revision, or None for an empty database."""
+    """Return the database's revision (Alembic's ``alembic_version`` row), or None for an empty database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        raise RuntimeError(f"the journal has several schema revisions: {', '.join(rows)}")
+    return rows[0] if rows else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision`` (default: the newest); a no-op when there."""
-    if revision == "head" and current_revision(engine) == head_revision():
+    if revision == "head" and current_revision(engine) == HEAD_REVISION:
         return
+    from alembic import command
+
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from datafeeds.aggregator.build import plan_for
-from datafeeds.aggregator.planner import DEFAULT_RESERVE, Plan
 from engine.errors import ValidationError
 from engine.instruments import SPECS
+
+if TYPE_CHECKING:
+    from datafeeds.aggregator.planner import Plan
 
 DEFAULT_SYMBOLS = "EURUSD,GBPUSD,USDJPY"
 
@@ -35,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
                      help="provider order, e.g. yahoo,twelvedata,finnhub,alphavantage")
     sub.add_argument("--configured", action="store_true",
                      help="plan with the keys configured here instead of free keys for all")
-    sub.add_argument("--reserve", type=float, default=DEFAULT_RESERVE,
+    sub.add_argument("--reserve", type=float, default=None,
                      help="share of each budget kept for history and retries (default 0.1)")
     sub.add_argument("--format", choices=("text", "json"), default="text")
     sub.set_defaults(func=run_plan)
@@ -61,13 +63,17 @@ def parse_symbols(text: str) -> list[str]:
 
 def build_plan(args: argparse.Namespace) -> Plan:
     """Return the plan the arguments ask for (raises ``ValidationError`` on bad input)."""
+    from datafeeds.aggregator.build import plan_for  # HTTP providers: imported only to plan
+    from datafeeds.aggregator.planner import DEFAULT_RESERVE
+
     symbols = parse_symbols(args.symbols)
     if not args.interval > 0:
         raise ValidationError("interval must be a positive number of seconds", field="interval")
-    if not 0 <= args.reserve < 1:
+    reserve = DEFAULT_RESERVE if args.reserve is None else args.reserve
+    if not 0 <= reserve < 1:
         raise ValidationError("reserve must be in [0, 1)", field="reserve")
     return plan_for(symbols, args.interval, priority=args.priority, configured=args.configured,
-                    reserve=args.reserve)
+                    reserve=reserve)
 
 
 def run_plan(args: argparse.Namespace) -> int:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
-
-from engine.journal import SqlJournal
 from terminal.startup import check_journal, journal_field, load_settings, open_journal as open_checked
+
+if TYPE_CHECKING:
+    from engine.journal import SqlJournal
 
 
 def add_journal_flags(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +33,8 @@ def open_journal(args: argparse.Namespace) -> SqlJournal | None:
 
     Raise ``StartupFault`` for bad settings or a journal this version cannot use.
     """
+    from sqlalchemy.engine import make_url  # imported here: --help and the parser stay light
+
     settings = load_settings({k: v for k, v in vars(args).items() if k in ("db", "db_url", "config")})
     url, field = settings.database_url, journal_field(settings)
     check_journal(url, field)

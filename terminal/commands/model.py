@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from engine.errors import PaperTerminalError, ValidationError
 from engine.values import Timeframe
 from terminal.commands.journal_access import add_journal_flags, open_journal
@@ -58,7 +56,7 @@ def run_train(args: argparse.Namespace) -> int:
     if args.horizon < 1 or args.splits < 2:
         print("paper-terminal: --horizon must be >= 1 and --splits >= 2", file=sys.stderr)
         return 1
-    from engine.signals.ml.training import train_and_save  # scikit-learn: only when training
+    from engine.signals.ml.training import train_and_save  # scikit-learn: only to train
 
     try:
         df, source = _load(args)
@@ -77,6 +75,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, str]:
+    import numpy as np
+
     from engine.replay.files import load_prices
     from engine.signals.ml.training import bars_frame
 

@@ -19,16 +19,19 @@ import math
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.bounds import MAX_BALANCE, MAX_COMMISSION, MAX_LEVERAGE, MAX_PIPS, MAX_SLIPPAGE_PIPS
 from engine.errors import ValidationError
-from engine.replay.files import load_prices
-from engine.replay.report import json_report, text_report
-from engine.replay.runner import Intrabar, ReplayResult, ReplayRunner, build_broker
-from engine.replay.signals import load_signals
 from terminal.startup import StartupFault, check_journal, open_journal, report_fault
 
+if TYPE_CHECKING:
+    from engine.replay.runner import ReplayResult
+
 PROGRESS_MIN_ROWS = 200_000
+# The values of ``engine.replay.runner.Intrabar``, first the default; spelled out here so that
+# parsing the command line does not import the replay engine (pandas) — a test keeps them equal.
+INTRABAR_CHOICES = ("pessimistic", "optimistic")
 
 
 def _bounded(text: str, limit: float) -> float:
@@ -110,8 +113,8 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
     replay.add_argument("--currency", type=_currency, default="USD",
                         help="account currency (default USD)")
     replay.add_argument("--leverage", type=_leverage, default=100, help="leverage (default 100)")
-    replay.add_argument("--intrabar", choices=[m.value for m in Intrabar],
-                        default=Intrabar.PESSIMISTIC.value,
+    replay.add_argument("--intrabar", choices=INTRABAR_CHOICES,
+                        default=INTRABAR_CHOICES[0],
                         help="SL and TP inside one bar: SL first (pessimistic, default) or TP first")
     replay.add_argument("--report", choices=("text", "json", "html"), default="text",
                         help="report format: text or json on stdout (default text), html to --out")
@@ -180,6 +183,11 @@ def execute(args: argparse.Namespace) -> ReplayResult:
         if out.is_dir() or not out.parent.is_dir():
             raise ValidationError(f"cannot write the report to {out}: "
                                   f"{'it is a folder' if out.is_dir() else 'no such folder'}", field="out")
+
+    from engine.replay.files import load_prices
+    from engine.replay.runner import Intrabar, ReplayRunner, build_broker
+    from engine.replay.signals import load_signals
+
     if args.db is not None:
         _check_db(args.db)
     data = load_prices(args.data, args.symbol)
@@ -223,5 +231,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(f"report written to {args.out}")
         return 0
+    from engine.replay.report import json_report, text_report
+
     print(json_report(result) if args.report == "json" else text_report(result))
     return 0

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     """Run until SIGINT/SIGTERM or the end of the feed; return the exit code (2: a start-up fault)."""
     settings: Settings = load_settings(args)
     configure_logging(settings.log_level)
-    from terminal.wiring import build_runtime  # the engine's modules: only once the settings are good
+    from terminal.wiring import build_runtime  # the heavy part: feeds, ML model, FastAPI
 
     try:
         runtime = build_runtime(settings)

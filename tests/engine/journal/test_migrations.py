@@ -83,3 +83,16 @@ def test_models_compile_for_postgresql():
         for index in table.indexes:
             str(CreateIndex(index).compile(dialect=dialect))
     assert "BIGINT" in str(CreateTable(Base.metadata.tables["accounts"]).compile(dialect=dialect))
+
+
+def test_head_revision_constant_is_the_scripts_head():
+    from engine.journal.schema import HEAD_REVISION
+
+    assert HEAD_REVISION == head_revision()
+
+
+def test_current_revision_reads_what_alembic_reads(tmp_path):
+    engine = create_db_engine(_url(tmp_path))
+    upgrade(engine, "0001")
+    with engine.connect() as connection:
+        assert current_revision(engine) == MigrationContext.configure(connection).get_current_revision() == "0001"

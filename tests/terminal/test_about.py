@@ -1,0 +1,76 @@
+"""The About dialog and "Open data folder": version from the metadata, the real folders, the desktop asked."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+
+from terminal import about
+
+
+class FileUrls(QObject):
+    """Takes the desktop's ``file:`` URLs instead of a file manager (Qt's own hook for this)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def show(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+def _menu_action(window, menu_title: str, text: str):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == menu_title)
+    return next(a for a in menu.actions() if a.text() == text)
+
+
+def test_about_dialog_shows_package_version_and_folders(make_window, engine, prefs, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPER_TERMINAL_HOME", str(tmp_path / "home"))
+    window = make_window(engine, prefs, config_path=tmp_path / "home" / "config" / "config.toml")
+    _menu_action(window, "&Help", "&About Paper Terminal").trigger()
+    dialog = window.about_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    assert dialog.values["Version"].text() == version("paper-terminal")
+    assert dialog.values["Data folder"].text() == str(tmp_path / "home" / "data")
+    assert dialog.values["Config folder"].text() == str(tmp_path / "home" / "config")
+    assert dialog.values["Journal"].text().endswith("journal.db")
+    dialog.reject()
+    assert not dialog.isVisible()
+
+
+def test_open_data_folder_creates_it_and_hands_it_to_the_desktop(make_window, engine, prefs, tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPER_TERMINAL_HOME", str(tmp_path / "home"))
+    handler = FileUrls()
+    QDesktopServices.setUrlHandler("file", handler, "show")
+    try:
+        window = make_window(engine, prefs)
+        _menu_action(window, "&File", "Open &data folder").trigger()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [u.toLocalFile() for u in handler.urls] == [str(tmp_path / "home" / "data")]
+    assert (tmp_path / "home" / "data").is_dir()
+
+
+def test_open_data_folder_without_a_file_manager_says_where_it_is(make_window, engine, prefs, tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPER_TERMINAL_HOME", str(tmp_path / "home"))
+
+    class NoDesktop:
+        @staticmethod
+        def openUrl(url: QUrl) -> bool:  # noqa: N802 - Qt's name
+            return False
+
+    monkeypatch.setattr(about, "QDesktopServices", NoDesktop)
+    window = make_window(engine, prefs)
+    messages: list[str] = []
+    monkeypatch.setattr(window, "say", messages.append)
+    window.open_data_folder()
+    assert messages == [f"No file manager answered; the data folder is {tmp_path / 'home' / 'data'}"]
+
+
+def test_application_icon_has_every_size():
+    icon = about.application_icon()
+    sizes = sorted(s.width() for s in icon.availableSizes())
+    assert sizes == list(about.ICON_SIZES)

@@ -16,6 +16,7 @@ from bridges.config import MirrorOptions, Mt5Config, ZmqConfig, setting
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.feed import Mt5Feed
 from bridges.mt5.mirror import Mt5Mirror
+from bridges.closes import ClosedTrades
 from bridges.sync import MirrorService
 from bridges.zmq.client import ZmqClient
 from bridges.zmq.feed import ZmqFeed
@@ -26,6 +27,8 @@ from engine.ports import PriceFeed, TradeMirror
 from engine.values import TradeRecord
 
 VENUES = ("mt5", "zmq")
+#: How many of the newest closed paper trades are checked at each connect for a close MetaTrader has not done.
+RESUME_HORIZON = 200
 
 
 def _venue(value: Any, field: str) -> str | None:
@@ -91,17 +94,19 @@ def make_bridges(settings: Any) -> Bridges:
 def make_mirror_service(settings: Any, bus: EventBus, mirror: TradeMirror, *,
                         record_state: Callable[[int, str | None, str], Awaitable[Any]] | None = None,
                         close_paper: Callable[[int], Awaitable[Any]] | None = None,
-                        active_trades: Callable[[], Iterable[TradeRecord]] | None = None) -> MirrorService:
+                        active_trades: Callable[[], Iterable[TradeRecord]] | None = None,
+                        closed_trades: ClosedTrades | None = None) -> MirrorService:
     """A MirrorService with the pause and external-close settings applied.
 
     Wiring with the engine: ``record_state=engine.set_mirror_state``,
     ``close_paper=engine.close_trade``, ``active_trades=engine.active_trades``,
-    then ``engine.register_status_source(lambda: [service.status()])``.
+    ``closed_trades`` (recent closed trades, to resume closes MetaTrader has not
+    done), then ``engine.register_status_source(lambda: [service.status()])``.
     """
     options = MirrorOptions.from_settings(settings)
     return MirrorService(bus, mirror, record_state=record_state, close_paper=close_paper,
                          on_external_close=options.on_external_close, paused=options.paused,
-                         active_trades=active_trades)
+                         active_trades=active_trades, closed_trades=closed_trades)
 
 
 async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | None = None) -> MirrorService | None:
@@ -120,8 +125,12 @@ async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | Non
     shared = client if isinstance(client, Mt5Client if venue == "mt5" else ZmqClient) else None
     mirror = make_mirror(settings, shared)
     assert mirror is not None
+    async def recent_closed() -> list[TradeRecord]:
+        return (await engine.list_trades(status="closed", limit=RESUME_HORIZON))[0]
+
     service = make_mirror_service(settings, engine.bus, mirror, record_state=engine.set_mirror_state,
-                                  close_paper=engine.close_trade, active_trades=engine.active_trades)
+                                  close_paper=engine.close_trade, active_trades=engine.active_trades,
+                                  closed_trades=recent_closed)
     engine.register_status_source(service.status)
     await service.start()
     return service

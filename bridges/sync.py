@@ -34,13 +34,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from bridges.adoption import sort_positions
+from bridges.closes import CloseMirroring, ClosedTrades
 from bridges.config import ExternalClose
 from bridges.errors import BridgeSetupError, BridgeUnavailable
 from bridges.unsettled import FIRST_RETRY, Unsettled
@@ -58,8 +57,6 @@ MAX_BACKOFF = 30.0
 MAX_ATTEMPTS_ON_BAD_REPLY = 3
 RecordState = Callable[[int, str | None, str, dict[str, Any] | None], Awaitable[Any]]
 ClosePaper = Callable[[int], Awaitable[Any]]
-ClosedTrades = Callable[[], Awaitable[Iterable[TradeRecord]]]
-NOT_FOUND_CODES = frozenset({"not_found", "NOT_FOUND", "10036"})
 #: States whose venue position or order may still be open.
 LIVE_STATES = frozenset({"open", "pending", "modify_refused", "close_refused", CLOSE_FAILED})
 
@@ -72,7 +69,7 @@ class _Job:
     seq: int = 0                  # modify: only the newest queued one per trade is sent
 
 
-class MirrorService:
+class MirrorService(CloseMirroring):
     """Drives a TradeMirror from the engine's events."""
 
     def __init__(self, bus: EventBus, mirror: TradeMirror, *, record_state: RecordState | None = None,
@@ -154,10 +151,6 @@ class MirrorService:
 
     def ticket_for(self, trade_id: int) -> str | None:
         return self._tickets.get(trade_id)
-
-    def unsettled(self) -> list[dict[str, Any]]:
-        """The closes MetaTrader has not done yet: trade id, ticket, the venue's code and message, attempts."""
-        return [u.as_status() for u in self._unsettled.values()]
 
     def status(self) -> FeedStatus:
         """Bridge health for the status bar and ``GET feeds/``."""
@@ -250,13 +243,6 @@ class MirrorService:
                 await self._vanished(trade_id, ticket)
         self._queue_due_retries(force=True)  # the link is back: failed closes go first
 
-    def _queue_due_retries(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        for item in self._unsettled.values():
-            if not item.queued and (force or item.is_due(now)):
-                item.queued = True
-                self._queue.put_nowait(_Job("retry", item.trade))
-
     def _link_is_back(self) -> None:
         self._link_back.set()
 
@@ -266,21 +252,6 @@ class MirrorService:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._link_back.wait()
-
-    async def _close_failed_trades(self) -> dict[int, TradeRecord]:
-        if self._closed_trades is None:
-            return {}
-        try:
-            trades = await self._closed_trades()
-        except Exception as exc:  # noqa: BLE001 - the journal may be busy; try again at the next connect
-            log.warning("could not read closed trades to resume failed closes: %s", exc)
-            return {}
-        out = {}
-        for trade in trades:
-            if trade.mirror_state in (CLOSE_FAILED, "close_refused") and trade.mirror_ticket:
-                out[trade.id] = trade
-                self._states[trade.id] = (trade.mirror_ticket, trade.mirror_state)
-        return out
 
     async def _run(self, job: _Job) -> None:
         attempts = 0
@@ -365,73 +336,6 @@ class MirrorService:
         else:
             await self._refused(trade.id, None, "refused", result)
 
-    async def _close(self, trade: TradeRecord) -> None:
-        ticket = self._tickets.get(trade.id)
-        if ticket is None:
-            return
-        self._modify_seq.pop(trade.id, None)
-        result = await self.mirror.close(trade, ticket)
-        if result.ok or result.code in NOT_FOUND_CODES:
-            await self._settled(trade.id, ticket, "cancelled" if trade.status is TradeStatus.CANCELLED else "closed")
-            return
-        item = self._unsettled.setdefault(trade.id, Unsettled(trade, ticket))
-        await self._close_failed(item, result)
-
-    async def _close_part(self, closed: TradeRecord, remaining: TradeRecord) -> None:
-        ticket = self._tickets.get(remaining.id)
-        if ticket is None:
-            return
-        result = await self.mirror.close(remaining, ticket, Decimal(closed.lots))
-        if not result.ok:
-            item = Unsettled(closed, ticket, lots=Decimal(closed.lots), remaining_id=remaining.id)
-            self._unsettled[closed.id] = item
-            await self._close_failed(item, result)
-            return
-        await self._record(closed.id, ticket, "closed")
-        if result.ticket and result.ticket != ticket:
-            self._tickets[remaining.id] = result.ticket
-            await self._record(remaining.id, result.ticket, "open")
-
-    # -- closes MetaTrader has not done ------------------------------------
-    async def _close_failed(self, item: Unsettled, result: MirrorResult) -> None:
-        item.failed(result.code, result.message, self.first_retry)
-        self._last_error = f"trade {item.trade.id}: ticket {item.ticket} not closed: {result.code}: {result.message}"
-        log.warning("MetaTrader did not close ticket %s of paper trade %d (attempt %d): %s %s; retrying in %s s",
-                    item.ticket, item.trade.id, item.attempts, result.code, result.message,
-                    item.detail()["retry_in_s"])
-        await self._record(item.trade.id, item.ticket, CLOSE_FAILED, item.detail())
-
-    async def _retry(self, trade_id: int) -> None:
-        item = self._unsettled.get(trade_id)
-        if item is None:
-            return
-        item.queued = False
-        ticket = (self._tickets.get(item.remaining_id) if item.remaining_id is not None else None) or item.ticket
-        present = {p.ticket for p in await self.mirror.positions()}
-        if ticket not in present:
-            await self._settled(trade_id, item.ticket, "closed")
-            return
-        result = await self.mirror.close(item.trade, ticket, item.lots)
-        if result.ok or result.code in NOT_FOUND_CODES:
-            await self._settled(trade_id, item.ticket, "closed")
-            if item.remaining_id is not None and result.ticket and result.ticket != ticket:
-                self._tickets[item.remaining_id] = result.ticket
-                await self._record(item.remaining_id, result.ticket, "open")
-        else:
-            await self._close_failed(item, result)
-
-    async def _settled(self, trade_id: int, ticket: str, state: str) -> None:
-        item = self._unsettled.pop(trade_id, None)
-        if item is None or item.remaining_id is None:
-            self._tickets.pop(trade_id, None)
-        self._pending.discard(trade_id)
-        self._modify_seq.pop(trade_id, None)
-        if item is not None:
-            log.info("ticket %s of paper trade %d is closed in MetaTrader now", ticket, trade_id)
-            if self._last_error and f"trade {trade_id}:" in self._last_error:
-                self._last_error = None
-        await self._record(trade_id, ticket, state)
-
     # -- watcher: closes to retry, positions closed by hand in MetaTrader ---
     async def _watcher(self) -> None:
         while True:
@@ -451,20 +355,8 @@ class MirrorService:
                 self._ready = False
                 self._last_error = str(exc)
 
-    async def _vanished(self, trade_id: int, ticket: str) -> None:
-        """A mirrored ticket is gone from the venue: a failed close is done now, else the user closed it."""
-        if trade_id in self._unsettled:
-            await self._settled(trade_id, ticket, "closed")
-            return
-        self._tickets.pop(trade_id, None)
-        self._pending.discard(trade_id)
-        log.warning("ticket %s of paper trade %d was closed in MetaTrader", ticket, trade_id)
-        await self._record(trade_id, ticket, "closed_externally")
-        if self.on_external_close is ExternalClose.FOLLOW and self._close_paper is not None:
-            try:
-                await self._close_paper(trade_id)
-            except Exception as exc:  # noqa: BLE001 - the paper trade may be gone already; log and go on
-                log.warning("could not close paper trade %d after its MetaTrader close: %s", trade_id, exc)
+    def _retry_job(self, trade: TradeRecord) -> _Job:
+        return _Job("retry", trade)
 
     # -- recording -------------------------------------------------------
     async def _refused(self, trade_id: int, ticket: str | None, state: str, result: MirrorResult) -> None:

@@ -9,8 +9,9 @@ time of the last price change, not the time it is read: on a closed market
 ``MARKET_CLOSED``. Test hooks inject requotes, refusals (``refusals`` for any
 request, ``close_refusals`` for closing deals only), a close that fills only
 part of its volume (``partial_fill_next``), lost results (``drop_after_send``),
-garbled results (``garble_next_send``: ``DONE`` with order 0), and closes
-done by hand in the terminal.
+garbled results (``garble_next_send``: fields of the next result replaced
+after the request ran, e.g. ``{"order": 0}`` or ``{"retcode": 10012}``), and
+closes done by hand in the terminal.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class FakeTerminal(TradingRules):
         self.send_delay = 0.0
         self.close_refusals: list[tuple[int, str]] = []
         self.partial_fill_next: float | None = None
-        self.garble_next_send = False
+        self.garble_next_send: dict[str, Any] | None = None  # fields to overwrite in the next result
         self.market_closed = False
 
     # -- test hooks ------------------------------------------------------
@@ -315,7 +316,7 @@ class FakeTerminal(TradingRules):
         with self._lock:
             result = self._execute(req)
         if self.garble_next_send:
-            self.garble_next_send = False
+            self.garble_next_send: dict[str, Any] | None = None  # fields to overwrite in the next result
             result = result._replace(order=0, deal=0, price=0.0, volume=0.0)
         if self.drop_after_send:
             self.drop_after_send = False

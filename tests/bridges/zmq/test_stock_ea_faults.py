@@ -30,8 +30,18 @@ BID, ASK = 1.10000, 1.10010
 
 
 async def until(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    try:
+        async with asyncio.timeout(timeout):
+            while not condition():
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}") from None
+
+
+async def until_state(engine: TradingEngine, trade_id: int, state: str, timeout: float = 15.0) -> None:
+    """Wait until the journal shows ``state`` as the trade's mirror state (recording is asynchronous)."""
     async with asyncio.timeout(timeout):
-        while not condition():
+        while (await engine.get_trade(trade_id)).mirror_state != state:
             await asyncio.sleep(0.02)
 
 
@@ -98,9 +108,8 @@ async def test_failed_close_is_close_failed_with_the_venues_reason_then_retried_
     await until(lambda: len(fake_ea.trade_commands("CLOSE")) > sent, "a retry")
     fake_ea.mt4.market_closed = False  # the market reopens: the next retry closes it
     await until(lambda: not fake_ea.trades, "the MetaTrader position closed")
-    await until(lambda: not service.unsettled(), "settled")
-    assert (await engine.get_trade(trade.id)).mirror_state == "closed"
-    assert bridge(engine).healthy
+    await until_state(engine, trade.id, "closed")
+    assert not service.unsettled() and bridge(engine).healthy
 
 
 async def test_failed_close_then_closed_by_hand_is_confirmed_by_absence(wired, fake_ea):
@@ -114,8 +123,8 @@ async def test_failed_close_then_closed_by_hand_is_confirmed_by_absence(wired, f
     assert (await engine.get_trade(trade.id)).mirror_state == "close_failed"
     fake_ea.mt4.close_errors.extend([136] * 50)  # the retries fail too…
     fake_ea.mt4.close_by_hand(int(ticket))        # …until the trader closes it in MetaTrader
-    await until(lambda: not service.unsettled(), "settled by absence")
-    assert (await engine.get_trade(trade.id)).mirror_state == "closed"
+    await until_state(engine, trade.id, "closed")
+    assert not service.unsettled()
 
 
 async def test_close_failed_position_is_retried_after_a_restart(tmp_path, fake_ea):
@@ -138,8 +147,7 @@ async def test_close_failed_position_is_retried_after_a_restart(tmp_path, fake_e
     await service.start()
     try:
         await until(lambda: not fake_ea.trades, "closed after the restart")
-        await until(lambda: not service.unsettled(), "settled")
-        assert (await engine.get_trade(trade.id)).mirror_state == "closed"
+        await until_state(engine, trade.id, "closed")
     finally:
         await service.stop()
         await engine.stop()
@@ -262,5 +270,4 @@ async def test_position_closed_on_paper_while_the_ea_was_silent_is_closed_when_i
     assert fake_ea.trades
     fake_ea.silent = False
     await until(lambda: not fake_ea.trades, "closed once the EA answers", timeout=40)
-    await until(lambda: engine.broker is not None and service.ticket_for(trade.id) is None, "forgotten")
-    assert (await engine.get_trade(trade.id)).mirror_state == "closed"
+    await until_state(engine, trade.id, "closed")

@@ -4,6 +4,9 @@
 the mirror use the same venue they share ONE client (the MetaTrader5
 package is one process-wide link; a DWX EA deals replies round-robin among
 connected clients). ``make_mirror`` and ``make_bridge_feed`` build one side.
+``make_price_source`` builds the mirror venue's feed for the ``auto``
+rotation (setting ``metatrader_prices``: ``last``, the default, behind the
+free providers; ``first``, ahead of them; ``off``).
 """
 
 from __future__ import annotations
@@ -75,6 +78,31 @@ def make_bridge_feed(settings: Any, client: Mt5Client | ZmqClient | None = None)
     return ZmqFeed(client, options)
 
 
+PRICE_POSITIONS = ("last", "first", "off")
+
+
+def make_price_source(settings: Any) -> tuple[PriceFeed, bool] | None:
+    """The mirror venue's feed for the ``auto`` rotation and whether it goes first; None when not wanted.
+
+    Only with ``--mirror mt5|zmq`` and ``--feed auto``: MetaTrader's prices
+    are then one more provider, as the original system's "MT price data as
+    fallback". Its client is shared with the mirror (``start_mirror_service``).
+    """
+    venue = _venue(setting(settings, "mirror"), "mirror")
+    if venue is None or str(setting(settings, "feed", "")).strip().lower() != "auto":
+        return None
+    position = str(setting(settings, "metatrader_prices", "last")).strip().lower()
+    if position not in PRICE_POSITIONS:
+        raise ValidationError(f"metatrader_prices must be last, first or off, not {position!r}",
+                              field="metatrader_prices")
+    if position == "off":
+        return None
+    options = MirrorOptions.from_settings(settings)
+    client = make_client(venue, settings)
+    feed: PriceFeed = Mt5Feed(client, options) if isinstance(client, Mt5Client) else ZmqFeed(client, options)
+    return feed, position == "first"
+
+
 @dataclass
 class Bridges:
     feed: PriceFeed | None
@@ -113,7 +141,7 @@ async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | Non
     """Build, register and start the mirror of ``settings.mirror`` on a ``TradingEngine``.
 
     Returns None when mirroring is off. When ``feed`` is the bridge feed of
-    the same venue its client is shared. The service records states with
+    the same venue, or an ``auto`` feed whose ``sources`` hold it, its client is shared. The service records states with
     ``engine.set_mirror_state``, follows MetaTrader closes with
     ``engine.close_trade`` (when ``mirror_on_external_close = follow``), and
     adds its status to ``engine.feeds_status()``. Stop it with ``await service.stop()``.
@@ -121,8 +149,9 @@ async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | Non
     venue = _venue(setting(settings, "mirror"), "mirror")
     if venue is None:
         return None
-    client = getattr(feed, "client", None)
-    shared = client if isinstance(client, Mt5Client if venue == "mt5" else ZmqClient) else None
+    kind = Mt5Client if venue == "mt5" else ZmqClient
+    clients = [getattr(f, "client", None) for f in (feed, *getattr(feed, "sources", ()))]
+    shared = next((c for c in clients if isinstance(c, kind)), None)
     mirror = make_mirror(settings, shared)
     assert mirror is not None
     async def recent_closed() -> list[TradeRecord]:

@@ -150,6 +150,16 @@ class ServerClock:
         self._detected, self._detected_from = candidate, what
         return candidate
 
+    def learn_exact(self, offset_seconds: float, what: str) -> int | None:
+        """Take an offset the venue computed itself (server clock minus its UTC clock), rounded to 30 min."""
+        candidate = round_to_half_hour(offset_seconds)
+        if abs(candidate) > MAX_OFFSET:
+            return None
+        if self._configured is None and candidate != self._detected:
+            log.info("broker server time offset detected from %s: UTC%+.1f h", what, candidate / 3600)
+        self._detected, self._detected_from = candidate, what
+        return candidate
+
     def observe(self, server_epoch: float, now: datetime | None = None, what: str = "the newest tick") -> int | None:
         """Learn from a fresh market stamp seen at ``now``; return the estimate or None if not usable."""
         now = utc(now or datetime.now(timezone.utc))

@@ -25,7 +25,7 @@ from bridges.clock import ServerClock
 from bridges.errors import BridgeUnavailable
 from bridges.zmq import protocol
 from bridges.zmq.client import ZmqClient
-from bridges.zmq.clock_probe import probe_server_clock
+from bridges.zmq.clock_probe import learn_from_heartbeat, probe_server_clock
 from engine.errors import BadPayload, ProviderUnavailable, ValidationError
 from engine.values import Bar, FeedStatus, Quote, Timeframe
 
@@ -63,7 +63,7 @@ class ZmqFeed:
             self.client.attach()
             self._attached = True
         await self.client.start()
-        self._observe_server_time()
+        learn_from_heartbeat(self.clock, self.client.last_reply)
         for symbol in self._wanted:
             self.client.subscribe(self.symbols.to_broker(symbol) + protocol.STREAM_DELIMITER)
         await self._track()
@@ -132,13 +132,6 @@ class ZmqFeed:
         if errors:
             raise ValidationError(f"the expert advisor cannot price {', '.join(map(str, errors))}",
                                   field="symbols", code="unknown_symbol")
-
-    def _observe_server_time(self) -> None:
-        """The bundled EA's heartbeat carries ``_server_time`` (its TimeCurrent, a fresh market stamp)."""
-        stamp = (self.client.last_reply or {}).get("_server_time")
-        if stamp:
-            server = protocol.parse_server_time(str(stamp))
-            self.clock.observe(self.clock.naive_to_epoch(server), what="the EA's _server_time")
 
     def _on_message(self, text: str) -> None:
         head = text.partition(protocol.STREAM_DELIMITER)[0]

@@ -37,7 +37,7 @@ from bridges.mt5.symbols import SymbolMap
 from bridges.tagging import Match, heir_of, match, paper_comment, paper_id_from_comment
 from bridges.zmq import protocol
 from bridges.zmq.client import ZmqClient
-from bridges.zmq.clock_probe import probe_server_clock
+from bridges.zmq.clock_probe import learn_from_heartbeat, probe_server_clock
 from bridges.effects import Closing, Modifying, Opening, Shrinking
 from engine.errors import BadPayload, ValidationError
 from engine.instruments import get_spec
@@ -91,7 +91,7 @@ class ZmqMirror:
             self.client.attach()
             self._attached = True
         await self.client.start()
-        self._observe_server_time(self.client.last_reply)
+        learn_from_heartbeat(self.clock, self.client.last_reply)
 
     async def disconnect(self) -> None:
         if self._attached:
@@ -395,13 +395,6 @@ class ZmqMirror:
         self._last_error = f"{code}: {message}"
         log.warning("expert advisor refused: %s", self._last_error)
         return MirrorResult(False, code=str(code), message=message)
-
-    def _observe_server_time(self, reply: dict[str, Any] | None) -> None:
-        """The bundled EA's heartbeat carries ``_server_time`` (its TimeCurrent, a fresh market stamp)."""
-        stamp = (reply or {}).get("_server_time")
-        if stamp:
-            server = protocol.parse_server_time(str(stamp))
-            self.clock.observe(self.clock.naive_to_epoch(server), what="the EA's _server_time")
 
     def _position(self, t: protocol.OpenTrade) -> MirrorPosition:
         extra: dict[str, object] = {"pending": t.op_type >= 2, "op_type": t.op_type, "pnl": t.pnl,

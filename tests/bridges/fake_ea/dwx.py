@@ -104,7 +104,7 @@ class StockServer:
         self.wait_limit = 30.0         # its MaxWaiting_sec
         self.publish_symbols: list[str] = []
         self.publish_instruments: list[tuple[str, int]] = []
-        self.heartbeat_server_time = False  # True: answer like the bundled EA (adds _server_time)
+        self.bundled_clock: str | None = None  # "TimeTradeServer" (our .mq5) / "TimeCurrent" (our .mq4)
 
     # -- OnTimer → MessageHandler → InterpretZmqMessage -------------------
     def handle(self, message: str) -> list[str]:
@@ -114,8 +114,10 @@ class StockServer:
         out: list[str] = []
         if comp[0] == "HEARTBEAT":
             reply = HEARTBEAT_REPLY
-            if self.heartbeat_server_time:
-                reply = reply[:-1] + f", '_server_time': '{secs(self.mt4.server_now())}'}}"
+            if self.bundled_clock:  # what resources/mql/PaperTerminalBridge.mq4/.mq5 add
+                gmt = self.mt4.server_now() - self.mt4.offset
+                reply = (reply[:-1] + f", '_server_time': '{secs(self.mt4.server_now())}', '_gmt_time': "
+                         f"'{secs(gmt)}', '_server_clock': '{self.bundled_clock}'}}")
             out.append(reply)
         action = self._switch(comp)
         if self._ops_allowed(action, out):

@@ -72,13 +72,26 @@ async def test_empty_message_after_every_reply_is_protocol_not_a_warning(fake_ea
     await feed.stop()
 
 
-async def test_bundled_eas_server_time_estimates_the_offset(fake_ea):
-    fake_ea.server.heartbeat_server_time = True  # what resources/mql/PaperTerminalBridge.mq5 adds
+async def test_bundled_mq5_eas_clock_gives_the_exact_offset_even_on_a_closed_market(fake_ea):
+    fake_ea.server.bundled_clock = "TimeTradeServer"
     client = ZmqClient(fake_ea.config())
-    client.clock = ServerClock(market_open=lambda now: True)
+    client.clock = ServerClock(market_open=lambda now: False)
     feed = ZmqFeed(client)
     await feed.start(["EURUSD"])
-    assert feed.clock.offset_seconds == 7200 and feed.status()[0].details["server_clock"] == "estimated"
+    details = feed.status()[0].details
+    assert (details["server_clock"], details["server_utc_offset_hours"]) == ("detected", 2.0)
+    assert details["server_clock_from"] == "the EA's TimeTradeServer and TimeGMT"
+    await feed.stop()
+
+
+@pytest.mark.parametrize(("market_open", "expected"), [(True, "estimated"), (False, "unknown")])
+async def test_bundled_mq4_eas_last_tick_time_estimates_only_on_an_open_market(fake_ea, market_open, expected):
+    fake_ea.server.bundled_clock = "TimeCurrent"
+    client = ZmqClient(fake_ea.config())
+    client.clock = ServerClock(market_open=lambda now: market_open)
+    feed = ZmqFeed(client)
+    await feed.start(["EURUSD"])
+    assert feed.status()[0].details["server_clock"] == expected
     await feed.stop()
 
 

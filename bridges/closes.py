@@ -40,6 +40,7 @@ class CloseMirroring:
     _pending: set[int]
     _modify_seq: dict[int, int]
     _unsettled: dict[int, Unsettled]
+    _closing: dict[int, str]   # paper trades closed (or cancelled) whose venue close is under way
     _queue: asyncio.Queue[Any]
     _last_error: str | None
     _close_paper: Callable[[int], Awaitable[Any]] | None
@@ -81,6 +82,7 @@ class CloseMirroring:
     async def _close(self, trade: TradeRecord) -> None:
         ticket = self._tickets.get(trade.id)
         if ticket is None:
+            self._closing.pop(trade.id, None)
             return
         self._modify_seq.pop(trade.id, None)
         result = await self.mirror.close(trade, ticket)
@@ -133,6 +135,7 @@ class CloseMirroring:
             await self._close_failed(item, result)
 
     async def _settled(self, trade_id: int, ticket: str, state: str) -> None:
+        self._closing.pop(trade_id, None)
         item = self._unsettled.pop(trade_id, None)
         if item is None or item.remaining_id is None:
             self._tickets.pop(trade_id, None)
@@ -145,9 +148,10 @@ class CloseMirroring:
         await self._record(trade_id, ticket, state)
 
     async def _vanished(self, trade_id: int, ticket: str) -> None:
-        """A mirrored ticket is gone from the venue: a failed close is done now, else the user closed it."""
-        if trade_id in self._unsettled:
-            await self._settled(trade_id, ticket, "closed")
+        """A mirrored ticket is gone from the venue: our own close (failed, or whose answer was lost) is
+        done now; otherwise the user closed it in MetaTrader."""
+        if trade_id in self._unsettled or trade_id in self._closing:
+            await self._settled(trade_id, ticket, self._closing.get(trade_id, "closed"))
             return
         self._tickets.pop(trade_id, None)
         self._pending.discard(trade_id)

@@ -92,6 +92,7 @@ class MirrorService(CloseMirroring):
         self._pending: set[int] = set()  # mirrored as pending orders, not yet filled
         self._modify_seq: dict[int, int] = {}
         self._unsettled: dict[int, Unsettled] = {}
+        self._closing: dict[int, str] = {}
         self._orphans = 0
         self._unverified: list[str] = []
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
@@ -176,6 +177,9 @@ class MirrorService(CloseMirroring):
             seq = 0
             if kind == "modify":  # trailing stops modify often: later ones supersede queued ones
                 seq = self._modify_seq[event.trade.id] = self._modify_seq.get(event.trade.id, 0) + 1
+            if kind == "close" and getattr(event, "remaining", None) is None:  # from now on a vanishing
+                self._closing[event.trade.id] = ("cancelled" if event.trade.status is TradeStatus.CANCELLED
+                                                 else "closed")  # ticket is this close's own doing
             self._queue.put_nowait(_Job(kind, event.trade, getattr(event, "remaining", None), seq))
         return enqueue
 
@@ -288,7 +292,7 @@ class MirrorService(CloseMirroring):
         if trade is None:  # the paper account was reset: its trades are archived, ids start again
             log.info("paper account reset: forgetting %d mirrored tickets (their positions stay open)",
                      len(self._tickets))
-            for mapping in (self._tickets, self._states, self._modify_seq, self._unsettled):
+            for mapping in (self._tickets, self._states, self._modify_seq, self._unsettled, self._closing):
                 mapping.clear()
             self._pending.clear()
             self._ready = False  # reconcile again before the new account's first order

@@ -266,8 +266,20 @@ async def test_position_closed_on_paper_while_the_ea_was_silent_is_closed_when_i
     await settle(service)
     fake_ea.silent = True
     await engine.close_trade(trade.id)
-    await asyncio.sleep(1.5)  # the close waits for the link
+    await asyncio.sleep(4)  # the close times out (1 s), the link is rebuilt, the close waits for it
     assert fake_ea.trades
     fake_ea.silent = False
     await until(lambda: not fake_ea.trades, "closed once the EA answers", timeout=40)
+    await until_state(engine, trade.id, "closed")  # its own close ran when the EA woke: not closed_externally
+
+
+async def test_position_closed_on_paper_while_the_ea_was_restarting_is_closed_when_it_is_back(wired, fake_ea):
+    engine, service = wired
+    trade = await buy(engine)
+    await settle(service)
+    fake_ea.stop()  # the terminal restarts: a command sent meanwhile is lost with its sockets
+    await engine.close_trade(trade.id)
+    await asyncio.sleep(2)
+    fake_ea.start()
+    await until(lambda: not fake_ea.trades, "closed once the EA is back", timeout=40)
     await until_state(engine, trade.id, "closed")

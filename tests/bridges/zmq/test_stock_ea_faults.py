@@ -50,6 +50,14 @@ def make_engine(path) -> TradingEngine:
                          symbols=["EURUSD"], flush_interval=3600)
 
 
+async def started_engine(path) -> TradingEngine:
+    """A started engine on the journal at ``path`` with a EURUSD price."""
+    engine = make_engine(path)
+    await engine.start()
+    await engine.on_quote(Quote("EURUSD", BID, ASK, datetime.now(timezone.utc), "test"))
+    return engine
+
+
 def make_service(engine: TradingEngine, fake_ea, **options) -> MirrorService:
     mirror = ZmqMirror(ZmqClient(fake_ea.config()), MirrorOptions(magic=MAGIC, **options))
     service = MirrorService(engine.bus, mirror, record_state=engine.set_mirror_state, close_paper=engine.close_trade,
@@ -65,9 +73,7 @@ async def _closed(engine: TradingEngine):
 
 @pytest.fixture
 async def wired(tmp_path, fake_ea):
-    engine = make_engine(tmp_path / "paper.db")
-    await engine.start()
-    await engine.on_quote(Quote("EURUSD", BID, ASK, datetime.now(timezone.utc), "test"))
+    engine = await started_engine(tmp_path / "paper.db")
     service = make_service(engine, fake_ea)
     await service.start()
     yield engine, service
@@ -128,9 +134,7 @@ async def test_failed_close_then_closed_by_hand_is_confirmed_by_absence(wired, f
 
 
 async def test_close_failed_position_is_retried_after_a_restart(tmp_path, fake_ea):
-    engine = make_engine(tmp_path / "paper.db")
-    await engine.start()
-    await engine.on_quote(Quote("EURUSD", BID, ASK, datetime.now(timezone.utc), "test"))
+    engine = await started_engine(tmp_path / "paper.db")
     service = make_service(engine, fake_ea)
     await service.start()
     trade = await buy(engine)
@@ -170,9 +174,7 @@ async def test_day_old_position_tagged_pt1_is_an_orphan_not_paper_trade_1(wired,
 
 
 async def test_stale_position_is_not_adopted_at_start_up_either(tmp_path, fake_ea):
-    engine = make_engine(tmp_path / "paper.db")
-    await engine.start()
-    await engine.on_quote(Quote("EURUSD", BID, ASK, datetime.now(timezone.utc), "test"))
+    engine = await started_engine(tmp_path / "paper.db")
     trade = await buy(engine)  # a paper trade the mirror has not recorded (the terminal was stopped)
     fake_ea.add_order(ticket=900, magic=MAGIC, lots=0.1, age=timedelta(days=1), comment=f"pt:{trade.id}")
     service = make_service(engine, fake_ea)
@@ -243,9 +245,7 @@ async def test_garbled_open_reply_is_written_back_with_ticket_and_state(wired, f
 
 
 async def test_reconciliation_at_start_writes_back_a_ticket_the_journal_missed(tmp_path, fake_ea):
-    engine = make_engine(tmp_path / "paper.db")
-    await engine.start()
-    await engine.on_quote(Quote("EURUSD", BID, ASK, datetime.now(timezone.utc), "test"))
+    engine = await started_engine(tmp_path / "paper.db")
     trade = await buy(engine)  # filled at the venue, but the terminal stopped before recording it
     fake_ea.add_order(ticket=901, magic=MAGIC, lots=0.1, comment=f"pt:{trade.id}", open_price=ASK)
     service = make_service(engine, fake_ea, server_utc_offset_hours=2)

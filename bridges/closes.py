@@ -109,7 +109,7 @@ class CloseMirroring:
 
     async def _close_failed(self, item: Unsettled, result: MirrorResult) -> None:
         item.failed(result.code, result.message, self.first_retry)
-        self._last_error = f"trade {item.trade.id}: ticket {item.ticket} not closed: {result.code}: {result.message}"
+        self._last_error = f"trade {item.trade.id}: {result.code}: {result.message}"
         log.warning("MetaTrader did not close ticket %s of paper trade %d (attempt %d): %s %s; retrying in %s s",
                     item.ticket, item.trade.id, item.attempts, result.code, result.message,
                     item.detail()["retry_in_s"])

@@ -160,7 +160,7 @@ class MirrorService(CloseMirroring):
         last_error = self._last_error or venue.last_error
         if failing and last_error is None:
             first = failing[0]
-            last_error = f"trade {first['trade_id']}: ticket {first['ticket']} not closed: {first['message']}"
+            last_error = f"trade {first['trade_id']}: {first['code']}: {first['message']}"
         return FeedStatus(
             name=f"mirror:{self.mirror.name}", enabled=True,
             healthy=self._ready and venue.healthy and not failing,

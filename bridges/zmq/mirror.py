@@ -231,7 +231,7 @@ class ZmqMirror:
         errors = protocol.venue_errors(outcome)
         code = errors[0].code if errors else "not_closed"
         reasons = "; ".join(dict.fromkeys(e.message for e in errors)) or "the expert advisor did not close it"
-        return self._refused(code, f"{reasons} (ticket {ticket} is still open in MetaTrader)")
+        return self._refused(code, f"{reasons}; ticket {ticket} still open")
 
     # -- internals -------------------------------------------------------
     async def _ready(self) -> None:
@@ -333,6 +333,8 @@ class ZmqMirror:
 
     async def _closed(self, trade: TradeRecord, ticket: str, partial: bool, price: float | None,
                       code: str) -> MirrorResult:
+        if self._last_error and f"ticket {ticket} " in self._last_error:
+            self._last_error = None  # the failure it reported is over
         if not partial:
             self._forget(ticket)
             return MirrorResult(True, ticket, price, code, "closed")

@@ -71,6 +71,7 @@ MIRROR_STATES = {
 MIRROR_PROBLEMS = frozenset({"refused", "modify_refused", "close_refused", "close_failed", "error",
                              "closed_externally"})
 EDITABLE = {"SL": "sl", "TP": "tp", "Price": "price"}
+DETAIL_CHARS = 40  # a longer reason is cut in the cell (the tooltip has it all): the column must not widen the window
 PARTS = (25, 50, 75)
 
 
@@ -102,7 +103,8 @@ def mirror_cell(ticket: str | None, state: str | None, detail: str | None = None
         return "", ""
     head = f"#{ticket} " if ticket else ""
     state_text = state or "?"
-    text = f"{head}{state_text}: {detail}" if detail and state in MIRROR_PROBLEMS else f"{head}{state_text}"
+    short = detail if detail is None or len(detail) <= DETAIL_CHARS else detail[:DETAIL_CHARS - 1] + "…"
+    text = f"{head}{state_text}: {short}" if detail and state in MIRROR_PROBLEMS else f"{head}{state_text}"
     tooltip = MIRROR_STATES.get(state_text, state_text)
     if ticket:
         tooltip = f"MetaTrader ticket {ticket}\n{tooltip}"

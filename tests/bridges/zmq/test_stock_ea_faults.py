@@ -109,7 +109,7 @@ async def test_failed_close_is_close_failed_with_the_venues_reason_then_retried_
     (failing,) = status.details["close_failed"]
     assert (failing["trade_id"], failing["ticket"], failing["code"]) == (trade.id, ticket, "132")
     assert "market is closed" in failing["message"] and "still open" in failing["message"]
-    assert not status.healthy and "not closed" in status.last_error
+    assert not status.healthy and "132: market is closed" in status.last_error
     sent = len(fake_ea.trade_commands("CLOSE"))
     await until(lambda: len(fake_ea.trade_commands("CLOSE")) > sent, "a retry")
     fake_ea.mt4.market_closed = False  # the market reopens: the next retry closes it

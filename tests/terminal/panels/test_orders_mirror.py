@@ -47,6 +47,8 @@ def test_mirror_cell_formats_ticket_state_and_refusal():
     text, tip = mirror_cell(None, "refused", "not enough money")
     assert text == "refused: not enough money" and "refused to open" in tip and "not enough money" in tip
     assert mirror_cell("9", "closed", "done")[0] == "#9 closed"  # detail only spelled out for problems
+    text, tip = mirror_cell("9", "close_failed", "market is closed " * 10)
+    assert len(text) < 60 and text.endswith("…") and "market is closed " * 10 in tip  # the column stays narrow
 
 
 def test_orders_mirror_column_updates_on_mirror_state_changed(make_window, qloop, engine, prefs):
@@ -93,7 +95,7 @@ def test_trade_whose_metatrader_close_failed_stays_in_positions_until_closed(mak
         table = window.orders.positions
         trade = buy(qloop, engine)
         qloop.run(asyncio.wait_for(svc.drain(), 5))
-        fake.refuse_closes = ("132", "market is closed (ticket 500001 is still open in MetaTrader)")
+        fake.refuse_closes = ("132", "market is closed; ticket 500001 still open")
         qloop.run(engine.close_trade(trade.id))
         qloop.until(lambda: table.rowCount() == 1 and table.cell(trade.id, "Mirror").text().startswith(
             "#500001 close_failed: market is closed"), what="the closed trade kept with its reason")

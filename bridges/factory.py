@@ -4,6 +4,9 @@
 the mirror use the same venue they share ONE client (the MetaTrader5
 package is one process-wide link; a DWX EA deals replies round-robin among
 connected clients). ``make_mirror`` and ``make_bridge_feed`` build one side.
+``make_price_source`` builds the mirror venue's feed for the ``auto``
+rotation (setting ``metatrader_prices``: ``last``, the default, behind the
+free providers; ``first``, ahead of them; ``off``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from bridges.config import MirrorOptions, Mt5Config, ZmqConfig, setting
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.feed import Mt5Feed
 from bridges.mt5.mirror import Mt5Mirror
+from bridges.closes import ClosedTrades
 from bridges.sync import MirrorService
 from bridges.zmq.client import ZmqClient
 from bridges.zmq.feed import ZmqFeed
@@ -26,6 +30,8 @@ from engine.ports import PriceFeed, TradeMirror
 from engine.values import TradeRecord
 
 VENUES = ("mt5", "zmq")
+#: How many of the newest closed paper trades are checked at each connect for a close MetaTrader has not done.
+RESUME_HORIZON = 200
 
 
 def _venue(value: Any, field: str) -> str | None:
@@ -72,6 +78,31 @@ def make_bridge_feed(settings: Any, client: Mt5Client | ZmqClient | None = None)
     return ZmqFeed(client, options)
 
 
+PRICE_POSITIONS = ("last", "first", "off")
+
+
+def make_price_source(settings: Any) -> tuple[PriceFeed, bool] | None:
+    """The mirror venue's feed for the ``auto`` rotation and whether it goes first; None when not wanted.
+
+    Only with ``--mirror mt5|zmq`` and ``--feed auto``: MetaTrader's prices
+    are then one more provider, as the original system's "MT price data as
+    fallback". Its client is shared with the mirror (``start_mirror_service``).
+    """
+    venue = _venue(setting(settings, "mirror"), "mirror")
+    if venue is None or str(setting(settings, "feed", "")).strip().lower() != "auto":
+        return None
+    position = str(setting(settings, "metatrader_prices", "last")).strip().lower()
+    if position not in PRICE_POSITIONS:
+        raise ValidationError(f"metatrader_prices must be last, first or off, not {position!r}",
+                              field="metatrader_prices")
+    if position == "off":
+        return None
+    options = MirrorOptions.from_settings(settings)
+    client = make_client(venue, settings)
+    feed: PriceFeed = Mt5Feed(client, options) if isinstance(client, Mt5Client) else ZmqFeed(client, options)
+    return feed, position == "first"
+
+
 @dataclass
 class Bridges:
     feed: PriceFeed | None
@@ -91,24 +122,26 @@ def make_bridges(settings: Any) -> Bridges:
 def make_mirror_service(settings: Any, bus: EventBus, mirror: TradeMirror, *,
                         record_state: Callable[[int, str | None, str], Awaitable[Any]] | None = None,
                         close_paper: Callable[[int], Awaitable[Any]] | None = None,
-                        active_trades: Callable[[], Iterable[TradeRecord]] | None = None) -> MirrorService:
+                        active_trades: Callable[[], Iterable[TradeRecord]] | None = None,
+                        closed_trades: ClosedTrades | None = None) -> MirrorService:
     """A MirrorService with the pause and external-close settings applied.
 
     Wiring with the engine: ``record_state=engine.set_mirror_state``,
     ``close_paper=engine.close_trade``, ``active_trades=engine.active_trades``,
-    then ``engine.register_status_source(lambda: [service.status()])``.
+    ``closed_trades`` (recent closed trades, to resume closes MetaTrader has not
+    done), then ``engine.register_status_source(lambda: [service.status()])``.
     """
     options = MirrorOptions.from_settings(settings)
     return MirrorService(bus, mirror, record_state=record_state, close_paper=close_paper,
                          on_external_close=options.on_external_close, paused=options.paused,
-                         active_trades=active_trades)
+                         active_trades=active_trades, closed_trades=closed_trades)
 
 
 async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | None = None) -> MirrorService | None:
     """Build, register and start the mirror of ``settings.mirror`` on a ``TradingEngine``.
 
     Returns None when mirroring is off. When ``feed`` is the bridge feed of
-    the same venue its client is shared. The service records states with
+    the same venue, or an ``auto`` feed whose ``sources`` hold it, its client is shared. The service records states with
     ``engine.set_mirror_state``, follows MetaTrader closes with
     ``engine.close_trade`` (when ``mirror_on_external_close = follow``), and
     adds its status to ``engine.feeds_status()``. Stop it with ``await service.stop()``.
@@ -116,12 +149,17 @@ async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | Non
     venue = _venue(setting(settings, "mirror"), "mirror")
     if venue is None:
         return None
-    client = getattr(feed, "client", None)
-    shared = client if isinstance(client, Mt5Client if venue == "mt5" else ZmqClient) else None
+    kind = Mt5Client if venue == "mt5" else ZmqClient
+    clients = [getattr(f, "client", None) for f in (feed, *getattr(feed, "sources", ()))]
+    shared = next((c for c in clients if isinstance(c, kind)), None)
     mirror = make_mirror(settings, shared)
     assert mirror is not None
+    async def recent_closed() -> list[TradeRecord]:
+        return (await engine.list_trades(status="closed", limit=RESUME_HORIZON))[0]
+
     service = make_mirror_service(settings, engine.bus, mirror, record_state=engine.set_mirror_state,
-                                  close_paper=engine.close_trade, active_trades=engine.active_trades)
+                                  close_paper=engine.close_trade, active_trades=engine.active_trades,
+                                  closed_trades=recent_closed)
     engine.register_status_source(service.status)
     await service.start()
     return service

@@ -11,31 +11,39 @@ directly).
 
 Mirror states: ``open``, ``pending`` (a pending order), ``closed``,
 ``cancelled``, ``refused`` (the venue refused the open: the paper trade stays
-as it is, the paper account is the reference), ``modify_refused``,
-``close_refused`` (the venue position is still open), ``closed_externally``
-(the user closed it in MetaTrader), ``not_mirrored`` (opened while paused),
-``error`` (the command failed for good).
+as it is, the paper account is the reference), ``modify_refused`` (also: the
+stops could not be pinned after a fill), ``close_failed`` (the paper trade is
+closed but the venue position is still open: retried, see
+``bridges.unsettled``), ``closed_externally`` (the user closed it in
+MetaTrader), ``not_mirrored`` (opened while paused), ``error`` (the command
+failed for good).
 
 Connection: on start and after every lost link the service connects,
-reconciles (positions by magic, matched by the ``pt:<id>`` comment) and
-only then sends, so nothing is sent twice. A lost link does not lose
-commands: they wait and are retried with backoff (1 s doubling to 30 s).
-Paused: new trades are not mirrored; changes to trades already mirrored
-still are, so no orphan position is left behind.
+reconciles (positions by magic, sorted by ``bridges.adoption``) and only
+then sends, so nothing is sent twice. What reconciliation finds is written
+back on the paper trades (a ticket whose answer was lost or garbled, an MT4
+heir ticket), closes that failed are retried, and mirrored tickets that are
+gone are settled. A lost link does not lose commands: they wait and are
+retried with backoff (1 s doubling to 30 s). Paused: new trades are not
+mirrored; changes to trades already mirrored still are, so no orphan
+position is left behind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
+from bridges.adoption import sort_positions
+from bridges.closes import CloseMirroring, ClosedTrades
 from bridges.config import ExternalClose
 from bridges.errors import BridgeSetupError, BridgeUnavailable
-from bridges.tagging import belongs_to
+from bridges.unsettled import FIRST_RETRY, Unsettled
+from bridges.unsettled import STATE as CLOSE_FAILED
 from engine.bus import EventBus
 from engine.errors import BadPayload
 from engine.events import (AccountReset, MirrorStateChanged, OrderCancelled, OrderPlaced, TradeClosed,
@@ -49,51 +57,62 @@ MAX_BACKOFF = 30.0
 MAX_ATTEMPTS_ON_BAD_REPLY = 3
 RecordState = Callable[[int, str | None, str, dict[str, Any] | None], Awaitable[Any]]
 ClosePaper = Callable[[int], Awaitable[Any]]
-NOT_FOUND_CODES = frozenset({"not_found", "NOT_FOUND", "10036"})
+#: States whose venue position or order may still be open.
+LIVE_STATES = frozenset({"open", "pending", "modify_refused", "close_refused", CLOSE_FAILED})
 
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    kind: str                     # open | modify | close | reset
+    kind: str                     # open | modify | close | retry | reset
     trade: TradeRecord | None
     remaining: TradeRecord | None = None
     seq: int = 0                  # modify: only the newest queued one per trade is sent
 
 
-class MirrorService:
+class MirrorService(CloseMirroring):
     """Drives a TradeMirror from the engine's events."""
 
     def __init__(self, bus: EventBus, mirror: TradeMirror, *, record_state: RecordState | None = None,
                  close_paper: ClosePaper | None = None,
                  on_external_close: ExternalClose = ExternalClose.FLAG, paused: bool = False,
-                 watch_interval: float = 5.0, active_trades: Callable[[], Iterable[TradeRecord]] | None = None
-                 ) -> None:
+                 watch_interval: float = 5.0, active_trades: Callable[[], Iterable[TradeRecord]] | None = None,
+                 closed_trades: ClosedTrades | None = None, first_retry: float = FIRST_RETRY) -> None:
         self.bus = bus
         self.mirror = mirror
         self.on_external_close = on_external_close
         self.paused = paused
         self.watch_interval = watch_interval
+        self.first_retry = first_retry
         self._record_state = record_state
         self._close_paper = close_paper
         self._active_trades = active_trades
+        self._closed_trades = closed_trades
         self._tickets: dict[int, str] = {}
+        self._states: dict[int, tuple[str | None, str]] = {}  # what the paper trade says: (ticket, state)
         self._pending: set[int] = set()  # mirrored as pending orders, not yet filled
         self._modify_seq: dict[int, int] = {}
-        self._adopted: set[int] = set()
+        self._unsettled: dict[int, Unsettled] = {}
+        self._closing: dict[int, str] = {}
         self._orphans = 0
+        self._unverified: list[str] = []
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._lock = asyncio.Lock()
         self._ready = False
         self._last_error: str | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._link_back = asyncio.Event()
+        if hasattr(mirror, "on_link_back"):  # wake waiting commands as soon as the venue answers again
+            mirror.on_link_back(self._link_is_back)
 
     # -- lifecycle -------------------------------------------------------
     async def start(self) -> None:
         """Subscribe to the bus and start the worker and the watcher (owned, named tasks)."""
         if self._active_trades is not None:
             for trade in self._active_trades():
-                if trade.mirror_ticket and trade.mirror_state in ("open", "pending"):
+                if trade.mirror_state is not None:
+                    self._states[trade.id] = (trade.mirror_ticket, trade.mirror_state)
+                if trade.mirror_ticket and trade.mirror_state in LIVE_STATES:
                     self._tickets[trade.id] = trade.mirror_ticket
                     if trade.mirror_state == "pending":
                         self._pending.add(trade.id)
@@ -137,12 +156,19 @@ class MirrorService:
     def status(self) -> FeedStatus:
         """Bridge health for the status bar and ``GET feeds/``."""
         venue = self.mirror.status()
+        failing = self.unsettled()
+        last_error = self._last_error or venue.last_error
+        if failing and last_error is None:
+            first = failing[0]
+            last_error = f"trade {first['trade_id']}: {first['code']}: {first['message']}"
         return FeedStatus(
-            name=f"mirror:{self.mirror.name}", enabled=True, healthy=self._ready and venue.healthy,
-            last_error=self._last_error or venue.last_error, in_use=True,
+            name=f"mirror:{self.mirror.name}", enabled=True,
+            healthy=self._ready and venue.healthy and not failing,
+            last_error=last_error, in_use=True,
             details={**venue.details, "connected": self._ready and venue.healthy, "paused": self.paused,
                      "mirrored_positions": len(self._tickets), "queued": self._queue.qsize(),
-                     "orphan_positions": self._orphans,
+                     "orphan_positions": self._orphans, "unverified_positions": list(self._unverified),
+                     "close_failed": failing,
                      "tickets": {str(k): v for k, v in self._tickets.items()}})
 
     # -- events → jobs ---------------------------------------------------
@@ -151,6 +177,9 @@ class MirrorService:
             seq = 0
             if kind == "modify":  # trailing stops modify often: later ones supersede queued ones
                 seq = self._modify_seq[event.trade.id] = self._modify_seq.get(event.trade.id, 0) + 1
+            if kind == "close" and getattr(event, "remaining", None) is None:  # from now on a vanishing
+                self._closing[event.trade.id] = ("cancelled" if event.trade.status is TradeStatus.CANCELLED
+                                                 else "closed")  # ticket is this close's own doing
             self._queue.put_nowait(_Job(kind, event.trade, getattr(event, "remaining", None), seq))
         return enqueue
 
@@ -166,13 +195,13 @@ class MirrorService:
                 except (BridgeUnavailable, BridgeSetupError, BadPayload) as exc:
                     self._last_error = str(exc)
                     log.warning("mirror %s not reachable: %s; retrying in %.0f s", self.mirror.name, exc, backoff)
-                    await asyncio.sleep(backoff)
+                    await self._pause(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)
                     continue
                 except Exception:  # noqa: BLE001 - keep the worker alive; the log has the cause
                     log.exception("connecting the %s mirror failed", self.mirror.name)
                     self._last_error = f"connecting the {self.mirror.name} mirror failed (see the log)"
-                    await asyncio.sleep(backoff)
+                    await self._pause(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)
                     continue
             job = await self._queue.get()
@@ -182,34 +211,51 @@ class MirrorService:
                 self._queue.task_done()
 
     async def _connect(self) -> None:
-        """Connect and reconcile; adopt venue positions; settle trades closed while offline."""
+        """Connect and reconcile: write back what is found, resume failed closes, settle vanished tickets."""
         await self.mirror.connect()
         positions = await self.mirror.reconcile()
-        present = {p.ticket for p in positions}
         active = {t.id: t for t in self._active_trades()} if self._active_trades is not None else None
-        clock = getattr(self.mirror, "clock", None)
-        clock_known = bool(clock is not None and clock.is_known)
-        self._orphans = 0
-        for p in positions:
-            if p.paper_trade_id is None:
-                continue
-            if active is not None and p.paper_trade_id not in self._tickets:
-                trade = active.get(p.paper_trade_id)
-                if trade is None or not belongs_to(p, trade, clock_known=clock_known):
-                    self._orphans += 1  # tagged by an earlier journal, or its paper trade is gone
-                    continue
-            if active is None and p.paper_trade_id not in self._tickets:
-                self._adopted.add(p.paper_trade_id)  # unchecked: the mirror checks it on the trade's open
-            self._tickets[p.paper_trade_id] = p.ticket
-        if self._orphans:
+        found = sort_positions(positions, self._tickets, active, await self._close_failed_trades(),
+                               getattr(self.mirror, "clock", None))
+        self._orphans = len(found.orphans)
+        self._unverified = [p.ticket for p in found.unverified]
+        if found.orphans:
             log.warning("%d positions with magic %s match no active paper trade; left alone",
-                        self._orphans, getattr(getattr(self.mirror, "options", None), "magic", "?"))
+                        len(found.orphans), getattr(getattr(self.mirror, "options", None), "magic", "?"))
+        if found.unverified:
+            log.warning("tickets %s are tagged like active paper trades but may be older (the broker's server "
+                        "time offset is not known yet); left alone", ", ".join(self._unverified))
         self._ready = True
         self._last_error = None
         log.info("mirror %s connected and reconciled: %d positions", self.mirror.name, len(positions))
+        for trade_id, p in {**found.adopt, **found.heirs}.items():
+            self._tickets[trade_id] = p.ticket
+            state = "pending" if p.extra.get("pending") else "open"
+            if state == "pending":
+                self._pending.add(trade_id)
+            if self._states.get(trade_id) != (p.ticket, state):
+                log.info("paper trade %d is ticket %s (found by reconciliation)", trade_id, p.ticket)
+                await self._record(trade_id, p.ticket, state)
+        for trade_id, (trade, p) in found.resume.items():
+            if trade_id not in self._unsettled:
+                self._unsettled[trade_id] = Unsettled(trade, p.ticket, code=None,
+                                                      message="still open after the terminal restarted")
+                self._tickets[trade_id] = p.ticket
+        present = {p.ticket for p in positions}
         for trade_id, ticket in list(self._tickets.items()):
             if ticket not in present:
-                await self._external_close(trade_id, ticket)
+                await self._vanished(trade_id, ticket)
+        self._queue_due_retries(force=True)  # the link is back: failed closes go first
+
+    def _link_is_back(self) -> None:
+        self._link_back.set()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when the mirror reports that its link is back."""
+        self._link_back.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._link_back.wait()
 
     async def _run(self, job: _Job) -> None:
         attempts = 0
@@ -231,13 +277,14 @@ class MirrorService:
                 self._last_error = str(exc)
                 if attempts >= MAX_ATTEMPTS_ON_BAD_REPLY:
                     if job.trade is not None:
-                        await self._record(job.trade.id, self._tickets.get(job.trade.id), "error")
+                        await self._record(job.trade.id, self._tickets.get(job.trade.id), "error",
+                                           {"code": "bad_payload", "message": str(exc)})
                     return
             except Exception:  # noqa: BLE001 - one bad job must not stop the mirror
                 log.exception("mirror %s of trade %s failed", job.kind, _id(job))
                 self._last_error = f"trade {_id(job)}: {job.kind} failed (see the log)"
                 return
-            await asyncio.sleep(backoff)
+            await self._pause(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
 
     async def _execute(self, job: _Job) -> None:
@@ -245,10 +292,9 @@ class MirrorService:
         if trade is None:  # the paper account was reset: its trades are archived, ids start again
             log.info("paper account reset: forgetting %d mirrored tickets (their positions stay open)",
                      len(self._tickets))
-            self._tickets.clear()
-            self._adopted.clear()
+            for mapping in (self._tickets, self._states, self._modify_seq, self._unsettled, self._closing):
+                mapping.clear()
             self._pending.clear()
-            self._modify_seq.clear()
             self._ready = False  # reconcile again before the new account's first order
             return
         if job.kind == "open":
@@ -259,6 +305,10 @@ class MirrorService:
                 result = await self.mirror.modify(trade, ticket)
                 if not result.ok:
                     await self._refused(trade.id, ticket, "modify_refused", result)
+                elif self._states.get(trade.id, (None, ""))[1] == "modify_refused":
+                    await self._record(trade.id, ticket, "pending" if trade.id in self._pending else "open")
+        elif job.kind == "retry":
+            await self._retry(trade.id)
         elif job.remaining is not None:
             await self._close_part(trade, job.remaining)
         else:
@@ -266,13 +316,14 @@ class MirrorService:
 
     async def _open(self, trade: TradeRecord) -> None:
         state = "pending" if trade.status is TradeStatus.PENDING else "open"
-        if trade.id in self._adopted:  # adopted by tag alone: let the mirror check symbol, side and age
-            self._adopted.discard(trade.id)
-            self._tickets.pop(trade.id, None)
-        if trade.id in self._tickets:  # already mirrored (a pending order that filled, or a replay)
-            if state == "open" and trade.id in self._pending:
+        if trade.id in self._tickets:  # already mirrored (a pending order that filled, a replay, a reconnect)
+            ticket = self._tickets[trade.id]
+            recorded = self._states.get(trade.id)
+            filled = state == "open" and trade.id in self._pending
+            if state == "open":
                 self._pending.discard(trade.id)
-                await self._record(trade.id, self._tickets[trade.id], "open")
+            if recorded is None or recorded[0] != ticket or filled:
+                await self._record(trade.id, ticket, state)
             return
         if self.paused:
             await self._record(trade.id, None, "not_mirrored")
@@ -282,63 +333,34 @@ class MirrorService:
             self._tickets[trade.id] = result.ticket
             if state == "pending":
                 self._pending.add(trade.id)
-            await self._record(trade.id, result.ticket, state)
+            if result.code == "stops_not_pinned":
+                await self._refused(trade.id, result.ticket, "modify_refused", result)
+            else:
+                await self._record(trade.id, result.ticket, state)
         else:
             await self._refused(trade.id, None, "refused", result)
 
-    async def _close(self, trade: TradeRecord) -> None:
-        ticket = self._tickets.get(trade.id)
-        if ticket is None:
-            return
-        result = await self.mirror.close(trade, ticket)
-        cancelled = trade.status is TradeStatus.CANCELLED
-        if result.ok or result.code in NOT_FOUND_CODES:
-            self._tickets.pop(trade.id, None)
-            self._pending.discard(trade.id)
-            self._modify_seq.pop(trade.id, None)
-            await self._record(trade.id, ticket, "cancelled" if cancelled else "closed")
-        else:
-            await self._refused(trade.id, ticket, "close_refused", result)
-
-    async def _close_part(self, closed: TradeRecord, remaining: TradeRecord) -> None:
-        ticket = self._tickets.get(remaining.id)
-        if ticket is None:
-            return
-        result = await self.mirror.close(remaining, ticket, Decimal(closed.lots))
-        if not result.ok:
-            await self._refused(closed.id, ticket, "close_refused", result)
-            return
-        await self._record(closed.id, ticket, "closed")
-        if result.ticket and result.ticket != ticket:
-            self._tickets[remaining.id] = result.ticket
-            await self._record(remaining.id, result.ticket, "open")
-
-    # -- watcher: positions closed by hand in MetaTrader -------------------
+    # -- watcher: closes to retry, positions closed by hand in MetaTrader ---
     async def _watcher(self) -> None:
         while True:
             await asyncio.sleep(self.watch_interval)
-            if not self._ready or not self._queue.empty() or self._lock.locked():
+            if not self._ready:
+                continue
+            self._queue_due_retries()
+            if not self._queue.empty() or self._lock.locked():
                 continue
             try:
                 async with self._lock:
                     present = {p.ticket for p in await self.mirror.positions()}
                     for trade_id, ticket in list(self._tickets.items()):
                         if ticket not in present:
-                            await self._external_close(trade_id, ticket)
+                            await self._vanished(trade_id, ticket)
             except (BridgeUnavailable, BridgeSetupError, BadPayload) as exc:
                 self._ready = False
                 self._last_error = str(exc)
 
-    async def _external_close(self, trade_id: int, ticket: str) -> None:
-        self._tickets.pop(trade_id, None)
-        self._pending.discard(trade_id)
-        log.warning("ticket %s of paper trade %d was closed in MetaTrader", ticket, trade_id)
-        await self._record(trade_id, ticket, "closed_externally")
-        if self.on_external_close is ExternalClose.FOLLOW and self._close_paper is not None:
-            try:
-                await self._close_paper(trade_id)
-            except Exception as exc:  # noqa: BLE001 - the paper trade may be gone already; log and go on
-                log.warning("could not close paper trade %d after its MetaTrader close: %s", trade_id, exc)
+    def _retry_job(self, trade: TradeRecord) -> _Job:
+        return _Job("retry", trade)
 
     # -- recording -------------------------------------------------------
     async def _refused(self, trade_id: int, ticket: str | None, state: str, result: MirrorResult) -> None:
@@ -348,6 +370,7 @@ class MirrorService:
 
     async def _record(self, trade_id: int, ticket: str | None, state: str,
                       detail: dict[str, Any] | None = None) -> None:
+        self._states[trade_id] = (ticket, state)
         if self._record_state is not None:
             try:
                 await self._record_state(trade_id, ticket, state, detail)

@@ -8,6 +8,7 @@ any object with those attributes works (``terminal.settings.Settings``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from engine.errors import ValidationError
@@ -33,18 +34,22 @@ def make_replay_feed(settings: Any) -> PriceFeed:
     return ReplayFeed(path, speed=getattr(settings, "speed", 1.0))
 
 
-def make_live_feed(settings: Any) -> PriceFeed:
+def make_live_feed(settings: Any, extra_feeds: Mapping[str, PriceFeed] | None = None,
+                   extra_first: bool = False) -> PriceFeed:
     """The live providers: ``auto`` (priority rotation, the simulator as fallback) or one by name.
 
     Uses ``settings.feed``, ``settings.interval`` and ``settings.feed_priority``;
     keys come from the environment or the keyring when the feed starts.
+    ``extra_feeds`` join the ``auto`` rotation as providers (MetaTrader's feed,
+    from the composition root), behind the free providers or ahead of them.
     """
     from datafeeds.aggregator.build import build_feed
 
     return build_feed(str(settings.feed).strip().lower(),
                       interval=float(getattr(settings, "interval", 5.0) or 5.0),
                       priority=getattr(settings, "feed_priority", None),
-                      fallback_factory=lambda: make_sim_feed(settings))
+                      fallback_factory=lambda: make_sim_feed(settings),
+                      extra_feeds=extra_feeds, extra_first=extra_first)
 
 
 _FACTORIES = {"sim": make_sim_feed, "replay": make_replay_feed, "auto": make_live_feed,

@@ -67,6 +67,8 @@ def make_feed(settings: Settings) -> PriceFeed:
     ``mt5``/``zmq`` come from ``bridges.factory``; every other name (``auto``,
     ``sim``, ``replay`` and the providers) from ``datafeeds.factory``, which
     raises ``ValidationError`` (field ``feed``) for a name it does not know.
+    With ``--feed auto`` and ``--mirror``, MetaTrader's prices join the rotation
+    (``bridges.factory.make_price_source``).
     """
     if settings.feed in ("mt5", "zmq"):
         bridges = _optional_module("bridges.factory")
@@ -75,7 +77,13 @@ def make_feed(settings: Settings) -> PriceFeed:
         feed: PriceFeed = bridges.make_bridge_feed(settings)
         return feed
     from datafeeds.factory import make_feed as make_datafeed
+    from datafeeds.factory import make_live_feed
 
+    if settings.feed == "auto" and settings.mirror is not None:
+        bridges = _optional_module("bridges.factory")
+        source = bridges.make_price_source(settings) if bridges is not None else None
+        if source is not None:
+            return make_live_feed(settings, extra_feeds={"metatrader": source[0]}, extra_first=source[1])
     return make_datafeed(settings)
 
 

@@ -22,6 +22,7 @@ from functools import partial
 from types import ModuleType
 from typing import Any
 
+from bridges.clock import ServerClock
 from bridges.config import KEYRING_SERVICE, PASSWORD_ENV, Mt5Config
 from bridges.errors import BridgeSetupError, BridgeUnavailable
 
@@ -105,6 +106,13 @@ class Mt5Client:
         self.last_error: str | None = None
         self._account: dict[str, Any] | None = None
         self._holders = 0
+        self.clock: ServerClock | None = None
+
+    def clock_for(self, configured_offset_hours: float | None) -> ServerClock:
+        """The terminal's server clock, shared by the feed and the mirror (created on first use)."""
+        if self.clock is None:
+            self.clock = ServerClock(configured_offset_hours)
+        return self.clock
 
     # -- lifecycle -------------------------------------------------------
     async def connect(self) -> dict[str, Any]:

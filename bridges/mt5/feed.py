@@ -3,9 +3,14 @@
 Quotes: every ``poll_interval`` seconds one hop to the bridge thread reads
 ``symbol_info_tick`` for every symbol; a quote is yielded only when the tick
 changed (``time_msc``, bid or ask). Tick times are broker server time and
-are converted to UTC by the ``ServerClock`` (detected from the ticks
-themselves unless configured). History: ``copy_rates_from_pos`` from
-position 1 (position 0 is the forming bar), oldest first.
+are converted to UTC by the terminal's ``ServerClock`` (shared with the
+mirror through the client: configured, detected from a fill, or estimated
+from the ticks while the market is surely open; a closed market's old tick
+would give a wrong offset). While the offset is unknown a quote is stamped
+with the UTC time it was read. History: ``copy_rates_from_pos`` from
+position 1 (position 0 is the forming bar), oldest first, converted with the
+offset; with the offset unknown there is no history rather than bars
+shifted by hours.
 
 When the terminal goes away the stream keeps running: it marks the feed
 unhealthy, reconnects with exponential backoff (1 s doubling to 30 s) and
@@ -24,8 +29,8 @@ from bridges.config import MirrorOptions
 from bridges.errors import BridgeSetupError, BridgeUnavailable
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.symbols import SymbolMap
-from bridges.mt5.timezone import ServerClock
-from engine.errors import ValidationError
+from bridges.clock import ServerClock
+from engine.errors import ProviderUnavailable, ValidationError
 from engine.values import Bar, FeedStatus, Quote, Timeframe
 
 log = logging.getLogger(__name__)
@@ -47,7 +52,7 @@ class Mt5Feed:
         self.client = client
         self.poll_interval = poll_interval if poll_interval is not None else client.config.poll_interval
         self.symbols = symbols or SymbolMap(options.symbol_suffix, options.symbol_map)
-        self.clock = clock or ServerClock(options.server_utc_offset_hours)
+        self.clock = clock or client.clock_for(options.server_utc_offset_hours)
         self._wanted: list[str] = []
         self._attached = False
         self._stopped = asyncio.Event()
@@ -95,8 +100,17 @@ class Mt5Feed:
             raise ValidationError(f"count must be > 0, got {count}", field="count")
         if not self.client.connected:
             await self._connect()
-        rates = await self.client.call("copy_rates_from_pos", self.symbols.to_broker(symbol),
-                                       MT5_TIMEFRAMES[timeframe], 1, count)
+        broker = self.symbols.to_broker(symbol)
+        if not self.clock.is_known:
+            ticks = await self.client.call_many("symbol_info_tick", [(broker,)])
+            if ticks[0] is not None:
+                self.clock.observe(ticks[0].time_msc / 1000, datetime.now(timezone.utc))
+        if not self.clock.is_known:
+            raise ProviderUnavailable(
+                f"no {symbol} {timeframe.value} history from MetaTrader 5 yet: the broker's server time offset "
+                "is not known (it is estimated from fresh ticks while the market is open, or learnt from the "
+                "first mirrored fill) - set server_utc_offset_hours")
+        rates = await self.client.call("copy_rates_from_pos", broker, MT5_TIMEFRAMES[timeframe], 1, count)
         return [Bar(symbol, timeframe, self.clock.to_utc(int(r["time"])), float(r["open"]), float(r["high"]),
                     float(r["low"]), float(r["close"]), float(r["tick_volume"])) for r in rates]
 
@@ -104,8 +118,7 @@ class Mt5Feed:
         return [FeedStatus(name=self.name, enabled=True,
                            healthy=self.client.connected and self._error is None,
                            last_error=self._error or self.client.last_error,
-                           details={"quotes": self._quotes_seen,
-                                    "server_utc_offset_hours": self.clock.offset_seconds / 3600,
+                           details={"quotes": self._quotes_seen, **self.clock.describe(),
                                     "symbols": {s: self.symbols.to_broker(s) for s in self._wanted}})]
 
     async def _connect(self) -> None:
@@ -135,8 +148,8 @@ class Mt5Feed:
             if self._last.get(symbol) == key:
                 continue
             self._last[symbol] = key
-            quotes.append(Quote(symbol, tick.bid, max(tick.ask, tick.bid),
-                                self.clock.to_utc(tick.time_msc / 1000), source=self.name))
+            stamp = self.clock.to_utc(tick.time_msc / 1000) if self.clock.is_known else now
+            quotes.append(Quote(symbol, tick.bid, max(tick.ask, tick.bid), stamp, source=self.name))
         self._quotes_seen += len(quotes)
         return quotes
 

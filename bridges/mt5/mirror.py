@@ -7,15 +7,23 @@ while that price stays within ``deviation_points`` of the first one. Every
 refusal comes back as ``MirrorResult(ok=False, code=<retcode>, message=…)``.
 
 If the link drops during ``order_send`` the order may or may not have been
-executed. The mirror then reconnects and reconciles (``positions_get`` and
-``orders_get`` by magic) and checks whether the request took effect before
-it sends anything again, so a position is never opened twice.
+executed; so too when ``order_send`` answers garbage (``DONE`` without a
+ticket) or a retcode that does not say (``ERROR``, ``TIMEOUT``,
+``CONNECTION``, an unknown one). The mirror then reconnects when needed,
+reconciles (``positions_get`` and ``orders_get`` by magic) and checks whether
+the request took effect (``bridges.effects``) before it sends anything again,
+so a position is never opened twice and a fill is never lost. A close counts
+as done only when the position is gone (an IOC close may fill only part of
+its volume). Times of positions and deals are server time: the offset comes
+from the client's shared ``ServerClock`` (configured, detected from the deal
+of our own fill, or estimated from a fresh tick while the market is open).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -24,8 +32,9 @@ from bridges.errors import BridgeUnavailable
 from bridges.mt5 import retcodes
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.symbols import SymbolMap
-from bridges.mt5.timezone import ServerClock
-from bridges.tagging import belongs_to, paper_comment, paper_id_from_comment
+from bridges.clock import ServerClock
+from bridges.effects import Opening
+from bridges.tagging import Match, match, paper_comment, paper_id_from_comment
 from engine.errors import ValidationError
 from engine.ports import MirrorPosition, MirrorResult
 from engine.values import FeedStatus, OrderType, Side, TradeRecord, TradeStatus
@@ -54,7 +63,7 @@ class Mt5Mirror:
         self.client = client
         self.options = options or MirrorOptions()
         self.symbols = symbols or SymbolMap(self.options.symbol_suffix, self.options.symbol_map)
-        self.clock = clock or ServerClock(self.options.server_utc_offset_hours)
+        self.clock = clock or client.clock_for(self.options.server_utc_offset_hours)
         self._reconciled = False
         self._attached = False
         self._opened: dict[int, str] = {}  # paper id → ticket opened since the last reconciliation
@@ -89,8 +98,7 @@ class Mt5Mirror:
             broker_symbol = found[0].extra["broker_symbol"]
             await self.client.call_many("symbol_select", [(broker_symbol, True)])
             tick = await self.client.call_many("symbol_info_tick", [(broker_symbol,)])
-            if tick[0] is not None:
-                self.clock.observe(tick[0].time_msc / 1000)
+            if tick[0] is not None and self.clock.observe(tick[0].time_msc / 1000) is not None:
                 found = await self.positions()
         self._opened = {}
         self._tagged = {p.paper_trade_id: p for p in found if p.paper_trade_id is not None}
@@ -102,7 +110,7 @@ class Mt5Mirror:
         tagged = self._tagged.get(trade.id)
         if tagged is None:
             return None
-        if belongs_to(tagged, trade, clock_known=self.clock.is_known):
+        if match(tagged, trade, self.clock) is Match.YES:
             return tagged.ticket
         log.warning("ticket %s is tagged pt:%d but belongs to an earlier journal (%s %s); not adopting it",
                     tagged.ticket, trade.id, tagged.symbol, tagged.side.value)
@@ -123,7 +131,7 @@ class Mt5Mirror:
             last_error=self.client.last_error or self._last_error,
             details={"connected": self.client.connected, "account": account.get("login"),
                      "server": account.get("server"), "currency": account.get("currency"),
-                     "server_utc_offset_hours": self.clock.offset_seconds / 3600})
+                     **self.clock.describe()})
 
     # -- commands --------------------------------------------------------
     async def open(self, trade: TradeRecord) -> MirrorResult:
@@ -151,15 +159,17 @@ class Mt5Mirror:
                            price=trade.requested_price, type_filling=ORDER_FILLING_RETURN)
             market_side = None
 
+        sent_at = datetime.now(timezone.utc)
+
         async def verify() -> MirrorResult | None:
-            found = await self._find_paper(trade.id)
-            if found is None or not belongs_to(found, trade, clock_known=self.clock.is_known):
-                return None
-            return MirrorResult(True, found.ticket, found.open_price)
+            found = Opening(trade, sent_at).found({p.ticket: p for p in await self.positions()}, self.clock)
+            return None if found is None else MirrorResult(True, found.ticket, found.open_price, "reconciled")
 
         result = await self._send(request, info, market_side, verify)
         if result.ok and result.ticket is not None:
             self._opened[trade.id] = result.ticket
+            if result.code != "reconciled" and self.clock.source in ("estimated", "unknown"):
+                await self._learn_clock(result, sent_at)
         return result
 
     async def modify(self, trade: TradeRecord, ticket: str) -> MirrorResult:
@@ -210,7 +220,16 @@ class Mt5Mirror:
                 return MirrorResult(True, ticket)
             return None
 
-        return await self._send(request, info, "bid" if selling else "ask", verify)
+        result = await self._send(request, info, "bid" if selling else "ask", verify)
+        if not result.ok or result.code == "reconciled":
+            return result
+        confirmed = await verify()  # DONE is not enough: an IOC close may fill only part of the volume
+        if confirmed is not None:
+            return result
+        still = await self.client.call("positions_get", ticket=int(ticket))
+        lots = still[0].volume if still else 0.0
+        return self._refused(int(result.code or 0), f"the close filled only part of the volume: {lots:g} lots of "
+                             f"ticket {ticket} are still open in MetaTrader 5")
 
     # -- internals -------------------------------------------------------
     async def _ready(self) -> None:
@@ -218,12 +237,6 @@ class Mt5Mirror:
             await self.connect()
         if not self._reconciled:
             await self.reconcile()
-
-    async def _find_paper(self, trade_id: int) -> MirrorPosition | None:
-        for position in await self.positions():
-            if position.paper_trade_id == trade_id:
-                return position
-        return None
 
     def _gone(self, ticket: str) -> Verify:
         async def verify() -> MirrorResult | None:
@@ -278,9 +291,20 @@ class Mt5Mirror:
                 continue
             if result.retcode in retcodes.SUCCESS:
                 # A new order's ticket is the position's ticket; closes and modifications keep theirs.
-                ticket = str(request.get("position") or request.get("order") or result.order)
-                return MirrorResult(True, ticket, result.price or None, str(result.retcode),
+                ticket = request.get("position") or request.get("order") or result.order
+                if not ticket:  # a garbled result: DONE, but no ticket to follow
+                    log.warning("MetaTrader 5 answered %s without a ticket; reconciling", result.retcode)
+                    done = await verify()
+                    return done if done is not None else self._refused(
+                        result.retcode, "the trade server's answer named no ticket, and no such position was found")
+                return MirrorResult(True, str(ticket), result.price or None, str(result.retcode),
                                     retcodes.describe(result.retcode, result.comment))
+            if retcodes.uncertain(result.retcode):
+                done = await verify()
+                if done is not None:
+                    log.info("retcode %s, but the request had been carried out: ticket %s", result.retcode,
+                             done.ticket)
+                    return done
             if result.retcode in retcodes.RETRY_AT_NEW_PRICE and market_side is not None:
                 log.info("MT5 %s on %s; retrying at the new price", retcodes.retcode_name(result.retcode),
                          info.name)
@@ -294,21 +318,33 @@ class Mt5Mirror:
         log.warning("MetaTrader 5 refused: %s (retcode %s)", message, code)
         return MirrorResult(False, code=str(code), message=message)
 
+    async def _learn_clock(self, result: MirrorResult, sent_at: datetime) -> None:
+        """Learn the server clock from the deal of our own fill (its time is server time)."""
+        deals = await self.client.call("history_deals_get", position=int(result.ticket or 0))
+        if deals:
+            self.clock.learn_from_fill(deals[-1].time_msc / 1000, sent_at, datetime.now(timezone.utc),
+                                       what="the deal of a mirrored fill")
+
     def _position(self, p: Any) -> MirrorPosition:
         return MirrorPosition(
             ticket=str(p.ticket), symbol=self.symbols.to_canonical(p.symbol),
             side=Side.BUY if p.type == ORDER_TYPE_BUY else Side.SELL, lots=Decimal(str(p.volume)),
             open_price=p.price_open, sl=p.sl or None, tp=p.tp or None, magic=p.magic,
-            paper_trade_id=paper_id_from_comment(p.comment), open_time=self.clock.to_utc(p.time),
-            extra={"pending": False, "profit": p.profit, "swap": p.swap, "broker_symbol": p.symbol})
+            paper_trade_id=paper_id_from_comment(p.comment), open_time=self._utc(p.time),
+            extra={"pending": False, "profit": p.profit, "swap": p.swap, "broker_symbol": p.symbol,
+                   "server_epoch": float(p.time), "comment": p.comment})
 
     def _pending(self, o: Any) -> MirrorPosition:
         return MirrorPosition(
             ticket=str(o.ticket), symbol=self.symbols.to_canonical(o.symbol),
             side=Side.BUY if o.type in (2, 4, 6) else Side.SELL, lots=Decimal(str(o.volume_current)),
             open_price=o.price_open, sl=o.sl or None, tp=o.tp or None, magic=o.magic,
-            paper_trade_id=paper_id_from_comment(o.comment), open_time=self.clock.to_utc(o.time_setup),
-            extra={"pending": True, "order_type": o.type, "broker_symbol": o.symbol})
+            paper_trade_id=paper_id_from_comment(o.comment), open_time=self._utc(o.time_setup),
+            extra={"pending": True, "order_type": o.type, "broker_symbol": o.symbol,
+                   "server_epoch": float(o.time_setup), "comment": o.comment})
+
+    def _utc(self, server_epoch: float) -> datetime | None:
+        return self.clock.to_utc(server_epoch) if self.clock.is_known else None
 
 
 def _filling(symbol_filling_mode: int) -> int:

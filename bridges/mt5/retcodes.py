@@ -34,6 +34,13 @@ POSITION_CLOSED = 10036
 SUCCESS = frozenset({PLACED, DONE, DONE_PARTIAL, NO_CHANGES})
 #: Codes worth retrying at a fresh price (within the allowed deviation).
 RETRY_AT_NEW_PRICE = frozenset({REQUOTE, PRICE_CHANGED, PRICE_OFF})
+#: Codes after which the request may still have been carried out: look before reporting a refusal.
+UNCERTAIN = frozenset({ERROR, TIMEOUT, CONNECTION})
+
+
+def uncertain(code: int) -> bool:
+    """True for a retcode that does not say whether the request was executed (or one we do not know)."""
+    return code in UNCERTAIN or code not in _TEXT
 
 _TEXT = {
     10004: ("requote", "requote: the price changed"),

@@ -1,45 +1,51 @@
 """ZeroMQ link to a DWX-protocol expert advisor.
 
-Three sockets: PUSH commands to ``push_port``, PULL replies from
-``pull_port``, SUB prices from ``sub_port``. ZeroMQ sockets are not
-thread-safe and the Qt/asyncio loop on Windows has no ``add_reader``, so the
-sockets live on their OWN thread; the loop hands commands over through a
-queue plus a wake-up socket pair, and the thread hands replies and stream
-messages back with ``loop.call_soon_threadsafe``.
+Three sockets (``bridges.zmq.sockets``, on their own thread): PUSH commands
+to ``push_port``, PULL replies from ``pull_port``, SUB prices from
+``sub_port``. The protocol carries no request ids: one command is
+outstanding at a time (a lock), and a reply is matched to it by its
+``_action``. A reply with another action (late, from a command that timed
+out) is dropped. The stock DWX EA pushes an EMPTY message after every reply
+(its ``MessageHandler`` returns an empty message that ``OnTimer`` sends):
+that is the protocol, counted and ignored.
 
-The protocol carries no request ids: one command is outstanding at a time
-(a lock), and a reply is matched to it by its ``_action``. A reply with
-another action (late, from a command that timed out) is dropped. After a
-timeout the sockets are recreated and a heartbeat is answered before
-anything else is sent, so stale replies cannot be taken for new ones. While
-idle a heartbeat runs every ``heartbeat`` seconds; when it fails the link
-is rebuilt with backoff (1 s doubling to 30 s) and the ``on_reconnect``
-callbacks run (the mirror reconciles, the feed re-tracks its symbols).
+The EA sends replies non-blocking with a high-water mark of 1: a reply sent
+before our PULL socket has finished its handshake is lost. So no command is
+sent before the PULL socket reports its handshake (within the command's
+timeout). After a timeout the sockets are recreated and a heartbeat is
+answered before anything else is sent, so stale replies cannot be taken for
+new ones. While idle a heartbeat runs every ``heartbeat`` seconds; when it
+fails the link is rebuilt with backoff (1 s doubling to 30 s) and the
+``on_reconnect`` callbacks run (the mirror reconciles, the feed re-tracks
+its symbols).
+
+``clock`` is the venue's ``ServerClock``, shared by the feed and the mirror
+that use this client (the first of them creates it from its settings).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import queue
-import socket
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import zmq
-from zmq.utils.monitor import recv_monitor_message
-
 from bridges.config import ZmqConfig
 from bridges.errors import BridgeTimeout, BridgeUnavailable
+from bridges.clock import ServerClock
 from bridges.zmq import protocol
+from bridges.zmq.sockets import SocketThread
 from engine.errors import BadPayload
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
 RECONNECT_HEARTBEATS = 3
+#: Seconds between a reply and the next command. The EA's PUSH socket has a high-water mark of
+#: 1 and sends without blocking: a reply pushed within a few milliseconds of the previous one
+#: can find the pipe still full and be dropped.
+COMMAND_GAP = 0.01
 ANY_ACTION = frozenset({"*"})
 
 
@@ -51,32 +57,36 @@ class ZmqClient:
         self.connected = False
         self.last_error: str | None = None
         self.last_reply: dict[str, Any] | None = None
+        self.clock: ServerClock | None = None
+        self.empty_messages = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._outbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._wake_r: socket.socket | None = None
-        self._wake_w: socket.socket | None = None
-        self._running = False
+        self._io: SocketThread | None = None
+        self._pull_ready = asyncio.Event()
         self._lock = asyncio.Lock()
         self._waiter: tuple[asyncio.Future[dict[str, Any]], frozenset[str]] | None = None
         self._stream_listeners: list[Callable[[str], None]] = []
         self._reconnect_callbacks: list[Callable[[], Awaitable[None]]] = []
         self._last_activity = 0.0
+        self._last_reply_at = 0.0
         self._holders = 0
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._heartbeat_on = False
 
+    def clock_for(self, configured_offset_hours: float | None) -> ServerClock:
+        """The venue's clock, created on first use from the configured offset (hours, or None: detect)."""
+        if self.clock is None:
+            self.clock = ServerClock(configured_offset_hours)
+        return self.clock
+
     # -- lifecycle -------------------------------------------------------
     async def start(self) -> None:
         """Start the socket thread and wait for a heartbeat answer (``BridgeUnavailable`` if none)."""
-        if self._thread is None:
+        if self._io is None:
             self._loop = asyncio.get_running_loop()
-            self._wake_r, self._wake_w = socket.socketpair()
-            self._wake_r.setblocking(False)
-            self._wake_w.setblocking(False)
-            self._running = True
-            self._thread = threading.Thread(target=self._io_main, name="zmq-bridge", daemon=True)
-            self._thread.start()
+            self._pull_ready = asyncio.Event()
+            self._io = SocketThread(self.config, self._loop, on_reply=self._on_reply, on_stream=self._on_stream,
+                                    on_peer_lost=self._on_peer_lost, on_pull_ready=self._on_pull_ready)
+            self._io.start()
             self._heartbeat_on = True
             self._heartbeat_task = asyncio.create_task(self._heartbeat_loop(), name="zmq-heartbeat")
             self._heartbeat_task.add_done_callback(_log_task_failure)
@@ -102,15 +112,11 @@ class ZmqClient:
             self._heartbeat_task.cancel()
             await asyncio.gather(self._heartbeat_task, return_exceptions=True)
             self._heartbeat_task = None
-        if self._thread is not None:
-            self._running = False
-            self._post("stop", None)
-            await asyncio.get_running_loop().run_in_executor(None, self._thread.join, 5)
-            self._thread = None
-        for sock in (self._wake_r, self._wake_w):
-            if sock is not None:
-                sock.close()
-        self._wake_r = self._wake_w = None
+        if self._io is not None:
+            io, self._io = self._io, None
+            io.post("stop", None)
+            await asyncio.get_running_loop().run_in_executor(None, io.join, 5)
+            io.close()
         self.connected = False
 
     def on_stream(self, listener: Callable[[str], None]) -> None:
@@ -137,7 +143,7 @@ class ZmqClient:
         Raises ``BridgeTimeout`` (no answer; the link is rebuilt) or
         ``BadPayload`` (an answer that does not parse).
         """
-        if self._thread is None:
+        if self._io is None:
             raise BridgeUnavailable("the ZeroMQ bridge is not started", code="not_started")
         async with self._lock:
             return await self._request_locked(command, expect, timeout, reset_on_timeout)
@@ -145,14 +151,18 @@ class ZmqClient:
     async def _request_locked(self, command: str, expect: frozenset[str], timeout: float | None,
                               reset_on_timeout: bool) -> dict[str, Any]:
         assert self._loop is not None
-        future: asyncio.Future[dict[str, Any]] = self._loop.create_future()
-        self._waiter = (future, expect)
-        self._post("send", command)
-        self._last_activity = time.monotonic()
         wait = timeout or self.config.timeout
         verb = command.split(";", 2)[:2]
+        future: asyncio.Future[dict[str, Any]] = self._loop.create_future()
         try:
             async with asyncio.timeout(wait):
+                await self._pull_ready.wait()  # else the EA's reply would be dropped unsent
+                gap = self._last_reply_at + COMMAND_GAP - time.monotonic()
+                if gap > 0:
+                    await asyncio.sleep(gap)
+                self._waiter = (future, expect)
+                self._post("send", command)
+                self._last_activity = time.monotonic()
                 reply = await future
         except TimeoutError:
             self.connected = False
@@ -167,6 +177,7 @@ class ZmqClient:
             raise
         finally:
             self._waiter = None
+            self._last_reply_at = time.monotonic()
         self.connected = True
         self.last_error = None
         self.last_reply = reply
@@ -200,14 +211,21 @@ class ZmqClient:
 
     # -- loop side of the thread hand-over --------------------------------
     def _post(self, kind: str, payload: Any) -> None:
-        self._outbox.put((kind, payload))
-        if self._wake_w is not None:
-            try:
-                self._wake_w.send(b"\0")
-            except (BlockingIOError, OSError):
-                pass  # a wake-up is already pending, or the pair is closing
+        if kind == "reset":
+            self._pull_ready.clear()
+        if self._io is not None:
+            self._io.post(kind, payload)
+
+    def _on_pull_ready(self, ready: bool) -> None:
+        if ready:
+            self._pull_ready.set()
+        else:
+            self._pull_ready.clear()
 
     def _on_reply(self, text: str) -> None:
+        if text == "":
+            self.empty_messages += 1  # the stock EA's empty message after every reply: protocol
+            return
         waiter = self._waiter
         try:
             reply = protocol.parse_reply(text)
@@ -256,96 +274,6 @@ class ZmqClient:
             if not was_connected:
                 log.info("expert advisor answers again; reconciling")
                 await self._after_reconnect()
-
-    # -- socket thread ---------------------------------------------------
-    def _io_main(self) -> None:
-        context = zmq.Context()
-        sockets = self._open_sockets(context)
-        subscriptions: set[str] = set()
-        poller = zmq.Poller()
-        self._register(poller, sockets)
-        assert self._wake_r is not None and self._loop is not None
-        poller.register(self._wake_r, zmq.POLLIN)
-        try:
-            while self._running:
-                events = dict(poller.poll(200))
-                if self._wake_r.fileno() in events or self._wake_r in events:
-                    try:
-                        self._wake_r.recv(4096)
-                    except (BlockingIOError, OSError):
-                        pass
-                while True:
-                    try:
-                        kind, payload = self._outbox.get_nowait()
-                    except queue.Empty:
-                        break
-                    if kind == "stop":
-                        return
-                    if kind == "send":
-                        try:
-                            sockets["push"].send_string(payload, zmq.NOBLOCK)
-                        except zmq.Again:
-                            log.warning("command queue to the expert advisor is full; dropped %.40s", payload)
-                    elif kind == "subscribe":
-                        subscriptions.add(payload)
-                        sockets["sub"].setsockopt_string(zmq.SUBSCRIBE, payload)
-                    elif kind == "reset":
-                        for name in ("pull", "sub", "monitor"):
-                            poller.unregister(sockets[name])
-                        self._close_sockets(sockets)
-                        sockets = self._open_sockets(context)
-                        for prefix in subscriptions:
-                            sockets["sub"].setsockopt_string(zmq.SUBSCRIBE, prefix)
-                        self._register(poller, sockets)
-                        events = {}
-                if sockets["monitor"] in events:
-                    while True:
-                        try:
-                            recv_monitor_message(sockets["monitor"], zmq.NOBLOCK)
-                        except zmq.Again:
-                            break
-                        self._loop.call_soon_threadsafe(self._on_peer_lost)
-                for name, callback in (("pull", self._on_reply), ("sub", self._on_stream)):
-                    sock = sockets[name]
-                    if sock in events:
-                        while True:
-                            try:
-                                text = sock.recv(zmq.NOBLOCK).decode("utf-8", errors="replace")
-                            except zmq.Again:
-                                break
-                            self._loop.call_soon_threadsafe(callback, text)
-        except Exception:  # noqa: BLE001 - log why the bridge thread died
-            log.exception("ZeroMQ bridge thread failed")
-        finally:
-            self._close_sockets(sockets)
-            context.term()
-
-    @staticmethod
-    def _close_sockets(sockets: dict[str, zmq.Socket]) -> None:
-        sockets["push"].disable_monitor()
-        for sock in sockets.values():
-            sock.close(linger=0)
-
-    def _open_sockets(self, context: zmq.Context) -> dict[str, zmq.Socket]:
-        cfg = self.config
-        push = context.socket(zmq.PUSH)
-        push.setsockopt(zmq.SNDHWM, 1000)
-        push.setsockopt(zmq.LINGER, 0)
-        push.connect(cfg.endpoint(cfg.push_port))
-        pull = context.socket(zmq.PULL)
-        pull.setsockopt(zmq.LINGER, 0)
-        pull.connect(cfg.endpoint(cfg.pull_port))
-        sub = context.socket(zmq.SUB)
-        sub.setsockopt(zmq.LINGER, 0)
-        sub.connect(cfg.endpoint(cfg.sub_port))
-        # The EA closing its end (restart, removal) shows as a disconnect of our PUSH socket.
-        monitor = push.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-        return {"push": push, "pull": pull, "sub": sub, "monitor": monitor}
-
-    @staticmethod
-    def _register(poller: zmq.Poller, sockets: dict[str, zmq.Socket]) -> None:
-        for name in ("pull", "sub", "monitor"):
-            poller.register(sockets[name], zmq.POLLIN)
 
 
 def _log_task_failure(task: asyncio.Task[None]) -> None:

@@ -2,11 +2,14 @@
 
 Quotes come from the EA's PUB stream after ``TRACK_PRICES`` (``SYMBOL:|:bid;ask``).
 The stream carries no time, so a quote is stamped with the UTC time it
-arrived. History comes from ``HIST`` in the broker's server time, converted
-to UTC by the ``ServerClock`` (configured, or detected from the
-``_server_time`` the bundled EA adds to its heartbeat). After a reconnect
-the symbols are tracked again (a restarted EA forgets them). Quotes wait in
-a bounded queue; when the consumer falls behind the oldest are dropped.
+arrived. History comes from ``HIST``, which speaks the broker's server time
+both ways: the requested range is converted to server time and the bars back
+to UTC with the venue's ``ServerClock`` (shared with the mirror through the
+client: configured, detected from a fill, or estimated from the forming bar
+while the market is open). With the offset unknown there is no history
+rather than bars shifted by hours. After a reconnect the symbols are tracked
+again (a restarted EA forgets them). Quotes wait in a bounded queue; when the
+consumer falls behind the oldest are dropped.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from datetime import datetime, timedelta, timezone
 
 from bridges.config import MirrorOptions
 from bridges.mt5.symbols import SymbolMap
-from bridges.mt5.timezone import ServerClock
+from bridges.clock import ServerClock
+from bridges.errors import BridgeUnavailable
 from bridges.zmq import protocol
 from bridges.zmq.client import ZmqClient
-from engine.errors import BadPayload, ValidationError
+from bridges.zmq.clock_probe import learn_from_heartbeat, probe_server_clock
+from engine.errors import BadPayload, ProviderUnavailable, ValidationError
 from engine.values import Bar, FeedStatus, Quote, Timeframe
 
 log = logging.getLogger(__name__)
@@ -39,7 +44,7 @@ class ZmqFeed:
         options = options or MirrorOptions()
         self.client = client
         self.symbols = SymbolMap(options.symbol_suffix, options.symbol_map)
-        self.clock = clock or ServerClock(options.server_utc_offset_hours)
+        self.clock = clock or client.clock_for(options.server_utc_offset_hours)
         self._wanted: list[str] = []
         self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=queue_size)
         self._dropped = 0
@@ -58,7 +63,7 @@ class ZmqFeed:
             self.client.attach()
             self._attached = True
         await self.client.start()
-        self._observe_time()
+        learn_from_heartbeat(self.clock, self.client.last_reply)
         for symbol in self._wanted:
             self.client.subscribe(self.symbols.to_broker(symbol) + protocol.STREAM_DELIMITER)
         await self._track()
@@ -81,18 +86,26 @@ class ZmqFeed:
         """Closed bars, oldest first; asks for enough calendar time to cover weekends."""
         if count <= 0:
             raise ValidationError(f"count must be > 0, got {count}", field="count")
+        broker = self.symbols.to_broker(symbol)
+        if not self.clock.is_known and not await probe_server_clock(self.client, self.clock, broker):
+            raise ProviderUnavailable(
+                f"no {symbol} {timeframe.value} history from the expert advisor yet: the broker's server time "
+                "offset is not known (the stock DWX EA does not send its clock; it is learnt from the first "
+                "mirrored fill or the forming bar while the market is open) - set server_utc_offset_hours")
         now = datetime.now(timezone.utc)
         span = timedelta(seconds=timeframe.seconds * count * 1.5) + timedelta(days=4)
-        command = protocol.hist_command(self.symbols.to_broker(symbol), timeframe.seconds // 60,
+        command = protocol.hist_command(broker, timeframe.seconds // 60,
                                         self.clock.to_server_naive(now - span), self.clock.to_server_naive(now))
         reply = await self.client.request(command, frozenset({"HIST"}))
         refusal = protocol.refusal_of(reply)
+        if refusal is not None and "_action" not in reply:
+            raise BridgeUnavailable(f"the expert advisor refused HIST: {refusal.message}", code=refusal.code)
         if refusal is not None:
             raise ValidationError(f"no history for {symbol} {timeframe.value}: {refusal.message}",
                                   field="symbol", code="not_available")
         bars = []
         for row in protocol.parse_hist(reply):
-            opened = self.clock.to_utc(row.time.replace(tzinfo=timezone.utc).timestamp())
+            opened = self.clock.to_utc(self.clock.naive_to_epoch(row.time))
             if opened + timedelta(seconds=timeframe.seconds) > now:
                 continue  # the forming bar
             bars.append(Bar(symbol, timeframe, opened, row.open, row.high, row.low, row.close, row.tick_volume))
@@ -103,23 +116,22 @@ class ZmqFeed:
         return [FeedStatus(name=self.name, enabled=True, healthy=self.client.connected,
                            last_error=self.client.last_error,
                            details={"quotes": self._received, "dropped": self._dropped, "bad_messages": self._bad,
-                                    "server_utc_offset_hours": self.clock.offset_seconds / 3600})]
+                                    **self.clock.describe()})]
 
     async def _track(self) -> None:
         if not self._wanted:
             return
         brokers = [self.symbols.to_broker(s) for s in self._wanted]
         reply = await self.client.request(protocol.track_prices_command(brokers), frozenset({"TRACK_PRICES"}))
-        errors = (reply.get("_data") or {}).get("error_symbols") or []
+        refusal = protocol.refusal_of(reply) if "_action" not in reply else None
+        if refusal is not None:
+            raise BridgeUnavailable(f"the expert advisor refused TRACK_PRICES: {refusal.message}", code=refusal.code)
+        data = reply.get("_data") if isinstance(reply.get("_data"), dict) else {}
+        # The stock EA splits commands into a fixed string[11]: unused slots come back as '' errors.
+        errors = [e for e in (data.get("error_symbols") or []) if str(e).strip()]
         if errors:
             raise ValidationError(f"the expert advisor cannot price {', '.join(map(str, errors))}",
                                   field="symbols", code="unknown_symbol")
-
-    def _observe_time(self) -> None:
-        stamp = (self.client.last_reply or {}).get("_server_time")
-        if stamp:
-            server = protocol.parse_server_time(str(stamp))
-            self.clock.observe(server.replace(tzinfo=timezone.utc).timestamp())
 
     def _on_message(self, text: str) -> None:
         head = text.partition(protocol.STREAM_DELIMITER)[0]

@@ -5,14 +5,24 @@ Commands are ``;``-separated. A trade command is
 is MQL4's ``OP_BUY`` 0 … ``OP_SELLSTOP`` 5 and SL/TP are distances in
 *points* (``10 ** -digits``) from the fill price (OPEN) or the open price
 (MODIFY); 0 means none. Replies are Python dict literals, parsed with
-``ast.literal_eval`` (never ``eval``) and then checked into the schemas
-below; anything else raises ``BadPayload`` naming what is wrong.
-The price stream publishes ``SYMBOL:|:bid;ask``.
+``ast`` (never ``eval``) into a ``Reply``: a dict (a repeated key keeps its
+last value, as Python would) that also keeps every key/value pair in order,
+because the stock EA repeats ``_response`` and the earlier ones carry the
+trade server's error codes. Anything else raises ``BadPayload`` naming what
+is wrong. The price stream publishes ``SYMBOL:|:bid;ask``.
+
+What the stock EA (DWX ZeroMQ Server v2.0.1 RC8) really answers, and what the
+parsers below allow for: OPEN refusals say ``response_value`` and the others
+``_response_value``; a CLOSE that failed all its attempts still ends with
+``CLOSE_MARKET``/``SUCCESS`` (only ``_close_price`` tells a real close); a
+MODIFY reply has no ``_ticket``; an order comment is not escaped, so a quote
+in one breaks ``OPEN_TRADES`` (repaired here); times are server time.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,13 +46,27 @@ MQL_ERRORS = {
     "4109": "trading is not allowed in the expert's properties",
 }
 GATE_ERRORS = {
-    "TRADING_IS_NOT_ALLOWED": "trading is not allowed: enable 'Algo Trading' in the terminal",
+    # MQL4's IsTradeAllowed() is also false while another expert holds the trade context.
+    "TRADING_IS_NOT_ALLOWED": "trading is not allowed: 'Algo Trading' is off in MetaTrader, or its trade "
+                              "context stayed busy",
     "EA_IS_DISABLED": "the expert advisor is disabled",
     "TRADE_CONTEXT_BUSY": "the terminal's trade context is busy (another expert is trading)",
     "DLLS_DISABLED": "DLL imports are disabled: allow them for the expert advisor (libzmq)",
+    "LIBS_DISABLED": "library imports are disabled: allow them for the expert advisor",
+    "NO_BROKER_CONNECTION": "MetaTrader is not connected to the broker's trade server",
+}
+#: The stock EA's own limits (inputs MaximumOrders = 1 and MaximumLotSize = 0.01 by default).
+EA_LIMITS = {
+    "NUM_ORDERS_ERROR": "the expert advisor's MaximumOrders input is reached (it counts every order of the "
+                        "account; the stock EA allows 1): raise MaximumOrders in its inputs (F7)",
+    "LOT_SIZE_ERROR": "the order is larger than the expert advisor's MaximumLotSize input (the stock EA "
+                      "allows 0.01 lots): raise MaximumLotSize in its inputs (F7)",
 }
 #: Codes worth retrying after a short pause (MQL4 errors and MT5 retcodes of the MQL5 EA).
-RETRYABLE = frozenset({"TRADE_CONTEXT_BUSY", "146", "135", "136", "138", "10004", "10020", "10021"})
+RETRYABLE = frozenset({"TRADE_CONTEXT_BUSY", "TRADING_IS_NOT_ALLOWED", "146", "135", "136", "138",
+                       "10004", "10020", "10021"})
+#: ``_response`` values of the stock EA that report a failure inside an otherwise normal reply.
+FAILURE_WORDS = frozenset({"ERROR_SETTING_SL_TP", "WAIT_LIMIT_EXCEEDED", "CLOSE_PARTIAL_FAILED", "NOT_FOUND"})
 SUCCESS_RESPONSES = frozenset({"CLOSE_MARKET", "CLOSE_PARTIAL", "CLOSE_PENDING", "MODIFIED",
                                "loud and clear!"})
 
@@ -112,20 +136,54 @@ def stop_points(side: Side, reference: float, sl: float | None, tp: float | None
 
 
 # -- replies ----------------------------------------------------------------
-def parse_reply(text: str) -> dict[str, Any]:
-    """Parse one reply string into a dict with ``ast.literal_eval``; ``BadPayload`` otherwise."""
+class Reply(dict):
+    """A parsed reply: the dict (last value of a repeated key) plus ``pairs``, every key/value in order."""
+
+    pairs: list[tuple[Any, Any]]
+
+
+_COMMENT = re.compile(r"('_comment': ')(.*?)('\}(?:, -?\d+: \{|\}\}\s*$))", re.DOTALL)
+
+
+def _repair_comments(text: str) -> str:
+    """Escape quotes inside ``'_comment': '…'`` values (the stock EA writes comments unescaped)."""
+    def escape(found: re.Match[str]) -> str:
+        return found.group(1) + found.group(2).replace("\\", "\\\\").replace("'", "\\'") + found.group(3)
+    return _COMMENT.sub(escape, text)
+
+
+def _literal(text: str) -> Reply:
+    tree = ast.parse(text, mode="eval")
+    if not isinstance(tree.body, ast.Dict):
+        raise ValueError("not a dict")
+    reply = Reply()
+    reply.pairs = []
+    for key_node, value_node in zip(tree.body.keys, tree.body.values):
+        if key_node is None:
+            raise ValueError("dict unpacking")
+        key, value = ast.literal_eval(key_node), ast.literal_eval(value_node)
+        reply.pairs.append((key, value))
+        reply[key] = value
+    return reply
+
+
+def parse_reply(text: str) -> Reply:
+    """Parse one reply string (a Python dict literal) without evaluating code; ``BadPayload`` otherwise."""
     if not isinstance(text, str) or not text.strip():
         raise BadPayload("empty reply from the expert advisor")
     if len(text) > MAX_REPLY_CHARS:
         raise BadPayload(f"reply from the expert advisor is too long ({len(text)} characters)")
-    try:
-        value = ast.literal_eval(text.strip())
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
-        raise BadPayload(f"malformed reply from the expert advisor ({type(exc).__name__}): "
-                         f"{text[:120]!r}") from None
-    if not isinstance(value, dict):
+    body = text.strip()
+    attempts = [body, _repair_comments(body)] if "'_comment': '" in body else [body]
+    error: Exception | None = None
+    for candidate in attempts:
+        try:
+            return _literal(candidate)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+            error = error or exc
+    if isinstance(error, ValueError) and str(error) == "not a dict":
         raise BadPayload(f"reply from the expert advisor is not a dict: {text[:120]!r}")
-    return value
+    raise BadPayload(f"malformed reply from the expert advisor ({type(error).__name__}): {text[:120]!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +210,39 @@ def refusal_of(reply: dict[str, Any]) -> Refusal | None:
     for gate, text in GATE_ERRORS.items():
         if response.startswith(gate):
             return Refusal(gate, text)
+    if response in EA_LIMITS:
+        return Refusal(response, EA_LIMITS[response])
     text = MQL_ERRORS.get(response)
     if text is None and response.isdigit() and 10004 <= int(response) <= 10050:
         text = retcodes.describe(int(response))  # an MT5 retcode from the MQL5 expert advisor
     detail = str(value) if value not in (None, "") else None
-    message = ": ".join(p for p in (text or response.replace("_", " ").lower(), detail) if p)
+    message = ": ".join(dict.fromkeys(p for p in (text or response.replace("_", " ").lower(), detail) if p))
     return Refusal(response, message)
+
+
+def venue_errors(reply: dict[str, Any]) -> list[Refusal]:
+    """Every failure a reply reports, in order, from its repeated ``_response`` keys.
+
+    The stock EA appends ``'_response': '<code>', '_response_value': '<text>'``
+    for each failed attempt inside a reply that may still end in ``SUCCESS``;
+    ``'0'``/``'1'`` (no error) and the closing success words are skipped.
+    """
+    pairs = getattr(reply, "pairs", None) or list(reply.items())
+    found: list[Refusal] = []
+    for index, (key, value) in enumerate(pairs):
+        if key != "_response":
+            continue
+        code = str(value)
+        if not (code.isdigit() and code not in ("0", "1")) and code not in FAILURE_WORDS:
+            continue
+        text = None
+        follower = pairs[index + 1] if index + 1 < len(pairs) else None
+        if follower is not None and follower[0] in ("_response_value", "response_value"):
+            text = str(follower[1])
+        described = MQL_ERRORS.get(code) or (code.replace("_", " ").lower() if not code.isdigit() else None)
+        message = ": ".join(dict.fromkeys(p for p in (described, text) if p)) or f"error {code}"
+        found.append(Refusal(code, message))
+    return found
 
 
 def _get(reply: dict[str, Any], key: str, kind: type, what: str) -> Any:

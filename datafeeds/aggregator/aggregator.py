@@ -51,6 +51,9 @@ class AggregatedFeed:
 
     ``providers`` is a list, or a callable run in a worker thread at start
     with the shared ``httpx.AsyncClient`` (it may read keys from the keyring).
+    ``sources`` are the ``PriceFeed``s some of those providers wrap (MetaTrader's,
+    ``datafeeds.providers.feed_source``), so that their owner can share their link;
+    a provider with an ``aclose()`` is closed when the feed stops.
     ``clock`` returns aware UTC datetimes; ``sleep`` is awaited between polls
     (both injectable for tests). The feed owns ``client`` when it creates it.
     With ``autopoll=False`` no polling task runs: the owner calls ``poll_once()``.
@@ -67,10 +70,11 @@ class AggregatedFeed:
                  breaker_threshold: int = 3, breaker_reset: float = 60.0,
                  backoff_base: float = 2.0, backoff_cap: float = 300.0,
                  reserve: float = 0.10, queue_size: int = 10_000,
-                 autopoll: bool = True) -> None:
+                 autopoll: bool = True, sources: Sequence[PriceFeed] = ()) -> None:
         if interval <= 0:
             raise ValueError("interval must be a positive number of seconds")
         self.name = name
+        self.sources = tuple(sources)
         self.interval = float(interval)
         self.stale_after = 3.0 * self.interval
         self._source = providers
@@ -140,12 +144,24 @@ class AggregatedFeed:
             self._poll_task.cancel()
             await asyncio.gather(self._poll_task, return_exceptions=True)
         await self._sim.stop(resumed=False)
+        for slot in self._slots:
+            close = getattr(slot.provider, "aclose", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:  # noqa: BLE001 - stop the others anyway
+                    log.exception("%s: closing provider %s failed", self.name, slot.name)
         if self.limiter is not None:
             await self.limiter.save()
         if self._owns_client and self._client is not None:
             await self._client.aclose()
             self._client = None
         self._put(None)
+
+    @property
+    def priority(self) -> tuple[str, ...]:
+        """Provider names in the order they are tried."""
+        return self._priority
 
     def replan(self) -> Plan:
         """Recompute the plan from the enabled providers (after one was disabled, say)."""

@@ -3,7 +3,10 @@
 ``PROVIDER_CLASSES`` maps the ``--feed`` names to provider classes; Yahoo
 needs no key, the others need theirs (``datafeeds.keys``). ``build_feed``
 returns an ``AggregatedFeed`` for ``auto`` (every provider with a key, the
-simulator as the fallback) or for one named provider (no simulator).
+simulator as the fallback) or for one named provider (no simulator). With
+``auto``, ``extra_feeds`` (name → ``PriceFeed``: MetaTrader through a bridge)
+join the rotation as providers like the others, behind the free providers
+or, with ``extra_first``, ahead of them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from datafeeds.aggregator.planner import (
 from datafeeds.keys import ENV_NAMES, load_keys
 from datafeeds.providers.alphavantage import AlphaVantageProvider
 from datafeeds.providers.base import QuoteProvider
+from datafeeds.providers.feed_source import FeedProvider
 from datafeeds.providers.finnhub import FinnhubProvider
 from datafeeds.providers.twelvedata import TwelveDataProvider
 from datafeeds.providers.yahoo import YahooProvider
@@ -109,7 +113,8 @@ def build_providers(names: Sequence[str], client: httpx.AsyncClient,
 def build_feed(feed: str, *, interval: float = 5.0, priority: Sequence[str] | str | None = None,
                fallback_factory: Callable[[], PriceFeed] | None = None,
                last_quotes: LastQuotes | None = None, state_path: Path | None = None,
-               env: Mapping[str, str] | None = None) -> AggregatedFeed:
+               env: Mapping[str, str] | None = None, extra_feeds: Mapping[str, PriceFeed] | None = None,
+               extra_first: bool = False) -> AggregatedFeed:
     """Return the aggregated feed for ``feed`` (``auto`` or one provider name)."""
     feed = feed.strip().lower()
     if feed not in FEED_NAMES:
@@ -117,9 +122,11 @@ def build_feed(feed: str, *, interval: float = 5.0, priority: Sequence[str] | st
                               field="feed")
     order = parse_priority(priority)
     names = order if feed == "auto" else (feed,)
+    extra = [FeedProvider(name, source) for name, source in (extra_feeds or {}).items()] if feed == "auto" else []
+    extra_names = tuple(p.name for p in extra)
     return AggregatedFeed(
-        lambda client: build_providers(names, client, env),
-        name=feed, interval=interval, priority=order,
+        lambda client: [*build_providers(names, client, env), *extra],
+        name=feed, interval=interval, priority=extra_names + order if extra_first else order + extra_names,
         state_path=state_path or default_state_path(),
         fallback_factory=fallback_factory if feed == "auto" else None,
-        last_quotes=last_quotes)
+        last_quotes=last_quotes, sources=[p.feed for p in extra])

@@ -196,7 +196,8 @@ class TradeOut(BaseModel):
     mirror_ticket: str | None = Field(None, description="MetaTrader ticket of the mirrored position or order")
     mirror_state: str | None = Field(
         None, description="mirror state: open, pending, closed, cancelled, refused, modify_refused, "
-                          "close_refused, closed_externally, not_mirrored, error; null when not mirrored")
+                          "close_failed (closed on paper, still open in MetaTrader: retried), closed_externally, "
+                          "not_mirrored, error; null when not mirrored")
 
 
 class TradeList(BaseModel):

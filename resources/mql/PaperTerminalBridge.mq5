@@ -9,6 +9,8 @@
 //| TRADE;ACTION;TYPE;SYMBOL;PRICE;SL;TP;COMMENT;LOTS;MAGIC;TICKET   |
 //| with SL/TP as distances in points (0 = none): from the fill      |
 //| price for OPEN, from the open price for MODIFY.                  |
+//| HEARTBEAT tells the EA's clock: TimeTradeServer and TimeGMT.     |
+//| The MQL4 version (PaperTerminalBridge.mq4) speaks the same.      |
 //|                                                                  |
 //| Needs the MQL ZeroMQ binding (github.com/dingmaotu/mql-zmq:      |
 //| Include/Zmq, Library/MT5/libzmq.dll, libsodium.dll) and "Allow   |
@@ -100,7 +102,7 @@ string D(const double value, const int digits) { return DoubleToString(value, di
 
 string T(const datetime when) { return Q(TimeToString(when, TIME_DATE | TIME_SECONDS)); }
 
-int Digits(const string symbol) { return (int)SymbolInfoInteger(symbol, SYMBOL_DIGITS); }
+int SymbolDigits(const string symbol) { return (int)SymbolInfoInteger(symbol, SYMBOL_DIGITS); }
 
 string Refusal(const string action, const string code, const string text)
   {
@@ -131,7 +133,8 @@ string Handle(const string command)
    if(n < 1)
       return "{'_action': 'UNKNOWN', '_response': 'BAD_COMMAND'}";
    if(parts[0] == "HEARTBEAT")
-      return "{'_action': 'heartbeat', '_response': 'loud and clear!', '_server_time': " + T(TimeCurrent()) + "}";
+      return "{'_action': 'heartbeat', '_response': 'loud and clear!', '_server_time': " + T(TimeTradeServer()) +
+             ", '_gmt_time': " + T(TimeGMT()) + ", '_server_clock': 'TimeTradeServer'}";
    if(parts[0] == "TRACK_PRICES")
       return TrackPrices(parts, n);
    if(parts[0] == "HIST" && n == 5)
@@ -157,13 +160,13 @@ string Handle(const string command)
    long   magic   = StringToInteger(parts[9]);
    ulong  ticket  = (ulong)StringToInteger(parts[10]);
    if(action == "OPEN")
-      return Open(type, symbol, price, sl, tp, comment, lots, magic);
+      return OpenOrder(type, symbol, price, sl, tp, comment, lots, magic);
    if(action == "MODIFY")
-      return Modify(ticket, price, sl, tp);
+      return ModifyOrder(ticket, price, sl, tp);
    if(action == "CLOSE")
-      return Close(ticket, 0.0);
+      return CloseTicket(ticket, 0.0);
    if(action == "CLOSE_PARTIAL")
-      return Close(ticket, lots);
+      return CloseTicket(ticket, lots);
    if(action == "CLOSE_MAGIC")
       return CloseWhere(magic, true);
    if(action == "CLOSE_ALL")
@@ -172,14 +175,14 @@ string Handle(const string command)
   }
 
 //--- trading ----------------------------------------------------------
-string Open(const int type, const string symbol, double price, const int sl, const int tp,
+string OpenOrder(const int type, const string symbol, double price, const int sl, const int tp,
             const string comment, const double lots, const long magic)
   {
    if(!SymbolSelect(symbol, true))
       return Refusal("EXECUTION", "4106", "unknown symbol " + symbol);
    if(lots > InpMaxLots)
       return Refusal("EXECUTION", "LOT_SIZE_ERROR", "MAX_LOT_SIZE_EXCEEDED");
-   int    digits = Digits(symbol);
+   int    digits = SymbolDigits(symbol);
    double point  = SymbolInfoDouble(symbol, SYMBOL_POINT);
    bool   buy    = (type == 0 || type == 2 || type == 4);
    double sign   = buy ? 1.0 : -1.0;
@@ -204,6 +207,11 @@ string Open(const int type, const string symbol, double price, const int sl, con
       return LastTradeRefusal("EXECUTION");
    ulong  ticket    = g_trade.ResultOrder();   // a market order's ticket is its position's ticket
    double openPrice = (type <= 1 && g_trade.ResultPrice() > 0) ? g_trade.ResultPrice() : price;
+   datetime opened  = TimeTradeServer();      // the fill's own time when the position or order is found
+   if(type <= 1 && PositionSelectByTicket(ticket))
+      opened = (datetime)PositionGetInteger(POSITION_TIME);
+   else if(type > 1 && OrderSelect(ticket))
+      opened = (datetime)OrderGetInteger(ORDER_TIME_SETUP);
    // Stops were measured from the price we asked for; move them to the real fill.
    if(type <= 1 && (sl > 0 || tp > 0) && MathAbs(openPrice - price) >= point / 2 && PositionSelectByTicket(ticket))
      {
@@ -212,17 +220,17 @@ string Open(const int type, const string symbol, double price, const int sl, con
       g_trade.PositionModify(ticket, slPrice, tpPrice);
      }
    return "{'_action': 'EXECUTION', '_symbol': " + Q(symbol) + ", '_magic': " + IntegerToString(magic) +
-          ", '_ticket': " + IntegerToString((long)ticket) + ", '_open_time': " + T(TimeCurrent()) +
+          ", '_ticket': " + IntegerToString((long)ticket) + ", '_open_time': " + T(opened) +
           ", '_open_price': " + D(openPrice, digits) + ", '_sl': " + D(slPrice, digits) +
           ", '_tp': " + D(tpPrice, digits) + "}";
   }
 
-string Modify(const ulong ticket, const double price, const int sl, const int tp)
+string ModifyOrder(const ulong ticket, const double price, const int sl, const int tp)
   {
    if(PositionSelectByTicket(ticket))
      {
       string symbol = PositionGetString(POSITION_SYMBOL);
-      int    digits = Digits(symbol);
+      int    digits = SymbolDigits(symbol);
       double point  = SymbolInfoDouble(symbol, SYMBOL_POINT);
       double sign   = PositionGetInteger(POSITION_TYPE) == POSITION_TYPE_BUY ? 1.0 : -1.0;
       double base   = PositionGetDouble(POSITION_PRICE_OPEN);
@@ -236,7 +244,7 @@ string Modify(const ulong ticket, const double price, const int sl, const int tp
    if(OrderSelect(ticket))
      {
       string symbol = OrderGetString(ORDER_SYMBOL);
-      int    digits = Digits(symbol);
+      int    digits = SymbolDigits(symbol);
       double point  = SymbolInfoDouble(symbol, SYMBOL_POINT);
       long   type   = OrderGetInteger(ORDER_TYPE);
       double sign   = (type == ORDER_TYPE_BUY_LIMIT || type == ORDER_TYPE_BUY_STOP) ? 1.0 : -1.0;
@@ -251,7 +259,7 @@ string Modify(const ulong ticket, const double price, const int sl, const int tp
    return Refusal("EXECUTION", "4108", "invalid ticket");
   }
 
-string Close(const ulong ticket, const double lots)
+string CloseTicket(const ulong ticket, const double lots)
   {
    string id = IntegerToString((long)ticket);
    if(OrderSelect(ticket))
@@ -267,7 +275,7 @@ string Close(const ulong ticket, const double lots)
    bool   ok      = partial ? g_trade.PositionClosePartial(ticket, lots) : g_trade.PositionClose(ticket);
    if(!ok)
       return LastTradeRefusal("CLOSE");
-   int digits = Digits(PositionGetString(POSITION_SYMBOL));
+   int digits = SymbolDigits(PositionGetString(POSITION_SYMBOL));
    return "{'_action': 'CLOSE', '_ticket': " + id + ", '_close_price': " + D(g_trade.ResultPrice(), digits) +
           ", '_close_lots': " + D(partial ? lots : volume, 2) + ", '_response': " +
           (partial ? "'CLOSE_PARTIAL'" : "'CLOSE_MARKET'") + ", '_response_value': 'SUCCESS'}";
@@ -306,7 +314,7 @@ string OpenTrades()
       if(ticket == 0)
          continue;
       string symbol = PositionGetString(POSITION_SYMBOL);
-      int digits = Digits(symbol);
+      int digits = SymbolDigits(symbol);
       out += (first ? "" : ", ") + IntegerToString((long)ticket) + ": {'_magic': " +
              IntegerToString(PositionGetInteger(POSITION_MAGIC)) + ", '_symbol': " + Q(symbol) +
              ", '_lots': " + D(PositionGetDouble(POSITION_VOLUME), 2) + ", '_type': " +
@@ -324,7 +332,7 @@ string OpenTrades()
       if(ticket == 0)
          continue;
       string symbol = OrderGetString(ORDER_SYMBOL);
-      int digits = Digits(symbol);
+      int digits = SymbolDigits(symbol);
       long type = OrderGetInteger(ORDER_TYPE);   // MT5 BUY_LIMIT..SELL_STOP are 2..5, as MQL4's OP_ codes
       out += (first ? "" : ", ") + IntegerToString((long)ticket) + ": {'_magic': " +
              IntegerToString(OrderGetInteger(ORDER_MAGIC)) + ", '_symbol': " + Q(symbol) +
@@ -369,7 +377,7 @@ string History(const string symbol, const int minutes, const datetime start, con
    int count = CopyRates(symbol, tf, start, end, rates);
    if(count <= 0)
       return "{'_action': 'HIST', '_response': 'NOT_AVAILABLE'}";
-   int digits = Digits(symbol);
+   int digits = SymbolDigits(symbol);
    string out = "{'_action': 'HIST', '_symbol': " + Q(symbol + "_" + IntegerToString(minutes)) + ", '_data': [";
    for(int i = 0; i < count; i++)
      {

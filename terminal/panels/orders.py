@@ -6,7 +6,9 @@ removes it), Close, and partial close (25/50/75 % or a typed amount of lots).
 Pending orders allow editing price/SL/TP and Cancel. With a MetaTrader
 mirror, the "Mirror" column shows each trade's ticket and mirror state
 (``#123456 open``, ``refused: not enough money``; the tooltip explains the
-state). Every change goes
+state). A trade closed on paper whose MetaTrader close failed stays in the
+Positions tab (``close_failed``, in red, with the venue's reason) until
+MetaTrader confirms the close. Every change goes
 through the engine's commands; the table is redrawn from the engine's state
 when the resulting event arrives, so a refused change snaps back.
 """
@@ -60,12 +62,16 @@ MIRROR_STATES = {
     "refused": "MetaTrader refused to open it; the paper trade goes on alone",
     "modify_refused": "MetaTrader refused the last SL/TP change; its levels differ from the paper trade",
     "close_refused": "MetaTrader refused the close; the MetaTrader position is still open",
+    "close_failed": "closed on paper, but MetaTrader did not close the position: it is still open there and "
+                    "the terminal keeps retrying",
     "closed_externally": "closed by hand in MetaTrader",
     "not_mirrored": "opened while mirroring was paused; not sent to MetaTrader",
     "error": "mirroring failed (see the log)",
 }
-MIRROR_PROBLEMS = frozenset({"refused", "modify_refused", "close_refused", "error", "closed_externally"})
+MIRROR_PROBLEMS = frozenset({"refused", "modify_refused", "close_refused", "close_failed", "error",
+                             "closed_externally"})
 EDITABLE = {"SL": "sl", "TP": "tp", "Price": "price"}
+DETAIL_CHARS = 40  # a longer reason is cut in the cell (the tooltip has it all): the column must not widen the window
 PARTS = (25, 50, 75)
 
 
@@ -97,7 +103,8 @@ def mirror_cell(ticket: str | None, state: str | None, detail: str | None = None
         return "", ""
     head = f"#{ticket} " if ticket else ""
     state_text = state or "?"
-    text = f"{head}{state_text}: {detail}" if detail and state in MIRROR_PROBLEMS else f"{head}{state_text}"
+    short = detail if detail is None or len(detail) <= DETAIL_CHARS else detail[:DETAIL_CHARS - 1] + "…"
+    text = f"{head}{state_text}: {short}" if detail and state in MIRROR_PROBLEMS else f"{head}{state_text}"
     tooltip = MIRROR_STATES.get(state_text, state_text)
     if ticket:
         tooltip = f"MetaTrader ticket {ticket}\n{tooltip}"
@@ -165,6 +172,7 @@ class OrdersPanel(QWidget):
         self._filling = False
         self.mirror_enabled = False
         self._mirror_details: dict[int, str] = {}
+        self._unsettled: dict[int, TradeRecord] = {}  # closed on paper, still open in MetaTrader
         self.positions = _TradeTable(POSITION_COLUMNS)
         self.pending = _TradeTable(PENDING_COLUMNS)
         self.history = HistoryTab(engine, palette)
@@ -187,9 +195,11 @@ class OrdersPanel(QWidget):
         trades = sorted(self.engine.active_trades(), key=lambda t: t.id)
         open_trades = [t for t in trades if t.status is TradeStatus.OPEN]
         pending = [t for t in trades if t.status is TradeStatus.PENDING]
+        active = {t.id for t in trades}
+        unsettled = [t for i, t in sorted(self._unsettled.items()) if i not in active]
         self._filling = True
         try:
-            self._fill_positions(open_trades)
+            self._fill_positions(open_trades + unsettled)
             self._fill_pending(pending)
         finally:
             self._filling = False
@@ -197,7 +207,8 @@ class OrdersPanel(QWidget):
         for table in (self.positions, self.pending):
             table.setColumnHidden(table.col["Mirror"], not shown)
             table.fitter.fit()
-        self.tabs.setTabText(0, f"Positions ({len(open_trades)})")
+        extra = f" + {len(unsettled)} still open in MetaTrader" if unsettled else ""
+        self.tabs.setTabText(0, f"Positions ({len(open_trades)}){extra}")
         self.tabs.setTabText(1, f"Pending orders ({len(pending)})")
 
     def _fill_positions(self, trades: list[TradeRecord]) -> None:
@@ -212,11 +223,17 @@ class OrdersPanel(QWidget):
                            colour=p.profit if t.side.sign > 0 else p.loss)
             table.set_text(row, "Lots", str(t.lots))
             table.set_text(row, "Entry", fmt.price(t.symbol, t.entry_price))
-            table.set_text(row, "SL", fmt.price(t.symbol, t.sl), editable=True)
-            table.set_text(row, "TP", fmt.price(t.symbol, t.tp), editable=True)
+            table.set_text(row, "SL", fmt.price(t.symbol, t.sl), editable=t.status is TradeStatus.OPEN)
+            table.set_text(row, "TP", fmt.price(t.symbol, t.tp), editable=t.status is TradeStatus.OPEN)
             self._set_mirror(table, row, t)
-            table.setCellWidget(row, table.col[""], self._position_actions(t))
-            self._paint_live(row, t)
+            if t.status is TradeStatus.OPEN:
+                table.setCellWidget(row, table.col[""], self._position_actions(t))
+                self._paint_live(row, t)
+            else:  # closed on paper; its MetaTrader position is not
+                table.removeCellWidget(row, table.col[""])
+                table.set_text(row, "Price", f"closed {fmt.price(t.symbol, t.close_price)}")
+                table.set_text(row, "Pips", fmt.pips(t.pips))
+                table.set_text(row, "Profit", fmt.money(t.net))
 
     def _fill_pending(self, trades: list[TradeRecord]) -> None:
         table = self.pending
@@ -256,6 +273,17 @@ class OrdersPanel(QWidget):
             self._mirror_details[event.trade_id] = str(detail)
         else:
             self._mirror_details.pop(event.trade_id, None)
+        if event.state == "close_failed":
+            self.tasks.spawn(self._show_unsettled(event.trade_id), f"unsettled-trade-{event.trade_id}")
+        else:
+            self._unsettled.pop(event.trade_id, None)
+        self.refresh()
+
+    async def _show_unsettled(self, trade_id: int) -> None:
+        """Keep a closed trade whose MetaTrader close failed in the Positions tab (the journal's record)."""
+        if any(t.id == trade_id for t in self.engine.active_trades()):
+            return  # a partial close failed: the trade itself is still open and shown
+        self._unsettled[trade_id] = await self.engine.get_trade(trade_id)
         self.refresh()
 
     def _position_actions(self, t: TradeRecord) -> QWidget:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from bridges.clock import ServerClock
 from bridges.config import MirrorOptions, Mt5Config
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.mirror import Mt5Mirror
@@ -45,8 +46,11 @@ def terminal(monkeypatch) -> FakeTerminal:
 
 @pytest.fixture
 def mt5_client(terminal) -> Mt5Client:
-    return Mt5Client(Mt5Config(login=terminal.login_id, server=terminal.server),
-                     password_lookup=lambda login: terminal.password)
+    """A client whose clock takes the market for open whatever the day (tests run on weekends too)."""
+    client = Mt5Client(Mt5Config(login=terminal.login_id, server=terminal.server),
+                       password_lookup=lambda login: terminal.password)
+    client.clock = ServerClock(market_open=lambda now: True)
+    return client
 
 
 @pytest.fixture
@@ -60,10 +64,10 @@ async def mt5_mirror(mt5_client):
 
 @pytest.fixture
 def fake_ea():
-    """A DWX-protocol fake expert advisor on free loopback ports."""
+    """The stock DWX EA on free loopback ports, its MaximumOrders/MaximumLotSize raised as the README says."""
     from tests.bridges.fake_ea import FakeEA
 
-    ea = FakeEA().start()
+    ea = FakeEA(maximum_orders=100, maximum_lot_size=10.0).start()
     yield ea
     ea.stop()
 

@@ -1,8 +1,9 @@
 """An in-memory ``TradeMirror`` (engine.ports) for tests of the mirror's window and API.
 
 It keeps positions by ticket, numbers tickets from 500001, refuses the next
-open on ``refuse_next(code, message)``, and reports ``connected``/``account``
-in its status like the real MT5 and ZeroMQ mirrors.
+open on ``refuse_next(code, message)`` and every close while
+``refuse_closes`` holds a ``(code, message)``, and reports
+``connected``/``account`` in its status like the real MT5 and ZeroMQ mirrors.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class FakeMirror:
         self.opens: list[int] = []
         self._tickets = count(500001)
         self._refusal: tuple[str, str] | None = None
+        self.refuse_closes: tuple[str, str] | None = None
 
     def refuse_next(self, code: str, message: str) -> None:
         self._refusal = (code, message)
@@ -62,6 +64,9 @@ class FakeMirror:
         return MirrorResult(ok=ticket in self.positions_by_ticket, ticket=ticket)
 
     async def close(self, trade: TradeRecord, ticket: str, lots: Decimal | None = None) -> MirrorResult:
+        if self.refuse_closes is not None and ticket in self.positions_by_ticket:
+            code, message = self.refuse_closes
+            return MirrorResult(ok=False, ticket=ticket, code=code, message=message)
         if self.positions_by_ticket.pop(ticket, None) is None:
             return MirrorResult(ok=False, code="not_found", message=f"no position {ticket}")
         return MirrorResult(ok=True, ticket=ticket)

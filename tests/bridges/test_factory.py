@@ -68,3 +68,39 @@ def test_make_mirror_service_applies_pause_and_follow():
     mirror = make_mirror({"mirror": "zmq"})
     service = make_mirror_service({"mirror_paused": True, "mirror_on_external_close": "follow"}, EventBus(), mirror)
     assert service.paused and service.on_external_close is ExternalClose.FOLLOW
+
+
+@pytest.mark.parametrize(("position", "first"), [(None, False), ("last", False), ("first", True)])
+def test_make_price_source_is_the_mirror_venues_feed_for_auto(position, first):
+    from bridges.factory import make_price_source
+
+    settings = {"feed": "auto", "mirror": "zmq", "metatrader_prices": position}
+    feed, goes_first = make_price_source(settings)
+    assert isinstance(feed, ZmqFeed) and goes_first is first
+    assert make_price_source({"feed": "auto", "mirror": "mt5"})[0].__class__ is Mt5Feed
+    assert make_price_source({**settings, "metatrader_prices": "off"}) is None
+    assert make_price_source({"feed": "yahoo", "mirror": "zmq"}) is None
+    assert make_price_source({"feed": "auto"}) is None
+
+
+def test_make_price_source_refuses_an_unknown_position_naming_the_setting():
+    from bridges.factory import make_price_source
+
+    with pytest.raises(ValidationError) as err:
+        make_price_source({"feed": "auto", "mirror": "zmq", "metatrader_prices": "middle"})
+    assert err.value.field == "metatrader_prices"
+
+
+def test_wiring_puts_metatrader_in_the_auto_rotation_behind_or_ahead(monkeypatch):
+    from datafeeds.aggregator.aggregator import AggregatedFeed
+    from terminal.wiring import make_feed
+
+    settings = SimpleNamespace(feed="auto", mirror="zmq", interval=5.0, feed_priority=None, speed=1.0, seed=None,
+                               sim_start=None, metatrader_prices=None)
+    feed = make_feed(settings)
+    assert isinstance(feed, AggregatedFeed) and isinstance(feed.sources[0], ZmqFeed)
+    assert feed.priority[-1] == "metatrader" and feed.priority[0] == "yahoo"
+    settings.metatrader_prices = "first"
+    assert make_feed(settings).priority[0] == "metatrader"
+    settings.mirror = None
+    assert make_feed(settings).sources == ()

@@ -3,8 +3,15 @@
 Behaves as the package does: module-level calls, ``None`` (or ``False``) on
 failure with the reason in ``last_error()``, named tuples with the real
 field names, retcodes with the real values, positions/orders/deals state,
-times in *broker server time* (UTC + ``server_offset``). Test hooks inject
-requotes, refusals, lost connections and closes done by hand in the terminal.
+times in *broker server time* (UTC + ``server_offset``). A tick carries the
+time of the last price change, not the time it is read: on a closed market
+(``close_market()``) ticks go old and every deal is refused with
+``MARKET_CLOSED``. Test hooks inject requotes, refusals (``refusals`` for any
+request, ``close_refusals`` for closing deals only), a close that fills only
+part of its volume (``partial_fill_next``), lost results (``drop_after_send``),
+garbled results (``garble_next_send``: fields of the next result replaced
+after the request ran, e.g. ``{"order": 0}`` or ``{"retcode": 10012}``), and
+closes done by hand in the terminal.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ class FakeSymbol:
     filling_mode: int = c.SYMBOL_FILLING_FOK | c.SYMBOL_FILLING_IOC
     trade_mode: int = c.SYMBOL_TRADE_MODE_FULL
     rates: dict[int, list[tuple]] = field(default_factory=dict)
+    tick_time: float = 0.0  # server epoch of the last price change
 
     @property
     def point(self) -> float:
@@ -74,13 +82,17 @@ class FakeTerminal(TradingRules):
         self.check_refusals: list[tuple[int, str]] = []
         self.drop_after_send = False
         self.send_delay = 0.0
+        self.close_refusals: list[tuple[int, str]] = []
+        self.partial_fill_next: float | None = None
+        self.garble_next_send: dict[str, Any] | None = None  # fields to overwrite in the next result
+        self.market_closed = False
 
     # -- test hooks ------------------------------------------------------
     def add_symbol(self, name: str, *, digits: int = 5, bid: float = 1.10000, spread_points: int = 10,
                    visible: bool = False) -> FakeSymbol:
         point = 10.0 ** -digits
         sym = FakeSymbol(name, digits, round(bid, digits), round(bid + spread_points * point, digits),
-                         visible)
+                         visible, tick_time=_time.time() + self.server_offset)
         self.symbols[name] = sym
         return sym
 
@@ -88,6 +100,13 @@ class FakeTerminal(TradingRules):
         sym = self.symbols[name]
         sym.ask = round(ask if ask is not None else bid + (sym.ask - sym.bid), sym.digits)
         sym.bid = round(bid, sym.digits)
+        sym.tick_time = _time.time() + self.server_offset
+
+    def close_market(self, since_seconds: float = 0.0) -> None:
+        """The market closes: the last tick of every symbol is ``since_seconds`` old and stays so."""
+        self.market_closed = True
+        for sym in self.symbols.values():
+            sym.tick_time = _time.time() + self.server_offset - since_seconds
 
     def set_rates(self, name: str, timeframe: int, rows: list[tuple]) -> None:
         """Rows ``(server_epoch, open, high, low, close, tick_volume, spread, real_volume)``, oldest first."""
@@ -228,8 +247,8 @@ class FakeTerminal(TradingRules):
         if sym is None or not sym.visible:
             self._last_error = (c.RES_E_NOT_FOUND, "Terminal: Not found")
             return None
-        now = _time.time() + self.server_offset
-        return Tick(int(now), sym.bid, sym.ask, 0.0, 0, int(now * 1000), c.TICK_FLAG_BID | c.TICK_FLAG_ASK, 0.0)
+        at = sym.tick_time
+        return Tick(int(at), sym.bid, sym.ask, 0.0, 0, int(at * 1000), c.TICK_FLAG_BID | c.TICK_FLAG_ASK, 0.0)
 
     def copy_rates_from_pos(self, symbol: str, timeframe: int, start_pos: int, count: int) -> np.ndarray | None:
         if not self._enter("copy_rates_from_pos"):
@@ -264,10 +283,12 @@ class FakeTerminal(TradingRules):
                      if (symbol is None or o.symbol == symbol) and (ticket is None or o.ticket == ticket)
                      and _group_match(o.symbol, group))
 
-    def history_deals_get(self, *args: Any, position: int | None = None, **kwargs: Any) -> tuple | None:
+    def history_deals_get(self, *args: Any, position: int | None = None, ticket: int | None = None,
+                          **kwargs: Any) -> tuple | None:
         if not self._enter("history_deals_get"):
             return None
-        return tuple(d for d in self.deals if position is None or d.position_id == position)
+        return tuple(d for d in self.deals if (position is None or d.position_id == position)
+                     and (ticket is None or d.ticket == ticket))
 
     def order_check(self, request: dict[str, Any]) -> OrderCheckResult | None:
         if not self._enter("order_check"):
@@ -294,6 +315,9 @@ class FakeTerminal(TradingRules):
             return None
         with self._lock:
             result = self._execute(req)
+        if self.garble_next_send:
+            self.garble_next_send: dict[str, Any] | None = None  # fields to overwrite in the next result
+            result = result._replace(order=0, deal=0, price=0.0, volume=0.0)
         if self.drop_after_send:
             self.drop_after_send = False
             self.initialized = False

@@ -18,7 +18,7 @@ _MARGIN_PER_LOT = 1000.0
 
 class TradingRules:
     """Needs ``symbols``, ``positions``, ``orders``, ``deals``, ``auto_trading``, ``refusals``,
-    ``requotes_left`` and the helpers ``account_info``, ``set_price``, ``server_now``, ``_new_ticket``."""
+    ``close_refusals``, ``market_closed``, ``partial_fill_next``, ``requotes_left`` and the helpers ``account_info``, ``set_price``, ``server_now``, ``_new_ticket``."""
 
     symbols: dict[str, Any]
     positions: dict[int, TradePosition]
@@ -78,6 +78,12 @@ class TradingRules:
         if self.refusals:
             retcode, comment = self.refusals.pop(0)
             return self._result(req, retcode, comment)
+        closing = req.action == c.TRADE_ACTION_DEAL and bool(req.position)
+        if closing and self.close_refusals:
+            retcode, comment = self.close_refusals.pop(0)
+            return self._result(req, retcode, comment)
+        if self.market_closed and req.action in (c.TRADE_ACTION_DEAL, c.TRADE_ACTION_PENDING):
+            return self._result(req, c.TRADE_RETCODE_MARKET_CLOSED, "Market closed")
         sym = self.symbols.get(req.symbol)
         if req.action == c.TRADE_ACTION_DEAL and self.requotes_left > 0 and sym is not None:
             self.requotes_left -= 1
@@ -123,15 +129,21 @@ class TradingRules:
 
     def _close(self, req: TradeRequest, price: float) -> OrderSendResult:
         pos = self.positions[req.position]
-        left = round(pos.volume - req.volume, 2)
+        volume = req.volume
+        retcode, comment = c.TRADE_RETCODE_DONE, "Request executed"
+        if self.partial_fill_next is not None:  # IOC: only part of the volume found a counterparty
+            volume = round(volume * self.partial_fill_next, 2)
+            self.partial_fill_next = None
+            retcode, comment = c.TRADE_RETCODE_DONE_PARTIAL, "Request executed partially"
+            req = req._replace(volume=volume)
+        left = round(pos.volume - volume, 2)
         if left <= 0:
             del self.positions[pos.ticket]
         else:
             self.positions[pos.ticket] = pos._replace(volume=left)
         order = self._new_ticket()
         deal = self._deal(order, pos.ticket, req, price, c.DEAL_ENTRY_OUT)
-        return self._result(req, c.TRADE_RETCODE_DONE, "Request executed", deal=deal, order=order,
-                            volume=req.volume, price=price)
+        return self._result(req, retcode, comment, deal=deal, order=order, volume=volume, price=price)
 
     def _open_position(self, symbol: str, pos_type: int, volume: float, price: float, sl: float, tp: float,
                        magic: int, comment: str, ticket: int) -> None:

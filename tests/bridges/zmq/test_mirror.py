@@ -1,7 +1,8 @@
-"""ZmqMirror against the fake DWX expert advisor on loopback."""
+"""ZmqMirror against the fake stock DWX EA (v2.0.1 RC8, MQL4) on loopback."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -24,7 +25,7 @@ async def test_open_sends_dwx_command_with_points_and_tag(zmq_mirror, fake_ea):
 
 
 async def test_open_filled_elsewhere_pins_absolute_stops(zmq_mirror, fake_ea):
-    fake_ea.fill_slippage_points = 7
+    fake_ea.mt4.fill_slippage_points = 7  # the EA sets SL/TP from its own fill price
     result = await zmq_mirror.open(make_trade(8, entry=1.10010, sl=1.09510, tp=1.10510))
     assert result.ok, result
     trade = fake_ea.trades[int(result.ticket)]
@@ -57,7 +58,7 @@ async def test_pending_open_modify_and_cancel(zmq_mirror, fake_ea):
     state = fake_ea.trades[int(opened.ticket)]
     assert (state["_open_price"], state["_SL"], state["_TP"]) == (1.088, 1.083, 1.098)
     cancelled = await zmq_mirror.close(moved, opened.ticket)
-    assert cancelled.ok and cancelled.code == "CLOSE_PENDING"
+    assert cancelled.ok and cancelled.code == "confirmed_by_absence"  # the EA ignores OrderDelete's result
     assert not fake_ea.trades
 
 
@@ -66,22 +67,12 @@ async def test_modify_close_partial_and_full(zmq_mirror, fake_ea):
     assert (await zmq_mirror.modify(make_trade(4, lots="0.30", sl=1.0900, tp=1.1100), ticket)).ok
     assert (fake_ea.trades[int(ticket)]["_SL"], fake_ea.trades[int(ticket)]["_TP"]) == (1.09, 1.11)
     partial = await zmq_mirror.close(make_trade(4, lots="0.30"), ticket, Decimal("0.10"))
-    assert partial.ok and partial.ticket == ticket
-    assert fake_ea.trades[int(ticket)]["_lots"] == pytest.approx(0.20)
+    assert partial.ok and partial.ticket != ticket  # MT4 re-opens the rest under a new ticket
+    heir = fake_ea.trades[int(partial.ticket)]
+    assert heir["_lots"] == pytest.approx(0.20) and heir["_comment"] == f"from #{ticket}"
     assert fake_ea.trade_commands("CLOSE_PARTIAL")[0].split(";")[8] == "0.1"
-    full = await zmq_mirror.close(make_trade(4, lots="0.20"), ticket)
+    full = await zmq_mirror.close(make_trade(4, lots="0.20"), partial.ticket)
     assert full.ok and full.code == "CLOSE_MARKET" and not fake_ea.trades
-
-
-async def test_partial_close_on_mt4_follows_new_ticket(fake_ea):
-    fake_ea.mt4_partial_tickets = True
-    mirror = ZmqMirror(ZmqClient(fake_ea.config()), MirrorOptions(magic=MAGIC))
-    await mirror.connect()
-    ticket = (await mirror.open(make_trade(5, lots="0.20"))).ticket
-    partial = await mirror.close(make_trade(5, lots="0.20"), ticket, Decimal("0.05"))
-    assert partial.ok and partial.ticket != ticket
-    assert fake_ea.trades[int(partial.ticket)]["_lots"] == pytest.approx(0.15)
-    await mirror.disconnect()
 
 
 async def test_close_unknown_ticket_reports_not_found(zmq_mirror):
@@ -90,28 +81,41 @@ async def test_close_unknown_ticket_reports_not_found(zmq_mirror):
 
 
 async def test_not_enough_money_is_reported_with_code(zmq_mirror, fake_ea):
-    fake_ea.refusals.append({"_action": "EXECUTION", "_response": "134", "response_value": "not enough money"})
+    fake_ea.mt4.send_errors.append(134)
     result = await zmq_mirror.open(make_trade(1))
     assert not result.ok and result.code == "134" and "not enough money" in result.message
     assert not fake_ea.trades
     assert "134" in zmq_mirror.status().last_error
 
 
-async def test_trade_context_busy_is_retried_then_succeeds(zmq_mirror, fake_ea):
-    fake_ea.busy = 2
+async def test_busy_trade_context_is_retried_then_succeeds(zmq_mirror, fake_ea):
+    fake_ea.server.context_busy = 2  # MQL4's IsTradeAllowed() is false: TRADING_IS_NOT_ALLOWED__ABORTED_COMMAND
     result = await zmq_mirror.open(make_trade(1))
     assert result.ok, result
     assert len(fake_ea.trade_commands("OPEN")) == 3 and len(fake_ea.trades) == 1
 
 
-async def test_trade_context_busy_for_good_is_refused(zmq_mirror, fake_ea):
-    fake_ea.busy = 10
+async def test_trading_not_allowed_for_good_is_refused_with_both_causes(zmq_mirror, fake_ea):
+    fake_ea.server.algo_trading = False
     result = await zmq_mirror.open(make_trade(1))
-    assert not result.ok and result.code == "TRADE_CONTEXT_BUSY" and "busy" in result.message
+    assert not result.ok and result.code == "TRADING_IS_NOT_ALLOWED"
+    assert "Algo Trading" in result.message and "busy" in result.message
+
+
+async def test_stock_ea_limits_are_refused_with_how_to_raise_them(fake_ea):
+    fake_ea.server.maximum_orders, fake_ea.server.maximum_lot_size = 1, 0.01  # the stock defaults
+    mirror = ZmqMirror(ZmqClient(fake_ea.config()), MirrorOptions(magic=MAGIC))
+    await mirror.connect()
+    too_big = await mirror.open(make_trade(1, lots="0.10"))
+    assert not too_big.ok and too_big.code == "LOT_SIZE_ERROR" and "MaximumLotSize" in too_big.message
+    assert (await mirror.open(make_trade(2, lots="0.01"))).ok
+    second = await mirror.open(make_trade(3, lots="0.01"))
+    assert not second.ok and second.code == "NUM_ORDERS_ERROR" and "MaximumOrders" in second.message
+    await mirror.disconnect()
 
 
 async def test_requote_138_is_retried(zmq_mirror, fake_ea):
-    fake_ea.refusals.append({"_action": "EXECUTION", "_response": "138", "response_value": "requote"})
+    fake_ea.mt4.send_errors.append(138)
     assert (await zmq_mirror.open(make_trade(1))).ok
     assert len(fake_ea.trades) == 1
 
@@ -153,16 +157,13 @@ async def test_garbage_reply_is_a_clear_error_and_the_link_survives(zmq_mirror, 
 
 async def test_reconcile_filters_by_magic(zmq_mirror, fake_ea):
     await zmq_mirror.open(make_trade(21))
-    fake_ea.trades[1] = {"_magic": 1, "_symbol": "GBPUSD", "_lots": 1.0, "_type": 1, "_open_price": 1.25,
-                         "_open_time": "2026.11.24 14:00:00", "_SL": 0.0, "_TP": 0.0, "_pnl": 0.0,
-                         "_comment": "manual"}
+    fake_ea.add_order(ticket=1, magic=1, symbol="GBPUSD", lots=1.0, op=1, open_price=1.25, comment="manual")
     found = await zmq_mirror.reconcile()
     assert [(p.paper_trade_id, p.symbol, p.side) for p in found] == [(21, "EURUSD", Side.BUY)]
 
 
 async def test_position_of_an_earlier_journal_is_not_taken_for_a_new_trade(zmq_mirror, fake_ea):
-    fake_ea.trades[5] = {"_magic": MAGIC, "_symbol": "EURUSD", "_lots": 0.1, "_type": 0, "_open_price": 1.09,
-                         "_open_time": "2026.01.02 10:00:00", "_SL": 0.0, "_TP": 0.0, "_pnl": 0.0, "_comment": "pt:1"}
+    fake_ea.add_order(ticket=5, magic=MAGIC, lots=0.1, age=timedelta(days=1), comment="pt:1")
     await zmq_mirror.reconcile()
     result = await zmq_mirror.open(make_trade(1))
     assert result.ok and result.ticket != "5" and len(fake_ea.trades) == 2
@@ -172,8 +173,8 @@ async def test_lost_reply_mid_partial_close_is_not_closed_twice(zmq_mirror, fake
     ticket = (await zmq_mirror.open(make_trade(30, lots="0.30"))).ticket
     fake_ea.drop_reply_to.append("TRADE;CLOSE_PARTIAL")
     result = await zmq_mirror.close(make_trade(30, lots="0.30"), ticket, Decimal("0.10"))
-    assert result.ok and result.ticket == ticket
-    assert fake_ea.trades[int(ticket)]["_lots"] == pytest.approx(0.20)
+    assert result.ok and result.ticket != ticket and result.code == "reconciled"
+    assert fake_ea.trades[int(result.ticket)]["_lots"] == pytest.approx(0.20)
     assert len(fake_ea.trade_commands("CLOSE_PARTIAL")) == 1
 
 

@@ -75,7 +75,9 @@ def test_parse_open_trades_reply():
     ({"_response": "TRADE_CONTEXT_BUSY__ABORTED_COMMAND"}, "TRADE_CONTEXT_BUSY", "busy"),
     ({"_response": "TRADING_IS_NOT_ALLOWED__ABORTED_COMMAND"}, "TRADING_IS_NOT_ALLOWED", "Algo Trading"),
     ({"_action": "EXECUTION", "_response": "LOT_SIZE_ERROR", "response_value": "MAX_LOT_SIZE_EXCEEDED"},
-     "LOT_SIZE_ERROR", "MAX_LOT_SIZE_EXCEEDED"),
+     "LOT_SIZE_ERROR", "raise MaximumLotSize"),
+    ({"_action": "EXECUTION", "_response": "NUM_ORDERS_ERROR", "response_value": "MAX_NUMBER_OF_ORDERS_EXCEEDED"},
+     "NUM_ORDERS_ERROR", "raise MaximumOrders"),
     ({"_action": "CLOSE", "_ticket": 1, "_response": "NOT_FOUND"}, "NOT_FOUND", "not found"),
 ])
 def test_refusal_of_error_replies(reply, code, words):
@@ -129,3 +131,44 @@ def test_refusal_of_mt5_retcode_from_mql5_ea():
     refusal = protocol.refusal_of({"_action": "EXECUTION", "_response": "10019", "response_value": "No money"})
     assert refusal.code == "10019" and "not enough money" in refusal.message and not refusal.retryable
     assert protocol.refusal_of({"_action": "EXECUTION", "_response": "10004"}).retryable
+
+
+# What the stock EA really sends (strings built as its MQL4 builds them).
+STOCK_FAILED_CLOSE = ("{'_action': 'CLOSE', '_ticket': 85051741, '_response': '132', '_response_value': "
+                      "'market is closed', '_response': '0', '_response_value': 'no error', '_response': '132', "
+                      "'_response_value': 'market is closed', '_response': '0', '_response_value': 'no error', "
+                      "'_response': '132', '_response_value': 'market is closed', '_response': '0', "
+                      "'_response_value': 'no error', '_response': 'CLOSE_MARKET', '_response_value': 'SUCCESS'}")
+
+
+def test_failed_close_of_the_stock_ea_parses_as_success_but_keeps_its_error_codes():
+    reply = protocol.parse_reply(STOCK_FAILED_CLOSE)
+    assert protocol.refusal_of(reply) is None and "_close_price" not in reply  # what fooled the old bridge
+    errors = protocol.venue_errors(reply)
+    assert [e.code for e in errors] == ["132", "132", "132"] and errors[0].message == "market is closed"
+    assert reply.pairs[2] == ("_response", "132") and len(reply.pairs) == 16
+
+
+def test_open_trades_with_a_quote_in_a_comment_is_repaired():
+    text = ("{'_action': 'OPEN_TRADES', '_trades': {85051742: {'_magic': 1, '_symbol': 'EURUSD', '_lots': "
+            "0.01000000, '_type': 0, '_open_price': 1.10000000, '_open_time': '2026.11.24 14:00:00', '_SL': "
+            "0.00000000, '_TP': 0.00000000, '_pnl': 0.00000000, '_comment': 'Bob's}, EA'}, 85051741: {'_magic': "
+            "2, '_symbol': 'EURUSD', '_lots': 0.10000000, '_type': 1, '_open_price': 1.10000000, '_open_time': "
+            "'2026.11.24 14:00:00', '_SL': 0.00000000, '_TP': 0.00000000, '_pnl': 0.00000000, '_comment': 'pt:7'}}}")
+    trades = {t.ticket: t for t in protocol.parse_open_trades(protocol.parse_reply(text))}
+    assert trades[85051742].comment == "Bob's}, EA" and trades[85051741].comment == "pt:7"
+
+
+def test_stock_ea_non_dma_open_reply_is_unparseable():
+    with pytest.raises(BadPayload, match="malformed"):
+        protocol.parse_reply("{'_action': 'EXECUTION', '_symbol': 'EURUSD', '_magic': 1, '_ticket': 5, "
+                             "'_open_time': '2026.11.24 14:00:00', '_open_price': 1.10000000}}")
+
+
+def test_refusal_of_ea_that_set_no_stops_after_a_fill():
+    reply = protocol.parse_reply(
+        "{'_action': 'EXECUTION', '_symbol': 'EURUSD', '_magic': 1, '_ticket': 5, '_open_time': "
+        "'2026.11.24 14:00:00', '_open_price': 1.10010000, '_response': '130', '_response_value': "
+        "'invalid stops', '_sl_attempted': 1.10010, '_tp_attempted': 1.10510, '_response': 'ERROR_SETTING_SL_TP'}")
+    assert protocol.refusal_of(reply).code == "ERROR_SETTING_SL_TP"
+    assert [e.code for e in protocol.venue_errors(reply)] == ["130", "ERROR_SETTING_SL_TP"]

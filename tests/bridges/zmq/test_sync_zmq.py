@@ -47,3 +47,34 @@ async def test_feed_and_mirror_share_one_client_without_stealing_replies(fake_ea
     assert (await mirror.positions())
     await mirror.disconnect()
     assert not client.connected
+
+
+async def test_metatrader_prices_in_the_rotation_share_the_mirrors_link(fake_ea, tmp_path):
+    from datafeeds.aggregator.aggregator import AggregatedFeed
+    from datafeeds.providers.feed_source import FeedProvider
+    from engine.broker import BrokerConfig, PaperBroker
+    from engine.journal import SqlJournal
+    from engine.service import TradingEngine
+    from bridges.factory import start_mirror_service
+
+    settings = {"mirror": "zmq", "feed": "auto", "mirror_magic": MAGIC, "zmq_host": "127.0.0.1",
+                "zmq_push_port": fake_ea.ports[0], "zmq_pull_port": fake_ea.ports[1],
+                "zmq_sub_port": fake_ea.ports[2], "zmq_timeout": 1.0, "zmq_heartbeat": 0.2}
+    from bridges.factory import make_price_source
+
+    source, _ = make_price_source(settings)
+    feed = AggregatedFeed([FeedProvider("metatrader", source)], priority=("metatrader",), interval=0.2,
+                          state_path=tmp_path / "state.json", autopoll=False, sources=[source])
+    await feed.start(["EURUSD"])
+    quotes = await feed.poll_once()
+    assert [(q.symbol, q.bid, q.source) for q in quotes] == [("EURUSD", 1.1, "zmq")]
+    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()),
+                           SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False), symbols=["EURUSD"])
+    await engine.start()
+    service = await start_mirror_service(settings, engine, feed)
+    assert service.mirror.client is source.client  # one link: the EA deals replies round-robin
+    await service.stop()
+    assert source.client.connected  # the feed still holds it
+    await feed.stop()
+    await engine.stop()
+    assert not source.client.connected

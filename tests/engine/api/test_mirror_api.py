@@ -68,6 +68,23 @@ async def test_refused_mirror_state_is_served_and_bridge_shows_last_error(server
     assert "10019" in bridge["last_error"] and "not enough money" in bridge["last_error"]
 
 
+async def test_close_failed_is_served_with_the_venues_reason(server, client, mirror):
+    service, fake = mirror
+    trade = (await client.post("/trades/execute/", json=ORDER)).json()
+    await asyncio.wait_for(service.drain(), 5)
+    fake.refuse_closes = ("132", "market is closed; ticket 500001 still open")
+    closed = (await client.post(f"/trades/{trade['id']}/close/")).json()
+    await asyncio.wait_for(service.drain(), 5)
+    shown = (await client.get(f"/trades/{trade['id']}/")).json()
+    assert (shown["status"], shown["mirror_ticket"], shown["mirror_state"]) == ("closed", "500001", "close_failed")
+    assert closed["status"] == "closed"
+    bridge = next(f for f in (await client.get("/feeds/")).json()["items"] if f["name"] == "mirror:fake")
+    (failing,) = bridge["details"]["close_failed"]
+    assert (failing["trade_id"], failing["ticket"], failing["code"]) == (trade["id"], "500001", "132")
+    assert failing["message"].startswith("market is closed") and failing["attempts"] == 1
+    assert bridge["healthy"] is False and "132" in bridge["last_error"]
+
+
 async def test_mirror_state_change_reaches_websocket_as_trade_modified(server, client, mirror):
     service, fake = mirror
     async with ws_connect(server, "trading") as ws:

@@ -47,6 +47,8 @@ def test_mirror_cell_formats_ticket_state_and_refusal():
     text, tip = mirror_cell(None, "refused", "not enough money")
     assert text == "refused: not enough money" and "refused to open" in tip and "not enough money" in tip
     assert mirror_cell("9", "closed", "done")[0] == "#9 closed"  # detail only spelled out for problems
+    text, tip = mirror_cell("9", "close_failed", "market is closed " * 10)
+    assert len(text) < 60 and text.endswith("…") and "market is closed " * 10 in tip  # the column stays narrow
 
 
 def test_orders_mirror_column_updates_on_mirror_state_changed(make_window, qloop, engine, prefs):
@@ -80,6 +82,33 @@ def test_orders_mirror_column_shows_service_ticket_and_refusal(make_window, qloo
     qloop.until(lambda: table.cell(second.id, "Mirror").text() == "refused: not enough money",
                 what="refused with its reason")
     assert engine.broker.trade(second.id).mirror_state == "refused"
+
+
+def test_trade_whose_metatrader_close_failed_stays_in_positions_until_closed(make_window, qloop, engine, prefs):
+    fake = FakeMirror()
+    svc = MirrorService(engine.bus, fake, record_state=engine.set_mirror_state, active_trades=engine.active_trades,
+                        watch_interval=0.05, first_retry=0.2)
+    engine.register_status_source(svc.status)
+    qloop.run(svc.start())
+    try:
+        window = make_window(engine, prefs)
+        table = window.orders.positions
+        trade = buy(qloop, engine)
+        qloop.run(asyncio.wait_for(svc.drain(), 5))
+        fake.refuse_closes = ("132", "market is closed; ticket 500001 still open")
+        qloop.run(engine.close_trade(trade.id))
+        qloop.until(lambda: table.rowCount() == 1 and table.cell(trade.id, "Mirror").text().startswith(
+            "#500001 close_failed: market is closed"), what="the closed trade kept with its reason")
+        cell = table.cell(trade.id, "Mirror")
+        assert "still open there" in cell.toolTip() and cell.foreground().color().name() == window.palette_.loss
+        assert table.cell(trade.id, "Price").text().startswith("closed ")
+        assert table.cellWidget(table.row_of(trade.id), table.col[""]) is None  # nothing to close on paper
+        assert window.orders.tabs.tabText(0) == "Positions (0) + 1 still open in MetaTrader"
+        fake.refuse_closes = None  # the retry gets through
+        qloop.until(lambda: table.rowCount() == 0, what="gone once MetaTrader closed it")
+        assert window.orders.tabs.tabText(0) == "Positions (0)"
+    finally:
+        qloop.run(svc.stop())
 
 
 def test_statusbar_shows_bridge_connected_account_and_last_error(make_window, qloop, engine, prefs):

@@ -278,7 +278,8 @@ class SignalBook:
         return stored
 
     async def _store(self, *signals: Signal) -> list[Signal]:
-        return await self._engine.run_db(self._engine.journal.commit, [], None, list(signals))
+        """Journal ``signals``; raise ``JournalError`` (nothing changes in memory) when that cannot be done."""
+        return await self._engine.write_db("signals", self._engine.journal.commit, [], None, list(signals))
 
 
 def _log_task_failure(task: asyncio.Task[Any]) -> None:

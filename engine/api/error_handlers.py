@@ -3,8 +3,10 @@
 ``{"error": {"code": "...", "message": "...", "field": "..."}}`` with
 422 for a request that does not parse (field named from pydantic's location),
 400 for input the engine refuses (``ValidationError``/``OrderRejectedError``),
-404 for ``NotFound``, the HTTP status for ``HTTPException`` and 500 (logged,
-no details) for anything unexpected.
+404 for ``NotFound``, 503 with ``journal_unavailable``/``journal_read_only``
+for a command the journal cannot record (``JournalError``: not applied), the
+HTTP status for ``HTTPException`` and 500 (logged, no details) for anything
+unexpected.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from engine.errors import NotFound, PermanentError, TemporaryError, ValidationError
+from engine.errors import JournalError, NotFound, PermanentError, TemporaryError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def on_not_found(_: Request, exc: NotFound) -> JSONResponse:
         return error_response(404, "not_found", exc.message, exc.field)
+
+    @app.exception_handler(JournalError)
+    async def on_journal(_: Request, exc: JournalError) -> JSONResponse:
+        return error_response(503, exc.code, exc.message[:300], None, headers={"Retry-After": "5"})
 
     @app.exception_handler(TemporaryError)
     async def on_temporary(_: Request, exc: TemporaryError) -> JSONResponse:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from engine.api.deps import ERROR_RESPONSES, Engine, api_role, trading_role
 from engine.api.error_handlers import ApiError
 from engine.api.schemas import MAX_LIMIT, SYMBOL_PATTERN, AccountOut, FeedList, OhlcOut, PriceOut, ResetIn, SymbolList
-from engine.api.serialize import account_dict, bar_dict, feed_dict, quote_dict
+from engine.api.serialize import account_dict, bar_dict, feed_dict, journal_dict, quote_dict
 from engine.instruments import SPECS
 from engine.values import Timeframe
 
@@ -71,6 +71,8 @@ async def symbols(engine: Engine) -> dict[str, Any]:
 
 
 @router.get("/feeds/", response_model=FeedList, tags=["feeds"],
-            summary="Each provider: enabled, healthy, last error, calls used and left today")
+            summary="Each provider: enabled, healthy, last error, calls used and left today; the journal's state")
 async def feeds(engine: Engine) -> dict[str, Any]:
-    return {"items": [feed_dict(s) for s in engine.feeds_status()]}
+    journal = engine.journal_status() if hasattr(engine, "journal_status") else None
+    return {"items": [feed_dict(s) for s in engine.feeds_status()],
+            "journal": journal_dict(journal) if journal is not None else None}

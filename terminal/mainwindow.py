@@ -25,6 +25,7 @@ from engine.values import Signal, Timeframe, TradeStatus
 from terminal.bridge import EngineBridge
 from terminal.chart.overlays import Marker
 from terminal.chart.view import ChartView
+from terminal.journal_status import JournalStatusLabel
 from terminal.mirror_control import MirrorControl
 from terminal.notify import Notifier, for_signal, for_trade_event
 from terminal.panels import format as fmt
@@ -103,6 +104,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["orders"]], [270], Qt.Orientation.Vertical)
         self.status = TerminalStatusBar(server_address, self.palette_)
         self.setStatusBar(self.status)
+        self.journal_status = JournalStatusLabel(engine, self.palette_)
+        self.status.insertWidget(0, self.journal_status)
         self.notifier = Notifier(self, self.windowIcon())
         self.settings_dialog: SettingsDialog | None = None
         self.mirror_control = MirrorControl(config_path, self, tasks=self.tasks)

@@ -2,7 +2,10 @@
 
 ``build_runtime(settings)`` is synchronous and touches the disk (it opens and
 migrates the journal): call it before the event loop runs, or through
-``loop.run_in_executor``. ``await runtime.start()`` then reloads the journal,
+``loop.run_in_executor``. The journal is opened by ``open_journal``: locked
+for this process (a second trading process on the same SQLite journal is
+refused) and checked writable, or read-only with ``--read-only``; either
+refusal is a ``JournalNotUsable`` whose message is the one line to show. ``await runtime.start()`` then reloads the journal,
 starts the feed and the price worker and the plug-ins; ``await
 runtime.stop()`` stops them in reverse order and flushes the journal.
 
@@ -24,13 +27,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from engine.bus import EventBus
-from engine.errors import PermanentError, ValidationError
+from engine.errors import JournalNotUsable, PermanentError
 from engine.events import HistoryBackfillProgressed
 from engine.journal import SqlJournal
+from engine.journal.schema import sqlite_file
 from engine.ports import PriceFeed
 from engine.price_worker import PriceWorker
 from engine.service import TradingEngine
+from engine.service_journal import describe
 from engine.values import Timeframe
 from terminal.settings import Settings
 
@@ -169,6 +176,38 @@ class Runtime:
         self._started = False
 
 
+def journal_name(url: str) -> str:
+    """The journal as a message names it: the SQLite file, or the URL without its password."""
+    path = sqlite_file(url)
+    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+
+
+def open_journal(settings: Settings) -> SqlJournal:
+    """The journal of a trading process (see the module docstring); raise ``JournalNotUsable``.
+
+    Writability is checked with a write inside a transaction that is rolled back.
+    """
+    journal = SqlJournal(settings.database_url, exclusive=not settings.read_only, read_only=settings.read_only)
+    if settings.read_only:
+        log.info("journal %s opened read-only: viewing only, every write is refused",
+                 journal_name(settings.database_url))
+        return journal
+    try:
+        journal.check_writable()
+    except Exception as exc:  # noqa: BLE001 - any driver error means: not writable
+        _close_quietly(journal)
+        raise JournalNotUsable(f"the journal {journal_name(settings.database_url)} cannot be written "
+                               f"({describe(exc)}); make it writable, or open it with --read-only to view it") from None
+    return journal
+
+
+def _close_quietly(journal: SqlJournal) -> None:
+    try:
+        journal.close()
+    except Exception:  # noqa: BLE001 - closing after a refusal: the refusal is what matters
+        log.debug("closing the refused journal failed", exc_info=True)
+
+
 def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_feed: bool = True,
                   plugins: tuple[str, ...] = ("signals", "mirror", "server")) -> Runtime:
     """Wire bus, journal, broker, engine, feed and price worker from ``settings``.
@@ -179,7 +218,16 @@ def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_fee
     The journal's current account wins over ``--balance/--currency/--leverage``
     (those make a *new* account: use ``reset_account`` to change them).
     """
-    journal = SqlJournal(settings.database_url)
+    journal = open_journal(settings)
+    try:
+        return _build(settings, journal, feed, with_feed, plugins)
+    except BaseException:
+        _close_quietly(journal)  # releases the journal's lock
+        raise
+
+
+def _build(settings: Settings, journal: SqlJournal, feed: PriceFeed | None, with_feed: bool,
+           plugins: tuple[str, ...]) -> Runtime:
     state = journal.load()
     if state.account is not None:
         balance, currency, leverage = state.account.initial_balance, state.account.currency, state.account.leverage

@@ -59,12 +59,14 @@ def _optional_module(name: str) -> Any | None:
         raise
 
 
-def make_feed(settings: Settings) -> PriceFeed:
+def make_feed(settings: Settings, resume: Any = None) -> PriceFeed:
     """Build the price feed named by ``settings.feed``.
 
     ``mt5``/``zmq`` come from ``bridges.factory``; every other name (``auto``,
     ``sim``, ``replay`` and the providers) from ``datafeeds.factory``, which
     raises ``ValidationError`` (field ``feed``) for a name it does not know.
+    ``resume`` (``terminal.sim_resume.resume_point``) makes the simulator
+    continue the journal's market.
     """
     if settings.feed in ("mt5", "zmq"):
         bridges = _optional_module("bridges.factory")
@@ -74,7 +76,7 @@ def make_feed(settings: Settings) -> PriceFeed:
         return feed
     from datafeeds.factory import make_feed as make_datafeed
 
-    return make_datafeed(settings)
+    return make_datafeed(settings, resume)
 
 
 def make_broker_config(settings: Settings, balance: Decimal, currency: str, leverage: int) -> Any:
@@ -242,7 +244,12 @@ def _build(settings: Settings, journal: SqlJournal, feed: PriceFeed | None, with
         bus, broker, journal, symbols=settings.symbols,
         broker_factory=lambda b, c, lev: make_broker(settings, b, c, lev))
     if with_feed and feed is None:
-        feed = make_feed(settings)
+        resume = None
+        if settings.feed not in ("replay", "mt5", "zmq"):
+            from terminal.sim_resume import resume_point
+
+            resume = resume_point(journal, settings.symbols, HISTORY_BARS)
+        feed = make_feed(settings, resume)
     worker = PriceWorker(feed, engine.on_quote, settings.symbols) if feed is not None else None
     if feed is not None:
         engine.register_status_source(feed.status)

@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from engine.errors import NotFound, ValidationError
+from engine.errors import JournalError, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class TaskOwner:
         exc = task.exception()
         if exc is None:
             return
-        if isinstance(exc, (ValidationError, NotFound)):
+        if isinstance(exc, (ValidationError, NotFound, JournalError)):  # refusals, not failures
             log.warning("%s refused: %s", task.get_name(), error_text(exc))
         else:
             log.error("task %s failed", task.get_name(), exc_info=exc)

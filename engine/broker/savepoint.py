@@ -47,10 +47,9 @@ def take(broker: PaperBroker, trade_ids: Iterable[int] = ()) -> Savepoint:
             touched[trade_id] = broker.trade(trade_id)
         except NotFound:
             continue  # the command will refuse it before changing anything
-    account = broker.account()
     trailed = frozenset(i for i in touched if broker._positions[i].trailed)
-    return Savepoint(balance=account.balance, initial_balance=account.initial_balance,
-                     next_id=broker.next_id, touched=touched, trailed=trailed)
+    return Savepoint(balance=broker._balance, initial_balance=broker._initial, next_id=broker.next_id,
+                     touched=touched, trailed=trailed)
 
 
 def roll_back(broker: PaperBroker, point: Savepoint) -> None:

@@ -42,7 +42,9 @@ from engine.events import (
 from engine.floating import with_floating
 from engine.service_journal import JournalStatus
 from engine.service_prices import PriceBook
-from engine.service_support import BrokerLike, JournalLike, Snapshotter, account_terms, trades_of
+from engine.service_support import (
+    BrokerLike, JournalLike, Snapshotter, account_terms, collect_statuses, fresh_broker, trades_of,
+)
 from engine.service_writer import JournalWriter
 from engine.values import AccountSnapshot, Bar, FeedStatus, Quote, Timeframe, TradeRecord, TradeStatus
 
@@ -145,18 +147,7 @@ class TradingEngine:
         except Exception as exc:  # noqa: BLE001 - release the database even when the last writes fail
             self._writer.health.log.failed("the final writes", exc)
         finally:
-            await self._close_journal()
-
-    async def _close_journal(self) -> None:
-        close = getattr(self.journal, "close", None)
-        try:
-            if close is not None:
-                await self._db.run(close)
-        except Exception as exc:  # noqa: BLE001 - a failed checkpoint leaves the log beside the file: no loss
-            log.warning("closing the journal failed (%s); its write-ahead log stays beside it",
-                        type(exc).__name__)
-        finally:
-            self._db.shutdown()
+            await self._writer.close()
 
     async def _housekeep(self) -> None:
         loop = asyncio.get_running_loop()
@@ -174,14 +165,7 @@ class TradingEngine:
                 self._writer.failed("prices and metrics", exc)
 
     async def _flush_prices(self) -> None:
-        write = self._prices.unsaved()
-        if write is None:
-            return
-        try:
-            await self._db.run(write, self.journal)
-        except Exception:
-            self._prices.keep(write)
-            raise
+        await self._prices.flush(self._db.run, self.journal)
 
     async def _save_metrics(self) -> None:
         account = self.broker.account()
@@ -290,7 +274,7 @@ class TradingEngine:
             self._writer.require_writable()
             new_balance, new_currency, new_leverage = account_terms(self.broker.account(), balance, currency, leverage)
             state = await self._db.run(self.journal.load)
-            broker = self._new_broker(new_balance, new_currency, new_leverage)
+            broker = fresh_broker(self.broker, self._broker_factory, new_balance, new_currency, new_leverage)
             next_id = max(state.next_trade_id, int(getattr(self.broker, "next_id", 0)))
             broker.restore(new_balance, [], next_id, initial_balance=new_balance)
             for quote in self._quotes.values():
@@ -302,14 +286,6 @@ class TradingEngine:
         self.bus.publish(AccountReset(account))
         self._publish_account(force=True)
         return account
-
-    def _new_broker(self, balance: Decimal, currency: str, leverage: int) -> BrokerLike:
-        if self._broker_factory is not None:
-            return self._broker_factory(balance, currency, leverage)
-        config = getattr(self.broker, "config", None)
-        if config is None:
-            raise OrderRejectedError("this engine cannot reset the account", code="invalid_state")
-        return type(self.broker)(replace(config, balance=balance, currency=currency, leverage=leverage))
 
     async def set_mirror_state(self, trade_id: int, ticket: str | None, state: str,
                                detail: dict[str, Any] | None = None) -> TradeRecord:
@@ -422,15 +398,7 @@ class TradingEngine:
 
     def feeds_status(self) -> list[FeedStatus]:
         """The status of every registered feed and bridge."""
-        out: list[FeedStatus] = []
-        for source in self._status_sources:
-            try:
-                result = source()
-            except Exception:  # noqa: BLE001 - one broken source must not hide the others
-                log.exception("feed status source %r failed", source)
-                continue
-            out.extend([result] if isinstance(result, FeedStatus) else result)
-        return out
+        return collect_statuses(self._status_sources)
 
 
 def _log_task_failure(task: asyncio.Task[Any]) -> None:

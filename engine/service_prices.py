@@ -14,7 +14,7 @@ quote older than its open, and a restart never moves a symbol's clock back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -97,6 +97,17 @@ class PriceBook:
         bars, self._unsaved_bars = self._unsaved_bars, []
         quotes, self._unsaved_quotes = list(self._unsaved_quotes.values()), {}
         return PriceWrite(bars, quotes) if bars or quotes else None
+
+    async def flush(self, run: Callable[..., Awaitable[Any]], journal: Any) -> None:
+        """Write what the price cache lacks with ``run`` (the database thread); keep it when that fails."""
+        write = self.unsaved()
+        if write is None:
+            return
+        try:
+            await run(write, journal)
+        except Exception:
+            self.keep(write)
+            raise
 
     def keep(self, write: PriceWrite) -> None:
         """Put back what a failed write held (bar upserts are idempotent)."""

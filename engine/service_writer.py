@@ -181,6 +181,18 @@ class JournalWriter:
                       len(self.backlog), ", ".join(f"#{i}" for i in lost))
 
 
+    async def close(self) -> None:
+        """Close the journal (``SqlJournal.close`` checkpoints it) and stop the database thread."""
+        close = getattr(self.journal, "close", None)
+        try:
+            if close is not None:
+                await self._db.run(close)
+        except Exception as exc:  # noqa: BLE001 - a failed checkpoint leaves the log beside the file: no loss
+            log.warning("closing the journal failed (%s); its write-ahead log stays beside it", describe(exc))
+        finally:
+            self._db.shutdown()
+
+
 def _log_task_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("task %s failed", task.get_name(), exc_info=task.exception())

@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.broker.requests import OrderRequest
-from engine.errors import NotFound, OrderRejectedError, ValidationError
+from engine.errors import JournalError, NotFound, OrderRejectedError, ValidationError
 from engine.events import SignalReceived, SignalUpdated
 from engine.signals.auto import AutoExecutor, TradingContext
 from engine.signals.stats import source_stats
@@ -94,7 +94,10 @@ class SignalBook:
             else:
                 self._open[signal.id] = signal
         if repaired:
-            await self._store(*repaired)
+            try:
+                await self._store(*repaired)
+            except JournalError as exc:  # a viewer (--read-only), or the journal is down: repaired next time
+                log.info("%d executed signals left as stored: %s", len(repaired), exc.message)
 
     async def _sweep_forever(self) -> None:
         while True:

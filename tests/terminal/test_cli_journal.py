@@ -241,3 +241,32 @@ def test_backup_into_a_folder_names_the_copy_and_refuses_to_overwrite_without_fo
     assert run("backup", "--db", str(tmp_path / "paper.db"), str(copy), modules=("backup",)) == 2
     assert "--force" in capsys.readouterr().err
     assert run("backup", "--db", str(tmp_path / "paper.db"), "--force", str(copy), modules=("backup",)) == 0
+
+
+async def test_read_only_terminal_starts_as_a_viewer_and_refuses_every_write(tmp_path):
+    from datetime import timedelta
+
+    from engine.values import Signal
+    from tests.engine.journal.factories import T0, make_account, make_trade
+
+    db = tmp_path / "paper.db"
+    journal = SqlJournal(f"sqlite:///{db}")
+    (signal,) = journal.commit([], make_account(), [Signal(None, "EURUSD", Side.BUY, 1.085, 1.08, 1.095, 0.7, "x",
+                                                           None, T0, T0 + timedelta(hours=1))])
+    journal.commit([make_trade(1, signal_id=signal.id)], make_account())  # executed, outcome not yet stored
+    journal.close()
+    before = db.read_bytes()
+    settings = Settings.load({"db": str(db), "read_only": True, "symbols": "EURUSD", "port": "0",
+                              "token": TRADING, "viewer_token": VIEWER})
+    runtime = build_runtime(settings, feed=ListFeed([]))
+    await runtime.start()
+    try:
+        base = runtime.server.url + "/api/paper-trading"
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {TRADING}"}) as client:
+            assert (await client.get("/feeds/")).json()["journal"]["state"] == "read_only"
+            assert (await client.get("/trades/", params={"status": "open"})).json()["total"] == 1
+            refused = await client.post("/trades/1/close/")
+            assert refused.status_code == 503 and refused.json()["error"]["code"] == "journal_read_only"
+    finally:
+        await runtime.stop()
+    assert db.read_bytes() == before

@@ -17,12 +17,13 @@ import pytest
 from engine.broker import BrokerConfig, OrderRequest, PaperBroker
 from engine.bus import EventBus
 from engine.errors import JournalReadOnly, JournalUnavailable
-from engine.events import Event, JournalStateChanged, OrderPlaced, PriceUpdated, TradeClosed, TradeOpened
+from engine.events import JournalStateChanged, OrderPlaced, PriceUpdated, TradeClosed, TradeOpened
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
 from engine.service_journal import Backlog, FailureLog, JournalState, describe
 from engine.values import OrderType, Quote, Side, Timeframe, TradeStatus
 from tests.engine.journal_faults import FlakyJournal, ReadOnlySwitch
+from tests.engine.test_service import Recorder
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 
@@ -33,15 +34,6 @@ def quote(bid: float, seconds: float = 0.0, symbol: str = "EURUSD") -> Quote:
 
 def buy(sl: float | None = 1.08000, tp: float | None = 1.09500, lots: str = "0.10") -> OrderRequest:
     return OrderRequest("EURUSD", Side.BUY, lots=Decimal(lots), sl=sl, tp=tp)
-
-
-class Recorder:
-    def __init__(self, bus: EventBus) -> None:
-        self.events: list[Event] = []
-        bus.subscribe(Event, self.events.append)
-
-    def of(self, kind: type) -> list:
-        return [e for e in self.events if isinstance(e, kind)]
 
 
 def make(journal: SqlJournal, **kwargs) -> TradingEngine:

@@ -14,6 +14,7 @@ from engine.events import TradeClosed
 from engine.instruments import SPECS
 from engine.values import OrderType, Quote, Side, TradeStatus
 from tests.engine.broker.factories import T0, at, new_broker, order, tick
+from tests.engine.broker.test_properties import close_op, modify_op, place_op, quote_op
 
 SYMBOLS = ("EURUSD", "USDJPY", "EURGBP", "GBPUSD")
 START = {"EURUSD": 1.10000, "USDJPY": 150.000, "GBPUSD": 1.25000, "EURGBP": 0.85000}
@@ -97,14 +98,6 @@ def only_open(events):
 
 # -- property: roll back + redo == run once -------------------------------------------------------
 
-quote_op = st.tuples(st.just("quote"), st.sampled_from(SYMBOLS), st.integers(-300, 300), st.integers(0, 30))
-place_op = st.tuples(st.just("place"), st.sampled_from(SYMBOLS), st.sampled_from(list(Side)),
-                     st.sampled_from(list(OrderType)), st.integers(1, 60),
-                     st.one_of(st.none(), st.integers(5, 200)), st.one_of(st.none(), st.integers(5, 200)),
-                     st.one_of(st.none(), st.integers(5, 50)), st.integers(-100, 100))
-close_op = st.tuples(st.just("close"), st.integers(0, 20), st.integers(0, 100))
-modify_op = st.tuples(st.just("modify"), st.integers(0, 20), st.one_of(st.none(), st.integers(5, 200)),
-                      st.one_of(st.none(), st.integers(5, 200)))
 operations = st.lists(st.one_of(quote_op, quote_op, place_op, place_op, close_op, modify_op),
                       min_size=10, max_size=60)
 

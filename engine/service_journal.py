@@ -8,9 +8,9 @@ States (``JournalState``):
   flowing: SL/TP, pending fills, expiries and stop-outs are still evaluated and
   applied in memory, and their records wait in the ``Backlog``, in order. The
   engine retries with exponential backoff (``retry_initial`` seconds, doubling
-  up to ``retry_max``); the first retry that writes the backlog (or, with none,
-  passes ``SqlJournal.check_writable``) makes the journal ``ok`` again, and the
-  waiting events are published then, in their original order.
+  up to ``retry_max``); the first retry that writes the backlog and the account
+  makes the journal ``ok`` again, and the waiting events are published then, in
+  their original order.
 - ``read_only`` (``--read-only``): a viewer. Every write is refused with
   ``journal_read_only``; prices value open trades but trigger nothing.
 

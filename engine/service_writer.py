@@ -8,7 +8,7 @@ Two kinds of change, two rules (engine/service_journal.py has the states):
   change nothing in memory before they succeed go through ``write``. The
   caller gets ``JournalUnavailable`` (HTTP 503 ``journal_unavailable``) with a
   message free of SQL, parameters and paths. A failed command write is
-  followed by a probe (``SqlJournal.check_writable``): when the journal itself
+  followed by a probe (the account written alone): when the journal itself
   is still writable, only that command was refused (its own record could not
   be stored) and the journal stays ``ok``; otherwise it becomes ``unavailable``.
 - **Price-driven changes** (SL/TP, trailing, pending fills, expiries,
@@ -104,9 +104,18 @@ class JournalWriter:
         except Exception as exc:  # noqa: BLE001 - any driver or disk error: refuse the command
             await self._refuse(exc, what)
 
+    async def _probe(self) -> None:
+        """Write the account (memory's truth: the failed change is undone) in a real commit.
+
+        A write rolled back (``check_writable``) is not enough here: a file that
+        turned read-only under open connections fails only when a commit reaches
+        the disk.
+        """
+        await self._db.run(self.journal.commit, [], self._account())
+
     async def _refuse(self, exc: BaseException, what: str) -> NoReturn:
         try:
-            await self._db.run(self.journal.check_writable)
+            await self._probe()
         except Exception:  # noqa: BLE001 - the journal itself cannot be written
             self.failed(what, exc)
             raise JournalUnavailable(f"the journal cannot be written ({describe(exc)}): this command was not "
@@ -148,13 +157,10 @@ class JournalWriter:
                 await self.flush_backlog()
 
     async def flush_backlog(self) -> bool:
-        """Try once to write the backlog (or, with none, probe); on success publish it in order (hold the lock)."""
+        """Try once to write the backlog and the account; on success publish the backlog in order (hold the lock)."""
         records = self.backlog.records()
         try:
-            if records:
-                await self._db.run(self.journal.commit, records, self._account())
-            else:
-                await self._db.run(self.journal.check_writable)
+            await self._db.run(self.journal.commit, records, self._account())
         except Exception as exc:  # noqa: BLE001 - still down: the next retry comes after the backoff
             self.health.failed("a retry", exc)
             return False

@@ -302,3 +302,32 @@ def test_backlog_keeps_the_last_modification_of_a_trade_and_the_order_of_the_res
     backlog.add([TradeModified(record(1, 1.0)), TradeModified(record(2, 1.0))])
     backlog.add([TradeModified(record(1, 1.01)), TradeModified(record(1, 1.02))])
     assert [(r.id, r.sl) for r in backlog.records()] == [(2, 1.0), (1, 1.02)] and len(backlog) == 2
+
+
+async def test_journal_files_made_immutable_mid_run_make_it_unavailable_until_they_are_not(tmp_path):
+    """A real file fault under open connections: ``chattr +i`` on paper.db and its log (root only)."""
+    import os
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or shutil.which("chattr") is None:
+        pytest.skip("needs root and chattr to make open files unwritable")
+    db = tmp_path / "paper.db"
+    e = make(SqlJournal(f"sqlite:///{db}", durable=False), retry_initial=0.05, retry_max=0.1)
+    await e.start()
+    await e.on_quote(quote(1.08500))
+    kept = await e.place_order(buy(sl=1.08300, tp=None))
+    files = [str(db), str(db) + "-wal"]
+    if subprocess.run(["chattr", "+i", *files], capture_output=True).returncode != 0:
+        pytest.skip("this file system has no immutable flag")
+    try:
+        with pytest.raises(JournalUnavailable):
+            await e.place_order(buy())
+        assert e.journal_status().state is JournalState.UNAVAILABLE and [t.id for t in e.active_trades()] == [kept.id]
+        await e.on_quote(quote(1.08250, 1))  # the SL closes in memory; its record waits
+        assert e.journal_status().pending_changes == 1
+    finally:
+        subprocess.run(["chattr", "-i", *files], check=True)
+    await wait_for(lambda: e.journal_status().state is JournalState.OK)
+    await e.stop()
+    assert stored(f"sqlite:///{db}") == {kept.id: TradeStatus.CLOSED}

@@ -22,6 +22,7 @@ without SQL, parameters or paths, so the text can go to users.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ log = logging.getLogger("engine.journal_health")
 
 LOG_INTERVAL = 60.0
 _MAX_DETAIL = 160
+# a file path in a message: /…, ~/…, C:\… or \\server\… after a start, a space, a quote, "(" "=" or ":"
+_PATH = re.compile(r"""(?:^|(?<=[\s'"(=:]))(?:~?/|[A-Za-z]:[\\/]|\\\\)[^\s'"]*""")
 
 
 class JournalState(str, Enum):
@@ -86,9 +89,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(cause, OSError) and cause.strerror:
         text = cause.strerror
     else:
-        text = str(cause).split("\n", 1)[0].split(" [SQL:", 1)[0]
-        if isinstance(cause, OSError) or "/" in text or "\\" in text:
-            text = ""  # may name a path
+        text = _PATH.sub("…", str(cause).split("\n", 1)[0].split(" [SQL:", 1)[0])
     text = text.strip()[:_MAX_DETAIL]
     return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
 

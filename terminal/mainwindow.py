@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         self.status = TerminalStatusBar(server_address, self.palette_)
         self.setStatusBar(self.status)
         self.journal_status = JournalStatusLabel(engine, self.palette_)
-        self.status.insertWidget(0, self.journal_status)
+        self.status.insertPermanentWidget(0, self.journal_status)  # never hidden by a passing message
         self.notifier = Notifier(self, self.windowIcon())
         self.settings_dialog: SettingsDialog | None = None
         self.mirror_control = MirrorControl(config_path, self, tasks=self.tasks)

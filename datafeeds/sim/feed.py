@@ -31,6 +31,8 @@ import math
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
+
 from datafeeds.sim import calendar
 from datafeeds.sim.history import SymbolBars, generate_history
 from datafeeds.sim.model import MarketModel
@@ -129,8 +131,13 @@ class SimulatedFeed:
         clock, self._offset = start_clock(point, now, wall_clock=self.wall_clock, sim_start=self._sim_start,
                                           default_start=now - DEFAULT_SIM_START_AGO,
                                           tick=timedelta(seconds=self.tick_seconds))
-        self._bars = await asyncio.to_thread(resumed_history, self._model, self.symbols, point,
+        model = self._model
+        if self.seed is None:  # the same invented past at every restart on this journal; a new future
+            model.rng = np.random.default_rng(point.past_seed(self.symbols))
+        self._bars = await asyncio.to_thread(resumed_history, model, self.symbols, point,
                                              self.history_days, self.wall_clock)
+        if self.seed is None:
+            model.rng = np.random.default_rng()
         mids = point.last_mids(self.symbols)
         prices = ", ".join(f"{s} {mids[s]:.{get_spec(s).digits}f}" for s in self.symbols if s in mids)
         ahead = f"; the clock runs {self._offset} ahead of the wall clock" if self._offset else ""

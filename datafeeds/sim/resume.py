@@ -15,10 +15,14 @@ quote, its stored M1 bars, the earliest stored bar the engine will show of it
 - generates its past only *before* the earliest stored bar, ending exactly at
   that bar's open (``generate_history(end_x=...)``), then continues with the
   stored M1 bars: history continues what was stored, with no price gap.
+  Without ``--seed`` that invented past is seeded by the journal
+  (``past_seed``), so every restart shows the same chart; the ticks to come
+  stay random.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +66,14 @@ class ResumePoint:
         """Each symbol's mid where its stored history begins (the open of its earliest stored bar)."""
         mids = {s: _bid_to_mid(s, self.first_bar[s].open) for s in symbols if s in self.first_bar}
         return mids | {s: m for s, m in self.last_mids(symbols).items() if s not in mids}
+
+    def past_seed(self, symbols: Sequence[str]) -> int:
+        """A seed for the generated past fixed by the journal (its earliest stored bar) and ``symbols``.
+
+        Without ``--seed`` the past before the stored bars is then the same at every restart.
+        """
+        key = f"{self.history_end(symbols)}|{','.join(sorted(symbols))}".encode()
+        return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
 
     def history_end(self, symbols: Sequence[str]) -> datetime | None:
         """Where the generated past must end: the earliest stored bar (or quote) of any of ``symbols``."""

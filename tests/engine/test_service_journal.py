@@ -282,7 +282,9 @@ def test_describe_names_the_driver_error_without_sql_parameters_or_paths():
                              "INSERT INTO paper_trades (id) VALUES (?)", (1,), OverflowError("date value out of range"))
     assert describe(wrapped) == "OverflowError: date value out of range"
     sqlite = OperationalError("UPDATE x", {}, Exception("unable to open database file /home/me/paper.db"))
-    assert describe(sqlite) == "Exception"
+    assert describe(sqlite) == "Exception: unable to open database file …"
+    assert describe(OperationalError("COMMIT", {}, Exception("disk I/O error"))) == "Exception: disk I/O error"
+    assert describe(OSError("cannot open C:\\Users\\me\\paper.db now")) == "OSError: cannot open … now"
     assert describe(PermissionError(13, "Permission denied", "/home/me/paper.db")) == "PermissionError: Permission denied"
 
 

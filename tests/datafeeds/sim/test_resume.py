@@ -104,3 +104,14 @@ async def test_feed_without_a_journal_price_of_its_symbols_generates_as_before()
         await feed.start(["EURUSD"])
     assert [q.bid for q in fresh.step()] == [q.bid for q in resumed.step()]
     assert not math.isnan(fresh.step()[0].bid)
+
+
+async def test_unseeded_restarts_show_the_same_invented_past_and_different_futures():
+    point = stored_point(THURSDAY, {"EURUSD": 1.1})
+    feeds = [SimulatedFeed(speed=60, resume=point, now=lambda: THURSDAY) for _ in range(2)]
+    for feed in feeds:
+        await feed.start(["EURUSD"])
+    first, second = [await feed.history("EURUSD", Timeframe.H1, 200) for feed in feeds]
+    assert first == second
+    paths = [[feed.step()[0].bid for _ in range(400)] for feed in feeds]
+    assert paths[0] != paths[1]

@@ -74,7 +74,8 @@ class JournalStatus:
             return "journal ok"
         if self.state is JournalState.READ_ONLY:
             return "journal read-only: viewing only, orders are refused"
-        waiting = f"; {self.pending_changes} changes waiting" if self.pending_changes else ""
+        waiting = f"; {self.pending_changes} change{'s' if self.pending_changes > 1 else ''} waiting" \
+            if self.pending_changes else ""
         return f"journal unavailable ({self.last_error or 'write failed'}): new orders are refused{waiting}"
 
 
@@ -222,7 +223,7 @@ class JournalHealth:
         if self.state is not JournalState.UNAVAILABLE:
             return
         down = (datetime.now(timezone.utc) - self.since).total_seconds() if self.since else 0.0
-        log.warning("journal writable again after %.1f s and %d failed writes; %d waiting changes written",
+        log.warning("journal writable again after %.1f s and %d failed writes; %d waiting change(s) written",
                     down, self.failures, written)
         self.state = JournalState.OK
         self.since, self.last_error, self.failures, self._next_retry = None, None, 0, None

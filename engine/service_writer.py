@@ -186,7 +186,6 @@ class JournalWriter:
                       "the journal's state (before them) is what the next start resumes",
                       len(self.backlog), ", ".join(f"#{i}" for i in lost))
 
-
     async def close(self) -> None:
         """Close the journal (``SqlJournal.close`` checkpoints it) and stop the database thread."""
         close = getattr(self.journal, "close", None)

@@ -193,9 +193,8 @@ class TradingEngine:
                         changed = True
                         for event in events:
                             self.bus.publish(event)
-        closed = self._prices.record(quote)
         self.bus.publish(PriceUpdated(quote))
-        for bar in closed:
+        for bar in self._prices.record(quote):
             self.bus.publish(BarClosed(bar))
         self._publish_account(force=changed)
 

@@ -96,11 +96,17 @@ def describe(exc: BaseException) -> str:
 
 
 class FailureLog:
-    """Log each distinct failure at most once per ``interval`` seconds (see the module docstring)."""
+    """Log each distinct failure at most once per ``interval`` seconds (see the module docstring).
+
+    A line reads ``<prefix>: <what>: <describe(exc)><detail>`` at ``level``.
+    """
 
     def __init__(self, logger: logging.Logger = log, interval: float = LOG_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, prefix: str = "journal write failed",
+                 level: int = logging.ERROR) -> None:
         self._log = logger
+        self._prefix = prefix
+        self._level = level
         self._interval = interval
         self._clock = clock
         self._last: dict[str, float] = {}
@@ -117,8 +123,8 @@ class FailureLog:
         held = self._held.pop(key, 0)
         self._last[key] = now
         repeats = f" ({held} more like it in the last {self._interval:.0f} s)" if held else ""
-        self._log.error("journal write failed: %s: %s%s%s", what, describe(exc), detail, repeats)
-        self._log.debug("journal write failure of %s", what, exc_info=exc)
+        self._log.log(self._level, "%s: %s: %s%s%s", self._prefix, what, describe(exc), detail, repeats)
+        self._log.debug("%s: %s", self._prefix, what, exc_info=exc)
         return True
 
 

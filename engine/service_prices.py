@@ -26,6 +26,10 @@ from engine.values import Bar, Quote
 log = logging.getLogger("engine.service")
 
 
+class OldQuote(ValueError):
+    """A quote older than its symbol's floor (what the log line names)."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredPrices:
     """What a journal holds of prices at start: bars, the last quotes, its last event."""
@@ -47,7 +51,7 @@ class PriceBook:
         self._unsaved_bars: list[tuple[Bar, str]] = []
         self._floors: dict[str, datetime] = {}
         self._not_before: datetime | None = None
-        self._old_quotes = FailureLog(log)
+        self._old_quotes = FailureLog(log, prefix="quote not traded on", level=logging.WARNING)
 
     def load(self, journal: Any) -> StoredPrices:
         """Read the stored bars, last quotes and last event (on the database thread)."""
@@ -71,9 +75,8 @@ class PriceBook:
             return quote
         floor = self._floors.get(quote.symbol, self._not_before)
         if floor is not None and quote.time < floor:
-            self._old_quotes.failed(f"{quote.symbol} quotes", ValueError(
-                f"a quote at {quote.time.isoformat()} is older than {floor.isoformat()}, the last time "
-                f"traded on; it is shown as stale and triggers nothing"))
+            self._old_quotes.failed(quote.symbol, OldQuote(
+                f"{quote.time.isoformat()} before {floor.isoformat()}; shown stale, triggers nothing"))
             return replace(quote, stale=True)
         self._floors[quote.symbol] = quote.time
         return quote

@@ -16,7 +16,7 @@ trigger.
 
 Stale quotes (``quote.stale``) are published and kept as the symbol's last
 price, but never reach the broker: they trigger no fill, SL, TP or stop-out,
-and they build no bars. A quote older than the last one traded on for its
+and they build no bars. A quote older than the latest trade opened on its
 symbol, or (after a restart) older than the journal's last event, is treated
 as stale: no trade is ever evaluated with a quote older than its open.
 """
@@ -189,10 +189,12 @@ class TradingEngine:
                     if self._last_rollover_day is not None and day != self._last_rollover_day:
                         events.extend(self.broker.rollover(quote.time))
                     self._last_rollover_day = day
-                    if events and await self._writer.commit_prices(events):
-                        changed = True
-                        for event in events:
-                            self.bus.publish(event)
+                    if events:
+                        self._prices.note(trades_of(events))
+                        if await self._writer.commit_prices(events):
+                            changed = True
+                            for event in events:
+                                self.bus.publish(event)
         self.bus.publish(PriceUpdated(quote))
         for bar in self._prices.record(quote):
             self.bus.publish(BarClosed(bar))
@@ -242,7 +244,9 @@ class TradingEngine:
             except Exception:
                 self.broker.rollback(point)  # an unexpected failure half-way: leave nothing half-done
                 raise
-            await self._writer.commit_command(trades_of(events), lambda: self.broker.rollback(point))
+            records = trades_of(events)
+            await self._writer.commit_command(records, lambda: self.broker.rollback(point))
+            self._prices.note(records)
             for event in events:
                 self.bus.publish(event)
         self._publish_account(force=True)

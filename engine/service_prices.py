@@ -4,11 +4,13 @@ Kept apart from ``engine.service`` so the facade stays small. Single-threaded
 (the engine's loop) except ``load`` and the ``PriceWrite`` of ``unsaved``, which run on
 the database thread.
 
-Floors: a symbol's floor is the time of its last quote traded on; before its
-first quote, the journal's last event at start (``SqlJournal.last_event_time``).
-``admit`` turns a fresh quote below its floor into a stale one, which is shown
-but triggers nothing and builds no bar, so no trade is ever evaluated with a
-quote older than its open, and a restart never moves a symbol's clock back.
+Floors: a symbol's floor is the latest open (or placing) time of its trades
+and pending orders (``note``), and never earlier than the journal's last
+event at start (``SqlJournal.last_event_time``). ``admit`` turns a fresh quote
+below its floor into a stale one, which is shown but triggers nothing and
+builds no bar: no trade is ever evaluated with a quote older than its open (a
+provider whose clock lags another's, a restart that would move the clock
+back), while other late quotes are traded on as before.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from engine.bars import BarBuilder
 from engine.service_journal import FailureLog
-from engine.values import Bar, Quote
+from engine.values import Bar, Quote, TradeRecord
 
 log = logging.getLogger("engine.service")
 
@@ -78,8 +80,17 @@ class PriceBook:
             self._old_quotes.failed(quote.symbol, OldQuote(
                 f"{quote.time.isoformat()} before {floor.isoformat()}; shown stale, triggers nothing"))
             return replace(quote, stale=True)
-        self._floors[quote.symbol] = quote.time
         return quote
+
+    def note(self, records: Iterable[TradeRecord]) -> None:
+        """Raise the floors to the open (or placing) times of ``records`` (trades just opened or placed)."""
+        for record in records:
+            when = record.open_time or record.created_at
+            if when is None:
+                continue
+            floor = self._floors.get(record.symbol, self._not_before)
+            if floor is None or when > floor:
+                self._floors[record.symbol] = when
 
     def record(self, quote: Quote) -> list[Bar]:
         """Keep ``quote`` as its symbol's last; a fresh one also builds bars: return those it closed."""

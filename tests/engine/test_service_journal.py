@@ -247,15 +247,19 @@ async def test_after_restart_quotes_older_than_the_journal_last_event_close_noth
     assert closed.trade.id == trade.id and closed.trade.close_time >= closed.trade.open_time
 
 
-async def test_a_quote_older_than_the_last_one_of_its_symbol_triggers_nothing(url):
+async def test_a_quote_older_than_the_trade_open_triggers_nothing_a_later_late_one_does(url):
     e = make(SqlJournal(url, durable=False))
     recorder = Recorder(e.bus)
     await e.start()
     await e.on_quote(quote(1.08500, 10))
-    await e.place_order(buy(sl=1.08300, tp=None))
-    await e.on_quote(quote(1.08200, 5))
+    trade = await e.place_order(buy(sl=1.08300, tp=None))  # opened at 10 s
+    await e.on_quote(quote(1.08200, 5))  # a lagging provider's quote from before the open
     assert recorder.of(TradeClosed) == []
+    await e.on_quote(quote(1.08450, 20))
+    await e.on_quote(quote(1.08200, 15))  # late, but after the open: traded on, as before
+    (closed,) = recorder.of(TradeClosed)
     await e.stop()
+    assert closed.trade.id == trade.id and closed.trade.close_time >= closed.trade.open_time
 
 
 # -- the parts -----------------------------------------------------------------------------------

@@ -88,22 +88,28 @@ def test_three_terminals_started_at_once_on_a_fresh_folder_never_crash(tmp_path)
     db = tmp_path / "fresh" / "data" / "paper.db"
     children = [terminal("serve", "--feed", "sim", "--speed", "max", "--symbols", "EURUSD", "--db", str(db),
                          "--port", "0", home=tmp_path / f"home{i}") for i in range(3)]
-    deadline = time.monotonic() + 150
-    while sum(child.poll() is not None for child in children) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    running = [child for child in children if child.poll() is None]
-    refused = [child for child in children if child.poll() is not None]
-    assert len(running) == 1 and len(refused) == 2, [child.poll() for child in children]
-    for child in refused:
-        _, err = child.communicate()
-        lines = [line for line in err.splitlines() if line.startswith("paper-terminal:")]
-        assert child.returncode == 2 and len(lines) == 1 and "is in use by another Paper Terminal" in lines[0], err
-        assert "Traceback" not in err and "alembic_version" not in err
-    assert running[0].stdout is not None
-    assert running[0].stdout.readline().startswith("listening on ")
-    running[0].send_signal(signal.SIGTERM)
-    _, err = running[0].communicate(timeout=60)
-    assert running[0].returncode == 0 and "Traceback" not in err, err
+    try:
+        deadline = time.monotonic() + 150
+        while sum(child.poll() is not None for child in children) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        running = [child for child in children if child.poll() is None]
+        refused = [child for child in children if child.poll() is not None]
+        assert len(running) == 1 and len(refused) == 2, [child.poll() for child in children]
+        for child in refused:
+            _, err = child.communicate()
+            lines = [line for line in err.splitlines() if line.startswith("paper-terminal:")]
+            assert child.returncode == 2 and len(lines) == 1 and "is in use by another Paper Terminal" in lines[0], err
+            assert "Traceback" not in err and "alembic_version" not in err
+        assert running[0].stdout is not None
+        assert running[0].stdout.readline().startswith("listening on ")
+        running[0].send_signal(signal.SIGTERM)
+        _, err = running[0].communicate(timeout=60)
+        assert running[0].returncode == 0 and "Traceback" not in err, err
+    finally:
+        for child in children:  # a failed run leaves no terminal behind
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
 
 
 @pytest.mark.timeout(120)
@@ -153,7 +159,9 @@ def test_sigterm_checkpoints_so_paper_db_alone_holds_the_trades_and_tokens_stay_
                      home=tmp_path / "home")
     assert child.stdout is not None
     first = child.stdout.readline()
-    assert first.startswith("listening on "), child.communicate(timeout=30)
+    if not first.startswith("listening on "):
+        child.kill()
+        pytest.fail(f"serve did not start: {child.communicate(timeout=30)}")
     base = first.removeprefix("listening on ").strip()
     wrong = "not-the-token-but-long-enough-0123"
     ids = []

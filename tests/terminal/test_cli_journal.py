@@ -165,19 +165,21 @@ def test_sigterm_checkpoints_so_paper_db_alone_holds_the_trades_and_tokens_stay_
     base = first.removeprefix("listening on ").strip()
     wrong = "not-the-token-but-long-enough-0123"
     ids = []
-    with httpx.Client(base_url=f"{base}/api/paper-trading", timeout=30) as client:
-        for token in (TRADING, VIEWER, wrong):
-            client.get("/account/", headers={"Authorization": f"Bearer {token}"})
-            client.get("/account/", params={"token": token})
-            response = client.post("/trades/execute/", params={"token": token},
-                                   json={"symbol": "EURUSD", "side": "buy", "lots": 0.1})
-            if response.status_code == 201:
-                ids.append(response.json()["id"])
-        with contextlib.suppress(httpx.HTTPError):
-            client.get(f"{base}/ws/trading/", params={"token": wrong})
+    try:
+        with httpx.Client(base_url=f"{base}/api/paper-trading", timeout=30) as client:
+            for token in (TRADING, VIEWER, wrong):
+                client.get("/account/", headers={"Authorization": f"Bearer {token}"})
+                client.get("/account/", params={"token": token})
+                response = client.post("/trades/execute/", params={"token": token},
+                                       json={"symbol": "EURUSD", "side": "buy", "lots": 0.1})
+                if response.status_code == 201:
+                    ids.append(response.json()["id"])
+            with contextlib.suppress(httpx.HTTPError):
+                client.get(f"{base}/ws/trading/", params={"token": wrong})
+    finally:
+        child.send_signal(signal.SIGTERM)
+        out, err = child.communicate(timeout=60)
     assert len(ids) == 1
-    child.send_signal(signal.SIGTERM)
-    out, err = child.communicate(timeout=60)
     assert child.returncode == 0, err
     wal = db.with_name("paper.db-wal")
     assert not wal.exists() or wal.stat().st_size == 0

@@ -4,6 +4,8 @@
 ``make_<name>_feed(settings)``. Settings are read by attribute name
 (``feed``, ``symbols``, ``speed``, ``seed``, ``sim_start``, ``replay``), so
 any object with those attributes works (``terminal.settings.Settings``).
+``resume`` (a ``datafeeds.sim.resume.ResumePoint`` read from the journal)
+makes the simulator, alone or as the ``auto`` fallback, continue the stored market.
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ from engine.errors import ValidationError
 from engine.ports import PriceFeed
 
 
-def make_sim_feed(settings: Any) -> PriceFeed:
+def make_sim_feed(settings: Any, resume: Any = None) -> PriceFeed:
     """The simulated market at ``settings.speed`` from ``settings.sim_start`` with ``settings.seed``."""
     from datafeeds.sim import SimulatedFeed
 
     return SimulatedFeed(speed=getattr(settings, "speed", 1.0), seed=getattr(settings, "seed", None),
-                         sim_start=getattr(settings, "sim_start", None))
+                         sim_start=getattr(settings, "sim_start", None), resume=resume)
 
 
-def make_replay_feed(settings: Any) -> PriceFeed:
-    """The file ``settings.replay`` played as a live feed at ``settings.speed``."""
+def make_replay_feed(settings: Any, resume: Any = None) -> PriceFeed:
+    """The file ``settings.replay`` played as a live feed at ``settings.speed`` (``resume`` is not used:
+    the engine does not trade on rows older than the journal's last event)."""
     from datafeeds.replay_feed import ReplayFeed
 
     path = getattr(settings, "replay", None)
@@ -34,7 +37,7 @@ def make_replay_feed(settings: Any) -> PriceFeed:
     return ReplayFeed(path, speed=getattr(settings, "speed", 1.0))
 
 
-def make_live_feed(settings: Any, extra_feeds: Mapping[str, PriceFeed] | None = None,
+def make_live_feed(settings: Any, resume: Any = None, extra_feeds: Mapping[str, PriceFeed] | None = None,
                    extra_first: bool = False) -> PriceFeed:
     """The live providers: ``auto`` (priority rotation, the simulator as fallback) or one by name.
 
@@ -48,7 +51,7 @@ def make_live_feed(settings: Any, extra_feeds: Mapping[str, PriceFeed] | None = 
     return build_feed(str(settings.feed).strip().lower(),
                       interval=float(getattr(settings, "interval", 5.0) or 5.0),
                       priority=getattr(settings, "feed_priority", None),
-                      fallback_factory=lambda: make_sim_feed(settings),
+                      fallback_factory=lambda: make_sim_feed(settings, resume),
                       extra_feeds=extra_feeds, extra_first=extra_first)
 
 
@@ -57,7 +60,7 @@ _FACTORIES = {"sim": make_sim_feed, "replay": make_replay_feed, "auto": make_liv
               "alphavantage": make_live_feed}
 
 
-def make_feed(settings: Any) -> PriceFeed:
+def make_feed(settings: Any, resume: Any = None) -> PriceFeed:
     """Return the feed named by ``settings.feed``; raise ``ValidationError`` for one not available."""
     name = str(getattr(settings, "feed", "sim") or "sim").strip().lower()
     factory = _FACTORIES.get(name)
@@ -65,4 +68,4 @@ def make_feed(settings: Any) -> PriceFeed:
         raise ValidationError(f"feed {name!r} is not available in this build "
                               f"(available: {', '.join(sorted(_FACTORIES))})",
                               field="feed", code="unavailable")
-    return factory(settings)
+    return factory(settings, resume)

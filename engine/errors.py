@@ -80,3 +80,35 @@ class BadPayload(PermanentError):
 
 class BridgeError(PaperTerminalError):
     """A MetaTrader bridge failure (connection, refusal, timeout)."""
+
+
+class JournalError(PaperTerminalError):
+    """The journal cannot record a command, so the command was not applied (HTTP 503).
+
+    ``code`` is DESIGN's ``journal_unavailable`` or ``journal_read_only``. The
+    message is meant for the user: it never carries SQL, parameters or paths.
+    """
+
+    code = "journal_unavailable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field: str | None = None
+
+
+class JournalUnavailable(JournalError, TemporaryError):
+    """A journal write failed; new commands are refused until a retry succeeds."""
+
+
+class JournalReadOnly(JournalError, PermanentError):
+    """The journal is open for viewing only (``--read-only``): every write is refused."""
+
+    code = "journal_read_only"
+
+
+class JournalNotUsable(PermanentError):
+    """The journal cannot be opened for trading (in use by another process, not writable).
+
+    Raised at start-up; the command line prints the message as one line and exits 2.
+    """

@@ -104,6 +104,16 @@ class FeedStatusChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class JournalStateChanged(Event):
+    """The journal became unavailable, or writable again (``engine.service_journal.JournalStatus``).
+
+    Published at once, without a commit: it reports that commits fail.
+    """
+
+    status: Any
+
+
+@dataclass(frozen=True, slots=True)
 class StopOutTriggered(Event):
     """Margin level fell below the stop-out level; ``closed`` are the trades closed."""
 

@@ -6,9 +6,19 @@ journal in ONE transaction on the dedicated database thread, and only then
 are the events published on the bus. An ``asyncio.Lock`` serialises state
 changes so that the order of commits is the order of events.
 
+The journal and memory never disagree (``engine.service_writer``): a command
+whose write fails is rolled back in the broker (a savepoint taken before it)
+and refused with ``journal_unavailable``; while the journal cannot be written,
+new commands are refused, prices still trigger SL/TP, and those changes are
+written, then published, in order as soon as it can. A ``--read-only``
+journal refuses every write (``journal_read_only``) and lets prices value, not
+trigger.
+
 Stale quotes (``quote.stale``) are published and kept as the symbol's last
 price, but never reach the broker: they trigger no fill, SL, TP or stop-out,
-and they build no bars.
+and they build no bars. A quote older than the latest trade opened on its
+symbol, or (after a restart) older than the journal's last event, is treated
+as stale: no trade is ever evaluated with a quote older than its open.
 """
 
 from __future__ import annotations
@@ -25,22 +35,25 @@ from engine.bars import BarBuilder
 from engine.bus import EventBus
 from engine.clock import MarketClock
 from engine.dbthread import DbThread
-from engine.errors import NotFound, OrderRejectedError, TemporaryError
+from engine.errors import JournalUnavailable, NotFound, OrderRejectedError, PaperTerminalError
 from engine.events import (
     AccountReset, AccountUpdated, BarClosed, Event, MirrorStateChanged, OrderCancelled, OrderPlaced, OrderRejected,
     PriceUpdated, TradeClosed, TradeModified, TradeOpened,
 )
 from engine.floating import with_floating
-from engine.service_support import BrokerLike, JournalLike, Snapshotter, account_terms, trades_of
+from engine.service_journal import JournalStatus
+from engine.service_prices import PriceBook
+from engine.service_support import (
+    BrokerLike, JournalLike, Snapshotter, account_terms, collect_statuses, fresh_broker, trades_of,
+)
+from engine.service_writer import JournalWriter
 from engine.values import AccountSnapshot, Bar, FeedStatus, Quote, Timeframe, TradeRecord, TradeStatus
 
 log = logging.getLogger(__name__)
 
 StatusSource = Callable[[], "Iterable[FeedStatus] | FeedStatus"]
 
-
-class JournalWriteFailed(TemporaryError):
-    """A state change is in memory but could not be written; it is retried with the next commit."""
+JournalWriteFailed = JournalUnavailable  # the former name
 
 
 class TradingEngine:
@@ -52,7 +65,9 @@ class TradingEngine:
     written to the price cache; ``metrics_interval`` how often a performance
     snapshot is saved. ``broker_factory(balance, currency, leverage)`` builds
     the broker of a fresh account on ``reset_account`` (default: the same
-    broker class with its ``config`` changed).
+    broker class with its ``config`` changed). ``retry_initial``/``retry_max``:
+    the backoff of journal retries, in seconds. A journal with ``read_only``
+    true makes a viewer (module docstring).
     """
 
     def __init__(self, bus: EventBus, broker: BrokerLike, journal: JournalLike, *,
@@ -60,7 +75,8 @@ class TradingEngine:
                  account_interval: float = 0.25, flush_interval: float = 5.0, metrics_interval: float = 60.0,
                  broker_factory: Callable[[Decimal, str, int], BrokerLike] | None = None,
                  signal_book_factory: Callable[[TradingEngine], Any] | None = None,
-                 bar_history: int = 500, clock: MarketClock | None = None) -> None:
+                 bar_history: int = 500, clock: MarketClock | None = None, retry_initial: float = 0.25,
+                 retry_max: float = 5.0) -> None:
         self.bus = bus
         self.clock = clock if clock is not None else MarketClock(follows_wall=False)  # the one clock (engine/clock.py)
         self.broker = broker
@@ -69,19 +85,18 @@ class TradingEngine:
         self.mirror: Any = None  # the MirrorService when --mirror is set (terminal.wiring.attach_mirror)
         self._symbols = [s.upper() for s in symbols]
         self._bars = bar_builder if bar_builder is not None else BarBuilder()
+        self._prices = PriceBook(self._bars, self._symbols, bar_history)
         self._account_interval = account_interval
         self._flush_interval = flush_interval
         self._metrics_interval = metrics_interval
         self._broker_factory = broker_factory
         self._signal_book_factory = signal_book_factory
-        self._bar_history = bar_history
         self._db = DbThread()
         self._lock = asyncio.Lock()
-        self._quotes: dict[str, Quote] = {}
-        self._unsaved_quotes: dict[str, Quote] = {}
-        self._unsaved_bars: list[tuple[Bar, str]] = []
-        self._backlog_records: list[TradeRecord] = []
-        self._backlog_events: list[Event] = []
+        self._quotes = self._prices.quotes  # symbol -> last quote (possibly stale)
+        self._writer = JournalWriter(journal, self._db, self._lock, bus.publish, lambda: self.broker.account(),
+                                     read_only=bool(getattr(journal, "read_only", False)),
+                                     retry_initial=retry_initial, retry_max=retry_max)
         self._last_account_publish = float("-inf")
         self._last_rollover_day: Any = None
         self._status_sources: list[StatusSource] = []
@@ -97,35 +112,29 @@ class TradingEngine:
         if state.account is None:
             fresh = self.broker.account()
             self.broker.restore(fresh.balance, [], state.next_trade_id, initial_balance=fresh.initial_balance)
-            await self._db.run(self.journal.commit, [], self.broker.account())
+            if not self._writer.read_only:
+                await self._db.run(self.journal.commit, [], self.broker.account())
         else:
             self.broker.restore(state.account.balance, state.active, state.next_trade_id,
                                 initial_balance=state.account.initial_balance)
             log.info("journal reloaded: balance %s %s, %d active trades",
                      state.account.balance, state.account.currency, len(state.active))
-        await self._load_prices()
+        stored = await self._db.run(self._prices.load, self.journal)
+        self._prices.seed(stored)
+        for when in [quote.time for quote in stored.quotes] + ([stored.last_event] if stored.last_event else []):
+            self.clock.observe(when)  # a resumed market clock starts at the journal's last price or event
         if self._signal_book_factory is not None:
             self.signals = self._signal_book_factory(self)
         self._housekeeping = asyncio.create_task(self._housekeep(), name="trading-engine:housekeeping")
         self._housekeeping.add_done_callback(_log_task_failure)
         self._started = True
 
-    async def _load_prices(self) -> None:
-        def load() -> tuple[list[Bar], list[Quote]]:
-            bars: list[Bar] = []
-            for symbol in self._symbols:
-                for timeframe in self._bars.timeframes:
-                    bars.extend(self.journal.load_bars(symbol, timeframe, self._bar_history))
-            return bars, self.journal.last_quotes()
-
-        bars, quotes = await self._db.run(load)
-        self._bars.seed(bars)
-        for quote in quotes:
-            self._quotes.setdefault(quote.symbol, quote)
-            self.clock.observe(quote.time)  # a resumed market clock starts at the journal's last price
-
     async def stop(self) -> None:
-        """Stop housekeeping, write what is unsaved and a last metrics snapshot, release the database."""
+        """Stop housekeeping, write what is unsaved and a last metrics snapshot, close the journal.
+
+        Closing checkpoints SQLite's write-ahead log (``SqlJournal.close``), so
+        after a clean stop the database file alone holds everything.
+        """
         if not self._started:
             self._db.shutdown()
             return
@@ -135,51 +144,34 @@ class TradingEngine:
             await asyncio.gather(self._housekeeping, return_exceptions=True)
         try:
             async with self._lock:
-                if self._backlog_records:
-                    await self._commit_and_publish([])
-                await self._db.run(self.journal.commit, [], self.broker.account())
-            await self._flush_prices()
-            await self._save_metrics()
-        except Exception:  # noqa: BLE001 - release the database even when the last writes fail
-            log.exception("final journal writes failed")
+                await self._writer.stop()
+                if self._writer.ok:
+                    await self._db.run(self.journal.commit, [], self.broker.account())
+            if self._writer.ok:
+                await self._flush_prices()
+                await self._save_metrics()
+        except Exception as exc:  # noqa: BLE001 - release the database even when the last writes fail
+            self._writer.health.log.failed("the final writes", exc)
         finally:
-            self._db.shutdown()
+            await self._writer.close()
 
     async def _housekeep(self) -> None:
         loop = asyncio.get_running_loop()
         next_metrics = loop.time() + self._metrics_interval
         while True:
             await asyncio.sleep(self._flush_interval)
+            if not self._writer.ok:
+                continue  # prices and bars wait in memory; the retry task probes the journal
             try:
                 await self._flush_prices()
                 if loop.time() >= next_metrics:
                     next_metrics = loop.time() + self._metrics_interval
                     await self._save_metrics()
-            except Exception:  # noqa: BLE001 - housekeeping must survive a failed write
-                log.exception("journal housekeeping failed; retrying at the next interval")
+            except Exception as exc:  # noqa: BLE001 - housekeeping must survive a failed write
+                self._writer.failed("prices and metrics", exc)
 
     async def _flush_prices(self) -> None:
-        bars, self._unsaved_bars = self._unsaved_bars, []
-        quotes, self._unsaved_quotes = list(self._unsaved_quotes.values()), {}
-        if not bars and not quotes:
-            return
-
-        def write() -> None:
-            by_source: dict[str, list[Bar]] = {}
-            for bar, source in bars:
-                by_source.setdefault(source, []).append(bar)
-            for source, items in by_source.items():
-                self.journal.save_bars(items, source)
-            if quotes:
-                self.journal.save_quotes(quotes)
-
-        try:
-            await self._db.run(write)
-        except Exception:
-            self._unsaved_bars[:0] = bars  # keep them for the next flush (bar upserts are idempotent)
-            for quote in quotes:
-                self._unsaved_quotes.setdefault(quote.symbol, quote)
-            raise
+        await self._prices.flush(self._db.run, self.journal)
 
     async def _save_metrics(self) -> None:
         account = self.broker.account()
@@ -189,29 +181,30 @@ class TradingEngine:
 
     async def on_quote(self, quote: Quote) -> None:
         """Process one quote: broker triggers (fresh quotes only), commit, publish, bars, account."""
-        self._quotes[quote.symbol] = quote
+        quote = self._prices.admit(quote)
+        self._quotes[quote.symbol] = quote  # before the broker: handlers of its events see this price
         changed = False
         if not quote.stale:
             self.clock.observe(quote.time)
             async with self._lock:
-                events = list(self.broker.on_quote(quote))
-                events.extend(self.broker.expire(quote.time))
-                day = quote.time.date()
-                if self._last_rollover_day is not None and day != self._last_rollover_day:
-                    events.extend(self.broker.rollover(quote.time))
-                self._last_rollover_day = day
-                if events or self._backlog_records:
-                    try:
-                        await self._commit_and_publish(events)
-                        changed = bool(events)
-                    except JournalWriteFailed:
-                        pass  # logged and kept: retried with the next commit; prices keep flowing
+                if self._writer.read_only:
+                    self.broker.on_quote(replace(quote, stale=True))  # a viewer values, never triggers
+                else:
+                    events = list(self.broker.on_quote(quote))
+                    events.extend(self.broker.expire(quote.time))
+                    day = quote.time.date()
+                    if self._last_rollover_day is not None and day != self._last_rollover_day:
+                        events.extend(self.broker.rollover(quote.time))
+                    self._last_rollover_day = day
+                    if events:
+                        self._prices.note(trades_of(events))
+                        if await self._writer.commit_prices(events):
+                            changed = True
+                            for event in events:
+                                self.bus.publish(event)
         self.bus.publish(PriceUpdated(quote))
-        if not quote.stale:
-            self._unsaved_quotes[quote.symbol] = quote
-            for bar in self._bars.on_quote(quote):
-                self._unsaved_bars.append((bar, quote.source))
-                self.bus.publish(BarClosed(bar))
+        for bar in self._prices.record(quote):
+            self.bus.publish(BarClosed(bar))
         self._publish_account(force=changed)
 
     def _publish_account(self, *, force: bool) -> None:
@@ -219,20 +212,6 @@ class TradingEngine:
         if force or now - self._last_account_publish >= self._account_interval:
             self._last_account_publish = now
             self.bus.publish(AccountUpdated(self.broker.account()))
-
-    async def _commit_and_publish(self, events: Sequence[Event]) -> None:
-        """Commit the events' records and the account (plus any backlog), then publish. Hold the lock."""
-        records = [*self._backlog_records, *trades_of(events)]
-        to_publish = [*self._backlog_events, *events]
-        try:
-            await self._db.run(self.journal.commit, records, self.broker.account())
-        except Exception as exc:
-            self._backlog_records, self._backlog_events = records, to_publish
-            log.exception("journal commit failed; %d records kept for the next commit", len(records))
-            raise JournalWriteFailed(f"the journal could not be written: {exc}") from exc
-        self._backlog_records, self._backlog_events = [], []
-        for event in to_publish:
-            self.bus.publish(event)
 
     # -- commands -----------------------------------------------------------
 
@@ -258,26 +237,40 @@ class TradingEngine:
         self.broker.check(request)
 
     async def _run_command(self, action: Callable[[], Iterable[Event]], symbol: str | None,
-                           signal_id: int | None = None) -> list[Event]:
+                           signal_id: int | None = None, touches: Sequence[int] = ()) -> list[Event]:
         """Run one broker command under the lock, commit its changes, then publish them.
 
         A refusal is published as ``OrderRejected`` (naming ``symbol`` and
-        ``signal_id``) and re-raised; nothing is committed.
+        ``signal_id``) and re-raised; nothing is committed. When the journal
+        cannot record the change, the broker is rolled back to a savepoint
+        taken before ``action`` (``touches``: the trades it may change) and
+        ``JournalUnavailable`` is raised; nothing is published.
         """
         async with self._lock:
+            self._writer.require_writable()
+            point = self.broker.savepoint(touches)
             try:
                 events = list(action())
             except OrderRejectedError as exc:
                 self._publish_rejection(exc, symbol, signal_id)
                 raise
-            await self._commit_and_publish(events)
+            except PaperTerminalError:
+                raise  # refused before any change (unknown trade...)
+            except Exception:
+                self.broker.rollback(point)  # an unexpected failure half-way: leave nothing half-done
+                raise
+            records = trades_of(events)
+            await self._writer.commit_command(records, lambda: self.broker.rollback(point))
+            self._prices.note(records)
+            for event in events:
+                self.bus.publish(event)
         self._publish_account(force=True)
         return events
 
     async def modify_trade(self, trade_id: int, **changes: Any) -> TradeRecord:
         """Change ``sl``, ``tp``, ``trailing_pips``, a pending ``price`` or ``expires_at``."""
         events = await self._run_command(lambda: self.broker.modify(trade_id, **changes),
-                                         self._symbol_of(trade_id))
+                                         self._symbol_of(trade_id), touches=(trade_id,))
         for event in events:
             if isinstance(event, TradeModified):
                 return self.live(event.trade)
@@ -285,7 +278,8 @@ class TradingEngine:
 
     async def close_trade(self, trade_id: int, lots: Decimal | None = None) -> TradeRecord:
         """Close a trade wholly or ``lots`` of it, or cancel a pending order; return the closed record."""
-        events = await self._run_command(lambda: self.broker.close(trade_id, lots), self._symbol_of(trade_id))
+        events = await self._run_command(lambda: self.broker.close(trade_id, lots), self._symbol_of(trade_id),
+                                         touches=(trade_id,))
         for event in events:
             if isinstance(event, (TradeClosed, OrderCancelled)):
                 return event.trade
@@ -295,30 +289,21 @@ class TradingEngine:
                             leverage: int | None = None) -> AccountSnapshot:
         """Archive the current account and its journal and start a fresh one (old values by default)."""
         async with self._lock:
+            self._writer.require_writable()
             new_balance, new_currency, new_leverage = account_terms(self.broker.account(), balance, currency, leverage)
-            if self._backlog_records:
-                await self._commit_and_publish([])
             state = await self._db.run(self.journal.load)
-            broker = self._new_broker(new_balance, new_currency, new_leverage)
+            broker = fresh_broker(self.broker, self._broker_factory, new_balance, new_currency, new_leverage)
             next_id = max(state.next_trade_id, int(getattr(self.broker, "next_id", 0)))
             broker.restore(new_balance, [], next_id, initial_balance=new_balance)
             for quote in self._quotes.values():
                 if not quote.stale:
                     broker.on_quote(quote)  # prices only: the fresh account has no trades to trigger
             account = broker.account()
-            await self._db.run(self.journal.reset_account, account)
+            await self._writer.write("an account reset", self.journal.reset_account, account)
             self.broker = broker  # only once the journal has archived the old account
         self.bus.publish(AccountReset(account))
         self._publish_account(force=True)
         return account
-
-    def _new_broker(self, balance: Decimal, currency: str, leverage: int) -> BrokerLike:
-        if self._broker_factory is not None:
-            return self._broker_factory(balance, currency, leverage)
-        config = getattr(self.broker, "config", None)
-        if config is None:
-            raise OrderRejectedError("this engine cannot reset the account", code="invalid_state")
-        return type(self.broker)(replace(config, balance=balance, currency=currency, leverage=leverage))
 
     async def set_mirror_state(self, trade_id: int, ticket: str | None, state: str,
                                detail: dict[str, Any] | None = None) -> TradeRecord:
@@ -328,12 +313,14 @@ class TradingEngine:
         the ``MirrorStateChanged`` event; the journal keeps ticket and state.
         """
         async with self._lock:
+            self._writer.require_writable()
+            point = self.broker.savepoint((trade_id,))
             try:
                 record = self.broker.set_mirror(trade_id, ticket, state)
             except NotFound:
                 stored = await self._db.run(self.journal.trade, trade_id)
                 record = replace(stored, mirror_ticket=ticket, mirror_state=state)
-            await self._db.run(self.journal.commit, [record], self.broker.account())
+            await self._writer.commit_command([record], lambda: self.broker.rollback(point))
         self.bus.publish(MirrorStateChanged(trade_id=trade_id, ticket=ticket, state=state, detail=detail))
         return record
 
@@ -404,8 +391,19 @@ class TradingEngine:
         return self._bars.bars(symbol.upper(), Timeframe(timeframe), limit)
 
     async def run_db(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a journal call on the database thread (for parts such as the SignalBook)."""
+        """Run a journal read on the database thread (for parts such as the SignalBook)."""
         return await self._db.run(func, *args, **kwargs)
+
+    async def write_db(self, what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a journal write on the database thread, or refuse it (``JournalError``) when it cannot be made.
+
+        For writes that change memory only after they succeed (the SignalBook's).
+        """
+        return await self._writer.write(what, func, *args, **kwargs)
+
+    def journal_status(self) -> JournalStatus:
+        """Whether the journal takes writes now (``engine.service_journal``)."""
+        return self._writer.status()
 
     @property
     def lock(self) -> asyncio.Lock:
@@ -418,15 +416,7 @@ class TradingEngine:
 
     def feeds_status(self) -> list[FeedStatus]:
         """The status of every registered feed and bridge."""
-        out: list[FeedStatus] = []
-        for source in self._status_sources:
-            try:
-                result = source()
-            except Exception:  # noqa: BLE001 - one broken source must not hide the others
-                log.exception("feed status source %r failed", source)
-                continue
-            out.extend([result] if isinstance(result, FeedStatus) else result)
-        return out
+        return collect_statuses(self._status_sources)
 
 
 def _log_task_failure(task: asyncio.Task[Any]) -> None:

@@ -6,18 +6,20 @@ Kept apart from ``engine.service`` so the facade stays small.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol
 
+from engine.errors import OrderRejectedError
 from engine.events import (
     Event, OrderCancelled, OrderPlaced, StopOutTriggered, TradeClosed, TradeModified, TradeOpened,
 )
 from engine.performance import compute_performance
 from engine.errors import ValidationError
-from engine.values import AccountSnapshot, Quote, TradeRecord, iso, money
+from engine.values import AccountSnapshot, FeedStatus, Quote, TradeRecord, iso, money
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class BrokerLike(Protocol):
     def lot_size(self, symbol: str, risk_percent: float, entry: float, sl: float) -> Decimal: ...
     def check(self, request: Any, now: datetime | None = None) -> None: ...
     def set_mirror(self, trade_id: int, ticket: str | None, state: str | None) -> TradeRecord: ...
+    def savepoint(self, trade_ids: Iterable[int] = ()) -> Any: ...
+    def rollback(self, point: Any) -> None: ...
 
 
 class JournalLike(Protocol):
@@ -145,3 +149,27 @@ def account_terms(old: AccountSnapshot, balance: Decimal | float | str | None, c
     if leverage is not None and (isinstance(leverage, bool) or not isinstance(leverage, int) or leverage < 1):
         raise ValidationError(f"leverage must be an integer >= 1, not {leverage!r}", field="leverage")
     return new_balance, new_currency, leverage if leverage is not None else old.leverage
+
+
+def collect_statuses(sources: Iterable[Callable[[], Any]]) -> list[FeedStatus]:
+    """The ``FeedStatus`` of every source (each returns one or a list); a broken source is logged and skipped."""
+    out: list[FeedStatus] = []
+    for source in sources:
+        try:
+            result = source()
+        except Exception:  # noqa: BLE001 - one broken source must not hide the others
+            log.exception("feed status source %r failed", source)
+            continue
+        out.extend([result] if isinstance(result, FeedStatus) else result)
+    return out
+
+
+def fresh_broker(broker: Any, factory: Callable[[Decimal, str, int], Any] | None, balance: Decimal, currency: str,
+                 leverage: int) -> Any:
+    """The broker of a fresh account: ``factory``'s, or ``broker``'s class with its config changed."""
+    if factory is not None:
+        return factory(balance, currency, leverage)
+    config = getattr(broker, "config", None)
+    if config is None:
+        raise OrderRejectedError("this engine cannot reset the account", code="invalid_state")
+    return type(broker)(replace(config, balance=balance, currency=currency, leverage=leverage))

@@ -115,13 +115,19 @@ async def main(settings: Settings, ready: asyncio.Future | None = None, *, feed:
 
 
 async def _run(settings: Settings, ready: asyncio.Future | None, feed: Any = None) -> int:
-    from engine.errors import PaperTerminalError
+    from engine.errors import JournalNotUsable, PaperTerminalError
     from terminal.heap import freeze_startup_heap
     from terminal.mainwindow import MainWindow
     from terminal.prefs import Preferences, load_preferences
+    from terminal.startup import StartupFault
     from terminal.wiring import build_runtime, run_in_thread
 
-    runtime = await run_in_thread(functools.partial(build_runtime, settings, feed=feed))
+    try:
+        runtime = await run_in_thread(functools.partial(build_runtime, settings, feed=feed))
+    except (JournalNotUsable, StartupFault) as exc:  # in use, not writable, unusable: one line and a dialog
+        print(f"paper-terminal: {getattr(exc, 'message', None) or exc}", file=sys.stderr, flush=True)
+        await _tell(None, "Paper Terminal cannot open its journal", str(getattr(exc, 'message', None) or exc))
+        return 2
     defaults = Preferences(risk_percent=min(settings.risk_percent, 10.0),
                            max_open_trades=settings.max_open_trades or 0)
     shutdown = asyncio.Event()
@@ -204,6 +210,7 @@ async def _tell(window: Any, title: str, text: str) -> None:
     """Show a message without ``exec()`` and wait until it is closed."""
     done = asyncio.get_running_loop().create_future()
     box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, window)
+    box.setObjectName("startup_error_dialog")
     box.finished.connect(lambda _: done.done() or done.set_result(None))
     box.open()
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "replay": "forward-test a signals file over recorded bars or ticks",
     "feeds": "live price providers: budgets and plans",
     "model": "the ML signal model",
+    "backup": "write a consistent copy of the SQLite journal (online backup)",
 }
 
 
@@ -62,9 +63,14 @@ def _model() -> ModuleType:
     return model
 
 
+def _backup() -> ModuleType:
+    from terminal.commands import backup
+    return backup
+
+
 _LOADERS: dict[str, Callable[[], ModuleType]] = {
     "serve": _serve, "report": _report, "export": _export, "replay": _replay, "feeds": _feeds,
-    "model": _model,
+    "model": _model, "backup": _backup,
 }
 
 

@@ -29,6 +29,7 @@ from terminal.chart.overlays import Marker
 from terminal.chart.view import ChartView
 from terminal.error_indicator import UserErrorDialog
 from terminal.errorlog import ErrorLog, installed_log
+from terminal.journal_status import JournalStatusLabel
 from terminal.mirror_control import MirrorControl
 from terminal.notify import Notifier, for_signal, for_trade_event
 from terminal.panels import format as fmt
@@ -43,7 +44,7 @@ from terminal.settings import user_data_dir
 from terminal.settings_dialog import SettingsDialog
 from terminal.statusbar import TerminalStatusBar
 from terminal.tasks import TaskOwner, error_text
-from terminal.theme import app_icon, apply_theme, palette_for
+from terminal.theme import apply_theme, palette_for
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.user_errors = UserErrorDialog(self)
         self.errors.user_error.connect(self.user_errors.show)
+        self.journal_status = JournalStatusLabel(engine, self.palette_)
+        self.status.insertPermanentWidget(0, self.journal_status)  # never hidden by a passing message
         self.notifier = Notifier(self, self.windowIcon())
         self.settings_dialog: SettingsDialog | None = None
         self.about_dialog: AboutDialog | None = None

@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     currency: str = Field("USD", description="account currency of a new account")
     leverage: int = Field(100, ge=1, le=MAX_LEVERAGE)
     mirror: Literal["mt5", "zmq"] | None = None
+    read_only: bool = Field(False, description="open the journal for viewing only; every write is refused")
     config: Path = Field(default_factory=default_config_path)
     risk_percent: float = Field(1.0, gt=0, le=100, description="default risk per trade, % of balance")
     max_open_trades: int | None = Field(None, ge=1)
@@ -270,6 +271,8 @@ _FLAGS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--currency", {"metavar": "C", "help": "currency of a new account (default USD)"}),
     ("--leverage", {"metavar": "N", "help": "leverage of a new account (default 100)"}),
     ("--mirror", {"metavar": "mt5|zmq", "help": "mirror paper trades to MetaTrader (default off)"}),
+    ("--read-only", {"action": "store_true",
+                     "help": "open the journal for viewing only: every write is refused (journal_read_only)"}),
     ("--config", {"metavar": "PATH", "help": "TOML config file (default config.toml in the user config dir)"}),
     ("--risk-percent", {"metavar": "X", "help": "default risk per trade in %% of balance (default 1)"}),
     ("--max-open-trades", {"metavar": "N", "help": "refuse new trades beyond N open ones"}),

@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from engine.broker.rules import label
-from engine.errors import NotFound, ValidationError
+from engine.errors import JournalError, NotFound, ValidationError
 from terminal.errorlog import report_exception
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class TaskOwner:
         exc = task.exception()
         if exc is None:
             return
-        if isinstance(exc, (ValidationError, NotFound)):
+        if isinstance(exc, (ValidationError, NotFound, JournalError)):  # refusals, not failures
             log.warning("%s refused: %s", task.get_name(), error_text(exc))
         else:
             report_exception(exc, user_action=user, where=task.get_name())

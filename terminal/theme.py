@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 
@@ -134,16 +134,3 @@ def apply_theme(app: QApplication, p: Palette) -> None:
     app.setStyle("Fusion")
     app.setPalette(qp)
     app.setStyleSheet(stylesheet(p))
-
-
-def app_icon() -> QIcon:
-    """A small candlestick icon drawn in code (no asset file needed)."""
-    pixmap = QPixmap(64, 64)
-    pixmap.fill(QColor("#131722"))
-    painter = QPainter(pixmap)
-    for x, top, bottom, colour in ((14, 20, 50, "#26a69a"), (32, 10, 40, "#ef5350"), (50, 16, 56, "#26a69a")):
-        painter.setPen(QColor(colour))
-        painter.drawLine(x, top - 6, x, bottom + 6)
-        painter.fillRect(x - 5, top, 10, bottom - top, QColor(colour))
-    painter.end()
-    return QIcon(pixmap)

@@ -2,11 +2,16 @@
 
 ``build_runtime(settings)`` is synchronous and touches the disk (it opens and
 migrates the journal): call it before the event loop runs, or through
-``loop.run_in_executor``. ``await runtime.start()`` then starts, in this
-order: the journal (the engine reloads it), the feed and its history, the
-signal book with its generators and aggregator (and the mirror), the price
-worker (the first quote is consumed only now, so a fast replay is seen by
-the generators from its first bar), and last the server. ``await
+``loop.run_in_executor``. The journal is opened by ``open_journal``: checked
+(``terminal.startup.check_journal``: a file this version cannot use is one
+line), locked for this process (a second trading process on the same SQLite
+journal is refused) and checked writable, or read-only with ``--read-only``;
+a refusal is a ``JournalNotUsable`` whose message is the one line to show.
+``await runtime.start()`` then starts, in this order: the journal (the engine
+reloads it), the feed and its history, the signal book with its generators and
+aggregator (and the mirror), the price worker (the first quote is consumed only
+now, so a fast replay is seen by the generators from its first bar), and last
+the server. ``await
 runtime.stop()`` stops them in reverse order and flushes the journal.
 
 The engine's market clock (``engine.clock``) follows the wall clock unless the
@@ -31,17 +36,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from engine.bus import EventBus
 from engine.clock import MarketClock
-from engine.errors import PermanentError, ValidationError
+from engine.errors import JournalNotUsable, PermanentError
 from engine.events import HistoryBackfillProgressed
 from engine.journal import SqlJournal
+from engine.journal.schema import sqlite_file
 from engine.ports import PriceFeed
 from engine.price_worker import PriceWorker
 from engine.service import TradingEngine
+from engine.service_journal import describe
 from engine.values import Timeframe
 from terminal.settings import Settings
-from terminal.startup import journal_field, open_journal
+from terminal.startup import StartupFault, check_journal, journal_field
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +70,7 @@ def _optional_module(name: str) -> Any | None:
         raise
 
 
-def make_feed(settings: Settings) -> PriceFeed:
+def make_feed(settings: Settings, resume: Any = None) -> PriceFeed:
     """Build the price feed named by ``settings.feed``.
 
     ``mt5``/``zmq`` come from ``bridges.factory``; every other name (``auto``,
@@ -69,6 +78,8 @@ def make_feed(settings: Settings) -> PriceFeed:
     raises ``ValidationError`` (field ``feed``) for a name it does not know.
     With ``--feed auto`` and ``--mirror``, MetaTrader's prices join the rotation
     (``bridges.factory.make_price_source``).
+    ``resume`` (``terminal.sim_resume.resume_point``) makes the simulator
+    continue the journal's market.
     """
     if settings.feed in ("mt5", "zmq"):
         bridges = _optional_module("bridges.factory")
@@ -83,8 +94,8 @@ def make_feed(settings: Settings) -> PriceFeed:
         bridges = _optional_module("bridges.factory")
         source = bridges.make_price_source(settings) if bridges is not None else None
         if source is not None:
-            return make_live_feed(settings, extra_feeds={"metatrader": source[0]}, extra_first=source[1])
-    return make_datafeed(settings)
+            return make_live_feed(settings, resume, extra_feeds={"metatrader": source[0]}, extra_first=source[1])
+    return make_datafeed(settings, resume)
 
 
 def make_broker_config(settings: Settings, balance: Decimal, currency: str, leverage: int) -> Any:
@@ -205,6 +216,46 @@ class Runtime:
         self._started = False
 
 
+def journal_name(url: str) -> str:
+    """The journal as a message names it: the SQLite file, or the URL without its password."""
+    path = sqlite_file(url)
+    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+
+
+def open_journal(settings: Settings) -> SqlJournal:
+    """The journal of a trading process (see the module docstring); raise ``JournalNotUsable``.
+
+    Writability is checked with a write inside a transaction that is rolled back.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    field = journal_field(settings)
+    check_journal(settings.database_url, field, writable=not settings.read_only)  # StartupFault: one line
+    try:
+        journal = SqlJournal(settings.database_url, exclusive=not settings.read_only, read_only=settings.read_only)
+    except (SQLAlchemyError, OSError) as exc:
+        raise StartupFault(f"cannot open the journal {journal_name(settings.database_url)}: {describe(exc)}",
+                           field) from None
+    if settings.read_only:
+        log.info("journal %s opened read-only: viewing only, every write is refused",
+                 journal_name(settings.database_url))
+        return journal
+    try:
+        journal.check_writable()
+    except Exception as exc:  # noqa: BLE001 - any driver error means: not writable
+        _close_quietly(journal)
+        raise JournalNotUsable(f"the journal {journal_name(settings.database_url)} cannot be written "
+                               f"({describe(exc)}); make it writable, or open it with --read-only to view it") from None
+    return journal
+
+
+def _close_quietly(journal: SqlJournal) -> None:
+    try:
+        journal.close()
+    except Exception:  # noqa: BLE001 - closing after a refusal: the refusal is what matters
+        log.debug("closing the refused journal failed", exc_info=True)
+
+
 def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_feed: bool = True,
                   plugins: tuple[str, ...] = ("signals", "mirror", "server")) -> Runtime:
     """Wire bus, journal, broker, engine, feed and price worker from ``settings``.
@@ -215,7 +266,16 @@ def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_fee
     The journal's current account wins over ``--balance/--currency/--leverage``
     (those make a *new* account: use ``reset_account`` to change them).
     """
-    journal = open_journal(settings.database_url, field=journal_field(settings))  # StartupFault: one line
+    journal = open_journal(settings)
+    try:
+        return _build(settings, journal, feed, with_feed, plugins)
+    except BaseException:
+        _close_quietly(journal)  # releases the journal's lock
+        raise
+
+
+def _build(settings: Settings, journal: SqlJournal, feed: PriceFeed | None, with_feed: bool,
+           plugins: tuple[str, ...]) -> Runtime:
     state = journal.load()
     if state.account is not None:
         balance, currency, leverage = state.account.initial_balance, state.account.currency, state.account.leverage
@@ -231,7 +291,12 @@ def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_fee
         broker_factory=lambda b, c, lev: make_broker(settings, b, c, lev),
         clock=MarketClock(follows_wall=not feed_on_own_clock(settings)))
     if with_feed and feed is None:
-        feed = make_feed(settings)
+        resume = None
+        if settings.feed not in ("replay", "mt5", "zmq"):
+            from terminal.sim_resume import resume_point
+
+            resume = resume_point(journal, settings.symbols, HISTORY_BARS)
+        feed = make_feed(settings, resume)
     worker = PriceWorker(feed, engine.on_quote, settings.symbols) if feed is not None else None
     if feed is not None:
         engine.register_status_source(feed.status)

@@ -14,22 +14,34 @@ second per symbol) each symbol gets a quote. Spread (price units) =
 whole point, so it is never below the typical spread; ``noise`` ≥ 1 (mean
 1.15) and the rollover factor peaks at 4 at 22:00 UTC. bid = mid − spread/2
 rounded to the symbol's digits, ask = bid + spread.
+
+Resume (``resume``, a ``datafeeds.sim.resume.ResumePoint`` read from the
+journal): the feed continues the stored market instead of generating a new
+one: each symbol from its last stored quote, at a time no earlier than the
+journal's last event, its past continuing the stored bars (see resume.py).
+The log says so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
+
 from datafeeds.sim import calendar
 from datafeeds.sim.history import SymbolBars, generate_history
 from datafeeds.sim.model import MarketModel
+from datafeeds.sim.resume import ResumePoint, resumed_history, start_clock
 from engine.errors import ValidationError
 from engine.instruments import SPECS, get_spec
 from engine.values import Bar, FeedStatus, Quote, Timeframe, iso
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SIM_START_AGO = timedelta(days=30)
 HISTORY_DAYS = 21.0
@@ -63,7 +75,7 @@ class SimulatedFeed:
     def __init__(self, *, speed: float | str = 1.0, seed: int | None = None,
                  sim_start: datetime | None = None, tick_seconds: float = 0.25,
                  history_days: float = HISTORY_DAYS,
-                 now: Callable[[], datetime] = _utcnow) -> None:
+                 now: Callable[[], datetime] = _utcnow, resume: ResumePoint | None = None) -> None:
         self.speed = parse_speed(speed)
         if sim_start is not None and sim_start.tzinfo is None:
             raise ValidationError("sim_start must carry a timezone (UTC)", field="sim_start")
@@ -75,6 +87,8 @@ class SimulatedFeed:
         self.history_days = history_days
         self._now = now
         self._sim_start = sim_start
+        self._resume = resume
+        self._offset = timedelta(0)  # added to the wall clock at speed 1 (a journal ahead of it)
         self._model: MarketModel | None = None
         self._bars: dict[str, SymbolBars] = {}
         self._clock: datetime | None = None
@@ -93,18 +107,43 @@ class SimulatedFeed:
                                   field="symbols", code="unknown_symbol")
         self.symbols = list(dict.fromkeys(names))
         self._model = MarketModel(self.symbols, self.seed)
-        if self.wall_clock:
-            clock = self._now()
+        point = self._resume
+        if point is not None and point.covers(self.symbols):
+            clock = await self._resume_from(point)
         else:
-            clock = calendar.next_open(self._sim_start or (self._now() - DEFAULT_SIM_START_AGO))
-        self._bars = await asyncio.to_thread(generate_history, self._model, self.symbols, clock,
-                                             self.history_days, self.wall_clock)
+            if self.wall_clock:
+                clock = self._now()
+            else:
+                clock = calendar.next_open(self._sim_start or (self._now() - DEFAULT_SIM_START_AGO))
+            self._bars = await asyncio.to_thread(generate_history, self._model, self.symbols, clock,
+                                                 self.history_days, self.wall_clock)
         self._clock = clock
         # per symbol: (name, typical spread in points, point, digits, its bars)
         self._layout = [(s, get_spec(s).typical_spread_pips * get_spec(s).pip_size / get_spec(s).point,
                          get_spec(s).point, get_spec(s).digits, self._bars[s]) for s in self.symbols]
         self._stopped.clear()
         self._running = True
+
+    async def _resume_from(self, point: ResumePoint) -> datetime:
+        """Continue the journal's market (module docstring); return the clock of the first tick."""
+        assert self._model is not None
+        now = self._now()
+        clock, self._offset = start_clock(point, now, wall_clock=self.wall_clock, sim_start=self._sim_start,
+                                          default_start=now - DEFAULT_SIM_START_AGO,
+                                          tick=timedelta(seconds=self.tick_seconds))
+        model = self._model
+        if self.seed is None:  # the same invented past at every restart on this journal; a new future
+            model.rng = np.random.default_rng(point.past_seed(self.symbols))
+        self._bars = await asyncio.to_thread(resumed_history, model, self.symbols, point,
+                                             self.history_days, self.wall_clock)
+        if self.seed is None:
+            model.rng = np.random.default_rng()
+        mids = point.last_mids(self.symbols)
+        prices = ", ".join(f"{s} {mids[s]:.{get_spec(s).digits}f}" for s in self.symbols if s in mids)
+        ahead = f"; the clock runs {self._offset} ahead of the wall clock" if self._offset else ""
+        log.info("simulator resumes from the journal: %s at %s, not before the journal's last event %s%s",
+                 prices, iso(clock), iso(point.not_before) if point.not_before else "-", ahead)
+        return clock
 
     async def stop(self) -> None:
         """Stop the stream; ``stream()`` returns at its next step."""
@@ -127,7 +166,7 @@ class SimulatedFeed:
         if model is None or clock is None:
             raise RuntimeError("SimulatedFeed.step() before start()")
         if self.wall_clock:
-            clock = self._now()
+            clock = max(self._now() + self._offset, clock)
         else:
             clock = clock + timedelta(seconds=self.tick_seconds)
             if not calendar.is_open(clock):

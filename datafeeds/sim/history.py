@@ -103,11 +103,14 @@ def minute_grid(start: datetime, end: datetime, always_open: bool) -> np.ndarray
 
 
 def generate_history(model: MarketModel, symbols: Sequence[str], end: datetime,
-                     days: float, always_open: bool) -> dict[str, SymbolBars]:
+                     days: float, always_open: bool, end_x: np.ndarray | None = None) -> dict[str, SymbolBars]:
     """Simulate M1 bars over the ``days`` before ``end`` and leave ``model`` at ``end``.
 
     With ``always_open`` false, closed weekend minutes have no bars and the
     first minute after a closure starts with a Monday gap (``MarketModel.gap``).
+    ``end_x`` (currency log values) makes the path end there: the whole path
+    is shifted by a constant, which a random walk in log values allows (a
+    resumed feed's past then meets the first stored bar without a gap).
     """
     end = end.astimezone(timezone.utc)
     grid = minute_grid(end - timedelta(days=days), end, always_open)
@@ -119,8 +122,12 @@ def generate_history(model: MarketModel, symbols: Sequence[str], end: datetime,
             gaps = model.increments(reopen.size, WEEKEND_GAP_HOURS * 3600.0)
             moves[reopen * SUBSTEPS] += gaps
     path = model.x + np.cumsum(moves, axis=0)
+    if n and end_x is not None:
+        path += end_x - path[-1]
     if n:
         model.x = path[-1].copy()
+    elif end_x is not None:
+        model.x = end_x.copy()
     mids = model.mids_of_path(path).reshape(n, SUBSTEPS, len(model.symbols))
     result: dict[str, SymbolBars] = {}
     for k, symbol in enumerate(model.symbols):

@@ -3,9 +3,11 @@
 ``{"error": {"code": "...", "message": "...", "field": "..."}}`` with
 422 for a request that does not parse (field named from pydantic's location),
 400 for input the engine refuses (``ValidationError``/``OrderRejectedError``),
-404 for ``NotFound``, the HTTP status for ``HTTPException`` and 500 (logged,
-no details) for anything unexpected. A body that cannot be parsed at all (not
-JSON, not UTF-8, nested too deep, compressed) is blamed on the field ``body``.
+404 for ``NotFound``, 503 with ``journal_unavailable``/``journal_read_only``
+for a command the journal cannot record (``JournalError``: not applied), the
+HTTP status for ``HTTPException`` and 500 (logged, no details) for anything
+unexpected. A body that cannot be parsed at all (not JSON, not UTF-8, nested
+too deep, compressed) is blamed on the field ``body``.
 
 No error body carries SQL, statement parameters or file paths: the text of a
 library exception wrapped by one of ours (``raise TemporaryError(f"...: {exc}")
@@ -23,7 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from engine.errors import NotFound, PaperTerminalError, PermanentError, TemporaryError, ValidationError
+from engine.errors import JournalError, NotFound, PaperTerminalError, PermanentError, TemporaryError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +123,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def on_not_found(_: Request, exc: NotFound) -> JSONResponse:
         return error_response(404, "not_found", exc.message, exc.field)
+
+    @app.exception_handler(JournalError)
+    async def on_journal(_: Request, exc: JournalError) -> JSONResponse:
+        return error_response(503, exc.code, public_text(exc.message, "the journal cannot record this now"), None, headers={"Retry-After": "5"})
 
     @app.exception_handler(TemporaryError)
     async def on_temporary(_: Request, exc: TemporaryError) -> JSONResponse:

@@ -12,7 +12,7 @@ from engine.api.error_handlers import ApiError
 from engine.api.schemas import (
     MAX_LIMIT, SYMBOL_PATTERN, AccountOut, FeedList, OhlcOut, PriceOut, ResetIn, SessionOut, SymbolList,
 )
-from engine.api.serialize import account_dict, bar_dict, feed_dict, quote_dict, spec_dict
+from engine.api.serialize import account_dict, bar_dict, feed_dict, journal_dict, quote_dict, spec_dict
 from engine.api.tokens import Role
 from engine.errors import PaperTerminalError
 from engine.instruments import SPECS
@@ -97,6 +97,8 @@ async def session(role: Annotated[Role, Depends(api_role)]) -> dict[str, Any]:
 
 
 @router.get("/feeds/", response_model=FeedList, tags=["feeds"],
-            summary="Each provider: enabled, healthy, last error, calls used and left today")
+            summary="Each provider: enabled, healthy, last error, calls used and left today; the journal's state")
 async def feeds(engine: Engine) -> dict[str, Any]:
-    return {"items": [feed_dict(s) for s in engine.feeds_status()]}
+    journal = engine.journal_status() if hasattr(engine, "journal_status") else None
+    return {"items": [feed_dict(s) for s in engine.feeds_status()],
+            "journal": journal_dict(journal) if journal is not None else None}

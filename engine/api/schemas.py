@@ -281,8 +281,21 @@ class FeedOut(BaseModel):
     details: dict[str, Any]
 
 
+class JournalOut(BaseModel):
+    """The journal's state (``engine.service_journal.JournalStatus``): ``ok``, ``unavailable`` or ``read_only``."""
+
+    state: str
+    message: str
+    since: str | None
+    last_error: str | None
+    pending_changes: int
+    failures: int
+    retry_in: float | None
+
+
 class FeedList(BaseModel):
     items: list[FeedOut]
+    journal: JournalOut | None = None
 
 
 class EquityPoint(BaseModel):

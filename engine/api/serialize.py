@@ -164,6 +164,13 @@ def feed_dict(status: FeedStatus) -> dict[str, Any]:
             "details": jsonable(status.details)}
 
 
+def journal_dict(status: Any) -> dict[str, Any]:
+    """The journal's state for ``GET feeds/`` (``engine.service_journal.JournalStatus``)."""
+    return {"state": status.state.value, "message": status.message, "since": iso(status.since) if status.since else None,
+            "last_error": status.last_error, "pending_changes": status.pending_changes, "failures": status.failures,
+            "retry_in": None if status.retry_in is None else round(status.retry_in, 2)}
+
+
 def jsonable(value: Any) -> Any:
     """Convert Decimals, datetimes, enums and NaN in nested data to JSON-native values."""
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):

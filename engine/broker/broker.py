@@ -22,6 +22,7 @@ from typing import Any
 from engine.broker.core import BrokerCore
 from engine.broker.position import Position
 from engine.broker.requests import UNSET, OrderRequest
+from engine.broker import savepoint as _savepoint
 from engine.broker.rules import (as_lots, check_expiry, check_pending_price, check_stops,
                                  check_trailing, price_value, reject)
 from engine.broker.sizing import risk_lots
@@ -305,6 +306,14 @@ class PaperBroker(BrokerCore):
         for book in self._books.values():
             self._revalue(book)
         self._resum()
+
+    def savepoint(self, trade_ids: Iterable[int] = ()) -> _savepoint.Savepoint:
+        """Remember the account before a command on ``trade_ids`` (O(1); see savepoint.py)."""
+        return _savepoint.take(self, trade_ids)
+
+    def rollback(self, point: _savepoint.Savepoint) -> None:
+        """Undo the command run since ``point`` (its journal write failed); see savepoint.py."""
+        _savepoint.roll_back(self, point)
 
     def set_mirror(self, trade_id: int, ticket: str | None, state: str | None) -> TradeRecord:
         """Record a bridge's ticket/state on an active trade; return its new record (``NotFound`` otherwise)."""

@@ -261,16 +261,17 @@ def _check_revision(connection: Connection, tables: set[str], where: str, flag: 
         shown = ", ".join(sorted(tables - {"alembic_version"})[:4])
         raise JournalUnusable(f"{where} holds tables of another program ({shown}) and no paper-terminal schema "
                               f"revision; give {flag} a new file", field)
-    from engine.journal.schema import head_revision
+    from engine.journal.schema import HEAD_REVISION
 
+    if revision == HEAD_REVISION:  # the usual case, decided without importing Alembic
+        _check_columns(connection, tables, where, flag, field)
+        return
     if revision not in known_revisions():
         writer = schema_writer(connection, tables)
         by = f"written by {writer}" if writer else "written by a newer paper-terminal or another program"
         raise JournalUnusable(f"{where} has schema revision {str(revision)[:40]!r}, {by}; this is paper-terminal "
-                              f"{app_version()}, which knows revisions up to {head_revision()}: upgrade "
+                              f"{app_version()}, which knows revisions up to {HEAD_REVISION}: upgrade "
                               f"paper-terminal or give {flag} another file", field)
-    if revision == head_revision():
-        _check_columns(connection, tables, where, flag, field)
 
 
 def _check_columns(connection: Connection, tables: set[str], where: str, flag: str, field: str) -> None:

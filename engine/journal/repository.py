@@ -3,6 +3,12 @@
 Synchronous by design: the engine calls it from one dedicated database
 thread. Each public write is one transaction (a session per unit of work):
 either everything it was given is stored, or nothing is.
+
+``exclusive=True`` (the trading process) holds the journal's file lock until
+``close()``: a second trading process on the same SQLite file is refused with
+``JournalNotUsable``. ``read_only=True`` (``--read-only``) opens it for viewing:
+no lock, no migration, SQLite's ``query_only``. ``close()`` checkpoints the
+write-ahead log, so the database file alone holds everything after a clean stop.
 """
 
 from __future__ import annotations
@@ -13,16 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.errors import NotFound
+from engine.errors import JournalNotUsable, NotFound
 from engine.journal import convert
 from engine.journal import models as m
-from engine.journal.schema import create_db_engine, upgrade
-from engine.values import (
-    AccountSnapshot, Bar, Quote, Signal, SignalStatus, Timeframe, TradeRecord, TradeStatus, utc,
+from engine.journal.lock import JournalLock
+from engine.journal.prices import PriceCacheStore
+from engine.journal.schema import (
+    HEAD_REVISION, checkpoint, create_db_engine, current_revision, ensure_schema, sqlite_file,
 )
+from engine.values import AccountSnapshot, Signal, SignalStatus, TradeRecord, TradeStatus, utc
 
 log = logging.getLogger(__name__)
 
@@ -48,28 +56,95 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class SqlJournal:
+class SqlJournal(PriceCacheStore):
     """The trade journal on any SQLAlchemy URL (SQLite file by default).
 
     ``durable`` selects SQLite's ``synchronous=FULL`` (True, live trading) or
-    ``NORMAL`` (False, replay); see ``engine.journal.schema``.
+    ``NORMAL`` (False, replay); see ``engine.journal.schema``. ``exclusive`` and
+    ``read_only``: see the module docstring.
     """
 
-    def __init__(self, url: str, *, durable: bool = True, engine: Engine | None = None) -> None:
+    LOCK_WAIT_SECONDS = 2.0  # a process migrating the journal at this moment holds the lock that long at most
+
+    def __init__(self, url: str, *, durable: bool = True, engine: Engine | None = None,
+                 exclusive: bool = False, read_only: bool = False) -> None:
         self.url = url
-        self._engine = engine if engine is not None else create_db_engine(url, durable=durable)
-        upgrade(self._engine)
+        self.read_only = read_only
+        path = sqlite_file(url)
+        self._lock = JournalLock(path) if path is not None and not read_only else None
+        if exclusive and self._lock is not None:
+            self._take_lock(self._lock)
+        try:
+            self._engine = engine if engine is not None else create_db_engine(url, durable=durable,
+                                                                               read_only=read_only)
+            if read_only:
+                self._check_schema_for_viewing()
+            else:
+                ensure_schema(self._engine, self._lock)
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._account_id: int | None = None
+
+    @staticmethod
+    def _take_lock(lock: JournalLock) -> None:
+        try:
+            acquired = lock.acquire(wait=SqlJournal.LOCK_WAIT_SECONDS)
+        except OSError as exc:
+            raise JournalNotUsable(f"cannot create the journal's lock file {lock.path}: "
+                                   f"{exc.strerror or exc}") from None
+        if not acquired:
+            holder = lock.holder()
+            who = f"another Paper Terminal (process {holder})" if holder is not None else "another Paper Terminal"
+            raise JournalNotUsable(f"the journal {lock.database} is in use by {who}; close it first "
+                                   f"(or open this one with --read-only)")
+
+    def _check_schema_for_viewing(self) -> None:
+        if current_revision(self._engine) != HEAD_REVISION:
+            raise JournalNotUsable("the journal's schema is not this version's, and a read-only journal "
+                                   "cannot be migrated; open it once without --read-only")
 
     @property
     def engine(self) -> Engine:
         """The SQLAlchemy engine (for tests and tools)."""
         return self._engine
 
+    @property
+    def locked(self) -> bool:
+        """True while this journal holds its file lock (``exclusive``)."""
+        return self._lock is not None and self._lock.held
+
+    def check_writable(self) -> None:
+        """Make a write inside a transaction and roll it back; raise the database's error if it fails.
+
+        Detects a read-only file or folder, a read-only PostgreSQL role and a
+        journal that another connection holds locked for longer than the busy timeout.
+        """
+        with self._engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            finally:
+                transaction.rollback()
+
     def close(self) -> None:
-        """Release the database connections."""
-        self._engine.dispose()
+        """Checkpoint SQLite's write-ahead log (unless read-only), release the connections and the lock.
+
+        A checkpoint that fails (a file that turned read-only) is logged: the
+        log stays beside the file and SQLite replays it at the next open.
+        """
+        try:
+            if not self.read_only:
+                checkpoint(self._engine)
+        except Exception as exc:  # noqa: BLE001 - nothing is lost; see the docstring
+            log.warning("the journal's write-ahead log could not be checkpointed (%s: %s)",
+                        type(getattr(exc, "orig", exc)).__name__, getattr(exc, "orig", exc))
+        finally:
+            self._engine.dispose()
+            if self._lock is not None:
+                self._lock.release()
 
     # -- account and trades -------------------------------------------------
 
@@ -161,6 +236,23 @@ class SqlJournal:
             session.flush()
             self._account_id = row.id
 
+    def last_event_time(self) -> datetime | None:
+        """The latest time the journal has seen: of a trade, a signal, a stored quote or bar; None when empty.
+
+        A restarted feed resumes no earlier than this (DESIGN's ``--speed``), so
+        no trade is ever evaluated with a quote older than its open.
+        """
+        with self._sessions() as session:
+            times = [
+                session.scalar(select(func.max(m.PaperTrade.created_at))),
+                session.scalar(select(func.max(m.PaperTrade.open_time))),
+                session.scalar(select(func.max(m.PaperTrade.close_time))),
+                session.scalar(select(func.max(m.Signal.created_at))),
+                session.scalar(select(func.max(m.PriceCache.time))),
+            ]
+        known = [utc(t) for t in times if t is not None]
+        return max(known) if known else None
+
     def archived_accounts(self) -> list[tuple[int, AccountSnapshot, datetime]]:
         """Return ``(account id, last snapshot, archived_at)`` of every archived account, oldest first."""
         with self._sessions() as session:
@@ -226,65 +318,6 @@ class SqlJournal:
             rows = session.scalars(
                 select(m.PaperTrade).where(m.PaperTrade.account_id == account.id).order_by(m.PaperTrade.id)).all()
             return [convert.row_to_trade(row) for row in rows]
-
-    # -- prices -------------------------------------------------------------
-
-    def save_bars(self, bars: Iterable[Bar], source: str) -> int:
-        """Store closed bars (upsert on symbol, timeframe, source and time); return how many."""
-        count = 0
-        with self._sessions.begin() as session:
-            for bar in bars:
-                key = (m.PriceCache.symbol == bar.symbol, m.PriceCache.timeframe == bar.timeframe.value,
-                       m.PriceCache.source == source,
-                       m.PriceCache.time == utc(bar.time))
-                row = session.scalars(select(m.PriceCache).where(*key)).first()
-                if row is None:
-                    row = m.PriceCache(symbol=bar.symbol, timeframe=bar.timeframe.value, source=source,
-                                       time=bar.time)
-                    session.add(row)
-                row.open, row.high, row.low, row.close, row.volume = (
-                    bar.open, bar.high, bar.low, bar.close, bar.volume)
-                count += 1
-        return count
-
-    def load_bars(self, symbol: str, timeframe: Timeframe, limit: int = 500) -> list[Bar]:
-        """Return the latest ``limit`` stored bars, oldest first (one per time, any source)."""
-        with self._sessions() as session:
-            rows = session.scalars(
-                select(m.PriceCache)
-                .where(m.PriceCache.symbol == symbol, m.PriceCache.timeframe == Timeframe(timeframe).value)
-                .order_by(m.PriceCache.time.desc(), m.PriceCache.id.desc())
-                .limit(limit * 2)).all()
-        by_time: dict[datetime, Bar] = {}
-        for row in rows:
-            bar = convert.row_to_bar(row)
-            by_time.setdefault(bar.time, bar)  # the most recently written source wins
-        return sorted(by_time.values(), key=lambda bar: bar.time)[-limit:]
-
-    def save_quote(self, quote: Quote) -> None:
-        """Keep ``quote`` as the last quote of its symbol and source."""
-        self.save_quotes([quote])
-
-    def save_quotes(self, quotes: Iterable[Quote]) -> None:
-        """Keep each quote as the last of its symbol and source, in one transaction."""
-        with self._sessions.begin() as session:
-            for quote in quotes:
-                session.execute(delete(m.PriceCache).where(
-                    m.PriceCache.symbol == quote.symbol, m.PriceCache.timeframe == m.QUOTE_TIMEFRAME,
-                    m.PriceCache.source == quote.source))
-                session.add(m.PriceCache(symbol=quote.symbol, timeframe=m.QUOTE_TIMEFRAME, source=quote.source,
-                                         time=quote.time, close=quote.bid, bid=quote.bid, ask=quote.ask))
-
-    def last_quotes(self) -> list[Quote]:
-        """Return the newest stored quote per symbol (marked stale), sorted by symbol."""
-        with self._sessions() as session:
-            rows = session.scalars(
-                select(m.PriceCache).where(m.PriceCache.timeframe == m.QUOTE_TIMEFRAME)
-                .order_by(m.PriceCache.time)).all()
-        newest: dict[str, Quote] = {}
-        for row in rows:
-            newest[row.symbol] = convert.row_to_quote(row)
-        return [newest[symbol] for symbol in sorted(newest)]
 
     # -- signals and metrics ------------------------------------------------
 

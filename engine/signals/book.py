@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.broker.requests import OrderRequest
-from engine.errors import NotFound, OrderRejectedError, ValidationError
+from engine.errors import JournalError, NotFound, OrderRejectedError, ValidationError
 from engine.events import SignalReceived, SignalUpdated
 from engine.signals.auto import AutoExecutor, TradingContext
 from engine.signals.executable import Assessment, DriftLimit, assess
@@ -95,7 +95,10 @@ class SignalBook:
             else:
                 self._open[signal.id] = signal
         if repaired:
-            await self._store(*repaired)
+            try:
+                await self._store(*repaired)
+            except JournalError as exc:  # a viewer (--read-only), or the journal is down: repaired next time
+                log.info("%d executed signals left as stored: %s", len(repaired), exc.message)
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -294,7 +297,8 @@ class SignalBook:
         return stored
 
     async def _store(self, *signals: Signal) -> list[Signal]:
-        return await self._engine.run_db(self._engine.journal.commit, [], None, list(signals))
+        """Journal ``signals``; raise ``JournalError`` (nothing changes in memory) when that cannot be done."""
+        return await self._engine.write_db("signals", self._engine.journal.commit, [], None, list(signals))
 
 
 async def signal_stats(engine: Any, *, symbol: str | None = None, since: datetime | None = None,

@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
 def run_window(args: argparse.Namespace) -> int:
     """Check the settings and the journal, then open the window (imports Qt now)."""
     settings = load_settings(args)
-    check_journal(settings.database_url, journal_field(settings))
+    check_journal(settings.database_url, journal_field(settings), writable=not settings.read_only)
     from terminal.app import run_window as run
 
     return run(args)

@@ -2,6 +2,9 @@
 
 Run: ``python -m tests.benchmarks.bench_broker``. Prints ``name: value unit`` lines.
 
+Also the cost of the journal-failure scheme (engine/broker/savepoint.py): a
+savepoint before each command, and the roll-back after a failed write.
+
 Set-up: 20 symbols, N open trades (N = 10, 1,000, 10,000) spread over them,
 half buys half sells, 0.01 lots, SL/TP 1,000 pips away so that they rarely
 trigger; then a seeded random walk of ticks round-robin over the symbols.
@@ -86,6 +89,21 @@ def peak_memory_mib(open_trades: int, count: int) -> float:
     return peak / 2**20
 
 
+def savepoint_costs(open_trades: int, repeats: int = 200) -> tuple[float, float]:
+    """(µs per savepoint before a command, ms per roll-back after a failed write) at ``open_trades``."""
+    broker = make_broker(open_trades)
+    trade_id = broker.active_trades()[0].id
+    began = time.perf_counter()
+    for _ in range(repeats):
+        broker.savepoint((trade_id,))
+    per_savepoint = (time.perf_counter() - began) / repeats * 1e6
+    point = broker.savepoint((trade_id,))
+    broker.close(trade_id)
+    began = time.perf_counter()
+    broker.rollback(point)
+    return per_savepoint, (time.perf_counter() - began) * 1e3
+
+
 def main() -> None:
     count = 100_000
     for n in (10, 1_000, 10_000):
@@ -98,6 +116,9 @@ def main() -> None:
     make_broker(10_000)
     print(f"broker_place_10000_orders: {time.perf_counter() - began:.2f} s", flush=True)
     print(f"broker_peak_memory_10000_open: {peak_memory_mib(10_000, 20_000):.1f} MiB", flush=True)
+    per_savepoint, rollback_ms = savepoint_costs(10_000)
+    print(f"broker_savepoint_10000_open: {per_savepoint:.1f} us", flush=True)
+    print(f"broker_rollback_10000_open: {rollback_ms:.0f} ms", flush=True)
 
 
 if __name__ == "__main__":

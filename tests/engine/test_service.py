@@ -16,7 +16,7 @@ from engine.events import (
     PriceUpdated, TradeClosed, TradeOpened,
 )
 from engine.journal import SqlJournal
-from engine.service import JournalWriteFailed, TradingEngine
+from engine.service import TradingEngine
 from engine.values import CloseReason, FeedStatus, OrderType, Quote, Side, Timeframe, TradeStatus
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)  # a Tuesday
@@ -224,23 +224,6 @@ class FlakyJournal(SqlJournal):
             self.fail -= 1
             raise OSError("disk full")
         return super().commit(trades, account, signals)
-
-
-async def test_failed_commit_publishes_nothing_and_is_retried_with_the_next(db_url):
-    journal = FlakyJournal(db_url)
-    e = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"], flush_interval=3600)
-    recorder = Recorder(e.bus)
-    await e.start()
-    await e.on_quote(quote(1.085))
-    journal.fail = 1
-    with pytest.raises(JournalWriteFailed):
-        await e.place_order(buy())
-    assert recorder.of(TradeOpened) == []
-    await e.on_quote(quote(1.0851, 1))  # the backlog is committed and its events published now
-    opened = recorder.of(TradeOpened)
-    await e.stop()
-    assert len(opened) == 1
-    assert SqlJournal(db_url).trade(opened[0].trade.id).status is TradeStatus.OPEN
 
 
 async def test_list_and_get_trade_give_live_figures_for_open_trades(engine):

@@ -16,7 +16,7 @@ from engine.bus import EventBus
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
 from tests.engine.api.conftest import TRADING, VIEWER, feed_start_prices, make_broker, quote
-from tests.engine.api.helpers import next_message, of_type, ws_connect
+from tests.engine.api.helpers import next_message, ws_connect
 
 
 def test_server_serves_rest_and_websocket_on_the_qasync_loop(qapp, tmp_path: Path):

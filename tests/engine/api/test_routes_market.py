@@ -91,7 +91,7 @@ async def test_ohlc_bad_query_names_the_field(client):
 
 
 async def test_feeds_lists_registered_sources(client, engine):
-    assert (await client.get("/feeds/")).json() == {"items": []}
+    assert (await client.get("/feeds/")).json()["items"] == []
     engine.register_status_source(lambda: [FeedStatus("twelvedata", True, False, "HTTP 429", 790, 10, True)])
     items = (await client.get("/feeds/")).json()["items"]
     assert items == [{"name": "twelvedata", "enabled": True, "healthy": False, "last_error": "HTTP 429",

@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         self.user_errors = UserErrorDialog(self)
         self.errors.user_error.connect(self.user_errors.show)
         self.journal_status = JournalStatusLabel(engine, self.palette_)
-        self.status.insertPermanentWidget(0, self.journal_status)  # never hidden by a passing message
+        self.status.add_first_permanent(self.journal_status)
         self.notifier = Notifier(self, self.windowIcon())
         self.settings_dialog: SettingsDialog | None = None
         self.about_dialog: AboutDialog | None = None

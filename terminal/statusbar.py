@@ -93,9 +93,11 @@ class TerminalStatusBar(QStatusBar):
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.error_indicator = ErrorIndicator(self.errors)
         self.error_indicator.set_colour(palette.loss)
-        for label in (self.feed, self.quota, self.mirror, self.history, self.server, self.clock):
+        normal = (self.feed, self.quota, self.mirror, self.history, self.server, self.clock)
+        for label in normal:
             self.addWidget(label)
         self.addWidget(self.message, 1)
+        self._normal_count = len(normal) + 1
         self.addPermanentWidget(self.error_indicator)
         for label in (self.balance, self.equity, self.free_margin, self.margin_level):
             self.addPermanentWidget(label)
@@ -107,6 +109,14 @@ class TerminalStatusBar(QStatusBar):
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(lambda: self.message.setText(""))
         self.tick()
+
+    def add_first_permanent(self, widget: QWidget) -> None:
+        """Put ``widget`` first among the permanent widgets (never hidden by a passing message).
+
+        ``QStatusBar.insertPermanentWidget`` counts the normal widgets too: index 0
+        is out of range (Qt warns and appends).
+        """
+        self.insertPermanentWidget(self._normal_count, widget)
 
     def tick(self) -> None:
         self.clock.setText(self._now().strftime("%a %d %b %H:%M:%S UTC"))

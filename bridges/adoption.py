@@ -40,9 +40,13 @@ class Sorted:
     orphans: list[MirrorPosition] = field(default_factory=list)
 
 
-def sort_positions(positions: Iterable[MirrorPosition], tickets: Mapping[int, str],
-                   active: Mapping[int, TradeRecord] | None, close_failed: Mapping[int, TradeRecord],
-                   clock: ServerClock | None) -> Sorted:
+def sort_positions(
+    positions: Iterable[MirrorPosition],
+    tickets: Mapping[int, str],
+    active: Mapping[int, TradeRecord] | None,
+    close_failed: Mapping[int, TradeRecord],
+    clock: ServerClock | None,
+) -> Sorted:
     """Sort venue positions (see the module docstring); ``tickets`` maps paper ids to known tickets."""
     out = Sorted()
     present = {p.ticket: p for p in positions}

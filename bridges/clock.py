@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 
 HALF_HOUR = 1800
 MAX_OFFSET = 14 * 3600
-SKEW = 120.0     # seconds the PC's clock may differ from the broker's
-FRESH = 600.0    # the oldest a market stamp may be and still estimate the offset
+SKEW = 120.0  # seconds the PC's clock may differ from the broker's
+FRESH = 600.0  # the oldest a market stamp may be and still estimate the offset
 
 
 def round_to_half_hour(seconds: float) -> int:
@@ -81,14 +81,15 @@ def surely_open(now: datetime) -> bool:
 class ServerClock:
     """Converts broker server epochs to UTC datetimes and back; learns the offset."""
 
-    def __init__(self, configured_offset_hours: float | None = None, *,
-                 market_open: Callable[[datetime], bool] = surely_open) -> None:
+    def __init__(
+        self, configured_offset_hours: float | None = None, *, market_open: Callable[[datetime], bool] = surely_open
+    ) -> None:
         self._market_open = market_open
-        self._configured = (None if configured_offset_hours is None
-                            else round_to_half_hour(configured_offset_hours * 3600))
+        self._configured = (
+            None if configured_offset_hours is None else round_to_half_hour(configured_offset_hours * 3600)
+        )
         if self._configured is not None and abs(self._configured) > MAX_OFFSET:
-            raise ValueError(
-                f"server_utc_offset_hours must be within ±14, got {configured_offset_hours}")
+            raise ValueError(f"server_utc_offset_hours must be within ±14, got {configured_offset_hours}")
         self._detected: int | None = None
         self._detected_from = ""
         self._estimated: int | None = None
@@ -119,10 +120,17 @@ class ServerClock:
 
     def describe(self) -> dict[str, Any]:
         """Status fields: ``server_utc_offset_hours`` (None when unknown), ``server_clock`` and how it was learnt."""
-        how = {"configured": "server_utc_offset_hours", "detected": self._detected_from,
-               "estimated": self._estimated_from, "unknown": ""}[self.source]
-        return {"server_utc_offset_hours": self.offset_seconds / 3600 if self.is_known else None,
-                "server_clock": self.source, "server_clock_from": how}
+        how = {
+            "configured": "server_utc_offset_hours",
+            "detected": self._detected_from,
+            "estimated": self._estimated_from,
+            "unknown": "",
+        }[self.source]
+        return {
+            "server_utc_offset_hours": self.offset_seconds / 3600 if self.is_known else None,
+            "server_clock": self.source,
+            "server_clock_from": how,
+        }
 
     def market_open(self, now: datetime) -> bool:
         """Whether a market stamp seen at ``now`` may estimate the offset (``surely_open`` unless replaced)."""
@@ -134,8 +142,9 @@ class ServerClock:
         self._estimated_from = ""
 
     # -- learning -----------------------------------------------------------
-    def learn_from_fill(self, server_epoch: float, sent_at: datetime, answered_at: datetime,
-                        what: str = "a fill") -> int | None:
+    def learn_from_fill(
+        self, server_epoch: float, sent_at: datetime, answered_at: datetime, what: str = "a fill"
+    ) -> int | None:
         """Learn from the server stamp of an order sent at ``sent_at`` and answered at ``answered_at`` (UTC).
 
         Return the offset, or None when no single half hour fits (the PC's clock
@@ -197,8 +206,10 @@ class ServerClock:
         if self.is_known:
             at = self.to_utc(server_epoch)
             return at, at
-        return (datetime.fromtimestamp(server_epoch - MAX_OFFSET, tz=timezone.utc),
-                datetime.fromtimestamp(server_epoch + MAX_OFFSET, tz=timezone.utc))
+        return (
+            datetime.fromtimestamp(server_epoch - MAX_OFFSET, tz=timezone.utc),
+            datetime.fromtimestamp(server_epoch + MAX_OFFSET, tz=timezone.utc),
+        )
 
 
 def fill_offset(server_epoch: float, sent_at: datetime, answered_at: datetime) -> int | None:

@@ -40,14 +40,15 @@ class CloseMirroring:
     _pending: set[int]
     _modify_seq: dict[int, int]
     _unsettled: dict[int, Unsettled]
-    _closing: dict[int, str]   # paper trades closed (or cancelled) whose venue close is under way
+    _closing: dict[int, str]  # paper trades closed (or cancelled) whose venue close is under way
     _queue: asyncio.Queue[Any]
     _last_error: str | None
     _close_paper: Callable[[int], Awaitable[Any]] | None
     _closed_trades: ClosedTrades | None
 
-    async def _record(self, trade_id: int, ticket: str | None, state: str,
-                      detail: dict[str, Any] | None = None) -> None:
+    async def _record(
+        self, trade_id: int, ticket: str | None, state: str, detail: dict[str, Any] | None = None
+    ) -> None:
         raise NotImplementedError
 
     def _retry_job(self, trade: TradeRecord) -> Any:
@@ -110,9 +111,15 @@ class CloseMirroring:
     async def _close_failed(self, item: Unsettled, result: MirrorResult) -> None:
         item.failed(result.code, result.message, self.first_retry)
         self._last_error = f"trade {item.trade.id}: {result.code}: {result.message}"
-        log.warning("MetaTrader did not close ticket %s of paper trade %d (attempt %d): %s %s; retrying in %s s",
-                    item.ticket, item.trade.id, item.attempts, result.code, result.message,
-                    item.detail()["retry_in_s"])
+        log.warning(
+            "MetaTrader did not close ticket %s of paper trade %d (attempt %d): %s %s; retrying in %s s",
+            item.ticket,
+            item.trade.id,
+            item.attempts,
+            result.code,
+            result.message,
+            item.detail()["retry_in_s"],
+        )
         await self._record(item.trade.id, item.ticket, CLOSE_FAILED, item.detail())
 
     async def _retry(self, trade_id: int) -> None:
@@ -162,4 +169,3 @@ class CloseMirroring:
                 await self._close_paper(trade_id)
             except Exception as exc:  # noqa: BLE001 - the paper trade may be gone already; log and go on
                 log.warning("could not close paper trade %d after its MetaTrader close: %s", trade_id, exc)
-

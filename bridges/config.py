@@ -40,7 +40,7 @@ PASSWORD_ENV = "PAPER_TERMINAL_MT5_PASSWORD"
 class ExternalClose(str, enum.Enum):
     """What to do when the user closes a mirrored position in MetaTrader."""
 
-    FLAG = "flag"      # mark the paper trade (mirror_state ``closed_externally``) and keep it open
+    FLAG = "flag"  # mark the paper trade (mirror_state ``closed_externally``) and keep it open
     FOLLOW = "follow"  # close the paper trade too
 
 

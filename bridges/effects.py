@@ -47,8 +47,12 @@ class Opening:
         low, high = self.sent_at - timedelta(seconds=SKEW), now + timedelta(seconds=SKEW)
         best: tuple[float, MirrorPosition, int | None] | None = None
         for p in positions.values():
-            if (p.paper_trade_id != self.trade.id or p.symbol != self.trade.symbol or p.side != self.trade.side
-                    or p.lots != Decimal(self.trade.lots)):
+            if (
+                p.paper_trade_id != self.trade.id
+                or p.symbol != self.trade.symbol
+                or p.side != self.trade.side
+                or p.lots != Decimal(self.trade.lots)
+            ):
                 continue
             server_epoch = p.extra.get("server_epoch")
             if not isinstance(server_epoch, (int, float)):
@@ -86,8 +90,7 @@ class Shrinking:
     def done(self, positions: Mapping[str, MirrorPosition]) -> bool:
         now = positions.get(self.ticket)
         if now is None:
-            now = next((p for p in positions.values() if heir_of(str(p.extra.get("comment", ""))) == self.ticket),
-                       None)
+            now = next((p for p in positions.values() if heir_of(str(p.extra.get("comment", ""))) == self.ticket), None)
         return now is None or now.lots <= self.lots_left
 
 
@@ -102,5 +105,7 @@ class Modifying:
         now = positions.get(self.ticket)
         if now is None:
             return False
-        return (abs((now.sl or 0.0) - (self.sl or 0.0)) < self.point / 2
-                and abs((now.tp or 0.0) - (self.tp or 0.0)) < self.point / 2)
+        return (
+            abs((now.sl or 0.0) - (self.sl or 0.0)) < self.point / 2
+            and abs((now.tp or 0.0) - (self.tp or 0.0)) < self.point / 2
+        )

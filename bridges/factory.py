@@ -15,11 +15,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bridges.closes import ClosedTrades
 from bridges.config import MirrorOptions, Mt5Config, ZmqConfig, setting
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.feed import Mt5Feed
 from bridges.mt5.mirror import Mt5Mirror
-from bridges.closes import ClosedTrades
 from bridges.sync import MirrorService
 from bridges.zmq.client import ZmqClient
 from bridges.zmq.feed import ZmqFeed
@@ -93,8 +93,9 @@ def make_price_source(settings: Any) -> tuple[PriceFeed, bool] | None:
         return None
     position = str(setting(settings, "metatrader_prices", "last")).strip().lower()
     if position not in PRICE_POSITIONS:
-        raise ValidationError(f"metatrader_prices must be last, first or off, not {position!r}",
-                              field="metatrader_prices")
+        raise ValidationError(
+            f"metatrader_prices must be last, first or off, not {position!r}", field="metatrader_prices"
+        )
     if position == "off":
         return None
     options = MirrorOptions.from_settings(settings)
@@ -115,15 +116,22 @@ def make_bridges(settings: Any) -> Bridges:
     feed_venue = feed_name if feed_name in VENUES else None  # other feeds are datafeeds' business
     mirror_venue = _venue(setting(settings, "mirror"), "mirror")
     shared = make_client(feed_venue, settings) if feed_venue and feed_venue == mirror_venue else None
-    return Bridges(feed=make_bridge_feed(settings, shared) if feed_venue else None,
-                   mirror=make_mirror(settings, shared) if mirror_venue else None)
+    return Bridges(
+        feed=make_bridge_feed(settings, shared) if feed_venue else None,
+        mirror=make_mirror(settings, shared) if mirror_venue else None,
+    )
 
 
-def make_mirror_service(settings: Any, bus: EventBus, mirror: TradeMirror, *,
-                        record_state: Callable[[int, str | None, str], Awaitable[Any]] | None = None,
-                        close_paper: Callable[[int], Awaitable[Any]] | None = None,
-                        active_trades: Callable[[], Iterable[TradeRecord]] | None = None,
-                        closed_trades: ClosedTrades | None = None) -> MirrorService:
+def make_mirror_service(
+    settings: Any,
+    bus: EventBus,
+    mirror: TradeMirror,
+    *,
+    record_state: Callable[[int, str | None, str], Awaitable[Any]] | None = None,
+    close_paper: Callable[[int], Awaitable[Any]] | None = None,
+    active_trades: Callable[[], Iterable[TradeRecord]] | None = None,
+    closed_trades: ClosedTrades | None = None,
+) -> MirrorService:
     """A MirrorService with the pause and external-close settings applied.
 
     Wiring with the engine: ``record_state=engine.set_mirror_state``,
@@ -132,9 +140,16 @@ def make_mirror_service(settings: Any, bus: EventBus, mirror: TradeMirror, *,
     done), then ``engine.register_status_source(lambda: [service.status()])``.
     """
     options = MirrorOptions.from_settings(settings)
-    return MirrorService(bus, mirror, record_state=record_state, close_paper=close_paper,
-                         on_external_close=options.on_external_close, paused=options.paused,
-                         active_trades=active_trades, closed_trades=closed_trades)
+    return MirrorService(
+        bus,
+        mirror,
+        record_state=record_state,
+        close_paper=close_paper,
+        on_external_close=options.on_external_close,
+        paused=options.paused,
+        active_trades=active_trades,
+        closed_trades=closed_trades,
+    )
 
 
 async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | None = None) -> MirrorService | None:
@@ -154,12 +169,19 @@ async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | Non
     shared = next((c for c in clients if isinstance(c, kind)), None)
     mirror = make_mirror(settings, shared)
     assert mirror is not None
+
     async def recent_closed() -> list[TradeRecord]:
         return (await engine.list_trades(status="closed", limit=RESUME_HORIZON))[0]
 
-    service = make_mirror_service(settings, engine.bus, mirror, record_state=engine.set_mirror_state,
-                                  close_paper=engine.close_trade, active_trades=engine.active_trades,
-                                  closed_trades=recent_closed)
+    service = make_mirror_service(
+        settings,
+        engine.bus,
+        mirror,
+        record_state=engine.set_mirror_state,
+        close_paper=engine.close_trade,
+        active_trades=engine.active_trades,
+        closed_trades=recent_closed,
+    )
     engine.register_status_source(service.status)
     await service.start()
     return service

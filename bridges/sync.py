@@ -39,15 +39,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridges.adoption import sort_positions
-from bridges.closes import CloseMirroring, ClosedTrades
+from bridges.closes import ClosedTrades, CloseMirroring
 from bridges.config import ExternalClose
 from bridges.errors import BridgeSetupError, BridgeUnavailable
 from bridges.unsettled import FIRST_RETRY, Unsettled
 from bridges.unsettled import STATE as CLOSE_FAILED
 from engine.bus import EventBus
 from engine.errors import BadPayload
-from engine.events import (AccountReset, MirrorStateChanged, OrderCancelled, OrderPlaced, TradeClosed,
-                           TradeModified, TradeOpened)
+from engine.events import (
+    AccountReset,
+    MirrorStateChanged,
+    OrderCancelled,
+    OrderPlaced,
+    TradeClosed,
+    TradeModified,
+    TradeOpened,
+)
 from engine.ports import MirrorResult, TradeMirror
 from engine.values import FeedStatus, TradeRecord, TradeStatus
 
@@ -63,20 +70,29 @@ LIVE_STATES = frozenset({"open", "pending", "modify_refused", "close_refused", C
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    kind: str                     # open | modify | close | retry | reset
+    kind: str  # open | modify | close | retry | reset
     trade: TradeRecord | None
     remaining: TradeRecord | None = None
-    seq: int = 0                  # modify: only the newest queued one per trade is sent
+    seq: int = 0  # modify: only the newest queued one per trade is sent
 
 
 class MirrorService(CloseMirroring):
     """Drives a TradeMirror from the engine's events."""
 
-    def __init__(self, bus: EventBus, mirror: TradeMirror, *, record_state: RecordState | None = None,
-                 close_paper: ClosePaper | None = None,
-                 on_external_close: ExternalClose = ExternalClose.FLAG, paused: bool = False,
-                 watch_interval: float = 5.0, active_trades: Callable[[], Iterable[TradeRecord]] | None = None,
-                 closed_trades: ClosedTrades | None = None, first_retry: float = FIRST_RETRY) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        mirror: TradeMirror,
+        *,
+        record_state: RecordState | None = None,
+        close_paper: ClosePaper | None = None,
+        on_external_close: ExternalClose = ExternalClose.FLAG,
+        paused: bool = False,
+        watch_interval: float = 5.0,
+        active_trades: Callable[[], Iterable[TradeRecord]] | None = None,
+        closed_trades: ClosedTrades | None = None,
+        first_retry: float = FIRST_RETRY,
+    ) -> None:
         self.bus = bus
         self.mirror = mirror
         self.on_external_close = on_external_close
@@ -116,11 +132,17 @@ class MirrorService(CloseMirroring):
                     self._tickets[trade.id] = trade.mirror_ticket
                     if trade.mirror_state == "pending":
                         self._pending.add(trade.id)
-        for event_type, kind in ((TradeOpened, "open"), (OrderPlaced, "open"), (TradeModified, "modify"),
-                                 (TradeClosed, "close"), (OrderCancelled, "close")):
+        for event_type, kind in (
+            (TradeOpened, "open"),
+            (OrderPlaced, "open"),
+            (TradeModified, "modify"),
+            (TradeClosed, "close"),
+            (OrderCancelled, "close"),
+        ):
             self._unsubscribe.append(self.bus.subscribe(event_type, self._enqueuer(kind)))
-        self._unsubscribe.append(self.bus.subscribe(
-            AccountReset, lambda event: self._queue.put_nowait(_Job("reset", None))))
+        self._unsubscribe.append(
+            self.bus.subscribe(AccountReset, lambda event: self._queue.put_nowait(_Job("reset", None)))
+        )
         for name, coro in (("mirror-worker", self._worker()), ("mirror-watch", self._watcher())):
             task = asyncio.create_task(coro, name=name)
             task.add_done_callback(_log_task_failure)
@@ -162,14 +184,23 @@ class MirrorService(CloseMirroring):
             first = failing[0]
             last_error = f"trade {first['trade_id']}: {first['code']}: {first['message']}"
         return FeedStatus(
-            name=f"mirror:{self.mirror.name}", enabled=True,
+            name=f"mirror:{self.mirror.name}",
+            enabled=True,
             healthy=self._ready and venue.healthy and not failing,
-            last_error=last_error, in_use=True,
-            details={**venue.details, "connected": self._ready and venue.healthy, "paused": self.paused,
-                     "mirrored_positions": len(self._tickets), "queued": self._queue.qsize(),
-                     "orphan_positions": self._orphans, "unverified_positions": list(self._unverified),
-                     "close_failed": failing,
-                     "tickets": {str(k): v for k, v in self._tickets.items()}})
+            last_error=last_error,
+            in_use=True,
+            details={
+                **venue.details,
+                "connected": self._ready and venue.healthy,
+                "paused": self.paused,
+                "mirrored_positions": len(self._tickets),
+                "queued": self._queue.qsize(),
+                "orphan_positions": self._orphans,
+                "unverified_positions": list(self._unverified),
+                "close_failed": failing,
+                "tickets": {str(k): v for k, v in self._tickets.items()},
+            },
+        )
 
     # -- events → jobs ---------------------------------------------------
     def _enqueuer(self, kind: str) -> Callable[[Any], None]:
@@ -178,9 +209,11 @@ class MirrorService(CloseMirroring):
             if kind == "modify":  # trailing stops modify often: later ones supersede queued ones
                 seq = self._modify_seq[event.trade.id] = self._modify_seq.get(event.trade.id, 0) + 1
             if kind == "close" and getattr(event, "remaining", None) is None:  # from now on a vanishing
-                self._closing[event.trade.id] = ("cancelled" if event.trade.status is TradeStatus.CANCELLED
-                                                 else "closed")  # ticket is this close's own doing
+                self._closing[event.trade.id] = (
+                    "cancelled" if event.trade.status is TradeStatus.CANCELLED else "closed"
+                )  # ticket is this close's own doing
             self._queue.put_nowait(_Job(kind, event.trade, getattr(event, "remaining", None), seq))
+
         return enqueue
 
     # -- worker ----------------------------------------------------------
@@ -215,16 +248,23 @@ class MirrorService(CloseMirroring):
         await self.mirror.connect()
         positions = await self.mirror.reconcile()
         active = {t.id: t for t in self._active_trades()} if self._active_trades is not None else None
-        found = sort_positions(positions, self._tickets, active, await self._close_failed_trades(),
-                               getattr(self.mirror, "clock", None))
+        found = sort_positions(
+            positions, self._tickets, active, await self._close_failed_trades(), getattr(self.mirror, "clock", None)
+        )
         self._orphans = len(found.orphans)
         self._unverified = [p.ticket for p in found.unverified]
         if found.orphans:
-            log.warning("%d positions with magic %s match no active paper trade; left alone",
-                        len(found.orphans), getattr(getattr(self.mirror, "options", None), "magic", "?"))
+            log.warning(
+                "%d positions with magic %s match no active paper trade; left alone",
+                len(found.orphans),
+                getattr(getattr(self.mirror, "options", None), "magic", "?"),
+            )
         if found.unverified:
-            log.warning("tickets %s are tagged like active paper trades but may be older (the broker's server "
-                        "time offset is not known yet); left alone", ", ".join(self._unverified))
+            log.warning(
+                "tickets %s are tagged like active paper trades but may be older (the broker's server "
+                "time offset is not known yet); left alone",
+                ", ".join(self._unverified),
+            )
         self._ready = True
         self._last_error = None
         log.info("mirror %s connected and reconciled: %d positions", self.mirror.name, len(positions))
@@ -238,8 +278,9 @@ class MirrorService(CloseMirroring):
                 await self._record(trade_id, p.ticket, state)
         for trade_id, (trade, p) in found.resume.items():
             if trade_id not in self._unsettled:
-                self._unsettled[trade_id] = Unsettled(trade, p.ticket, code=None,
-                                                      message="still open after the terminal restarted")
+                self._unsettled[trade_id] = Unsettled(
+                    trade, p.ticket, code=None, message="still open after the terminal restarted"
+                )
                 self._tickets[trade_id] = p.ticket
         present = {p.ticket for p in positions}
         for trade_id, ticket in list(self._tickets.items()):
@@ -277,8 +318,12 @@ class MirrorService(CloseMirroring):
                 self._last_error = str(exc)
                 if attempts >= MAX_ATTEMPTS_ON_BAD_REPLY:
                     if job.trade is not None:
-                        await self._record(job.trade.id, self._tickets.get(job.trade.id), "error",
-                                           {"code": "bad_payload", "message": str(exc)})
+                        await self._record(
+                            job.trade.id,
+                            self._tickets.get(job.trade.id),
+                            "error",
+                            {"code": "bad_payload", "message": str(exc)},
+                        )
                     return
             except Exception:  # noqa: BLE001 - one bad job must not stop the mirror
                 log.exception("mirror %s of trade %s failed", job.kind, _id(job))
@@ -290,8 +335,9 @@ class MirrorService(CloseMirroring):
     async def _execute(self, job: _Job) -> None:
         trade = job.trade
         if trade is None:  # the paper account was reset: its trades are archived, ids start again
-            log.info("paper account reset: forgetting %d mirrored tickets (their positions stay open)",
-                     len(self._tickets))
+            log.info(
+                "paper account reset: forgetting %d mirrored tickets (their positions stay open)", len(self._tickets)
+            )
             for mapping in (self._tickets, self._states, self._modify_seq, self._unsettled, self._closing):
                 mapping.clear()
             self._pending.clear()
@@ -368,8 +414,9 @@ class MirrorService(CloseMirroring):
         log.warning("mirror %s refused for trade %d: %s %s", self.mirror.name, trade_id, result.code, result.message)
         await self._record(trade_id, ticket, state, {"code": result.code, "message": result.message})
 
-    async def _record(self, trade_id: int, ticket: str | None, state: str,
-                      detail: dict[str, Any] | None = None) -> None:
+    async def _record(
+        self, trade_id: int, ticket: str | None, state: str, detail: dict[str, Any] | None = None
+    ) -> None:
         self._states[trade_id] = (ticket, state)
         if self._record_state is not None:
             try:

@@ -51,7 +51,7 @@ MATCH_TOLERANCE = timedelta(minutes=10)
 class Match(enum.Enum):
     YES = "yes"
     NO = "no"
-    UNKNOWN = "unknown"   # the server clock offset is unknown and the age could go either way
+    UNKNOWN = "unknown"  # the server clock offset is unknown and the age could go either way
 
 
 def match(position: MirrorPosition, trade: TradeRecord, clock: ServerClock | None = None) -> Match:

@@ -51,9 +51,13 @@ class Unsettled:
 
     def detail(self) -> dict[str, Any]:
         """The reason as ``MirrorStateChanged.detail`` and ``GET feeds/`` show it."""
-        return {"code": self.code, "message": self.message, "attempts": self.attempts,
-                "retry_in_s": max(0, round(self.due - time.monotonic())), "lots": None if self.lots is None
-                else str(self.lots)}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "attempts": self.attempts,
+            "retry_in_s": max(0, round(self.due - time.monotonic())),
+            "lots": None if self.lots is None else str(self.lots),
+        }
 
     def as_status(self) -> dict[str, Any]:
         return {"trade_id": self.trade.id, "ticket": self.ticket, **self.detail()}

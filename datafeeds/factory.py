@@ -21,8 +21,12 @@ def make_sim_feed(settings: Any, resume: Any = None) -> PriceFeed:
     """The simulated market at ``settings.speed`` from ``settings.sim_start`` with ``settings.seed``."""
     from datafeeds.sim import SimulatedFeed
 
-    return SimulatedFeed(speed=getattr(settings, "speed", 1.0), seed=getattr(settings, "seed", None),
-                         sim_start=getattr(settings, "sim_start", None), resume=resume)
+    return SimulatedFeed(
+        speed=getattr(settings, "speed", 1.0),
+        seed=getattr(settings, "seed", None),
+        sim_start=getattr(settings, "sim_start", None),
+        resume=resume,
+    )
 
 
 def make_replay_feed(settings: Any, resume: Any = None) -> PriceFeed:
@@ -32,13 +36,15 @@ def make_replay_feed(settings: Any, resume: Any = None) -> PriceFeed:
 
     path = getattr(settings, "replay", None)
     if not path:
-        raise ValidationError("--feed replay needs --replay PATH (a CSV or Parquet of bars or ticks)",
-                              field="replay", code="missing")
+        raise ValidationError(
+            "--feed replay needs --replay PATH (a CSV or Parquet of bars or ticks)", field="replay", code="missing"
+        )
     return ReplayFeed(path, speed=getattr(settings, "speed", 1.0))
 
 
-def make_live_feed(settings: Any, resume: Any = None, extra_feeds: Mapping[str, PriceFeed] | None = None,
-                   extra_first: bool = False) -> PriceFeed:
+def make_live_feed(
+    settings: Any, resume: Any = None, extra_feeds: Mapping[str, PriceFeed] | None = None, extra_first: bool = False
+) -> PriceFeed:
     """The live providers: ``auto`` (priority rotation, the simulator as fallback) or one by name.
 
     Uses ``settings.feed``, ``settings.interval`` and ``settings.feed_priority``;
@@ -48,16 +54,25 @@ def make_live_feed(settings: Any, resume: Any = None, extra_feeds: Mapping[str, 
     """
     from datafeeds.aggregator.build import build_feed
 
-    return build_feed(str(settings.feed).strip().lower(),
-                      interval=float(getattr(settings, "interval", 5.0) or 5.0),
-                      priority=getattr(settings, "feed_priority", None),
-                      fallback_factory=lambda: make_sim_feed(settings, resume),
-                      extra_feeds=extra_feeds, extra_first=extra_first)
+    return build_feed(
+        str(settings.feed).strip().lower(),
+        interval=float(getattr(settings, "interval", 5.0) or 5.0),
+        priority=getattr(settings, "feed_priority", None),
+        fallback_factory=lambda: make_sim_feed(settings, resume),
+        extra_feeds=extra_feeds,
+        extra_first=extra_first,
+    )
 
 
-_FACTORIES = {"sim": make_sim_feed, "replay": make_replay_feed, "auto": make_live_feed,
-              "yahoo": make_live_feed, "twelvedata": make_live_feed, "finnhub": make_live_feed,
-              "alphavantage": make_live_feed}
+_FACTORIES = {
+    "sim": make_sim_feed,
+    "replay": make_replay_feed,
+    "auto": make_live_feed,
+    "yahoo": make_live_feed,
+    "twelvedata": make_live_feed,
+    "finnhub": make_live_feed,
+    "alphavantage": make_live_feed,
+}
 
 
 def make_feed(settings: Any, resume: Any = None) -> PriceFeed:
@@ -65,7 +80,9 @@ def make_feed(settings: Any, resume: Any = None) -> PriceFeed:
     name = str(getattr(settings, "feed", "sim") or "sim").strip().lower()
     factory = _FACTORIES.get(name)
     if factory is None:
-        raise ValidationError(f"feed {name!r} is not available in this build "
-                              f"(available: {', '.join(sorted(_FACTORIES))})",
-                              field="feed", code="unavailable")
+        raise ValidationError(
+            f"feed {name!r} is not available in this build (available: {', '.join(sorted(_FACTORIES))})",
+            field="feed",
+            code="unavailable",
+        )
     return factory(settings, resume)

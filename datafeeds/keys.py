@@ -65,8 +65,7 @@ def load_key(provider: str, env: Mapping[str, str] | None = None) -> ApiKey | No
     try:
         stored = keyring.get_password(SERVICE, provider)
     except KeyringError as exc:
-        log.warning("keyring unreadable (%s); using environment variables only",
-                    type(exc).__name__)
+        log.warning("keyring unreadable (%s); using environment variables only", type(exc).__name__)
         return None
     return ApiKey(stored.strip(), "keyring") if stored and stored.strip() else None
 
@@ -83,15 +82,15 @@ def store_key(provider: str, value: str) -> None:
         raise ValueError(f"unknown provider {provider!r}; expected one of {sorted(ENV_NAMES)}")
     if not keyring_available():
         raise KeyStoreUnavailable(
-            f"no OS keyring on this machine: set {ENV_NAMES[provider]} in the environment instead")
+            f"no OS keyring on this machine: set {ENV_NAMES[provider]} in the environment instead"
+        )
     try:
         if value.strip():
             keyring.set_password(SERVICE, provider, value.strip())
         else:
             keyring.delete_password(SERVICE, provider)
     except KeyringError as exc:
-        raise KeyStoreUnavailable(f"keyring refused to store the {provider} key "
-                                  f"({type(exc).__name__})") from None
+        raise KeyStoreUnavailable(f"keyring refused to store the {provider} key ({type(exc).__name__})") from None
 
 
 _warned = False
@@ -101,5 +100,7 @@ def _note_no_keyring() -> None:
     global _warned
     if not _warned:
         _warned = True
-        log.info("no OS keyring backend: provider keys are read from environment variables "
-                 "(%s) only", ", ".join(ENV_NAMES.values()))
+        log.info(
+            "no OS keyring backend: provider keys are read from environment variables (%s) only",
+            ", ".join(ENV_NAMES.values()),
+        )

@@ -48,8 +48,15 @@ class ReplayFeed:
 
     name = "replay"
 
-    def __init__(self, path: str | Path, *, speed: float | str = 1.0, symbol: str | None = None,
-                 spread_pips: float | None = None, warmup: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        speed: float | str = 1.0,
+        symbol: str | None = None,
+        spread_pips: float | None = None,
+        warmup: int | None = None,
+    ) -> None:
         self.path = Path(path)
         self.speed = parse_speed(speed)
         self._symbol = symbol
@@ -116,14 +123,27 @@ class ReplayFeed:
             return [Quote(series.symbol, float(series.open[row]), float(series.ask[row]), when, "replay")]
         assert self._data is not None and self._data.bar_seconds is not None
         length = self._data.bar_seconds
-        spread = round((self._spread_pips if self._spread_pips is not None
-                        else spec.typical_spread_pips) * spec.pip_size, spec.digits + 1)
-        o, h, low, c = (float(series.open[row]), float(series.high[row]),
-                        float(series.low[row]), float(series.close[row]))
+        spread = round(
+            (self._spread_pips if self._spread_pips is not None else spec.typical_spread_pips) * spec.pip_size,
+            spec.digits + 1,
+        )
+        o, h, low, c = (
+            float(series.open[row]),
+            float(series.high[row]),
+            float(series.low[row]),
+            float(series.close[row]),
+        )
         path = (o, low, h, c) if o - low <= h - o else (o, h, low, c)
-        return [Quote(series.symbol, price, round(price + spread, spec.digits),
-                      datetime.fromtimestamp(start_s + length * k / 4, tz=timezone.utc), "replay")
-                for k, price in enumerate(path)]
+        return [
+            Quote(
+                series.symbol,
+                price,
+                round(price + spread, spec.digits),
+                datetime.fromtimestamp(start_s + length * k / 4, tz=timezone.utc),
+                "replay",
+            )
+            for k, price in enumerate(path)
+        ]
 
     async def stream(self) -> AsyncIterator[Quote]:
         """Yield the file's quotes from the playback position on, paced by ``speed``."""
@@ -172,22 +192,45 @@ class ReplayFeed:
         if end == 0 or count <= 0 or timeframe.seconds < base_seconds:
             return []
         index = pd.to_datetime(series.times[:end], utc=True)
-        frame = pd.DataFrame({"open": series.open[:end], "high": series.high[:end],
-                              "low": series.low[:end], "close": series.close[:end]}, index=index)
+        frame = pd.DataFrame(
+            {
+                "open": series.open[:end],
+                "high": series.high[:end],
+                "low": series.low[:end],
+                "close": series.close[:end],
+            },
+            index=index,
+        )
         if self._data.kind == "ticks" or timeframe.seconds > base_seconds:
             last_close = index[-1] + pd.Timedelta(seconds=base_seconds if self._data.kind == "bars" else 0)
-            frame = frame.resample(timeframe.pandas_rule, origin=_origin(timeframe), label="left",
-                                   closed="left").agg(
-                {"open": "first", "high": "max", "low": "min", "close": "last"}).dropna()
+            frame = (
+                frame.resample(timeframe.pandas_rule, origin=_origin(timeframe), label="left", closed="left")
+                .agg({"open": "first", "high": "max", "low": "min", "close": "last"})
+                .dropna()
+            )
             frame = frame[frame.index + pd.Timedelta(seconds=timeframe.seconds) <= last_close]
         frame = frame.iloc[-count:]
-        return [Bar(series.symbol, timeframe, t.to_pydatetime(), o, h, low, c)
-                for t, o, h, low, c in zip(frame.index, frame["open"], frame["high"],
-                                           frame["low"], frame["close"], strict=True)]
+        return [
+            Bar(series.symbol, timeframe, t.to_pydatetime(), o, h, low, c)
+            for t, o, h, low, c in zip(
+                frame.index, frame["open"], frame["high"], frame["low"], frame["close"], strict=True
+            )
+        ]
 
     def status(self) -> list[FeedStatus]:
-        details: dict[str, object] = {"file": self.path.name, "played": self._played,
-                                      "finished": self._finished,
-                                      "speed": "max" if math.isinf(self.speed) else self.speed}
-        return [FeedStatus(name=self.name, enabled=True, healthy=self._running and not self._finished,
-                           last_error=self._last_error, in_use=self._running, details=details)]
+        details: dict[str, object] = {
+            "file": self.path.name,
+            "played": self._played,
+            "finished": self._finished,
+            "speed": "max" if math.isinf(self.speed) else self.speed,
+        }
+        return [
+            FeedStatus(
+                name=self.name,
+                enabled=True,
+                healthy=self._running and not self._finished,
+                last_error=self._last_error,
+                in_use=self._running,
+                details=details,
+            )
+        ]

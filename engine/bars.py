@@ -47,8 +47,16 @@ class _Forming:
         self.volume += 1
 
     def to_bar(self, symbol: str, timeframe: Timeframe) -> Bar:
-        return Bar(symbol=symbol, timeframe=timeframe, time=self.time, open=self.open, high=self.high,
-                   low=self.low, close=self.close, volume=self.volume)
+        return Bar(
+            symbol=symbol,
+            timeframe=timeframe,
+            time=self.time,
+            open=self.open,
+            high=self.high,
+            low=self.low,
+            close=self.close,
+            volume=self.volume,
+        )
 
 
 def resample(bars: Sequence[Bar], timeframe: Timeframe) -> list[Bar]:
@@ -61,15 +69,34 @@ def resample(bars: Sequence[Bar], timeframe: Timeframe) -> list[Bar]:
         return []
     symbol = bars[0].symbol
     frame = pd.DataFrame(
-        {"open": [b.open for b in bars], "high": [b.high for b in bars], "low": [b.low for b in bars],
-         "close": [b.close for b in bars], "volume": [b.volume for b in bars]},
-        index=pd.DatetimeIndex([b.time for b in bars]).tz_convert("UTC").tz_localize(None))
+        {
+            "open": [b.open for b in bars],
+            "high": [b.high for b in bars],
+            "low": [b.low for b in bars],
+            "close": [b.close for b in bars],
+            "volume": [b.volume for b in bars],
+        },
+        index=pd.DatetimeIndex([b.time for b in bars]).tz_convert("UTC").tz_localize(None),
+    )
     frame = frame.sort_index()  # naive UTC: epoch-aligned origins then hold for every rule, D1 included
-    out = frame.resample(timeframe.pandas_rule, label="left", closed="left", origin="epoch").agg(
-        {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}).dropna()
-    return [Bar(symbol=symbol, timeframe=timeframe, time=ts.tz_localize("UTC").to_pydatetime(), open=float(row.open),
-                high=float(row.high), low=float(row.low), close=float(row.close), volume=float(row.volume))
-            for ts, row in zip(out.index, out.itertuples(index=False))]
+    out = (
+        frame.resample(timeframe.pandas_rule, label="left", closed="left", origin="epoch")
+        .agg({"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"})
+        .dropna()
+    )
+    return [
+        Bar(
+            symbol=symbol,
+            timeframe=timeframe,
+            time=ts.tz_localize("UTC").to_pydatetime(),
+            open=float(row.open),
+            high=float(row.high),
+            low=float(row.low),
+            close=float(row.close),
+            volume=float(row.volume),
+        )
+        for ts, row in zip(out.index, out.itertuples(index=False))
+    ]
 
 
 class BarBuilder:
@@ -108,8 +135,9 @@ class BarBuilder:
         history = self._closed.get(key)
         if history and history[-1].time == start:
             seeded = history.pop()
-            return _Forming(start, seeded.open, max(seeded.high, price), min(seeded.low, price), price,
-                            seeded.volume + 1)
+            return _Forming(
+                start, seeded.open, max(seeded.high, price), min(seeded.low, price), price, seeded.volume + 1
+            )
         return _Forming(start, price, price, price, price, 1)
 
     def _remember(self, bar: Bar) -> None:
@@ -159,7 +187,7 @@ class BarBuilder:
             forming.high = max(forming.high, earlier.high)
             forming.low = min(forming.low, earlier.low)
         ordered = [merged[t] for t in sorted(merged) if limit is None or t < limit]
-        history = deque(ordered[-self._history:], maxlen=self._history)
+        history = deque(ordered[-self._history :], maxlen=self._history)
         self._closed[key] = history
 
     def bars(self, symbol: str, timeframe: Timeframe, limit: int = 500, include_forming: bool = True) -> list[Bar]:

@@ -63,8 +63,7 @@ class EventBus:
         def done(t: asyncio.Task[None]) -> None:
             self._tasks.discard(t)
             if not t.cancelled() and t.exception() is not None:
-                log.error("async handler %r failed on %s", handler, type(event).__name__,
-                          exc_info=t.exception())
+                log.error("async handler %r failed on %s", handler, type(event).__name__, exc_info=t.exception())
 
         task.add_done_callback(done)
 

@@ -32,7 +32,7 @@ from engine.values import money
 
 _ZERO = Decimal("0.00")
 # Integers below this fit a float64 exactly and their running sums fit int64.
-_EXACT_LIMIT = 2 ** 52
+_EXACT_LIMIT = 2**52
 # Relative slack when picking the candidates of the largest percentage by float.
 _PCT_SLACK = 1e-9
 
@@ -103,9 +103,13 @@ def scaled_drawdowns(initial: int, balances: np.ndarray, scale: int) -> Drawdown
             pct = _pct(falls[index], highs[index])
             if pct > relative_pct:
                 relative, relative_pct = falls[index], pct
-    return Drawdowns(absolute=as_money(absolute, scale), maximal=as_money(maximal, scale),
-                     maximal_pct=round(maximal_pct, 2), relative_pct=round(relative_pct, 2),
-                     relative=as_money(relative, scale))
+    return Drawdowns(
+        absolute=as_money(absolute, scale),
+        maximal=as_money(maximal, scale),
+        maximal_pct=round(maximal_pct, 2),
+        relative_pct=round(relative_pct, 2),
+        relative=as_money(relative, scale),
+    )
 
 
 def balance_drawdowns(initial: Decimal, balances: Iterable[Decimal]) -> Drawdowns:

@@ -29,8 +29,9 @@ def exit_price(trade: TradeRecord, quote: Quote) -> float:
     return quote.bid if trade.side is Side.BUY else quote.ask
 
 
-def floating_gross(trade: TradeRecord, quotes: Mapping[str, Quote],
-                   account_currency: str) -> tuple[float | None, Decimal | None]:
+def floating_gross(
+    trade: TradeRecord, quotes: Mapping[str, Quote], account_currency: str
+) -> tuple[float | None, Decimal | None]:
     """(pips, gross pnl) of an open trade at ``quotes``.
 
     (None, None) when the trade is not open or its symbol has no quote; the

@@ -63,8 +63,9 @@ _ZERO = Decimal("0.00")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _breakdown(keys: list[str], units: np.ndarray, scale: int, pips: np.ndarray,
-               won: np.ndarray) -> dict[str, dict[str, Any]]:
+def _breakdown(
+    keys: list[str], units: np.ndarray, scale: int, pips: np.ndarray, won: np.ndarray
+) -> dict[str, dict[str, Any]]:
     """``{key: {trades, win_rate, net_profit, total_pips}}`` in key order; ``units`` are the
     results × 10**scale, ``won`` marks the wins, ``pips`` are summed in close order."""
     if not keys:
@@ -78,9 +79,15 @@ def _breakdown(keys: list[str], units: np.ndarray, scale: int, pips: np.ndarray,
     np.add.at(nets, group, units)
     # bincount adds each bin's weights in input order, as sum() over the group would
     pip_sums = np.bincount(group, weights=pips, minlength=size).tolist()
-    return {str(name): {"trades": counts[i], "win_rate": wins[i] / counts[i],
-                        "net_profit": as_money(nets[i], scale), "total_pips": round(pip_sums[i], 1)}
-            for name, i in sorted(codes.items())}
+    return {
+        str(name): {
+            "trades": counts[i],
+            "win_rate": wins[i] / counts[i],
+            "net_profit": as_money(nets[i], scale),
+            "total_pips": round(pip_sums[i], 1),
+        }
+        for name, i in sorted(codes.items())
+    }
 
 
 def _money_list(units: np.ndarray, scale: int) -> list[Decimal]:
@@ -123,13 +130,18 @@ def _curve_from_events(events: Iterable[Any]) -> list[dict[str, Any]]:
     return points
 
 
-def compute_performance(closed_trades: Sequence[TradeRecord], initial_balance: Decimal, *,
-                        account_events: Iterable[Any] | None = None,
-                        sources: Mapping[int, str] | None = None) -> dict[str, Any]:
+def compute_performance(
+    closed_trades: Sequence[TradeRecord],
+    initial_balance: Decimal,
+    *,
+    account_events: Iterable[Any] | None = None,
+    sources: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
     """Return DESIGN's performance figures of ``closed_trades`` (see the module doc)."""
     initial = money(initial_balance)
-    trades = sorted((t for t in closed_trades if t.status is TradeStatus.CLOSED),
-                    key=lambda t: (t.close_time or t.open_time, t.id))
+    trades = sorted(
+        (t for t in closed_trades if t.status is TradeStatus.CLOSED), key=lambda t: (t.close_time or t.open_time, t.id)
+    )
     amounts, scale = scaled_amounts([initial] + [t.pnl - t.commission + t.swap for t in trades])
     start, units = amounts[0], amounts[1:]
     balances = start + np.cumsum(units) if len(units) else units
@@ -142,15 +154,19 @@ def compute_performance(closed_trades: Sequence[TradeRecord], initial_balance: D
     gross_loss = as_money(units[lost].sum() if losses else 0, scale)
     drawdowns = scaled_drawdowns(start, balances, scale)
     pips = np.array([t.pips for t in trades], dtype=np.float64)
-    holding = [(t.close_time - t.open_time).total_seconds() for t in trades
-               if t.close_time is not None and t.open_time is not None]
+    holding = [
+        (t.close_time - t.open_time).total_seconds()
+        for t in trades
+        if t.close_time is not None and t.open_time is not None
+    ]
     if account_events is not None:
         curve = _curve_from_events(account_events)
     elif trades:
         first = min((t.open_time or t.close_time) for t in trades)
         curve = [{"time": first, "balance": initial, "equity": initial}]
-        curve += [{"time": t.close_time, "balance": b, "equity": b}
-                  for t, b in zip(trades, _money_list(balances, scale))]
+        curve += [
+            {"time": t.close_time, "balance": b, "equity": b} for t, b in zip(trades, _money_list(balances, scale))
+        ]
     else:
         curve = []
     src = sources or {}
@@ -186,8 +202,7 @@ def compute_performance(closed_trades: Sequence[TradeRecord], initial_balance: D
         "equity_curve": curve,
         "by_symbol": breakdown([t.symbol for t in trades]),
         "by_side": breakdown([t.side.value for t in trades]),
-        "by_source": breakdown(["manual" if t.signal_id is None else src.get(t.signal_id, "signal")
-                                for t in trades]),
+        "by_source": breakdown(["manual" if t.signal_id is None else src.get(t.signal_id, "signal") for t in trades]),
         "by_hour": breakdown([f"{when.hour:02d}" for when in opened]),
         "by_weekday": breakdown([_WEEKDAYS[when.weekday()] for when in opened]),
     }

@@ -37,14 +37,30 @@ from engine.clock import MarketClock
 from engine.dbthread import DbThread
 from engine.errors import JournalUnavailable, NotFound, OrderRejectedError, PaperTerminalError
 from engine.events import (
-    AccountReset, AccountUpdated, BarClosed, Event, MirrorStateChanged, OrderCancelled, OrderPlaced, OrderRejected,
-    PriceUpdated, TradeClosed, TradeModified, TradeOpened,
+    AccountReset,
+    AccountUpdated,
+    BarClosed,
+    Event,
+    MirrorStateChanged,
+    OrderCancelled,
+    OrderPlaced,
+    OrderRejected,
+    PriceUpdated,
+    TradeClosed,
+    TradeModified,
+    TradeOpened,
 )
 from engine.floating import with_floating
 from engine.service_journal import JournalStatus
 from engine.service_prices import PriceBook
 from engine.service_support import (
-    BrokerLike, JournalLike, Snapshotter, account_terms, collect_statuses, fresh_broker, trades_of,
+    BrokerLike,
+    JournalLike,
+    Snapshotter,
+    account_terms,
+    collect_statuses,
+    fresh_broker,
+    trades_of,
 )
 from engine.service_writer import JournalWriter
 from engine.values import AccountSnapshot, Bar, FeedStatus, Quote, Timeframe, TradeRecord, TradeStatus
@@ -70,13 +86,24 @@ class TradingEngine:
     true makes a viewer (module docstring).
     """
 
-    def __init__(self, bus: EventBus, broker: BrokerLike, journal: JournalLike, *,
-                 symbols: Sequence[str] = (), bar_builder: BarBuilder | None = None,
-                 account_interval: float = 0.25, flush_interval: float = 5.0, metrics_interval: float = 60.0,
-                 broker_factory: Callable[[Decimal, str, int], BrokerLike] | None = None,
-                 signal_book_factory: Callable[[TradingEngine], Any] | None = None,
-                 bar_history: int = 500, clock: MarketClock | None = None, retry_initial: float = 0.25,
-                 retry_max: float = 5.0) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        broker: BrokerLike,
+        journal: JournalLike,
+        *,
+        symbols: Sequence[str] = (),
+        bar_builder: BarBuilder | None = None,
+        account_interval: float = 0.25,
+        flush_interval: float = 5.0,
+        metrics_interval: float = 60.0,
+        broker_factory: Callable[[Decimal, str, int], BrokerLike] | None = None,
+        signal_book_factory: Callable[[TradingEngine], Any] | None = None,
+        bar_history: int = 500,
+        clock: MarketClock | None = None,
+        retry_initial: float = 0.25,
+        retry_max: float = 5.0,
+    ) -> None:
         self.bus = bus
         self.clock = clock if clock is not None else MarketClock(follows_wall=False)  # the one clock (engine/clock.py)
         self.broker = broker
@@ -94,9 +121,16 @@ class TradingEngine:
         self._db = DbThread()
         self._lock = asyncio.Lock()
         self._quotes = self._prices.quotes  # symbol -> last quote (possibly stale)
-        self._writer = JournalWriter(journal, self._db, self._lock, bus.publish, lambda: self.broker.account(),
-                                     read_only=bool(getattr(journal, "read_only", False)),
-                                     retry_initial=retry_initial, retry_max=retry_max)
+        self._writer = JournalWriter(
+            journal,
+            self._db,
+            self._lock,
+            bus.publish,
+            lambda: self.broker.account(),
+            read_only=bool(getattr(journal, "read_only", False)),
+            retry_initial=retry_initial,
+            retry_max=retry_max,
+        )
         self._last_account_publish = float("-inf")
         self._last_rollover_day: Any = None
         self._status_sources: list[StatusSource] = []
@@ -115,10 +149,15 @@ class TradingEngine:
             if not self._writer.read_only:
                 await self._db.run(self.journal.commit, [], self.broker.account())
         else:
-            self.broker.restore(state.account.balance, state.active, state.next_trade_id,
-                                initial_balance=state.account.initial_balance)
-            log.info("journal reloaded: balance %s %s, %d active trades",
-                     state.account.balance, state.account.currency, len(state.active))
+            self.broker.restore(
+                state.account.balance, state.active, state.next_trade_id, initial_balance=state.account.initial_balance
+            )
+            log.info(
+                "journal reloaded: balance %s %s, %d active trades",
+                state.account.balance,
+                state.account.currency,
+                len(state.active),
+            )
         stored = await self._db.run(self._prices.load, self.journal)
         self._prices.seed(stored)
         for when in [quote.time for quote in stored.quotes] + ([stored.last_event] if stored.last_event else []):
@@ -217,8 +256,9 @@ class TradingEngine:
 
     async def place_order(self, request: Any) -> TradeRecord:
         """Place a market or pending order; return the opened trade or the pending order."""
-        events = await self._run_command(lambda: self.broker.place(request), getattr(request, "symbol", None),
-                                         getattr(request, "signal_id", None))
+        events = await self._run_command(
+            lambda: self.broker.place(request), getattr(request, "symbol", None), getattr(request, "signal_id", None)
+        )
         for event in events:
             if isinstance(event, (TradeOpened, OrderPlaced)):
                 return self.live(event.trade)
@@ -236,8 +276,13 @@ class TradingEngine:
         """
         self.broker.check(request)
 
-    async def _run_command(self, action: Callable[[], Iterable[Event]], symbol: str | None,
-                           signal_id: int | None = None, touches: Sequence[int] = ()) -> list[Event]:
+    async def _run_command(
+        self,
+        action: Callable[[], Iterable[Event]],
+        symbol: str | None,
+        signal_id: int | None = None,
+        touches: Sequence[int] = (),
+    ) -> list[Event]:
         """Run one broker command under the lock, commit its changes, then publish them.
 
         A refusal is published as ``OrderRejected`` (naming ``symbol`` and
@@ -269,8 +314,9 @@ class TradingEngine:
 
     async def modify_trade(self, trade_id: int, **changes: Any) -> TradeRecord:
         """Change ``sl``, ``tp``, ``trailing_pips``, a pending ``price`` or ``expires_at``."""
-        events = await self._run_command(lambda: self.broker.modify(trade_id, **changes),
-                                         self._symbol_of(trade_id), touches=(trade_id,))
+        events = await self._run_command(
+            lambda: self.broker.modify(trade_id, **changes), self._symbol_of(trade_id), touches=(trade_id,)
+        )
         for event in events:
             if isinstance(event, TradeModified):
                 return self.live(event.trade)
@@ -278,15 +324,17 @@ class TradingEngine:
 
     async def close_trade(self, trade_id: int, lots: Decimal | None = None) -> TradeRecord:
         """Close a trade wholly or ``lots`` of it, or cancel a pending order; return the closed record."""
-        events = await self._run_command(lambda: self.broker.close(trade_id, lots), self._symbol_of(trade_id),
-                                         touches=(trade_id,))
+        events = await self._run_command(
+            lambda: self.broker.close(trade_id, lots), self._symbol_of(trade_id), touches=(trade_id,)
+        )
         for event in events:
             if isinstance(event, (TradeClosed, OrderCancelled)):
                 return event.trade
         raise NotFound(f"trade {trade_id} was not closed", field="id")
 
-    async def reset_account(self, balance: Decimal | float | str | None = None, currency: str | None = None,
-                            leverage: int | None = None) -> AccountSnapshot:
+    async def reset_account(
+        self, balance: Decimal | float | str | None = None, currency: str | None = None, leverage: int | None = None
+    ) -> AccountSnapshot:
         """Archive the current account and its journal and start a fresh one (old values by default)."""
         async with self._lock:
             self._writer.require_writable()
@@ -305,8 +353,9 @@ class TradingEngine:
         self._publish_account(force=True)
         return account
 
-    async def set_mirror_state(self, trade_id: int, ticket: str | None, state: str,
-                               detail: dict[str, Any] | None = None) -> TradeRecord:
+    async def set_mirror_state(
+        self, trade_id: int, ticket: str | None, state: str, detail: dict[str, Any] | None = None
+    ) -> TradeRecord:
         """Record a bridge's ticket and state on a trade (active or not), commit, publish.
 
         ``detail`` (the venue's ``code`` and ``message`` of a refusal) travels on
@@ -331,8 +380,9 @@ class TradingEngine:
             return None
 
     def _publish_rejection(self, exc: OrderRejectedError, symbol: str | None, signal_id: int | None) -> None:
-        self.bus.publish(OrderRejected(symbol=symbol, code=exc.code, message=exc.message, field=exc.field,
-                                       signal_id=signal_id))
+        self.bus.publish(
+            OrderRejected(symbol=symbol, code=exc.code, message=exc.message, field=exc.field, signal_id=signal_id)
+        )
 
     # -- queries ------------------------------------------------------------
 
@@ -362,9 +412,15 @@ class TradingEngine:
         """Lots that risk ``risk_percent`` % of the balance between ``entry`` and ``sl``."""
         return self.broker.lot_size(symbol, risk_percent, entry, sl)
 
-    async def list_trades(self, status: TradeStatus | str | None = None, symbol: str | None = None,
-                          since: datetime | None = None, until: datetime | None = None, limit: int = 100,
-                          offset: int = 0) -> tuple[list[TradeRecord], int]:
+    async def list_trades(
+        self,
+        status: TradeStatus | str | None = None,
+        symbol: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[TradeRecord], int]:
         """A page of the journal's trades, newest first, and the total; open trades carry live figures."""
         items, total = await self._db.run(self.journal.trades, status, symbol, since, until, limit, offset)
         live = {trade.id: trade for trade in self.active_trades()}

@@ -74,8 +74,11 @@ class JournalStatus:
             return "journal ok"
         if self.state is JournalState.READ_ONLY:
             return "journal read-only: viewing only, orders are refused"
-        waiting = f"; {self.pending_changes} change{'s' if self.pending_changes > 1 else ''} waiting" \
-            if self.pending_changes else ""
+        waiting = (
+            f"; {self.pending_changes} change{'s' if self.pending_changes > 1 else ''} waiting"
+            if self.pending_changes
+            else ""
+        )
         return f"journal unavailable ({self.last_error or 'write failed'}): new orders are refused{waiting}"
 
 
@@ -101,9 +104,14 @@ class FailureLog:
     A line reads ``<prefix>: <what>: <describe(exc)><detail>`` at ``level``.
     """
 
-    def __init__(self, logger: logging.Logger = log, interval: float = LOG_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic, prefix: str = "journal write failed",
-                 level: int = logging.ERROR) -> None:
+    def __init__(
+        self,
+        logger: logging.Logger = log,
+        interval: float = LOG_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+        prefix: str = "journal write failed",
+        level: int = logging.ERROR,
+    ) -> None:
         self._log = logger
         self._prefix = prefix
         self._level = level
@@ -172,8 +180,15 @@ class Backlog:
 class JournalHealth:
     """The state machine of the module docstring, with its backoff and its ``FailureLog``."""
 
-    def __init__(self, *, read_only: bool = False, retry_initial: float = 0.25, retry_max: float = 5.0,
-                 failure_log: FailureLog | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        read_only: bool = False,
+        retry_initial: float = 0.25,
+        retry_max: float = 5.0,
+        failure_log: FailureLog | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._retry_initial = retry_initial
         self._retry_max = retry_max
         self._clock = clock
@@ -202,8 +217,10 @@ class JournalHealth:
         if self.state is JournalState.READ_ONLY:
             raise JournalReadOnly("the journal is open read-only (--read-only): nothing can be changed")
         if self.state is JournalState.UNAVAILABLE:
-            raise JournalUnavailable(f"the journal cannot be written ({self.last_error}); no new command is "
-                                     f"applied until it can — retrying in the background")
+            raise JournalUnavailable(
+                f"the journal cannot be written ({self.last_error}); no new command is "
+                f"applied until it can — retrying in the background"
+            )
 
     def failed(self, what: str, exc: BaseException) -> bool:
         """Record a failed write; return True when this made the journal unavailable."""
@@ -229,7 +246,11 @@ class JournalHealth:
         if self.state is not JournalState.UNAVAILABLE:
             return
         down = (datetime.now(timezone.utc) - self.since).total_seconds() if self.since else 0.0
-        log.warning("journal writable again after %.1f s and %d failed writes; %d waiting change(s) written",
-                    down, self.failures, written)
+        log.warning(
+            "journal writable again after %.1f s and %d failed writes; %d waiting change(s) written",
+            down,
+            self.failures,
+            written,
+        )
         self.state = JournalState.OK
         self.since, self.last_error, self.failures, self._next_retry = None, None, 0, None

@@ -77,8 +77,10 @@ class PriceBook:
             return quote
         floor = self._floors.get(quote.symbol, self._not_before)
         if floor is not None and quote.time < floor:
-            self._old_quotes.failed(quote.symbol, OldQuote(
-                f"{quote.time.isoformat()} before {floor.isoformat()}; shown stale, triggers nothing"))
+            self._old_quotes.failed(
+                quote.symbol,
+                OldQuote(f"{quote.time.isoformat()} before {floor.isoformat()}; shown stale, triggers nothing"),
+            )
             return replace(quote, stale=True)
         return quote
 

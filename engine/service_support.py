@@ -13,12 +13,17 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol
 
-from engine.errors import OrderRejectedError
+from engine.errors import OrderRejectedError, ValidationError
 from engine.events import (
-    Event, OrderCancelled, OrderPlaced, StopOutTriggered, TradeClosed, TradeModified, TradeOpened,
+    Event,
+    OrderCancelled,
+    OrderPlaced,
+    StopOutTriggered,
+    TradeClosed,
+    TradeModified,
+    TradeOpened,
 )
 from engine.performance import compute_performance
-from engine.errors import ValidationError
 from engine.values import AccountSnapshot, FeedStatus, Quote, TradeRecord, iso, money
 
 log = logging.getLogger(__name__)
@@ -27,8 +32,9 @@ log = logging.getLogger(__name__)
 class BrokerLike(Protocol):
     """The part of ``PaperBroker`` (docs/ARCHITECTURE.md) the engine uses."""
 
-    def restore(self, balance: Decimal, trades: Iterable[TradeRecord], next_id: int,
-                initial_balance: Decimal | None = None) -> None: ...
+    def restore(
+        self, balance: Decimal, trades: Iterable[TradeRecord], next_id: int, initial_balance: Decimal | None = None
+    ) -> None: ...
     def on_quote(self, quote: Quote) -> list[Event]: ...
     def place(self, request: Any, now: datetime | None = None) -> list[Event]: ...
     def modify(self, trade_id: int, **changes: Any) -> list[Event]: ...
@@ -49,11 +55,19 @@ class JournalLike(Protocol):
     """The Journal port (docs/ARCHITECTURE.md); ``engine.journal.SqlJournal`` implements it."""
 
     def load(self) -> Any: ...
-    def commit(self, trades: Sequence[TradeRecord], account: AccountSnapshot | None,
-               signals: Sequence[Any] = ()) -> Any: ...
+    def commit(
+        self, trades: Sequence[TradeRecord], account: AccountSnapshot | None, signals: Sequence[Any] = ()
+    ) -> Any: ...
     def reset_account(self, account: AccountSnapshot) -> None: ...
-    def trades(self, status: Any = None, symbol: str | None = None, since: datetime | None = None,
-               until: datetime | None = None, limit: int = 100, offset: int = 0) -> tuple[list[TradeRecord], int]: ...
+    def trades(
+        self,
+        status: Any = None,
+        symbol: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[TradeRecord], int]: ...
     def trade(self, trade_id: int) -> TradeRecord: ...
     def closed_trades(self) -> list[TradeRecord]: ...
     def save_bars(self, bars: Any, source: str) -> Any: ...
@@ -96,14 +110,21 @@ def jsonable(value: Any) -> Any:
 
 def account_dict(account: AccountSnapshot) -> dict[str, Any]:
     """The account as DESIGN's ``GET account/`` fields (money as Decimal)."""
-    return {"balance": account.balance, "equity": account.equity, "margin": account.margin,
-            "free_margin": account.free_margin, "margin_level": account.margin_level,
-            "currency": account.currency, "leverage": account.leverage,
-            "initial_balance": account.initial_balance}
+    return {
+        "balance": account.balance,
+        "equity": account.equity,
+        "margin": account.margin,
+        "free_margin": account.free_margin,
+        "margin_level": account.margin_level,
+        "currency": account.currency,
+        "leverage": account.leverage,
+        "initial_balance": account.initial_balance,
+    }
 
 
-def compute_figures(closed: Sequence[TradeRecord], account: AccountSnapshot,
-                    sources: Mapping[int, str] | None = None) -> dict[str, Any]:
+def compute_figures(
+    closed: Sequence[TradeRecord], account: AccountSnapshot, sources: Mapping[int, str] | None = None
+) -> dict[str, Any]:
     """DESIGN's performance figures of ``closed`` trades (``engine.performance.compute_performance``).
 
     ``sources`` maps signal ids to their source (model name) for ``by_source``.
@@ -134,8 +155,9 @@ class Snapshotter:
         journal.save_metrics(jsonable(snapshot), now)
 
 
-def account_terms(old: AccountSnapshot, balance: Decimal | float | str | None, currency: str | None,
-                   leverage: int | None) -> tuple[Decimal, str, int]:
+def account_terms(
+    old: AccountSnapshot, balance: Decimal | float | str | None, currency: str | None, leverage: int | None
+) -> tuple[Decimal, str, int]:
     """Validate a reset's terms (missing ones keep the old account's); raise ``ValidationError``."""
     try:
         new_balance = money(balance) if balance is not None else old.initial_balance
@@ -164,8 +186,9 @@ def collect_statuses(sources: Iterable[Callable[[], Any]]) -> list[FeedStatus]:
     return out
 
 
-def fresh_broker(broker: Any, factory: Callable[[Decimal, str, int], Any] | None, balance: Decimal, currency: str,
-                 leverage: int) -> Any:
+def fresh_broker(
+    broker: Any, factory: Callable[[Decimal, str, int], Any] | None, balance: Decimal, currency: str, leverage: int
+) -> Any:
     """The broker of a fresh account: ``factory``'s, or ``broker``'s class with its config changed."""
     if factory is not None:
         return factory(balance, currency, leverage)

@@ -47,9 +47,18 @@ class JournalWriter:
     the bus; ``account`` returns the account to store with each write.
     """
 
-    def __init__(self, journal: JournalLike, db: DbThread, lock: asyncio.Lock, publish: Callable[[Event], None],
-                 account: Callable[[], AccountSnapshot], *, read_only: bool = False,
-                 retry_initial: float = 0.25, retry_max: float = 5.0) -> None:
+    def __init__(
+        self,
+        journal: JournalLike,
+        db: DbThread,
+        lock: asyncio.Lock,
+        publish: Callable[[Event], None],
+        account: Callable[[], AccountSnapshot],
+        *,
+        read_only: bool = False,
+        retry_initial: float = 0.25,
+        retry_max: float = 5.0,
+    ) -> None:
         self.journal = journal
         self._db = db
         self._lock = lock
@@ -118,11 +127,14 @@ class JournalWriter:
             await self._probe()
         except Exception:  # noqa: BLE001 - the journal itself cannot be written
             self.failed(what, exc)
-            raise JournalUnavailable(f"the journal cannot be written ({describe(exc)}): this command was not "
-                                     f"applied, and new commands are refused until it can be") from None
+            raise JournalUnavailable(
+                f"the journal cannot be written ({describe(exc)}): this command was not "
+                f"applied, and new commands are refused until it can be"
+            ) from None
         self.health.log.failed(what, exc, "; the journal takes other writes: only this command was refused")
-        raise JournalUnavailable(f"the journal could not record this command ({describe(exc)}); "
-                                 f"it was not applied") from None
+        raise JournalUnavailable(
+            f"the journal could not record this command ({describe(exc)}); it was not applied"
+        ) from None
 
     # -- price-driven changes -----------------------------------------------
 
@@ -182,9 +194,12 @@ class JournalWriter:
             self._retry = None
         if len(self.backlog) and not await self.flush_backlog():
             lost = sorted({record.id for record in self.backlog.records()})
-            log.error("the journal could not be written before stopping: %d changes of trades %s are lost; "
-                      "the journal's state (before them) is what the next start resumes",
-                      len(self.backlog), ", ".join(f"#{i}" for i in lost))
+            log.error(
+                "the journal could not be written before stopping: %d changes of trades %s are lost; "
+                "the journal's state (before them) is what the next start resumes",
+                len(self.backlog),
+                ", ".join(f"#{i}" for i in lost),
+            )
 
     async def close(self) -> None:
         """Close the journal (``SqlJournal.close`` checkpoints it) and stop the database thread."""

@@ -163,8 +163,7 @@ class Bar:
         if not all(math.isfinite(v) for v in values):
             raise ValueError(f"{self.symbol} {self.time}: OHLCV must be finite numbers")
         if not (self.high >= max(self.open, self.close) and min(self.open, self.close) >= self.low):
-            raise ValueError(
-                f"{self.symbol} {self.time}: high >= max(open, close) >= min(open, close) >= low violated")
+            raise ValueError(f"{self.symbol} {self.time}: high >= max(open, close) >= min(open, close) >= low violated")
         if self.time.tzinfo is None:
             raise ValueError(f"{self.symbol}: bar time must be UTC-aware")
 

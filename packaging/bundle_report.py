@@ -31,7 +31,11 @@ def component(relative: Path) -> str:
     if top == "python3.11" or top.startswith("python3") or top == "lib-dynload":
         return "python (stdlib)"
     if top == "PySide6" and len(inner) > 3 and inner[1] == "Qt" and inner[2] in ("lib", "plugins"):
-        return f"PySide6/Qt/{inner[2]}/{inner[3].split('.so')[0]}" if inner[2] == "lib" else f"PySide6/Qt/plugins/{inner[3]}"
+        return (
+            f"PySide6/Qt/{inner[2]}/{inner[3].split('.so')[0]}"
+            if inner[2] == "lib"
+            else f"PySide6/Qt/plugins/{inner[3]}"
+        )
     if top.endswith(".libs"):
         return top[:-5] + " (vendored libs)"
     if top.endswith(".dist-info"):

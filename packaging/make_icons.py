@@ -27,9 +27,19 @@ NAME = "paper-terminal"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512, 1024)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 # ICNS element types holding PNG data, and the pixel size of each (Apple's icns layout).
-ICNS_TYPES = ((b"icp4", 16), (b"icp5", 32), (b"icp6", 64), (b"ic07", 128), (b"ic08", 256),
-              (b"ic09", 512), (b"ic10", 1024), (b"ic11", 32), (b"ic12", 64), (b"ic13", 256),
-              (b"ic14", 512))
+ICNS_TYPES = (
+    (b"icp4", 16),
+    (b"icp5", 32),
+    (b"icp6", 64),
+    (b"ic07", 128),
+    (b"ic08", 256),
+    (b"ic09", 512),
+    (b"ic10", 1024),
+    (b"ic11", 32),
+    (b"ic12", 64),
+    (b"ic13", 256),
+    (b"ic14", 512),
+)
 
 
 def render_png(svg: Path, size: int) -> bytes:
@@ -63,7 +73,7 @@ def ico_bytes(pngs: dict[int, bytes]) -> bytes:
     entries, blobs = [], []
     for size in sizes:
         blob = pngs[size]
-        dim = 0 if size >= 256 else size   # 0 means 256 in the directory entry
+        dim = 0 if size >= 256 else size  # 0 means 256 in the directory entry
         entries.append(struct.pack("<BBBBHHII", dim, dim, 0, 0, 1, 32, len(blob), offset))
         blobs.append(blob)
         offset += len(blob)
@@ -88,8 +98,10 @@ def write_icons(out: Path, svg: Path = SOURCE) -> list[Path]:
         path = out / f"{NAME}-{size}.png"
         path.write_bytes(blob)
         written.append(path)
-    for path, blob in ((out / f"{NAME}.ico", ico_bytes({s: pngs[s] for s in ICO_SIZES})),
-                       (out / f"{NAME}.icns", icns_bytes(pngs))):
+    for path, blob in (
+        (out / f"{NAME}.ico", ico_bytes({s: pngs[s] for s in ICO_SIZES})),
+        (out / f"{NAME}.icns", icns_bytes(pngs)),
+    ):
         path.write_bytes(blob)
         written.append(path)
     return written

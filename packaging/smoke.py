@@ -55,17 +55,23 @@ class App:
         self.home = home
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("PYTHON", "PAPER_TERMINAL_", "VIRTUAL_ENV", "QT_", "LD_"))}
-        env.update({"PAPER_TERMINAL_HOME": str(self.home), "QT_QPA_PLATFORM": "offscreen",
-                    "TZ": "UTC", "LC_ALL": "C.UTF-8"})
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PYTHON", "PAPER_TERMINAL_", "VIRTUAL_ENV", "QT_", "LD_"))
+        }
+        env.update(
+            {"PAPER_TERMINAL_HOME": str(self.home), "QT_QPA_PLATFORM": "offscreen", "TZ": "UTC", "LC_ALL": "C.UTF-8"}
+        )
         env.update(extra or {})
         return env
 
-    def run(self, *args: str, ok: Sequence[int] = (0,), timeout: float = TIMEOUT,
-            allowed: Sequence[str] = ()) -> subprocess.CompletedProcess:
-        done = subprocess.run([*self.command, *args], capture_output=True, text=True, env=self.env(),
-                              timeout=timeout, check=False)
+    def run(
+        self, *args: str, ok: Sequence[int] = (0,), timeout: float = TIMEOUT, allowed: Sequence[str] = ()
+    ) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [*self.command, *args], capture_output=True, text=True, env=self.env(), timeout=timeout, check=False
+        )
         if done.returncode not in ok:
             raise Failed(f"{' '.join(args)} exited {done.returncode}: {tail(done.stderr or done.stdout)}")
         stray = stderr_problems(done.stderr, allowed)
@@ -74,8 +80,14 @@ class App:
         return done
 
     def start(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-        return subprocess.Popen([*self.command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=self.env(extra_env), start_new_session=os.name != "nt")
+        return subprocess.Popen(
+            [*self.command, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env(extra_env),
+            start_new_session=os.name != "nt",
+        )
 
 
 def tail(text: str, lines: int = 6) -> str:
@@ -84,8 +96,11 @@ def tail(text: str, lines: int = 6) -> str:
 
 def stderr_problems(text: str, allowed: Sequence[str] = ()) -> str:
     """Lines of stderr that are not log lines of level WARNING or below (empty when all are)."""
-    bad = [line for line in text.splitlines()
-           if line.strip() and not LOG_LINE.match(line) and not any(a in line for a in allowed)]
+    bad = [
+        line
+        for line in text.splitlines()
+        if line.strip() and not LOG_LINE.match(line) and not any(a in line for a in allowed)
+    ]
     return " | ".join(bad[:5])
 
 
@@ -94,7 +109,7 @@ def write_prices(folder: Path) -> tuple[Path, Path, Path]:
     rows, price, state = [], 1.1000, 12345
     start = 1_700_000_000 - 1_700_000_000 % 3600
     for i in range(2400):
-        state = (1103515245 * state + 12345) % 2**31        # a fixed LCG: the same file everywhere
+        state = (1103515245 * state + 12345) % 2**31  # a fixed LCG: the same file everywhere
         step = (state / 2**31 - 0.5) * 0.0030
         open_, close = price, round(price + step, 5)
         high = round(max(open_, close) + abs(step) * 0.4 + 0.0002, 5)
@@ -104,7 +119,7 @@ def write_prices(folder: Path) -> tuple[Path, Path, Path]:
         price = close
     csv_path = folder / "bars.csv"
     csv_path.write_text("time,open,high,low,close\n" + "".join(",".join(r) + "\n" for r in rows))
-    import pandas as pd   # only to write the Parquet copy of the same bars
+    import pandas as pd  # only to write the Parquet copy of the same bars
 
     frame = pd.read_csv(csv_path)
     parquet_path = folder / "bars.parquet"
@@ -122,8 +137,9 @@ def write_prices(folder: Path) -> tuple[Path, Path, Path]:
 
 
 def http(url: str, token: str | None = None, body: dict | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None,
-                                     method="POST" if body is not None else "GET")
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode() if body is not None else None, method="POST" if body is not None else "GET"
+    )
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     if body is not None:
@@ -141,8 +157,10 @@ def wait_for_line(process: subprocess.Popen, pattern: str, timeout: float) -> re
         line = process.stdout.readline()
         if not line:
             if process.poll() is not None:
-                raise Failed(f"exited {process.returncode} before printing {pattern!r}: "
-                             f"{tail(process.stderr.read() if process.stderr else '')}")
+                raise Failed(
+                    f"exited {process.returncode} before printing {pattern!r}: "
+                    f"{tail(process.stderr.read() if process.stderr else '')}"
+                )
             continue
         match = compiled.search(line)
         if match:
@@ -189,8 +207,7 @@ class Smoke:
         self.results.append((name, ok, note, took))
         print(f"{'PASS' if ok else 'FAIL'} {name} ({took:.1f} s){': ' + note if note else ''}", flush=True)
 
-    def same_as_reference(self, args: Sequence[str], ok: Sequence[int] = (0,),
-                          timed: bool = False) -> str:
+    def same_as_reference(self, args: Sequence[str], ok: Sequence[int] = (0,), timed: bool = False) -> str:
         """Run ``args`` with the app and the reference; their stdout must be byte-identical.
 
         ``timed``: the output's first line ends with the run's wall-clock duration ("in 0.01 s"),
@@ -203,8 +220,10 @@ class Smoke:
         if timed:
             mine.stdout, theirs.stdout = (WALL_TIME.sub(r"\1<t> s", out.stdout, count=1) for out in (mine, theirs))
         if (mine.returncode, mine.stdout) != (theirs.returncode, theirs.stdout):
-            raise Failed(f"{' '.join(args)}: output differs from the venv's "
-                         f"({len(mine.stdout)} vs {len(theirs.stdout)} characters)")
+            raise Failed(
+                f"{' '.join(args)}: output differs from the venv's "
+                f"({len(mine.stdout)} vs {len(theirs.stdout)} characters)"
+            )
         masked = ", wall time masked" if timed else ""
         return f"byte-identical to the venv ({len(mine.stdout)} characters{masked})"
 
@@ -236,8 +255,11 @@ class Smoke:
             tokens = json.loads((self.app.home / "config" / "api-tokens.json").read_text())
             _, account = http(f"{url}/api/paper-trading/account/", tokens["viewer"])
             for side in ("buy", "sell"):
-                _, trade = http(f"{url}/api/paper-trading/trades/execute/", tokens["trading"],
-                                {"symbol": SYMBOL, "side": side, "lots": 0.1})
+                _, trade = http(
+                    f"{url}/api/paper-trading/trades/execute/",
+                    tokens["trading"],
+                    {"symbol": SYMBOL, "side": side, "lots": 0.1},
+                )
                 trade_id = json.loads(trade)["id"]
                 http(f"{url}/api/paper-trading/trades/{trade_id}/close/", tokens["trading"], {})
         except BaseException:
@@ -268,23 +290,51 @@ class Smoke:
     def replay(self, data: Path) -> str:
         notes = []
         for report in ("text", "json"):
-            notes.append(self.same_as_reference(["replay", "--data", str(data), "--signals", str(self.signals),
-                                                 "--symbol", SYMBOL, "--report", report, "--quiet"],
-                                                timed=report == "text"))
-        trades = len(json.loads(self.app.run("replay", "--data", str(data), "--signals", str(self.signals),
-                                             "--symbol", SYMBOL, "--report", "json", "--quiet").stdout)["trades"])
+            notes.append(
+                self.same_as_reference(
+                    [
+                        "replay",
+                        "--data",
+                        str(data),
+                        "--signals",
+                        str(self.signals),
+                        "--symbol",
+                        SYMBOL,
+                        "--report",
+                        report,
+                        "--quiet",
+                    ],
+                    timed=report == "text",
+                )
+            )
+        trades = len(
+            json.loads(
+                self.app.run(
+                    "replay",
+                    "--data",
+                    str(data),
+                    "--signals",
+                    str(self.signals),
+                    "--symbol",
+                    SYMBOL,
+                    "--report",
+                    "json",
+                    "--quiet",
+                ).stdout
+            )["trades"]
+        )
         if trades == 0:
             raise Failed("the replay traded nothing")
         return f"{trades} trades; " + "; ".join(notes)
 
     def feeds_plan(self) -> str:
-        return self.same_as_reference(["feeds", "plan", "--symbols", "EURUSD,GBPUSD", "--interval", "60"],
-                                      ok=(0, 2))
+        return self.same_as_reference(["feeds", "plan", "--symbols", "EURUSD,GBPUSD", "--interval", "60"], ok=(0, 2))
 
     def model_train(self) -> str:
         out = self.work / "model" / "smoke.joblib"
-        done = self.app.run("model", "train", "--data", str(self.bars_csv), "--out", str(out), "--splits", "3",
-                            timeout=300)
+        done = self.app.run(
+            "model", "train", "--data", str(self.bars_csv), "--out", str(out), "--splits", "3", timeout=300
+        )
         if not out.exists() or "model written" not in done.stdout:
             raise Failed(f"no model file: {tail(done.stdout)}")
         metrics = json.loads(out.with_suffix(".metrics.json").read_text())
@@ -293,8 +343,7 @@ class Smoke:
         return f"accuracy {metrics['accuracy']:.3f} on {metrics['bars']} bars"
 
     def window_offscreen(self) -> str:
-        process = self.app.start("--feed", "sim", "--port", "0", "--seed", "3", "--db",
-                                 str(self.work / "window.db"))
+        process = self.app.start("--feed", "sim", "--port", "0", "--seed", "3", "--db", str(self.work / "window.db"))
         started = time.monotonic()
         deadline = started + 90
         err_lines: list[str] = []
@@ -310,7 +359,7 @@ class Smoke:
             process.kill()
             raise Failed("no 'window ready' within 90 s")
         ready = time.monotonic() - started
-        time.sleep(3)   # a few seconds of ticks, repaints and bar closes
+        time.sleep(3)  # a few seconds of ticks, repaints and bar closes
         code, _, err = stop(process, signal.SIGTERM)
         err = "".join(err_lines) + err
         if code != 0:

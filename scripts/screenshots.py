@@ -30,10 +30,10 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+import numpy as np  # noqa: E402
 import qasync  # noqa: E402
 
 START_PRICES = {"EURUSD": 1.08500, "GBPUSD": 1.26500, "USDJPY": 151.200}
@@ -44,6 +44,7 @@ SYMBOLS = list(START_PRICES)
 def market(seed: int, minutes: int, step_seconds: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Seeded random-walk bids per symbol: (epoch seconds, bid) ending now."""
     from engine.instruments import SPECS
+
     rng = np.random.default_rng(seed)
     n = minutes * 60 // step_seconds
     end = int(datetime.now(timezone.utc).timestamp())
@@ -63,9 +64,9 @@ async def play(engine, prices, orders_every: int) -> None:  # noqa: ANN001
     from engine.broker import OrderRequest
     from engine.errors import ValidationError
     from engine.instruments import SPECS
-    from engine.values import Quote, Side
     from engine.service_support import account_dict, jsonable
-    from engine.values import iso
+    from engine.values import Quote, Side, iso
+
     times = prices[SYMBOLS[0]][0]
     rng = np.random.default_rng(11)
     for i, t in enumerate(times):
@@ -88,8 +89,11 @@ async def play(engine, prices, orders_every: int) -> None:  # noqa: ANN001
             sl = round(entry - side.sign * sl_pips * spec.pip_size, spec.digits)
             tp = round(entry + side.sign * tp_pips * spec.pip_size, spec.digits)
             try:
-                await engine.place_order(OrderRequest(symbol, side, lots=Decimal("0.10") * int(rng.integers(1, 6)),
-                                                      sl=sl, tp=tp, comment="demo"))
+                await engine.place_order(
+                    OrderRequest(
+                        symbol, side, lots=Decimal("0.10") * int(rng.integers(1, 6)), sl=sl, tp=tp, comment="demo"
+                    )
+                )
             except ValidationError:
                 pass
 
@@ -98,34 +102,87 @@ async def stage(engine) -> None:  # noqa: ANN001
     """Leave open trades, a pending order and signals (one with a pattern) for the picture."""
     from engine.broker import OrderRequest
     from engine.values import OrderType, PatternPoint, Side, Signal, Timeframe
+
     q = engine.quote("EURUSD")
     pip = 0.0001
-    await engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.50"),
-                                          sl=round(q.ask - 25 * pip, 5), tp=round(q.ask + 45 * pip, 5),
-                                          comment="demo"))
-    await engine.place_order(OrderRequest("EURUSD", Side.SELL, OrderType.LIMIT, lots=Decimal("0.30"),
-                                          price=round(q.bid + 18 * pip, 5), sl=round(q.bid + 38 * pip, 5),
-                                          tp=round(q.bid - 20 * pip, 5), comment="demo"))
+    await engine.place_order(
+        OrderRequest(
+            "EURUSD",
+            Side.BUY,
+            lots=Decimal("0.50"),
+            sl=round(q.ask - 25 * pip, 5),
+            tp=round(q.ask + 45 * pip, 5),
+            comment="demo",
+        )
+    )
+    await engine.place_order(
+        OrderRequest(
+            "EURUSD",
+            Side.SELL,
+            OrderType.LIMIT,
+            lots=Decimal("0.30"),
+            price=round(q.bid + 18 * pip, 5),
+            sl=round(q.bid + 38 * pip, 5),
+            tp=round(q.bid - 20 * pip, 5),
+            comment="demo",
+        )
+    )
     g = engine.quote("GBPUSD")
-    await engine.place_order(OrderRequest("GBPUSD", Side.SELL, lots=Decimal("0.20"),
-                                          sl=round(g.bid + 30 * pip, 5), tp=round(g.bid - 60 * pip, 5)))
+    await engine.place_order(
+        OrderRequest(
+            "GBPUSD", Side.SELL, lots=Decimal("0.20"), sl=round(g.bid + 30 * pip, 5), tp=round(g.bid - 60 * pip, 5)
+        )
+    )
     bars = await engine.bars("EURUSD", Timeframe.M5, 200)
     now = q.time
     n = len(bars)
     picks = [bars[int(n * f)] for f in (0.45, 0.58, 0.70, 0.82, 0.94)]
     labels = "XABCD"
-    points = [PatternPoint(label, b.time, b.low if k % 2 == 0 else b.high)
-              for k, (label, b) in enumerate(zip(labels, picks))]
+    points = [
+        PatternPoint(label, b.time, b.low if k % 2 == 0 else b.high) for k, (label, b) in enumerate(zip(labels, picks))
+    ]
     entry = round(q.ask, 5)
     specs = [
-        Signal(None, "EURUSD", Side.BUY, entry, round(entry - 22 * pip, 5), round(entry + 50 * pip, 5), 0.74,
-               "harmonic-gartley", Timeframe.M5, now - timedelta(minutes=3), now + timedelta(minutes=27),
-               pattern={"name": "gartley", "points": points}),
-        Signal(None, "GBPUSD", Side.SELL, round(g.bid, 5), round(g.bid + 25 * pip, 5), round(g.bid - 40 * pip, 5),
-               0.61, "ema-cross", Timeframe.M15, now - timedelta(minutes=9), now + timedelta(minutes=21)),
-        Signal(None, "USDJPY", Side.BUY, engine.quote("USDJPY").ask, round(engine.quote("USDJPY").ask - 0.3, 3),
-               round(engine.quote("USDJPY").ask + 0.6, 3), 0.55, "ml-gbm", Timeframe.H1, now,
-               now + timedelta(minutes=60)),
+        Signal(
+            None,
+            "EURUSD",
+            Side.BUY,
+            entry,
+            round(entry - 22 * pip, 5),
+            round(entry + 50 * pip, 5),
+            0.74,
+            "harmonic-gartley",
+            Timeframe.M5,
+            now - timedelta(minutes=3),
+            now + timedelta(minutes=27),
+            pattern={"name": "gartley", "points": points},
+        ),
+        Signal(
+            None,
+            "GBPUSD",
+            Side.SELL,
+            round(g.bid, 5),
+            round(g.bid + 25 * pip, 5),
+            round(g.bid - 40 * pip, 5),
+            0.61,
+            "ema-cross",
+            Timeframe.M15,
+            now - timedelta(minutes=9),
+            now + timedelta(minutes=21),
+        ),
+        Signal(
+            None,
+            "USDJPY",
+            Side.BUY,
+            engine.quote("USDJPY").ask,
+            round(engine.quote("USDJPY").ask - 0.3, 3),
+            round(engine.quote("USDJPY").ask + 0.6, 3),
+            0.55,
+            "ml-gbm",
+            Timeframe.H1,
+            now,
+            now + timedelta(minutes=60),
+        ),
     ]
     for signal in specs:
         await engine.signals.submit(signal)
@@ -154,18 +211,24 @@ async def shoot(folder: Path, quick: bool) -> list[Path]:
     from engine.service import TradingEngine
     from engine.signals.book import SignalBook
     from engine.values import FeedStatus
+    from terminal.app import GuiThreadGarbageCollector
     from terminal.mainwindow import MainWindow
     from terminal.prefs import Preferences
 
-    from terminal.app import GuiThreadGarbageCollector
     collector = GuiThreadGarbageCollector()  # Qt objects are freed on the GUI thread only
     work = Path(tempfile.mkdtemp(prefix="paper-shots-"))
     os.environ["PAPER_TERMINAL_HOME"] = str(work)
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig(balance=Decimal("10000"))),
-                           SqlJournal(f"sqlite:///{work / 'journal.db'}"), symbols=SYMBOLS, account_interval=1.0)
+    engine = TradingEngine(
+        EventBus(),
+        PaperBroker(BrokerConfig(balance=Decimal("10000"))),
+        SqlJournal(f"sqlite:///{work / 'journal.db'}"),
+        symbols=SYMBOLS,
+        account_interval=1.0,
+    )
     await engine.start()
-    engine.register_status_source(lambda: FeedStatus("sim", True, True, in_use=True,
-                                                     details={"note": "simulated market"}))
+    engine.register_status_source(
+        lambda: FeedStatus("sim", True, True, in_use=True, details={"note": "simulated market"})
+    )
     engine.signals = SignalBook(engine)
     await engine.signals.start()
     minutes = 6 * 60 if quick else 60 * 60

@@ -29,20 +29,51 @@ def _seed(served: Served) -> int:
     bid, ask = quote["bid"], quote["ask"]
     when = datetime.fromisoformat(quote["time"].replace("Z", "+00:00"))
     with served.client() as c:
-        first = c.post("/trades/execute/", json={"symbol": "EURUSD", "side": "buy", "lots": 0.3,
-                                                 "sl": round(bid - 0.0030, 5), "tp": round(bid + 0.0045, 5)}).json()
+        first = c.post(
+            "/trades/execute/",
+            json={
+                "symbol": "EURUSD",
+                "side": "buy",
+                "lots": 0.3,
+                "sl": round(bid - 0.0030, 5),
+                "tp": round(bid + 0.0045, 5),
+            },
+        ).json()
         c.post(f"/trades/{first['id']}/close/", json={"lots": 0.1})
         c.post("/trades/execute/", json={"symbol": "GBPUSD", "side": "sell", "lots": 0.2})
-        c.post("/trades/execute/", json={"symbol": "EURUSD", "side": "sell", "order_type": "limit", "lots": 0.1,
-                                         "price": round(bid + 0.0020, 5), "sl": round(bid + 0.0045, 5),
-                                         "tp": round(bid - 0.0015, 5)})
+        c.post(
+            "/trades/execute/",
+            json={
+                "symbol": "EURUSD",
+                "side": "sell",
+                "order_type": "limit",
+                "lots": 0.1,
+                "price": round(bid + 0.0020, 5),
+                "sl": round(bid + 0.0045, 5),
+                "tp": round(bid - 0.0015, 5),
+            },
+        )
         legs = [("X", -48, -0.0016), ("A", -38, 0.0012), ("B", -29, -0.0004), ("C", -18, 0.0007), ("D", -3, -0.0010)]
-        signal = c.post("/signals/", json={
-            "symbol": "EURUSD", "side": "buy", "entry": ask, "sl": round(ask - 0.0020, 5), "tp": round(ask + 0.0040, 5),
-            "confidence": 0.68, "source": "harmonic", "timeframe": "M1",
-            "pattern": {"name": "gartley", "points": [
-                {"label": label, "time": (when + timedelta(minutes=m)).isoformat(), "price": round(bid + d, 5)}
-                for label, m, d in legs]}}).json()
+        signal = c.post(
+            "/signals/",
+            json={
+                "symbol": "EURUSD",
+                "side": "buy",
+                "entry": ask,
+                "sl": round(ask - 0.0020, 5),
+                "tp": round(ask + 0.0040, 5),
+                "confidence": 0.68,
+                "source": "harmonic",
+                "timeframe": "M1",
+                "pattern": {
+                    "name": "gartley",
+                    "points": [
+                        {"label": label, "time": (when + timedelta(minutes=m)).isoformat(), "price": round(bid + d, 5)}
+                        for label, m, d in legs
+                    ],
+                },
+            },
+        ).json()
     return int(signal["id"])
 
 

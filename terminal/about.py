@@ -44,15 +44,18 @@ def about_rows(journal_url: str | None, config_path: Path | None) -> list[tuple[
     """The facts the About dialog shows, as (label, text) rows."""
     from PySide6 import __version__ as pyside_version
 
-    rows = [("Version", version()),
-            ("Data folder", str(user_data_dir())),
-            ("Config folder", str(user_config_dir()))]
+    rows = [("Version", version()), ("Data folder", str(user_data_dir())), ("Config folder", str(user_config_dir()))]
     if config_path is not None:
         rows.append(("Config file", str(config_path)))
     if journal_url:
         rows.append(("Journal", journal_url))
-    rows.append(("Runtime", f"Python {platform.python_version()}, Qt for Python {pyside_version}"
-                             f"{' (bundled)' if getattr(sys, 'frozen', False) else ''}"))
+    rows.append(
+        (
+            "Runtime",
+            f"Python {platform.python_version()}, Qt for Python {pyside_version}"
+            f"{' (bundled)' if getattr(sys, 'frozen', False) else ''}",
+        )
+    )
     return rows
 
 

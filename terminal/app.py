@@ -19,8 +19,8 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_API", "pyside6")
 
 import argparse  # noqa: E402
-import functools  # noqa: E402
 import asyncio  # noqa: E402
+import functools  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
@@ -126,16 +126,22 @@ async def _run(settings: Settings, ready: asyncio.Future | None, feed: Any = Non
         runtime = await run_in_thread(functools.partial(build_runtime, settings, feed=feed))
     except (JournalNotUsable, StartupFault) as exc:  # in use, not writable, unusable: one line and a dialog
         print(f"paper-terminal: {getattr(exc, 'message', None) or exc}", file=sys.stderr, flush=True)
-        await _tell(None, "Paper Terminal cannot open its journal", str(getattr(exc, 'message', None) or exc))
+        await _tell(None, "Paper Terminal cannot open its journal", str(getattr(exc, "message", None) or exc))
         return 2
-    defaults = Preferences(risk_percent=min(settings.risk_percent, 10.0),
-                           max_open_trades=settings.max_open_trades or 0)
+    defaults = Preferences(risk_percent=min(settings.risk_percent, 10.0), max_open_trades=settings.max_open_trades or 0)
     shutdown = asyncio.Event()
     errors = installed_log()
     asyncio.get_running_loop().set_exception_handler(loop_exception_handler(errors))
-    window = MainWindow(runtime.engine, load_preferences(default=defaults), shutdown=shutdown,
-                        server_address=None, config_path=settings.config,
-                        feed_priority=_priority(settings), errors=errors, configured_port=settings.port)
+    window = MainWindow(
+        runtime.engine,
+        load_preferences(default=defaults),
+        shutdown=shutdown,
+        server_address=None,
+        config_path=settings.config,
+        feed_priority=_priority(settings),
+        errors=errors,
+        configured_port=settings.port,
+    )
     runtime.on_listening = _announce_server(window, runtime)
     window.show()
     restore_signals = close_on_signals(window.close)  # a signal during start-up closes it too
@@ -177,6 +183,7 @@ def _priority(settings: Settings) -> list[str] | None:
 
 def _announce_server(window: Any, runtime: Any) -> Callable[[str], None]:
     """Show the server's URL; bound beyond loopback, also its warning (URL, which token) in the status bar."""
+
     def listening(url: str) -> None:
         window.set_server(url)
         warning = getattr(runtime.server, "exposure_warning", None)
@@ -184,6 +191,7 @@ def _announce_server(window: Any, runtime: Any) -> Callable[[str], None]:
             window.status.server.setText(f"server: {url} (open to the network)")
             window.status.server.setToolTip(warning)
             window.say(warning)
+
     return listening
 
 

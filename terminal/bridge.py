@@ -13,13 +13,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal as QtSignal
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import Signal as QtSignal
 
 from engine.bus import EventBus
 from engine.events import (
-    AccountReset, AccountUpdated, BarClosed, FeedStatusChanged, HistoryBackfillProgressed,
-    MirrorStateChanged, OrderCancelled, OrderPlaced, OrderRejected, PriceUpdated, SignalReceived,
-    SignalUpdated, StopOutTriggered, TradeClosed, TradeModified, TradeOpened,
+    AccountReset,
+    AccountUpdated,
+    BarClosed,
+    FeedStatusChanged,
+    HistoryBackfillProgressed,
+    MirrorStateChanged,
+    OrderCancelled,
+    OrderPlaced,
+    OrderRejected,
+    PriceUpdated,
+    SignalReceived,
+    SignalUpdated,
+    StopOutTriggered,
+    TradeClosed,
+    TradeModified,
+    TradeOpened,
 )
 from engine.values import Quote
 
@@ -31,20 +45,20 @@ FRAME_MS = 100
 class EngineBridge(QObject):
     """Re-emit engine events as Qt signals; coalesce price repaints into frames."""
 
-    quote_received = QtSignal(object)      # Quote, every tick
-    frame = QtSignal(object)               # dict[str, Quote], ≤ 1000/FRAME_MS per second
-    bar_closed = QtSignal(object)          # Bar
-    trade_event = QtSignal(object)         # TradeOpened | OrderPlaced | TradeModified | TradeClosed | OrderCancelled
-    trades_changed = QtSignal()            # any change of the set of active trades
-    order_rejected = QtSignal(object)      # OrderRejected
-    account_changed = QtSignal(object)     # AccountSnapshot
-    account_reset = QtSignal(object)       # AccountSnapshot
-    signal_received = QtSignal(object)     # Signal
-    signal_updated = QtSignal(object)      # Signal
-    feeds_changed = QtSignal(object)       # tuple[FeedStatus, ...]
-    stop_out = QtSignal(object)            # StopOutTriggered
-    mirror_changed = QtSignal(object)      # MirrorStateChanged
-    history_progress = QtSignal(object)    # HistoryBackfillProgressed
+    quote_received = QtSignal(object)  # Quote, every tick
+    frame = QtSignal(object)  # dict[str, Quote], ≤ 1000/FRAME_MS per second
+    bar_closed = QtSignal(object)  # Bar
+    trade_event = QtSignal(object)  # TradeOpened | OrderPlaced | TradeModified | TradeClosed | OrderCancelled
+    trades_changed = QtSignal()  # any change of the set of active trades
+    order_rejected = QtSignal(object)  # OrderRejected
+    account_changed = QtSignal(object)  # AccountSnapshot
+    account_reset = QtSignal(object)  # AccountSnapshot
+    signal_received = QtSignal(object)  # Signal
+    signal_updated = QtSignal(object)  # Signal
+    feeds_changed = QtSignal(object)  # tuple[FeedStatus, ...]
+    stop_out = QtSignal(object)  # StopOutTriggered
+    mirror_changed = QtSignal(object)  # MirrorStateChanged
+    history_progress = QtSignal(object)  # HistoryBackfillProgressed
 
     def __init__(self, bus: EventBus, parent: QObject | None = None, frame_ms: int = FRAME_MS) -> None:
         super().__init__(parent)

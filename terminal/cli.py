@@ -35,42 +35,54 @@ COMMANDS: dict[str, str] = {
 
 def _serve() -> ModuleType:
     from terminal.commands import serve
+
     return serve
 
 
 def _report() -> ModuleType:
     from terminal.commands import report
+
     return report
 
 
 def _export() -> ModuleType:
     from terminal.commands import export
+
     return export
 
 
 def _replay() -> ModuleType:
     from terminal.commands import replay
+
     return replay
 
 
 def _feeds() -> ModuleType:
     from terminal.commands import feeds
+
     return feeds
 
 
 def _model() -> ModuleType:
     from terminal.commands import model
+
     return model
 
 
 def _backup() -> ModuleType:
     from terminal.commands import backup
+
     return backup
 
 
 _LOADERS: dict[str, Callable[[], ModuleType]] = {
-    "serve": _serve, "report": _report, "export": _export, "replay": _replay, "feeds": _feeds,
-    "model": _model, "backup": _backup,
+    "serve": _serve,
+    "report": _report,
+    "export": _export,
+    "replay": _replay,
+    "feeds": _feeds,
+    "model": _model,
+    "backup": _backup,
 }
 
 
@@ -94,11 +106,15 @@ class _VersionAction(argparse.Action):
     """``--version``: print the version from the package metadata (read only when asked)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="print the version and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version and exit")
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: object, option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
         print(f"{PROG} {version()}")
         parser.exit()
 

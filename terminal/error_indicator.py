@@ -89,7 +89,7 @@ class ErrorIndicator(QToolButton):
             self.setToolTip("")
             return
         n = self.errors.total
-        summary = last.summary if len(last.summary) <= SUMMARY_CHARS else last.summary[:SUMMARY_CHARS - 1] + "…"
+        summary = last.summary if len(last.summary) <= SUMMARY_CHARS else last.summary[: SUMMARY_CHARS - 1] + "…"
         self.setText(f"⚠ {n} error{'s' if n != 1 else ''} · {summary}")
         self.setToolTip(f"{last.summary}\n\nClick for the details (logged as well).")
 
@@ -109,11 +109,17 @@ class UserErrorDialog:
         self.box: QMessageBox | None = None
 
     def show(self, entry: ErrorEntry) -> None:
-        text = (f"{entry.summary}\n\nThe error was logged; your trades are safe in the journal."
-                + (f"\n(This happened {entry.count} times.)" if entry.count > 1 else ""))
+        text = f"{entry.summary}\n\nThe error was logged; your trades are safe in the journal." + (
+            f"\n(This happened {entry.count} times.)" if entry.count > 1 else ""
+        )
         if self.box is None:
-            self.box = QMessageBox(QMessageBox.Icon.Critical, "Paper Terminal — the action failed", text,
-                                   QMessageBox.StandardButton.Ok, self.parent)
+            self.box = QMessageBox(
+                QMessageBox.Icon.Critical,
+                "Paper Terminal — the action failed",
+                text,
+                QMessageBox.StandardButton.Ok,
+                self.parent,
+            )
             self.box.setObjectName("error_dialog")
             self.box.finished.connect(self._closed)
         self.box.setText(text)

@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import QObject, QtMsgType, Signal as QtSignal, qInstallMessageHandler
+from PySide6.QtCore import QObject, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import Signal as QtSignal
 
 log = logging.getLogger("paper_terminal.window")
 
@@ -45,8 +46,8 @@ class ErrorEntry:
 class ErrorLog(QObject):
     """The window's unexpected errors, identical summaries collapsed (newest last)."""
 
-    changed = QtSignal()              # an error was recorded or the log was cleared
-    user_error = QtSignal(object)     # ErrorEntry caused by the user's own action: show it now
+    changed = QtSignal()  # an error was recorded or the log was cleared
+    user_error = QtSignal(object)  # ErrorEntry caused by the user's own action: show it now
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -73,8 +74,9 @@ class ErrorLog(QObject):
             self.user_error.emit(entry)
         return entry
 
-    def record_exception(self, exc: BaseException, *, user_action: bool = False,
-                         where: str | None = None) -> ErrorEntry:
+    def record_exception(
+        self, exc: BaseException, *, user_action: bool = False, where: str | None = None
+    ) -> ErrorEntry:
         """Record ``exc`` with its traceback; ``where`` (a task name) prefixes the summary."""
         summary = f"{type(exc).__name__}: {exc}"
         if where:

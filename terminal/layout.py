@@ -29,18 +29,19 @@ DEFAULT_SIZE = QSize(1600, 900)
 RIGHT_FRACTION = 0.20
 RIGHT_MIN, RIGHT_MAX = 280, 380
 BOTTOM_FRACTION = 0.31
-BOTTOM_MIN = 215            # dock title + signals header + 4 rows
-SIGNALS_FRACTION = 0.42     # of the bottom row's width …
-SIGNALS_PX = 700            # … but at least what shows every column of the signal feed (≤ 56 % of the row)
-WATCH_FRACTION = 0.26       # of the right column's height
+BOTTOM_MIN = 215  # dock title + signals header + 4 rows
+SIGNALS_FRACTION = 0.42  # of the bottom row's width …
+SIGNALS_PX = 700  # … but at least what shows every column of the signal feed (≤ 56 % of the row)
+WATCH_FRACTION = 0.26  # of the right column's height
 DECORATION = QSize(16, 48)  # a window manager's frame and title bar, kept free on a small screen
 
 
 def fit_size(available: QRect, wanted: QSize = DEFAULT_SIZE) -> QSize:
     """``wanted``, shrunk to fit ``available`` (the screen minus panels) with room for the frame."""
     width = min(wanted.width(), available.width() - (DECORATION.width() if available.width() <= wanted.width() else 0))
-    height = min(wanted.height(),
-                 available.height() - (DECORATION.height() if available.height() <= wanted.height() else 0))
+    height = min(
+        wanted.height(), available.height() - (DECORATION.height() if available.height() <= wanted.height() else 0)
+    )
     return QSize(max(width, 640), max(height, 480))
 
 
@@ -68,8 +69,16 @@ class Fractions:
 class DockLayout(QObject):
     """Arrange the docks of ``window`` and keep their proportions across resizes."""
 
-    def __init__(self, window: QMainWindow, *, watch: QDockWidget, ticket: QDockWidget, trade: QDockWidget,
-                 dashboard: QDockWidget, signals: QDockWidget) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        *,
+        watch: QDockWidget,
+        ticket: QDockWidget,
+        trade: QDockWidget,
+        dashboard: QDockWidget,
+        signals: QDockWidget,
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.watch, self.ticket, self.trade, self.dashboard, self.signals = watch, ticket, trade, dashboard, signals

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
+
 from sqlalchemy.engine import make_url
 
 from engine.errors import NotFound, ValidationError
@@ -30,10 +31,10 @@ from terminal.chart.view import ChartView
 from terminal.error_indicator import UserErrorDialog
 from terminal.errorlog import ErrorLog, installed_log
 from terminal.journal_status import JournalStatusLabel
+from terminal.layout import BOTTOM_MIN, DEFAULT_SIZE, DockLayout, fit_geometry, scrollable
 from terminal.mirror_control import MirrorControl
 from terminal.notify import Notifier, for_signal, for_trade_event
 from terminal.panels import format as fmt
-from terminal.layout import BOTTOM_MIN, DEFAULT_SIZE, DockLayout, fit_geometry, scrollable
 from terminal.panels.dashboard import DashboardPanel
 from terminal.panels.market_watch import MarketWatchPanel
 from terminal.panels.orders import OrdersPanel
@@ -64,10 +65,20 @@ def app_icon() -> QIcon:
 class MainWindow(QMainWindow):
     """Chart, signals, ticket, orders and dashboard over one ``TradingEngine``."""
 
-    def __init__(self, engine: TradingEngine, prefs: Preferences, *, shutdown: asyncio.Event | None = None,
-                 server_address: str | None = None, tokens: Any = None, config_path: Path | None = None,
-                 store: QSettings | None = None, feed_priority: list[str] | None = None,
-                 errors: ErrorLog | None = None, configured_port: int | None = None) -> None:
+    def __init__(
+        self,
+        engine: TradingEngine,
+        prefs: Preferences,
+        *,
+        shutdown: asyncio.Event | None = None,
+        server_address: str | None = None,
+        tokens: Any = None,
+        config_path: Path | None = None,
+        store: QSettings | None = None,
+        feed_priority: list[str] | None = None,
+        errors: ErrorLog | None = None,
+        configured_port: int | None = None,
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.errors = errors if errors is not None else (installed_log() or ErrorLog(self))
@@ -105,9 +116,14 @@ class MainWindow(QMainWindow):
         }
         self.docks["signals"].setMinimumHeight(BOTTOM_MIN)
         self.docks["watch"].setMinimumHeight(self.market_watch.rows_height(3) + 26)
-        self.layout_ = DockLayout(self, watch=self.docks["watch"], ticket=self.docks["ticket"],
-                                  trade=self.docks["orders"], dashboard=self.docks["dashboard"],
-                                  signals=self.docks["signals"])
+        self.layout_ = DockLayout(
+            self,
+            watch=self.docks["watch"],
+            ticket=self.docks["ticket"],
+            trade=self.docks["orders"],
+            dashboard=self.docks["dashboard"],
+            signals=self.docks["signals"],
+        )
         self.layout_.arrange()
         self.status = TerminalStatusBar(server_address, self.palette_, errors=self.errors, now=engine.clock.now)
         self.setStatusBar(self.status)
@@ -135,9 +151,11 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         return dock
 
     def _build_menu(self) -> None:
@@ -247,9 +265,14 @@ class MainWindow(QMainWindow):
     def _redraw_trades(self) -> None:
         active = self.engine.active_trades()
         self.chart.set_trades(active)
-        self.chart.markers.add_many([Marker(t.symbol, t.open_time, t.entry_price, t.side, "open") for t in active
-                                     if t.status is TradeStatus.OPEN and t.open_time and t.entry_price],
-                                    self.chart.series)
+        self.chart.markers.add_many(
+            [
+                Marker(t.symbol, t.open_time, t.entry_price, t.side, "open")
+                for t in active
+                if t.status is TradeStatus.OPEN and t.open_time and t.entry_price
+            ],
+            self.chart.series,
+        )
 
     def _on_trades_changed(self) -> None:
         self.orders.refresh()
@@ -265,8 +288,10 @@ class MainWindow(QMainWindow):
             self.dashboard.schedule_reload()
             self.orders.history.reload()
         elif isinstance(event, TradeOpened):
-            self.say(f"#{event.trade.id} filled: {event.trade.side.value} {event.trade.lots} {event.trade.symbol} "
-                     f"at {fmt.price(event.trade.symbol, event.trade.entry_price)}")
+            self.say(
+                f"#{event.trade.id} filled: {event.trade.side.value} {event.trade.lots} {event.trade.symbol} "
+                f"at {fmt.price(event.trade.symbol, event.trade.entry_price)}"
+            )
 
     def _on_history_progress(self, event: object) -> None:
         """Show the start-up backfill in the status bar; redraw the chart once the history is in."""
@@ -342,8 +367,13 @@ class MainWindow(QMainWindow):
         if not self.prefs.confirm_drag:
             self.tasks.spawn(self._modify(trade_id, field, price), f"drag-modify-{trade_id}", user=True)
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Modify trade", text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Modify trade",
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
         box.setObjectName("confirm_drag")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
@@ -368,10 +398,16 @@ class MainWindow(QMainWindow):
     # --- settings and theme ---------------------------------------------------------------
     def open_settings(self) -> None:
         if self.settings_dialog is None:
-            self.settings_dialog = SettingsDialog(self.engine, self.prefs, config_path=self.config_path,
-                                                  server_address=self.server_address, tokens=self.tokens,
-                                                  feed_priority=self.feed_priority, parent=self,
-                                                  configured_port=self.configured_port)
+            self.settings_dialog = SettingsDialog(
+                self.engine,
+                self.prefs,
+                config_path=self.config_path,
+                server_address=self.server_address,
+                tokens=self.tokens,
+                feed_priority=self.feed_priority,
+                parent=self,
+                configured_port=self.configured_port,
+            )
             self.settings_dialog.prefs_changed.connect(self.set_prefs)
             self.settings_dialog.message.connect(self.say)
         self.settings_dialog.open()

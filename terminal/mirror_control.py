@@ -14,7 +14,8 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Signal as QtSignal
+from PySide6.QtCore import QObject
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction
 
 from terminal.config_file import update_config
@@ -41,8 +42,7 @@ class MirrorControl(QObject):
     message = QtSignal(str)
     changed = QtSignal(bool)  # paused
 
-    def __init__(self, config_path: Path | None, parent: QObject | None = None,
-                 tasks: TaskOwner | None = None) -> None:
+    def __init__(self, config_path: Path | None, parent: QObject | None = None, tasks: TaskOwner | None = None) -> None:
         super().__init__(parent)
         self.config_path = config_path
         self.mirror: PausableMirror | None = None

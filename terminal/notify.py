@@ -28,29 +28,35 @@ class Notification:
 
 
 def for_signal(signal: Signal) -> Notification:
-    return Notification(f"New signal: {signal.side.value.upper()} {signal.symbol}",
-                        f"{signal.source} · confidence {signal.confidence:.0%} · entry "
-                        f"{fmt.price(signal.symbol, signal.entry)} SL {fmt.price(signal.symbol, signal.sl)} "
-                        f"TP {fmt.price(signal.symbol, signal.tp)} · R:R {signal.rr:.2f}")
+    return Notification(
+        f"New signal: {signal.side.value.upper()} {signal.symbol}",
+        f"{signal.source} · confidence {signal.confidence:.0%} · entry "
+        f"{fmt.price(signal.symbol, signal.entry)} SL {fmt.price(signal.symbol, signal.sl)} "
+        f"TP {fmt.price(signal.symbol, signal.tp)} · R:R {signal.rr:.2f}",
+    )
 
 
 def for_trade_event(event: object) -> Notification | None:
     """A notification for a fill, an SL/TP hit or a stop-out; None for other events."""
     if isinstance(event, TradeOpened):
         t = event.trade
-        return Notification(f"Filled #{t.id}: {t.side.value.upper()} {t.lots} {t.symbol}",
-                            f"at {fmt.price(t.symbol, t.entry_price)}")
+        return Notification(
+            f"Filled #{t.id}: {t.side.value.upper()} {t.lots} {t.symbol}", f"at {fmt.price(t.symbol, t.entry_price)}"
+        )
     if isinstance(event, TradeClosed):
         t = event.trade
         if t.close_reason in (CloseReason.SL, CloseReason.TP, CloseReason.TRAILING):
             what = {"sl": "Stop loss", "tp": "Take profit", "trailing": "Trailing stop"}[t.close_reason.value]
-            return Notification(f"{what} hit #{t.id} {t.symbol}",
-                                f"closed at {fmt.price(t.symbol, t.close_price)}: {fmt.pips(t.pips)} pips, "
-                                f"{fmt.money(t.net)}", critical=t.close_reason is CloseReason.SL)
+            return Notification(
+                f"{what} hit #{t.id} {t.symbol}",
+                f"closed at {fmt.price(t.symbol, t.close_price)}: {fmt.pips(t.pips)} pips, {fmt.money(t.net)}",
+                critical=t.close_reason is CloseReason.SL,
+            )
         return None
     if isinstance(event, StopOutTriggered):
-        return Notification("Stop-out", f"margin level {event.margin_level:.0f}%: "
-                                        f"{len(event.closed)} trades closed", critical=True)
+        return Notification(
+            "Stop-out", f"margin level {event.margin_level:.0f}%: {len(event.closed)} trades closed", critical=True
+        )
     return None
 
 

@@ -27,10 +27,12 @@ class Preferences:
 
     def validated(self) -> Preferences:
         """Return a copy with every value clamped into its allowed range."""
-        return replace(self,
-                       risk_percent=min(max(float(self.risk_percent), 0.01), 10.0),
-                       max_open_trades=max(int(self.max_open_trades), 0),
-                       theme=self.theme if self.theme in ("dark", "light") else "dark")
+        return replace(
+            self,
+            risk_percent=min(max(float(self.risk_percent), 0.01), 10.0),
+            max_open_trades=max(int(self.max_open_trades), 0),
+            theme=self.theme if self.theme in ("dark", "light") else "dark",
+        )
 
 
 def qsettings() -> QSettings:

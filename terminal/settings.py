@@ -25,7 +25,11 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import (
-    BaseSettings, InitSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict,
+    BaseSettings,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
@@ -65,8 +69,9 @@ def _text_list(value: Any, name: str) -> list[str]:
         return value.split(",")
     if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
         return list(value)
-    raise ValueError(f"{name} must be a list of names such as [\"EURUSD\", \"USDJPY\"] or a comma-separated "
-                     f"string, not {value!r}"[:200])
+    raise ValueError(
+        f'{name} must be a list of names such as ["EURUSD", "USDJPY"] or a comma-separated string, not {value!r}'[:200]
+    )
 
 
 class Settings(BaseSettings):
@@ -74,14 +79,14 @@ class Settings(BaseSettings):
 
     # extra="allow": keys of the config file that other parts read by name (``mt5_login``,
     # ``zmq_host``, ``mirror_magic``…) stay available as attributes.
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="allow", validate_default=True,
-                                      case_sensitive=False)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="allow", validate_default=True, case_sensitive=False)
 
     db: Path = Field(default_factory=default_db_path, description="SQLite journal file")
     db_url: str | None = Field(None, description="any SQLAlchemy URL; overrides db")
     feed: str = Field("auto", description="price feed: " + ", ".join(FEEDS))
     feed_priority: Annotated[list[str], NoDecode] | None = Field(
-        None, description="provider order for --feed auto (comma-separated names)")
+        None, description="provider order for --feed auto (comma-separated names)"
+    )
     replay: Path | None = Field(None, description="CSV/Parquet of bars or ticks for --feed replay")
     speed: float | Literal["max"] = Field(1.0, description="replay/sim speed multiplier or 'max'")
     sim_start: datetime | None = Field(None, description="simulated clock start when speed != 1")
@@ -91,7 +96,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=0, le=65535)
     allow_origin: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="browser origins accepted besides the server's own (reverse proxies)")
+        default_factory=list, description="browser origins accepted besides the server's own (reverse proxies)"
+    )
     token: SecretStr | None = None
     viewer_token: SecretStr | None = None
     balance: Decimal = Field(Decimal("10000"), gt=0, le=MAX_BALANCE, description="initial balance of a new account")
@@ -109,8 +115,11 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         config_path: Any = None
@@ -230,19 +239,31 @@ class Settings(BaseSettings):
         chosen = given.get("config") or os.environ.get(f"{ENV_PREFIX}CONFIG")
         config = Path(chosen).expanduser() if chosen else default_config_path()
         if chosen and not config.exists():  # a file asked for by name must be there; the default may be missing
-            raise ValidationError(f"invalid setting config: the config file {config} does not exist", field="config",
-                                  code="invalid_setting")
+            raise ValidationError(
+                f"invalid setting config: the config file {config} does not exist",
+                field="config",
+                code="invalid_setting",
+            )
         try:
             return cls(**given)
         except tomllib.TOMLDecodeError as exc:
-            raise ValidationError(f"invalid setting config: {config} does not parse as TOML: {exc}", field="config",
-                                  code="invalid_setting") from None
+            raise ValidationError(
+                f"invalid setting config: {config} does not parse as TOML: {exc}",
+                field="config",
+                code="invalid_setting",
+            ) from None
         except UnicodeDecodeError:
-            raise ValidationError(f"invalid setting config: {config} is not a text (UTF-8 TOML) file", field="config",
-                                  code="invalid_setting") from None
+            raise ValidationError(
+                f"invalid setting config: {config} is not a text (UTF-8 TOML) file",
+                field="config",
+                code="invalid_setting",
+            ) from None
         except OSError as exc:
-            raise ValidationError(f"invalid setting config: cannot read {config}: {exc.strerror or exc}",
-                                  field="config", code="invalid_setting") from None
+            raise ValidationError(
+                f"invalid setting config: cannot read {config}: {exc.strerror or exc}",
+                field="config",
+                code="invalid_setting",
+            ) from None
         except PydanticValidationError as exc:
             error = exc.errors()[0]
             field = ".".join(str(part) for part in error["loc"] if not isinstance(part, int)) or None
@@ -263,16 +284,27 @@ _FLAGS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--interval", {"metavar": "S", "help": "poll interval of polled feeds in seconds (default 5)"}),
     ("--host", {"metavar": "H", "help": "server host (default 127.0.0.1)"}),
     ("--port", {"metavar": "P", "help": "server port (default 8765; 0 picks a free one)"}),
-    ("--allow-origin", {"metavar": "LIST", "help": "browser origins accepted besides the server's own, "
-                                                   "comma-separated, e.g. https://terminal.example (reverse proxy)"}),
+    (
+        "--allow-origin",
+        {
+            "metavar": "LIST",
+            "help": "browser origins accepted besides the server's own, "
+            "comma-separated, e.g. https://terminal.example (reverse proxy)",
+        },
+    ),
     ("--token", {"metavar": "T", "help": "trading token (default: generated once, kept in the config dir)"}),
     ("--viewer-token", {"metavar": "T", "help": "read-only token (default: generated likewise)"}),
     ("--balance", {"metavar": "X", "help": "initial balance of a new account (default 10000)"}),
     ("--currency", {"metavar": "C", "help": "currency of a new account (default USD)"}),
     ("--leverage", {"metavar": "N", "help": "leverage of a new account (default 100)"}),
     ("--mirror", {"metavar": "mt5|zmq", "help": "mirror paper trades to MetaTrader (default off)"}),
-    ("--read-only", {"action": "store_true",
-                     "help": "open the journal for viewing only: every write is refused (journal_read_only)"}),
+    (
+        "--read-only",
+        {
+            "action": "store_true",
+            "help": "open the journal for viewing only: every write is refused (journal_read_only)",
+        },
+    ),
     ("--config", {"metavar": "PATH", "help": "TOML config file (default config.toml in the user config dir)"}),
     ("--risk-percent", {"metavar": "X", "help": "default risk per trade in %% of balance (default 1)"}),
     ("--max-open-trades", {"metavar": "N", "help": "refuse new trades beyond N open ones"}),

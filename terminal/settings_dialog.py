@@ -24,7 +24,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal as QtSignal
+from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -63,12 +64,21 @@ PROVIDERS = ("yahoo", "twelvedata", "finnhub", "alphavantage")
 class SettingsDialog(QDialog):
     """Tabs of settings; emits ``prefs_changed`` when the window preferences change."""
 
-    prefs_changed = QtSignal(object)   # Preferences
+    prefs_changed = QtSignal(object)  # Preferences
     message = QtSignal(str)
 
-    def __init__(self, engine: TradingEngine, prefs: Preferences, *, config_path: Path | None,
-                 server_address: str | None, tokens: Any = None, feed_priority: list[str] | None = None,
-                 parent: QWidget | None = None, configured_port: int | None = None) -> None:
+    def __init__(
+        self,
+        engine: TradingEngine,
+        prefs: Preferences,
+        *,
+        config_path: Path | None,
+        server_address: str | None,
+        tokens: Any = None,
+        feed_priority: list[str] | None = None,
+        parent: QWidget | None = None,
+        configured_port: int | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings — Paper Terminal")
         self.setMinimumWidth(520)
@@ -102,8 +112,10 @@ class SettingsDialog(QDialog):
         account = self.engine.account()
         tab = QWidget()
         form = QFormLayout(tab)
-        self.account_label = QLabel(f"{fmt.money(account.balance, account.currency)} · 1:{account.leverage} "
-                                    f"(started with {fmt.money(account.initial_balance, account.currency)})")
+        self.account_label = QLabel(
+            f"{fmt.money(account.balance, account.currency)} · 1:{account.leverage} "
+            f"(started with {fmt.money(account.initial_balance, account.currency)})"
+        )
         form.addRow("Current account", self.account_label)
         self.new_balance = QLineEdit(str(account.initial_balance))
         self.new_currency = QComboBox()
@@ -118,8 +130,10 @@ class SettingsDialog(QDialog):
         form.addRow("Currency", self.new_currency)
         form.addRow("Leverage 1:", self.new_leverage)
         form.addRow("", self.reset_button)
-        note = QLabel("A reset closes nothing silently: the current journal is archived and a fresh "
-                      "account starts with no trades.")
+        note = QLabel(
+            "A reset closes nothing silently: the current journal is archived and a fresh "
+            "account starts with no trades."
+        )
         note.setWordWrap(True)
         note.setProperty("role", "muted")
         form.addRow(note)
@@ -167,9 +181,11 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.keyring_note)
         statuses = self.engine.feeds_status()
         if statuses:
-            lines = [f"{s.name}: {'in use, ' if s.in_use else ''}{'healthy' if s.healthy else 'down'}"
-                     + (f", {s.calls_left_today} calls left today" if s.calls_left_today is not None else "")
-                     for s in statuses]
+            lines = [
+                f"{s.name}: {'in use, ' if s.in_use else ''}{'healthy' if s.healthy else 'down'}"
+                + (f", {s.calls_left_today} calls left today" if s.calls_left_today is not None else "")
+                for s in statuses
+            ]
             health = QLabel("\n".join(lines))
             health.setProperty("role", "muted")
             layout.addWidget(health)
@@ -182,8 +198,10 @@ class SettingsDialog(QDialog):
         self.keyring_available = available
         if not available:
             names = ", ".join(key_store.ENV_NAMES.values())
-            self.keyring_note.setText(f"⚠ No OS keyring on this machine: keys cannot be stored here. "
-                                      f"Set them as environment variables instead ({names}).")
+            self.keyring_note.setText(
+                f"⚠ No OS keyring on this machine: keys cannot be stored here. "
+                f"Set them as environment variables instead ({names})."
+            )
             for edit in self.key_edits.values():
                 edit.setEnabled(False)
         else:
@@ -211,8 +229,9 @@ class SettingsDialog(QDialog):
             edit.setPlaceholderText("no server")
             show = QPushButton("Show")
             show.setCheckable(True)
-            show.toggled.connect(lambda on, e=edit: e.setEchoMode(
-                QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password))
+            show.toggled.connect(
+                lambda on, e=edit: e.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
+            )
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             copy = QPushButton("Copy")
             copy.setEnabled(bool(value))
@@ -239,8 +258,12 @@ class SettingsDialog(QDialog):
 
     # --- actions ------------------------------------------------------------------------
     def chosen_prefs(self) -> Preferences:
-        return Preferences(risk_percent=self.risk_percent.value(), max_open_trades=self.max_open.value(),
-                           theme=self.theme.currentText(), confirm_drag=self.confirm_drag.isChecked()).validated()
+        return Preferences(
+            risk_percent=self.risk_percent.value(),
+            max_open_trades=self.max_open.value(),
+            theme=self.theme.currentText(),
+            confirm_drag=self.confirm_drag.isChecked(),
+        ).validated()
 
     def save(self) -> None:
         self.tasks.spawn(self.apply(), "settings-save")
@@ -284,14 +307,21 @@ class SettingsDialog(QDialog):
             self._note("balance: give a positive amount such as 10000")
             return
         currency, leverage = self.new_currency.currentText(), self.new_leverage.value()
-        box = QMessageBox(QMessageBox.Icon.Warning, "Reset the account?",
-                          f"Archive the current journal and start a new account with "
-                          f"{fmt.money(balance, currency)} at 1:{leverage}?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Reset the account?",
+            f"Archive the current journal and start a new account with {fmt.money(balance, currency)} at 1:{leverage}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda result: self.tasks.spawn(self.reset(balance, currency, leverage),
-                                                             "account-reset")
-                             if result == QMessageBox.StandardButton.Yes else None)
+        box.finished.connect(
+            lambda result: (
+                self.tasks.spawn(self.reset(balance, currency, leverage), "account-reset")
+                if result == QMessageBox.StandardButton.Yes
+                else None
+            )
+        )
         box.open()
 
     async def reset(self, balance: Decimal, currency: str, leverage: int) -> None:

@@ -54,7 +54,8 @@ def journal_field(settings: Any) -> str:
 
 def check_journal(url: str, field: str = "db", *, writable: bool = True) -> None:
     """Refuse a journal this version cannot use, reading only (``engine.journal.preflight``)."""
-    from engine.journal.preflight import JournalUnusable, check_journal as preflight
+    from engine.journal.preflight import JournalUnusable
+    from engine.journal.preflight import check_journal as preflight
 
     try:
         preflight(url, field, writable=writable)

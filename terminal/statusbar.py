@@ -39,7 +39,7 @@ def is_mirror(status: FeedStatus) -> bool:
 def mirror_text(status: FeedStatus) -> tuple[str, str, bool]:
     """(label, tooltip, healthy) of a mirror: ``mirror mt5: connected · 5012345 · 2 positions``."""
     d = status.details
-    venue = status.name[len(MIRROR_PREFIX):]
+    venue = status.name[len(MIRROR_PREFIX) :]
     connected = bool(d.get("connected", status.healthy))
     parts = ["connected" if connected else "disconnected"]
     if d.get("account"):
@@ -67,8 +67,14 @@ def feed_text(statuses: Sequence[FeedStatus]) -> tuple[str, str, bool]:
 class TerminalStatusBar(QStatusBar):
     """Feed, quotas, server, clock; balance, equity, free margin, margin level."""
 
-    def __init__(self, server_address: str | None, palette: Palette = DARK, parent: QWidget | None = None,
-                 errors: ErrorLog | None = None, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        server_address: str | None,
+        palette: Palette = DARK,
+        parent: QWidget | None = None,
+        errors: ErrorLog | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._now = now if now is not None else (lambda: datetime.now(timezone.utc))  # the engine's market clock
         self.palette = palette
@@ -124,8 +130,13 @@ class TerminalStatusBar(QStatusBar):
     def set_account(self, account: AccountSnapshot) -> None:
         c = account.currency
         self.balance.setText(f"Balance <b>{fmt.money(account.balance, c)}</b>")
-        colour = self.palette.profit if account.equity > account.balance else \
-            self.palette.loss if account.equity < account.balance else self.palette.text
+        colour = (
+            self.palette.profit
+            if account.equity > account.balance
+            else self.palette.loss
+            if account.equity < account.balance
+            else self.palette.text
+        )
         self.equity.setText(f"Equity <b style='color:{colour}'>{fmt.money(account.equity, c)}</b>")
         self.free_margin.setText(f"Free margin <b>{fmt.money(account.free_margin, c)}</b>")
         level = "—" if account.margin_level is None else f"{account.margin_level:,.0f}%"

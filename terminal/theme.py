@@ -31,16 +31,44 @@ class Palette:
     highlight: str
 
 
-DARK = Palette(name="dark", background="#131722", panel="#1e222d", alt_row="#191d28",
-               border="#2a2e39", text="#d1d4dc", muted="#787b86", accent="#2962ff",
-               profit="#26a69a", loss="#ef5350", bid="#f0b90b", ask="#a0a4b0",
-               entry="#42a5f5", pattern="#ab47bc", crosshair="#9598a1", grid="#1c2030",
-               highlight="#2d3a5c")
-LIGHT = Palette(name="light", background="#ffffff", panel="#f4f5f7", alt_row="#fafbfc",
-                border="#d6d9de", text="#131722", muted="#6a6d78", accent="#2962ff",
-                profit="#089981", loss="#f23645", bid="#d48806", ask="#7a7e89",
-                entry="#1e63d6", pattern="#8e24aa", crosshair="#6a6d78", grid="#eef0f3",
-                highlight="#dde7ff")
+DARK = Palette(
+    name="dark",
+    background="#131722",
+    panel="#1e222d",
+    alt_row="#191d28",
+    border="#2a2e39",
+    text="#d1d4dc",
+    muted="#787b86",
+    accent="#2962ff",
+    profit="#26a69a",
+    loss="#ef5350",
+    bid="#f0b90b",
+    ask="#a0a4b0",
+    entry="#42a5f5",
+    pattern="#ab47bc",
+    crosshair="#9598a1",
+    grid="#1c2030",
+    highlight="#2d3a5c",
+)
+LIGHT = Palette(
+    name="light",
+    background="#ffffff",
+    panel="#f4f5f7",
+    alt_row="#fafbfc",
+    border="#d6d9de",
+    text="#131722",
+    muted="#6a6d78",
+    accent="#2962ff",
+    profit="#089981",
+    loss="#f23645",
+    bid="#d48806",
+    ask="#7a7e89",
+    entry="#1e63d6",
+    pattern="#8e24aa",
+    crosshair="#6a6d78",
+    grid="#eef0f3",
+    highlight="#dde7ff",
+)
 THEMES = {"dark": DARK, "light": LIGHT}
 
 
@@ -124,12 +152,19 @@ def apply_theme(app: QApplication, p: Palette) -> None:
         return
     app.setProperty("paper_terminal_theme", p.name)
     qp = QPalette()
-    for role, colour in ((QPalette.ColorRole.Window, p.background), (QPalette.ColorRole.Base, p.background),
-                         (QPalette.ColorRole.AlternateBase, p.alt_row), (QPalette.ColorRole.Text, p.text),
-                         (QPalette.ColorRole.WindowText, p.text), (QPalette.ColorRole.Button, p.panel),
-                         (QPalette.ColorRole.ButtonText, p.text), (QPalette.ColorRole.Highlight, p.highlight),
-                         (QPalette.ColorRole.HighlightedText, p.text), (QPalette.ColorRole.ToolTipBase, p.panel),
-                         (QPalette.ColorRole.ToolTipText, p.text)):
+    for role, colour in (
+        (QPalette.ColorRole.Window, p.background),
+        (QPalette.ColorRole.Base, p.background),
+        (QPalette.ColorRole.AlternateBase, p.alt_row),
+        (QPalette.ColorRole.Text, p.text),
+        (QPalette.ColorRole.WindowText, p.text),
+        (QPalette.ColorRole.Button, p.panel),
+        (QPalette.ColorRole.ButtonText, p.text),
+        (QPalette.ColorRole.Highlight, p.highlight),
+        (QPalette.ColorRole.HighlightedText, p.text),
+        (QPalette.ColorRole.ToolTipBase, p.panel),
+        (QPalette.ColorRole.ToolTipText, p.text),
+    ):
         qp.setColor(role, QColor(colour))
     app.setStyle("Fusion")
     app.setPalette(qp)

@@ -101,11 +101,19 @@ def make_feed(settings: Settings, resume: Any = None) -> PriceFeed:
 def make_broker_config(settings: Settings, balance: Decimal, currency: str, leverage: int) -> Any:
     """The ``BrokerConfig`` of an account with ``balance``/``currency``/``leverage`` and the settings' costs."""
     requests = importlib.import_module("engine.broker.requests")
-    slippage = (requests.RandomSlippage(settings.slippage, seed=settings.seed) if settings.slippage > 0
-                else requests.FixedSlippage(0.0))
-    return requests.BrokerConfig(balance=balance, currency=currency, leverage=leverage,
-                                 stop_out_level=settings.stop_out_level,
-                                 commission_per_lot_side=settings.commission, slippage=slippage)
+    slippage = (
+        requests.RandomSlippage(settings.slippage, seed=settings.seed)
+        if settings.slippage > 0
+        else requests.FixedSlippage(0.0)
+    )
+    return requests.BrokerConfig(
+        balance=balance,
+        currency=currency,
+        leverage=leverage,
+        stop_out_level=settings.stop_out_level,
+        commission_per_lot_side=settings.commission,
+        slippage=slippage,
+    )
 
 
 def feed_on_own_clock(settings: Settings) -> bool:
@@ -132,8 +140,9 @@ def market_hours(settings: Settings) -> Callable[[str, datetime], bool] | None:
 def make_broker(settings: Settings, balance: Decimal, currency: str, leverage: int) -> Any:
     """A ``PaperBroker`` for an account, open for trading as ``market_hours`` says."""
     broker_module = importlib.import_module("engine.broker")
-    return broker_module.PaperBroker(make_broker_config(settings, balance, currency, leverage), next_id=1,
-                                     market_open=market_hours(settings))
+    return broker_module.PaperBroker(
+        make_broker_config(settings, balance, currency, leverage), next_id=1, market_open=market_hours(settings)
+    )
 
 
 @dataclass
@@ -201,8 +210,7 @@ class Runtime:
                 fetched, error = [], str(exc) or type(exc).__name__
                 log.warning("no %s %s history from %s: %s", symbol, timeframe.value, feed.name, error)
             bars.extend(fetched)
-            self.bus.publish(HistoryBackfillProgressed(done, len(series), symbol, timeframe.value,
-                                                       len(fetched), error))
+            self.bus.publish(HistoryBackfillProgressed(done, len(series), symbol, timeframe.value, len(fetched), error))
         self.engine.seed_bars(bars)
 
     async def stop(self) -> None:
@@ -234,18 +242,22 @@ def open_journal(settings: Settings) -> SqlJournal:
     try:
         journal = SqlJournal(settings.database_url, exclusive=not settings.read_only, read_only=settings.read_only)
     except (SQLAlchemyError, OSError) as exc:
-        raise StartupFault(f"cannot open the journal {journal_name(settings.database_url)}: {describe(exc)}",
-                           field) from None
+        raise StartupFault(
+            f"cannot open the journal {journal_name(settings.database_url)}: {describe(exc)}", field
+        ) from None
     if settings.read_only:
-        log.info("journal %s opened read-only: viewing only, every write is refused",
-                 journal_name(settings.database_url))
+        log.info(
+            "journal %s opened read-only: viewing only, every write is refused", journal_name(settings.database_url)
+        )
         return journal
     try:
         journal.check_writable()
     except Exception as exc:  # noqa: BLE001 - any driver error means: not writable
         _close_quietly(journal)
-        raise JournalNotUsable(f"the journal {journal_name(settings.database_url)} cannot be written "
-                               f"({describe(exc)}); make it writable, or open it with --read-only to view it") from None
+        raise JournalNotUsable(
+            f"the journal {journal_name(settings.database_url)} cannot be written "
+            f"({describe(exc)}); make it writable, or open it with --read-only to view it"
+        ) from None
     return journal
 
 
@@ -256,8 +268,13 @@ def _close_quietly(journal: SqlJournal) -> None:
         log.debug("closing the refused journal failed", exc_info=True)
 
 
-def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_feed: bool = True,
-                  plugins: tuple[str, ...] = ("signals", "mirror", "server")) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    *,
+    feed: PriceFeed | None = None,
+    with_feed: bool = True,
+    plugins: tuple[str, ...] = ("signals", "mirror", "server"),
+) -> Runtime:
     """Wire bus, journal, broker, engine, feed and price worker from ``settings``.
 
     ``feed`` replaces the one ``settings.feed`` names (tests, embedding);
@@ -274,22 +291,31 @@ def build_runtime(settings: Settings, *, feed: PriceFeed | None = None, with_fee
         raise
 
 
-def _build(settings: Settings, journal: SqlJournal, feed: PriceFeed | None, with_feed: bool,
-           plugins: tuple[str, ...]) -> Runtime:
+def _build(
+    settings: Settings, journal: SqlJournal, feed: PriceFeed | None, with_feed: bool, plugins: tuple[str, ...]
+) -> Runtime:
     state = journal.load()
     if state.account is not None:
         balance, currency, leverage = state.account.initial_balance, state.account.currency, state.account.leverage
         if (settings.balance, settings.currency, settings.leverage) != (balance, currency, leverage):
-            log.info("the journal's account (%s %s, 1:%d) is kept; reset the account to change it",
-                     balance, currency, leverage)
+            log.info(
+                "the journal's account (%s %s, 1:%d) is kept; reset the account to change it",
+                balance,
+                currency,
+                leverage,
+            )
     else:
         balance, currency, leverage = settings.balance, settings.currency, settings.leverage
     broker = make_broker(settings, balance, currency, leverage)
     bus = EventBus()
     engine = TradingEngine(
-        bus, broker, journal, symbols=settings.symbols,
+        bus,
+        broker,
+        journal,
+        symbols=settings.symbols,
         broker_factory=lambda b, c, lev: make_broker(settings, b, c, lev),
-        clock=MarketClock(follows_wall=not feed_on_own_clock(settings)))
+        clock=MarketClock(follows_wall=not feed_on_own_clock(settings)),
+    )
     if with_feed and feed is None:
         resume = None
         if settings.feed not in ("replay", "mt5", "zmq"):
@@ -306,8 +332,15 @@ def _build(settings: Settings, journal: SqlJournal, feed: PriceFeed | None, with
     unknown = [name for name in plugins if name not in PLUGINS]
     if unknown:
         raise ValueError(f"unknown plug-in(s) {', '.join(unknown)}; known: {', '.join(PLUGINS)}")
-    return Runtime(settings=settings, bus=bus, journal=journal, engine=engine, feed=feed, price_worker=worker,
-                   plugins=tuple(plugins))
+    return Runtime(
+        settings=settings,
+        bus=bus,
+        journal=journal,
+        engine=engine,
+        feed=feed,
+        price_worker=worker,
+        plugins=tuple(plugins),
+    )
 
 
 # -- plug-in points ------------------------------------------------------------------------
@@ -329,7 +362,8 @@ async def attach_signals(runtime: Runtime) -> Callable[[], Awaitable[None]] | No
     auto = AutoConfig.from_mapping(auto_table) if isinstance(auto_table, dict) else None
     drift = DriftLimit.from_mapping(table) if isinstance(table, dict) else None
     stop: Callable[[], Awaitable[None]] = await attach(
-        runtime.engine, auto=auto, model_paths=[user_model_path()], drift=drift)
+        runtime.engine, auto=auto, model_paths=[user_model_path()], drift=drift
+    )
     return stop
 
 
@@ -351,6 +385,7 @@ async def attach_mirror(runtime: Runtime) -> Callable[[], Awaitable[None]] | Non
     async def stop() -> None:
         runtime.engine.mirror = None
         await service.stop()
+
     return stop
 
 
@@ -363,10 +398,15 @@ async def attach_server(runtime: Runtime) -> Callable[[], Awaitable[None]] | Non
     settings = runtime.settings
     trading = settings.token.get_secret_value() if settings.token else None
     viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
-    tokens = await run_in_thread(
-        functools.partial(tokens_module.load_or_create_tokens, trading=trading, viewer=viewer))
-    server = server_module.ApiServer(runtime.engine, settings.host, settings.port, tokens,
-                                     allowed_origins=settings.allow_origin, stale_after=3 * settings.interval)
+    tokens = await run_in_thread(functools.partial(tokens_module.load_or_create_tokens, trading=trading, viewer=viewer))
+    server = server_module.ApiServer(
+        runtime.engine,
+        settings.host,
+        settings.port,
+        tokens,
+        allowed_origins=settings.allow_origin,
+        stale_after=3 * settings.interval,
+    )
     await server.start()
     runtime.server = server
     if runtime.on_listening is not None:

@@ -7,8 +7,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-ENGINE_FORBIDDEN = {"PySide6", "pyqtgraph", "qasync", "httpx", "yfinance", "zmq",
-                    "MetaTrader5", "terminal", "datafeeds", "bridges"}
+ENGINE_FORBIDDEN = {
+    "PySide6",
+    "pyqtgraph",
+    "qasync",
+    "httpx",
+    "yfinance",
+    "zmq",
+    "MetaTrader5",
+    "terminal",
+    "datafeeds",
+    "bridges",
+}
 # engine/api is the embedded server: it may use the web stack, never Qt or the outer layers.
 API_FORBIDDEN = {"PySide6", "pyqtgraph", "qasync", "terminal", "datafeeds", "bridges"}
 OUTER_FORBIDDEN = {"PySide6", "pyqtgraph", "qasync", "terminal"}

@@ -43,15 +43,19 @@ RES_E_AUTO_TRADING_DISABLED = -8
 IPC_CODES = range(-10005, -9999)  # -10000 … -10005: IPC send/receive/initialize/timeout failures
 
 _SETUP_MESSAGES = {
-    RES_E_AUTH_FAILED: ("auth_failed",
-                        "MetaTrader 5 refused the login (authorization failed): check mt5_login, "
-                        "mt5_server and the password stored in the keyring"),
-    RES_E_AUTO_TRADING_DISABLED: ("auto_trading_disabled",
-                                  "auto-trading is disabled in the MetaTrader 5 terminal: enable "
-                                  "'Algo Trading' on its toolbar"),
-    RES_E_INVALID_VERSION: ("invalid_version",
-                            "the MetaTrader 5 terminal is too old for the MetaTrader5 package: "
-                            "update the terminal"),
+    RES_E_AUTH_FAILED: (
+        "auth_failed",
+        "MetaTrader 5 refused the login (authorization failed): check mt5_login, "
+        "mt5_server and the password stored in the keyring",
+    ),
+    RES_E_AUTO_TRADING_DISABLED: (
+        "auto_trading_disabled",
+        "auto-trading is disabled in the MetaTrader 5 terminal: enable 'Algo Trading' on its toolbar",
+    ),
+    RES_E_INVALID_VERSION: (
+        "invalid_version",
+        "the MetaTrader 5 terminal is too old for the MetaTrader5 package: update the terminal",
+    ),
     RES_E_UNSUPPORTED: ("unsupported", "the MetaTrader 5 terminal does not support this call"),
     RES_E_INVALID_PARAMS: ("invalid_params", "MetaTrader 5 refused the call's parameters"),
     RES_E_NOT_FOUND: ("not_found", "MetaTrader 5 did not find what was asked for"),
@@ -67,7 +71,9 @@ def error_from_last_error(code: int, description: str, call: str) -> BridgeSetup
     if code in IPC_CODES:
         return BridgeUnavailable(
             "cannot talk to the MetaTrader 5 terminal (IPC failed): is it installed at mt5_path, "
-            f"running and logged in? [{detail}]", code="ipc_failed")
+            f"running and logged in? [{detail}]",
+            code="ipc_failed",
+        )
     if code in _SETUP_MESSAGES:
         short, text = _SETUP_MESSAGES[code]
         return BridgeSetupError(f"{text} [{detail}]", code=short)
@@ -87,8 +93,7 @@ def keyring_password(login: int) -> str | None:
     try:
         password = keyring.get_password(KEYRING_SERVICE, f"mt5:{login}")
     except KeyringError as exc:
-        log.warning("no usable keyring (%s); reading the MT5 password from %s",
-                    type(exc).__name__, PASSWORD_ENV)
+        log.warning("no usable keyring (%s); reading the MT5 password from %s", type(exc).__name__, PASSWORD_ENV)
         password = None
     return password or os.environ.get(PASSWORD_ENV) or None
 
@@ -96,8 +101,7 @@ def keyring_password(login: int) -> str | None:
 class Mt5Client:
     """Runs MetaTrader5 package calls on one executor thread and maps failures to errors."""
 
-    def __init__(self, config: Mt5Config, *,
-                 password_lookup: Callable[[int], str | None] = keyring_password) -> None:
+    def __init__(self, config: Mt5Config, *, password_lookup: Callable[[int], str | None] = keyring_password) -> None:
         self.config = config
         self._password_lookup = password_lookup
         self._executor: ThreadPoolExecutor | None = None
@@ -182,8 +186,9 @@ class Mt5Client:
                 self._module = importlib.import_module(PACKAGE)
             except ImportError as exc:
                 raise BridgeSetupError(
-                    "the MetaTrader5 package is not installed (it exists for Windows only): "
-                    "pip install MetaTrader5", code="package_missing") from exc
+                    "the MetaTrader5 package is not installed (it exists for Windows only): pip install MetaTrader5",
+                    code="package_missing",
+                ) from exc
         return self._module
 
     def _connect_sync(self) -> dict[str, Any]:

@@ -25,18 +25,25 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timezone
 
+from bridges.clock import ServerClock
 from bridges.config import MirrorOptions
 from bridges.errors import BridgeSetupError, BridgeUnavailable
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.symbols import SymbolMap
-from bridges.clock import ServerClock
 from engine.errors import ProviderUnavailable, ValidationError
 from engine.values import Bar, FeedStatus, Quote, Timeframe
 
 log = logging.getLogger(__name__)
 
-MT5_TIMEFRAMES = {Timeframe.M1: 1, Timeframe.M5: 5, Timeframe.M15: 15, Timeframe.M30: 30,
-                  Timeframe.H1: 16385, Timeframe.H4: 16388, Timeframe.D1: 16408}
+MT5_TIMEFRAMES = {
+    Timeframe.M1: 1,
+    Timeframe.M5: 5,
+    Timeframe.M15: 15,
+    Timeframe.M30: 30,
+    Timeframe.H1: 16385,
+    Timeframe.H4: 16388,
+    Timeframe.D1: 16408,
+}
 MAX_BACKOFF = 30.0
 
 
@@ -45,9 +52,15 @@ class Mt5Feed:
 
     name = "mt5"
 
-    def __init__(self, client: Mt5Client, options: MirrorOptions | None = None, *,
-                 poll_interval: float | None = None, symbols: SymbolMap | None = None,
-                 clock: ServerClock | None = None) -> None:
+    def __init__(
+        self,
+        client: Mt5Client,
+        options: MirrorOptions | None = None,
+        *,
+        poll_interval: float | None = None,
+        symbols: SymbolMap | None = None,
+        clock: ServerClock | None = None,
+    ) -> None:
         options = options or MirrorOptions()
         self.client = client
         self.poll_interval = poll_interval if poll_interval is not None else client.config.poll_interval
@@ -109,17 +122,37 @@ class Mt5Feed:
             raise ProviderUnavailable(
                 f"no {symbol} {timeframe.value} history from MetaTrader 5 yet: the broker's server time offset "
                 "is not known (it is estimated from fresh ticks while the market is open, or learnt from the "
-                "first mirrored fill) - set server_utc_offset_hours")
+                "first mirrored fill) - set server_utc_offset_hours"
+            )
         rates = await self.client.call("copy_rates_from_pos", broker, MT5_TIMEFRAMES[timeframe], 1, count)
-        return [Bar(symbol, timeframe, self.clock.to_utc(int(r["time"])), float(r["open"]), float(r["high"]),
-                    float(r["low"]), float(r["close"]), float(r["tick_volume"])) for r in rates]
+        return [
+            Bar(
+                symbol,
+                timeframe,
+                self.clock.to_utc(int(r["time"])),
+                float(r["open"]),
+                float(r["high"]),
+                float(r["low"]),
+                float(r["close"]),
+                float(r["tick_volume"]),
+            )
+            for r in rates
+        ]
 
     def status(self) -> list[FeedStatus]:
-        return [FeedStatus(name=self.name, enabled=True,
-                           healthy=self.client.connected and self._error is None,
-                           last_error=self._error or self.client.last_error,
-                           details={"quotes": self._quotes_seen, **self.clock.describe(),
-                                    "symbols": {s: self.symbols.to_broker(s) for s in self._wanted}})]
+        return [
+            FeedStatus(
+                name=self.name,
+                enabled=True,
+                healthy=self.client.connected and self._error is None,
+                last_error=self._error or self.client.last_error,
+                details={
+                    "quotes": self._quotes_seen,
+                    **self.clock.describe(),
+                    "symbols": {s: self.symbols.to_broker(s) for s in self._wanted},
+                },
+            )
+        ]
 
     async def _connect(self) -> None:
         try:

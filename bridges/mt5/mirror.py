@@ -27,13 +27,13 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from bridges.clock import ServerClock
 from bridges.config import MirrorOptions
+from bridges.effects import Opening
 from bridges.errors import BridgeUnavailable
 from bridges.mt5 import retcodes
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.symbols import SymbolMap
-from bridges.clock import ServerClock
-from bridges.effects import Opening
 from bridges.tagging import Match, match, paper_comment, paper_id_from_comment
 from engine.errors import ValidationError
 from engine.ports import MirrorPosition, MirrorResult
@@ -44,8 +44,12 @@ log = logging.getLogger(__name__)
 TRADE_ACTION_DEAL, TRADE_ACTION_PENDING, TRADE_ACTION_SLTP = 1, 5, 6
 TRADE_ACTION_MODIFY, TRADE_ACTION_REMOVE = 7, 8
 ORDER_TYPE_BUY, ORDER_TYPE_SELL = 0, 1
-_PENDING_TYPES = {(Side.BUY, OrderType.LIMIT): 2, (Side.SELL, OrderType.LIMIT): 3,
-                  (Side.BUY, OrderType.STOP): 4, (Side.SELL, OrderType.STOP): 5}
+_PENDING_TYPES = {
+    (Side.BUY, OrderType.LIMIT): 2,
+    (Side.SELL, OrderType.LIMIT): 3,
+    (Side.BUY, OrderType.STOP): 4,
+    (Side.SELL, OrderType.STOP): 5,
+}
 ORDER_FILLING_FOK, ORDER_FILLING_IOC, ORDER_FILLING_RETURN = 0, 1, 2
 SYMBOL_FILLING_FOK, SYMBOL_FILLING_IOC = 1, 2
 ORDER_TIME_GTC = 0
@@ -58,8 +62,14 @@ class Mt5Mirror:
 
     name = "mt5"
 
-    def __init__(self, client: Mt5Client, options: MirrorOptions | None = None, *,
-                 symbols: SymbolMap | None = None, clock: ServerClock | None = None) -> None:
+    def __init__(
+        self,
+        client: Mt5Client,
+        options: MirrorOptions | None = None,
+        *,
+        symbols: SymbolMap | None = None,
+        clock: ServerClock | None = None,
+    ) -> None:
         self.client = client
         self.options = options or MirrorOptions()
         self.symbols = symbols or SymbolMap(self.options.symbol_suffix, self.options.symbol_map)
@@ -112,8 +122,13 @@ class Mt5Mirror:
             return None
         if match(tagged, trade, self.clock) is Match.YES:
             return tagged.ticket
-        log.warning("ticket %s is tagged pt:%d but belongs to an earlier journal (%s %s); not adopting it",
-                    tagged.ticket, trade.id, tagged.symbol, tagged.side.value)
+        log.warning(
+            "ticket %s is tagged pt:%d but belongs to an earlier journal (%s %s); not adopting it",
+            tagged.ticket,
+            trade.id,
+            tagged.symbol,
+            tagged.side.value,
+        )
         return None
 
     async def positions(self) -> list[MirrorPosition]:
@@ -127,11 +142,18 @@ class Mt5Mirror:
     def status(self) -> FeedStatus:
         account = self._account
         return FeedStatus(
-            name="mt5", enabled=True, healthy=self.client.connected,
+            name="mt5",
+            enabled=True,
+            healthy=self.client.connected,
             last_error=self.client.last_error or self._last_error,
-            details={"connected": self.client.connected, "account": account.get("login"),
-                     "server": account.get("server"), "currency": account.get("currency"),
-                     **self.clock.describe()})
+            details={
+                "connected": self.client.connected,
+                "account": account.get("login"),
+                "server": account.get("server"),
+                "currency": account.get("currency"),
+                **self.clock.describe(),
+            },
+        )
 
     # -- commands --------------------------------------------------------
     async def open(self, trade: TradeRecord) -> MirrorResult:
@@ -139,24 +161,37 @@ class Mt5Mirror:
         await self._ready()
         ticket = self._opened.get(trade.id) or self._adoptable(trade)
         if ticket is not None:  # known since the last reconciliation: never send twice
-            return MirrorResult(True, ticket, None, "already_mirrored",
-                                f"paper trade {trade.id} is already ticket {ticket}")
+            return MirrorResult(
+                True, ticket, None, "already_mirrored", f"paper trade {trade.id} is already ticket {ticket}"
+            )
         try:
             info = await self._symbol(trade.symbol)
         except ValidationError as exc:
             return MirrorResult(False, code=exc.code, message=exc.message)
         request: dict[str, Any] = {
-            "symbol": info.name, "volume": float(trade.lots), "sl": trade.sl or 0.0, "tp": trade.tp or 0.0,
-            "magic": self.options.magic, "comment": paper_comment(trade.id), "type_time": ORDER_TIME_GTC,
+            "symbol": info.name,
+            "volume": float(trade.lots),
+            "sl": trade.sl or 0.0,
+            "tp": trade.tp or 0.0,
+            "magic": self.options.magic,
+            "comment": paper_comment(trade.id),
+            "type_time": ORDER_TIME_GTC,
         }
         if trade.order_type is OrderType.MARKET:
-            request.update(action=TRADE_ACTION_DEAL, deviation=self.options.deviation_points,
-                           type=ORDER_TYPE_BUY if trade.side is Side.BUY else ORDER_TYPE_SELL,
-                           type_filling=_filling(info.filling_mode))
+            request.update(
+                action=TRADE_ACTION_DEAL,
+                deviation=self.options.deviation_points,
+                type=ORDER_TYPE_BUY if trade.side is Side.BUY else ORDER_TYPE_SELL,
+                type_filling=_filling(info.filling_mode),
+            )
             market_side = "ask" if trade.side is Side.BUY else "bid"
         else:
-            request.update(action=TRADE_ACTION_PENDING, type=_PENDING_TYPES[(trade.side, trade.order_type)],
-                           price=trade.requested_price, type_filling=ORDER_FILLING_RETURN)
+            request.update(
+                action=TRADE_ACTION_PENDING,
+                type=_PENDING_TYPES[(trade.side, trade.order_type)],
+                price=trade.requested_price,
+                type_filling=ORDER_FILLING_RETURN,
+            )
             market_side = None
 
         sent_at = datetime.now(timezone.utc)
@@ -178,11 +213,23 @@ class Mt5Mirror:
         sl, tp = trade.sl or 0.0, trade.tp or 0.0
         info = await self._symbol(trade.symbol)
         if trade.status is TradeStatus.PENDING:
-            request = {"action": TRADE_ACTION_MODIFY, "order": int(ticket), "price": trade.requested_price,
-                       "sl": sl, "tp": tp, "type_time": ORDER_TIME_GTC}
+            request = {
+                "action": TRADE_ACTION_MODIFY,
+                "order": int(ticket),
+                "price": trade.requested_price,
+                "sl": sl,
+                "tp": tp,
+                "type_time": ORDER_TIME_GTC,
+            }
         else:
-            request = {"action": TRADE_ACTION_SLTP, "position": int(ticket), "symbol": info.name,
-                       "sl": sl, "tp": tp, "magic": self.options.magic}
+            request = {
+                "action": TRADE_ACTION_SLTP,
+                "position": int(ticket),
+                "symbol": info.name,
+                "sl": sl,
+                "tp": tp,
+                "magic": self.options.magic,
+            }
 
         async def verify() -> MirrorResult | None:
             found = {p.ticket: p for p in await self.positions()}.get(ticket)
@@ -201,17 +248,25 @@ class Mt5Mirror:
             return await self._send(request, info, None, self._gone(ticket))
         found = await self.client.call("positions_get", ticket=int(ticket))
         if not found:
-            return MirrorResult(False, ticket, code="not_found",
-                                message=f"ticket {ticket} is no longer open in MetaTrader 5")
+            return MirrorResult(
+                False, ticket, code="not_found", message=f"ticket {ticket} is no longer open in MetaTrader 5"
+            )
         position = found[0]
         info = await self._symbol(trade.symbol)
         volume = float(lots) if lots is not None else position.volume
         selling = position.type == ORDER_TYPE_BUY
-        request = {"action": TRADE_ACTION_DEAL, "position": position.ticket, "symbol": position.symbol,
-                   "volume": volume, "type": ORDER_TYPE_SELL if selling else ORDER_TYPE_BUY,
-                   "deviation": self.options.deviation_points, "magic": self.options.magic,
-                   "comment": paper_comment(trade.id), "type_time": ORDER_TIME_GTC,
-                   "type_filling": _filling(info.filling_mode)}
+        request = {
+            "action": TRADE_ACTION_DEAL,
+            "position": position.ticket,
+            "symbol": position.symbol,
+            "volume": volume,
+            "type": ORDER_TYPE_SELL if selling else ORDER_TYPE_BUY,
+            "deviation": self.options.deviation_points,
+            "magic": self.options.magic,
+            "comment": paper_comment(trade.id),
+            "type_time": ORDER_TIME_GTC,
+            "type_filling": _filling(info.filling_mode),
+        }
         left = round(position.volume - volume, 8)
 
         async def verify() -> MirrorResult | None:
@@ -228,8 +283,11 @@ class Mt5Mirror:
             return result
         still = await self.client.call("positions_get", ticket=int(ticket))
         lots = still[0].volume if still else 0.0
-        return self._refused(int(result.code or 0), f"the close filled only part of the volume: {lots:g} lots of "
-                             f"ticket {ticket} are still open in MetaTrader 5")
+        return self._refused(
+            int(result.code or 0),
+            f"the close filled only part of the volume: {lots:g} lots of "
+            f"ticket {ticket} are still open in MetaTrader 5",
+        )
 
     # -- internals -------------------------------------------------------
     async def _ready(self) -> None:
@@ -242,6 +300,7 @@ class Mt5Mirror:
         async def verify() -> MirrorResult | None:
             alive = {p.ticket for p in await self.positions()}
             return None if ticket in alive else MirrorResult(True, ticket)
+
         return verify
 
     async def _symbol(self, canonical: str) -> Any:
@@ -257,8 +316,7 @@ class Mt5Mirror:
         self._infos[canonical] = info
         return info
 
-    async def _send(self, request: dict[str, Any], info: Any, market_side: str | None,
-                    verify: Verify) -> MirrorResult:
+    async def _send(self, request: dict[str, Any], info: Any, market_side: str | None, verify: Verify) -> MirrorResult:
         first_price: float | None = None
         resent = False
         for _ in range(self.options.retries + 1):
@@ -269,8 +327,11 @@ class Mt5Mirror:
                 first_price = price if first_price is None else first_price
                 moved = abs(price - first_price) / info.point
                 if moved > self.options.deviation_points + 1e-6:
-                    return self._refused(retcodes.REQUOTE, f"price moved {moved:.0f} points, beyond the "
-                                         f"allowed deviation of {self.options.deviation_points}")
+                    return self._refused(
+                        retcodes.REQUOTE,
+                        f"price moved {moved:.0f} points, beyond the "
+                        f"allowed deviation of {self.options.deviation_points}",
+                    )
                 request["price"] = price
             check = await self.client.call("order_check", request)
             if check.retcode != retcodes.CHECK_OK and check.retcode not in retcodes.SUCCESS:
@@ -295,19 +356,27 @@ class Mt5Mirror:
                 if not ticket:  # a garbled result: DONE, but no ticket to follow
                     log.warning("MetaTrader 5 answered %s without a ticket; reconciling", result.retcode)
                     done = await verify()
-                    return done if done is not None else self._refused(
-                        result.retcode, "the trade server's answer named no ticket, and no such position was found")
-                return MirrorResult(True, str(ticket), result.price or None, str(result.retcode),
-                                    retcodes.describe(result.retcode, result.comment))
+                    return (
+                        done
+                        if done is not None
+                        else self._refused(
+                            result.retcode, "the trade server's answer named no ticket, and no such position was found"
+                        )
+                    )
+                return MirrorResult(
+                    True,
+                    str(ticket),
+                    result.price or None,
+                    str(result.retcode),
+                    retcodes.describe(result.retcode, result.comment),
+                )
             if retcodes.uncertain(result.retcode):
                 done = await verify()
                 if done is not None:
-                    log.info("retcode %s, but the request had been carried out: ticket %s", result.retcode,
-                             done.ticket)
+                    log.info("retcode %s, but the request had been carried out: ticket %s", result.retcode, done.ticket)
                     return done
             if result.retcode in retcodes.RETRY_AT_NEW_PRICE and market_side is not None:
-                log.info("MT5 %s on %s; retrying at the new price", retcodes.retcode_name(result.retcode),
-                         info.name)
+                log.info("MT5 %s on %s; retrying at the new price", retcodes.retcode_name(result.retcode), info.name)
                 continue
             return self._refused(result.retcode, result.comment)
         return self._refused(retcodes.REQUOTE, f"still requoted after {self.options.retries} retries")
@@ -322,26 +391,52 @@ class Mt5Mirror:
         """Learn the server clock from the deal of our own fill (its time is server time)."""
         deals = await self.client.call("history_deals_get", position=int(result.ticket or 0))
         if deals:
-            self.clock.learn_from_fill(deals[-1].time_msc / 1000, sent_at, datetime.now(timezone.utc),
-                                       what="the deal of a mirrored fill")
+            self.clock.learn_from_fill(
+                deals[-1].time_msc / 1000, sent_at, datetime.now(timezone.utc), what="the deal of a mirrored fill"
+            )
 
     def _position(self, p: Any) -> MirrorPosition:
         return MirrorPosition(
-            ticket=str(p.ticket), symbol=self.symbols.to_canonical(p.symbol),
-            side=Side.BUY if p.type == ORDER_TYPE_BUY else Side.SELL, lots=Decimal(str(p.volume)),
-            open_price=p.price_open, sl=p.sl or None, tp=p.tp or None, magic=p.magic,
-            paper_trade_id=paper_id_from_comment(p.comment), open_time=self._utc(p.time),
-            extra={"pending": False, "profit": p.profit, "swap": p.swap, "broker_symbol": p.symbol,
-                   "server_epoch": float(p.time), "comment": p.comment})
+            ticket=str(p.ticket),
+            symbol=self.symbols.to_canonical(p.symbol),
+            side=Side.BUY if p.type == ORDER_TYPE_BUY else Side.SELL,
+            lots=Decimal(str(p.volume)),
+            open_price=p.price_open,
+            sl=p.sl or None,
+            tp=p.tp or None,
+            magic=p.magic,
+            paper_trade_id=paper_id_from_comment(p.comment),
+            open_time=self._utc(p.time),
+            extra={
+                "pending": False,
+                "profit": p.profit,
+                "swap": p.swap,
+                "broker_symbol": p.symbol,
+                "server_epoch": float(p.time),
+                "comment": p.comment,
+            },
+        )
 
     def _pending(self, o: Any) -> MirrorPosition:
         return MirrorPosition(
-            ticket=str(o.ticket), symbol=self.symbols.to_canonical(o.symbol),
-            side=Side.BUY if o.type in (2, 4, 6) else Side.SELL, lots=Decimal(str(o.volume_current)),
-            open_price=o.price_open, sl=o.sl or None, tp=o.tp or None, magic=o.magic,
-            paper_trade_id=paper_id_from_comment(o.comment), open_time=self._utc(o.time_setup),
-            extra={"pending": True, "order_type": o.type, "broker_symbol": o.symbol,
-                   "server_epoch": float(o.time_setup), "comment": o.comment})
+            ticket=str(o.ticket),
+            symbol=self.symbols.to_canonical(o.symbol),
+            side=Side.BUY if o.type in (2, 4, 6) else Side.SELL,
+            lots=Decimal(str(o.volume_current)),
+            open_price=o.price_open,
+            sl=o.sl or None,
+            tp=o.tp or None,
+            magic=o.magic,
+            paper_trade_id=paper_id_from_comment(o.comment),
+            open_time=self._utc(o.time_setup),
+            extra={
+                "pending": True,
+                "order_type": o.type,
+                "broker_symbol": o.symbol,
+                "server_epoch": float(o.time_setup),
+                "comment": o.comment,
+            },
+        )
 
     def _utc(self, server_epoch: float) -> datetime | None:
         return self.clock.to_utc(server_epoch) if self.clock.is_known else None

@@ -42,6 +42,7 @@ def uncertain(code: int) -> bool:
     """True for a retcode that does not say whether the request was executed (or one we do not know)."""
     return code in UNCERTAIN or code not in _TEXT
 
+
 _TEXT = {
     10004: ("requote", "requote: the price changed"),
     10006: ("reject", "request rejected by the trade server"),

@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 MAX_DECORATION = 6
 
 
-def match_broker_symbol(canonical: str, names: Iterable[str], suffix: str = "",
-                        explicit: Mapping[str, str] | None = None) -> str:
+def match_broker_symbol(
+    canonical: str, names: Iterable[str], suffix: str = "", explicit: Mapping[str, str] | None = None
+) -> str:
     """Return the broker's name for ``canonical`` among ``names``.
 
     Raises ``ValidationError`` (field ``symbols``, code ``unknown_symbol``)
@@ -35,7 +36,9 @@ def match_broker_symbol(canonical: str, names: Iterable[str], suffix: str = "",
             return wanted
         raise ValidationError(
             f"mirror_symbol_map maps {canonical} to {wanted}, which the broker does not offer",
-            field="mirror_symbol_map", code="unknown_symbol")
+            field="mirror_symbol_map",
+            code="unknown_symbol",
+        )
     for candidate in (canonical + suffix, canonical):
         if candidate in available:
             return candidate
@@ -49,8 +52,10 @@ def match_broker_symbol(canonical: str, names: Iterable[str], suffix: str = "",
             decorated.append(name)
     if not decorated:
         raise ValidationError(
-            f"the broker offers no symbol for {canonical} (set mirror_symbol_suffix or "
-            "mirror_symbol_map)", field="symbols", code="unknown_symbol")
+            f"the broker offers no symbol for {canonical} (set mirror_symbol_suffix or mirror_symbol_map)",
+            field="symbols",
+            code="unknown_symbol",
+        )
     decorated.sort(key=lambda n: (len(n), n))
     if len(decorated) > 1:
         log.info("%s matches %s at the broker; using %s", canonical, decorated, decorated[0])

@@ -31,9 +31,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bridges.clock import ServerClock
 from bridges.config import ZmqConfig
 from bridges.errors import BridgeTimeout, BridgeUnavailable
-from bridges.clock import ServerClock
 from bridges.zmq import protocol
 from bridges.zmq.sockets import SocketThread
 from engine.errors import BadPayload
@@ -84,8 +84,14 @@ class ZmqClient:
         if self._io is None:
             self._loop = asyncio.get_running_loop()
             self._pull_ready = asyncio.Event()
-            self._io = SocketThread(self.config, self._loop, on_reply=self._on_reply, on_stream=self._on_stream,
-                                    on_peer_lost=self._on_peer_lost, on_pull_ready=self._on_pull_ready)
+            self._io = SocketThread(
+                self.config,
+                self._loop,
+                on_reply=self._on_reply,
+                on_stream=self._on_stream,
+                on_peer_lost=self._on_peer_lost,
+                on_pull_ready=self._on_pull_ready,
+            )
             self._io.start()
             self._heartbeat_on = True
             self._heartbeat_task = asyncio.create_task(self._heartbeat_loop(), name="zmq-heartbeat")
@@ -135,8 +141,9 @@ class ZmqClient:
     async def heartbeat(self, *, reset_on_timeout: bool = True) -> dict[str, Any]:
         return await self.request(protocol.HEARTBEAT, frozenset({"heartbeat"}), reset_on_timeout=reset_on_timeout)
 
-    async def request(self, command: str, expect: frozenset[str], timeout: float | None = None, *,
-                      reset_on_timeout: bool = True) -> dict[str, Any]:
+    async def request(
+        self, command: str, expect: frozenset[str], timeout: float | None = None, *, reset_on_timeout: bool = True
+    ) -> dict[str, Any]:
         """Send ``command`` and return the parsed reply whose ``_action`` is in ``expect``.
 
         A reply without ``_action`` (the EA's gate errors) also answers.
@@ -148,8 +155,9 @@ class ZmqClient:
         async with self._lock:
             return await self._request_locked(command, expect, timeout, reset_on_timeout)
 
-    async def _request_locked(self, command: str, expect: frozenset[str], timeout: float | None,
-                              reset_on_timeout: bool) -> dict[str, Any]:
+    async def _request_locked(
+        self, command: str, expect: frozenset[str], timeout: float | None, reset_on_timeout: bool
+    ) -> dict[str, Any]:
         assert self._loop is not None
         wait = timeout or self.config.timeout
         verb = command.split(";", 2)[:2]
@@ -166,9 +174,11 @@ class ZmqClient:
                 reply = await future
         except TimeoutError:
             self.connected = False
-            self.last_error = (f"the expert advisor did not answer {';'.join(verb)} within {wait:g} s "
-                               f"(is it running on {self.config.host} ports {self.config.push_port}/"
-                               f"{self.config.pull_port}/{self.config.sub_port} with algo trading allowed?)")
+            self.last_error = (
+                f"the expert advisor did not answer {';'.join(verb)} within {wait:g} s "
+                f"(is it running on {self.config.host} ports {self.config.push_port}/"
+                f"{self.config.pull_port}/{self.config.sub_port} with algo trading allowed?)"
+            )
             if reset_on_timeout:
                 self._post("reset", None)
             raise BridgeTimeout(self.last_error, code="timeout") from None
@@ -260,8 +270,9 @@ class ZmqClient:
         backoff = 1.0
         while self._heartbeat_on:
             await asyncio.sleep(min(self.config.heartbeat, backoff) if not self.connected else self.config.heartbeat)
-            if self._lock.locked() or (self.connected and
-                                       time.monotonic() - self._last_activity < self.config.heartbeat):
+            if self._lock.locked() or (
+                self.connected and time.monotonic() - self._last_activity < self.config.heartbeat
+            ):
                 continue
             was_connected = self.connected
             try:

@@ -73,6 +73,7 @@ async def probe_server_clock(client: ZmqClient, clock: ServerClock, broker_symbo
         return False
     if rows:
         newest = max(row.time for row in rows)
-        clock.observe(clock.naive_to_epoch(newest), datetime.now(timezone.utc),
-                      what=f"the forming {broker_symbol} M5 bar")
+        clock.observe(
+            clock.naive_to_epoch(newest), datetime.now(timezone.utc), what=f"the forming {broker_symbol} M5 bar"
+        )
     return clock.is_known

@@ -19,10 +19,10 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta, timezone
 
-from bridges.config import MirrorOptions
-from bridges.mt5.symbols import SymbolMap
 from bridges.clock import ServerClock
+from bridges.config import MirrorOptions
 from bridges.errors import BridgeUnavailable
+from bridges.mt5.symbols import SymbolMap
 from bridges.zmq import protocol
 from bridges.zmq.client import ZmqClient
 from bridges.zmq.clock_probe import learn_from_heartbeat, probe_server_clock
@@ -39,8 +39,14 @@ class ZmqFeed:
 
     name = "zmq"
 
-    def __init__(self, client: ZmqClient, options: MirrorOptions | None = None, *,
-                 clock: ServerClock | None = None, queue_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        client: ZmqClient,
+        options: MirrorOptions | None = None,
+        *,
+        clock: ServerClock | None = None,
+        queue_size: int = 10_000,
+    ) -> None:
         options = options or MirrorOptions()
         self.client = client
         self.symbols = SymbolMap(options.symbol_suffix, options.symbol_map)
@@ -91,18 +97,21 @@ class ZmqFeed:
             raise ProviderUnavailable(
                 f"no {symbol} {timeframe.value} history from the expert advisor yet: the broker's server time "
                 "offset is not known (the stock DWX EA does not send its clock; it is learnt from the first "
-                "mirrored fill or the forming bar while the market is open) - set server_utc_offset_hours")
+                "mirrored fill or the forming bar while the market is open) - set server_utc_offset_hours"
+            )
         now = datetime.now(timezone.utc)
         span = timedelta(seconds=timeframe.seconds * count * 1.5) + timedelta(days=4)
-        command = protocol.hist_command(broker, timeframe.seconds // 60,
-                                        self.clock.to_server_naive(now - span), self.clock.to_server_naive(now))
+        command = protocol.hist_command(
+            broker, timeframe.seconds // 60, self.clock.to_server_naive(now - span), self.clock.to_server_naive(now)
+        )
         reply = await self.client.request(command, frozenset({"HIST"}))
         refusal = protocol.refusal_of(reply)
         if refusal is not None and "_action" not in reply:
             raise BridgeUnavailable(f"the expert advisor refused HIST: {refusal.message}", code=refusal.code)
         if refusal is not None:
-            raise ValidationError(f"no history for {symbol} {timeframe.value}: {refusal.message}",
-                                  field="symbol", code="not_available")
+            raise ValidationError(
+                f"no history for {symbol} {timeframe.value}: {refusal.message}", field="symbol", code="not_available"
+            )
         bars = []
         for row in protocol.parse_hist(reply):
             opened = self.clock.to_utc(self.clock.naive_to_epoch(row.time))
@@ -113,10 +122,20 @@ class ZmqFeed:
         return bars[-count:]
 
     def status(self) -> list[FeedStatus]:
-        return [FeedStatus(name=self.name, enabled=True, healthy=self.client.connected,
-                           last_error=self.client.last_error,
-                           details={"quotes": self._received, "dropped": self._dropped, "bad_messages": self._bad,
-                                    **self.clock.describe()})]
+        return [
+            FeedStatus(
+                name=self.name,
+                enabled=True,
+                healthy=self.client.connected,
+                last_error=self.client.last_error,
+                details={
+                    "quotes": self._received,
+                    "dropped": self._dropped,
+                    "bad_messages": self._bad,
+                    **self.clock.describe(),
+                },
+            )
+        ]
 
     async def _track(self) -> None:
         if not self._wanted:
@@ -130,8 +149,9 @@ class ZmqFeed:
         # The stock EA splits commands into a fixed string[11]: unused slots come back as '' errors.
         errors = [e for e in (data.get("error_symbols") or []) if str(e).strip()]
         if errors:
-            raise ValidationError(f"the expert advisor cannot price {', '.join(map(str, errors))}",
-                                  field="symbols", code="unknown_symbol")
+            raise ValidationError(
+                f"the expert advisor cannot price {', '.join(map(str, errors))}", field="symbols", code="unknown_symbol"
+            )
 
     def _on_message(self, text: str) -> None:
         head = text.partition(protocol.STREAM_DELIMITER)[0]

@@ -32,13 +32,13 @@ from typing import Any
 
 from bridges.clock import ServerClock
 from bridges.config import MirrorOptions
+from bridges.effects import Closing, Modifying, Opening, Shrinking
 from bridges.errors import BridgeTimeout, BridgeUnavailable
 from bridges.mt5.symbols import SymbolMap
 from bridges.tagging import Match, heir_of, match, paper_comment, paper_id_from_comment
 from bridges.zmq import protocol
 from bridges.zmq.client import ZmqClient
 from bridges.zmq.clock_probe import learn_from_heartbeat, probe_server_clock
-from bridges.effects import Closing, Modifying, Opening, Shrinking
 from engine.errors import BadPayload, ValidationError
 from engine.instruments import get_spec
 from engine.ports import MirrorPosition, MirrorResult
@@ -51,8 +51,10 @@ CLOSE = frozenset({"CLOSE", "EXECUTION"})
 OPEN_TRADES = frozenset({"OPEN_TRADES"})
 RETRY_PAUSE = 0.1
 NO_CHANGE = "1"  # MT4's OrderModify with unchanged levels: "no error"
-ONE_SIDED_STOPS = ("the stock DWX EA cannot leave SL or TP empty: it puts a missing one at the open price; "
-                   "give both, or use the bundled PaperTerminalBridge EA")
+ONE_SIDED_STOPS = (
+    "the stock DWX EA cannot leave SL or TP empty: it puts a missing one at the open price; "
+    "give both, or use the bundled PaperTerminalBridge EA"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +71,19 @@ class ZmqMirror:
 
     name = "zmq"
 
-    def __init__(self, client: ZmqClient, options: MirrorOptions | None = None, *,
-                 clock: ServerClock | None = None) -> None:
+    def __init__(
+        self, client: ZmqClient, options: MirrorOptions | None = None, *, clock: ServerClock | None = None
+    ) -> None:
         self.client = client
         self.options = options or MirrorOptions()
         self.symbols = SymbolMap(self.options.symbol_suffix, self.options.symbol_map)
         self.clock = clock or client.clock_for(self.options.server_utc_offset_hours)
         self._reconciled = False
         self._attached = False
-        self._known: dict[int, MirrorPosition] = {}   # paper id → venue position
+        self._known: dict[int, MirrorPosition] = {}  # paper id → venue position
         self._by_ticket: dict[str, MirrorPosition] = {}
         self._last_error: str | None = None
-        self._inflight: dict[int, datetime] = {}      # paper id → when its OPEN left, until an answer settles it
+        self._inflight: dict[int, datetime] = {}  # paper id → when its OPEN left, until an answer settles it
         self._link_listeners: list[Callable[[], None]] = []
         client.on_reconnect(self._on_reconnect)
 
@@ -126,12 +129,18 @@ class ZmqMirror:
         return [self._position(t) for t in protocol.parse_open_trades(reply) if t.magic == magic]
 
     def status(self) -> FeedStatus:
-        return FeedStatus(name="zmq", enabled=True, healthy=self.client.connected,
-                          last_error=self.client.last_error or self._last_error,
-                          details={"connected": self.client.connected, "host": self.client.config.host,
-                                   "ports": [self.client.config.push_port, self.client.config.pull_port,
-                                             self.client.config.sub_port],
-                                   **self.clock.describe()})
+        return FeedStatus(
+            name="zmq",
+            enabled=True,
+            healthy=self.client.connected,
+            last_error=self.client.last_error or self._last_error,
+            details={
+                "connected": self.client.connected,
+                "host": self.client.config.host,
+                "ports": [self.client.config.push_port, self.client.config.pull_port, self.client.config.sub_port],
+                **self.clock.describe(),
+            },
+        )
 
     # -- commands --------------------------------------------------------
     async def open(self, trade: TradeRecord) -> MirrorResult:
@@ -139,8 +148,13 @@ class ZmqMirror:
         known = self._known.get(trade.id)
         if known is not None and match(known, trade, self.clock) is Match.YES:
             self._inflight.pop(trade.id, None)
-            return MirrorResult(True, known.ticket, known.open_price, "already_mirrored",
-                                f"paper trade {trade.id} is already ticket {known.ticket}")
+            return MirrorResult(
+                True,
+                known.ticket,
+                known.open_price,
+                "already_mirrored",
+                f"paper trade {trade.id} is already ticket {known.ticket}",
+            )
         pending = trade.status is TradeStatus.PENDING
         try:
             spec = get_spec(trade.symbol)
@@ -154,28 +168,42 @@ class ZmqMirror:
                 raise ValidationError("the trade has no price to measure SL/TP from", field="entry_price")
             sl_pts, tp_pts = protocol.stop_points(trade.side, reference, trade.sl, trade.tp, spec.point)
             command = protocol.trade_command(
-                "OPEN", op_type=protocol.OP_TYPES[(trade.side, trade.order_type)],
-                symbol=self.symbols.to_broker(trade.symbol), price=(trade.requested_price or 0.0) if pending else 0.0,
-                sl_points=sl_pts, tp_points=tp_pts, comment=paper_comment(trade.id), lots=float(trade.lots),
-                magic=self.options.magic)
+                "OPEN",
+                op_type=protocol.OP_TYPES[(trade.side, trade.order_type)],
+                symbol=self.symbols.to_broker(trade.symbol),
+                price=(trade.requested_price or 0.0) if pending else 0.0,
+                sl_points=sl_pts,
+                tp_points=tp_pts,
+                comment=paper_comment(trade.id),
+                lots=float(trade.lots),
+                magic=self.options.magic,
+            )
         except ValidationError as exc:
             return self._refused(exc.code, exc.message)
         sent_at = self._inflight.setdefault(trade.id, datetime.now(timezone.utc))
         outcome = await self._send(command, EXECUTION, Opening(trade, sent_at))
         self._inflight.pop(trade.id, None)
         if isinstance(outcome, MirrorPosition):
-            log.info("paper trade %d had been opened as ticket %s before its answer was lost", trade.id,
-                     outcome.ticket)
+            log.info("paper trade %d had been opened as ticket %s before its answer was lost", trade.id, outcome.ticket)
             return await self._filled(trade, outcome, "reconciled", spec.point)
         if isinstance(outcome, Refused):
             return await self._open_refused(trade, outcome, spec.point)
         execution = protocol.parse_execution(outcome)
         if execution.open_time is not None:
-            self.clock.learn_from_fill(self.clock.naive_to_epoch(execution.open_time), sent_at,
-                                       datetime.now(timezone.utc), what="the _open_time of an EXECUTION reply")
-        position = self._remember(trade, str(execution.ticket), execution.open_price or reference,
-                                  execution.open_time, execution.sl if "_sl" in outcome else None,
-                                  execution.tp if "_tp" in outcome else None)
+            self.clock.learn_from_fill(
+                self.clock.naive_to_epoch(execution.open_time),
+                sent_at,
+                datetime.now(timezone.utc),
+                what="the _open_time of an EXECUTION reply",
+            )
+        position = self._remember(
+            trade,
+            str(execution.ticket),
+            execution.open_price or reference,
+            execution.open_time,
+            execution.sl if "_sl" in outcome else None,
+            execution.tp if "_tp" in outcome else None,
+        )
         return await self._filled(trade, position, "EXECUTION", spec.point)
 
     async def modify(self, trade: TradeRecord, ticket: str) -> MirrorResult:
@@ -191,9 +219,16 @@ class ZmqMirror:
         except ValidationError as exc:
             return self._refused(exc.code, exc.message)
         command = protocol.trade_command(
-            "MODIFY", symbol=self.symbols.to_broker(trade.symbol), price=base if pending else 0.0,
-            sl_points=sl_pts, tp_points=tp_pts, comment=paper_comment(trade.id), lots=float(trade.lots),
-            magic=self.options.magic, ticket=ticket)
+            "MODIFY",
+            symbol=self.symbols.to_broker(trade.symbol),
+            price=base if pending else 0.0,
+            sl_points=sl_pts,
+            tp_points=tp_pts,
+            comment=paper_comment(trade.id),
+            lots=float(trade.lots),
+            magic=self.options.magic,
+            ticket=ticket,
+        )
         outcome = await self._send(command, EXECUTION, Modifying(ticket, trade.sl, trade.tp, spec.point))
         if isinstance(outcome, Refused) and outcome.refusal.code != NO_CHANGE:
             message = self._reason(outcome)
@@ -210,8 +245,12 @@ class ZmqMirror:
             return self._refused("NOT_FOUND", f"ticket {ticket} is not open at the expert advisor")
         partial = lots is not None and lots < known.lots
         command = protocol.trade_command(
-            "CLOSE_PARTIAL" if partial else "CLOSE", symbol=self.symbols.to_broker(trade.symbol),
-            lots=float(lots) if partial and lots is not None else 0.0, magic=self.options.magic, ticket=ticket)
+            "CLOSE_PARTIAL" if partial else "CLOSE",
+            symbol=self.symbols.to_broker(trade.symbol),
+            lots=float(lots) if partial and lots is not None else 0.0,
+            magic=self.options.magic,
+            ticket=ticket,
+        )
         left = known.lots - lots if partial and lots is not None else Decimal(0)
         effect: Effect = Shrinking(ticket, left) if partial else Closing(ticket)
         outcome = await self._send(command, CLOSE, effect)
@@ -259,11 +298,13 @@ class ZmqMirror:
                 attempt += 1
                 await asyncio.sleep(RETRY_PAUSE * attempt)
                 continue
-            raise BridgeUnavailable(f"the expert advisor refused {command.split(';')[0]}: {refusal.message}",
-                                    code=refusal.code)
+            raise BridgeUnavailable(
+                f"the expert advisor refused {command.split(';')[0]}: {refusal.message}", code=refusal.code
+            )
 
-    async def _send(self, command: str, expect: frozenset[str], effect: Effect
-                    ) -> dict[str, Any] | Refused | MirrorPosition | MirrorResult:
+    async def _send(
+        self, command: str, expect: frozenset[str], effect: Effect
+    ) -> dict[str, Any] | Refused | MirrorPosition | MirrorResult:
         """Send with retries; return the reply, a refusal, or what reconciliation found after a lost answer.
 
         After no answer (the link is rebuilt first) or a garbled one, the
@@ -312,8 +353,7 @@ class ZmqMirror:
             return opened
         pinned = await self.modify(trade, position.ticket)
         if not pinned.ok:
-            return MirrorResult(True, position.ticket, position.open_price or None, "stops_not_pinned",
-                                pinned.message)
+            return MirrorResult(True, position.ticket, position.open_price or None, "stops_not_pinned", pinned.message)
         return opened
 
     async def _open_refused(self, trade: TradeRecord, refused: Refused, point: float) -> MirrorResult:
@@ -331,8 +371,9 @@ class ZmqMirror:
                 return MirrorResult(True, position.ticket, position.open_price, "stops_not_pinned", message)
         return self._refused(refused.refusal.code, message)
 
-    async def _closed(self, trade: TradeRecord, ticket: str, partial: bool, price: float | None,
-                      code: str) -> MirrorResult:
+    async def _closed(
+        self, trade: TradeRecord, ticket: str, partial: bool, price: float | None, code: str
+    ) -> MirrorResult:
         if self._last_error and f"ticket {ticket} " in self._last_error:
             self._last_error = None  # the failure it reported is over
         if not partial:
@@ -351,22 +392,49 @@ class ZmqMirror:
         self._by_ticket = {p.ticket: p for p in found}
         for p in found:
             if p.ticket == result:
-                p = MirrorPosition(p.ticket, p.symbol, p.side, p.lots, p.open_price, p.sl, p.tp, p.magic,
-                                   paper_id, p.open_time, p.extra)
+                p = MirrorPosition(
+                    p.ticket,
+                    p.symbol,
+                    p.side,
+                    p.lots,
+                    p.open_price,
+                    p.sl,
+                    p.tp,
+                    p.magic,
+                    paper_id,
+                    p.open_time,
+                    p.extra,
+                )
                 self._known[paper_id] = p
                 self._by_ticket[p.ticket] = p
         return result
 
-    def _remember(self, trade: TradeRecord, ticket: str, open_price: float | None, server_time: datetime | None,
-                  sl: float | None, tp: float | None) -> MirrorPosition:
+    def _remember(
+        self,
+        trade: TradeRecord,
+        ticket: str,
+        open_price: float | None,
+        server_time: datetime | None,
+        sl: float | None,
+        tp: float | None,
+    ) -> MirrorPosition:
         server_epoch = self.clock.naive_to_epoch(server_time) if server_time is not None else None
         extra: dict[str, object] = {"pending": trade.status is TradeStatus.PENDING, "comment": paper_comment(trade.id)}
         if server_epoch is not None:
             extra["server_epoch"] = server_epoch
-        p = MirrorPosition(ticket, trade.symbol, trade.side, Decimal(trade.lots), open_price or 0.0, sl or None,
-                           tp or None, self.options.magic, trade.id,
-                           open_time=self.clock.to_utc(server_epoch) if server_epoch is not None else None,
-                           extra=extra)
+        p = MirrorPosition(
+            ticket,
+            trade.symbol,
+            trade.side,
+            Decimal(trade.lots),
+            open_price or 0.0,
+            sl or None,
+            tp or None,
+            self.options.magic,
+            trade.id,
+            open_time=self.clock.to_utc(server_epoch) if server_epoch is not None else None,
+            extra=extra,
+        )
         self._known[trade.id] = p
         self._by_ticket[ticket] = p
         return p
@@ -375,8 +443,9 @@ class ZmqMirror:
         p = self._by_ticket.get(ticket)
         if p is None:
             return
-        p = MirrorPosition(p.ticket, p.symbol, p.side, p.lots, open_price, sl, tp, p.magic, p.paper_trade_id,
-                           p.open_time, p.extra)
+        p = MirrorPosition(
+            p.ticket, p.symbol, p.side, p.lots, open_price, sl, tp, p.magic, p.paper_trade_id, p.open_time, p.extra
+        )
         self._by_ticket[ticket] = p
         if p.paper_trade_id is not None:
             self._known[p.paper_trade_id] = p
@@ -399,15 +468,28 @@ class ZmqMirror:
         return MirrorResult(False, code=str(code), message=message)
 
     def _position(self, t: protocol.OpenTrade) -> MirrorPosition:
-        extra: dict[str, object] = {"pending": t.op_type >= 2, "op_type": t.op_type, "pnl": t.pnl,
-                                    "comment": t.comment, "broker_symbol": t.symbol}
+        extra: dict[str, object] = {
+            "pending": t.op_type >= 2,
+            "op_type": t.op_type,
+            "pnl": t.pnl,
+            "comment": t.comment,
+            "broker_symbol": t.symbol,
+        }
         opened = None
         if t.open_time is not None:
             extra["server_epoch"] = self.clock.naive_to_epoch(t.open_time)
             if self.clock.is_known:
                 opened = self.clock.to_utc(extra["server_epoch"])  # type: ignore[arg-type]
         return MirrorPosition(
-            ticket=str(t.ticket), symbol=self.symbols.to_canonical(t.symbol),
-            side=Side.BUY if t.op_type in (0, 2, 4) else Side.SELL, lots=Decimal(str(t.lots)),
-            open_price=t.open_price, sl=t.sl or None, tp=t.tp or None, magic=t.magic,
-            paper_trade_id=paper_id_from_comment(t.comment), open_time=opened, extra=extra)
+            ticket=str(t.ticket),
+            symbol=self.symbols.to_canonical(t.symbol),
+            side=Side.BUY if t.op_type in (0, 2, 4) else Side.SELL,
+            lots=Decimal(str(t.lots)),
+            open_price=t.open_price,
+            sl=t.sl or None,
+            tp=t.tp or None,
+            magic=t.magic,
+            paper_trade_id=paper_id_from_comment(t.comment),
+            open_time=opened,
+            extra=extra,
+        )

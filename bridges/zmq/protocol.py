@@ -33,22 +33,36 @@ from engine.values import OrderType, Side
 
 MAX_REPLY_CHARS = 2_000_000
 STREAM_DELIMITER = ":|:"
-OP_TYPES = {(Side.BUY, OrderType.MARKET): 0, (Side.SELL, OrderType.MARKET): 1,
-            (Side.BUY, OrderType.LIMIT): 2, (Side.SELL, OrderType.LIMIT): 3,
-            (Side.BUY, OrderType.STOP): 4, (Side.SELL, OrderType.STOP): 5}
+OP_TYPES = {
+    (Side.BUY, OrderType.MARKET): 0,
+    (Side.SELL, OrderType.MARKET): 1,
+    (Side.BUY, OrderType.LIMIT): 2,
+    (Side.SELL, OrderType.LIMIT): 3,
+    (Side.BUY, OrderType.STOP): 4,
+    (Side.SELL, OrderType.STOP): 5,
+}
 
 #: MQL4 trade server errors an EA reports in ``_response``.
 MQL_ERRORS = {
-    "128": "trade timeout", "129": "invalid price", "130": "invalid stops (SL/TP)",
-    "131": "invalid trade volume", "132": "market is closed", "133": "trade is disabled",
-    "134": "not enough money", "135": "price changed", "136": "off quotes", "138": "requote",
-    "146": "trade context is busy", "148": "too many open and pending orders", "4108": "invalid ticket",
+    "128": "trade timeout",
+    "129": "invalid price",
+    "130": "invalid stops (SL/TP)",
+    "131": "invalid trade volume",
+    "132": "market is closed",
+    "133": "trade is disabled",
+    "134": "not enough money",
+    "135": "price changed",
+    "136": "off quotes",
+    "138": "requote",
+    "146": "trade context is busy",
+    "148": "too many open and pending orders",
+    "4108": "invalid ticket",
     "4109": "trading is not allowed in the expert's properties",
 }
 GATE_ERRORS = {
     # MQL4's IsTradeAllowed() is also false while another expert holds the trade context.
     "TRADING_IS_NOT_ALLOWED": "trading is not allowed: 'Algo Trading' is off in MetaTrader, or its trade "
-                              "context stayed busy",
+    "context stayed busy",
     "EA_IS_DISABLED": "the expert advisor is disabled",
     "TRADE_CONTEXT_BUSY": "the terminal's trade context is busy (another expert is trading)",
     "DLLS_DISABLED": "DLL imports are disabled: allow them for the expert advisor (libzmq)",
@@ -58,17 +72,17 @@ GATE_ERRORS = {
 #: The stock EA's own limits (inputs MaximumOrders = 1 and MaximumLotSize = 0.01 by default).
 EA_LIMITS = {
     "NUM_ORDERS_ERROR": "the expert advisor's MaximumOrders input is reached (it counts every order of the "
-                        "account; the stock EA allows 1): raise MaximumOrders in its inputs (F7)",
+    "account; the stock EA allows 1): raise MaximumOrders in its inputs (F7)",
     "LOT_SIZE_ERROR": "the order is larger than the expert advisor's MaximumLotSize input (the stock EA "
-                      "allows 0.01 lots): raise MaximumLotSize in its inputs (F7)",
+    "allows 0.01 lots): raise MaximumLotSize in its inputs (F7)",
 }
 #: Codes worth retrying after a short pause (MQL4 errors and MT5 retcodes of the MQL5 EA).
-RETRYABLE = frozenset({"TRADE_CONTEXT_BUSY", "TRADING_IS_NOT_ALLOWED", "146", "135", "136", "138",
-                       "10004", "10020", "10021"})
+RETRYABLE = frozenset(
+    {"TRADE_CONTEXT_BUSY", "TRADING_IS_NOT_ALLOWED", "146", "135", "136", "138", "10004", "10020", "10021"}
+)
 #: ``_response`` values of the stock EA that report a failure inside an otherwise normal reply.
 FAILURE_WORDS = frozenset({"ERROR_SETTING_SL_TP", "WAIT_LIMIT_EXCEEDED", "CLOSE_PARTIAL_FAILED", "NOT_FOUND"})
-SUCCESS_RESPONSES = frozenset({"CLOSE_MARKET", "CLOSE_PARTIAL", "CLOSE_PENDING", "MODIFIED",
-                               "loud and clear!"})
+SUCCESS_RESPONSES = frozenset({"CLOSE_MARKET", "CLOSE_PARTIAL", "CLOSE_PENDING", "MODIFIED", "loud and clear!"})
 
 
 # -- commands ---------------------------------------------------------------
@@ -82,15 +96,37 @@ def _num(value: float) -> str:
     return repr(float(value))
 
 
-def trade_command(action: str, *, op_type: int = 0, symbol: str = "NULL", price: float = 0.0,
-                  sl_points: int = 0, tp_points: int = 0, comment: str = "", lots: float = 0.0,
-                  magic: int = 0, ticket: int | str = 0) -> str:
+def trade_command(
+    action: str,
+    *,
+    op_type: int = 0,
+    symbol: str = "NULL",
+    price: float = 0.0,
+    sl_points: int = 0,
+    tp_points: int = 0,
+    comment: str = "",
+    lots: float = 0.0,
+    magic: int = 0,
+    ticket: int | str = 0,
+) -> str:
     """Build ``TRADE;ACTION;TYPE;SYMBOL;PRICE;SL;TP;COMMENT;LOTS;MAGIC;TICKET``."""
     if sl_points < 0 or tp_points < 0:
-        raise ValidationError("SL/TP distances in points must be >= 0", field="sl" if sl_points < 0 else "tp",
-                              code="invalid_stops")
-    parts = ["TRADE", action, str(op_type), _field(symbol, "symbol"), _num(price), str(sl_points),
-             str(tp_points), _field(comment, "comment"), _num(lots), str(magic), str(ticket)]
+        raise ValidationError(
+            "SL/TP distances in points must be >= 0", field="sl" if sl_points < 0 else "tp", code="invalid_stops"
+        )
+    parts = [
+        "TRADE",
+        action,
+        str(op_type),
+        _field(symbol, "symbol"),
+        _num(price),
+        str(sl_points),
+        str(tp_points),
+        _field(comment, "comment"),
+        _num(lots),
+        str(magic),
+        str(ticket),
+    ]
     return ";".join(parts)
 
 
@@ -118,8 +154,7 @@ def points_between(price: float, level: float | None, point: float) -> int:
     return int(round(abs(price - level) / point))
 
 
-def stop_points(side: Side, reference: float, sl: float | None, tp: float | None,
-                point: float) -> tuple[int, int]:
+def stop_points(side: Side, reference: float, sl: float | None, tp: float | None, point: float) -> tuple[int, int]:
     """SL and TP of a ``side`` trade as point distances from ``reference``.
 
     A buy needs SL below and TP above the reference, a sell the reverse;
@@ -127,11 +162,13 @@ def stop_points(side: Side, reference: float, sl: float | None, tp: float | None
     """
     sign = side.sign
     if sl is not None and sign * (reference - sl) <= 0:
-        raise ValidationError(f"sl {sl} is on the wrong side of {reference} for a {side.value}",
-                              field="sl", code="invalid_stops")
+        raise ValidationError(
+            f"sl {sl} is on the wrong side of {reference} for a {side.value}", field="sl", code="invalid_stops"
+        )
     if tp is not None and sign * (tp - reference) <= 0:
-        raise ValidationError(f"tp {tp} is on the wrong side of {reference} for a {side.value}",
-                              field="tp", code="invalid_stops")
+        raise ValidationError(
+            f"tp {tp} is on the wrong side of {reference} for a {side.value}", field="tp", code="invalid_stops"
+        )
     return points_between(reference, sl, point), points_between(reference, tp, point)
 
 
@@ -147,8 +184,10 @@ _COMMENT = re.compile(r"('_comment': ')(.*?)('\}(?:, -?\d+: \{|\}\}\s*$))", re.D
 
 def _repair_comments(text: str) -> str:
     """Escape quotes inside ``'_comment': '…'`` values (the stock EA writes comments unescaped)."""
+
     def escape(found: re.Match[str]) -> str:
         return found.group(1) + found.group(2).replace("\\", "\\\\").replace("'", "\\'") + found.group(3)
+
     return _COMMENT.sub(escape, text)
 
 
@@ -276,10 +315,13 @@ class Execution:
 def parse_execution(reply: dict[str, Any]) -> Execution:
     """Schema of a successful ``EXECUTION`` (open or modify) reply."""
     opened = reply.get("_open_time")
-    return Execution(ticket=_get(reply, "_ticket", int, "EXECUTION"),
-                     open_price=float(reply.get("_open_price", 0.0) or 0.0),
-                     sl=float(reply.get("_sl", 0.0) or 0.0), tp=float(reply.get("_tp", 0.0) or 0.0),
-                     open_time=parse_server_time(opened) if opened else None)
+    return Execution(
+        ticket=_get(reply, "_ticket", int, "EXECUTION"),
+        open_price=float(reply.get("_open_price", 0.0) or 0.0),
+        sl=float(reply.get("_sl", 0.0) or 0.0),
+        tp=float(reply.get("_tp", 0.0) or 0.0),
+        open_time=parse_server_time(opened) if opened else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,10 +333,12 @@ class Closed:
 
 
 def parse_close(reply: dict[str, Any]) -> Closed:
-    return Closed(ticket=_get(reply, "_ticket", int, "CLOSE"),
-                  close_price=float(reply.get("_close_price", 0.0) or 0.0),
-                  close_lots=float(reply.get("_close_lots", 0.0) or 0.0),
-                  response=str(reply.get("_response", "")))
+    return Closed(
+        ticket=_get(reply, "_ticket", int, "CLOSE"),
+        close_price=float(reply.get("_close_price", 0.0) or 0.0),
+        close_lots=float(reply.get("_close_lots", 0.0) or 0.0),
+        response=str(reply.get("_response", "")),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,13 +367,21 @@ def parse_open_trades(reply: dict[str, Any]) -> list[OpenTrade]:
             raise BadPayload(f"OPEN_TRADES entry {ticket!r} is not a dict")
         what = f"OPEN_TRADES[{ticket}]"
         opened = fields.get("_open_time")
-        out.append(OpenTrade(
-            ticket=int(ticket), magic=_get(fields, "_magic", int, what), symbol=_get(fields, "_symbol", str, what),
-            lots=_get(fields, "_lots", float, what), op_type=_get(fields, "_type", int, what),
-            open_price=_get(fields, "_open_price", float, what),
-            open_time=parse_server_time(opened) if opened else None,
-            sl=float(fields.get("_SL", 0.0) or 0.0), tp=float(fields.get("_TP", 0.0) or 0.0),
-            pnl=float(fields.get("_pnl", 0.0) or 0.0), comment=str(fields.get("_comment", ""))))
+        out.append(
+            OpenTrade(
+                ticket=int(ticket),
+                magic=_get(fields, "_magic", int, what),
+                symbol=_get(fields, "_symbol", str, what),
+                lots=_get(fields, "_lots", float, what),
+                op_type=_get(fields, "_type", int, what),
+                open_price=_get(fields, "_open_price", float, what),
+                open_time=parse_server_time(opened) if opened else None,
+                sl=float(fields.get("_SL", 0.0) or 0.0),
+                tp=float(fields.get("_TP", 0.0) or 0.0),
+                pnl=float(fields.get("_pnl", 0.0) or 0.0),
+                comment=str(fields.get("_comment", "")),
+            )
+        )
     return out
 
 
@@ -351,9 +403,16 @@ def parse_hist(reply: dict[str, Any]) -> list[HistRow]:
     for item in data:
         if not isinstance(item, dict):
             raise BadPayload("HIST row is not a dict")
-        rows.append(HistRow(parse_server_time(item.get("time")), _get(item, "open", float, "HIST"),
-                            _get(item, "high", float, "HIST"), _get(item, "low", float, "HIST"),
-                            _get(item, "close", float, "HIST"), float(item.get("tick_volume", 0) or 0)))
+        rows.append(
+            HistRow(
+                parse_server_time(item.get("time")),
+                _get(item, "open", float, "HIST"),
+                _get(item, "high", float, "HIST"),
+                _get(item, "low", float, "HIST"),
+                _get(item, "close", float, "HIST"),
+                float(item.get("tick_volume", 0) or 0),
+            )
+        )
     return rows
 
 

@@ -36,9 +36,16 @@ PULL_EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
 class SocketThread:
     """Owns the sockets; ``post('send'|'subscribe'|'reset'|'stop', payload)`` from the loop."""
 
-    def __init__(self, config: ZmqConfig, loop: asyncio.AbstractEventLoop, *,
-                 on_reply: Callable[[str], None], on_stream: Callable[[str], None],
-                 on_peer_lost: Callable[[], None], on_pull_ready: Callable[[bool], None]) -> None:
+    def __init__(
+        self,
+        config: ZmqConfig,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        on_reply: Callable[[str], None],
+        on_stream: Callable[[str], None],
+        on_peer_lost: Callable[[], None],
+        on_pull_ready: Callable[[bool], None],
+    ) -> None:
         self.config = config
         self._loop = loop
         self._callbacks = {"reply": on_reply, "stream": on_stream}
@@ -164,8 +171,10 @@ class SocketThread:
         sub.setsockopt(zmq.LINGER, 0)
         # The EA closing its end (restart, removal) shows as a disconnect of our PUSH socket;
         # our PULL socket's handshake says the EA can now deliver replies to us.
-        monitors = {"push_monitor": push.get_monitor_socket(zmq.EVENT_DISCONNECTED),
-                    "pull_monitor": pull.get_monitor_socket(PULL_EVENTS)}
+        monitors = {
+            "push_monitor": push.get_monitor_socket(zmq.EVENT_DISCONNECTED),
+            "pull_monitor": pull.get_monitor_socket(PULL_EVENTS),
+        }
         push.connect(cfg.endpoint(cfg.push_port))
         pull.connect(cfg.endpoint(cfg.pull_port))
         sub.connect(cfg.endpoint(cfg.sub_port))

@@ -59,18 +59,29 @@ class AggregatedFeed:
     With ``autopoll=False`` no polling task runs: the owner calls ``poll_once()``.
     """
 
-    def __init__(self, providers: ProviderSource, *, name: str = "auto", interval: float = 5.0,
-                 priority: Sequence[str] = DEFAULT_PRIORITY, state_path: Path | None = None,
-                 clock: Callable[[], datetime] | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 fallback_factory: Callable[[], PriceFeed] | None = None,
-                 last_quotes: LastQuotes | None = None,
-                 client: httpx.AsyncClient | None = None,
-                 rng: Callable[[], float] = random.random,
-                 breaker_threshold: int = 3, breaker_reset: float = 60.0,
-                 backoff_base: float = 2.0, backoff_cap: float = 300.0,
-                 reserve: float = 0.10, queue_size: int = 10_000,
-                 autopoll: bool = True, sources: Sequence[PriceFeed] = ()) -> None:
+    def __init__(
+        self,
+        providers: ProviderSource,
+        *,
+        name: str = "auto",
+        interval: float = 5.0,
+        priority: Sequence[str] = DEFAULT_PRIORITY,
+        state_path: Path | None = None,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        fallback_factory: Callable[[], PriceFeed] | None = None,
+        last_quotes: LastQuotes | None = None,
+        client: httpx.AsyncClient | None = None,
+        rng: Callable[[], float] = random.random,
+        breaker_threshold: int = 3,
+        breaker_reset: float = 60.0,
+        backoff_base: float = 2.0,
+        backoff_cap: float = 300.0,
+        reserve: float = 0.10,
+        queue_size: int = 10_000,
+        autopoll: bool = True,
+        sources: Sequence[PriceFeed] = (),
+    ) -> None:
         if interval <= 0:
             raise ValueError("interval must be a positive number of seconds")
         self.name = name
@@ -116,20 +127,22 @@ class AggregatedFeed:
         providers = await self._providers()
         rank = {n: i for i, n in enumerate(self._priority)}
         providers = sorted(providers, key=lambda p: rank.get(p.name, len(rank)))
-        self.limiter = RateLimiter({p.name: p.limits for p in providers}, self._clock,
-                                   self._state_path)
+        self.limiter = RateLimiter({p.name: p.limits for p in providers}, self._clock, self._state_path)
         self._slots = []
         for i, provider in enumerate(providers):
             shared = self.limiter.paid_endpoints(provider.name)
             shared.update(provider.paid_endpoints)
             provider.paid_endpoints = shared
-            self._slots.append(ProviderSlot(
-                provider=provider, priority=i + 1,
-                backoff=Backoff(self._backoff[0], self._backoff[1], self._rng),
-                breaker=CircuitBreaker(self._breaker[0], self._breaker[1])))
+            self._slots.append(
+                ProviderSlot(
+                    provider=provider,
+                    priority=i + 1,
+                    backoff=Backoff(self._backoff[0], self._backoff[1], self._rng),
+                    breaker=CircuitBreaker(self._breaker[0], self._breaker[1]),
+                )
+            )
         await self.limiter.load()
-        self._poller = Poller(self._slots, self.limiter, self._clock, self.interval,
-                              sleep=self._sleep)
+        self._poller = Poller(self._slots, self.limiter, self._clock, self.interval, sleep=self._sleep)
         self.replan()
         self._started_at = self._now()
         self._running = True
@@ -165,18 +178,27 @@ class AggregatedFeed:
 
     def replan(self) -> Plan:
         """Recompute the plan from the enabled providers (after one was disabled, say)."""
-        infos = [ProviderInfo(name=s.name, limits=s.provider.limits,
-                              capabilities=s.provider.capabilities,
-                              available=s.quotes_usable(), reason=s.disabled_reason or "",
-                              unsupported=frozenset(x for x in self._symbols
-                                                    if not s.provider.supports(x)))
-                 for s in self._slots]
+        infos = [
+            ProviderInfo(
+                name=s.name,
+                limits=s.provider.limits,
+                capabilities=s.provider.capabilities,
+                available=s.quotes_usable(),
+                reason=s.disabled_reason or "",
+                unsupported=frozenset(x for x in self._symbols if not s.provider.supports(x)),
+            )
+            for s in self._slots
+        ]
         self.plan = plan(self._symbols, self.interval, infos, self._priority, self._reserve)
         if self._poller is not None:
             self._poller.assignment = dict(self.plan.assignment)
         if self.plan.uncovered:
-            log.warning("%s: no free budget carries %s every %.0f s; they get spare budget only",
-                        self.name, ", ".join(self.plan.uncovered), self.interval)
+            log.warning(
+                "%s: no free budget carries %s every %.0f s; they get spare budget only",
+                self.name,
+                ", ".join(self.plan.uncovered),
+                self.interval,
+            )
         return self.plan
 
     async def stream(self) -> AsyncIterator[Quote]:
@@ -273,8 +295,9 @@ class AggregatedFeed:
         quote = self._journal_quotes.get(symbol)
         if quote is None:
             return None
-        return Quote(symbol=quote.symbol, bid=quote.bid, ask=quote.ask, time=quote.time,
-                     source=quote.source, stale=True)
+        return Quote(
+            symbol=quote.symbol, bid=quote.bid, ask=quote.ask, time=quote.time, source=quote.source, stale=True
+        )
 
     # --- simulator fallback -----------------------------------------------------
 
@@ -321,8 +344,7 @@ class AggregatedFeed:
                 reasons.append(f"{slot.name}: {endpoint} is paid-only")
                 continue
             planned = self._poller.planned_cost(slot) if self._poller else 0
-            if not slot.ready(now) or not self.limiter.spare_allowed(slot.name, 1, planned,
-                                                                     self.interval):
+            if not slot.ready(now) or not self.limiter.spare_allowed(slot.name, 1, planned, self.interval):
                 reasons.append(f"{slot.name}: resting, or no budget beyond its quotes")
                 continue
             self.limiter.spend(slot.name, 1, spare=True)
@@ -339,8 +361,9 @@ class AggregatedFeed:
             reasons.append(f"{slot.name}: no bars")
         if self._sim.feed is not None:
             return await self._sim.feed.history(symbol, timeframe, count)
-        raise ProviderUnavailable(f"no provider served {symbol} {timeframe.value} bars: "
-                                  + ("; ".join(reasons) or "none carries it"))
+        raise ProviderUnavailable(
+            f"no provider served {symbol} {timeframe.value} bars: " + ("; ".join(reasons) or "none carries it")
+        )
 
     # --- status -----------------------------------------------------------------
 
@@ -352,30 +375,45 @@ class AggregatedFeed:
         for slot in self._slots:
             assert self.limiter is not None
             part = self.plan.provider(slot.name) if self.plan else None
-            recent = (slot.last_success_at is not None
-                      and now - slot.last_success_at <= self.stale_after)
-            out.append(FeedStatus(
-                name=slot.name, enabled=slot.enabled, healthy=slot.healthy(),
-                last_error=slot.last_error or slot.disabled_reason,
-                calls_used_today=self.limiter.used_today(slot.name),
-                calls_left_today=self.limiter.left_today(slot.name),
-                in_use=recent and mode != "sim",
-                details={"priority": slot.priority, "mode": mode,
-                         "breaker": slot.breaker.current(now).value,
-                         "assigned": list(part.assigned) if part else [],
-                         "capacity": part.capacity if part else 0,
-                         "interval": self.interval,
-                         "uncovered": list(self.plan.uncovered) if self.plan else [],
-                         "paid_only": sorted(slot.provider.paid_endpoints),
-                         "needs_key": slot.provider.needs_key,
-                         "limits": {"per_minute": slot.provider.limits.per_minute,
-                                    "per_hour": slot.provider.limits.per_hour,
-                                    "per_day": slot.provider.limits.per_day,
-                                    "official": slot.provider.limits.official}}))
+            recent = slot.last_success_at is not None and now - slot.last_success_at <= self.stale_after
+            out.append(
+                FeedStatus(
+                    name=slot.name,
+                    enabled=slot.enabled,
+                    healthy=slot.healthy(),
+                    last_error=slot.last_error or slot.disabled_reason,
+                    calls_used_today=self.limiter.used_today(slot.name),
+                    calls_left_today=self.limiter.left_today(slot.name),
+                    in_use=recent and mode != "sim",
+                    details={
+                        "priority": slot.priority,
+                        "mode": mode,
+                        "breaker": slot.breaker.current(now).value,
+                        "assigned": list(part.assigned) if part else [],
+                        "capacity": part.capacity if part else 0,
+                        "interval": self.interval,
+                        "uncovered": list(self.plan.uncovered) if self.plan else [],
+                        "paid_only": sorted(slot.provider.paid_endpoints),
+                        "needs_key": slot.provider.needs_key,
+                        "limits": {
+                            "per_minute": slot.provider.limits.per_minute,
+                            "per_hour": slot.provider.limits.per_hour,
+                            "per_day": slot.provider.limits.per_day,
+                            "official": slot.provider.limits.official,
+                        },
+                    },
+                )
+            )
         if self._sim.active:
-            out.append(FeedStatus(name="sim", enabled=True, healthy=True, in_use=True,
-                                  details={"mode": "sim", "reason":
-                                           "no real provider has served since start"}))
+            out.append(
+                FeedStatus(
+                    name="sim",
+                    enabled=True,
+                    healthy=True,
+                    in_use=True,
+                    details={"mode": "sim", "reason": "no real provider has served since start"},
+                )
+            )
         return out
 
     # --- helpers ----------------------------------------------------------------
@@ -387,8 +425,8 @@ class AggregatedFeed:
         if callable(self._source):
             if self._client is None:
                 from datafeeds.providers.http import make_client
+
                 self._client = make_client()
                 self._owns_client = True
             return list(await asyncio.to_thread(self._source, self._client))
         return list(self._source)
-

@@ -21,8 +21,7 @@ import httpx
 
 from datafeeds.aggregator.aggregator import AggregatedFeed, LastQuotes
 from datafeeds.aggregator.limiter import default_state_path
-from datafeeds.aggregator.planner import (
-    DEFAULT_PRIORITY, DEFAULT_RESERVE, Plan, ProviderInfo, plan)
+from datafeeds.aggregator.planner import DEFAULT_PRIORITY, DEFAULT_RESERVE, Plan, ProviderInfo, plan
 from datafeeds.keys import ENV_NAMES, load_keys
 from datafeeds.providers.alphavantage import AlphaVantageProvider
 from datafeeds.providers.base import QuoteProvider
@@ -52,14 +51,15 @@ def parse_priority(value: str | Sequence[str] | None) -> tuple[str, ...]:
     names = [n for n in names if n]
     bad = [n for n in names if n not in PROVIDER_CLASSES]
     if bad:
-        raise ValidationError(f"unknown provider(s) {', '.join(bad)} in the priority list; "
-                              f"expected {', '.join(PROVIDER_CLASSES)}", field="feed_priority")
+        raise ValidationError(
+            f"unknown provider(s) {', '.join(bad)} in the priority list; expected {', '.join(PROVIDER_CLASSES)}",
+            field="feed_priority",
+        )
     rest = [n for n in DEFAULT_PRIORITY if n not in names]
     return tuple(dict.fromkeys(names + rest))
 
 
-def provider_infos(with_keys: Iterable[str] | None = None,
-                   symbols: Sequence[str] = ()) -> list[ProviderInfo]:
+def provider_infos(with_keys: Iterable[str] | None = None, symbols: Sequence[str] = ()) -> list[ProviderInfo]:
     """Planner descriptions of every provider; ``with_keys=None`` assumes free keys for all."""
     keyed = set(PROVIDER_CLASSES) if with_keys is None else set(with_keys) | {"yahoo"}
     out = []
@@ -67,29 +67,43 @@ def provider_infos(with_keys: Iterable[str] | None = None,
         caps = cls.capabilities
         available = name in keyed
         reason = "" if available else f"no key ({ENV_NAMES.get(name, '')} or the keyring)"
-        out.append(ProviderInfo(name=name, limits=cls.limits, capabilities=caps,
-                                available=available, reason=reason,
-                                unsupported=frozenset(s.upper() for s in symbols
-                                                      if s.upper() in caps.unsupported)))
+        out.append(
+            ProviderInfo(
+                name=name,
+                limits=cls.limits,
+                capabilities=caps,
+                available=available,
+                reason=reason,
+                unsupported=frozenset(s.upper() for s in symbols if s.upper() in caps.unsupported),
+            )
+        )
     return out
 
 
-def plan_for(symbols: Sequence[str], interval: float, *,
-             priority: Sequence[str] | str | None = None, configured: bool = False,
-             reserve: float = DEFAULT_RESERVE, env: Mapping[str, str] | None = None) -> Plan:
+def plan_for(
+    symbols: Sequence[str],
+    interval: float,
+    *,
+    priority: Sequence[str] | str | None = None,
+    configured: bool = False,
+    reserve: float = DEFAULT_RESERVE,
+    env: Mapping[str, str] | None = None,
+) -> Plan:
     """The plan for the CLI, the settings dialog and ``GET feeds/``.
 
     ``configured=False`` assumes a free key for every provider; ``True`` uses
     the keys configured here (reads the keyring: call it in a worker thread).
     """
     keyed = set(load_keys(env)) if configured else None
-    return plan(symbols, interval, provider_infos(keyed, symbols), parse_priority(priority),
-                reserve)
+    return plan(symbols, interval, provider_infos(keyed, symbols), parse_priority(priority), reserve)
 
 
-def build_providers(names: Sequence[str], client: httpx.AsyncClient,
-                    env: Mapping[str, str] | None = None,
-                    clock: Callable[[], datetime] | None = None) -> list[QuoteProvider]:
+def build_providers(
+    names: Sequence[str],
+    client: httpx.AsyncClient,
+    env: Mapping[str, str] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> list[QuoteProvider]:
     """Build the named providers that can run (Yahoo always; the others when keyed).
 
     Reads keys from the environment or the keyring: call it in a worker thread.
@@ -102,31 +116,43 @@ def build_providers(names: Sequence[str], client: httpx.AsyncClient,
         elif name in keys:
             out.append(PROVIDER_CLASSES[name](client, keys[name].value, clock=clock))
         elif len(names) == 1:
-            raise ValidationError(f"--feed {name} needs an API key: set {ENV_NAMES[name]} "
-                                  "or store it in the settings dialog", field="feed",
-                                  code="missing_key")
+            raise ValidationError(
+                f"--feed {name} needs an API key: set {ENV_NAMES[name]} or store it in the settings dialog",
+                field="feed",
+                code="missing_key",
+            )
         else:
             log.info("%s: no API key (%s or the keyring); not used", name, ENV_NAMES[name])
     return out
 
 
-def build_feed(feed: str, *, interval: float = 5.0, priority: Sequence[str] | str | None = None,
-               fallback_factory: Callable[[], PriceFeed] | None = None,
-               last_quotes: LastQuotes | None = None, state_path: Path | None = None,
-               env: Mapping[str, str] | None = None, extra_feeds: Mapping[str, PriceFeed] | None = None,
-               extra_first: bool = False) -> AggregatedFeed:
+def build_feed(
+    feed: str,
+    *,
+    interval: float = 5.0,
+    priority: Sequence[str] | str | None = None,
+    fallback_factory: Callable[[], PriceFeed] | None = None,
+    last_quotes: LastQuotes | None = None,
+    state_path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    extra_feeds: Mapping[str, PriceFeed] | None = None,
+    extra_first: bool = False,
+) -> AggregatedFeed:
     """Return the aggregated feed for ``feed`` (``auto`` or one provider name)."""
     feed = feed.strip().lower()
     if feed not in FEED_NAMES:
-        raise ValidationError(f"feed {feed!r} is not a live provider ({', '.join(FEED_NAMES)})",
-                              field="feed")
+        raise ValidationError(f"feed {feed!r} is not a live provider ({', '.join(FEED_NAMES)})", field="feed")
     order = parse_priority(priority)
     names = order if feed == "auto" else (feed,)
     extra = [FeedProvider(name, source) for name, source in (extra_feeds or {}).items()] if feed == "auto" else []
     extra_names = tuple(p.name for p in extra)
     return AggregatedFeed(
         lambda client: [*build_providers(names, client, env), *extra],
-        name=feed, interval=interval, priority=extra_names + order if extra_first else order + extra_names,
+        name=feed,
+        interval=interval,
+        priority=extra_names + order if extra_first else order + extra_names,
         state_path=state_path or default_state_path(),
         fallback_factory=fallback_factory if feed == "auto" else None,
-        last_quotes=last_quotes, sources=[p.feed for p in extra])
+        last_quotes=last_quotes,
+        sources=[p.feed for p in extra],
+    )

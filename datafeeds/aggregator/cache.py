@@ -64,8 +64,6 @@ class BarCache:
             return None
         return bars[-count:]
 
-    def put(self, symbol: str, timeframe: Timeframe, bars: list[Bar], now: float,
-            requested: int | None = None) -> None:
+    def put(self, symbol: str, timeframe: Timeframe, bars: list[Bar], now: float, requested: int | None = None) -> None:
         """Store ``bars`` fetched at ``now`` for a request of ``requested`` bars."""
-        self._items[(symbol, timeframe)] = (list(bars), now,
-                                            len(bars) if requested is None else requested)
+        self._items[(symbol, timeframe)] = (list(bars), now, len(bars) if requested is None else requested)

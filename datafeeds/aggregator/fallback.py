@@ -20,8 +20,7 @@ log = logging.getLogger(__name__)
 class SimFallback:
     """Owns the stand-in simulator and the task forwarding its quotes to ``put``."""
 
-    def __init__(self, factory: Callable[[], PriceFeed] | None, put: Callable[[Quote], None],
-                 owner: str) -> None:
+    def __init__(self, factory: Callable[[], PriceFeed] | None, put: Callable[[Quote], None], owner: str) -> None:
         self._factory = factory
         self._put = put
         self._owner = owner
@@ -40,8 +39,7 @@ class SimFallback:
         feed = self._factory()
         await feed.start(list(symbols))
         self.feed = feed
-        self._task = asyncio.create_task(self._forward(feed),
-                                         name=f"feeds.{self._owner}.sim-forward")
+        self._task = asyncio.create_task(self._forward(feed), name=f"feeds.{self._owner}.sim-forward")
         self._task.add_done_callback(log_task_failure)
 
     async def _forward(self, feed: PriceFeed) -> None:

@@ -50,15 +50,14 @@ def seconds_to_midnight(now: datetime) -> float:
 class RateLimiter:
     """Budgets of every provider, by name; the clock is injected (UTC ``datetime``)."""
 
-    def __init__(self, limits: Mapping[str, ProviderLimits], clock: Callable[[], datetime],
-                 path: Path | None = None) -> None:
+    def __init__(
+        self, limits: Mapping[str, ProviderLimits], clock: Callable[[], datetime], path: Path | None = None
+    ) -> None:
         self._limits = dict(limits)
         self._clock = clock
         self._path = path
-        self._windows = {n: [_Window(w, lim) for w, lim in l.windows()]
-                         for n, l in self._limits.items()}
-        self._spare = {n: [_Window(w, lim) for w, lim in l.windows()]
-                       for n, l in self._limits.items()}
+        self._windows = {n: [_Window(w, lim) for w, lim in l.windows()] for n, l in self._limits.items()}
+        self._spare = {n: [_Window(w, lim) for w, lim in l.windows()] for n, l in self._limits.items()}
         self._day = clock().astimezone(timezone.utc).date().isoformat()
         self._used: dict[str, int] = {n: 0 for n in self._limits}
         self._paid: dict[str, set[str]] = {n: set() for n in self._limits}
@@ -95,8 +94,7 @@ class RateLimiter:
             wait = max(wait, window.wait(t, cost))
         return wait
 
-    def spare_allowed(self, provider: str, cost: int, planned_per_poll: int,
-                      interval: float) -> bool:
+    def spare_allowed(self, provider: str, cost: int, planned_per_poll: int, interval: float) -> bool:
         """Whether ``cost`` of *spare* use (beyond the plan) may be spent now.
 
         Spare use must leave the plan whole in every window: for each rolling
@@ -163,8 +161,7 @@ class RateLimiter:
     def snapshot(self) -> dict[str, Any]:
         """Return the persisted state: the day, the costs used, the paid-only endpoints."""
         self._roll_day(self._clock())
-        return {"day": self._day, "used": dict(self._used),
-                "paid": {n: sorted(p) for n, p in self._paid.items() if p}}
+        return {"day": self._day, "used": dict(self._used), "paid": {n: sorted(p) for n, p in self._paid.items() if p}}
 
     def restore(self, state: Mapping[str, Any]) -> None:
         """Load a snapshot: counts only when it is of today (UTC); paid endpoints always."""

@@ -33,8 +33,8 @@ class ProviderInfo:
     name: str
     limits: ProviderLimits
     capabilities: Capabilities
-    available: bool = True          # has a key (or needs none) and is enabled
-    reason: str = ""                # why not available
+    available: bool = True  # has a key (or needs none) and is enabled
+    reason: str = ""  # why not available
     unsupported: frozenset[str] = frozenset()
 
 
@@ -45,10 +45,10 @@ class ProviderPlan:
     name: str
     available: bool
     reason: str
-    capacity: int                   # most symbols it carries at this interval for 24 h
+    capacity: int  # most symbols it carries at this interval for 24 h
     assigned: tuple[str, ...]
-    cost_per_day: int               # what its assigned symbols cost per day
-    cost_per_day_all: int           # what all requested symbols would cost it per day
+    cost_per_day: int  # what its assigned symbols cost per day
+    cost_per_day_all: int  # what all requested symbols would cost it per day
     per_minute: int | None
     per_hour: int | None
     per_day: int | None
@@ -57,12 +57,21 @@ class ProviderPlan:
     note: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "available": self.available, "reason": self.reason,
-                "capacity": self.capacity, "assigned": list(self.assigned),
-                "cost_per_day": self.cost_per_day, "cost_per_day_all": self.cost_per_day_all,
-                "per_minute": self.per_minute, "per_hour": self.per_hour,
-                "per_day": self.per_day, "reliable": self.reliable,
-                "official_limits": self.official_limits, "note": self.note}
+        return {
+            "name": self.name,
+            "available": self.available,
+            "reason": self.reason,
+            "capacity": self.capacity,
+            "assigned": list(self.assigned),
+            "cost_per_day": self.cost_per_day,
+            "cost_per_day_all": self.cost_per_day_all,
+            "per_minute": self.per_minute,
+            "per_hour": self.per_hour,
+            "per_day": self.per_day,
+            "reliable": self.reliable,
+            "official_limits": self.official_limits,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +99,16 @@ class Plan:
         return next((p for p in self.providers if p.name == name), None)
 
     def as_dict(self) -> dict[str, object]:
-        return {"symbols": list(self.symbols), "interval": self.interval,
-                "reserve": self.reserve, "carried": self.carried,
-                "total_capacity": self.total_capacity, "assignment": dict(self.assignment),
-                "uncovered": list(self.uncovered),
-                "providers": [p.as_dict() for p in self.providers]}
+        return {
+            "symbols": list(self.symbols),
+            "interval": self.interval,
+            "reserve": self.reserve,
+            "carried": self.carried,
+            "total_capacity": self.total_capacity,
+            "assignment": dict(self.assignment),
+            "uncovered": list(self.uncovered),
+            "providers": [p.as_dict() for p in self.providers],
+        }
 
 
 def polls(interval: float, window: float) -> int:
@@ -107,8 +121,7 @@ def cost_per_window(caps: Capabilities, n_symbols: int, interval: float, window:
     return caps.quote_cost(n_symbols) * polls(interval, window)
 
 
-def capacity(limits: ProviderLimits, caps: Capabilities, interval: float,
-             reserve: float = DEFAULT_RESERVE) -> int:
+def capacity(limits: ProviderLimits, caps: Capabilities, interval: float, reserve: float = DEFAULT_RESERVE) -> int:
     """Return the most symbols the provider can poll every ``interval`` s for 24 h."""
     if not caps.quotes:
         return 0
@@ -117,8 +130,7 @@ def capacity(limits: ProviderLimits, caps: Capabilities, interval: float,
         checks.append((86_400.0, limits.per_day))
 
     def fits(n: int) -> bool:
-        return all(cost_per_window(caps, n, interval, w) <= math.floor(lim * (1 - reserve))
-                   for w, lim in checks)
+        return all(cost_per_window(caps, n, interval, w) <= math.floor(lim * (1 - reserve)) for w, lim in checks)
 
     low, high = 0, MAX_SYMBOLS
     if fits(high):
@@ -132,8 +144,13 @@ def capacity(limits: ProviderLimits, caps: Capabilities, interval: float,
     return low
 
 
-def plan(symbols: Sequence[str], interval: float, providers: Sequence[ProviderInfo],
-         priority: Sequence[str] = DEFAULT_PRIORITY, reserve: float = DEFAULT_RESERVE) -> Plan:
+def plan(
+    symbols: Sequence[str],
+    interval: float,
+    providers: Sequence[ProviderInfo],
+    priority: Sequence[str] = DEFAULT_PRIORITY,
+    reserve: float = DEFAULT_RESERVE,
+) -> Plan:
     """Assign ``symbols`` to providers in ``priority`` order within their free budgets."""
     if interval <= 0:
         raise ValueError("interval must be a positive number of seconds")
@@ -155,14 +172,28 @@ def plan(symbols: Sequence[str], interval: float, providers: Sequence[ProviderIn
             left.remove(symbol)
             assignment[symbol] = info.name
         day_polls = polls(interval, 86_400.0)
-        parts.append(ProviderPlan(
-            name=info.name, available=info.available, reason=info.reason, capacity=cap,
-            assigned=tuple(taken),
-            cost_per_day=info.capabilities.quote_cost(len(taken)) * day_polls,
-            cost_per_day_all=info.capabilities.quote_cost(len(wanted)) * day_polls,
-            per_minute=info.limits.per_minute, per_hour=info.limits.per_hour,
-            per_day=info.limits.per_day, reliable=info.capabilities.quotes_reliable,
-            official_limits=info.limits.official,
-            note="; ".join(n for n in (info.limits.note, info.capabilities.note) if n)))
-    return Plan(symbols=wanted, interval=interval, reserve=reserve, providers=tuple(parts),
-                assignment=assignment, uncovered=tuple(left))
+        parts.append(
+            ProviderPlan(
+                name=info.name,
+                available=info.available,
+                reason=info.reason,
+                capacity=cap,
+                assigned=tuple(taken),
+                cost_per_day=info.capabilities.quote_cost(len(taken)) * day_polls,
+                cost_per_day_all=info.capabilities.quote_cost(len(wanted)) * day_polls,
+                per_minute=info.limits.per_minute,
+                per_hour=info.limits.per_hour,
+                per_day=info.limits.per_day,
+                reliable=info.capabilities.quotes_reliable,
+                official_limits=info.limits.official,
+                note="; ".join(n for n in (info.limits.note, info.capabilities.note) if n),
+            )
+        )
+    return Plan(
+        symbols=wanted,
+        interval=interval,
+        reserve=reserve,
+        providers=tuple(parts),
+        assignment=assignment,
+        uncovered=tuple(left),
+    )

@@ -27,9 +27,15 @@ log = logging.getLogger(__name__)
 class Poller:
     """Runs poll rounds over ``slots`` (in priority order) with a shared limiter."""
 
-    def __init__(self, slots: Sequence[ProviderSlot], limiter: RateLimiter,
-                 clock: Callable[[], datetime], interval: float, concurrency: int = 4,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        slots: Sequence[ProviderSlot],
+        limiter: RateLimiter,
+        clock: Callable[[], datetime],
+        interval: float,
+        concurrency: int = 4,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.slots = list(slots)
         self.limiter = limiter
         self.clock = clock
@@ -46,9 +52,11 @@ class Poller:
             if mine:
                 answered.update(await self._serve(slot, mine, fallback=False))
         for slot in self.slots:
-            left = [s for s in symbols if s not in answered
-                    and self.assignment.get(s) != slot.name
-                    and slot.provider.supports(s)]
+            left = [
+                s
+                for s in symbols
+                if s not in answered and self.assignment.get(s) != slot.name and slot.provider.supports(s)
+            ]
             if left:
                 answered.update(await self._serve(slot, left, fallback=True))
         return answered
@@ -63,15 +71,13 @@ class Poller:
             return self.limiter.allowed(slot.name, cost)
         return self.limiter.spare_allowed(slot.name, cost, self.planned_cost(slot), self.interval)
 
-    async def _serve(self, slot: ProviderSlot, symbols: Sequence[str],
-                     fallback: bool) -> dict[str, Quote]:
+    async def _serve(self, slot: ProviderSlot, symbols: Sequence[str], fallback: bool) -> dict[str, Quote]:
         now = self.clock().timestamp()
         if not slot.quotes_usable() or not slot.ready(now):
             return {}
         caps = slot.provider.capabilities
         symbols = [s for s in symbols if slot.provider.supports(s)]
-        batches = [list(symbols[i:i + caps.batch_size])
-                   for i in range(0, len(symbols), caps.batch_size)]
+        batches = [list(symbols[i : i + caps.batch_size]) for i in range(0, len(symbols), caps.batch_size)]
         if slot.breaker.current(now) is BreakerState.HALF_OPEN:
             batches = batches[:1]  # one probe only
         calls: list[asyncio.Future[dict[str, Quote]]] = []
@@ -100,10 +106,8 @@ class Poller:
             elif isinstance(outcome, BaseException):
                 if isinstance(outcome, asyncio.CancelledError):
                     raise outcome
-                log.error("%s: unexpected %s while quoting", slot.name, type(outcome).__name__,
-                          exc_info=outcome)
-                slot.failed(PaperTerminalError(f"{type(outcome).__name__}: {outcome}"), now,
-                            self.limiter, to_midnight)
+                log.error("%s: unexpected %s while quoting", slot.name, type(outcome).__name__, exc_info=outcome)
+                slot.failed(PaperTerminalError(f"{type(outcome).__name__}: {outcome}"), now, self.limiter, to_midnight)
             else:
                 slot.succeeded(now)
                 answered.update(outcome)

@@ -18,8 +18,15 @@ from datafeeds.aggregator.breaker import BreakerState, CircuitBreaker
 from datafeeds.aggregator.limiter import RateLimiter
 from datafeeds.providers.base import QuoteProvider
 from engine.errors import (
-    NotFound, PaidOnlyEndpoint, PaperTerminalError, ProviderAuthError, QuotaExhausted,
-    RateLimited, TemporaryError, ValidationError)
+    NotFound,
+    PaidOnlyEndpoint,
+    PaperTerminalError,
+    ProviderAuthError,
+    QuotaExhausted,
+    RateLimited,
+    TemporaryError,
+    ValidationError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +53,14 @@ class ProviderSlot:
     def quotes_usable(self) -> bool:
         """Whether quotes may be asked at all (enabled, quote endpoint not paid-only)."""
         caps = self.provider.capabilities
-        return (self.enabled and caps.quotes
-                and caps.quote_endpoint not in self.provider.paid_endpoints)
+        return self.enabled and caps.quotes and caps.quote_endpoint not in self.provider.paid_endpoints
 
     def ready(self, now: float) -> bool:
         """Whether a call may go now: not resting after a failure, breaker not open.
 
         Does not claim the half-open probe (see ``CircuitBreaker.allow``).
         """
-        return (self.enabled and self.backoff.ready(now)
-                and self.breaker.current(now) is not BreakerState.OPEN)
+        return self.enabled and self.backoff.ready(now) and self.breaker.current(now) is not BreakerState.OPEN
 
     def healthy(self) -> bool:
         """Enabled, breaker closed, and no error since the last success."""
@@ -70,8 +75,7 @@ class ProviderSlot:
         self.breaker.success()
         self.last_success_at = now
 
-    def failed(self, exc: PaperTerminalError, now: float, limiter: RateLimiter,
-               to_midnight: float) -> None:
+    def failed(self, exc: PaperTerminalError, now: float, limiter: RateLimiter, to_midnight: float) -> None:
         """Apply the table above for ``exc`` raised at ``now`` (``to_midnight``: seconds to 00:00 UTC)."""
         self.last_error = str(exc)
         self.last_error_at = now
@@ -95,6 +99,12 @@ class ProviderSlot:
         delay = self.backoff.failed(now, retry_after)
         self.breaker.failure(now)
         level = logging.WARNING if isinstance(exc, TemporaryError) else logging.ERROR
-        log.log(level, "%s failed (%s), backing off %.1f s, breaker %s: %s", self.name,
-                type(exc).__name__, delay, self.breaker.state.value, exc)
-
+        log.log(
+            level,
+            "%s failed (%s), backing off %.1f s, breaker %s: %s",
+            self.name,
+            type(exc).__name__,
+            delay,
+            self.breaker.state.value,
+            exc,
+        )

@@ -17,13 +17,25 @@ from collections.abc import Sequence
 from typing import Any
 
 from datafeeds.providers.base import (
-    Capabilities, ProviderLimits, closed_only, make_bar, quote_from_price, spec_of,
-    to_alphavantage)
+    Capabilities,
+    ProviderLimits,
+    closed_only,
+    make_bar,
+    quote_from_price,
+    spec_of,
+    to_alphavantage,
+)
 from datafeeds.providers.http import KeyedHttpProvider, get_json, redact
 from datafeeds.providers.schemas import AlphaVantageRate, AlphaVantageRow, parse_row, parse_utc
 from engine.errors import (
-    BadPayload, NotFound, PaidOnlyEndpoint, ProviderAuthError, QuotaExhausted, RateLimited,
-    ValidationError)
+    BadPayload,
+    NotFound,
+    PaidOnlyEndpoint,
+    ProviderAuthError,
+    QuotaExhausted,
+    RateLimited,
+    ValidationError,
+)
 from engine.values import Bar, Quote, Timeframe
 
 log = logging.getLogger(__name__)
@@ -32,8 +44,13 @@ NAME = "alphavantage"
 DEFAULT_BASE_URL = "https://www.alphavantage.co"
 BASE_URL_ENV = "PAPER_TERMINAL_ALPHAVANTAGE_BASE_URL"
 
-INTRADAY = {Timeframe.M1: "1min", Timeframe.M5: "5min", Timeframe.M15: "15min",
-            Timeframe.M30: "30min", Timeframe.H1: "60min"}
+INTRADAY = {
+    Timeframe.M1: "1min",
+    Timeframe.M5: "5min",
+    Timeframe.M15: "15min",
+    Timeframe.M30: "30min",
+    Timeframe.H1: "60min",
+}
 
 
 class AlphaVantageProvider(KeyedHttpProvider):
@@ -49,12 +66,13 @@ class AlphaVantageProvider(KeyedHttpProvider):
 
     name = NAME
     needs_key = True
-    limits = ProviderLimits(per_day=25, per_minute=5,
-                            note="free: 25 requests/day (5/min on legacy keys)")
+    limits = ProviderLimits(per_day=25, per_minute=5, note="free: 25 requests/day (5/min on legacy keys)")
     capabilities = Capabilities(
         quote_endpoint="CURRENCY_EXCHANGE_RATE",
-        batch_size=1, cost_per_symbol=True,
-        bar_endpoints={**{tf: "FX_INTRADAY" for tf in INTRADAY}, Timeframe.D1: "FX_DAILY"})
+        batch_size=1,
+        cost_per_symbol=True,
+        bar_endpoints={**{tf: "FX_INTRADAY" for tf in INTRADAY}, Timeframe.D1: "FX_DAILY"},
+    )
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
         """Return the exchange rate of one symbol (one request)."""
@@ -63,8 +81,7 @@ class AlphaVantageProvider(KeyedHttpProvider):
         out: dict[str, Quote] = {}
         for symbol in symbols:
             base, quote = to_alphavantage(symbol)
-            body = await self._get("CURRENCY_EXCHANGE_RATE",
-                                   {"from_currency": base, "to_currency": quote})
+            body = await self._get("CURRENCY_EXCHANGE_RATE", {"from_currency": base, "to_currency": quote})
             raw = body.get("Realtime Currency Exchange Rate")
             if not raw:
                 log.warning("%s: no exchange rate for %s", NAME, symbol)
@@ -80,15 +97,15 @@ class AlphaVantageProvider(KeyedHttpProvider):
         bid, ask = _number(rate.bid), _number(rate.ask)
         spec = spec_of(symbol)
         if bid is not None and ask is not None and 0 < bid <= ask:
-            return Quote(symbol=spec.symbol, bid=spec.round_price(bid),
-                         ask=spec.round_price(ask), time=when, source=NAME)
+            return Quote(
+                symbol=spec.symbol, bid=spec.round_price(bid), ask=spec.round_price(ask), time=when, source=NAME
+            )
         return quote_from_price(symbol, rate.rate, when, NAME)
 
     async def bars(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]:
         """Return up to ``count`` closed bars, oldest first (compact: at most 100)."""
         base, quote = to_alphavantage(symbol)
-        params = {"from_symbol": base, "to_symbol": quote,
-                  "outputsize": "compact" if count <= 100 else "full"}
+        params = {"from_symbol": base, "to_symbol": quote, "outputsize": "compact" if count <= 100 else "full"}
         if timeframe is Timeframe.D1:
             function = "FX_DAILY"
         elif timeframe in INTRADAY:
@@ -106,8 +123,7 @@ class AlphaVantageProvider(KeyedHttpProvider):
             if row is None:
                 continue
             try:
-                bars.append(make_bar(symbol, timeframe, parse_utc(stamp), row.open, row.high,
-                                     row.low, row.close))
+                bars.append(make_bar(symbol, timeframe, parse_utc(stamp), row.open, row.high, row.low, row.close))
             except ValueError as exc:
                 log.warning("%s: dropped a bad %s bar at %r: %s", NAME, symbol, stamp, exc)
         return closed_only(bars, self._clock(), count)
@@ -116,8 +132,12 @@ class AlphaVantageProvider(KeyedHttpProvider):
         if function in self.paid_endpoints:
             raise PaidOnlyEndpoint(f"{NAME}: {function} needs a paid plan (refused before)")
         status, body = await get_json(
-            self._client, NAME, f"{self._base}/query",
-            params={"function": function, **params, "apikey": self._key}, secrets=[self._key])
+            self._client,
+            NAME,
+            f"{self._base}/query",
+            params={"function": function, **params, "apikey": self._key},
+            secrets=[self._key],
+        )
         if not isinstance(body, dict):
             raise BadPayload(f"{NAME}: {function} answer is not an object")
         self._raise_for_error(function, status, body)

@@ -119,6 +119,7 @@ def spec_of(symbol: str) -> InstrumentSpec:
 
 # --- symbol names per venue -------------------------------------------------
 
+
 def to_yahoo(symbol: str) -> str:
     """EURUSD → ``EURUSD=X`` (Yahoo's currency tickers)."""
     spec = spec_of(symbol)
@@ -165,12 +166,12 @@ def from_alphavantage(base: str, quote: str) -> str:
 
 def _known(symbol: str, original: str) -> str:
     if symbol not in SPECS:
-        raise ValidationError(f"unknown provider symbol {original!r}", field="symbol",
-                              code="unknown_symbol")
+        raise ValidationError(f"unknown provider symbol {original!r}", field="symbol", code="unknown_symbol")
     return symbol
 
 
 # --- building domain values -------------------------------------------------
+
 
 def quote_from_price(symbol: str, price: float, time: datetime, source: str) -> Quote:
     """Build a quote from one mid price, using the symbol's typical spread.
@@ -181,17 +182,31 @@ def quote_from_price(symbol: str, price: float, time: datetime, source: str) -> 
     """
     spec = spec_of(symbol)
     half = spec.typical_spread_pips * spec.pip_size / 2.0
-    return Quote(symbol=spec.symbol, bid=spec.round_price(price - half),
-                 ask=spec.round_price(price + half), time=time, source=source)
+    return Quote(
+        symbol=spec.symbol,
+        bid=spec.round_price(price - half),
+        ask=spec.round_price(price + half),
+        time=time,
+        source=source,
+    )
 
 
-def make_bar(symbol: str, timeframe: Timeframe, time: datetime, o: float, h: float,
-             low: float, c: float, volume: float = 0.0) -> Bar:
+def make_bar(
+    symbol: str, timeframe: Timeframe, time: datetime, o: float, h: float, low: float, c: float, volume: float = 0.0
+) -> Bar:
     """Build a bar rounded to the symbol's digits; raise ``ValueError`` when it is inconsistent."""
     spec = spec_of(symbol)
     r = spec.round_price
-    return Bar(symbol=spec.symbol, timeframe=timeframe, time=time, open=r(o), high=r(h),
-               low=r(low), close=r(c), volume=float(volume))
+    return Bar(
+        symbol=spec.symbol,
+        timeframe=timeframe,
+        time=time,
+        open=r(o),
+        high=r(h),
+        low=r(low),
+        close=r(c),
+        volume=float(volume),
+    )
 
 
 def closed_only(bars: list[Bar], now: datetime, count: int) -> list[Bar]:

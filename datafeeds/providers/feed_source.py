@@ -40,10 +40,13 @@ class FeedProvider:
         self.feed = feed
         self.max_age = max_age
         self.limits = ProviderLimits(official=False, note=f"{name}: a local terminal, no call budget")
-        self.capabilities = Capabilities(batch_size=1000, cost_per_symbol=False,
-                                         bar_endpoints={tf: "history" for tf in Timeframe},
-                                         quote_endpoint="stream",
-                                         note=f"quotes from {feed.name}'s stream, at most {max_age:g} s old")
+        self.capabilities = Capabilities(
+            batch_size=1000,
+            cost_per_symbol=False,
+            bar_endpoints={tf: "history" for tf in Timeframe},
+            quote_endpoint="stream",
+            note=f"quotes from {feed.name}'s stream, at most {max_age:g} s old",
+        )
         self.paid_endpoints: set[str] = set()
         self._symbols: list[str] = []
         self._latest: dict[str, Quote] = {}
@@ -60,11 +63,13 @@ class FeedProvider:
         if troubled:
             raise ProviderUnavailable(f"{self.name}: {troubled[0].last_error or 'not connected'}")
         now = datetime.now(timezone.utc)
-        fresh = {s: q for s in symbols if (q := self._latest.get(s.upper())) is not None
-                 and (now - q.time).total_seconds() <= self.max_age}
+        fresh = {
+            s: q
+            for s in symbols
+            if (q := self._latest.get(s.upper())) is not None and (now - q.time).total_seconds() <= self.max_age
+        }
         if not fresh:
-            raise ProviderUnavailable(f"{self.name}: no price newer than {self.max_age:g} s "
-                                      f"for {', '.join(symbols)}")
+            raise ProviderUnavailable(f"{self.name}: no price newer than {self.max_age:g} s for {', '.join(symbols)}")
         return fresh
 
     async def bars(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]:

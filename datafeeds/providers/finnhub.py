@@ -16,13 +16,17 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from datafeeds.providers.base import (
-    Capabilities, ProviderLimits, closed_only, make_bar, quote_from_price, to_finnhub)
+from datafeeds.providers.base import Capabilities, ProviderLimits, closed_only, make_bar, quote_from_price, to_finnhub
 from datafeeds.providers.http import KeyedHttpProvider, get_json, redact
 from datafeeds.providers.schemas import FinnhubCandleRow, FinnhubCandles, FinnhubQuote, parse_row
 from engine.errors import (
-    BadPayload, PaidOnlyEndpoint, ProviderAuthError, ProviderUnavailable, RateLimited,
-    ValidationError)
+    BadPayload,
+    PaidOnlyEndpoint,
+    ProviderAuthError,
+    ProviderUnavailable,
+    RateLimited,
+    ValidationError,
+)
 from engine.values import Bar, Quote, Timeframe
 
 log = logging.getLogger(__name__)
@@ -31,8 +35,14 @@ NAME = "finnhub"
 DEFAULT_BASE_URL = "https://finnhub.io/api/v1"
 BASE_URL_ENV = "PAPER_TERMINAL_FINNHUB_BASE_URL"
 
-RESOLUTIONS = {Timeframe.M1: "1", Timeframe.M5: "5", Timeframe.M15: "15", Timeframe.M30: "30",
-               Timeframe.H1: "60", Timeframe.D1: "D"}
+RESOLUTIONS = {
+    Timeframe.M1: "1",
+    Timeframe.M5: "5",
+    Timeframe.M15: "15",
+    Timeframe.M30: "30",
+    Timeframe.H1: "60",
+    Timeframe.D1: "D",
+}
 CANDLE_ENDPOINT = "forex/candle"
 
 
@@ -48,15 +58,19 @@ class FinnhubProvider(KeyedHttpProvider):
 
     name = NAME
     needs_key = True
-    limits = ProviderLimits(per_minute=60, per_second=25,
-                            note="free: 60 calls/min, no daily cap (30/s cap: paced at 25/s); "
-                                 "FX quotes doubtful")
+    limits = ProviderLimits(
+        per_minute=60,
+        per_second=25,
+        note="free: 60 calls/min, no daily cap (30/s cap: paced at 25/s); FX quotes doubtful",
+    )
     capabilities = Capabilities(
         quote_endpoint="quote",
-        batch_size=1, cost_per_symbol=True,
+        batch_size=1,
+        cost_per_symbol=True,
         bar_endpoints={tf: CANDLE_ENDPOINT for tf in RESOLUTIONS},
         quotes_reliable=False,
-        note="/quote is documented for US stocks; FX answers may be empty")
+        note="/quote is documented for US stocks; FX answers may be empty",
+    )
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
         """Return the latest price of one symbol (one call)."""
@@ -82,9 +96,15 @@ class FinnhubProvider(KeyedHttpProvider):
         now = self._clock()
         # Weekends hold no FX bars: ask for twice the span plus three days.
         span = timedelta(seconds=timeframe.seconds * (count + 1) * 2) + timedelta(days=3)
-        body = await self._get(CANDLE_ENDPOINT, {
-            "symbol": to_finnhub(symbol), "resolution": RESOLUTIONS[timeframe],
-            "from": str(int((now - span).timestamp())), "to": str(int(now.timestamp()))})
+        body = await self._get(
+            CANDLE_ENDPOINT,
+            {
+                "symbol": to_finnhub(symbol),
+                "resolution": RESOLUTIONS[timeframe],
+                "from": str(int((now - span).timestamp())),
+                "to": str(int(now.timestamp())),
+            },
+        )
         candles = parse_row(FinnhubCandles, body, NAME, "candle answer")
         if candles is None:
             raise BadPayload(f"{NAME}: candle answer does not parse")
@@ -95,15 +115,25 @@ class FinnhubProvider(KeyedHttpProvider):
             raise BadPayload(f"{NAME}: candle arrays differ in length")
         volumes = candles.v if candles.v and len(candles.v) == len(candles.t) else [0] * len(candles.t)
         bars: list[Bar] = []
-        for t, o, h, low, c, v in zip(candles.t, candles.o, candles.h, candles.low, candles.c,
-                                      volumes):
-            row = parse_row(FinnhubCandleRow, {"t": t, "o": o, "h": h, "low": low, "c": c,
-                                               "v": v or 0}, NAME, f"{symbol} candle")
+        for t, o, h, low, c, v in zip(candles.t, candles.o, candles.h, candles.low, candles.c, volumes):
+            row = parse_row(
+                FinnhubCandleRow, {"t": t, "o": o, "h": h, "low": low, "c": c, "v": v or 0}, NAME, f"{symbol} candle"
+            )
             if row is None:
                 continue
             try:
-                bars.append(make_bar(symbol, timeframe, datetime.fromtimestamp(row.t, tz=timezone.utc),
-                                     row.o, row.h, row.low, row.c, row.v))
+                bars.append(
+                    make_bar(
+                        symbol,
+                        timeframe,
+                        datetime.fromtimestamp(row.t, tz=timezone.utc),
+                        row.o,
+                        row.h,
+                        row.low,
+                        row.c,
+                        row.v,
+                    )
+                )
             except ValueError as exc:
                 log.warning("%s: dropped a bad %s candle: %s", NAME, symbol, exc)
         return closed_only(bars, now, count)
@@ -112,8 +142,13 @@ class FinnhubProvider(KeyedHttpProvider):
         if endpoint in self.paid_endpoints:
             raise PaidOnlyEndpoint(f"{NAME}: /{endpoint} needs a paid plan (refused before)")
         status, body = await get_json(
-            self._client, NAME, f"{self._base}/{endpoint}", params=params,
-            headers={"X-Finnhub-Token": self._key}, secrets=[self._key])
+            self._client,
+            NAME,
+            f"{self._base}/{endpoint}",
+            params=params,
+            headers={"X-Finnhub-Token": self._key},
+            secrets=[self._key],
+        )
         message = body.get("error") if isinstance(body, dict) else None
         if status < 400 and not message:
             return body

@@ -63,8 +63,7 @@ def install_log_redaction() -> None:
 def make_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
     """Create the shared client the aggregator owns (and closes on stop)."""
     install_log_redaction()
-    return httpx.AsyncClient(timeout=timeout, headers={"User-Agent": "paper-terminal"},
-                             follow_redirects=True)
+    return httpx.AsyncClient(timeout=timeout, headers={"User-Agent": "paper-terminal"}, follow_redirects=True)
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -85,10 +84,14 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-async def get_json(client: httpx.AsyncClient, provider: str, url: str,
-                   params: Mapping[str, str] | None = None,
-                   headers: Mapping[str, str] | None = None,
-                   secrets: Iterable[str | None] = ()) -> tuple[int, Any]:
+async def get_json(
+    client: httpx.AsyncClient,
+    provider: str,
+    url: str,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    secrets: Iterable[str | None] = (),
+) -> tuple[int, Any]:
     """GET ``url`` and return ``(status code, decoded JSON)``.
 
     Transport failures, timeouts and 5xx raise ``ProviderUnavailable``; 429
@@ -102,19 +105,16 @@ async def get_json(client: httpx.AsyncClient, provider: str, url: str,
     except httpx.TimeoutException as exc:
         raise ProviderUnavailable(f"{provider}: timed out ({type(exc).__name__})") from None
     except httpx.HTTPError as exc:
-        raise ProviderUnavailable(
-            f"{provider}: {type(exc).__name__}: {redact(str(exc), secrets)}") from None
+        raise ProviderUnavailable(f"{provider}: {type(exc).__name__}: {redact(str(exc), secrets)}") from None
     status = response.status_code
     if status == 429:
-        raise RateLimited(f"{provider}: HTTP 429 {_snippet(response, secrets)}",
-                          retry_after=retry_after(response))
+        raise RateLimited(f"{provider}: HTTP 429 {_snippet(response, secrets)}", retry_after=retry_after(response))
     if status >= 500:
         raise ProviderUnavailable(f"{provider}: HTTP {status} {_snippet(response, secrets)}")
     try:
         body = json.loads(response.content)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadPayload(f"{provider}: HTTP {status}, body is not JSON: "
-                         f"{_snippet(response, secrets)}") from None
+        raise BadPayload(f"{provider}: HTTP {status}, body is not JSON: {_snippet(response, secrets)}") from None
     return status, body
 
 
@@ -134,9 +134,13 @@ class KeyedHttpProvider:
     BASE_URL_ENV: str
     DEFAULT_BASE_URL: str
 
-    def __init__(self, client: httpx.AsyncClient, api_key: str,
-                 clock: Callable[[], datetime] | None = None,
-                 paid_endpoints: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        api_key: str,
+        clock: Callable[[], datetime] | None = None,
+        paid_endpoints: set[str] | None = None,
+    ) -> None:
         self._client = client
         self._key = api_key
         self._clock = clock or (lambda: datetime.now(timezone.utc))
@@ -147,4 +151,3 @@ class KeyedHttpProvider:
     def supports(self, symbol: str) -> bool:
         """Whether the terminal knows ``symbol`` (every listed pair is an FX pair these providers quote)."""
         return symbol.upper() in SPECS
-

@@ -47,6 +47,7 @@ def parse_utc(text: str) -> datetime:
 
 # --- Twelve Data -------------------------------------------------------------
 
+
 class TwelveDataError(_Loose):
     """``{"code": 429, "message": "...", "status": "error"}`` (often with HTTP 200)."""
 
@@ -81,6 +82,7 @@ class TwelveDataSeries(_Loose):
 
 
 # --- Finnhub -----------------------------------------------------------------
+
 
 class FinnhubQuote(_Loose):
     """``/quote``: ``c`` current price, ``t`` unix time (seconds); ``c == 0`` means no data."""
@@ -117,6 +119,7 @@ class FinnhubCandleRow(_Loose):
 
 
 # --- Alpha Vantage -----------------------------------------------------------
+
 
 class AlphaVantageRate(_Loose):
     """``CURRENCY_EXCHANGE_RATE`` → ``"Realtime Currency Exchange Rate"`` object."""

@@ -14,14 +14,33 @@ from collections.abc import Sequence
 from typing import Any
 
 from datafeeds.providers.base import (
-    Capabilities, ProviderLimits, closed_only, from_twelvedata, make_bar, quote_from_price,
-    to_twelvedata)
+    Capabilities,
+    ProviderLimits,
+    closed_only,
+    from_twelvedata,
+    make_bar,
+    quote_from_price,
+    to_twelvedata,
+)
 from datafeeds.providers.http import KeyedHttpProvider, get_json, redact
 from datafeeds.providers.schemas import (
-    TwelveDataError, TwelveDataPrice, TwelveDataRow, TwelveDataSeries, parse_row, parse_utc)
+    TwelveDataError,
+    TwelveDataPrice,
+    TwelveDataRow,
+    TwelveDataSeries,
+    parse_row,
+    parse_utc,
+)
 from engine.errors import (
-    BadPayload, NotFound, PaidOnlyEndpoint, ProviderAuthError, ProviderUnavailable,
-    QuotaExhausted, RateLimited, ValidationError)
+    BadPayload,
+    NotFound,
+    PaidOnlyEndpoint,
+    ProviderAuthError,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+    ValidationError,
+)
 from engine.values import Bar, Quote, Timeframe
 
 log = logging.getLogger(__name__)
@@ -30,8 +49,15 @@ NAME = "twelvedata"
 DEFAULT_BASE_URL = "https://api.twelvedata.com"
 BASE_URL_ENV = "PAPER_TERMINAL_TWELVEDATA_BASE_URL"
 
-INTERVALS = {Timeframe.M1: "1min", Timeframe.M5: "5min", Timeframe.M15: "15min",
-             Timeframe.M30: "30min", Timeframe.H1: "1h", Timeframe.H4: "4h", Timeframe.D1: "1day"}
+INTERVALS = {
+    Timeframe.M1: "1min",
+    Timeframe.M5: "5min",
+    Timeframe.M15: "15min",
+    Timeframe.M30: "30min",
+    Timeframe.H1: "1h",
+    Timeframe.H4: "4h",
+    Timeframe.D1: "1day",
+}
 
 
 class TwelveDataProvider(KeyedHttpProvider):
@@ -47,20 +73,22 @@ class TwelveDataProvider(KeyedHttpProvider):
 
     name = NAME
     needs_key = True
-    limits = ProviderLimits(per_minute=8, per_day=800,
-                            note="Basic plan: 8 credits/min, 800/day; N credits per N-symbol batch")
+    limits = ProviderLimits(
+        per_minute=8, per_day=800, note="Basic plan: 8 credits/min, 800/day; N credits per N-symbol batch"
+    )
     capabilities = Capabilities(
         quote_endpoint="price",
-        batch_size=8, cost_per_symbol=True,
-        bar_endpoints={tf: "time_series" for tf in INTERVALS})
+        batch_size=8,
+        cost_per_symbol=True,
+        bar_endpoints={tf: "time_series" for tf in INTERVALS},
+    )
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
         """Return the latest price of each symbol (one request, one credit per symbol)."""
         if not symbols:
             return {}
         if len(symbols) > self.capabilities.batch_size:
-            raise ValidationError(f"at most {self.capabilities.batch_size} symbols per request",
-                                  field="symbols")
+            raise ValidationError(f"at most {self.capabilities.batch_size} symbols per request", field="symbols")
         names = [to_twelvedata(s) for s in symbols]
         body = await self._get("price", {"symbol": ",".join(names)})
         now = self._clock()
@@ -74,8 +102,7 @@ class TwelveDataProvider(KeyedHttpProvider):
         for name in names:
             entry = entries.get(name)
             if isinstance(entry, dict) and entry.get("status") == "error":
-                log.warning("%s: no price for %s: %s", NAME, name,
-                            redact(str(entry.get("message", "")), [self._key]))
+                log.warning("%s: no price for %s: %s", NAME, name, redact(str(entry.get("message", "")), [self._key]))
                 continue
             row = parse_row(TwelveDataPrice, entry, NAME, f"price of {name}")
             if row is None:
@@ -87,9 +114,15 @@ class TwelveDataProvider(KeyedHttpProvider):
     async def bars(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]:
         """Return up to ``count`` closed bars, oldest first (one credit)."""
         name = to_twelvedata(symbol)
-        body = await self._get("time_series", {
-            "symbol": name, "interval": INTERVALS[timeframe],
-            "outputsize": str(max(1, min(5000, count + 1))), "timezone": "UTC"})
+        body = await self._get(
+            "time_series",
+            {
+                "symbol": name,
+                "interval": INTERVALS[timeframe],
+                "outputsize": str(max(1, min(5000, count + 1))),
+                "timezone": "UTC",
+            },
+        )
         series = parse_row(TwelveDataSeries, body, NAME, "time_series answer")
         if series is None:
             raise BadPayload(f"{NAME}: time_series answer does not parse")
@@ -99,8 +132,11 @@ class TwelveDataProvider(KeyedHttpProvider):
             if row is None:
                 continue
             try:
-                bars.append(make_bar(symbol, timeframe, parse_utc(row.datetime), row.open,
-                                     row.high, row.low, row.close, row.volume))
+                bars.append(
+                    make_bar(
+                        symbol, timeframe, parse_utc(row.datetime), row.open, row.high, row.low, row.close, row.volume
+                    )
+                )
             except ValueError as exc:
                 log.warning("%s: dropped a bad %s bar: %s", NAME, name, exc)
         return closed_only(bars, self._clock(), count)
@@ -109,8 +145,13 @@ class TwelveDataProvider(KeyedHttpProvider):
         if endpoint in self.paid_endpoints:
             raise PaidOnlyEndpoint(f"{NAME}: /{endpoint} needs a paid plan (refused before)")
         status, body = await get_json(
-            self._client, NAME, f"{self._base}/{endpoint}", params=params,
-            headers={"Authorization": f"apikey {self._key}"}, secrets=[self._key])
+            self._client,
+            NAME,
+            f"{self._base}/{endpoint}",
+            params=params,
+            headers={"Authorization": f"apikey {self._key}"},
+            secrets=[self._key],
+        )
         self._raise_for_error(endpoint, status, body)
         return body
 

@@ -20,9 +20,15 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
 from datafeeds.providers.base import (
-    Capabilities, ProviderLimits, closed_only, make_bar, quote_from_price, spec_of, to_yahoo)
-from engine.errors import (
-    BadPayload, NotFound, PaperTerminalError, ProviderUnavailable, RateLimited, ValidationError)
+    Capabilities,
+    ProviderLimits,
+    closed_only,
+    make_bar,
+    quote_from_price,
+    spec_of,
+    to_yahoo,
+)
+from engine.errors import BadPayload, NotFound, PaperTerminalError, ProviderUnavailable, RateLimited, ValidationError
 from engine.instruments import SPECS
 from engine.values import Bar, Quote, Timeframe
 
@@ -33,11 +39,24 @@ log = logging.getLogger(__name__)
 
 NAME = "yahoo"
 
-INTERVALS = {Timeframe.M1: "1m", Timeframe.M5: "5m", Timeframe.M15: "15m",
-             Timeframe.M30: "30m", Timeframe.H1: "1h", Timeframe.H4: "1h", Timeframe.D1: "1d"}
+INTERVALS = {
+    Timeframe.M1: "1m",
+    Timeframe.M5: "5m",
+    Timeframe.M15: "15m",
+    Timeframe.M30: "30m",
+    Timeframe.H1: "1h",
+    Timeframe.H4: "1h",
+    Timeframe.D1: "1d",
+}
 # Yahoo's look-back per interval, a day short of its documented maximum.
-LOOKBACK = {"1m": timedelta(days=7), "5m": timedelta(days=59), "15m": timedelta(days=59),
-            "30m": timedelta(days=59), "1h": timedelta(days=729), "1d": timedelta(days=36_000)}
+LOOKBACK = {
+    "1m": timedelta(days=7),
+    "5m": timedelta(days=59),
+    "15m": timedelta(days=59),
+    "30m": timedelta(days=59),
+    "1h": timedelta(days=729),
+    "1d": timedelta(days=36_000),
+}
 
 
 class TickerLike(Protocol):
@@ -65,16 +84,23 @@ class YahooProvider:
 
     name = NAME
     needs_key = False
-    limits = ProviderLimits(per_minute=60, per_hour=2000, official=False,
-                            note="unofficial API, no published limit: self-imposed 2,000/hour")
+    limits = ProviderLimits(
+        per_minute=60, per_hour=2000, official=False, note="unofficial API, no published limit: self-imposed 2,000/hour"
+    )
     capabilities = Capabilities(
-        quote_endpoint="history", unsupported=frozenset({"XAUUSD"}),
-        batch_size=1, cost_per_symbol=True,
-        bar_endpoints={tf: "history" for tf in INTERVALS})
+        quote_endpoint="history",
+        unsupported=frozenset({"XAUUSD"}),
+        batch_size=1,
+        cost_per_symbol=True,
+        bar_endpoints={tf: "history" for tf in INTERVALS},
+    )
 
-    def __init__(self, ticker_factory: Callable[[str], TickerLike] | None = None,
-                 clock: Callable[[], datetime] | None = None,
-                 paid_endpoints: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        ticker_factory: Callable[[str], TickerLike] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        paid_endpoints: set[str] | None = None,
+    ) -> None:
         self._factory = ticker_factory
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self.paid_endpoints: set[str] = paid_endpoints if paid_endpoints is not None else set()
@@ -108,9 +134,11 @@ class YahooProvider:
             return []
         rows = _clean(frame, symbol)
         if timeframe is Timeframe.H4 and not rows.empty:
-            rows = rows.resample("4h", origin="epoch", label="left", closed="left").agg(
-                {"Open": "first", "High": "max", "Low": "min", "Close": "last",
-                 "Volume": "sum"}).dropna()
+            rows = (
+                rows.resample("4h", origin="epoch", label="left", closed="left")
+                .agg({"Open": "first", "High": "max", "Low": "min", "Close": "last", "Volume": "sum"})
+                .dropna()
+            )
         bars: list[Bar] = []
         for stamp, row in rows.iterrows():
             when = stamp.to_pydatetime()
@@ -119,8 +147,9 @@ class YahooProvider:
                 day = stamp.tz_convert(local).date()
                 when = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
             try:
-                bars.append(make_bar(symbol, timeframe, when, row["Open"], row["High"],
-                                     row["Low"], row["Close"], row["Volume"]))
+                bars.append(
+                    make_bar(symbol, timeframe, when, row["Open"], row["High"], row["Low"], row["Close"], row["Volume"])
+                )
             except ValueError as exc:
                 log.warning("%s: dropped a bad %s bar: %s", NAME, symbol, exc)
         return closed_only(bars, now, count)
@@ -128,8 +157,7 @@ class YahooProvider:
     async def _history(self, symbol: str, **kwargs: Any) -> pd.DataFrame | None:
         """Fetch ``Ticker(symbol).history(**kwargs)`` in a worker thread; ``None``: no prices."""
         if not self.supports(symbol):
-            raise ValidationError(f"{NAME} does not carry {symbol}", field="symbol",
-                                  code="unsupported_symbol")
+            raise ValidationError(f"{NAME} does not carry {symbol}", field="symbol", code="unsupported_symbol")
         return await asyncio.to_thread(self._fetch, to_yahoo(symbol), kwargs)
 
     def _fetch(self, ticker: str, kwargs: dict[str, Any]) -> pd.DataFrame | None:
@@ -188,12 +216,14 @@ def _clean(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
     rows = rows.apply(pd.to_numeric, errors="coerce")
     if not isinstance(rows.index, pd.DatetimeIndex):
         raise BadPayload(f"{NAME}: history of {symbol} has no time index")
-    rows.index = (rows.index.tz_localize("UTC") if rows.index.tz is None
-                  else rows.index.tz_convert("UTC"))
+    rows.index = rows.index.tz_localize("UTC") if rows.index.tz is None else rows.index.tz_convert("UTC")
     rows["Volume"] = rows["Volume"].fillna(0.0)
     prices = rows[needed]
-    good = prices.notna().all(axis=1) & (prices > 0).all(axis=1) & prices.map(
-        lambda v: math.isfinite(v) if v == v else False).all(axis=1)
+    good = (
+        prices.notna().all(axis=1)
+        & (prices > 0).all(axis=1)
+        & prices.map(lambda v: math.isfinite(v) if v == v else False).all(axis=1)
+    )
     dropped = int((~good).sum())
     if dropped:
         log.warning("%s: dropped %d bad row(s) of %s", NAME, dropped, symbol)

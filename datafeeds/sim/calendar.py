@@ -37,8 +37,7 @@ def next_open(when: datetime) -> datetime:
     if is_open(when):
         return when
     days_to_sunday = (_SUNDAY - when.weekday()) % 7
-    sunday = (when + timedelta(days=days_to_sunday)).replace(
-        hour=ROLLOVER_HOUR, minute=0, second=0, microsecond=0)
+    sunday = (when + timedelta(days=days_to_sunday)).replace(hour=ROLLOVER_HOUR, minute=0, second=0, microsecond=0)
     return sunday
 
 
@@ -46,8 +45,7 @@ def week_close(when: datetime) -> datetime:
     """Return the Friday 22:00 UTC that ends the trading week containing ``when``."""
     when = when.astimezone(timezone.utc)
     days_to_friday = (_FRIDAY - when.weekday()) % 7
-    friday = (when + timedelta(days=days_to_friday)).replace(
-        hour=ROLLOVER_HOUR, minute=0, second=0, microsecond=0)
+    friday = (when + timedelta(days=days_to_friday)).replace(hour=ROLLOVER_HOUR, minute=0, second=0, microsecond=0)
     if friday <= when:  # Friday after 22:00 or a closed weekend day: next week's close
         friday += timedelta(days=7)
     return friday
@@ -57,8 +55,9 @@ def rollover_factor(when: datetime) -> float:
     """Return the spread multiplier at ``when``: 1 away from 22:00 UTC, ``ROLLOVER_PEAK`` at it."""
     when = when.astimezone(timezone.utc)
     rollover = when.replace(hour=ROLLOVER_HOUR, minute=0, second=0, microsecond=0)
-    distance = min(abs(when - rollover), abs(when - rollover + timedelta(days=1)),
-                   abs(when - rollover - timedelta(days=1)))
+    distance = min(
+        abs(when - rollover), abs(when - rollover + timedelta(days=1)), abs(when - rollover - timedelta(days=1))
+    )
     if distance >= ROLLOVER_WINDOW:
         return 1.0
     weight = 1.0 - distance / ROLLOVER_WINDOW

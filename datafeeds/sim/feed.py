@@ -60,8 +60,7 @@ def parse_speed(value: float | str | None) -> float:
     try:
         speed = float(value)
     except (TypeError, ValueError):
-        raise ValidationError(f"speed {value!r} must be a positive number or 'max'",
-                              field="speed") from None
+        raise ValidationError(f"speed {value!r} must be a positive number or 'max'", field="speed") from None
     if not speed > 0 or math.isnan(speed):
         raise ValidationError(f"speed {value!r} must be a positive number or 'max'", field="speed")
     return speed
@@ -72,10 +71,17 @@ class SimulatedFeed:
 
     name = "sim"
 
-    def __init__(self, *, speed: float | str = 1.0, seed: int | None = None,
-                 sim_start: datetime | None = None, tick_seconds: float = 0.25,
-                 history_days: float = HISTORY_DAYS,
-                 now: Callable[[], datetime] = _utcnow, resume: ResumePoint | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        speed: float | str = 1.0,
+        seed: int | None = None,
+        sim_start: datetime | None = None,
+        tick_seconds: float = 0.25,
+        history_days: float = HISTORY_DAYS,
+        now: Callable[[], datetime] = _utcnow,
+        resume: ResumePoint | None = None,
+    ) -> None:
         self.speed = parse_speed(speed)
         if sim_start is not None and sim_start.tzinfo is None:
             raise ValidationError("sim_start must carry a timezone (UTC)", field="sim_start")
@@ -103,8 +109,9 @@ class SimulatedFeed:
         names = [s.strip().upper() for s in symbols]
         unknown = [s for s in names if s not in SPECS]
         if unknown or not names:
-            raise ValidationError(f"unknown symbol(s) {', '.join(unknown) or '(none given)'}",
-                                  field="symbols", code="unknown_symbol")
+            raise ValidationError(
+                f"unknown symbol(s) {', '.join(unknown) or '(none given)'}", field="symbols", code="unknown_symbol"
+            )
         self.symbols = list(dict.fromkeys(names))
         self._model = MarketModel(self.symbols, self.seed)
         point = self._resume
@@ -115,12 +122,21 @@ class SimulatedFeed:
                 clock = self._now()
             else:
                 clock = calendar.next_open(self._sim_start or (self._now() - DEFAULT_SIM_START_AGO))
-            self._bars = await asyncio.to_thread(generate_history, self._model, self.symbols, clock,
-                                                 self.history_days, self.wall_clock)
+            self._bars = await asyncio.to_thread(
+                generate_history, self._model, self.symbols, clock, self.history_days, self.wall_clock
+            )
         self._clock = clock
         # per symbol: (name, typical spread in points, point, digits, its bars)
-        self._layout = [(s, get_spec(s).typical_spread_pips * get_spec(s).pip_size / get_spec(s).point,
-                         get_spec(s).point, get_spec(s).digits, self._bars[s]) for s in self.symbols]
+        self._layout = [
+            (
+                s,
+                get_spec(s).typical_spread_pips * get_spec(s).pip_size / get_spec(s).point,
+                get_spec(s).point,
+                get_spec(s).digits,
+                self._bars[s],
+            )
+            for s in self.symbols
+        ]
         self._stopped.clear()
         self._running = True
 
@@ -128,21 +144,32 @@ class SimulatedFeed:
         """Continue the journal's market (module docstring); return the clock of the first tick."""
         assert self._model is not None
         now = self._now()
-        clock, self._offset = start_clock(point, now, wall_clock=self.wall_clock, sim_start=self._sim_start,
-                                          default_start=now - DEFAULT_SIM_START_AGO,
-                                          tick=timedelta(seconds=self.tick_seconds))
+        clock, self._offset = start_clock(
+            point,
+            now,
+            wall_clock=self.wall_clock,
+            sim_start=self._sim_start,
+            default_start=now - DEFAULT_SIM_START_AGO,
+            tick=timedelta(seconds=self.tick_seconds),
+        )
         model = self._model
         if self.seed is None:  # the same invented past at every restart on this journal; a new future
             model.rng = np.random.default_rng(point.past_seed(self.symbols))
-        self._bars = await asyncio.to_thread(resumed_history, model, self.symbols, point,
-                                             self.history_days, self.wall_clock)
+        self._bars = await asyncio.to_thread(
+            resumed_history, model, self.symbols, point, self.history_days, self.wall_clock
+        )
         if self.seed is None:
             model.rng = np.random.default_rng()
         mids = point.last_mids(self.symbols)
         prices = ", ".join(f"{s} {mids[s]:.{get_spec(s).digits}f}" for s in self.symbols if s in mids)
         ahead = f"; the clock runs {self._offset} ahead of the wall clock" if self._offset else ""
-        log.info("simulator resumes from the journal: %s at %s, not before the journal's last event %s%s",
-                 prices, iso(clock), iso(point.not_before) if point.not_before else "-", ahead)
+        log.info(
+            "simulator resumes from the journal: %s at %s, not before the journal's last event %s%s",
+            prices,
+            iso(clock),
+            iso(point.not_before) if point.not_before else "-",
+            ahead,
+        )
         return clock
 
     async def stop(self) -> None:
@@ -176,8 +203,7 @@ class SimulatedFeed:
         self._clock = clock
         rollover = calendar.rollover_factor(clock) if clock.hour in (21, 22) else 1.0
         quotes = []
-        for (symbol, typical_points, point, digits, bars), mid in zip(
-                self._layout, model.mids().tolist(), strict=True):
+        for (symbol, typical_points, point, digits, bars), mid in zip(self._layout, model.mids().tolist(), strict=True):
             points = math.ceil(typical_points * rollover * model.spread_noise() - 1e-9)
             bid = round(mid - points * point / 2.0, digits)
             quote = Quote(symbol, bid, round(bid + points * point, digits), clock, "sim")
@@ -211,8 +237,9 @@ class SimulatedFeed:
         """Closed bars of ``symbol`` (generated past + bars built from live ticks), oldest first."""
         bars = self._bars.get(symbol.strip().upper())
         if bars is None:
-            raise ValidationError(f"symbol {symbol!r} is not simulated (start() with it)",
-                                  field="symbol", code="unknown_symbol")
+            raise ValidationError(
+                f"symbol {symbol!r} is not simulated (start() with it)", field="symbol", code="unknown_symbol"
+            )
         return await asyncio.to_thread(bars.bars, Timeframe(timeframe), count)
 
     def status(self) -> list[FeedStatus]:
@@ -225,5 +252,13 @@ class SimulatedFeed:
             "market_open": True if self.wall_clock or clock is None else calendar.is_open(clock),
             "ticks": self._ticks,
         }
-        return [FeedStatus(name=self.name, enabled=True, healthy=self._running,
-                           last_error=self._last_error, in_use=self._running, details=details)]
+        return [
+            FeedStatus(
+                name=self.name,
+                enabled=True,
+                healthy=self._running,
+                last_error=self._last_error,
+                in_use=self._running,
+                details=details,
+            )
+        ]

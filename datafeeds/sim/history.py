@@ -77,15 +77,20 @@ class SymbolBars:
             return []
         if timeframe is not Timeframe.M1:
             last_close = frame.index[-1] + pd.Timedelta(minutes=1)
-            frame = frame.resample(timeframe.pandas_rule, label="left", closed="left",
-                                   **_resample_kwargs(timeframe)).agg(
-                {"open": "first", "high": "max", "low": "min", "close": "last"}).dropna()
+            frame = (
+                frame.resample(timeframe.pandas_rule, label="left", closed="left", **_resample_kwargs(timeframe))
+                .agg({"open": "first", "high": "max", "low": "min", "close": "last"})
+                .dropna()
+            )
             complete = frame.index + pd.Timedelta(seconds=timeframe.seconds) <= last_close
             frame = frame[complete]
         frame = frame.iloc[-count:]
-        return [Bar(self.symbol, timeframe, t.to_pydatetime(), o, h, low, c)
-                for t, o, h, low, c in zip(frame.index, frame["open"], frame["high"],
-                                           frame["low"], frame["close"], strict=True)]
+        return [
+            Bar(self.symbol, timeframe, t.to_pydatetime(), o, h, low, c)
+            for t, o, h, low, c in zip(
+                frame.index, frame["open"], frame["high"], frame["low"], frame["close"], strict=True
+            )
+        ]
 
 
 def minute_grid(start: datetime, end: datetime, always_open: bool) -> np.ndarray:
@@ -96,14 +101,23 @@ def minute_grid(start: datetime, end: datetime, always_open: bool) -> np.ndarray
     if not always_open and grid.size:
         stamps = pd.to_datetime(grid, unit="s", utc=True)
         day, hour = stamps.day_of_week.to_numpy(), stamps.hour.to_numpy()
-        closed = (day == 5) | ((day == 4) & (hour >= calendar.ROLLOVER_HOUR)) \
+        closed = (
+            (day == 5)
+            | ((day == 4) & (hour >= calendar.ROLLOVER_HOUR))
             | ((day == 6) & (hour < calendar.ROLLOVER_HOUR))
+        )
         grid = grid[~closed]
     return grid * 10**9
 
 
-def generate_history(model: MarketModel, symbols: Sequence[str], end: datetime,
-                     days: float, always_open: bool, end_x: np.ndarray | None = None) -> dict[str, SymbolBars]:
+def generate_history(
+    model: MarketModel,
+    symbols: Sequence[str],
+    end: datetime,
+    days: float,
+    always_open: bool,
+    end_x: np.ndarray | None = None,
+) -> dict[str, SymbolBars]:
     """Simulate M1 bars over the ``days`` before ``end`` and leave ``model`` at ``end``.
 
     With ``always_open`` false, closed weekend minutes have no bars and the
@@ -138,4 +152,3 @@ def generate_history(model: MarketModel, symbols: Sequence[str], end: datetime,
         ohlc = np.stack([bids[:, 0], bids.max(axis=1), bids.min(axis=1), bids[:, -1]], axis=1)
         result[symbol] = SymbolBars(symbol, grid, np.round(ohlc, spec.digits))
     return result
-

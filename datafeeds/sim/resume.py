@@ -124,8 +124,15 @@ def anchor(model: MarketModel, mids: Mapping[str, float]) -> np.ndarray:
     return x
 
 
-def start_clock(point: ResumePoint, now: datetime, *, wall_clock: bool, sim_start: datetime | None,
-                default_start: datetime, tick: timedelta) -> tuple[datetime, timedelta]:
+def start_clock(
+    point: ResumePoint,
+    now: datetime,
+    *,
+    wall_clock: bool,
+    sim_start: datetime | None,
+    default_start: datetime,
+    tick: timedelta,
+) -> tuple[datetime, timedelta]:
     """(the first tick's time, the offset of a wall clock) when resuming ``point``.
 
     Never before the journal's last event: at speed 1 the wall clock, shifted
@@ -143,8 +150,9 @@ def start_clock(point: ResumePoint, now: datetime, *, wall_clock: bool, sim_star
     return calendar.next_open(start), timedelta(0)
 
 
-def resumed_history(model: MarketModel, symbols: Sequence[str], point: ResumePoint, days: float,
-                    always_open: bool) -> dict[str, SymbolBars]:
+def resumed_history(
+    model: MarketModel, symbols: Sequence[str], point: ResumePoint, days: float, always_open: bool
+) -> dict[str, SymbolBars]:
     """The past of a resumed feed: generated up to the earliest stored bar, then the stored M1 bars.
 
     Leaves ``model`` at the last stored prices (``ResumePoint.last_mids``).
@@ -161,7 +169,8 @@ def resumed_history(model: MarketModel, symbols: Sequence[str], point: ResumePoi
         times = np.array([int(b.time.timestamp()) * 10**9 for b in stored], dtype="int64")
         ohlc = np.array([(b.open, b.high, b.low, b.close) for b in stored], dtype="float64")
         keep = past.times < times[0]
-        generated[symbol] = SymbolBars(symbol, np.concatenate([past.times[keep], times]),
-                                       np.concatenate([past.ohlc[keep], ohlc]))
+        generated[symbol] = SymbolBars(
+            symbol, np.concatenate([past.times[keep], times]), np.concatenate([past.ohlc[keep], ohlc])
+        )
     model.x = anchor(model, point.last_mids(symbols))
     return generated

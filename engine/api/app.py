@@ -40,18 +40,29 @@ def _version() -> str:
 
 def _revalidated(inner: Any) -> Any:
     """Wrap an ASGI app so its responses carry ``cache-control: no-cache`` (use, but revalidate)."""
+
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         async def with_header(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", ()), (b"cache-control", b"no-cache")]}
             await send(message)
+
         await inner(scope, receive, with_header)
+
     return app
 
 
-def create_app(engine: Any, tokens: ApiTokens, *, host: str = "127.0.0.1", allowed_hosts: Iterable[str] = (),
-               allowed_origins: Iterable[str] = (), stale_after: float | None = 15.0,
-               hub: WebSocketHub | None = None, web_dir: Path = WEB_DIR) -> FastAPI:
+def create_app(
+    engine: Any,
+    tokens: ApiTokens,
+    *,
+    host: str = "127.0.0.1",
+    allowed_hosts: Iterable[str] = (),
+    allowed_origins: Iterable[str] = (),
+    stale_after: float | None = 15.0,
+    hub: WebSocketHub | None = None,
+    web_dir: Path = WEB_DIR,
+) -> FastAPI:
     """Build the app for ``engine``.
 
     ``host`` is the address the server binds (it is an allowed ``Host``);
@@ -61,10 +72,15 @@ def create_app(engine: Any, tokens: ApiTokens, *, host: str = "127.0.0.1", allow
     ``price/realtime/`` (None: trust ``quote.stale`` only); ``hub`` lets the
     caller own the WebSocket hub (default: a new one, started by ``ApiServer``).
     """
-    app = FastAPI(title="Paper Terminal API", version=_version(),
-                  docs_url=None, redoc_url=None, openapi_url="/openapi.json",
-                  description="Paper trading over REST and WebSocket. Send the token as "
-                              "`Authorization: Bearer T` or `?token=T`; the viewer token reads only.")
+    app = FastAPI(
+        title="Paper Terminal API",
+        version=_version(),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        description="Paper trading over REST and WebSocket. Send the token as "
+        "`Authorization: Bearer T` or `?token=T`; the viewer token reads only.",
+    )
     app.state.engine = engine
     app.state.tokens = tokens
     app.state.stale_after = stale_after

@@ -20,17 +20,26 @@ bearer_scheme = HTTPBearer(auto_error=False, description="trading or viewer toke
 query_scheme = APIKeyQuery(name="token", auto_error=False, description="the token, for browsers")
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut, "description": text} for status, text in (
-        (400, "input the engine refuses"), (401, "missing or wrong token"),
-        (403, "viewer token on a write, or a cross-origin request"), (404, "no such thing"),
-        (413, "body too large"), (414, "query string too long"), (421, "Host header not this server"),
-        (422, "input that does not parse"), (503, "not available now"))
+    status: {"model": ErrorOut, "description": text}
+    for status, text in (
+        (400, "input the engine refuses"),
+        (401, "missing or wrong token"),
+        (403, "viewer token on a write, or a cross-origin request"),
+        (404, "no such thing"),
+        (413, "body too large"),
+        (414, "query string too long"),
+        (421, "Host header not this server"),
+        (422, "input that does not parse"),
+        (503, "not available now"),
+    )
 }
 
 
-def api_role(request: Request,
-             _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
-             _query: Annotated[str | None, Depends(query_scheme)] = None) -> Role:
+def api_role(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
+    _query: Annotated[str | None, Depends(query_scheme)] = None,
+) -> Role:
     """The role the guard granted this request (defence in depth: 401 when absent)."""
     role = getattr(request.state, "api_role", None)
     if role is None:

@@ -33,31 +33,46 @@ MAX_MESSAGE = 300
 MAX_FIELD = 50
 BODY_PARSE_DETAIL = "There was an error parsing the body"  # FastAPI's HTTPException for an unreadable body
 # Where a database library's text starts: the statement, its parameters, the driver's exception class.
-_LIBRARY_MARKERS = re.compile(r"\[SQL:|\[parameters:|\(Background on this error|\((?:sqlite3|psycopg\w*|pymysql|"
-                              r"sqlalchemy)[\w.]*\)|\b(?:INSERT INTO|UPDATE \w+ SET|SELECT .+ FROM|DELETE FROM)\b")
+_LIBRARY_MARKERS = re.compile(
+    r"\[SQL:|\[parameters:|\(Background on this error|\((?:sqlite3|psycopg\w*|pymysql|"
+    r"sqlalchemy)[\w.]*\)|\b(?:INSERT INTO|UPDATE \w+ SET|SELECT .+ FROM|DELETE FROM)\b"
+)
 # A file path: /a/b, ~/a, C:\a\b or \\server\share (a word that starts the path, not EUR/USD).
 _PATH = re.compile(r"(?<![\w.])(?:~?/|[A-Za-z]:[\\/]|\\\\)[^\s'\",;()\[\]]+")
 
 _LOCATION_PARTS = {"body", "query", "path", "header", "cookie"}
 _ROUTING_FIELDS = {404: "path", 405: "method"}  # no route there, or not with that method
-_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "body_too_large",
-                 415: "unsupported_media_type", 421: "bad_host", 422: "invalid", 429: "rate_limited",
-                 503: "unavailable"}
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    421: "bad_host",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     """Return DESIGN's error shape with ``status`` (the message made public: ``public_text``)."""
-    return JSONResponse({"error": {"code": code, "message": public_text(message), "field": field}},
-                        status_code=status, headers=headers)
+    return JSONResponse(
+        {"error": {"code": code, "message": public_text(message), "field": field}}, status_code=status, headers=headers
+    )
 
 
 def public_text(message: str, fallback: str = "the request could not be completed") -> str:
     """``message`` without a database library's text (statement, parameters) and with paths replaced."""
     marker = _LIBRARY_MARKERS.search(message)
     if marker is not None:
-        message = message[:marker.start()].rstrip(" :;,-\n")
+        message = message[: marker.start()].rstrip(" :;,-\n")
     message = _PATH.sub("(a file)", message.split("\n", 1)[0]).strip()
     return message[:MAX_MESSAGE] or fallback
 
@@ -85,7 +100,7 @@ def field_of(loc: tuple[Any, ...] | list[Any]) -> str | None:
     # pydantic adds the type tag of a union member ("float", "decimal"...) after the field; a client's
     # unknown key may be empty or huge: an empty one blames the body, a long one is cut
     named = [p[:MAX_FIELD] for p in parts if p and not p.startswith(("function-", "constrained-"))]
-    return ".".join(named)[:MAX_FIELD * 2] if named else None
+    return ".".join(named)[: MAX_FIELD * 2] if named else None
 
 
 def _clean_message(error: dict[str, Any]) -> str:
@@ -126,12 +141,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(JournalError)
     async def on_journal(_: Request, exc: JournalError) -> JSONResponse:
-        return error_response(503, exc.code, public_text(exc.message, "the journal cannot record this now"), None, headers={"Retry-After": "5"})
+        return error_response(
+            503,
+            exc.code,
+            public_text(exc.message, "the journal cannot record this now"),
+            None,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(TemporaryError)
     async def on_temporary(_: Request, exc: TemporaryError) -> JSONResponse:
-        return error_response(503, "unavailable", public_message(exc, "try again later"), None,
-                              headers={"Retry-After": "5"})
+        return error_response(
+            503, "unavailable", public_message(exc, "try again later"), None, headers={"Retry-After": "5"}
+        )
 
     @app.exception_handler(PermanentError)
     async def on_permanent(_: Request, exc: PermanentError) -> JSONResponse:
@@ -166,8 +188,19 @@ def _unreadable_body(request: Request, cause: BaseException | None) -> str:
 
 def _trim_union_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Drop pydantic's union/type tags (``decimal``, ``float``...) that follow the field name."""
-    tags = {"float", "int", "decimal", "str", "bool", "list", "dict", "none", "datetime", "enum",
-            "function-after[check()]"}
+    tags = {
+        "float",
+        "int",
+        "decimal",
+        "str",
+        "bool",
+        "list",
+        "dict",
+        "none",
+        "datetime",
+        "enum",
+        "function-after[check()]",
+    }
     return tuple(p for p in loc if not (isinstance(p, str) and p.lower() in tags))
 
 

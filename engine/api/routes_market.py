@@ -10,7 +10,15 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from engine.api.deps import ERROR_RESPONSES, Engine, api_role, trading_role
 from engine.api.error_handlers import ApiError
 from engine.api.schemas import (
-    MAX_LIMIT, SYMBOL_PATTERN, AccountOut, FeedList, OhlcOut, PriceOut, ResetIn, SessionOut, SymbolList,
+    MAX_LIMIT,
+    SYMBOL_PATTERN,
+    AccountOut,
+    FeedList,
+    OhlcOut,
+    PriceOut,
+    ResetIn,
+    SessionOut,
+    SymbolList,
 )
 from engine.api.serialize import account_dict, bar_dict, feed_dict, journal_dict, quote_dict, spec_dict
 from engine.api.tokens import Role
@@ -36,13 +44,21 @@ async def account(engine: Engine) -> dict[str, Any]:
     return account_dict(engine.account())
 
 
-@router.post("/account/reset/", response_model=AccountOut, tags=["account"],
-             dependencies=[Depends(trading_role)], summary="Start a fresh account (trading token only)")
+@router.post(
+    "/account/reset/",
+    response_model=AccountOut,
+    tags=["account"],
+    dependencies=[Depends(trading_role)],
+    summary="Start a fresh account (trading token only)",
+)
 async def reset_account(engine: Engine, body: Annotated[ResetIn | None, Body()] = None) -> dict[str, Any]:
     body = body or ResetIn()
     if body.currency is not None and body.currency not in ACCOUNT_CURRENCIES:
-        raise ApiError(400, f"unknown account currency {body.currency}; use one of "
-                            f"{', '.join(sorted(ACCOUNT_CURRENCIES))}", "currency")
+        raise ApiError(
+            400,
+            f"unknown account currency {body.currency}; use one of {', '.join(sorted(ACCOUNT_CURRENCIES))}",
+            "currency",
+        )
     snapshot = await engine.reset_account(balance=body.balance, currency=body.currency, leverage=body.leverage)
     return account_dict(snapshot)
 
@@ -64,10 +80,18 @@ async def realtime_price(request: Request, engine: Engine, symbol: SymbolQuery) 
     return quote_dict(quote, stale=stale)
 
 
-@router.get("/price/ohlc/", response_model=OhlcOut, tags=["prices"],
-            summary="Bars, oldest first: closed bars plus the forming one")
-async def ohlc(engine: Engine, symbol: SymbolQuery, timeframe: Timeframe = Timeframe.M1,
-               limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 500) -> dict[str, Any]:
+@router.get(
+    "/price/ohlc/",
+    response_model=OhlcOut,
+    tags=["prices"],
+    summary="Bars, oldest first: closed bars plus the forming one",
+)
+async def ohlc(
+    engine: Engine,
+    symbol: SymbolQuery,
+    timeframe: Timeframe = Timeframe.M1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 500,
+) -> dict[str, Any]:
     symbol = _known(engine, symbol)
     bars = await engine.bars(symbol, timeframe, limit)
     return {"symbol": symbol, "timeframe": timeframe.value, "bars": [bar_dict(b) for b in bars]}
@@ -77,8 +101,10 @@ async def ohlc(engine: Engine, symbol: SymbolQuery, timeframe: Timeframe = Timef
 async def symbols(engine: Engine) -> dict[str, Any]:
     """``items``: the symbol names; ``specs``: each one's spec (``serialize.spec_dict``)."""
     names = list(engine.symbols)
-    return {"items": names, "specs": {name: spec_dict(SPECS[name], _pip_value(engine, name))
-                                      for name in names if name in SPECS}}
+    return {
+        "items": names,
+        "specs": {name: spec_dict(SPECS[name], _pip_value(engine, name)) for name in names if name in SPECS},
+    }
 
 
 def _pip_value(engine: Any, symbol: str) -> float | None:
@@ -90,15 +116,25 @@ def _pip_value(engine: Any, symbol: str) -> float | None:
         return None
 
 
-@router.get("/session/", response_model=SessionOut, tags=["account"],
-            summary="What the caller's token allows: viewer (read) or trading (read and write)")
+@router.get(
+    "/session/",
+    response_model=SessionOut,
+    tags=["account"],
+    summary="What the caller's token allows: viewer (read) or trading (read and write)",
+)
 async def session(role: Annotated[Role, Depends(api_role)]) -> dict[str, Any]:
     return {"role": role.value}
 
 
-@router.get("/feeds/", response_model=FeedList, tags=["feeds"],
-            summary="Each provider: enabled, healthy, last error, calls used and left today; the journal's state")
+@router.get(
+    "/feeds/",
+    response_model=FeedList,
+    tags=["feeds"],
+    summary="Each provider: enabled, healthy, last error, calls used and left today; the journal's state",
+)
 async def feeds(engine: Engine) -> dict[str, Any]:
     journal = engine.journal_status() if hasattr(engine, "journal_status") else None
-    return {"items": [feed_dict(s) for s in engine.feeds_status()],
-            "journal": journal_dict(journal) if journal is not None else None}
+    return {
+        "items": [feed_dict(s) for s in engine.feeds_status()],
+        "journal": journal_dict(journal) if journal is not None else None,
+    }

@@ -13,7 +13,15 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 
 from engine.api.deps import ERROR_RESPONSES, Engine, api_role, trading_role
 from engine.api.schemas import (
-    MAX_LIMIT, SYMBOL_PATTERN, CloseIn, PerformanceOut, Time, TradeIn, TradeList, TradeOut, TradePatch,
+    MAX_LIMIT,
+    SYMBOL_PATTERN,
+    CloseIn,
+    PerformanceOut,
+    Time,
+    TradeIn,
+    TradeList,
+    TradeOut,
+    TradePatch,
 )
 from engine.api.serialize import jsonable, trade_dict
 from engine.broker.requests import OrderRequest
@@ -21,8 +29,7 @@ from engine.errors import ValidationError
 from engine.signals.book import signal_stats
 from engine.values import TradeStatus
 
-router = APIRouter(prefix="/trades", tags=["trades"], responses=ERROR_RESPONSES,
-                   dependencies=[Depends(api_role)])
+router = APIRouter(prefix="/trades", tags=["trades"], responses=ERROR_RESPONSES, dependencies=[Depends(api_role)])
 
 TradeId = Annotated[int, Path(ge=1, le=2**53, description="trade id")]
 
@@ -33,15 +40,29 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
-@router.post("/execute/", status_code=201, response_model=TradeOut, dependencies=[Depends(trading_role)],
-             summary="Open a trade or place a pending order")
+@router.post(
+    "/execute/",
+    status_code=201,
+    response_model=TradeOut,
+    dependencies=[Depends(trading_role)],
+    summary="Open a trade or place a pending order",
+)
 async def execute_trade(order: TradeIn, engine: Engine) -> dict[str, Any]:
     order.check()
     request = OrderRequest(
-        symbol=order.symbol.upper(), side=order.side, order_type=order.order_type, lots=order.lots,
-        risk_percent=order.risk_percent, price=order.price, sl=order.sl, tp=order.tp,
-        trailing_pips=order.trailing_pips, expires_at=order.expires_at, signal_id=order.signal_id,
-        comment=order.comment)
+        symbol=order.symbol.upper(),
+        side=order.side,
+        order_type=order.order_type,
+        lots=order.lots,
+        risk_percent=order.risk_percent,
+        price=order.price,
+        sl=order.sl,
+        tp=order.tp,
+        trailing_pips=order.trailing_pips,
+        expires_at=order.expires_at,
+        signal_id=order.signal_id,
+        comment=order.comment,
+    )
     return trade_dict(await engine.place_order(request))
 
 
@@ -58,8 +79,9 @@ async def list_trades(
     since, until = _aware(since, "since"), _aware(until, "until")
     if since is not None and until is not None and until < since:
         raise ValidationError("until is before since", "until", "invalid_range")
-    items, total = await engine.list_trades(status=status, symbol=symbol.upper() if symbol else None,
-                                            since=since, until=until, limit=limit, offset=offset)
+    items, total = await engine.list_trades(
+        status=status, symbol=symbol.upper() if symbol else None, since=since, until=until, limit=limit, offset=offset
+    )
     return {"items": [trade_dict(t) for t in items], "total": total, "limit": limit, "offset": offset}
 
 
@@ -75,15 +97,24 @@ async def get_trade(trade_id: TradeId, engine: Engine) -> dict[str, Any]:
     return trade_dict(await engine.get_trade(trade_id))
 
 
-@router.patch("/{trade_id}/", response_model=TradeOut, dependencies=[Depends(trading_role)],
-              summary="Modify sl, tp, trailing_pips or a pending price")
+@router.patch(
+    "/{trade_id}/",
+    response_model=TradeOut,
+    dependencies=[Depends(trading_role)],
+    summary="Modify sl, tp, trailing_pips or a pending price",
+)
 async def modify_trade(trade_id: TradeId, patch: TradePatch, engine: Engine) -> dict[str, Any]:
     return trade_dict(await engine.modify_trade(trade_id, **patch.changes()))
 
 
-@router.post("/{trade_id}/close/", response_model=TradeOut, dependencies=[Depends(trading_role)],
-             summary="Close wholly or partly (lots); cancel a pending order")
-async def close_trade(trade_id: TradeId, engine: Engine,
-                      body: Annotated[CloseIn | None, Body()] = None) -> dict[str, Any]:
+@router.post(
+    "/{trade_id}/close/",
+    response_model=TradeOut,
+    dependencies=[Depends(trading_role)],
+    summary="Close wholly or partly (lots); cancel a pending order",
+)
+async def close_trade(
+    trade_id: TradeId, engine: Engine, body: Annotated[CloseIn | None, Body()] = None
+) -> dict[str, Any]:
     lots = body.lots if body is not None else None
     return trade_dict(await engine.close_trade(trade_id, lots=lots))

@@ -33,14 +33,18 @@ def _not_bool(value: Any) -> Any:
 def _in_time_range(value: datetime) -> datetime:
     """Refuse a time outside ``engine.bounds``' supported range (naive times are judged by the routes)."""
     if time_problem(value) is not None:
-        raise PydanticCustomError(TIME_OUT_OF_RANGE, "{when} is outside the supported range {range}",
-                                  {"when": value.isoformat(), "range": TIME_RANGE_TEXT})
+        raise PydanticCustomError(
+            TIME_OUT_OF_RANGE,
+            "{when} is outside the supported range {range}",
+            {"when": value.isoformat(), "range": TIME_RANGE_TEXT},
+        )
     return value
 
 
 NotBool = BeforeValidator(_not_bool)
-Time = Annotated[datetime, AfterValidator(_in_time_range),
-                 Field(description=f"ISO 8601 with an offset, from {TIME_RANGE_TEXT}")]
+Time = Annotated[
+    datetime, AfterValidator(_in_time_range), Field(description=f"ISO 8601 with an offset, from {TIME_RANGE_TEXT}")
+]
 Symbol = Annotated[str, Field(pattern=SYMBOL_PATTERN, description="e.g. EURUSD")]
 Price = Annotated[float, NotBool, Field(gt=0, lt=MAX_PRICE, allow_inf_nan=False)]
 Lots = Annotated[Decimal, NotBool, Field(gt=0, le=10_000, max_digits=12, decimal_places=4, allow_inf_nan=False)]
@@ -128,8 +132,10 @@ class CloseIn(_In):
 class ResetIn(_In):
     """``POST account/reset/``: a fresh account; omitted fields keep their current values."""
 
-    balance: Annotated[Decimal, NotBool, Field(gt=0, le=MAX_BALANCE, max_digits=16, decimal_places=2,
-                                               allow_inf_nan=False)] | None = None
+    balance: (
+        Annotated[Decimal, NotBool, Field(gt=0, le=MAX_BALANCE, max_digits=16, decimal_places=2, allow_inf_nan=False)]
+        | None
+    ) = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     leverage: Annotated[int, NotBool, Field(ge=1, le=3000)] | None = None
 
@@ -195,9 +201,11 @@ class TradeOut(BaseModel):
     expires_at: str | None = None
     mirror_ticket: str | None = Field(None, description="MetaTrader ticket of the mirrored position or order")
     mirror_state: str | None = Field(
-        None, description="mirror state: open, pending, closed, cancelled, refused, modify_refused, "
-                          "close_failed (closed on paper, still open in MetaTrader: retried), closed_externally, "
-                          "not_mirrored, error; null when not mirrored")
+        None,
+        description="mirror state: open, pending, closed, cancelled, refused, modify_refused, "
+        "close_failed (closed on paper, still open in MetaTrader: retried), closed_externally, "
+        "not_mirrored, error; null when not mirrored",
+    )
 
 
 class TradeList(BaseModel):

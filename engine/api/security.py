@@ -53,7 +53,8 @@ WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
     "font-src 'self'; manifest-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
-    "form-action 'none'")
+    "form-action 'none'"
+)
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -186,8 +187,7 @@ def bearer_or_query_token(headers: dict[str, str], query: dict[str, list[str]]) 
 class GuardMiddleware:
     """Pure ASGI middleware applying the checks of this module's docstring."""
 
-    def __init__(self, app: ASGIApp, *, tokens: ApiTokens, hosts: HostPolicy,
-                 max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, *, tokens: ApiTokens, hosts: HostPolicy, max_body: int = MAX_BODY_BYTES) -> None:
         self.app, self.tokens, self.hosts, self.max_body = app, tokens, hosts, max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -226,8 +226,7 @@ class GuardMiddleware:
         query = parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
         role = self.tokens.role_of(bearer_or_query_token(headers, query))
         if role is None:
-            raise Refused(401, "unauthorized", "a valid token is required (Authorization: Bearer or ?token=)",
-                          "token")
+            raise Refused(401, "unauthorized", "a valid token is required (Authorization: Bearer or ?token=)", "token")
         if scope["type"] == "http" and scope["method"] not in READ_METHODS and role is not Role.TRADING:
             raise Refused(403, "forbidden", "the viewer token is read-only; use the trading token", "token")
         return role
@@ -257,8 +256,11 @@ class GuardMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send, refused: Refused) -> None:
         body = error_body(refused.code, refused.message, refused.field)
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                   *SECURITY_HEADERS]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *SECURITY_HEADERS,
+        ]
         if refused.status == 401:
             headers.append((b"www-authenticate", b'Bearer realm="paper-terminal"'))
         if scope["type"] == "http":

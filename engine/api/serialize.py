@@ -105,15 +105,26 @@ def quote_dict(quote: Quote, stale: bool | None = None) -> dict[str, Any]:
 
 def tick_dict(quote: Quote) -> dict[str, Any]:
     """The ``/ws/prices/`` tick: ``{"type": "tick", symbol, bid, ask, time}``."""
-    return {"type": "tick", "symbol": quote.symbol, "bid": price(quote.symbol, quote.bid),
-            "ask": price(quote.symbol, quote.ask), "time": iso(quote.time)}
+    return {
+        "type": "tick",
+        "symbol": quote.symbol,
+        "bid": price(quote.symbol, quote.bid),
+        "ask": price(quote.symbol, quote.ask),
+        "time": iso(quote.time),
+    }
 
 
 def bar_dict(bar: Bar) -> dict[str, Any]:
     """One OHLC bar; ``time`` is the bar's open time."""
     sym = bar.symbol
-    return {"time": iso(bar.time), "open": price(sym, bar.open), "high": price(sym, bar.high),
-            "low": price(sym, bar.low), "close": price(sym, bar.close), "volume": bar.volume}
+    return {
+        "time": iso(bar.time),
+        "open": price(sym, bar.open),
+        "high": price(sym, bar.high),
+        "low": price(sym, bar.low),
+        "close": price(sym, bar.close),
+        "volume": bar.volume,
+    }
 
 
 def _point_dict(point: PatternPoint | dict[str, Any]) -> dict[str, Any]:
@@ -127,8 +138,10 @@ def signal_dict(signal: Signal) -> dict[str, Any]:
     sym = signal.symbol
     pattern = None
     if signal.pattern is not None:
-        pattern = {"name": signal.pattern.get("name"),
-                   "points": [_point_dict(p) for p in signal.pattern.get("points", ())]}
+        pattern = {
+            "name": signal.pattern.get("name"),
+            "points": [_point_dict(p) for p in signal.pattern.get("points", ())],
+        }
     return {
         "id": signal.id,
         "symbol": sym,
@@ -151,24 +164,44 @@ def signal_dict(signal: Signal) -> dict[str, Any]:
 
 def spec_dict(spec: InstrumentSpec, pip_value: float | None) -> dict[str, Any]:
     """A symbol's spec for clients (digits, pip size, lot limits) and its pip value per lot now."""
-    return {"digits": spec.digits, "pip_size": spec.pip_size, "contract_size": spec.contract_size,
-            "lot_min": float(spec.lot_min), "lot_max": float(spec.lot_max), "lot_step": float(spec.lot_step),
-            "base": spec.base, "quote": spec.quote, "pip_value": pip_value}
+    return {
+        "digits": spec.digits,
+        "pip_size": spec.pip_size,
+        "contract_size": spec.contract_size,
+        "lot_min": float(spec.lot_min),
+        "lot_max": float(spec.lot_max),
+        "lot_step": float(spec.lot_step),
+        "base": spec.base,
+        "quote": spec.quote,
+        "pip_value": pip_value,
+    }
 
 
 def feed_dict(status: FeedStatus) -> dict[str, Any]:
     """One provider's health and today's quota use."""
-    return {"name": status.name, "enabled": status.enabled, "healthy": status.healthy,
-            "last_error": status.last_error, "calls_used_today": status.calls_used_today,
-            "calls_left_today": status.calls_left_today, "in_use": status.in_use,
-            "details": jsonable(status.details)}
+    return {
+        "name": status.name,
+        "enabled": status.enabled,
+        "healthy": status.healthy,
+        "last_error": status.last_error,
+        "calls_used_today": status.calls_used_today,
+        "calls_left_today": status.calls_left_today,
+        "in_use": status.in_use,
+        "details": jsonable(status.details),
+    }
 
 
 def journal_dict(status: Any) -> dict[str, Any]:
     """The journal's state for ``GET feeds/`` (``engine.service_journal.JournalStatus``)."""
-    return {"state": status.state.value, "message": status.message, "since": iso(status.since) if status.since else None,
-            "last_error": status.last_error, "pending_changes": status.pending_changes, "failures": status.failures,
-            "retry_in": None if status.retry_in is None else round(status.retry_in, 2)}
+    return {
+        "state": status.state.value,
+        "message": status.message,
+        "since": iso(status.since) if status.since else None,
+        "last_error": status.last_error,
+        "pending_changes": status.pending_changes,
+        "failures": status.failures,
+        "retry_in": None if status.retry_in is None else round(status.retry_in, 2),
+    }
 
 
 def jsonable(value: Any) -> Any:

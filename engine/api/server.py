@@ -73,10 +73,12 @@ def exposure_warning(host: str, port: int, tokens_path: Path | None) -> str | No
     if is_loopback(host):
         return None
     where = f" (both in {tokens_path})" if tokens_path is not None else ""
-    return (f"WARNING: the server is bound to {host} and reachable from other machines. "
-            f"Open {' or '.join(reachable_urls(host, port))} and sign in with the VIEWER token to watch, "
-            f"or the TRADING token to trade{where}. Anyone who can reach this port and holds the trading "
-            "token can trade: bind 127.0.0.1 unless you mean it.")
+    return (
+        f"WARNING: the server is bound to {host} and reachable from other machines. "
+        f"Open {' or '.join(reachable_urls(host, port))} and sign in with the VIEWER token to watch, "
+        f"or the TRADING token to trade{where}. Anyone who can reach this port and holds the trading "
+        "token can trade: bind 127.0.0.1 unless you mean it."
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -93,11 +95,21 @@ def is_loopback(host: str) -> bool:
 class ApiServer:
     """The embedded REST + WebSocket server over a ``TradingEngine``."""
 
-    def __init__(self, engine: Any, host: str = "127.0.0.1", port: int = 8765, tokens: ApiTokens | None = None,
-                 *, allowed_hosts: Iterable[str] = (), allowed_origins: Iterable[str] = (),
-                 stale_after: float | None = 15.0,
-                 send_timeout: float = 5.0, max_queue: int = 256, max_clients: int = 2000,
-                 message_rate: tuple[float, int] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        host: str = "127.0.0.1",
+        port: int = 8765,
+        tokens: ApiTokens | None = None,
+        *,
+        allowed_hosts: Iterable[str] = (),
+        allowed_origins: Iterable[str] = (),
+        stale_after: float | None = 15.0,
+        send_timeout: float = 5.0,
+        max_queue: int = 256,
+        max_clients: int = 2000,
+        message_rate: tuple[float, int] | None = None,
+    ) -> None:
         if tokens is None:
             raise ValueError("ApiServer needs tokens (see engine.api.tokens.load_or_create_tokens)")
         if not 0 <= port <= 65535:
@@ -107,10 +119,18 @@ class ApiServer:
         self.port = port
         self.tokens = tokens
         limits = {"message_rate": message_rate} if message_rate is not None else {}
-        self.hub = WebSocketHub(engine, max_queue=max_queue, send_timeout=send_timeout, max_clients=max_clients,
-                                **limits)
-        self.app = create_app(engine, tokens, host=host, allowed_hosts=allowed_hosts,
-                              allowed_origins=allowed_origins, stale_after=stale_after, hub=self.hub)
+        self.hub = WebSocketHub(
+            engine, max_queue=max_queue, send_timeout=send_timeout, max_clients=max_clients, **limits
+        )
+        self.app = create_app(
+            engine,
+            tokens,
+            host=host,
+            allowed_hosts=allowed_hosts,
+            allowed_origins=allowed_origins,
+            stale_after=stale_after,
+            hub=self.hub,
+        )
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -134,9 +154,20 @@ class ApiServer:
         if self.running:
             return
         config = uvicorn.Config(
-            self.app, host=self.host, port=self.port, log_config=None, log_level="warning", access_log=False,
-            lifespan="off", ws=FrameWritingProtocol, ws_max_size=MAX_WS_MESSAGE_BYTES, ws_per_message_deflate=False,
-            timeout_graceful_shutdown=3, server_header=False, proxy_headers=False)
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ws=FrameWritingProtocol,
+            ws_max_size=MAX_WS_MESSAGE_BYTES,
+            ws_per_message_deflate=False,
+            timeout_graceful_shutdown=3,
+            server_header=False,
+            proxy_headers=False,
+        )
         sock = self._bind()
         self.port = sock.getsockname()[1]
         self._server = _EmbeddedServer(config)

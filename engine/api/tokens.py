@@ -90,8 +90,9 @@ def generate_token() -> str:
     return secrets.token_urlsafe(_TOKEN_BYTES)
 
 
-def load_or_create_tokens(path: Path | None = None, *, trading: str | None = None,
-                          viewer: str | None = None) -> ApiTokens:
+def load_or_create_tokens(
+    path: Path | None = None, *, trading: str | None = None, viewer: str | None = None
+) -> ApiTokens:
     """Load the stored tokens, creating the file (mode 0600) on first start.
 
     ``trading``/``viewer`` (from ``--token``/``--viewer-token``) override the

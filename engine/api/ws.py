@@ -40,7 +40,12 @@ from engine.api.security import WS_PROTOCOL
 from engine.api.serialize import account_dict, feed_dict, quote_dict, signal_dict, tick_dict, trade_dict
 from engine.api.ws_client import GONE, Outgoing, WsClient
 from engine.api.ws_limits import (
-    CLOSE_POLICY, MAX_SUBSCRIBED_SYMBOLS, MESSAGE_BURST, MESSAGE_RATE, MessageRate, unknown_symbols_message,
+    CLOSE_POLICY,
+    MAX_SUBSCRIBED_SYMBOLS,
+    MESSAGE_BURST,
+    MESSAGE_RATE,
+    MessageRate,
+    unknown_symbols_message,
 )
 from engine.bus import EventBus
 from engine.errors import NotFound
@@ -77,8 +82,15 @@ def _log_task_failure(task: asyncio.Task[Any]) -> None:
 class WebSocketHub:
     """Subscribe to the engine's bus and fan events out to WebSocket clients."""
 
-    def __init__(self, engine: Any, *, max_queue: int = 256, send_timeout: float = 5.0,
-                 max_clients: int = 2000, message_rate: tuple[float, int] = (MESSAGE_RATE, MESSAGE_BURST)) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        *,
+        max_queue: int = 256,
+        send_timeout: float = 5.0,
+        max_clients: int = 2000,
+        message_rate: tuple[float, int] = (MESSAGE_RATE, MESSAGE_BURST),
+    ) -> None:
         self.engine = engine
         self.max_queue = max_queue
         self.send_timeout = send_timeout
@@ -214,8 +226,7 @@ class WebSocketHub:
             self._broadcast(TRADING, envelope("trade_modified", trade_dict(active)))
             self._broadcast_feeds()
             return
-        task = asyncio.create_task(self._send_stored_trade(event.trade_id),
-                                   name=f"ws-mirror-trade-{event.trade_id}")
+        task = asyncio.create_task(self._send_stored_trade(event.trade_id), name=f"ws-mirror-trade-{event.trade_id}")
         self._lookups.add(task)
         task.add_done_callback(self._lookups.discard)
         task.add_done_callback(_log_task_failure)
@@ -239,8 +250,13 @@ class WebSocketHub:
     async def serve(self, websocket: WebSocket, channel: str) -> None:
         """Run one client connection from handshake to close."""
         if self.client_count >= self.max_clients:
-            log.warning("websocket connection on /ws/%s/ from %s refused (%d): %d clients already", channel,
-                        _peer(websocket), CLOSE_TOO_SLOW, self.client_count)
+            log.warning(
+                "websocket connection on /ws/%s/ from %s refused (%d): %d clients already",
+                channel,
+                _peer(websocket),
+                CLOSE_TOO_SLOW,
+                self.client_count,
+            )
             await websocket.close(code=CLOSE_TOO_SLOW, reason="too many clients")
             return
         offered = websocket.scope.get("subprotocols") or ()
@@ -270,8 +286,14 @@ class WebSocketHub:
         code = CLOSE_GOING_AWAY if stopping else client.close_code or CLOSE_TOO_SLOW
         if not stopping:
             self.dropped += 1
-            log.warning("websocket client %d on /ws/%s/ from %s closed (%d): %s", client.id, client.channel,
-                        _peer(client.websocket), code, client.dropped_reason)
+            log.warning(
+                "websocket client %d on /ws/%s/ from %s closed (%d): %s",
+                client.id,
+                client.channel,
+                _peer(client.websocket),
+                code,
+                client.dropped_reason,
+            )
         try:
             async with asyncio.timeout(1.0):
                 await client.websocket.close(code=code, reason=(client.dropped_reason or "")[:100])
@@ -329,10 +351,12 @@ class WebSocketHub:
         if client.channel != PRICES:
             raise _BadMessage("subscriptions are for /ws/prices/; /ws/trading/ carries every symbol", "action")
         symbols = request.get("symbols")
-        if (not isinstance(symbols, list) or len(symbols) > MAX_SUBSCRIBED_SYMBOLS
-                or not all(isinstance(s, str) and 0 < len(s) <= 20 for s in symbols)):
-            raise _BadMessage(f"symbols must be a list of at most {MAX_SUBSCRIBED_SYMBOLS} symbol names",
-                              "symbols")
+        if (
+            not isinstance(symbols, list)
+            or len(symbols) > MAX_SUBSCRIBED_SYMBOLS
+            or not all(isinstance(s, str) and 0 < len(s) <= 20 for s in symbols)
+        ):
+            raise _BadMessage(f"symbols must be a list of at most {MAX_SUBSCRIBED_SYMBOLS} symbol names", "symbols")
         wanted = {s.upper() for s in symbols}
         if action == "subscribe":
             known = self.engine.symbols
@@ -341,8 +365,9 @@ class WebSocketHub:
                 raise _BadMessage(unknown_symbols_message(unknown, known), "symbols", "unknown_symbol")
             total = wanted if client.symbols is None else client.symbols | wanted
             if len(total) > MAX_SUBSCRIBED_SYMBOLS:
-                raise _BadMessage(f"a connection subscribes at most {MAX_SUBSCRIBED_SYMBOLS} symbols", "symbols",
-                                  "too_many_symbols")
+                raise _BadMessage(
+                    f"a connection subscribes at most {MAX_SUBSCRIBED_SYMBOLS} symbols", "symbols", "too_many_symbols"
+                )
             client.symbols = total
         else:
             current = client.symbols if client.symbols is not None else set(self.engine.symbols)

@@ -56,8 +56,15 @@ class WsClient:
 
     _ids = itertools.count(1)
 
-    def __init__(self, websocket: WebSocket, channel: str, role: Role | None, *, max_queue: int,
-                 schedule: Callable[[WsClient], None]) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        channel: str,
+        role: Role | None,
+        *,
+        max_queue: int,
+        schedule: Callable[[WsClient], None],
+    ) -> None:
         self.id = next(self._ids)
         self.websocket = websocket
         self.channel = channel

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 MAX_SUBSCRIBED_SYMBOLS = 200
-MESSAGE_RATE = 20.0    # messages per second, sustained
-MESSAGE_BURST = 40     # messages at once
+MESSAGE_RATE = 20.0  # messages per second, sustained
+MESSAGE_BURST = 40  # messages at once
 CLOSE_POLICY = 1008
 SHOWN_UNKNOWN = 10
 

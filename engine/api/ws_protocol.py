@@ -29,10 +29,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
-
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 FRAME_WRITER = "paper_terminal.frame_writer"
 _STATE = ("handshake_complete", "close_sent", "disconnected", "writable", "conn", "transport")
@@ -55,9 +54,15 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
 
     def write_frame(self, frame: bytes) -> bool:
         """Write a whole pre-built frame now if the connection can take it; False otherwise."""
-        if (self.handshake_complete and not self.close_sent and not self.disconnected
-                and self.writable.is_set() and self.conn.state is State.OPEN and not self.conn.extensions
-                and not self.transport.is_closing()):
+        if (
+            self.handshake_complete
+            and not self.close_sent
+            and not self.disconnected
+            and self.writable.is_set()
+            and self.conn.state is State.OPEN
+            and not self.conn.extensions
+            and not self.transport.is_closing()
+        ):
             self.transport.write(frame)
             return True
         return False

@@ -62,8 +62,9 @@ class AccountValuation:
             book.gross = book.margin = 0.0
             return
         c = book.spec.contract_size * path_factor(book.path, self._mids)
-        book.gross = c * (book.buy_lots * book.bid - book.buy_lots_entry
-                          + book.sell_lots_entry - book.sell_lots * book.ask)
+        book.gross = c * (
+            book.buy_lots * book.bid - book.buy_lots_entry + book.sell_lots_entry - book.sell_lots * book.ask
+        )
         book.margin = c * (book.buy_lots + book.sell_lots) * (book.bid + book.ask) * 0.5 / self._leverage
 
     def _resum(self) -> None:
@@ -115,9 +116,11 @@ class AccountValuation:
         level = self.margin_level_f()
         closed: list[Event] = []
         while self._margin_total > 0.0 and self.margin_level_f() < self._stop_out:
-            candidates = [(self._floating_net(self._books[p.spec.symbol], p), p.id, p)
-                          for p in self._positions.values()
-                          if p.status is _OPEN and self._books[p.spec.symbol].bid is not None]
+            candidates = [
+                (self._floating_net(self._books[p.spec.symbol], p), p.id, p)
+                for p in self._positions.values()
+                if p.status is _OPEN and self._books[p.spec.symbol].bid is not None
+            ]
             if not candidates:
                 break
             _, _, worst = min(candidates, key=lambda item: (item[0], item[1]))
@@ -127,5 +130,4 @@ class AccountValuation:
             book.levels.refresh()
         if not closed:
             return []
-        return closed + [StopOutTriggered(level if level is not None else 0.0,
-                                          tuple(event.trade for event in closed))]
+        return closed + [StopOutTriggered(level if level is not None else 0.0, tuple(event.trade for event in closed))]

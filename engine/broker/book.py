@@ -24,9 +24,27 @@ from engine.values import Quote
 class SymbolBook:
     """Per-symbol state of the broker (see the module doc)."""
 
-    __slots__ = ("spec", "symbol", "bid", "ask", "time", "stale", "quote", "positions",
-                 "levels", "excursions", "n_open", "buy_lots", "buy_lots_entry",
-                 "sell_lots", "sell_lots_entry", "path", "dependants", "gross", "margin")
+    __slots__ = (
+        "spec",
+        "symbol",
+        "bid",
+        "ask",
+        "time",
+        "stale",
+        "quote",
+        "positions",
+        "levels",
+        "excursions",
+        "n_open",
+        "buy_lots",
+        "buy_lots_entry",
+        "sell_lots",
+        "sell_lots_entry",
+        "path",
+        "dependants",
+        "gross",
+        "margin",
+    )
 
     def __init__(self, spec: InstrumentSpec) -> None:
         self.spec = spec
@@ -44,10 +62,10 @@ class SymbolBook:
         self.buy_lots_entry = 0.0
         self.sell_lots = 0.0
         self.sell_lots_entry = 0.0
-        self.path: RatePath | None = None          # quote currency -> account currency
-        self.dependants: list[SymbolBook] = []     # books whose valuation uses this price
-        self.gross = 0.0                           # floating P&L, account currency
-        self.margin = 0.0                          # used margin, account currency
+        self.path: RatePath | None = None  # quote currency -> account currency
+        self.dependants: list[SymbolBook] = []  # books whose valuation uses this price
+        self.gross = 0.0  # floating P&L, account currency
+        self.margin = 0.0  # used margin, account currency
 
     def last_quote(self, source: str = "broker") -> Quote | None:
         """Return the last quote, materialising it when it came in as floats."""

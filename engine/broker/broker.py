@@ -19,18 +19,24 @@ from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from engine.broker import savepoint as _savepoint
 from engine.broker.core import BrokerCore
 from engine.broker.position import Position
 from engine.broker.requests import UNSET, OrderRequest
-from engine.broker import savepoint as _savepoint
-from engine.broker.rules import (as_lots, check_expiry, check_pending_price, check_stops,
-                                 check_trailing, price_value, reject)
+from engine.broker.rules import (
+    as_lots,
+    check_expiry,
+    check_pending_price,
+    check_stops,
+    check_trailing,
+    price_value,
+    reject,
+)
 from engine.broker.sizing import risk_lots
 from engine.broker.triggers import pending_heap
 from engine.errors import NotFound
 from engine.events import Event, OrderPlaced, TradeModified
-from engine.values import (AccountSnapshot, CloseReason, OrderType, Quote, Side, TradeRecord,
-                           TradeStatus, money, utc)
+from engine.values import AccountSnapshot, CloseReason, OrderType, Quote, Side, TradeRecord, TradeStatus, money, utc
 
 _PIP_VALUE_QUANTUM = Decimal("0.0001")
 
@@ -60,11 +66,23 @@ class PaperBroker(BrokerCore):
     def place(self, request: OrderRequest, now: datetime | None = None) -> list[Event]:
         """Place a market or pending order; raise ``OrderRejectedError`` naming the field."""
         order = self._validated(request, now)
-        pos = Position(id=self._take_id(), spec=order.book.spec, side=order.side, order_type=order.order_type,
-                       status=TradeStatus.PENDING, lots=order.lots, requested_price=order.price, sl=order.sl,
-                       tp=order.tp, trailing_pips=order.trailing, created_at=order.when,
-                       expires_at=order.expires_at, signal_id=request.signal_id, parent_id=None,
-                       comment=str(request.comment or ""))
+        pos = Position(
+            id=self._take_id(),
+            spec=order.book.spec,
+            side=order.side,
+            order_type=order.order_type,
+            status=TradeStatus.PENDING,
+            lots=order.lots,
+            requested_price=order.price,
+            sl=order.sl,
+            tp=order.tp,
+            trailing_pips=order.trailing,
+            created_at=order.when,
+            expires_at=order.expires_at,
+            signal_id=request.signal_id,
+            parent_id=None,
+            comment=str(request.comment or ""),
+        )
         book = order.book
         self._positions[pos.id] = pos
         book.positions[pos.id] = pos
@@ -84,13 +102,15 @@ class PaperBroker(BrokerCore):
         if not isinstance(request, OrderRequest):
             raise TypeError(f"place() needs an OrderRequest, got {type(request).__name__}")
         if not isinstance(request.symbol, str):
-            raise reject(f"Symbol must be a name such as EURUSD, not {request.symbol!r}", "symbol",
-                         "unknown_symbol")
+            raise reject(f"Symbol must be a name such as EURUSD, not {request.symbol!r}", "symbol", "unknown_symbol")
         book = self._book(request.symbol.upper())
         spec = book.spec
         side = request.side if type(request.side) is Side else _enum(Side, request.side, "side")
-        order_type = request.order_type if type(request.order_type) is OrderType \
+        order_type = (
+            request.order_type
+            if type(request.order_type) is OrderType
             else _enum(OrderType, request.order_type, "order_type")
+        )
         if book.bid is None or book.time is None:
             raise reject(f"No price yet for {spec.symbol}", "symbol", "no_price")
         when = book.time if now is None else now if now.tzinfo is timezone.utc else utc(now)
@@ -114,8 +134,12 @@ class PaperBroker(BrokerCore):
         trailing = check_trailing(request.trailing_pips)
         factor = self._factor(book)
         if factor is None:
-            raise reject(f"No rate to convert {spec.quote} into {self._currency}: "
-                         f"quote {spec.quote}{self._currency} or a USD cross first", "symbol", "no_rate")
+            raise reject(
+                f"No rate to convert {spec.quote} into {self._currency}: "
+                f"quote {spec.quote}{self._currency} or a USD cross first",
+                "symbol",
+                "no_rate",
+            )
         if request.lots is not None:
             lots = as_lots(request.lots, spec)
         elif request.risk_percent is not None:
@@ -127,16 +151,29 @@ class PaperBroker(BrokerCore):
         needed = float(lots) * spec.contract_size * price / self._leverage * factor
         free = self.equity_f() - self._margin_total
         if needed > free:
-            raise reject(f"Not enough free margin: {lots} lots of {spec.symbol} need "
-                         f"{needed or 0:.2f} {self._currency}, free margin is {free:.2f}",
-                         "lots", "no_money")
-        if request.signal_id is not None and (isinstance(request.signal_id, bool)
-                                              or not isinstance(request.signal_id, int)):
+            raise reject(
+                f"Not enough free margin: {lots} lots of {spec.symbol} need "
+                f"{needed or 0:.2f} {self._currency}, free margin is {free:.2f}",
+                "lots",
+                "no_money",
+            )
+        if request.signal_id is not None and (
+            isinstance(request.signal_id, bool) or not isinstance(request.signal_id, int)
+        ):
             raise reject(f"signal_id must be an integer, not {request.signal_id!r}", "signal_id", "invalid")
         return _Order(book, side, order_type, price, sl, tp, trailing, lots, when, expires_at)
 
-    def modify(self, trade_id: int, *, sl=UNSET, tp=UNSET, trailing_pips=UNSET, price=UNSET,
-               expires_at=UNSET, now: datetime | None = None) -> list[Event]:
+    def modify(
+        self,
+        trade_id: int,
+        *,
+        sl=UNSET,
+        tp=UNSET,
+        trailing_pips=UNSET,
+        price=UNSET,
+        expires_at=UNSET,
+        now: datetime | None = None,
+    ) -> list[Event]:
         """Change SL/TP/trailing of a trade or order, and the price/expiry of a pending order.
 
         ``None`` removes a stop; ``UNSET`` (default) leaves it. A manual SL
@@ -160,13 +197,17 @@ class PaperBroker(BrokerCore):
                 new_price = price_value(price, spec, "price", "invalid_price")
                 check_pending_price(pos.side, pos.order_type, new_price, book.bid, book.ask, spec.digits)
             reference, what = new_price, f"{pos.order_type.value} price"
-        new_sl = pos.sl if sl is UNSET else (
-            None if sl is None else price_value(sl, spec, "sl", "invalid_stops"))
-        new_tp = pos.tp if tp is UNSET else (
-            None if tp is None else price_value(tp, spec, "tp", "invalid_stops"))
+        new_sl = pos.sl if sl is UNSET else (None if sl is None else price_value(sl, spec, "sl", "invalid_stops"))
+        new_tp = pos.tp if tp is UNSET else (None if tp is None else price_value(tp, spec, "tp", "invalid_stops"))
         price_changed = price is not UNSET
-        check_stops(pos.side, reference, new_sl if (sl is not UNSET or price_changed) else None,
-                    new_tp if (tp is not UNSET or price_changed) else None, what, spec.digits)
+        check_stops(
+            pos.side,
+            reference,
+            new_sl if (sl is not UNSET or price_changed) else None,
+            new_tp if (tp is not UNSET or price_changed) else None,
+            what,
+            spec.digits,
+        )
         new_trailing = pos.trailing_pips if trailing_pips is UNSET else check_trailing(trailing_pips)
         new_expiry = pos.expires_at
         if pending and expires_at is not UNSET:
@@ -191,16 +232,18 @@ class PaperBroker(BrokerCore):
             lv.refresh()
         return [TradeModified(self._open_record(book, pos))]
 
-    def close(self, trade_id: int, lots: Decimal | None = None,
-              now: datetime | None = None) -> list[Event]:
+    def close(self, trade_id: int, lots: Decimal | None = None, now: datetime | None = None) -> list[Event]:
         """Close a trade at market (wholly, or ``lots`` of it), or cancel a pending order."""
         pos = self._active(trade_id)
         book = self._books[pos.spec.symbol]
         when = utc(now) if now is not None else (book.time or pos.created_at)
         if pos.status is TradeStatus.PENDING:
             if lots is not None:
-                raise reject(f"order #{pos.id} is pending: it can only be cancelled whole (close without lots)",
-                             "lots", "invalid_state")
+                raise reject(
+                    f"order #{pos.id} is pending: it can only be cancelled whole (close without lots)",
+                    "lots",
+                    "invalid_state",
+                )
             return [self._cancel(book, pos, when, CloseReason.CANCELLED)]
         if book.bid is None:
             raise reject(f"No price yet for {book.symbol}", "symbol", "no_price")
@@ -210,11 +253,17 @@ class PaperBroker(BrokerCore):
         if lots is not None:
             amount = as_lots(lots, book.spec)
             if amount >= pos.lots:
-                raise reject(f"A partial close needs fewer lots than the open {pos.lots}; "
-                             "close without lots to close it all", "lots", "invalid_lots")
+                raise reject(
+                    f"A partial close needs fewer lots than the open {pos.lots}; close without lots to close it all",
+                    "lots",
+                    "invalid_lots",
+                )
             if pos.lots - amount < book.spec.lot_min:
-                raise reject(f"Closing {amount} of {pos.lots} lots would leave less than the "
-                             f"minimum {book.spec.lot_min}", "lots", "invalid_lots")
+                raise reject(
+                    f"Closing {amount} of {pos.lots} lots would leave less than the minimum {book.spec.lot_min}",
+                    "lots",
+                    "invalid_lots",
+                )
         price = self._close_price(book, pos, slip=True)
         return [self._close_lots(book, pos, amount, price, when, CloseReason.MANUAL)]
 
@@ -239,8 +288,7 @@ class PaperBroker(BrokerCore):
         for pos in sorted(self._positions.values(), key=lambda p: p.id):
             if pos.status is not TradeStatus.OPEN:
                 continue
-            pips = (self.config.swap_long_pips_per_night if pos.sign > 0
-                    else self.config.swap_short_pips_per_night)
+            pips = self.config.swap_long_pips_per_night if pos.sign > 0 else self.config.swap_short_pips_per_night
             book = self._books[pos.spec.symbol]
             value = self._pip_value_exact(book, pos.lots)
             if pips == 0 or value is None:
@@ -251,8 +299,9 @@ class PaperBroker(BrokerCore):
             events.append(TradeModified(self._open_record(book, pos)))
         return events
 
-    def restore(self, balance: Decimal, trades: Iterable[TradeRecord], next_id: int,
-                initial_balance: Decimal | None = None) -> None:
+    def restore(
+        self, balance: Decimal, trades: Iterable[TradeRecord], next_id: int, initial_balance: Decimal | None = None
+    ) -> None:
         """Reload the account after a restart: balance, open trades and pending orders, next id.
 
         Closed records in ``trades`` are only remembered as finished ids.
@@ -282,11 +331,23 @@ class PaperBroker(BrokerCore):
                 self._finished.add(rec.id)
                 continue
             book = self._book(rec.symbol)
-            pos = Position(id=rec.id, spec=book.spec, side=rec.side, order_type=rec.order_type,
-                           status=rec.status, lots=rec.lots, requested_price=rec.requested_price,
-                           sl=rec.sl, tp=rec.tp, trailing_pips=rec.trailing_pips,
-                           created_at=rec.created_at, expires_at=rec.expires_at,
-                           signal_id=rec.signal_id, parent_id=rec.parent_id, comment=rec.comment)
+            pos = Position(
+                id=rec.id,
+                spec=book.spec,
+                side=rec.side,
+                order_type=rec.order_type,
+                status=rec.status,
+                lots=rec.lots,
+                requested_price=rec.requested_price,
+                sl=rec.sl,
+                tp=rec.tp,
+                trailing_pips=rec.trailing_pips,
+                created_at=rec.created_at,
+                expires_at=rec.expires_at,
+                signal_id=rec.signal_id,
+                parent_id=rec.parent_id,
+                comment=rec.comment,
+            )
             pos.mirror_ticket, pos.mirror_state = rec.mirror_ticket, rec.mirror_state
             self._positions[pos.id] = pos
             book.positions[pos.id] = pos
@@ -298,8 +359,9 @@ class PaperBroker(BrokerCore):
             pos.entry, pos.open_time = rec.entry_price, rec.open_time
             pos.commission, pos.swap = rec.commission, rec.swap
             pos.mfe0, pos.mae0 = rec.mfe_pips, rec.mae_pips
-            pos.trailed = (rec.trailing_pips is not None and rec.sl is not None
-                           and pos.sign * (rec.sl - rec.entry_price) >= 0)
+            pos.trailed = (
+                rec.trailing_pips is not None and rec.sl is not None and pos.sign * (rec.sl - rec.entry_price) >= 0
+            )
             self._add_costs(pos.commission - pos.swap)
             self._activate(book, pos)
         self._next_id = top
@@ -334,10 +396,16 @@ class PaperBroker(BrokerCore):
         equity = money(self._balance + Decimal(repr(self._gross_total)) - self._open_costs)
         margin = money(repr(self._margin_total))
         level = float(equity) / float(margin) * 100.0 if margin > 0 else None
-        return AccountSnapshot(balance=self._balance, equity=equity, margin=margin,
-                               free_margin=equity - margin, margin_level=level,
-                               currency=self._currency, leverage=self.config.leverage,
-                               initial_balance=self._initial)
+        return AccountSnapshot(
+            balance=self._balance,
+            equity=equity,
+            margin=margin,
+            free_margin=equity - margin,
+            margin_level=level,
+            currency=self._currency,
+            leverage=self.config.leverage,
+            initial_balance=self._initial,
+        )
 
     def trade(self, trade_id: int) -> TradeRecord:
         """Return the record of an open trade or pending order; ``NotFound`` otherwise."""
@@ -348,8 +416,10 @@ class PaperBroker(BrokerCore):
 
     def active_trades(self) -> list[TradeRecord]:
         """Records of every open trade and pending order, by id."""
-        return [self._open_record(self._books[p.spec.symbol], p)
-                for p in sorted(self._positions.values(), key=lambda p: p.id)]
+        return [
+            self._open_record(self._books[p.spec.symbol], p)
+            for p in sorted(self._positions.values(), key=lambda p: p.id)
+        ]
 
     def last_quote(self, symbol: str) -> Quote | None:
         book = self._books.get(symbol.upper()) if isinstance(symbol, str) else None

@@ -40,8 +40,12 @@ _HEAP_NAMES = {1: ("buy_sl", "buy_tp", "trail_buy"), -1: ("sell_sl", "sell_tp", 
 class BrokerCore(AccountValuation):
     """State, ticks and fills (see the module doc)."""
 
-    def __init__(self, config: BrokerConfig | None = None, next_id: int = 1,
-                 market_open: Callable[[str, datetime], bool] | None = None) -> None:
+    def __init__(
+        self,
+        config: BrokerConfig | None = None,
+        next_id: int = 1,
+        market_open: Callable[[str, datetime], bool] | None = None,
+    ) -> None:
         self.config = config or BrokerConfig()
         self._currency = self.config.currency
         self._leverage = float(self.config.leverage)
@@ -56,7 +60,7 @@ class BrokerCore(AccountValuation):
         self._initial = money(self.config.balance)
         self._balance = self._initial
         self._balance_f = float(self._balance)
-        self._open_costs = ZERO        # Σ (commission − swap) of open trades, account currency
+        self._open_costs = ZERO  # Σ (commission − swap) of open trades, account currency
         self._open_costs_f = 0.0
         self._gross_total = 0.0
         self._margin_total = 0.0
@@ -69,8 +73,9 @@ class BrokerCore(AccountValuation):
         """Apply one quote: fill pending orders, SL/TP/trailing, expiry, stop-out."""
         return self.on_price(quote.symbol, quote.bid, quote.ask, quote.time, quote.stale, quote)
 
-    def on_price(self, symbol: str, bid: float, ask: float, time: datetime,
-                 stale: bool = False, quote: Quote | None = None) -> list[Event]:
+    def on_price(
+        self, symbol: str, bid: float, ask: float, time: datetime, stale: bool = False, quote: Quote | None = None
+    ) -> list[Event]:
         """Fast path of ``on_quote`` taking floats; a stale price values but never triggers.
 
         Unknown symbols are ignored (nothing can trade on them).
@@ -98,8 +103,7 @@ class BrokerCore(AccountValuation):
                 for sym, inv in dep.path:
                     f = f / mids[sym] if inv else f * mids[sym]
                 c = dep.spec.contract_size * f
-                g = c * (dep.buy_lots * dep.bid - dep.buy_lots_entry
-                         + dep.sell_lots_entry - dep.sell_lots * dep.ask)
+                g = c * (dep.buy_lots * dep.bid - dep.buy_lots_entry + dep.sell_lots_entry - dep.sell_lots * dep.ask)
                 m = c * (dep.buy_lots + dep.sell_lots) * (dep.bid + dep.ask) * 0.5 / leverage
                 self._gross_total += g - dep.gross
                 dep.gross = g
@@ -121,21 +125,28 @@ class BrokerCore(AccountValuation):
             # Without a conversion rate (a restored cross before its USD pair is quoted)
             # nothing can be valued, so levels wait for a later tick.
             if book.path is not None and (
-                    bid <= lv.lo_bid or bid >= lv.hi_bid or ask <= lv.lo_ask or ask >= lv.hi_ask
-                    or (self._expiry and time >= self._expiry[0][0])):
+                bid <= lv.lo_bid
+                or bid >= lv.hi_bid
+                or ask <= lv.lo_ask
+                or ask >= lv.hi_ask
+                or (self._expiry and time >= self._expiry[0][0])
+            ):
                 events = self._on_levels(book, bid, ask, time)
         self._ticks += 1
         if self._ticks & (_RESUM_EVERY - 1) == 0:
             self._resum()
-        if self._margin_total > 0.0 and not stale and (
-                (self._balance_f + self._gross_total - self._open_costs_f) * 100.0
-                < self._stop_out * self._margin_total):
+        if (
+            self._margin_total > 0.0
+            and not stale
+            and (
+                (self._balance_f + self._gross_total - self._open_costs_f) * 100.0 < self._stop_out * self._margin_total
+            )
+        ):
             stop_events = self._stop_out_now(time)
             events = stop_events if events is None else events + stop_events
         return events if events is not None else []
 
-    def observe(self, symbol: str, low_bid: float, high_bid: float, low_ask: float,
-                high_ask: float) -> None:
+    def observe(self, symbol: str, low_bid: float, high_bid: float, low_ask: float, high_ask: float) -> None:
         """Record prices reached between quotes for MFE/MAE only (no valuation, no trigger).
 
         The extremes of ``symbol``'s open trades take in the range [low, high] of the bid and
@@ -163,26 +174,27 @@ class BrokerCore(AccountValuation):
             events += self._expire_until(time)
         lv = book.levels
         heaps = lv.heaps
-        for name, price in (("buy_limit", ask), ("buy_stop", ask),
-                            ("sell_limit", bid), ("sell_stop", bid)):
+        for name, price in (("buy_limit", ask), ("buy_stop", ask), ("sell_limit", bid), ("sell_stop", bid)):
             if not heaps[name]:
                 continue
             for pos in list(lv.triggered(name, price)):
                 if pos.status is _PENDING:
                     events.append(self._fill_pending(book, pos, time))
-        for name, price, is_sl in (("buy_sl", bid, True), ("buy_tp", bid, False),
-                                   ("sell_sl", ask, True), ("sell_tp", ask, False)):
+        for name, price, is_sl in (
+            ("buy_sl", bid, True),
+            ("buy_tp", bid, False),
+            ("sell_sl", ask, True),
+            ("sell_tp", ask, False),
+        ):
             if not heaps[name]:
                 continue
             for pos in list(lv.triggered(name, price)):
                 if pos.status is not _OPEN:
                     continue
-                reason = (CloseReason.TRAILING if pos.trailed else CloseReason.SL) if is_sl \
-                    else CloseReason.TP
+                reason = (CloseReason.TRAILING if pos.trailed else CloseReason.SL) if is_sl else CloseReason.TP
                 exec_price = self._close_price(book, pos, slip=is_sl)
                 # the levels are refreshed once, at the end of this method
-                events.append(self._close_lots(book, pos, pos.lots, exec_price, time, reason,
-                                               refresh=False))
+                events.append(self._close_lots(book, pos, pos.lots, exec_price, time, reason, refresh=False))
         for name, price in (("trail_buy", bid), ("trail_sell", ask)):
             if not heaps[name]:
                 continue
@@ -259,8 +271,7 @@ class BrokerCore(AccountValuation):
         return pos.record(mfe=mfe, mae=mae)
 
     def _excursions(self, book: SymbolBook, pos: Position) -> tuple[float, float]:
-        mfe, mae = excursion_pips(pos.sign, pos.entry, book.spec.pip_size,
-                                  book.excursions.since(pos.segment))
+        mfe, mae = excursion_pips(pos.sign, pos.entry, book.spec.pip_size, book.excursions.since(pos.segment))
         return max(mfe, pos.mfe0), min(mae, pos.mae0)
 
     def _fill_pending(self, book: SymbolBook, pos: Position, time: datetime) -> Event:
@@ -271,8 +282,7 @@ class BrokerCore(AccountValuation):
             return self._cancel(book, pos, time, CloseReason.CANCELLED)
         return self._open(book, pos, price, time)
 
-    def _cancel(self, book: SymbolBook, pos: Position, time: datetime | None,
-                reason: CloseReason) -> OrderCancelled:
+    def _cancel(self, book: SymbolBook, pos: Position, time: datetime | None, reason: CloseReason) -> OrderCancelled:
         """Cancel a pending order (``cancelled`` or ``expired``)."""
         self._forget(book, pos)
         record = pos.record(status=TradeStatus.CANCELLED, close_time=time, close_reason=reason)
@@ -291,16 +301,23 @@ class BrokerCore(AccountValuation):
         """Gross pnl in account currency: sign × (close − entry) × contract × lots × factor."""
         factor = self._factor(book)
         if factor is None:
-            raise reject(f"no conversion rate from {book.spec.quote} to {self._currency}",
-                         "symbol", "no_rate")
+            raise reject(f"no conversion rate from {book.spec.quote} to {self._currency}", "symbol", "no_rate")
         diff = Decimal(repr(close)) - Decimal(repr(pos.entry))
         quote_amount = pos.sign * diff * book.spec.contract_size * lots
         if factor == 1.0:  # quoted in the account currency: × 1 changes no digit
             return money(quote_amount)
         return money(quote_amount * Decimal(repr(factor)))
 
-    def _close_lots(self, book: SymbolBook, pos: Position, lots: Decimal, price: float,
-                    time: datetime, reason: CloseReason, refresh: bool = True) -> TradeClosed:
+    def _close_lots(
+        self,
+        book: SymbolBook,
+        pos: Position,
+        lots: Decimal,
+        price: float,
+        time: datetime,
+        reason: CloseReason,
+        refresh: bool = True,
+    ) -> TradeClosed:
         """Close ``lots`` of open ``pos`` at ``price``; a part makes a new ``partial`` record."""
         pnl = self._pnl(book, pos, price, lots)
         pips = round(pos.sign * (price - pos.entry) / book.spec.pip_size, 1)
@@ -312,18 +329,38 @@ class BrokerCore(AccountValuation):
             book.n_open -= 1
             self._forget(book, pos, refresh)
             book.remove_exposure(pos, pos.lots_f)
-            record = pos.record(status=TradeStatus.CLOSED, close_time=time, close_price=price,
-                                close_reason=reason, pips=pips, pnl=pnl, commission=commission,
-                                swap=swap, mfe=mfe, mae=mae)
+            record = pos.record(
+                status=TradeStatus.CLOSED,
+                close_time=time,
+                close_price=price,
+                close_reason=reason,
+                pips=pips,
+                pnl=pnl,
+                commission=commission,
+                swap=swap,
+                mfe=mfe,
+                mae=mae,
+            )
             remaining = None
         else:
             share_commission = money(pos.commission * lots / pos.lots)
             share_swap = money(pos.swap * lots / pos.lots)
             commission, swap = share_commission + close_commission, share_swap
-            record = pos.record(status=TradeStatus.CLOSED, lots=lots, id=self._take_id(),
-                                parent_id=pos.id, close_time=time, close_price=price,
-                                close_reason=CloseReason.PARTIAL, pips=pips, pnl=pnl,
-                                commission=commission, swap=swap, mfe=mfe, mae=mae)
+            record = pos.record(
+                status=TradeStatus.CLOSED,
+                lots=lots,
+                id=self._take_id(),
+                parent_id=pos.id,
+                close_time=time,
+                close_price=price,
+                close_reason=CloseReason.PARTIAL,
+                pips=pips,
+                pnl=pnl,
+                commission=commission,
+                swap=swap,
+                mfe=mfe,
+                mae=mae,
+            )
             self._finished.add(record.id)
             pos.lots -= lots
             pos.lots_f = float(pos.lots)
@@ -367,4 +404,3 @@ class BrokerCore(AccountValuation):
                 continue
             events.append(self._cancel(self._books[pos.spec.symbol], pos, now, CloseReason.EXPIRED))
         return events
-

@@ -47,8 +47,7 @@ class _SuffixStack:
 class Excursions:
     """Extremes of one symbol's bid and ask, per segment (see the module doc)."""
 
-    __slots__ = ("segment", "max_bid", "min_bid", "max_ask", "min_ask",
-                 "_hi_bid", "_lo_bid", "_hi_ask", "_lo_ask")
+    __slots__ = ("segment", "max_bid", "min_bid", "max_ask", "min_ask", "_hi_bid", "_lo_bid", "_hi_ask", "_lo_ask")
 
     def __init__(self) -> None:
         self._hi_bid = _SuffixStack()
@@ -89,10 +88,12 @@ class Excursions:
         """Return (max_bid, min_bid, max_ask, min_ask) since ``segment`` began (±inf if unseen)."""
         if segment >= self.segment:  # the current segment: no finished one is that recent
             return self.max_bid, self.min_bid, self.max_ask, self.min_ask
-        return (max(self.max_bid, self._hi_bid.max_from(segment)),
-                min(self.min_bid, -self._lo_bid.max_from(segment)),
-                max(self.max_ask, self._hi_ask.max_from(segment)),
-                min(self.min_ask, -self._lo_ask.max_from(segment)))
+        return (
+            max(self.max_bid, self._hi_bid.max_from(segment)),
+            min(self.min_bid, -self._lo_bid.max_from(segment)),
+            max(self.max_ask, self._hi_ask.max_from(segment)),
+            min(self.min_ask, -self._lo_ask.max_from(segment)),
+        )
 
     def reset(self) -> None:
         """Forget everything (no trade is open on the symbol any more)."""
@@ -101,8 +102,9 @@ class Excursions:
         self.segment = segment
 
 
-def excursion_pips(sign: int, entry: float, pip: float,
-                   extremes: tuple[float, float, float, float]) -> tuple[float, float]:
+def excursion_pips(
+    sign: int, entry: float, pip: float, extremes: tuple[float, float, float, float]
+) -> tuple[float, float]:
     """Return (mfe_pips ≥ 0, mae_pips ≤ 0) of a trade of side ``sign`` from ``extremes``."""
     max_bid, min_bid, max_ask, min_ask = extremes
     if sign > 0:

@@ -125,8 +125,10 @@ class BrokerConfig:
         if not (0.0 <= self.stop_out_level < 1000.0):
             raise ValueError(f"stop_out_level must be in 0..1000 %, got {self.stop_out_level!r}")
         if not isinstance(self.commission_per_lot_side, Decimal) or self.commission_per_lot_side < 0:
-            raise ValueError("commission_per_lot_side must be a Decimal >= 0 "
-                             f"(account currency per lot per side), got {self.commission_per_lot_side!r}")
+            raise ValueError(
+                "commission_per_lot_side must be a Decimal >= 0 "
+                f"(account currency per lot per side), got {self.commission_per_lot_side!r}"
+            )
         for name in ("swap_long_pips_per_night", "swap_short_pips_per_night"):
             if not math.isfinite(getattr(self, name)):
                 raise ValueError(f"{name} must be a finite number of pips")

@@ -24,7 +24,6 @@ from engine.errors import OrderRejectedError, ValidationError
 from engine.instruments import InstrumentSpec
 from engine.values import OrderType, Side
 
-
 LABELS = {"sl": "SL", "tp": "TP", "price": "Price", "entry": "Entry", "lots": "Volume"}
 
 
@@ -70,15 +69,18 @@ def price_value(value: object, spec: InstrumentSpec, field: str, code: str) -> f
     return rounded
 
 
-def check_stops(side: Side, reference: float, sl: float | None, tp: float | None,
-                what: str, digits: int = 5) -> None:
+def check_stops(side: Side, reference: float, sl: float | None, tp: float | None, what: str, digits: int = 5) -> None:
     """Refuse an SL or TP on the wrong side of ``reference`` (``what`` says which price that is).
 
     The message: ``SL 2.00000 must be below the bid 1.10640 for a buy``.
     """
+
     def refuse(field: str, value: float, where: str) -> OrderRejectedError:
-        return reject(f"{label(field)} {value:.{digits}f} must be {where} the {what} {reference:.{digits}f} "
-                      f"for a {side.value}", field, "invalid_stops")
+        return reject(
+            f"{label(field)} {value:.{digits}f} must be {where} the {what} {reference:.{digits}f} for a {side.value}",
+            field,
+            "invalid_stops",
+        )
 
     if side is Side.BUY:
         if sl is not None and not sl < reference:
@@ -92,8 +94,9 @@ def check_stops(side: Side, reference: float, sl: float | None, tp: float | None
             raise refuse("tp", tp, "below")
 
 
-def check_pending_price(side: Side, order_type: OrderType, price: float,
-                        bid: float, ask: float, digits: int = 5) -> None:
+def check_pending_price(
+    side: Side, order_type: OrderType, price: float, bid: float, ask: float, digits: int = 5
+) -> None:
     """Refuse a pending price on the wrong side of the market.
 
     The message: ``Buy limit price 1.20000 must be below the ask 1.10650``.
@@ -105,8 +108,11 @@ def check_pending_price(side: Side, order_type: OrderType, price: float,
         ok = price > bid if order_type is OrderType.LIMIT else price < bid
         where = ("above" if order_type is OrderType.LIMIT else "below") + f" the bid {bid:.{digits}f}"
     if not ok:
-        raise reject(f"{side.value.capitalize()} {order_type.value} price {price:.{digits}f} must be {where}",
-                     "price", "invalid_price")
+        raise reject(
+            f"{side.value.capitalize()} {order_type.value} price {price:.{digits}f} must be {where}",
+            "price",
+            "invalid_price",
+        )
 
 
 def check_trailing(pips: object) -> float | None:
@@ -114,8 +120,7 @@ def check_trailing(pips: object) -> float | None:
     if pips is None:
         return None
     if isinstance(pips, bool) or not isinstance(pips, (int, float)) or not math.isfinite(pips) or pips <= 0:
-        raise reject(f"Trailing stop must be a positive number of pips, not {pips!r}",
-                     "trailing_pips", "invalid_stops")
+        raise reject(f"Trailing stop must be a positive number of pips, not {pips!r}", "trailing_pips", "invalid_stops")
     return float(pips)
 
 
@@ -130,6 +135,7 @@ def check_expiry(expires_at: object, now: datetime) -> datetime | None:
     except ValidationError as exc:
         raise reject(exc.message, "expires_at", exc.code) from None
     if expires_at <= now:
-        raise reject(f"expires_at {expires_at.isoformat()} is not after {now.isoformat()}",
-                     "expires_at", "invalid_expiry")
+        raise reject(
+            f"expires_at {expires_at.isoformat()} is not after {now.isoformat()}", "expires_at", "invalid_expiry"
+        )
     return expires_at

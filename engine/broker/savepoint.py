@@ -48,8 +48,13 @@ def take(broker: PaperBroker, trade_ids: Iterable[int] = ()) -> Savepoint:
         except NotFound:
             continue  # the command will refuse it before changing anything
     trailed = frozenset(i for i in touched if broker._positions[i].trailed)
-    return Savepoint(balance=broker._balance, initial_balance=broker._initial, next_id=broker.next_id,
-                     touched=touched, trailed=trailed)
+    return Savepoint(
+        balance=broker._balance,
+        initial_balance=broker._initial,
+        next_id=broker.next_id,
+        touched=touched,
+        trailed=trailed,
+    )
 
 
 def roll_back(broker: PaperBroker, point: Savepoint) -> None:
@@ -59,8 +64,7 @@ def roll_back(broker: PaperBroker, point: Savepoint) -> None:
     trailed |= point.trailed
     keep = {record.id: record for record in broker.active_trades() if record.id < point.next_id}
     keep.update(point.touched)
-    broker.restore(point.balance, [keep[i] for i in sorted(keep)], point.next_id,
-                   initial_balance=point.initial_balance)
+    broker.restore(point.balance, [keep[i] for i in sorted(keep)], point.next_id, initial_balance=point.initial_balance)
     broker._finished |= finished
     for trade_id, pos in broker._positions.items():  # restore() can only guess who trailed from the stop
         pos.trailed = trade_id in trailed

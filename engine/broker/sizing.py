@@ -27,13 +27,21 @@ def floor_to_step(raw: Decimal, spec: InstrumentSpec) -> Decimal | None:
     return min(spec.lot_min + steps * spec.lot_step, spec.lot_max)
 
 
-def risk_lots(spec: InstrumentSpec, risk_percent: float, equity: Decimal, entry: float,
-              sl: float, pip_value_per_lot: Decimal) -> Decimal:
+def risk_lots(
+    spec: InstrumentSpec, risk_percent: float, equity: Decimal, entry: float, sl: float, pip_value_per_lot: Decimal
+) -> Decimal:
     """Return the lots that lose ``risk_percent`` % of ``equity`` if the stop is hit."""
-    if isinstance(risk_percent, bool) or not isinstance(risk_percent, (int, float)) \
-            or not math.isfinite(risk_percent) or not 0 < risk_percent <= 100:
-        raise reject(f"Risk must be more than 0 and at most 100 % of equity, not {risk_percent!r}", "risk_percent",
-                     "invalid_risk")
+    if (
+        isinstance(risk_percent, bool)
+        or not isinstance(risk_percent, (int, float))
+        or not math.isfinite(risk_percent)
+        or not 0 < risk_percent <= 100
+    ):
+        raise reject(
+            f"Risk must be more than 0 and at most 100 % of equity, not {risk_percent!r}",
+            "risk_percent",
+            "invalid_risk",
+        )
     stop_pips = abs(entry - sl) / spec.pip_size
     if stop_pips <= 0 or not math.isfinite(stop_pips):
         raise reject("SL must differ from the entry to size the trade by risk", "sl", "invalid_stops")
@@ -44,5 +52,8 @@ def risk_lots(spec: InstrumentSpec, risk_percent: float, equity: Decimal, entry:
         min_risk = per_lot * spec.lot_min
         raise reject(
             f"Risk {risk_percent}% of equity is {risk_money:.2f}, but the minimum {spec.lot_min} lots "
-            f"with a {stop_pips:.1f}-pip stop risk {min_risk:.2f}", "risk_percent", "risk_too_small")
+            f"with a {stop_pips:.1f}-pip stop risk {min_risk:.2f}",
+            "risk_percent",
+            "risk_too_small",
+        )
     return lots

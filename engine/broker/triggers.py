@@ -51,11 +51,16 @@ HEAPS: dict[str, tuple[bool, TradeStatus, Callable[[Position], float | None]]] =
 
 # name -> (negated?, status, Position attribute holding the level): HEAPS without lambdas
 _META: dict[str, tuple[bool, TradeStatus, str]] = {
-    "buy_sl": (True, _OPEN, "sl"), "sell_stop": (True, _PENDING, "requested_price"),
-    "buy_tp": (False, _OPEN, "tp"), "sell_limit": (False, _PENDING, "requested_price"),
-    "trail_buy": (False, _OPEN, "trail_key"), "sell_sl": (False, _OPEN, "sl"),
-    "buy_stop": (False, _PENDING, "requested_price"), "sell_tp": (True, _OPEN, "tp"),
-    "buy_limit": (True, _PENDING, "requested_price"), "trail_sell": (True, _OPEN, "trail_key"),
+    "buy_sl": (True, _OPEN, "sl"),
+    "sell_stop": (True, _PENDING, "requested_price"),
+    "buy_tp": (False, _OPEN, "tp"),
+    "sell_limit": (False, _PENDING, "requested_price"),
+    "trail_buy": (False, _OPEN, "trail_key"),
+    "sell_sl": (False, _OPEN, "sl"),
+    "buy_stop": (False, _PENDING, "requested_price"),
+    "sell_tp": (True, _OPEN, "tp"),
+    "buy_limit": (True, _PENDING, "requested_price"),
+    "trail_sell": (True, _OPEN, "trail_key"),
 }
 _LOW_BID = ("buy_sl", "sell_stop")
 _HIGH_BID = ("buy_tp", "sell_limit", "trail_buy")
@@ -186,5 +191,9 @@ class Levels:
         """Return (low_bid, high_bid, low_ask, high_ask): the nearest levels, None when none."""
         finite = math.isfinite
         lo_bid, hi_bid, lo_ask, hi_ask = self.lo_bid, self.hi_bid, self.lo_ask, self.hi_ask
-        return (lo_bid if finite(lo_bid) else None, hi_bid if finite(hi_bid) else None,
-                lo_ask if finite(lo_ask) else None, hi_ask if finite(hi_ask) else None)
+        return (
+            lo_bid if finite(lo_bid) else None,
+            hi_bid if finite(hi_bid) else None,
+            lo_ask if finite(lo_ask) else None,
+            hi_ask if finite(hi_ask) else None,
+        )

@@ -91,8 +91,9 @@ def sources_svg(stats: dict[str, dict[str, Any]]) -> str:
         _r_histogram(hist, s, source)
         for ax in (cal, hist):
             _style(ax)
-    fig.subplots_adjust(left=0.08, right=0.98, top=1 - 0.35 / (2.6 * rows), bottom=0.55 / (2.6 * rows),
-                        wspace=0.25, hspace=0.65)
+    fig.subplots_adjust(
+        left=0.08, right=0.98, top=1 - 0.35 / (2.6 * rows), bottom=0.55 / (2.6 * rows), wspace=0.25, hspace=0.65
+    )
     return to_svg(fig)
 
 

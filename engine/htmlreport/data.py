@@ -45,8 +45,10 @@ class Report:
 
 def build_report(data: ReportInput) -> Report:
     """Compute the figures of ``data`` (pure; may take a second for 10,000 trades: run it off any loop)."""
-    closed = sorted((t for t in data.trades if t.status is TradeStatus.CLOSED),
-                    key=lambda t: (t.close_time or datetime.min.replace(tzinfo=timezone.utc), t.id))
+    closed = sorted(
+        (t for t in data.trades if t.status is TradeStatus.CLOSED),
+        key=lambda t: (t.close_time or datetime.min.replace(tzinfo=timezone.utc), t.id),
+    )
     sources = {s.id: s.source for s in data.signals if s.id is not None}
     figures = compute_performance(closed, data.account.initial_balance, sources=sources)
     stats = source_stats(data.signals, closed, samples=True)
@@ -60,8 +62,13 @@ def from_journal(journal: Any, title: str = "Paper Terminal report") -> ReportIn
         return None
     trades = journal.all_trades()
     signals = journal.signals(limit=1_000_000)
-    return ReportInput(title=title, account=account, trades=trades, signals=signals,
-                       subtitle=f"{account.currency} account, leverage 1:{account.leverage}")
+    return ReportInput(
+        title=title,
+        account=account,
+        trades=trades,
+        signals=signals,
+        subtitle=f"{account.currency} account, leverage 1:{account.leverage}",
+    )
 
 
 def from_replay(result: Any, title: str = "Replay report") -> ReportInput:
@@ -77,16 +84,27 @@ def from_replay(result: Any, title: str = "Replay report") -> ReportInput:
         when = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=row.time_ns // 1000)
         entry = entry_of.get(row.line) or row.price or row.sl or row.tp or 0.0
         executed = outcome.trade_id is not None
-        signals.append(Signal(
-            id=row.line, symbol=row.symbol, side=row.side, entry=float(entry),
-            sl=float(row.sl if row.sl is not None else entry), tp=float(row.tp if row.tp is not None else entry),
-            confidence=0.5 if row.confidence is None else float(row.confidence), source=row.source,
-            timeframe=None, created_at=when, expires_at=when,
-            status=SignalStatus.EXECUTED if executed else SignalStatus.REJECTED,
-            trade_id=outcome.trade_id))
+        signals.append(
+            Signal(
+                id=row.line,
+                symbol=row.symbol,
+                side=row.side,
+                entry=float(entry),
+                sl=float(row.sl if row.sl is not None else entry),
+                tp=float(row.tp if row.tp is not None else entry),
+                confidence=0.5 if row.confidence is None else float(row.confidence),
+                source=row.source,
+                timeframe=None,
+                created_at=when,
+                expires_at=when,
+                status=SignalStatus.EXECUTED if executed else SignalStatus.REJECTED,
+                trade_id=outcome.trade_id,
+            )
+        )
     kind = f"{result.rows:,} {result.kind} of {', '.join(result.symbols)}"
-    return ReportInput(title=title, account=result.account, trades=trades, signals=signals,
-                       subtitle=f"replay of {kind}")
+    return ReportInput(
+        title=title, account=result.account, trades=trades, signals=signals, subtitle=f"replay of {kind}"
+    )
 
 
 def balance_curve(closed: Sequence[TradeRecord], initial: Decimal) -> tuple[list[datetime], list[float]]:

@@ -15,13 +15,21 @@ from engine.values import TradeRecord, iso
 
 VERDICT_TEXT = {"edge": "edge", "no_evidence": "no evidence", "negative_edge": "negative edge"}
 ACCOUNT_FIGURES = (
-    ("net_profit", "Net profit", "money"), ("total_trades", "Trades", "int"), ("win_rate", "Win rate", "pct01"),
-    ("profit_factor", "Profit factor", "ratio"), ("expected_payoff", "Expected payoff", "money"),
-    ("total_pips", "Pips", "pips"), ("gross_profit", "Gross profit", "money"),
-    ("gross_loss", "Gross loss", "money"), ("max_drawdown", "Max drawdown", "money"),
-    ("max_drawdown_pct", "Max drawdown %", "pct"), ("recovery_factor", "Recovery factor", "ratio"),
-    ("sharpe", "Sharpe (per trade)", "ratio"), ("largest_win", "Largest win", "money"),
-    ("largest_loss", "Largest loss", "money"), ("max_consecutive_wins", "Max consecutive wins", "int"),
+    ("net_profit", "Net profit", "money"),
+    ("total_trades", "Trades", "int"),
+    ("win_rate", "Win rate", "pct01"),
+    ("profit_factor", "Profit factor", "ratio"),
+    ("expected_payoff", "Expected payoff", "money"),
+    ("total_pips", "Pips", "pips"),
+    ("gross_profit", "Gross profit", "money"),
+    ("gross_loss", "Gross loss", "money"),
+    ("max_drawdown", "Max drawdown", "money"),
+    ("max_drawdown_pct", "Max drawdown %", "pct"),
+    ("recovery_factor", "Recovery factor", "ratio"),
+    ("sharpe", "Sharpe (per trade)", "ratio"),
+    ("largest_win", "Largest win", "money"),
+    ("largest_loss", "Largest loss", "money"),
+    ("max_consecutive_wins", "Max consecutive wins", "int"),
     ("max_consecutive_losses", "Max consecutive losses", "int"),
 )
 
@@ -69,8 +77,11 @@ def _sign_class(value: Any) -> str:
 def _account_section(report: Report) -> str:
     account = report.input.account
     cur = account.currency
-    cells = [("Initial balance", _num(account.initial_balance, "money", cur)),
-             ("Balance", _num(account.balance, "money", cur)), ("Equity", _num(account.equity, "money", cur))]
+    cells = [
+        ("Initial balance", _num(account.initial_balance, "money", cur)),
+        ("Balance", _num(account.balance, "money", cur)),
+        ("Equity", _num(account.equity, "money", cur)),
+    ]
     for key, label, kind in ACCOUNT_FIGURES:
         cells.append((label, _num(report.figures.get(key), kind, cur if kind == "money" else "")))
     items = "".join(f"<div><span class=muted>{html.escape(k)}</span><b>{html.escape(v)}</b></div>" for k, v in cells)
@@ -92,10 +103,13 @@ def _sources_table(report: Report) -> str:
             f"<td>{_num(s['profit_factor'], 'ratio')}</td><td>{_num(s['average_r'], 'ratio')}</td>"
             f"<td>{_num(s['max_drawdown'], 'money', cur)}</td>"
             f"<td class='l wrap'><span class='verdict v-{verdict}' title='{html.escape(s['verdict_reason'])}'>"
-            f"{VERDICT_TEXT[verdict]}</span><br><span class=muted>{html.escape(s['verdict_reason'])}</span></td></tr>")
-    head = ("<tr><th class=l>Source</th><th>Trades</th><th>Win rate<br>95 % CI (Wilson)</th>"
-            "<th>Expectancy<br>95 % CI (bootstrap)</th><th>Expectancy, pips<br>95 % CI</th><th>Profit factor</th>"
-            "<th>Average R</th><th>Max drawdown</th><th class=l>Verdict</th></tr>")
+            f"{VERDICT_TEXT[verdict]}</span><br><span class=muted>{html.escape(s['verdict_reason'])}</span></td></tr>"
+        )
+    head = (
+        "<tr><th class=l>Source</th><th>Trades</th><th>Win rate<br>95 % CI (Wilson)</th>"
+        "<th>Expectancy<br>95 % CI (bootstrap)</th><th>Expectancy, pips<br>95 % CI</th><th>Profit factor</th>"
+        "<th>Average R</th><th>Max drawdown</th><th class=l>Verdict</th></tr>"
+    )
     return f"<table>{head}{''.join(rows)}</table>"
 
 
@@ -118,7 +132,8 @@ def _trade_rows(trades: list[TradeRecord], sources: dict[int, str]) -> str:
             f"<td class=l>{t.close_reason.value if t.close_reason else ''}</td><td>{t.pips:+.1f}</td>"
             f"<td class='{'pos' if net > 0 else 'neg' if net < 0 else ''}'>{net:,.2f}</td>"
             f"<td>{t.mfe_pips:.1f}</td><td>{t.mae_pips:.1f}</td>"
-            f"<td class=l>{html.escape(sources.get(t.signal_id, 'manual' if t.signal_id is None else 'signal'))}</td></tr>")
+            f"<td class=l>{html.escape(sources.get(t.signal_id, 'manual' if t.signal_id is None else 'signal'))}</td></tr>"
+        )
     return "".join(rows)
 
 
@@ -130,32 +145,35 @@ def render_html(report: Report) -> str:
     times, balance = balance_curve(closed, account.initial_balance)
     sources = {s.id: s.source for s in data.signals if s.id is not None}
     per_source = f"<h3>Calibration and R-multiples</h3><div class=chart>{charts.sources_svg(report.stats)}</div>"
-    scatter = charts.excursions_svg([t.mae_pips for t in closed], [t.mfe_pips for t in closed],
-                                    [t.net > 0 for t in closed])
+    scatter = charts.excursions_svg(
+        [t.mae_pips for t in closed], [t.mfe_pips for t in closed], [t.net > 0 for t in closed]
+    )
     period = f"{iso(closed[0].open_time)} to {iso(closed[-1].close_time)}" if closed else "no closed trades"
     trades = sorted(data.trades, key=lambda t: t.id)
-    return "".join((
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
-        "<meta name=viewport content='width=device-width, initial-scale=1'>",
-        f"<title>{html.escape(data.title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(data.title)}</h1>",
-        f"<p class=muted>{html.escape(data.subtitle)} · {len(closed):,} closed trades, {html.escape(period)} · "
-        f"generated {iso(report.generated_at)}</p>",
-        _account_section(report),
-        f"<h2>Equity and drawdown</h2><div class=chart>{charts.equity_svg(times, balance, account.currency)}</div>",
-        "<h2>Signal report per source</h2>",
-        "<p class=muted>Results are net of costs. Verdict: <b>edge</b> when at least 10 closed trades and the 95 % "
-        "bootstrap interval of the expectancy lies above 0; <b>negative edge</b> when it lies below 0; otherwise "
-        "<b>no evidence</b>.</p>",
-        _sources_table(report),
-        per_source,
-        f"<h2>MFE / MAE</h2><div class=chart>{scatter}</div>",
-        f"<h2>Trades ({len(trades):,})</h2><div class=trades><table><tr><th>#</th><th class=l>Symbol</th>"
-        "<th class=l>Side</th><th>Lots</th><th class=l>Open</th><th>Entry</th><th>SL</th><th>TP</th>"
-        "<th class=l>Close</th><th>Close price</th><th class=l>Reason</th><th>Pips</th><th>Net</th><th>MFE</th>"
-        f"<th>MAE</th><th class=l>Source</th></tr>{_trade_rows(trades, sources)}</table></div>",
-        "</body></html>",
-    ))
+    return "".join(
+        (
+            "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+            "<meta name=viewport content='width=device-width, initial-scale=1'>",
+            f"<title>{html.escape(data.title)}</title><style>{CSS}</style></head><body>",
+            f"<h1>{html.escape(data.title)}</h1>",
+            f"<p class=muted>{html.escape(data.subtitle)} · {len(closed):,} closed trades, {html.escape(period)} · "
+            f"generated {iso(report.generated_at)}</p>",
+            _account_section(report),
+            f"<h2>Equity and drawdown</h2><div class=chart>{charts.equity_svg(times, balance, account.currency)}</div>",
+            "<h2>Signal report per source</h2>",
+            "<p class=muted>Results are net of costs. Verdict: <b>edge</b> when at least 10 closed trades and the 95 % "
+            "bootstrap interval of the expectancy lies above 0; <b>negative edge</b> when it lies below 0; otherwise "
+            "<b>no evidence</b>.</p>",
+            _sources_table(report),
+            per_source,
+            f"<h2>MFE / MAE</h2><div class=chart>{scatter}</div>",
+            f"<h2>Trades ({len(trades):,})</h2><div class=trades><table><tr><th>#</th><th class=l>Symbol</th>"
+            "<th class=l>Side</th><th>Lots</th><th class=l>Open</th><th>Entry</th><th>SL</th><th>TP</th>"
+            "<th class=l>Close</th><th>Close price</th><th class=l>Reason</th><th>Pips</th><th>Net</th><th>MFE</th>"
+            f"<th>MAE</th><th class=l>Source</th></tr>{_trade_rows(trades, sources)}</table></div>",
+            "</body></html>",
+        )
+    )
 
 
 def write_report(report: Report, path: str | Path) -> Path:

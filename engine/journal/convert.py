@@ -7,15 +7,50 @@ from typing import Any
 
 from engine.journal import models as m
 from engine.values import (
-    AccountSnapshot, Bar, CloseReason, OrderType, PatternPoint, Quote, Side, Signal, SignalStatus,
-    Timeframe, TradeRecord, TradeStatus, iso,
+    AccountSnapshot,
+    Bar,
+    CloseReason,
+    OrderType,
+    PatternPoint,
+    Quote,
+    Side,
+    Signal,
+    SignalStatus,
+    Timeframe,
+    TradeRecord,
+    TradeStatus,
+    iso,
 )
 
 TRADE_FIELDS = (
-    "id", "symbol", "side", "order_type", "status", "lots", "requested_price", "entry_price", "sl",
-    "tp", "trailing_pips", "open_time", "close_time", "close_price", "close_reason", "pips", "pnl",
-    "commission", "swap", "mfe_pips", "mae_pips", "signal_id", "parent_id", "comment", "created_at",
-    "expires_at", "mirror_ticket", "mirror_state",
+    "id",
+    "symbol",
+    "side",
+    "order_type",
+    "status",
+    "lots",
+    "requested_price",
+    "entry_price",
+    "sl",
+    "tp",
+    "trailing_pips",
+    "open_time",
+    "close_time",
+    "close_price",
+    "close_reason",
+    "pips",
+    "pnl",
+    "commission",
+    "swap",
+    "mfe_pips",
+    "mae_pips",
+    "signal_id",
+    "parent_id",
+    "comment",
+    "created_at",
+    "expires_at",
+    "mirror_ticket",
+    "mirror_state",
 )
 
 
@@ -43,9 +78,15 @@ def row_to_trade(row: m.PaperTrade) -> TradeRecord:
 def row_to_account(row: m.Account) -> AccountSnapshot:
     """Return the snapshot stored in an account row."""
     return AccountSnapshot(
-        balance=row.balance, equity=row.equity, margin=row.margin, free_margin=row.free_margin,
-        margin_level=row.margin_level, currency=row.currency, leverage=row.leverage,
-        initial_balance=row.initial_balance)
+        balance=row.balance,
+        equity=row.equity,
+        margin=row.margin,
+        free_margin=row.free_margin,
+        margin_level=row.margin_level,
+        currency=row.currency,
+        leverage=row.leverage,
+        initial_balance=row.initial_balance,
+    )
 
 
 def apply_account(row: m.Account, account: AccountSnapshot, now: datetime) -> None:
@@ -81,9 +122,11 @@ def _pattern_from_json(data: dict[str, Any] | None) -> dict[str, Any] | None:
     points = out.get("points")
     if points is not None:
         out["points"] = [
-            PatternPoint(label=p["label"], time=datetime.fromisoformat(p["time"].replace("Z", "+00:00")),
-                         price=float(p["price"]))
-            if isinstance(p, dict) and {"label", "time", "price"} <= p.keys() else p
+            PatternPoint(
+                label=p["label"], time=datetime.fromisoformat(p["time"].replace("Z", "+00:00")), price=float(p["price"])
+            )
+            if isinstance(p, dict) and {"label", "time", "price"} <= p.keys()
+            else p
             for p in points
         ]
     return out
@@ -92,31 +135,66 @@ def _pattern_from_json(data: dict[str, Any] | None) -> dict[str, Any] | None:
 def signal_to_row(signal: Signal) -> m.Signal:
     """Return a new ``signals`` row for ``signal`` (id None lets the database choose)."""
     return m.Signal(
-        id=signal.id, symbol=signal.symbol, side=signal.side.value, entry=signal.entry, sl=signal.sl,
-        tp=signal.tp, confidence=signal.confidence, source=signal.source,
+        id=signal.id,
+        symbol=signal.symbol,
+        side=signal.side.value,
+        entry=signal.entry,
+        sl=signal.sl,
+        tp=signal.tp,
+        confidence=signal.confidence,
+        source=signal.source,
         timeframe=signal.timeframe.value if signal.timeframe is not None else None,
-        created_at=signal.created_at, expires_at=signal.expires_at, status=signal.status.value,
-        pattern=_pattern_to_json(signal.pattern), reason=signal.reason, trade_id=signal.trade_id)
+        created_at=signal.created_at,
+        expires_at=signal.expires_at,
+        status=signal.status.value,
+        pattern=_pattern_to_json(signal.pattern),
+        reason=signal.reason,
+        trade_id=signal.trade_id,
+    )
 
 
 def row_to_signal(row: m.Signal) -> Signal:
     """Return the ``Signal`` stored in ``row``."""
     return Signal(
-        id=row.id, symbol=row.symbol, side=Side(row.side), entry=row.entry, sl=row.sl, tp=row.tp,
-        confidence=row.confidence, source=row.source,
+        id=row.id,
+        symbol=row.symbol,
+        side=Side(row.side),
+        entry=row.entry,
+        sl=row.sl,
+        tp=row.tp,
+        confidence=row.confidence,
+        source=row.source,
         timeframe=Timeframe(row.timeframe) if row.timeframe else None,
-        created_at=row.created_at, expires_at=row.expires_at, status=SignalStatus(row.status),
-        pattern=_pattern_from_json(row.pattern), reason=row.reason, trade_id=row.trade_id)
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        status=SignalStatus(row.status),
+        pattern=_pattern_from_json(row.pattern),
+        reason=row.reason,
+        trade_id=row.trade_id,
+    )
 
 
 def row_to_bar(row: m.PriceCache) -> Bar:
     """Return the bar stored in a ``price_cache`` row."""
-    return Bar(symbol=row.symbol, timeframe=Timeframe(row.timeframe), time=row.time,
-               open=row.open or 0.0, high=row.high or 0.0, low=row.low or 0.0,
-               close=row.close or 0.0, volume=row.volume or 0.0)
+    return Bar(
+        symbol=row.symbol,
+        timeframe=Timeframe(row.timeframe),
+        time=row.time,
+        open=row.open or 0.0,
+        high=row.high or 0.0,
+        low=row.low or 0.0,
+        close=row.close or 0.0,
+        volume=row.volume or 0.0,
+    )
 
 
 def row_to_quote(row: m.PriceCache) -> Quote:
     """Return the last quote stored in a ``price_cache`` row, marked stale (it is from the journal)."""
-    return Quote(symbol=row.symbol, bid=float(row.bid or 0.0), ask=float(row.ask or 0.0), time=row.time,
-                 source=row.source, stale=True)
+    return Quote(
+        symbol=row.symbol,
+        bid=float(row.bid or 0.0),
+        ask=float(row.ask or 0.0),
+        time=row.time,
+        source=row.source,
+        stale=True,
+    )

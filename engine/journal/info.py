@@ -31,14 +31,16 @@ def record_schema_writer(connection: Connection) -> None:
         return
     writer = f"paper-terminal {app_version()}"
     connection.execute(text(f"DELETE FROM {TABLE} WHERE name = :name"), {"name": SCHEMA_WRITTEN_BY})
-    connection.execute(text(f"INSERT INTO {TABLE} (name, value) VALUES (:name, :value)"),
-                       {"name": SCHEMA_WRITTEN_BY, "value": writer})
+    connection.execute(
+        text(f"INSERT INTO {TABLE} (name, value) VALUES (:name, :value)"), {"name": SCHEMA_WRITTEN_BY, "value": writer}
+    )
 
 
 def schema_writer(connection: Connection, tables: set[str]) -> str | None:
     """Who last migrated the schema, or None when the journal does not say."""
     if TABLE not in tables:
         return None
-    value = connection.execute(text(f"SELECT value FROM {TABLE} WHERE name = :name"),
-                               {"name": SCHEMA_WRITTEN_BY}).scalar()
+    value = connection.execute(
+        text(f"SELECT value FROM {TABLE} WHERE name = :name"), {"name": SCHEMA_WRITTEN_BY}
+    ).scalar()
     return str(value)[:100] if value else None

@@ -54,6 +54,7 @@ else:
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
+
 POLL_SECONDS = 0.05
 
 

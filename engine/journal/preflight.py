@@ -87,20 +87,26 @@ def _parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
-        raise JournalUnusable("--db-url is not a database URL (e.g. sqlite:////path/paper.db or "
-                              "postgresql+psycopg://user@host/paper)", "db_url") from None
+        raise JournalUnusable(
+            "--db-url is not a database URL (e.g. sqlite:////path/paper.db or postgresql+psycopg://user@host/paper)",
+            "db_url",
+        ) from None
     try:
         dialect = parsed.get_dialect()
     except NoSuchModuleError:
-        raise JournalUnusable(f"--db-url names an unknown database dialect or driver {parsed.drivername!r} "
-                              "(use sqlite or postgresql+psycopg)", "db_url") from None
+        raise JournalUnusable(
+            f"--db-url names an unknown database dialect or driver {parsed.drivername!r} "
+            "(use sqlite or postgresql+psycopg)",
+            "db_url",
+        ) from None
     try:
         dialect.import_dbapi()
     except ImportError as exc:
         module = exc.name or parsed.drivername
         hint = " (pip install 'paper-terminal[postgres]')" if parsed.get_backend_name() == "postgresql" else ""
-        raise JournalUnusable(f"--db-url needs the database driver {module!r}, which is not installed{hint}",
-                              "db_url") from None
+        raise JournalUnusable(
+            f"--db-url needs the database driver {module!r}, which is not installed{hint}", "db_url"
+        ) from None
     return parsed
 
 
@@ -117,8 +123,9 @@ def _server_engine(parsed: URL) -> Engine:
         engine.dispose()
         place = f"{parsed.host or 'localhost'}{':' + str(parsed.port) if parsed.port else ''}"
         reason = driver_reason(exc, parsed.password)
-        raise JournalUnusable(f"--db-url: cannot reach the {parsed.get_backend_name()} server at {place}: {reason}",
-                              "db_url") from None
+        raise JournalUnusable(
+            f"--db-url: cannot reach the {parsed.get_backend_name()} server at {place}: {reason}", "db_url"
+        ) from None
     return engine
 
 
@@ -148,8 +155,9 @@ def _check_sqlite_path(path: Path, field: str, writable: bool = True) -> bool:
             raise JournalUnusable(f"{flag} {path} lies under {ancestor}, which is a file, not a folder", field)
         if not path.exists():
             if not _can_write_in(ancestor):
-                raise JournalUnusable(f"{flag} {path}: cannot create the journal, the folder {ancestor} "
-                                      "is read-only", field)
+                raise JournalUnusable(
+                    f"{flag} {path}: cannot create the journal, the folder {ancestor} is read-only", field
+                )
             return False
         if not path.is_file():
             raise JournalUnusable(f"{flag} {path} is not a regular file", field)
@@ -167,15 +175,21 @@ def _check_sqlite_path(path: Path, field: str, writable: bool = True) -> bool:
             raise JournalUnusable(f"{flag} {path}: the folder {path.parent} is read-only", field)
         return False  # an empty file is a new journal
     if not header.startswith(SQLITE_MAGIC):
-        raise JournalUnusable(f"{flag} {path} is not a SQLite database (a paper-terminal journal is one); "
-                              "give another file", field)
+        raise JournalUnusable(
+            f"{flag} {path} is not a SQLite database (a paper-terminal journal is one); give another file", field
+        )
     expected = _size_in_header(header)
     if expected is not None and size < expected:
-        raise JournalUnusable(f"{flag} {path} is truncated: {size} of {expected} bytes; restore it from a "
-                              "backup or give another file", field)
+        raise JournalUnusable(
+            f"{flag} {path} is truncated: {size} of {expected} bytes; restore it from a backup or give another file",
+            field,
+        )
     if writable and not _can_write_in(path.parent):
-        raise JournalUnusable(f"{flag} {path}: the folder {path.parent} is read-only, and SQLite needs to "
-                              f"write {path.name}-wal and {path.name}-shm next to the journal", field)
+        raise JournalUnusable(
+            f"{flag} {path}: the folder {path.parent} is read-only, and SQLite needs to "
+            f"write {path.name}-wal and {path.name}-shm next to the journal",
+            field,
+        )
     return True
 
 
@@ -240,8 +254,11 @@ def _check_schema(engine: Engine, where: str, field: str) -> None:
             if connection.dialect.name == "sqlite":
                 problems = [str(row[0]) for row in connection.exec_driver_sql("PRAGMA quick_check(3)")]
                 if problems != ["ok"]:
-                    raise JournalUnusable(f"{where} is damaged ({problems[0][:120]}); restore it from a backup "
-                                          f"or give {flag} another file", field)
+                    raise JournalUnusable(
+                        f"{where} is damaged ({problems[0][:120]}); restore it from a backup "
+                        f"or give {flag} another file",
+                        field,
+                    )
             tables = set(inspect(connection).get_table_names())
             if not tables:
                 return
@@ -249,8 +266,11 @@ def _check_schema(engine: Engine, where: str, field: str) -> None:
     except JournalUnusable:
         raise
     except SQLAlchemyError as exc:
-        raise JournalUnusable(f"{where} is damaged or unreadable ({driver_reason(exc)}); restore it from a backup "
-                              f"or give {flag} another file", field) from None
+        raise JournalUnusable(
+            f"{where} is damaged or unreadable ({driver_reason(exc)}); restore it from a backup "
+            f"or give {flag} another file",
+            field,
+        ) from None
 
 
 def _check_revision(connection: Connection, tables: set[str], where: str, flag: str, field: str) -> None:
@@ -259,8 +279,11 @@ def _check_revision(connection: Connection, tables: set[str], where: str, flag: 
         revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     if revision is None:
         shown = ", ".join(sorted(tables - {"alembic_version"})[:4])
-        raise JournalUnusable(f"{where} holds tables of another program ({shown}) and no paper-terminal schema "
-                              f"revision; give {flag} a new file", field)
+        raise JournalUnusable(
+            f"{where} holds tables of another program ({shown}) and no paper-terminal schema "
+            f"revision; give {flag} a new file",
+            field,
+        )
     from engine.journal.schema import HEAD_REVISION
 
     if revision == HEAD_REVISION:  # the usual case, decided without importing Alembic
@@ -269,9 +292,12 @@ def _check_revision(connection: Connection, tables: set[str], where: str, flag: 
     if revision not in known_revisions():
         writer = schema_writer(connection, tables)
         by = f"written by {writer}" if writer else "written by a newer paper-terminal or another program"
-        raise JournalUnusable(f"{where} has schema revision {str(revision)[:40]!r}, {by}; this is paper-terminal "
-                              f"{app_version()}, which knows revisions up to {HEAD_REVISION}: upgrade "
-                              f"paper-terminal or give {flag} another file", field)
+        raise JournalUnusable(
+            f"{where} has schema revision {str(revision)[:40]!r}, {by}; this is paper-terminal "
+            f"{app_version()}, which knows revisions up to {HEAD_REVISION}: upgrade "
+            f"paper-terminal or give {flag} another file",
+            field,
+        )
 
 
 def _check_columns(connection: Connection, tables: set[str], where: str, flag: str, field: str) -> None:
@@ -281,10 +307,14 @@ def _check_columns(connection: Connection, tables: set[str], where: str, flag: s
     inspector = inspect(connection)
     for name, table in Base.metadata.tables.items():
         if name not in tables:
-            raise JournalUnusable(f"{where} lacks the table {name}: it was not written by paper-terminal; "
-                                  f"give {flag} a new file", field)
+            raise JournalUnusable(
+                f"{where} lacks the table {name}: it was not written by paper-terminal; give {flag} a new file", field
+            )
         present = {column["name"] for column in inspector.get_columns(name)}
         missing = [column.name for column in table.columns if column.name not in present]
         if missing:
-            raise JournalUnusable(f"{where}: its table {name} lacks {', '.join(missing[:4])}: it was not written "
-                                  f"by paper-terminal; give {flag} a new file", field)
+            raise JournalUnusable(
+                f"{where}: its table {name} lacks {', '.join(missing[:4])}: it was not written "
+                f"by paper-terminal; give {flag} a new file",
+                field,
+            )

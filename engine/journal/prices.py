@@ -27,16 +27,23 @@ class PriceCacheStore:
         count = 0
         with self._sessions.begin() as session:
             for bar in bars:
-                key = (m.PriceCache.symbol == bar.symbol, m.PriceCache.timeframe == bar.timeframe.value,
-                       m.PriceCache.source == source,
-                       m.PriceCache.time == utc(bar.time))
+                key = (
+                    m.PriceCache.symbol == bar.symbol,
+                    m.PriceCache.timeframe == bar.timeframe.value,
+                    m.PriceCache.source == source,
+                    m.PriceCache.time == utc(bar.time),
+                )
                 row = session.scalars(select(m.PriceCache).where(*key)).first()
                 if row is None:
-                    row = m.PriceCache(symbol=bar.symbol, timeframe=bar.timeframe.value, source=source,
-                                       time=bar.time)
+                    row = m.PriceCache(symbol=bar.symbol, timeframe=bar.timeframe.value, source=source, time=bar.time)
                     session.add(row)
                 row.open, row.high, row.low, row.close, row.volume = (
-                    bar.open, bar.high, bar.low, bar.close, bar.volume)
+                    bar.open,
+                    bar.high,
+                    bar.low,
+                    bar.close,
+                    bar.volume,
+                )
                 count += 1
         return count
 
@@ -47,7 +54,8 @@ class PriceCacheStore:
                 select(m.PriceCache)
                 .where(m.PriceCache.symbol == symbol, m.PriceCache.timeframe == Timeframe(timeframe).value)
                 .order_by(m.PriceCache.time.desc(), m.PriceCache.id.desc())
-                .limit(limit * 2)).all()
+                .limit(limit * 2)
+            ).all()
         by_time: dict[datetime, Bar] = {}
         for row in rows:
             bar = convert.row_to_bar(row)
@@ -62,18 +70,31 @@ class PriceCacheStore:
         """Keep each quote as the last of its symbol and source, in one transaction."""
         with self._sessions.begin() as session:
             for quote in quotes:
-                session.execute(delete(m.PriceCache).where(
-                    m.PriceCache.symbol == quote.symbol, m.PriceCache.timeframe == m.QUOTE_TIMEFRAME,
-                    m.PriceCache.source == quote.source))
-                session.add(m.PriceCache(symbol=quote.symbol, timeframe=m.QUOTE_TIMEFRAME, source=quote.source,
-                                         time=quote.time, close=quote.bid, bid=quote.bid, ask=quote.ask))
+                session.execute(
+                    delete(m.PriceCache).where(
+                        m.PriceCache.symbol == quote.symbol,
+                        m.PriceCache.timeframe == m.QUOTE_TIMEFRAME,
+                        m.PriceCache.source == quote.source,
+                    )
+                )
+                session.add(
+                    m.PriceCache(
+                        symbol=quote.symbol,
+                        timeframe=m.QUOTE_TIMEFRAME,
+                        source=quote.source,
+                        time=quote.time,
+                        close=quote.bid,
+                        bid=quote.bid,
+                        ask=quote.ask,
+                    )
+                )
 
     def last_quotes(self) -> list[Quote]:
         """Return the newest stored quote per symbol (marked stale), sorted by symbol."""
         with self._sessions() as session:
             rows = session.scalars(
-                select(m.PriceCache).where(m.PriceCache.timeframe == m.QUOTE_TIMEFRAME)
-                .order_by(m.PriceCache.time)).all()
+                select(m.PriceCache).where(m.PriceCache.timeframe == m.QUOTE_TIMEFRAME).order_by(m.PriceCache.time)
+            ).all()
         newest: dict[str, Quote] = {}
         for row in rows:
             newest[row.symbol] = convert.row_to_quote(row)

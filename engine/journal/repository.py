@@ -28,7 +28,12 @@ from engine.journal import models as m
 from engine.journal.lock import JournalLock
 from engine.journal.prices import PriceCacheStore
 from engine.journal.schema import (
-    HEAD_REVISION, checkpoint, create_db_engine, current_revision, ensure_schema, sqlite_file,
+    HEAD_REVISION,
+    checkpoint,
+    create_db_engine,
+    current_revision,
+    ensure_schema,
+    sqlite_file,
 )
 from engine.values import AccountSnapshot, Signal, SignalStatus, TradeRecord, TradeStatus, utc
 
@@ -66,8 +71,15 @@ class SqlJournal(PriceCacheStore):
 
     LOCK_WAIT_SECONDS = 2.0  # a process migrating the journal at this moment holds the lock that long at most
 
-    def __init__(self, url: str, *, durable: bool = True, engine: Engine | None = None,
-                 exclusive: bool = False, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        durable: bool = True,
+        engine: Engine | None = None,
+        exclusive: bool = False,
+        read_only: bool = False,
+    ) -> None:
         self.url = url
         self.read_only = read_only
         path = sqlite_file(url)
@@ -75,8 +87,7 @@ class SqlJournal(PriceCacheStore):
         if exclusive and self._lock is not None:
             self._take_lock(self._lock)
         try:
-            self._engine = engine if engine is not None else create_db_engine(url, durable=durable,
-                                                                               read_only=read_only)
+            self._engine = engine if engine is not None else create_db_engine(url, durable=durable, read_only=read_only)
             if read_only:
                 self._check_schema_for_viewing()
             else:
@@ -93,18 +104,22 @@ class SqlJournal(PriceCacheStore):
         try:
             acquired = lock.acquire(wait=SqlJournal.LOCK_WAIT_SECONDS)
         except OSError as exc:
-            raise JournalNotUsable(f"cannot create the journal's lock file {lock.path}: "
-                                   f"{exc.strerror or exc}") from None
+            raise JournalNotUsable(
+                f"cannot create the journal's lock file {lock.path}: {exc.strerror or exc}"
+            ) from None
         if not acquired:
             holder = lock.holder()
             who = f"another Paper Terminal (process {holder})" if holder is not None else "another Paper Terminal"
-            raise JournalNotUsable(f"the journal {lock.database} is in use by {who}; close it first "
-                                   f"(or open this one with --read-only)")
+            raise JournalNotUsable(
+                f"the journal {lock.database} is in use by {who}; close it first (or open this one with --read-only)"
+            )
 
     def _check_schema_for_viewing(self) -> None:
         if current_revision(self._engine) != HEAD_REVISION:
-            raise JournalNotUsable("the journal's schema is not this version's, and a read-only journal "
-                                   "cannot be migrated; open it once without --read-only")
+            raise JournalNotUsable(
+                "the journal's schema is not this version's, and a read-only journal "
+                "cannot be migrated; open it once without --read-only"
+            )
 
     @property
     def engine(self) -> Engine:
@@ -139,8 +154,11 @@ class SqlJournal(PriceCacheStore):
             if not self.read_only:
                 checkpoint(self._engine)
         except Exception as exc:  # noqa: BLE001 - nothing is lost; see the docstring
-            log.warning("the journal's write-ahead log could not be checkpointed (%s: %s)",
-                        type(getattr(exc, "orig", exc)).__name__, getattr(exc, "orig", exc))
+            log.warning(
+                "the journal's write-ahead log could not be checkpointed (%s: %s)",
+                type(getattr(exc, "orig", exc)).__name__,
+                getattr(exc, "orig", exc),
+            )
         finally:
             self._engine.dispose()
             if self._lock is not None:
@@ -175,7 +193,10 @@ class SqlJournal(PriceCacheStore):
             max_signal = session.scalar(select(func.max(m.Signal.id))) or 0
             return JournalState(
                 account=convert.row_to_account(account) if account is not None else None,
-                active=active, next_trade_id=max_trade + 1, next_signal_id=max_signal + 1)
+                active=active,
+                next_trade_id=max_trade + 1,
+                next_signal_id=max_signal + 1,
+            )
 
     def account(self) -> AccountSnapshot | None:
         """Return the current account as last committed, or None."""
@@ -183,8 +204,9 @@ class SqlJournal(PriceCacheStore):
             row = self._current_account(session)
             return convert.row_to_account(row) if row is not None else None
 
-    def commit(self, trades: Sequence[TradeRecord], account: AccountSnapshot | None,
-               signals: Sequence[Signal] = ()) -> list[Signal]:
+    def commit(
+        self, trades: Sequence[TradeRecord], account: AccountSnapshot | None, signals: Sequence[Signal] = ()
+    ) -> list[Signal]:
         """Store ``trades`` (upsert by id), the account and ``signals`` in ONE transaction.
 
         Creates the account row when the journal has none yet. Signals with
@@ -257,13 +279,21 @@ class SqlJournal(PriceCacheStore):
         """Return ``(account id, last snapshot, archived_at)`` of every archived account, oldest first."""
         with self._sessions() as session:
             rows = session.scalars(
-                select(m.Account).where(m.Account.archived_at.is_not(None)).order_by(m.Account.id)).all()
-            return [(row.id, convert.row_to_account(row), row.archived_at) for row in rows
-                    if row.archived_at is not None]
+                select(m.Account).where(m.Account.archived_at.is_not(None)).order_by(m.Account.id)
+            ).all()
+            return [
+                (row.id, convert.row_to_account(row), row.archived_at) for row in rows if row.archived_at is not None
+            ]
 
-    def trades(self, status: TradeStatus | str | None = None, symbol: str | None = None,
-               since: datetime | None = None, until: datetime | None = None, limit: int = 100,
-               offset: int = 0) -> tuple[list[TradeRecord], int]:
+    def trades(
+        self,
+        status: TradeStatus | str | None = None,
+        symbol: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[TradeRecord], int]:
         """Return a page of the current account's trades, newest first, and the total matching.
 
         ``since``/``until`` bound the trade's time (close time when closed,
@@ -285,8 +315,8 @@ class SqlJournal(PriceCacheStore):
                 conditions.append(trade_time <= utc(until))
             total = session.scalar(select(func.count()).select_from(m.PaperTrade).where(*conditions)) or 0
             rows = session.scalars(
-                select(m.PaperTrade).where(*conditions).order_by(m.PaperTrade.id.desc())
-                .limit(limit).offset(offset)).all()
+                select(m.PaperTrade).where(*conditions).order_by(m.PaperTrade.id.desc()).limit(limit).offset(offset)
+            ).all()
             return [convert.row_to_trade(row) for row in rows], int(total)
 
     def trade(self, trade_id: int) -> TradeRecord:
@@ -306,7 +336,8 @@ class SqlJournal(PriceCacheStore):
             rows = session.scalars(
                 select(m.PaperTrade)
                 .where(m.PaperTrade.account_id == account.id, m.PaperTrade.status == TradeStatus.CLOSED.value)
-                .order_by(m.PaperTrade.close_time, m.PaperTrade.id)).all()
+                .order_by(m.PaperTrade.close_time, m.PaperTrade.id)
+            ).all()
             return [convert.row_to_trade(row) for row in rows]
 
     def all_trades(self) -> list[TradeRecord]:
@@ -316,13 +347,20 @@ class SqlJournal(PriceCacheStore):
             if account is None:
                 return []
             rows = session.scalars(
-                select(m.PaperTrade).where(m.PaperTrade.account_id == account.id).order_by(m.PaperTrade.id)).all()
+                select(m.PaperTrade).where(m.PaperTrade.account_id == account.id).order_by(m.PaperTrade.id)
+            ).all()
             return [convert.row_to_trade(row) for row in rows]
 
     # -- signals and metrics ------------------------------------------------
 
-    def signals(self, status: SignalStatus | str | None = None, symbol: str | None = None,
-                source: str | None = None, limit: int = 100, offset: int = 0) -> list[Signal]:
+    def signals(
+        self,
+        status: SignalStatus | str | None = None,
+        symbol: str | None = None,
+        source: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Signal]:
         """Return stored signals, newest first, filtered by status, symbol and source."""
         conditions: list[Any] = []
         if status is not None:
@@ -333,8 +371,12 @@ class SqlJournal(PriceCacheStore):
             conditions.append(m.Signal.source == source)
         with self._sessions() as session:
             rows = session.scalars(
-                select(m.Signal).where(*conditions).order_by(m.Signal.created_at.desc(), m.Signal.id.desc())
-                .limit(limit).offset(offset)).all()
+                select(m.Signal)
+                .where(*conditions)
+                .order_by(m.Signal.created_at.desc(), m.Signal.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
             return [convert.row_to_signal(row) for row in rows]
 
     def signal(self, signal_id: int) -> Signal:
@@ -358,8 +400,11 @@ class SqlJournal(PriceCacheStore):
         """Store a performance snapshot (JSON-serialisable dict) for the current account."""
         with self._sessions.begin() as session:
             account = self._current_account(session)
-            session.add(m.PerformanceMetrics(account_id=account.id if account is not None else None,
-                                             time=time or _now(), data=snapshot))
+            session.add(
+                m.PerformanceMetrics(
+                    account_id=account.id if account is not None else None, time=time or _now(), data=snapshot
+                )
+            )
 
     def latest_metrics(self) -> dict[str, Any] | None:
         """Return the newest stored performance snapshot of the current account, or None."""
@@ -375,14 +420,22 @@ class SqlJournal(PriceCacheStore):
         """(time, balance, equity) of the current account's stored snapshots, oldest first (newest ``limit``)."""
         with self._sessions() as session:
             account = self._current_account(session)
-            query = select(m.PerformanceMetrics.time, m.PerformanceMetrics.data) \
-                .order_by(m.PerformanceMetrics.id.desc()).limit(limit)
+            query = (
+                select(m.PerformanceMetrics.time, m.PerformanceMetrics.data)
+                .order_by(m.PerformanceMetrics.id.desc())
+                .limit(limit)
+            )
             if account is not None:
                 query = query.where(m.PerformanceMetrics.account_id == account.id)
             out = []
             for when, data in session.execute(query).all():
                 figures = (data or {}).get("account") or {}
                 if "balance" in figures and "equity" in figures:
-                    out.append((when if when.tzinfo else when.replace(tzinfo=timezone.utc),
-                                float(figures["balance"]), float(figures["equity"])))
+                    out.append(
+                        (
+                            when if when.tzinfo else when.replace(tzinfo=timezone.utc),
+                            float(figures["balance"]),
+                            float(figures["equity"]),
+                        )
+                    )
             return out[::-1]

@@ -186,8 +186,7 @@ def ensure_schema(engine: Engine, lock: JournalLock | None, wait: float = MIGRAT
     try:
         acquired = lock.acquire()
     except OSError as exc:
-        raise JournalNotUsable(f"cannot create the journal's lock file {lock.path}: "
-                               f"{exc.strerror or exc}") from None
+        raise JournalNotUsable(f"cannot create the journal's lock file {lock.path}: {exc.strerror or exc}") from None
     if acquired:
         try:
             upgrade(engine)
@@ -199,6 +198,8 @@ def ensure_schema(engine: Engine, lock: JournalLock | None, wait: float = MIGRAT
         if time.monotonic() >= deadline:
             holder = lock.holder()
             who = f"process {holder}" if holder is not None else "another process"
-            raise JournalNotUsable(f"the journal {lock.database} is held by {who}, which has not brought it "
-                                   f"to this version's schema; close that process and try again")
+            raise JournalNotUsable(
+                f"the journal {lock.database} is held by {who}, which has not brought it "
+                f"to this version's schema; close that process and try again"
+            )
         time.sleep(0.1)

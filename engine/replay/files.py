@@ -47,8 +47,9 @@ TICK_COLUMNS = ("bid", "ask")
 class FileFormatError(ValidationError):
     """A replay input file breaks a rule; ``line`` is the offending line (or None)."""
 
-    def __init__(self, message: str, field: str | None = None, line: int | None = None,
-                 code: str = "invalid_file") -> None:
+    def __init__(
+        self, message: str, field: str | None = None, line: int | None = None, code: str = "invalid_file"
+    ) -> None:
         super().__init__(message, field=field, code=code)
         self.line = line
 
@@ -125,16 +126,16 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, _Locator]:
     """Read a CSV or Parquet file with lower-cased, stripped column names."""
     path = Path(path)
     if path.is_dir():
-        raise FileFormatError(f"{path}: is a directory, not a CSV or Parquet file", field="path",
-                              code="not_a_file")
+        raise FileFormatError(f"{path}: is a directory, not a CSV or Parquet file", field="path", code="not_a_file")
     if not path.is_file():
         raise FileFormatError(f"{path}: no such file", field="path", code="not_found")
     locator = _Locator(path)
     try:
         frame = _read_csv(path) if locator.csv else pd.read_parquet(path)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise FileFormatError(f"{path.name}: cannot be read as "
-                              f"{'CSV' if locator.csv else 'Parquet'}: {exc}", field="path") from exc
+        raise FileFormatError(
+            f"{path.name}: cannot be read as {'CSV' if locator.csv else 'Parquet'}: {exc}", field="path"
+        ) from exc
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if len(frame.columns) and frame.columns[0] in ("", "unnamed: 0") and "time" not in frame.columns:
         frame = frame.rename(columns={frame.columns[0]: "time"})
@@ -157,8 +158,9 @@ def parse_times(column: pd.Series, loc: _Locator, field: str = "time") -> np.nda
         bad_mask = ~np.isfinite(seconds)
         if bad_mask.any():
             bad = int(np.flatnonzero(bad_mask)[0])
-            raise loc.error(bad, field, f"{field} {_shown(column.iloc[bad])} is not a unix time in "
-                                        "seconds or an ISO 8601 time")
+            raise loc.error(
+                bad, field, f"{field} {_shown(column.iloc[bad])} is not a unix time in seconds or an ISO 8601 time"
+            )
         _check_seconds_range(seconds, column, loc, field)
         return np.round(seconds * 1e9).astype("int64")
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
@@ -176,13 +178,13 @@ def parse_times(column: pd.Series, loc: _Locator, field: str = "time") -> np.nda
     bad_mask = parsed.isna().to_numpy()
     if bad_mask.any():
         bad = int(np.flatnonzero(bad_mask)[0])
-        raise loc.error(bad, field, f"{field} {_shown(column.iloc[bad])} is not an ISO 8601 time "
-                                    "or unix seconds")
+        raise loc.error(bad, field, f"{field} {_shown(column.iloc[bad])} is not an ISO 8601 time or unix seconds")
     outside = ((parsed < pd.Timestamp(TIME_MIN)) | (parsed >= pd.Timestamp(TIME_MAX))).to_numpy()
     if outside.any():
         bad = int(np.flatnonzero(outside)[0])
-        raise loc.error(bad, field, f"{field} {_shown(column.iloc[bad])} is outside the supported range "
-                                    f"{TIME_RANGE_TEXT}")
+        raise loc.error(
+            bad, field, f"{field} {_shown(column.iloc[bad])} is outside the supported range {TIME_RANGE_TEXT}"
+        )
     return parsed.dt.as_unit("ns").astype("int64").to_numpy()
 
 
@@ -191,12 +193,22 @@ def _check_seconds_range(seconds: np.ndarray, column: pd.Series, loc: _Locator, 
     outside = (seconds < TIME_MIN_NS / 1e9) | (seconds >= TIME_MAX_NS / 1e9)
     if outside.any():
         bad = int(np.flatnonzero(outside)[0])
-        raise loc.error(bad, field, f"{field} {_shown(column.iloc[bad])} (unix seconds) is outside the "
-                                    f"supported range {TIME_RANGE_TEXT}")
+        raise loc.error(
+            bad,
+            field,
+            f"{field} {_shown(column.iloc[bad])} (unix seconds) is outside the supported range {TIME_RANGE_TEXT}",
+        )
 
 
-def parse_numbers(frame: pd.DataFrame, name: str, loc: _Locator, *, positive: bool = True,
-                  optional: bool = False, limit: float | None = None) -> np.ndarray:
+def parse_numbers(
+    frame: pd.DataFrame,
+    name: str,
+    loc: _Locator,
+    *,
+    positive: bool = True,
+    optional: bool = False,
+    limit: float | None = None,
+) -> np.ndarray:
     """Return column ``name`` as float64.
 
     A blank cell is an error unless ``optional`` (then it is NaN); text that is
@@ -207,8 +219,9 @@ def parse_numbers(frame: pd.DataFrame, name: str, loc: _Locator, *, positive: bo
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = raw.to_numpy(dtype="float64", na_value=np.nan)
     else:
-        values = pd.to_numeric(raw.astype("string").str.strip(), errors="coerce") \
-            .to_numpy(dtype="float64", na_value=np.nan)
+        values = pd.to_numeric(raw.astype("string").str.strip(), errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
     bad_mask = ~np.isfinite(values)
     if optional:
         bad_mask &= ~raw.isna().to_numpy()
@@ -250,8 +263,7 @@ def _check_increasing(times: np.ndarray, rows: np.ndarray, loc: _Locator, symbol
         k = int(np.flatnonzero(bad_mask)[0]) + 1
         what = "duplicate time" if gaps[k - 1] == 0 else "time is earlier than the previous row's"
         stamp = pd.Timestamp(int(times[k]), tz="UTC").isoformat()
-        raise loc.error(int(rows[k]), "time",
-                        f"{what} ({stamp}) for {symbol}: times must be strictly increasing")
+        raise loc.error(int(rows[k]), "time", f"{what} ({stamp}) for {symbol}: times must be strictly increasing")
 
 
 def _check_bars(o: np.ndarray, h: np.ndarray, low: np.ndarray, c: np.ndarray, loc: _Locator) -> None:
@@ -263,12 +275,10 @@ def _check_bars(o: np.ndarray, h: np.ndarray, low: np.ndarray, c: np.ndarray, lo
     for mask, field, template in checks:
         if mask.any():
             k = int(np.flatnonzero(mask)[0])
-            raise loc.error(k, field, template.format(o=plain(o[k]), h=plain(h[k]), l=plain(low[k]),
-                                                      c=plain(c[k])))
+            raise loc.error(k, field, template.format(o=plain(o[k]), h=plain(h[k]), l=plain(low[k]), c=plain(c[k])))
 
 
-def _symbols(frame: pd.DataFrame, symbol: str | None,
-             loc: _Locator) -> tuple[np.ndarray | None, list[str]]:
+def _symbols(frame: pd.DataFrame, symbol: str | None, loc: _Locator) -> tuple[np.ndarray | None, list[str]]:
     """Return the upper-cased symbol of every row and the distinct symbols in file order.
 
     A file without a symbol column holds ``symbol`` alone: the rows' symbols are then None
@@ -283,8 +293,9 @@ def _symbols(frame: pd.DataFrame, symbol: str | None,
                 raise loc.error(k, "symbol", f"unknown symbol {name!r}")
         return column, distinct
     if not symbol:
-        raise FileFormatError(f"{loc.path.name}: the file has no symbol column; give --symbol",
-                              field="symbol", code="missing_symbol")
+        raise FileFormatError(
+            f"{loc.path.name}: the file has no symbol column; give --symbol", field="symbol", code="missing_symbol"
+        )
     name = symbol.strip().upper()
     if name not in SPECS:
         raise FileFormatError(f"unknown symbol {symbol!r}", field="symbol", code="unknown_symbol")
@@ -313,9 +324,11 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
     frame, loc = read_table(path)
     columns = set(frame.columns)
     if "time" not in columns:
-        raise FileFormatError(f"{loc.path.name}: missing column 'time' (found: "
-                              f"{', '.join(frame.columns) or 'none'})", field="time",
-                              code="missing_column")
+        raise FileFormatError(
+            f"{loc.path.name}: missing column 'time' (found: {', '.join(frame.columns) or 'none'})",
+            field="time",
+            code="missing_column",
+        )
     if set(BAR_COLUMNS) <= columns:
         kind = "bars"
     elif set(TICK_COLUMNS) <= columns:
@@ -324,22 +337,28 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
         missing = [c for c in BAR_COLUMNS if c not in columns]
         raise FileFormatError(
             f"{loc.path.name}: missing column(s) {', '.join(missing)} (bars need time,open,high,"
-            f"low,close; ticks need time,bid,ask)", field=missing[0], code="missing_column")
+            f"low,close; ticks need time,bid,ask)",
+            field=missing[0],
+            code="missing_column",
+        )
     if frame.empty:
-        raise FileFormatError(f"{loc.path.name}: the file holds no rows", field="time",
-                              code="empty_file")
+        raise FileFormatError(f"{loc.path.name}: the file holds no rows", field="time", code="empty_file")
     row_symbols, distinct = _symbols(frame, symbol, loc)
     if symbol and "symbol" in columns:
         wanted = symbol.strip().upper()
         if wanted not in distinct:
-            raise FileFormatError(f"{loc.path.name}: no rows for symbol {wanted}", field="symbol",
-                                  code="unknown_symbol")
+            raise FileFormatError(
+                f"{loc.path.name}: no rows for symbol {wanted}", field="symbol", code="unknown_symbol"
+            )
         distinct = [wanted]
     times = parse_times(frame["time"], loc)
     names = BAR_COLUMNS if kind == "bars" else TICK_COLUMNS
     values = {name: parse_numbers(frame, name, loc, limit=MAX_PRICE) for name in names}
-    volume = (parse_numbers(frame, "volume", loc, positive=False, optional=True)
-              if kind == "bars" and "volume" in columns else None)
+    volume = (
+        parse_numbers(frame, "volume", loc, positive=False, optional=True)
+        if kind == "bars" and "volume" in columns
+        else None
+    )
     if kind == "bars":
         _check_bars(values["open"], values["high"], values["low"], values["close"], loc)
     else:
@@ -351,8 +370,11 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
     _release_arrow_memory()
     series: dict[str, PriceColumns] = {}
     for name in distinct:
-        rows = np.arange(len(times)) if len(distinct) == 1 and "symbol" not in columns \
+        rows = (
+            np.arange(len(times))
+            if len(distinct) == 1 and "symbol" not in columns
             else np.flatnonzero(row_symbols == name)
+        )
         whole = rows.shape[0] == times.shape[0]
 
         def pick(array: np.ndarray, whole: bool = whole, rows: np.ndarray = rows) -> np.ndarray:
@@ -369,17 +391,23 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
             _check_rounded(array if whole else array[rows], rows, column, digits, name, loc)
         _check_increasing(sym_times, rows, loc, name)
         if kind == "bars":
-            series[name] = PriceColumns(name, sym_times, pick(values["open"]), pick(values["high"]),
-                                        pick(values["low"]), pick(values["close"]), None,
-                                        None if volume is None else pick(volume))
+            series[name] = PriceColumns(
+                name,
+                sym_times,
+                pick(values["open"]),
+                pick(values["high"]),
+                pick(values["low"]),
+                pick(values["close"]),
+                None,
+                None if volume is None else pick(volume),
+            )
         else:
             bid = pick(values["bid"])
             series[name] = PriceColumns(name, sym_times, bid, bid, bid, bid, pick(values["ask"]))
     return PriceData(kind, series, _bar_seconds(series) if kind == "bars" else None)
 
 
-def _check_rounded(prices: np.ndarray, rows: np.ndarray, column: str, digits: int, symbol: str,
-                   loc: _Locator) -> None:
+def _check_rounded(prices: np.ndarray, rows: np.ndarray, column: str, digits: int, symbol: str, loc: _Locator) -> None:
     """Refuse prices that became 0 when rounded to the symbol's digits (``1e-300`` is not a price)."""
     zero = prices <= 0
     if zero.any():
@@ -391,5 +419,5 @@ def _bar_seconds(series: dict[str, PriceColumns]) -> int:
     first = next(iter(series.values()))
     if len(first) < 2:
         return 60
-    gap = float(np.median(np.diff(first.times[: 10_001]))) / 1e9
+    gap = float(np.median(np.diff(first.times[:10_001]))) / 1e9
     return max(1, int(math.floor(gap + 0.5)))

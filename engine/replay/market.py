@@ -34,9 +34,14 @@ class MarketRows:
         self.symbols = list(data.series)
         self.specs = [get_spec(s) for s in self.symbols]
         self.bar_ns = (data.bar_seconds or 0) * 10**9
-        self.spread = np.array([round((spread_pips if spread_pips is not None
-                                       else spec.typical_spread_pips) * spec.pip_size, spec.digits)
-                                for spec in self.specs])
+        self.spread = np.array(
+            [
+                round(
+                    (spread_pips if spread_pips is not None else spec.typical_spread_pips) * spec.pip_size, spec.digits
+                )
+                for spec in self.specs
+            ]
+        )
         self.half_point = np.array([spec.point / 2.0 for spec in self.specs])
         # the same per-symbol constants as Python floats, for the scalar paths
         self.spread_f = [float(v) for v in self.spread]
@@ -51,8 +56,7 @@ class MarketRows:
         else:
             times = np.concatenate([s.times for s in series])
             order = np.argsort(times, kind="stable")
-            self.sym = np.concatenate([np.full(len(s), k, dtype=np.int32)
-                                       for k, s in enumerate(series)])[order]
+            self.sym = np.concatenate([np.full(len(s), k, dtype=np.int32) for k, s in enumerate(series)])[order]
             self.times = times[order]
             self.open = np.concatenate([s.open for s in series])[order]
             self.close = np.concatenate([s.close for s in series])[order]
@@ -136,7 +140,7 @@ class MarketRows:
                 spread = self.spread_f[0]
                 return (low <= max(lb, la - spread) + eps) | (high >= min(hb, ha - spread) - eps)
             ask = self.ask[a:b]
-            return ((low <= lb + eps) | (high >= hb - eps) | (ask <= la + eps) | (ask >= ha - eps))
+            return (low <= lb + eps) | (high >= hb - eps) | (ask <= la + eps) | (ask >= ha - eps)
         sym = self.sym[a:b]
         levels = np.asarray(levels, dtype="float64")
         eps = self.half_point[sym]
@@ -146,20 +150,26 @@ class MarketRows:
             ask_low, ask_high = low + spread, high + spread
         else:
             ask_low = ask_high = self.ask[a:b]
-        return ((low <= lb + eps) | (high >= hb - eps) | (ask_low <= la + eps) | (ask_high >= ha - eps))
+        return (low <= lb + eps) | (high >= hb - eps) | (ask_low <= la + eps) | (ask_high >= ha - eps)
 
 
 def levels_array(bounds: list[tuple[float | None, float | None, float | None, float | None]]) -> np.ndarray:
     """Turn ``trigger_bounds`` tuples (None = no level) into a symbols × 4 float array."""
     fill = (-math.inf, math.inf, -math.inf, math.inf)
-    return np.array([[fill[k] if v is None else v for k, v in enumerate(b)] for b in bounds],
-                    dtype="float64").reshape(len(bounds), 4)
+    return np.array([[fill[k] if v is None else v for k, v in enumerate(b)] for b in bounds], dtype="float64").reshape(
+        len(bounds), 4
+    )
 
 
-def levels_rows(bounds: list[tuple[float | None, float | None, float | None, float | None]]
-                ) -> list[list[float]]:
+def levels_rows(bounds: list[tuple[float | None, float | None, float | None, float | None]]) -> list[list[float]]:
     """``levels_array`` as plain Python lists (symbols × 4), cheaper for the scalar paths."""
     inf = math.inf
-    return [[-inf if lb is None else float(lb), inf if hb is None else float(hb),
-             -inf if la is None else float(la), inf if ha is None else float(ha)]
-            for lb, hb, la, ha in bounds]
+    return [
+        [
+            -inf if lb is None else float(lb),
+            inf if hb is None else float(hb),
+            -inf if la is None else float(la),
+            inf if ha is None else float(ha),
+        ]
+        for lb, hb, la, ha in bounds
+    ]

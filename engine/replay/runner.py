@@ -59,7 +59,6 @@ from engine.replay.signals import ReplaySignal
 from engine.replay.stretch import StretchView
 from engine.values import Side, TradeRecord, TradeStatus
 
-
 _UTC = timezone.utc
 
 
@@ -70,10 +69,18 @@ def _ns_to_dt(ns: int) -> datetime:
 class ReplayRunner(StretchView):
     """Runs ``signals`` over ``data`` through ``broker`` (a ``PaperBroker``)."""
 
-    def __init__(self, data: PriceData, signals: Sequence[ReplaySignal], broker: Any, *,
-                 order_factory: Callable[..., Any], spread_pips: float | None = None,
-                 intrabar: Intrabar = Intrabar.PESSIMISTIC, skip_ahead: bool = True,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        data: PriceData,
+        signals: Sequence[ReplaySignal],
+        broker: Any,
+        *,
+        order_factory: Callable[..., Any],
+        spread_pips: float | None = None,
+        intrabar: Intrabar = Intrabar.PESSIMISTIC,
+        skip_ahead: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.market = MarketRows(data, spread_pips if data.kind == "bars" else None)
         self.broker = broker
         self.order_factory = order_factory
@@ -90,8 +97,8 @@ class ReplayRunner(StretchView):
         self._observe = getattr(broker, "observe", None)
         self._levels_cache: list[list[float]] | None = None
         self._guarded_cache: list[list[float]] | None = None
-        self._quotes_sent = 0     # quotes sent to the broker so far
-        self._guarded_at = -1     # ... when the guarded levels were computed
+        self._quotes_sent = 0  # quotes sent to the broker so far
+        self._guarded_at = -1  # ... when the guarded levels were computed
         self._guard = StopOutGuard(broker, self.market)
         self._lots_of: dict[int, Decimal] = {}  # open trade id → lots
         count = len(self.market.symbols)
@@ -110,8 +117,11 @@ class ReplayRunner(StretchView):
         for index, signal in enumerate(self._signals):
             if signal.symbol not in market.symbols:
                 self.outcomes[index] = SignalOutcome(
-                    signal, Outcome.NOT_EXECUTED, code="no_prices",
-                    reason=f"the data file holds no prices for {signal.symbol}")
+                    signal,
+                    Outcome.NOT_EXECUTED,
+                    code="no_prices",
+                    reason=f"the data file holds no prices for {signal.symbol}",
+                )
                 continue
             wanted.setdefault(market.symbols.index(signal.symbol), []).append(index)
         due = []
@@ -124,8 +134,11 @@ class ReplayRunner(StretchView):
             for index, at in zip(indexes, found.tolist()):
                 if at >= times.shape[0]:
                     self.outcomes[index] = SignalOutcome(
-                        self._signals[index], Outcome.NOT_EXECUTED, code="after_last_price",
-                        reason="no price after the signal time: the data end before it")
+                        self._signals[index],
+                        Outcome.NOT_EXECUTED,
+                        code="after_last_price",
+                        reason="no price after the signal time: the data end before it",
+                    )
                     continue
                 due.append((at if rows is None else int(rows[at]), index))
         due.sort()
@@ -135,14 +148,21 @@ class ReplayRunner(StretchView):
         signal = self._signals[index]
         self._levels_cache = self._guarded_cache = None
         request = self.order_factory(
-            symbol=signal.symbol, side=signal.side, order_type=signal.order_type, lots=signal.lots,
-            risk_percent=signal.risk_percent, price=signal.price, sl=signal.sl, tp=signal.tp,
-            signal_id=signal.line, comment=signal.source)
+            symbol=signal.symbol,
+            side=signal.side,
+            order_type=signal.order_type,
+            lots=signal.lots,
+            risk_percent=signal.risk_percent,
+            price=signal.price,
+            sl=signal.sl,
+            tp=signal.tp,
+            signal_id=signal.line,
+            comment=signal.source,
+        )
         try:
             events = self.broker.place(request, now=when)
         except OrderRejectedError as exc:
-            self.outcomes[index] = SignalOutcome(signal, Outcome.REJECTED, code=exc.code,
-                                                 reason=exc.message)
+            self.outcomes[index] = SignalOutcome(signal, Outcome.REJECTED, code=exc.code, reason=exc.message)
             return
         trade_id = None
         for event in events:
@@ -157,8 +177,11 @@ class ReplayRunner(StretchView):
         trades, lots_of, open_lots = self.trades, self._lots_of, self._open_lots
         open_ids, active_ids = self.open_ids, self.active_ids
         for event in events:
-            records = event.closed if isinstance(event, StopOutTriggered) else (
-                getattr(event, "trade", None), getattr(event, "remaining", None))
+            records = (
+                event.closed
+                if isinstance(event, StopOutTriggered)
+                else (getattr(event, "trade", None), getattr(event, "remaining", None))
+            )
             for record in records:
                 if record is None:
                     continue
@@ -196,6 +219,7 @@ class ReplayRunner(StretchView):
             events = self._feed(symbol, bid, ask, when)
         else:
             from engine.values import Quote
+
             events = self.broker.on_quote(Quote(symbol, bid, ask, when, "replay"))
         if events:
             self._levels_cache = self._guarded_cache = None  # levels move only with trades
@@ -257,8 +281,12 @@ class ReplayRunner(StretchView):
         signals_due = due_pos < len(due) and due[due_pos][0] == row
         lean = self.skip_ahead and market.sym is None
         k = market.symbol_index(row)
-        if not lean or signals_due or not self._seen_low[k] <= o <= self._seen_high[k] \
-                or (levels is not None and market.price_reaches(row, o, levels)):
+        if (
+            not lean
+            or signals_due
+            or not self._seen_low[k] <= o <= self._seen_high[k]
+            or (levels is not None and market.price_reaches(row, o, levels))
+        ):
             self._quote(row, o, market.ask_at(row, o), t)
         while due_pos < len(due) and due[due_pos][0] == row:
             self._place(due[due_pos][1], _ns_to_dt(t))
@@ -312,8 +340,11 @@ class ReplayRunner(StretchView):
                 break
             self._quote(row, level, market.ask_at(row, level), when_ns)
             current = level
-        if lean and self._seen_low[k] <= target <= self._seen_high[k] \
-                and not market.price_reaches(row, target, self._levels()):
+        if (
+            lean
+            and self._seen_low[k] <= target <= self._seen_high[k]
+            and not market.price_reaches(row, target, self._levels())
+        ):
             return
         self._quote(row, target, market.ask_at(row, target), when_ns)
 
@@ -333,8 +364,7 @@ class ReplayRunner(StretchView):
     def _real_levels(self) -> list[list[float]]:
         """The broker's trigger levels of every symbol (symbols × 4), cached."""
         if self._levels_cache is None:
-            self._levels_cache = levels_rows([self.broker.trigger_bounds(s)
-                                               for s in self.market.symbols])
+            self._levels_cache = levels_rows([self.broker.trigger_bounds(s) for s in self.market.symbols])
         return self._levels_cache
 
     def _end_at_last_closes(self) -> None:
@@ -344,8 +374,7 @@ class ReplayRunner(StretchView):
             rows = market.rows_of(k)
             last = market.rows - 1 if rows is None else int(rows[-1])
             close = float(market.close[last])
-            self._quote(last, close, market.ask_at(last, close),
-                        int(market.times[last]) + 3 * (market.bar_ns // 4))
+            self._quote(last, close, market.ask_at(last, close), int(market.times[last]) + 3 * (market.bar_ns // 4))
 
     def run(self) -> ReplayResult:
         """Replay every row; return the trades, outcomes and final account."""
@@ -386,17 +415,28 @@ class ReplayRunner(StretchView):
         if self.progress is not None:
             self.progress(n, n)
         outcomes = [self.outcomes[i] for i in range(len(self._signals))]
-        return ReplayResult(trades=dict(sorted(self.trades.items())), outcomes=outcomes,
-                            account=self.broker.account(), rows=n, kind=market.kind,
-                            seconds=_time.perf_counter() - started, symbols=list(symbols))
+        return ReplayResult(
+            trades=dict(sorted(self.trades.items())),
+            outcomes=outcomes,
+            account=self.broker.account(),
+            rows=n,
+            kind=market.kind,
+            seconds=_time.perf_counter() - started,
+            symbols=list(symbols),
+        )
 
 
-def build_broker(*, balance: Decimal, currency: str, leverage: int, commission: Decimal,
-                 slippage_pips: float) -> tuple[Any, Callable[..., Any]]:
+def build_broker(
+    *, balance: Decimal, currency: str, leverage: int, commission: Decimal, slippage_pips: float
+) -> tuple[Any, Callable[..., Any]]:
     """A fresh ``PaperBroker`` with these settings, and its ``OrderRequest`` class."""
     from engine.broker import BrokerConfig, FixedSlippage, OrderRequest, PaperBroker
 
-    config = BrokerConfig(balance=balance, currency=currency, leverage=leverage,
-                          commission_per_lot_side=commission,
-                          slippage=FixedSlippage(slippage_pips))
+    config = BrokerConfig(
+        balance=balance,
+        currency=currency,
+        leverage=leverage,
+        commission_per_lot_side=commission,
+        slippage=FixedSlippage(slippage_pips),
+    )
     return PaperBroker(config), OrderRequest

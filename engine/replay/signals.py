@@ -60,61 +60,67 @@ def _float(value: object, name: str, where: str, line: int, *, positive: bool = 
         # a float cell is taken as it is (float(str(x)) == x); other cells are parsed as text
         number = value if type(value) is float else float(str(value).strip())
     except ValueError:
-        raise FileFormatError(f"{where}: {name} {str(value)!r} is not a number", field=name,
-                              line=line) from None
+        raise FileFormatError(f"{where}: {name} {str(value)!r} is not a number", field=name, line=line) from None
     if not math.isfinite(number) or (positive and number <= 0):
-        raise FileFormatError(f"{where}: {name} {number} must be a positive number", field=name,
-                              line=line)
+        raise FileFormatError(f"{where}: {name} {number} must be a positive number", field=name, line=line)
     return number
 
 
 def _row(record: dict[str, object], time_ns: int, where: str, line: int) -> ReplaySignal:
     symbol = str(record["symbol"]).strip().upper() if not _blank(record["symbol"]) else ""
     if symbol not in SPECS:
-        raise FileFormatError(f"{where}: unknown symbol {str(record['symbol'])!r}", field="symbol",
-                              line=line)
+        raise FileFormatError(f"{where}: unknown symbol {str(record['symbol'])!r}", field="symbol", line=line)
     side_text = "" if _blank(record["side"]) else str(record["side"]).strip().lower()
     try:
         side = Side(side_text)
     except ValueError:
-        raise FileFormatError(f"{where}: side {str(record['side'])!r} must be buy or sell",
-                              field="side", line=line) from None
+        raise FileFormatError(
+            f"{where}: side {str(record['side'])!r} must be buy or sell", field="side", line=line
+        ) from None
     type_text = record.get("order_type")
     try:
         order_type = OrderType("market" if _blank(type_text) else str(type_text).strip().lower())
     except ValueError:
-        raise FileFormatError(f"{where}: order_type {str(type_text)!r} must be market, limit or "
-                              "stop", field="order_type", line=line) from None
+        raise FileFormatError(
+            f"{where}: order_type {str(type_text)!r} must be market, limit or stop", field="order_type", line=line
+        ) from None
     price = _float(record.get("price"), "price", where, line)
     if order_type is not OrderType.MARKET and price is None:
-        raise FileFormatError(f"{where}: a {order_type.value} order needs a price", field="price",
-                              line=line)
+        raise FileFormatError(f"{where}: a {order_type.value} order needs a price", field="price", line=line)
     lots_value = record.get("lots")
     lots = None
     if not _blank(lots_value):
         try:
             lots = Decimal(str(lots_value).strip())
         except InvalidOperation:
-            raise FileFormatError(f"{where}: lots {str(lots_value)!r} is not a number",
-                                  field="lots", line=line) from None
+            raise FileFormatError(
+                f"{where}: lots {str(lots_value)!r} is not a number", field="lots", line=line
+            ) from None
         if not lots.is_finite() or lots <= 0:
             raise FileFormatError(f"{where}: lots {lots} must be positive", field="lots", line=line)
     risk = _float(record.get("risk_percent"), "risk_percent", where, line)
     if lots is not None and risk is not None:
-        raise FileFormatError(f"{where}: give lots or risk_percent, not both", field="lots",
-                              line=line)
+        raise FileFormatError(f"{where}: give lots or risk_percent, not both", field="lots", line=line)
     if lots is None and risk is None:
         lots = DEFAULT_LOTS
     confidence = _float(record.get("confidence"), "confidence", where, line, positive=False)
     if confidence is not None and not 0.0 <= confidence <= 1.0:
-        raise FileFormatError(f"{where}: confidence {confidence} must be within 0..1",
-                              field="confidence", line=line)
+        raise FileFormatError(f"{where}: confidence {confidence} must be within 0..1", field="confidence", line=line)
     source = "replay" if _blank(record.get("source")) else str(record["source"]).strip()
-    return ReplaySignal(line=line, time_ns=time_ns, symbol=symbol, side=side,
-                        sl=_float(record["sl"], "sl", where, line),
-                        tp=_float(record["tp"], "tp", where, line),
-                        lots=lots, risk_percent=risk, order_type=order_type, price=price,
-                        confidence=confidence, source=source)
+    return ReplaySignal(
+        line=line,
+        time_ns=time_ns,
+        symbol=symbol,
+        side=side,
+        sl=_float(record["sl"], "sl", where, line),
+        tp=_float(record["tp"], "tp", where, line),
+        lots=lots,
+        risk_percent=risk,
+        order_type=order_type,
+        price=price,
+        confidence=confidence,
+        source=source,
+    )
 
 
 def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc) -> list[ReplaySignal] | None:
@@ -145,11 +151,27 @@ def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc) -> list[ReplaySigna
         except ValueError:
             return None
     first = loc.line(0)
-    return [ReplaySignal(line=first + index, time_ns=time_ns, symbol=symbols[symbol],
-                         side=sides[side], sl=sl, tp=tp, lots=DEFAULT_LOTS, risk_percent=None)
-            for index, (time_ns, symbol, side, sl, tp) in enumerate(zip(
-                times.tolist(), frame["symbol"].to_numpy(dtype=object).tolist(),
-                frame["side"].to_numpy(dtype=object).tolist(), stops["sl"], stops["tp"]))]
+    return [
+        ReplaySignal(
+            line=first + index,
+            time_ns=time_ns,
+            symbol=symbols[symbol],
+            side=sides[side],
+            sl=sl,
+            tp=tp,
+            lots=DEFAULT_LOTS,
+            risk_percent=None,
+        )
+        for index, (time_ns, symbol, side, sl, tp) in enumerate(
+            zip(
+                times.tolist(),
+                frame["symbol"].to_numpy(dtype=object).tolist(),
+                frame["side"].to_numpy(dtype=object).tolist(),
+                stops["sl"],
+                stops["tp"],
+            )
+        )
+    ]
 
 
 def load_signals(path: str | Path) -> list[ReplaySignal]:
@@ -157,9 +179,11 @@ def load_signals(path: str | Path) -> list[ReplaySignal]:
     frame, loc = read_table(path)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise FileFormatError(f"{loc.path.name}: missing column(s) {', '.join(missing)} (a signals "
-                              f"file needs {','.join(REQUIRED)})", field=missing[0],
-                              code="missing_column")
+        raise FileFormatError(
+            f"{loc.path.name}: missing column(s) {', '.join(missing)} (a signals file needs {','.join(REQUIRED)})",
+            field=missing[0],
+            code="missing_column",
+        )
     if frame.empty:
         return []
     times = parse_times(frame["time"], loc)

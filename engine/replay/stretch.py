@@ -43,8 +43,7 @@ class StretchView:
                 if market.ask is not None or market.low[i_low] < self._seen_low[seen]:
                     points.append((int(market.times[i_low]) + offset, i_low, float(market.low[i_low])))
                 if market.ask is not None or market.high[i_high] > self._seen_high[seen]:
-                    points.append((int(market.times[i_high]) + offset, i_high,
-                                   float(market.high[i_high])))
+                    points.append((int(market.times[i_high]) + offset, i_high, float(market.high[i_high])))
                 if market.ask is not None:
                     ask = market.ask[a:b] if rows is None else market.ask[rows]
                     for i in (pick(np.argmin(ask)), pick(np.argmax(ask))):
@@ -87,5 +86,4 @@ class StretchView:
         if points:
             bids = [bid for _, _, bid in points]
             low, high = min(bids), max(bids)
-            self._observe(market.symbols[0], low, high, market.ask_at(a, low),
-                          market.ask_at(a, high))
+            self._observe(market.symbols[0], low, high, market.ask_at(a, low), market.ask_at(a, high))

@@ -50,9 +50,15 @@ class ModelWeight:
 class SignalAggregator:
     """Multi-model aggregator (see module docstring); ``name`` is the aggregate's source."""
 
-    def __init__(self, name: str = "aggregate", window: timedelta = timedelta(hours=1),
-                 min_models: int = 2, prior_trades: int = 20, floor: float = 0.05,
-                 recent_trades: int = 100) -> None:
+    def __init__(
+        self,
+        name: str = "aggregate",
+        window: timedelta = timedelta(hours=1),
+        min_models: int = 2,
+        prior_trades: int = 20,
+        floor: float = 0.05,
+        recent_trades: int = 100,
+    ) -> None:
         self.name = name
         self.window = window
         self.min_models = min_models
@@ -69,8 +75,10 @@ class SignalAggregator:
 
     def weights(self) -> dict[str, dict[str, Any]]:
         """Every known model's ``{weight, trades, expectancy_r}``."""
-        return {s: {"weight": w.weight, "trades": w.trades, "expectancy_r": w.expectancy_r}
-                for s, w in sorted(self._weights.items())}
+        return {
+            s: {"weight": w.weight, "trades": w.trades, "expectancy_r": w.expectancy_r}
+            for s, w in sorted(self._weights.items())
+        }
 
     def update_weights(self, signals: Sequence[Signal], trades: Sequence[TradeRecord]) -> dict[str, dict[str, Any]]:
         """Recompute the weights from journaled signals and closed trades; return ``weights()``."""
@@ -85,11 +93,10 @@ class SignalAggregator:
                 results[sig.source].append((trade.close_time, r))
         weights = {}
         for source in {s.source for s in by_id.values()}:
-            recent = [r for _, r in sorted(results.get(source, []), key=lambda p: p[0])][-self.recent_trades:]
+            recent = [r for _, r in sorted(results.get(source, []), key=lambda p: p[0])][-self.recent_trades :]
             n = len(recent)
             shrunk = sum(recent) / (n + self.prior_trades)
-            weights[source] = ModelWeight(source, max(self.floor, 1.0 + shrunk), n,
-                                          sum(recent) / n if n else None)
+            weights[source] = ModelWeight(source, max(self.floor, 1.0 + shrunk), n, sum(recent) / n if n else None)
         self._weights = weights
         return self.weights()
 
@@ -117,11 +124,19 @@ class SignalAggregator:
         patterned = [(k, s.pattern) for k, s in zip(support, agree) if s.pattern]
         pattern = max(patterned, key=lambda kp: kp[0])[1] if patterned else None
         return Signal(
-            id=None, symbol=newest.symbol, side=side, entry=newest.entry,
+            id=None,
+            symbol=newest.symbol,
+            side=side,
+            entry=newest.entry,
             sl=round(newest.entry - side.sign * risk, digits),
             tp=round(newest.entry + side.sign * reward, digits),
-            confidence=round(min(1.0, mass / total_w), 4), source=self.name,
-            timeframe=newest.timeframe, created_at=newest.created_at, expires_at=expires, pattern=pattern)
+            confidence=round(min(1.0, mass / total_w), 4),
+            source=self.name,
+            timeframe=newest.timeframe,
+            created_at=newest.created_at,
+            expires_at=expires,
+            pattern=pattern,
+        )
 
     def add(self, signal: Signal) -> Signal | None:
         """Take one model signal; return an aggregate once ``min_models`` models are in the window.

@@ -64,8 +64,15 @@ class AutoConfig:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> AutoConfig:
         """Build from a config table (e.g. TOML ``[signals.auto]``); unknown keys and bad types name the field."""
-        kinds = {"enabled": bool, "min_confidence": float, "min_rr": float, "max_open_trades": int,
-                 "max_open_per_symbol": int, "max_daily_loss_pct": float, "risk_percent": float}
+        kinds = {
+            "enabled": bool,
+            "min_confidence": float,
+            "min_rr": float,
+            "max_open_trades": int,
+            "max_open_per_symbol": int,
+            "max_daily_loss_pct": float,
+            "risk_percent": float,
+        }
         values: dict[str, Any] = {}
         for key, value in data.items():
             if key == "sources":
@@ -76,9 +83,15 @@ class AutoConfig:
             kind = kinds.get(key)
             if kind is None:
                 raise ValidationError(f"unknown auto-execution setting {key!r}", field=key)
-            ok = isinstance(value, bool) if kind is bool else (
-                isinstance(value, (int, float)) and not isinstance(value, bool)
-                and (kind is float or float(value).is_integer()))
+            ok = (
+                isinstance(value, bool)
+                if kind is bool
+                else (
+                    isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                    and (kind is float or float(value).is_integer())
+                )
+            )
             if not ok:
                 raise ValidationError(f"{key} must be a {kind.__name__}, got {value!r}", field=key)
             values[key] = kind(value)
@@ -126,29 +139,38 @@ class AutoExecutor:
         """Return whether ``signal`` may be executed now, and why not (``rr``: the effective R:R)."""
         cfg = self.config
         if signal.status is not SignalStatus.NEW or signal.trade_id is not None:
-            return Decision(False, "already_handled",
-                            f"signal is {signal.status.value}; a signal trades at most once")
+            return Decision(False, "already_handled", f"signal is {signal.status.value}; a signal trades at most once")
         if cfg.sources is not None and signal.source not in cfg.sources:
             return Decision(False, "source", f"source {signal.source!r} is not enabled for auto-execution")
         if signal.confidence < cfg.min_confidence:
-            return Decision(False, "min_confidence",
-                            f"confidence {signal.confidence:.2f} below the minimum {cfg.min_confidence:.2f}")
+            return Decision(
+                False,
+                "min_confidence",
+                f"confidence {signal.confidence:.2f} below the minimum {cfg.min_confidence:.2f}",
+            )
         effective = signal.rr if rr is None else rr
         if effective < cfg.min_rr:
             return Decision(False, "min_rr", f"reward:risk {effective:.2f} below the minimum {cfg.min_rr:.2f}")
         active = [t for t in context.active_trades if t.status in (TradeStatus.OPEN, TradeStatus.PENDING)]
         if len(active) >= cfg.max_open_trades:
-            return Decision(False, "max_open_trades",
-                            f"{len(active)} trades open, the maximum is {cfg.max_open_trades}")
+            return Decision(
+                False, "max_open_trades", f"{len(active)} trades open, the maximum is {cfg.max_open_trades}"
+            )
         on_symbol = sum(1 for t in active if t.symbol == signal.symbol)
         if on_symbol >= cfg.max_open_per_symbol:
-            return Decision(False, "max_open_per_symbol",
-                            f"{on_symbol} trades open on {signal.symbol}, the maximum is {cfg.max_open_per_symbol}")
+            return Decision(
+                False,
+                "max_open_per_symbol",
+                f"{on_symbol} trades open on {signal.symbol}, the maximum is {cfg.max_open_per_symbol}",
+            )
         loss = daily_loss(context)
         start_balance = context.account.balance - context.realised_today
         limit = start_balance * Decimal(str(cfg.max_daily_loss_pct)) / 100
         if loss >= limit:
-            return Decision(False, "max_daily_loss",
-                            f"today's loss {loss:.2f} {context.account.currency} reached the limit "
-                            f"{limit:.2f} ({cfg.max_daily_loss_pct}% of the day's starting balance)")
+            return Decision(
+                False,
+                "max_daily_loss",
+                f"today's loss {loss:.2f} {context.account.currency} reached the limit "
+                f"{limit:.2f} ({cfg.max_daily_loss_pct}% of the day's starting balance)",
+            )
         return ACCEPT

@@ -48,8 +48,15 @@ log = logging.getLogger(__name__)
 class SignalBook:
     """Signals of one engine (``engine.signals``); see the module docstring."""
 
-    def __init__(self, engine: Any, *, auto: AutoExecutor | None = None, sweep_interval: float = 5.0,
-                 default_risk_percent: float = 1.0, drift: DriftLimit | None = None) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        *,
+        auto: AutoExecutor | None = None,
+        sweep_interval: float = 5.0,
+        default_risk_percent: float = 1.0,
+        drift: DriftLimit | None = None,
+    ) -> None:
         self._engine = engine
         self.auto = auto or AutoExecutor()
         self.drift = drift or DriftLimit()
@@ -135,9 +142,12 @@ class SignalBook:
             if not verdict.executable:
                 return await self._finish(current, SignalStatus.REJECTED, reason=verdict.reason)
             if verdict.needs_confirmation:
-                return await self._finish(current, SignalStatus.REJECTED,
-                                          reason=f"price drifted {verdict.drift_pips:.1f} pips from the entry "
-                                                 f"(max {verdict.max_drift_pips:.1f}); effective R:R {verdict.rr:.2f}")
+                return await self._finish(
+                    current,
+                    SignalStatus.REJECTED,
+                    reason=f"price drifted {verdict.drift_pips:.1f} pips from the entry "
+                    f"(max {verdict.max_drift_pips:.1f}); effective R:R {verdict.rr:.2f}",
+                )
             decision = self.auto.decide(current, await self._context(), rr=verdict.rr)
             if not decision.accept:
                 return await self._finish(current, SignalStatus.REJECTED, reason=decision.reason)
@@ -147,8 +157,14 @@ class SignalBook:
                 return await self._finish(current, SignalStatus.REJECTED, reason=f"order refused: {exc.message}")
             return await self._finish(current, SignalStatus.EXECUTED, trade_id=trade.id)
 
-    async def execute(self, signal_id: int, risk_percent: float | None = None,
-                      lots: Decimal | float | str | None = None, *, confirm_drift: bool = True) -> TradeRecord:
+    async def execute(
+        self,
+        signal_id: int,
+        risk_percent: float | None = None,
+        lots: Decimal | float | str | None = None,
+        *,
+        confirm_drift: bool = True,
+    ) -> TradeRecord:
         """Open the signal's one trade at market with its SL/TP; return the trade.
 
         Without ``lots`` or ``risk_percent`` the lots are sized to risk the
@@ -170,15 +186,20 @@ class SignalBook:
             verdict = self.assess(signal, risk_percent=risk_percent, lots=lots_d)
             if verdict.code == "not_new":
                 detail = f" (trade {signal.trade_id})" if signal.trade_id is not None else ""
-                raise ValidationError(f"signal {signal_id} is {signal.status.value}{detail}; "
-                                      f"only a new signal can be executed", field="id", code="invalid_state")
+                raise ValidationError(
+                    f"signal {signal_id} is {signal.status.value}{detail}; only a new signal can be executed",
+                    field="id",
+                    code="invalid_state",
+                )
             if verdict.code == "expired":
                 await self._finish(signal, SignalStatus.EXPIRED, reason="expired")
-                raise ValidationError(f"signal {signal_id} expired at {signal.expires_at.isoformat()}",
-                                      field="id", code="invalid_state")
+                raise ValidationError(
+                    f"signal {signal_id} expired at {signal.expires_at.isoformat()}", field="id", code="invalid_state"
+                )
             if verdict.code in ("no_price", "stale_price", "beyond_level"):
-                raise ValidationError(f"signal {signal_id} cannot be executed: {verdict.reason}", field="id",
-                                      code=verdict.code)
+                raise ValidationError(
+                    f"signal {signal_id} cannot be executed: {verdict.reason}", field="id", code=verdict.code
+                )
             if verdict.needs_confirmation and not confirm_drift:
                 raise ValidationError(f"signal {signal_id}: {verdict.confirmation_text}", field="id", code="drift")
             trade = await self._place(signal, risk_percent=risk_percent, lots=lots_d)
@@ -190,8 +211,11 @@ class SignalBook:
         async with self._lock:
             signal = await self.get(signal_id)
             if signal.status is not SignalStatus.NEW:
-                raise ValidationError(f"signal {signal_id} is {signal.status.value}; only a new signal "
-                                      f"can be dismissed", field="id", code="invalid_state")
+                raise ValidationError(
+                    f"signal {signal_id} is {signal.status.value}; only a new signal can be dismissed",
+                    field="id",
+                    code="invalid_state",
+                )
             return await self._finish(signal, SignalStatus.DISMISSED, reason="dismissed by the user")
 
     async def sweep_expired(self, now: datetime | None = None) -> list[Signal]:
@@ -213,8 +237,14 @@ class SignalBook:
             return self._open[signal_id]
         return await self._engine.run_db(self._engine.journal.signal, signal_id)
 
-    async def list(self, status: SignalStatus | str | None = None, symbol: str | None = None,
-                   limit: int = 100, source: str | None = None, offset: int = 0) -> list[Signal]:
+    async def list(
+        self,
+        status: SignalStatus | str | None = None,
+        symbol: str | None = None,
+        limit: int = 100,
+        source: str | None = None,
+        offset: int = 0,
+    ) -> list[Signal]:
         """Journaled signals, newest first."""
         if status is not None:
             try:
@@ -223,8 +253,7 @@ class SignalBook:
                 raise ValidationError(f"unknown status {status!r}", field="status") from None
         if not 1 <= int(limit) <= 1000:
             raise ValidationError("limit must be 1..1000", field="limit")
-        return await self._engine.run_db(self._engine.journal.signals, status, symbol, source, int(limit),
-                                         int(offset))
+        return await self._engine.run_db(self._engine.journal.signals, status, symbol, source, int(limit), int(offset))
 
     async def history(self) -> tuple[list[Signal], list[TradeRecord]]:
         """Every journaled signal and the current account's closed trades (for stats and weights)."""
@@ -235,8 +264,13 @@ class SignalBook:
 
         return await self._engine.run_db(read)
 
-    async def stats(self, symbol: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                    samples: bool = False) -> dict[str, dict[str, Any]]:
+    async def stats(
+        self,
+        symbol: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        samples: bool = False,
+    ) -> dict[str, dict[str, Any]]:
         """The signal report per source (``engine.signals.stats``), computed off the loop."""
         return await signal_stats(self._engine, symbol=symbol, since=since, until=until, samples=samples)
 
@@ -249,8 +283,13 @@ class SignalBook:
         """The risk % of an execution given neither lots nor a risk %: auto-execution's when on, else 1 %."""
         return self.auto.config.risk_percent if self.auto.enabled else self._default_risk
 
-    def assess(self, signal: Signal, risk_percent: float | None = None, lots: Decimal | None = None,
-               max_open_trades: int | None = None) -> Assessment:
+    def assess(
+        self,
+        signal: Signal,
+        risk_percent: float | None = None,
+        lots: Decimal | None = None,
+        max_open_trades: int | None = None,
+    ) -> Assessment:
         """Can ``signal`` be executed now, at what lots and R:R (``engine.signals.executable.assess``).
 
         ``risk_percent`` defaults to ``default_risk_percent``; ``max_open_trades``
@@ -259,18 +298,32 @@ class SignalBook:
         open_trades = None
         if max_open_trades:
             open_trades = sum(1 for t in self._engine.active_trades() if t.status is TradeStatus.OPEN)
-        return assess(signal, quote=self._engine.quote(signal.symbol), now=self.now(),
-                      lot_size=self._engine.lot_size,
-                      risk_percent=risk_percent if risk_percent is not None or lots is not None
-                      else self.default_risk_percent,
-                      lots=lots, drift=self.drift, open_trades=open_trades, max_open_trades=max_open_trades)
+        return assess(
+            signal,
+            quote=self._engine.quote(signal.symbol),
+            now=self.now(),
+            lot_size=self._engine.lot_size,
+            risk_percent=risk_percent if risk_percent is not None or lots is not None else self.default_risk_percent,
+            lots=lots,
+            drift=self.drift,
+            open_trades=open_trades,
+            max_open_trades=max_open_trades,
+        )
 
     # -- internals ----------------------------------------------------------
 
     async def _place(self, signal: Signal, *, risk_percent: float | None, lots: Decimal | None) -> TradeRecord:
-        request = OrderRequest(symbol=signal.symbol, side=signal.side, order_type=OrderType.MARKET, lots=lots,
-                               risk_percent=risk_percent, sl=signal.sl, tp=signal.tp, signal_id=signal.id,
-                               comment=f"signal {signal.id} ({signal.source})")
+        request = OrderRequest(
+            symbol=signal.symbol,
+            side=signal.side,
+            order_type=OrderType.MARKET,
+            lots=lots,
+            risk_percent=risk_percent,
+            sl=signal.sl,
+            tp=signal.tp,
+            signal_id=signal.id,
+            comment=f"signal {signal.id} ({signal.source})",
+        )
         return await self._engine.place_order(request)
 
     async def _context(self) -> TradingContext:
@@ -279,17 +332,18 @@ class SignalBook:
         realised = Decimal("0")
         offset = 0
         while True:
-            page, total = await self._engine.list_trades(status=TradeStatus.CLOSED, since=midnight,
-                                                         limit=1000, offset=offset)
+            page, total = await self._engine.list_trades(
+                status=TradeStatus.CLOSED, since=midnight, limit=1000, offset=offset
+            )
             realised += sum((t.net for t in page), Decimal("0"))
             offset += len(page)
             if not page or offset >= total:
                 break
         return TradingContext(self._engine.active_trades(), account, realised)
 
-
-    async def _finish(self, signal: Signal, status: SignalStatus, *, reason: str | None = None,
-                      trade_id: int | None = None) -> Signal:
+    async def _finish(
+        self, signal: Signal, status: SignalStatus, *, reason: str | None = None, trade_id: int | None = None
+    ) -> Signal:
         done = dataclasses.replace(signal, status=status, reason=reason, trade_id=trade_id)
         (stored,) = await self._store(done)
         self._open.pop(signal.id, None)
@@ -301,8 +355,14 @@ class SignalBook:
         return await self._engine.write_db("signals", self._engine.journal.commit, [], None, list(signals))
 
 
-async def signal_stats(engine: Any, *, symbol: str | None = None, since: datetime | None = None,
-                       until: datetime | None = None, samples: bool = False) -> dict[str, dict[str, Any]]:
+async def signal_stats(
+    engine: Any,
+    *,
+    symbol: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    samples: bool = False,
+) -> dict[str, dict[str, Any]]:
     """The signal report of ``engine``'s journal: read on the database thread, computed in an executor
     (the bootstrap must never stall the loop). Works without a ``SignalBook`` too."""
     journal = engine.journal
@@ -312,8 +372,9 @@ async def signal_stats(engine: Any, *, symbol: str | None = None, since: datetim
 
     signals, trades = await engine.run_db(read)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, functools.partial(source_stats, signals, trades, symbol=symbol,
-                                                              since=since, until=until, samples=samples))
+    return await loop.run_in_executor(
+        None, functools.partial(source_stats, signals, trades, symbol=symbol, since=since, until=until, samples=samples)
+    )
 
 
 def _log_task_failure(task: asyncio.Task[Any]) -> None:

@@ -54,11 +54,14 @@ class DriftLimit:
 
     def __post_init__(self) -> None:
         if not (isinstance(self.max_pips, (int, float)) and math.isfinite(self.max_pips) and self.max_pips >= 0):
-            raise ValidationError(f"max_drift_pips must be a number >= 0, got {self.max_pips!r}",
-                                  field="max_drift_pips")
+            raise ValidationError(
+                f"max_drift_pips must be a number >= 0, got {self.max_pips!r}", field="max_drift_pips"
+            )
         if not (isinstance(self.max_stop_fraction, (int, float)) and 0 <= self.max_stop_fraction <= 10):
-            raise ValidationError(f"max_drift_stop_fraction must be a number in 0..10, got "
-                                  f"{self.max_stop_fraction!r}", field="max_drift_stop_fraction")
+            raise ValidationError(
+                f"max_drift_stop_fraction must be a number in 0..10, got {self.max_stop_fraction!r}",
+                field="max_drift_stop_fraction",
+            )
 
     @classmethod
     def from_mapping(cls, table: Any) -> DriftLimit:
@@ -94,19 +97,27 @@ class Assessment:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready fields (lots as a number)."""
-        return {"executable": self.executable, "code": self.code, "reason": self.reason, "price": self.price,
-                "lots": None if self.lots is None else float(self.lots), "risk_percent": self.risk_percent,
-                "rr": None if self.rr is None else round(self.rr, 2),
-                "drift_pips": None if self.drift_pips is None else round(self.drift_pips, 1),
-                "max_drift_pips": None if self.max_drift_pips is None else round(self.max_drift_pips, 1),
-                "needs_confirmation": self.needs_confirmation}
+        return {
+            "executable": self.executable,
+            "code": self.code,
+            "reason": self.reason,
+            "price": self.price,
+            "lots": None if self.lots is None else float(self.lots),
+            "risk_percent": self.risk_percent,
+            "rr": None if self.rr is None else round(self.rr, 2),
+            "drift_pips": None if self.drift_pips is None else round(self.drift_pips, 1),
+            "max_drift_pips": None if self.max_drift_pips is None else round(self.max_drift_pips, 1),
+            "needs_confirmation": self.needs_confirmation,
+        }
 
     @property
     def confirmation_text(self) -> str:
         """What to ask a person before executing a drifted signal."""
-        return (f"The price has moved {self.drift_pips:.1f} pips from the signal's entry (max "
-                f"{self.max_drift_pips:.1f}). Executing now trades {self.lots} lots at {self.price} with an "
-                f"effective R:R of {self.rr:.2f}.")
+        return (
+            f"The price has moved {self.drift_pips:.1f} pips from the signal's entry (max "
+            f"{self.max_drift_pips:.1f}). Executing now trades {self.lots} lots at {self.price} with an "
+            f"effective R:R of {self.rr:.2f}."
+        )
 
 
 def _no(code: str, reason: str, **known: Any) -> Assessment:
@@ -121,10 +132,18 @@ def status_reason(signal: Signal) -> str:
     return text if signal.status.value in text else f"{signal.status.value}: {text}"
 
 
-def assess(signal: Signal, *, quote: Quote | None, now: datetime,
-           lot_size: Callable[[str, float, float, float], Decimal],
-           risk_percent: float | None = None, lots: Decimal | None = None, drift: DriftLimit = DriftLimit(),
-           open_trades: int | None = None, max_open_trades: int | None = None) -> Assessment:
+def assess(
+    signal: Signal,
+    *,
+    quote: Quote | None,
+    now: datetime,
+    lot_size: Callable[[str, float, float, float], Decimal],
+    risk_percent: float | None = None,
+    lots: Decimal | None = None,
+    drift: DriftLimit = DriftLimit(),
+    open_trades: int | None = None,
+    max_open_trades: int | None = None,
+) -> Assessment:
     """Whether ``signal`` can be executed at ``now`` with ``quote`` as the live price (module docstring).
 
     ``lot_size(symbol, risk_percent, entry, sl)`` is the broker's sizing;
@@ -148,12 +167,17 @@ def assess(signal: Signal, *, quote: Quote | None, now: datetime,
     reward, risk = (signal.tp - price) * sign, (price - signal.sl) * sign
     drift_pips = abs(price - signal.entry) / pip
     max_drift = drift.pips(abs(signal.entry - signal.sl) / pip)
-    known: dict[str, Any] = {"price": price, "drift_pips": drift_pips, "max_drift_pips": max_drift,
-                             "risk_percent": None if lots is not None else risk_percent}
+    known: dict[str, Any] = {
+        "price": price,
+        "drift_pips": drift_pips,
+        "max_drift_pips": max_drift,
+        "risk_percent": None if lots is not None else risk_percent,
+    }
     trigger, trigger_name = (quote.bid, "bid") if sign > 0 else (quote.ask, "ask")
     if (trigger - signal.sl) * sign <= 0:  # the stop would trigger at once (SL of a buy on the bid)
-        return _no("beyond_level", f"the market ({trigger_name} {trigger}) is already beyond the sl {signal.sl}",
-                   **known)
+        return _no(
+            "beyond_level", f"the market ({trigger_name} {trigger}) is already beyond the sl {signal.sl}", **known
+        )
     if reward <= 0 or risk <= 0:
         level, value = ("tp", signal.tp) if reward <= 0 else ("sl", signal.sl)
         side = "ask" if sign > 0 else "bid"
@@ -168,5 +192,13 @@ def assess(signal: Signal, *, quote: Quote | None, now: datetime,
             lots = lot_size(signal.symbol, risk_percent, price, signal.sl)
         except PaperTerminalError as exc:
             return _no(getattr(exc, "code", None) or "not_sizable", getattr(exc, "message", str(exc)), **known)
-    return Assessment(True, price=price, lots=lots, risk_percent=known["risk_percent"], rr=known["rr"],
-                      drift_pips=drift_pips, max_drift_pips=max_drift, needs_confirmation=drift_pips > max_drift + 1e-9)
+    return Assessment(
+        True,
+        price=price,
+        lots=lots,
+        risk_percent=known["risk_percent"],
+        rr=known["rr"],
+        drift_pips=drift_pips,
+        max_drift_pips=max_drift,
+        needs_confirmation=drift_pips > max_drift + 1e-9,
+    )

@@ -37,11 +37,17 @@ from engine.signals.validation import validate_signal
 from engine.values import Bar, Signal, SignalStatus, Timeframe
 
 
-def generate_over_history(bars: dict[Timeframe, Sequence[Bar]], generators: Sequence[SignalGenerator],
-                          aggregator: SignalAggregator | None = None, capacity: int = 500) -> list[Signal]:
+def generate_over_history(
+    bars: dict[Timeframe, Sequence[Bar]],
+    generators: Sequence[SignalGenerator],
+    aggregator: SignalAggregator | None = None,
+    capacity: int = 500,
+) -> list[Signal]:
     """Every valid signal the generators (and aggregator) raise over ``bars`` (one symbol), numbered from 1."""
-    stream = sorted((b for tf_bars in bars.values() for b in tf_bars),
-                    key=lambda b: (b.time.timestamp() + b.timeframe.seconds, -b.timeframe.seconds))
+    stream = sorted(
+        (b for tf_bars in bars.values() for b in tf_bars),
+        key=lambda b: (b.time.timestamp() + b.timeframe.seconds, -b.timeframe.seconds),
+    )
     frames: dict[Timeframe, BarsFrame] = {}
     out: list[Signal] = []
     for bar in stream:
@@ -61,26 +67,45 @@ def generate_over_history(bars: dict[Timeframe, Sequence[Bar]], generators: Sequ
     return out
 
 
-def forward_test(data: Any, signals: Sequence[Signal], *, risk_percent: float = 1.0,
-                 balance: Decimal = Decimal("10000")) -> tuple[Any, dict[str, dict[str, Any]]]:
+def forward_test(
+    data: Any, signals: Sequence[Signal], *, risk_percent: float = 1.0, balance: Decimal = Decimal("10000")
+) -> tuple[Any, dict[str, dict[str, Any]]]:
     """Replay ``signals`` (ids set) over ``data`` (``engine.replay.files.PriceData``); return (result, stats)."""
-    broker, order = build_broker(balance=balance, currency="USD", leverage=100, commission=Decimal("0"),
-                                 slippage_pips=0.0)
+    broker, order = build_broker(
+        balance=balance, currency="USD", leverage=100, commission=Decimal("0"), slippage_pips=0.0
+    )
     # A generator's signal is stamped at the close of the bar it was computed on, which is the open
     # time of the next bar; the replay trades at the first price strictly after a signal's time, so the
     # signal is handed over one nanosecond before its stamp: it enters at that next bar's open (README),
     # never on the prices of the bar it was computed from.
-    rows = [ReplaySignal(line=s.id, time_ns=_ns(s.created_at) - 1, symbol=s.symbol,
-                         side=s.side, sl=s.sl, tp=s.tp, lots=None, risk_percent=risk_percent,
-                         confidence=s.confidence, source=s.source) for s in signals]
+    rows = [
+        ReplaySignal(
+            line=s.id,
+            time_ns=_ns(s.created_at) - 1,
+            symbol=s.symbol,
+            side=s.side,
+            sl=s.sl,
+            tp=s.tp,
+            lots=None,
+            risk_percent=risk_percent,
+            confidence=s.confidence,
+            source=s.source,
+        )
+        for s in signals
+    ]
     result = ReplayRunner(data, rows, broker, order_factory=order).run()
     by_line = {o.signal.line: o for o in result.outcomes}
     marked = []
     for s in signals:
         outcome = by_line.get(s.id)
         executed = outcome is not None and outcome.trade_id is not None
-        marked.append(dataclasses.replace(s, status=SignalStatus.EXECUTED if executed else SignalStatus.REJECTED,
-                                          trade_id=outcome.trade_id if executed else None))
+        marked.append(
+            dataclasses.replace(
+                s,
+                status=SignalStatus.EXECUTED if executed else SignalStatus.REJECTED,
+                trade_id=outcome.trade_id if executed else None,
+            )
+        )
     return result, source_stats(marked, result.closed())
 
 
@@ -98,12 +123,16 @@ def eurusd_demo(cut: int = 3000) -> tuple[list[Signal], Any, dict[str, dict[str,
     df = backtesting_eurusd()
     model = train(df.iloc[:cut])
     tail = df.iloc[cut:]
-    h1 = [Bar("EURUSD", Timeframe.H1, t.to_pydatetime(), o, h, lo, c)
-          for t, o, h, lo, c in zip(tail.index, tail.open, tail.high, tail.low, tail.close)]
+    h1 = [
+        Bar("EURUSD", Timeframe.H1, t.to_pydatetime(), o, h, lo, c)
+        for t, o, h, lo, c in zip(tail.index, tail.open, tail.high, tail.low, tail.close)
+    ]
     history = {Timeframe.H1: h1, Timeframe.H4: resample(h1, Timeframe.H4), Timeframe.D1: resample(h1, Timeframe.D1)}
-    generators = [HarmonicGenerator(timeframes=(Timeframe.H1, Timeframe.H4)),
-                  MultiTimeframeGenerator(timeframes=(Timeframe.H1, Timeframe.H4, Timeframe.D1), warmup_bars=30),
-                  MLGenerator(model)]
+    generators = [
+        HarmonicGenerator(timeframes=(Timeframe.H1, Timeframe.H4)),
+        MultiTimeframeGenerator(timeframes=(Timeframe.H1, Timeframe.H4, Timeframe.D1), warmup_bars=30),
+        MLGenerator(model),
+    ]
     signals = generate_over_history(history, generators, SignalAggregator(window=timedelta(hours=6)))
     with backtesting_eurusd_path() as path:
         data = load_prices(str(path), symbol="EURUSD")
@@ -114,8 +143,10 @@ def eurusd_demo(cut: int = 3000) -> tuple[list[Signal], Any, dict[str, dict[str,
 def main() -> None:
     """Print the signal report of ``eurusd_demo`` as the README's Markdown table."""
     _, result, stats = eurusd_demo()
-    print("| source | trades | win rate (95 % CI) | expectancy USD (95 % CI) | pips/trade (95 % CI) "
-          "| profit factor | avg R | max DD | verdict |")
+    print(
+        "| source | trades | win rate (95 % CI) | expectancy USD (95 % CI) | pips/trade (95 % CI) "
+        "| profit factor | avg R | max DD | verdict |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for source, s in stats.items():
         if not s["trades"]:
@@ -123,12 +154,16 @@ def main() -> None:
             continue
         wr, ci, pci = s["win_rate_ci"], s["expectancy_ci"], s["expectancy_pips_ci"]
         pf = "-" if s["profit_factor"] is None else f"{s['profit_factor']:.2f}"
-        print(f"| {source} | {s['trades']} | {s['win_rate']:.0%} ({wr[0]:.0%} … {wr[1]:.0%}) | "
-              f"{s['expectancy']:.2f} ({ci[0]:.2f} … {ci[1]:.2f}) | "
-              f"{s['expectancy_pips']:+.1f} ({pci[0]:+.1f} … {pci[1]:+.1f}) | {pf} | "
-              f"{s['average_r']:+.2f} | {s['max_drawdown']:.2f} | {s['verdict']} |"
-              if s["trades"] >= 2 else f"| {source} | {s['trades']} | | | | | | | {s['verdict']} |")
+        print(
+            f"| {source} | {s['trades']} | {s['win_rate']:.0%} ({wr[0]:.0%} … {wr[1]:.0%}) | "
+            f"{s['expectancy']:.2f} ({ci[0]:.2f} … {ci[1]:.2f}) | "
+            f"{s['expectancy_pips']:+.1f} ({pci[0]:+.1f} … {pci[1]:+.1f}) | {pf} | "
+            f"{s['average_r']:+.2f} | {s['max_drawdown']:.2f} | {s['verdict']} |"
+            if s["trades"] >= 2
+            else f"| {source} | {s['trades']} | | | | | | | {s['verdict']} |"
+        )
     print(f"closed trades: {len(result.closed())}, final balance {result.account.balance}")
+
 
 if __name__ == "__main__":
     main()

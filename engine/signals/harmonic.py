@@ -119,8 +119,7 @@ def xabcd_ratios(x: float, a: float, b: float, c: float, d: float) -> tuple[int,
     return direction, {"ab_xa": ab / xa, "bc_ab": bc / ab, "cd_bc": cd / bc, "ad_xa": abs(d - a) / xa}
 
 
-def match_xabcd(x: float, a: float, b: float, c: float, d: float,
-                tolerance: float = 0.05) -> list[HarmonicMatch]:
+def match_xabcd(x: float, a: float, b: float, c: float, d: float, tolerance: float = 0.05) -> list[HarmonicMatch]:
     """Every pattern the five swing prices fit, best (smallest total error) first; empty when none."""
     found = xabcd_ratios(x, a, b, c, d)
     if found is None:
@@ -143,8 +142,9 @@ def xabc_can_complete(x: float, a: float, b: float, c: float, tolerance: float =
     if not (xa * ab < 0 < xa * bc) or ab == 0:
         return False
     r_ab, r_bc = abs(ab / xa), abs(bc / ab)
-    return any(ratio_error(r_ab, spec.ab_xa) <= tolerance and ratio_error(r_bc, spec.bc_ab) <= tolerance
-               for spec in PATTERNS)
+    return any(
+        ratio_error(r_ab, spec.ab_xa) <= tolerance and ratio_error(r_bc, spec.bc_ab) <= tolerance for spec in PATTERNS
+    )
 
 
 @dataclass(slots=True)
@@ -154,9 +154,9 @@ class _State:
     last_time: int
     bars: int = 0
     emitted: set[tuple[int, str]] = field(default_factory=set)  # (C's time, pattern name)
-    judged: int = -1             # the candidate D's time last evaluated at a turn
+    judged: int = -1  # the candidate D's time last evaluated at a turn
     confirmed_now: Pivot | None = None  # the swing the zigzag confirmed on the newest bar
-    xabc_time: int = -1          # C's time when ``xabc_ok`` was computed (the last pivot identifies X..C)
+    xabc_time: int = -1  # C's time when ``xabc_ok`` was computed (the last pivot identifies X..C)
     xabc_ok: bool = False
 
 
@@ -168,11 +168,19 @@ class HarmonicGenerator:
     ``lifetime_bars`` bars.
     """
 
-    def __init__(self, name: str = "harmonic",
-                 timeframes: tuple[Timeframe, ...] = (Timeframe.M15, Timeframe.H1, Timeframe.H4),
-                 tolerance: float = 0.05, zigzag_atr: float = 2.0, atr_period: int = 14,
-                 confirm_atr: float = 0.5, sl_buffer_atr: float = 0.25, tp_retracement: float = 0.618,
-                 lifetime_bars: int = 4, warmup_bars: int = 30) -> None:
+    def __init__(
+        self,
+        name: str = "harmonic",
+        timeframes: tuple[Timeframe, ...] = (Timeframe.M15, Timeframe.H1, Timeframe.H4),
+        tolerance: float = 0.05,
+        zigzag_atr: float = 2.0,
+        atr_period: int = 14,
+        confirm_atr: float = 0.5,
+        sl_buffer_atr: float = 0.25,
+        tp_retracement: float = 0.618,
+        lifetime_bars: int = 4,
+        warmup_bars: int = 30,
+    ) -> None:
         self.name = name
         self.timeframes = tuple(timeframes)
         self.tolerance = tolerance
@@ -224,8 +232,9 @@ class HarmonicGenerator:
         state.judged = d.time
         return self._judge(symbol, timeframe, state, tuple(pivots[-4:]), d, close)
 
-    def _judge(self, symbol: str, timeframe: Timeframe, state: _State, xabc: tuple[Pivot, ...], d: Pivot,
-               close: float) -> list[Signal]:
+    def _judge(
+        self, symbol: str, timeframe: Timeframe, state: _State, xabc: tuple[Pivot, ...], d: Pivot, close: float
+    ) -> list[Signal]:
         """Measure the ratios at a confirmed D; return the best-fitting pattern's signal, if any."""
         x, a, b, c = xabc
         if state.xabc_time != c.time:
@@ -233,8 +242,11 @@ class HarmonicGenerator:
             state.xabc_ok = xabc_can_complete(x.price, a.price, b.price, c.price, self.tolerance)
         if not state.xabc_ok:
             return []
-        matches = [m for m in match_xabcd(x.price, a.price, b.price, c.price, d.price, self.tolerance)
-                   if (c.time, m.spec.name) not in state.emitted]
+        matches = [
+            m
+            for m in match_xabcd(x.price, a.price, b.price, c.price, d.price, self.tolerance)
+            if (c.time, m.spec.name) not in state.emitted
+        ]
         if not matches:
             return []
         signal = self._signal(symbol, timeframe, matches[0], (x, a, b, c, d), close, state)
@@ -243,8 +255,15 @@ class HarmonicGenerator:
         state.emitted.add((c.time, matches[0].spec.name))
         return [signal]
 
-    def _signal(self, symbol: str, timeframe: Timeframe, match: HarmonicMatch,
-                points: tuple[Pivot, ...], close: float, state: _State) -> Signal | None:
+    def _signal(
+        self,
+        symbol: str,
+        timeframe: Timeframe,
+        match: HarmonicMatch,
+        points: tuple[Pivot, ...],
+        close: float,
+        state: _State,
+    ) -> Signal | None:
         x, a, _, _, d = points
         direction = match.direction
         xa = abs(a.price - x.price)
@@ -265,17 +284,26 @@ class HarmonicGenerator:
         pattern = {
             "name": match.spec.name,
             "direction": "bullish" if direction > 0 else "bearish",
-            "points": [PatternPoint(label, datetime.fromtimestamp(p.time, tz=timezone.utc), p.price)
-                       for label, p in zip("XABCD", points)],
+            "points": [
+                PatternPoint(label, datetime.fromtimestamp(p.time, tz=timezone.utc), p.price)
+                for label, p in zip("XABCD", points)
+            ],
             "ratios": {k: round(v, 3) for k, v in match.ratios.items()},
             "error": round(match.error, 4),
             "targets": [round(tp1, digits), round(tp, digits)],
             "fit": round(match.fit, 3),
         }
         return Signal(
-            id=None, symbol=symbol, side=Side.BUY if direction > 0 else Side.SELL,
-            entry=round(close, digits), sl=round(sl, digits), tp=round(tp, digits),
-            confidence=round(0.45 + 0.35 * match.fit, 4), source=self.name, timeframe=timeframe,
+            id=None,
+            symbol=symbol,
+            side=Side.BUY if direction > 0 else Side.SELL,
+            entry=round(close, digits),
+            sl=round(sl, digits),
+            tp=round(tp, digits),
+            confidence=round(0.45 + 0.35 * match.fit, 4),
+            source=self.name,
+            timeframe=timeframe,
             created_at=created,
             expires_at=created + timedelta(seconds=self.lifetime_bars * timeframe.seconds),
-            pattern=pattern)
+            pattern=pattern,
+        )

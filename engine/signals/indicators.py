@@ -64,8 +64,7 @@ def rsi(close: pd.Series, n: int = 14) -> pd.Series:
     g = averages["gain"].to_numpy()
     lo = averages["loss"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = np.where(lo > 0, 100.0 - 100.0 / (1.0 + g / np.where(lo > 0, lo, 1.0)),
-                         np.where(g > 0, 100.0, 50.0))
+        value = np.where(lo > 0, 100.0 - 100.0 / (1.0 + g / np.where(lo > 0, lo, 1.0)), np.where(g > 0, 100.0, 50.0))
     out.iloc[1:] = value
     return out
 

@@ -68,11 +68,20 @@ WEIGHTS = {Timeframe.M15: 0.25, Timeframe.H1: 0.35, Timeframe.H4: 0.40}
 class MultiTimeframeGenerator:
     """Raise a signal when trend and momentum agree across timeframes (see module docstring)."""
 
-    def __init__(self, name: str = "mtf",
-                 timeframes: tuple[Timeframe, ...] = (Timeframe.M15, Timeframe.H1, Timeframe.H4),
-                 fast: int = 20, slow: int = 50, rsi_period: int = 14, atr_period: int = 14,
-                 sl_atr: float = 1.5, tp_atr: float = 3.0, min_agree: int | None = None,
-                 lifetime_bars: int = 2, warmup_bars: int = 60) -> None:
+    def __init__(
+        self,
+        name: str = "mtf",
+        timeframes: tuple[Timeframe, ...] = (Timeframe.M15, Timeframe.H1, Timeframe.H4),
+        fast: int = 20,
+        slow: int = 50,
+        rsi_period: int = 14,
+        atr_period: int = 14,
+        sl_atr: float = 1.5,
+        tp_atr: float = 3.0,
+        min_agree: int | None = None,
+        lifetime_bars: int = 2,
+        warmup_bars: int = 60,
+    ) -> None:
         self.name = name
         self.timeframes = tuple(sorted(timeframes, key=lambda tf: tf.seconds))
         self.entry_timeframe = self.timeframes[0]
@@ -86,8 +95,7 @@ class MultiTimeframeGenerator:
         self._agreed: dict[str, int] = {}
 
     def _new_state(self) -> TimeframeState:
-        return TimeframeState(Ema(self.fast_n), Ema(self.slow_n), Rsi(self.rsi_period), Macd(),
-                              Atr(self.atr_period))
+        return TimeframeState(Ema(self.fast_n), Ema(self.slow_n), Rsi(self.rsi_period), Macd(), Atr(self.atr_period))
 
     @staticmethod
     def _feed(state: TimeframeState, bars: BarsFrame, i: int) -> None:
@@ -130,11 +138,11 @@ class MultiTimeframeGenerator:
             return []
         return [self._signal(symbol, state, votes, direction)]
 
-    def _signal(self, symbol: str, state: TimeframeState, votes: dict[Timeframe, tuple[float, float]],
-                direction: int) -> Signal:
+    def _signal(
+        self, symbol: str, state: TimeframeState, votes: dict[Timeframe, tuple[float, float]], direction: int
+    ) -> Signal:
         total = sum(WEIGHTS.get(tf, 1.0 / len(votes)) for tf in votes)
-        support = sum(WEIGHTS.get(tf, 1.0 / len(votes)) * max(0.0, direction * s) * k
-                      for tf, (s, k) in votes.items())
+        support = sum(WEIGHTS.get(tf, 1.0 / len(votes)) * max(0.0, direction * s) * k for tf, (s, k) in votes.items())
         confidence = 0.5 + 0.35 * support / total
         spec = SPECS.get(symbol)
         digits = spec.digits if spec else 5
@@ -143,8 +151,15 @@ class MultiTimeframeGenerator:
         tf = self.entry_timeframe
         created = datetime.fromtimestamp(state.last_time + tf.seconds, tz=timezone.utc)
         return Signal(
-            id=None, symbol=symbol, side=Side.BUY if direction > 0 else Side.SELL,
-            entry=round(entry, digits), sl=round(entry - direction * self.sl_atr * atr, digits),
-            tp=round(entry + direction * self.tp_atr * atr, digits), confidence=round(confidence, 4),
-            source=self.name, timeframe=tf, created_at=created,
-            expires_at=created + timedelta(seconds=self.lifetime_bars * tf.seconds))
+            id=None,
+            symbol=symbol,
+            side=Side.BUY if direction > 0 else Side.SELL,
+            entry=round(entry, digits),
+            sl=round(entry - direction * self.sl_atr * atr, digits),
+            tp=round(entry + direction * self.tp_atr * atr, digits),
+            confidence=round(confidence, 4),
+            source=self.name,
+            timeframe=tf,
+            created_at=created,
+            expires_at=created + timedelta(seconds=self.lifetime_bars * tf.seconds),
+        )

@@ -68,8 +68,8 @@ class BarsFrame:
             return
         if self._end == len(self._times):
             keep = self.capacity - 1
-            self._data[:keep] = self._data[self._end - keep:self._end]
-            self._times[:keep] = self._times[self._end - keep:self._end]
+            self._data[:keep] = self._data[self._end - keep : self._end]
+            self._times[:keep] = self._times[self._end - keep : self._end]
             self._start, self._end = 0, keep
         self._data[self._end] = (bar.open, bar.high, bar.low, bar.close, bar.volume)
         self._times[self._end] = t
@@ -79,7 +79,7 @@ class BarsFrame:
         self._frame = None
 
     def _col(self, i: int) -> np.ndarray:
-        return self._data[self._start:self._end, i]
+        return self._data[self._start : self._end, i]
 
     @property
     def open(self) -> np.ndarray:
@@ -104,7 +104,7 @@ class BarsFrame:
     @property
     def times(self) -> np.ndarray:
         """Open times as int64 unix seconds."""
-        return self._times[self._start:self._end]
+        return self._times[self._start : self._end]
 
     def time_at(self, i: int) -> datetime:
         """Open time of bar ``i`` (negative counts from the newest) as a UTC datetime."""
@@ -114,8 +114,7 @@ class BarsFrame:
         """The window as a DataFrame indexed by UTC open time (cached)."""
         if self._frame is None:
             index = pd.to_datetime(self.times, unit="s", utc=True)
-            self._frame = pd.DataFrame(self._data[self._start:self._end].copy(),
-                                       index=index, columns=list(_COLUMNS))
+            self._frame = pd.DataFrame(self._data[self._start : self._end].copy(), index=index, columns=list(_COLUMNS))
         return self._frame
 
 

@@ -30,9 +30,16 @@ log = logging.getLogger(__name__)
 class SignalRunner:
     """Feed closed bars to ``generators`` and their signals to ``book`` (see module docstring)."""
 
-    def __init__(self, bus: Any, book: Any, generators: Sequence[SignalGenerator], *,
-                 aggregator: SignalAggregator | None = None, capacity: int = 500,
-                 weights_interval: float = 300.0) -> None:
+    def __init__(
+        self,
+        bus: Any,
+        book: Any,
+        generators: Sequence[SignalGenerator],
+        *,
+        aggregator: SignalAggregator | None = None,
+        capacity: int = 500,
+        weights_interval: float = 300.0,
+    ) -> None:
         self._bus = bus
         self._book = book
         self.generators = list(generators)
@@ -121,8 +128,12 @@ class SignalRunner:
                 for signal in signals:
                     await self._submit(signal)
             except Exception:  # noqa: BLE001 - a bad bar must not stop signal generation
-                log.exception("signal generation failed on %d bars from %s %s", len(batch),
-                              batch[0].symbol, batch[0].timeframe.value)
+                log.exception(
+                    "signal generation failed on %d bars from %s %s",
+                    len(batch),
+                    batch[0].symbol,
+                    batch[0].timeframe.value,
+                )
             finally:
                 for _ in batch:
                     self._queue.task_done()

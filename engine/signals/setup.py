@@ -56,21 +56,31 @@ def default_generators(model_paths: Sequence[Path | str] = ()) -> list[SignalGen
     return generators
 
 
-async def attach_signals(engine: Any, *, auto: AutoConfig | None = None,
-                         generators: Sequence[SignalGenerator] | None = None,
-                         model_paths: Sequence[Path | str] = (), aggregate: bool = True,
-                         history: int = 500, drift: DriftLimit | None = None) -> Callable[[], Awaitable[None]]:
+async def attach_signals(
+    engine: Any,
+    *,
+    auto: AutoConfig | None = None,
+    generators: Sequence[SignalGenerator] | None = None,
+    model_paths: Sequence[Path | str] = (),
+    aggregate: bool = True,
+    history: int = 500,
+    drift: DriftLimit | None = None,
+) -> Callable[[], Awaitable[None]]:
     """Make ``engine.signals`` a started ``SignalBook`` and run the generators; return the stop function.
 
     ``drift`` is the max drift of ``engine.signals.executable`` (default 3 pips or 25 % of the stop).
     """
-    book = engine.signals if isinstance(engine.signals, SignalBook) else SignalBook(
-        engine, auto=AutoExecutor(auto), drift=drift)
+    book = (
+        engine.signals
+        if isinstance(engine.signals, SignalBook)
+        else SignalBook(engine, auto=AutoExecutor(auto), drift=drift)
+    )
     engine.signals = book
     await book.start()
     gens = list(generators) if generators is not None else default_generators(model_paths)
-    runner = SignalRunner(engine.bus, book, gens, aggregator=SignalAggregator() if aggregate else None,
-                          capacity=max(history, 100))
+    runner = SignalRunner(
+        engine.bus, book, gens, aggregator=SignalAggregator() if aggregate else None, capacity=max(history, 100)
+    )
     seed: dict[tuple[str, Timeframe], list[Any]] = {}
     for symbol in engine.symbols:
         for tf in {tf for g in gens for tf in g.timeframes}:

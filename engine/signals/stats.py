@@ -68,17 +68,25 @@ def wilson_interval(wins: int, n: int, z: float = WILSON_Z) -> tuple[float, floa
     return (0.0 if wins == 0 else lo), (1.0 if wins == n else hi)  # exact ends where rounding would miss them
 
 
-def bootstrap_mean_ci(values: Sequence[float], confidence: float = CONFIDENCE_LEVEL,
-                      seed: int = 12345) -> tuple[float, float] | None:
+def bootstrap_mean_ci(
+    values: Sequence[float], confidence: float = CONFIDENCE_LEVEL, seed: int = 12345
+) -> tuple[float, float] | None:
     """Percentile bootstrap interval of the mean; None with fewer than 2 values, a point when all are equal."""
     data = np.asarray(values, dtype=np.float64)
     if len(data) < 2:
         return None
     if np.all(data == data[0]):
         return float(data[0]), float(data[0])
-    res = sps.bootstrap((data,), np.mean, confidence_level=confidence, n_resamples=BOOTSTRAP_RESAMPLES,
-                        method="percentile", vectorized=True, batch=max(1, 4_000_000 // len(data)),
-                        rng=np.random.default_rng(seed))
+    res = sps.bootstrap(
+        (data,),
+        np.mean,
+        confidence_level=confidence,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="percentile",
+        vectorized=True,
+        batch=max(1, 4_000_000 // len(data)),
+        rng=np.random.default_rng(seed),
+    )
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
@@ -98,8 +106,9 @@ def max_drawdown(results: Sequence[float]) -> float:
     return float(np.max(np.maximum.accumulate(curve) - curve))
 
 
-def calibration(pairs: Iterable[tuple[float, bool]],
-                edges: tuple[float, ...] = CONFIDENCE_EDGES) -> list[dict[str, Any]]:
+def calibration(
+    pairs: Iterable[tuple[float, bool]], edges: tuple[float, ...] = CONFIDENCE_EDGES
+) -> list[dict[str, Any]]:
     """Buckets ``[stated_from, stated_to)`` (the last one closed) of ``(stated confidence, won)`` pairs."""
     pairs = list(pairs)
     rows = []
@@ -107,9 +116,15 @@ def calibration(pairs: Iterable[tuple[float, bool]],
         last = i == len(edges) - 2
         inside = [(c, w) for c, w in pairs if lo <= c < hi or (last and c == hi)]
         n = len(inside)
-        rows.append({"stated_from": lo, "stated_to": hi, "count": n,
-                     "mean_stated": sum(c for c, _ in inside) / n if n else None,
-                     "realised_win_rate": sum(1 for _, w in inside if w) / n if n else None})
+        rows.append(
+            {
+                "stated_from": lo,
+                "stated_to": hi,
+                "count": n,
+                "mean_stated": sum(c for c, _ in inside) / n if n else None,
+                "realised_win_rate": sum(1 for _, w in inside if w) / n if n else None,
+            }
+        )
     return rows
 
 
@@ -125,17 +140,28 @@ def verdict(trades: int, ci: tuple[float, float] | None) -> tuple[str, str]:
     return "no_evidence", f"the 95 % interval of the expectancy after costs ({lo:.2f} … {hi:.2f}) contains 0"
 
 
-def select_signals(signals: Iterable[Signal], symbol: str | None = None, since: datetime | None = None,
-                   until: datetime | None = None) -> list[Signal]:
+def select_signals(
+    signals: Iterable[Signal], symbol: str | None = None, since: datetime | None = None, until: datetime | None = None
+) -> list[Signal]:
     """The signals of ``symbol`` created in [since, until] (each filter optional)."""
-    return [s for s in signals
-            if (symbol is None or s.symbol == symbol)
-            and (since is None or s.created_at >= since) and (until is None or s.created_at <= until)]
+    return [
+        s
+        for s in signals
+        if (symbol is None or s.symbol == symbol)
+        and (since is None or s.created_at >= since)
+        and (until is None or s.created_at <= until)
+    ]
 
 
-def source_stats(signals: Sequence[Signal], trades: Sequence[TradeRecord], *, symbol: str | None = None,
-                 since: datetime | None = None, until: datetime | None = None,
-                 samples: bool = False) -> dict[str, dict[str, Any]]:
+def source_stats(
+    signals: Sequence[Signal],
+    trades: Sequence[TradeRecord],
+    *,
+    symbol: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    samples: bool = False,
+) -> dict[str, dict[str, Any]]:
     """The figures of the module docstring for each source that has signals (sorted by source).
 
     ``samples`` adds ``r_multiples``, each trade's R in close-time order (for histograms).
@@ -143,8 +169,9 @@ def source_stats(signals: Sequence[Signal], trades: Sequence[TradeRecord], *, sy
     chosen = select_signals(signals, symbol, since, until)
     by_id = {s.id: s for s in chosen if s.id is not None}
     closed: dict[str, list[tuple[TradeRecord, Signal]]] = defaultdict(list)
-    for trade in sorted((t for t in trades if t.status is TradeStatus.CLOSED),
-                        key=lambda t: (t.close_time is None, t.close_time, t.id)):
+    for trade in sorted(
+        (t for t in trades if t.status is TradeStatus.CLOSED), key=lambda t: (t.close_time is None, t.close_time, t.id)
+    ):
         sig = by_id.get(trade.signal_id)
         if sig is not None:
             closed[sig.source].append((trade, sig))
@@ -182,7 +209,10 @@ def source_figures(pairs: Sequence[tuple[TradeRecord, Signal]]) -> dict[str, Any
     win_ci = wilson_interval(wins, n)
     word, why = verdict(n, ci)
     return {
-        "trades": n, "wins": wins, "losses": losses, "breakeven": n - wins - losses,
+        "trades": n,
+        "wins": wins,
+        "losses": losses,
+        "breakeven": n - wins - losses,
         "win_rate": wins / n if n else None,
         "win_rate_ci": list(win_ci) if win_ci else None,
         "expectancy": float(money(sum(nets, Decimal("0")) / n)) if n else None,

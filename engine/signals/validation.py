@@ -34,14 +34,16 @@ def _price(value: Any, name: str, digits: int) -> float:
         raise ValidationError(f"{name} must be a number, got {value!r}", field=name, code="invalid_price")
     value = float(value)
     if not math.isfinite(value) or value >= MAX_PRICE:
-        raise ValidationError(f"{name} must be a finite number below {MAX_PRICE:g}, got {value!r}", field=name,
-                              code="invalid_price")
+        raise ValidationError(
+            f"{name} must be a finite number below {MAX_PRICE:g}, got {value!r}", field=name, code="invalid_price"
+        )
     if value <= 0:
         raise ValidationError(f"{name} must be positive, got {value}", field=name, code="invalid_price")
     rounded = round(value, digits)
     if rounded <= 0:
-        raise ValidationError(f"{name} {value:g} rounds to 0 at the symbol's {digits} digits", field=name,
-                              code="invalid_price")
+        raise ValidationError(
+            f"{name} {value:g} rounds to 0 at the symbol's {digits} digits", field=name, code="invalid_price"
+        )
     return rounded
 
 
@@ -65,51 +67,69 @@ def validate_signal(signal: Signal) -> Signal:
     try:
         side = Side(signal.side)
     except ValueError:
-        raise ValidationError(f"side must be buy or sell, got {signal.side!r}", field="side",
-                              code="invalid_side") from None
+        raise ValidationError(
+            f"side must be buy or sell, got {signal.side!r}", field="side", code="invalid_side"
+        ) from None
     entry = _price(signal.entry, "entry", spec.digits)
     sl = _price(signal.sl, "sl", spec.digits)
     tp = _price(signal.tp, "tp", spec.digits)
     if side is Side.BUY:
         if not sl < entry:
-            raise ValidationError(f"sl {sl} must be below entry {entry} for a buy", field="sl",
-                                  code="invalid_stops")
+            raise ValidationError(f"sl {sl} must be below entry {entry} for a buy", field="sl", code="invalid_stops")
         if not tp > entry:
-            raise ValidationError(f"tp {tp} must be above entry {entry} for a buy", field="tp",
-                                  code="invalid_stops")
+            raise ValidationError(f"tp {tp} must be above entry {entry} for a buy", field="tp", code="invalid_stops")
     else:
         if not sl > entry:
-            raise ValidationError(f"sl {sl} must be above entry {entry} for a sell", field="sl",
-                                  code="invalid_stops")
+            raise ValidationError(f"sl {sl} must be above entry {entry} for a sell", field="sl", code="invalid_stops")
         if not tp < entry:
-            raise ValidationError(f"tp {tp} must be below entry {entry} for a sell", field="tp",
-                                  code="invalid_stops")
+            raise ValidationError(f"tp {tp} must be below entry {entry} for a sell", field="tp", code="invalid_stops")
     conf = signal.confidence
-    if isinstance(conf, bool) or not isinstance(conf, (int, float)) or not math.isfinite(conf) \
-            or not 0.0 <= conf <= 1.0:
-        raise ValidationError(f"confidence must be a number in 0..1, got {conf!r}", field="confidence",
-                              code="invalid_confidence")
+    if (
+        isinstance(conf, bool)
+        or not isinstance(conf, (int, float))
+        or not math.isfinite(conf)
+        or not 0.0 <= conf <= 1.0
+    ):
+        raise ValidationError(
+            f"confidence must be a number in 0..1, got {conf!r}", field="confidence", code="invalid_confidence"
+        )
     created = _time(signal.created_at, "created_at")
     expires = _time(signal.expires_at, "expires_at")
     if expires <= created:
-        raise ValidationError(f"expires_at {expires.isoformat()} must be after created_at "
-                              f"{created.isoformat()}", field="expires_at", code="invalid_expiry")
+        raise ValidationError(
+            f"expires_at {expires.isoformat()} must be after created_at {created.isoformat()}",
+            field="expires_at",
+            code="invalid_expiry",
+        )
     source = signal.source
     if not isinstance(source, str) or not source.strip() or len(source) > MAX_SOURCE_LENGTH:
-        raise ValidationError(f"source must be a name of 1..{MAX_SOURCE_LENGTH} characters",
-                              field="source", code="invalid_source")
+        raise ValidationError(
+            f"source must be a name of 1..{MAX_SOURCE_LENGTH} characters", field="source", code="invalid_source"
+        )
     timeframe = signal.timeframe
     if timeframe is not None:
         try:
             timeframe = Timeframe(timeframe)
         except ValueError:
-            raise ValidationError(f"unknown timeframe {timeframe!r}", field="timeframe",
-                                  code="invalid_timeframe") from None
+            raise ValidationError(
+                f"unknown timeframe {timeframe!r}", field="timeframe", code="invalid_timeframe"
+            ) from None
     pattern = _pattern(signal.pattern)
     return dataclasses.replace(
-        signal, symbol=symbol, side=side, entry=entry, sl=sl, tp=tp, confidence=float(conf),
-        source=source.strip(), timeframe=timeframe, created_at=created, expires_at=expires,
-        pattern=pattern, status=SignalStatus(signal.status))
+        signal,
+        symbol=symbol,
+        side=side,
+        entry=entry,
+        sl=sl,
+        tp=tp,
+        confidence=float(conf),
+        source=source.strip(),
+        timeframe=timeframe,
+        created_at=created,
+        expires_at=expires,
+        pattern=pattern,
+        status=SignalStatus(signal.status),
+    )
 
 
 def _pattern(pattern: Any) -> dict[str, Any] | None:
@@ -124,12 +144,20 @@ def _pattern(pattern: Any) -> dict[str, Any] | None:
             try:
                 point = PatternPoint(str(point["label"]), point["time"], float(point["price"]))
             except (KeyError, TypeError, ValueError):
-                raise ValidationError(f"pattern point {i} needs label, time, price",
-                                      field=f"pattern.points[{i}]", code="invalid_pattern") from None
-        if not isinstance(point, PatternPoint) or not isinstance(point.time, datetime) \
-                or point.time.tzinfo is None or not math.isfinite(point.price):
-            raise ValidationError(f"pattern point {i} is not a valid point with a UTC time",
-                                  field=f"pattern.points[{i}]", code="invalid_pattern")
+                raise ValidationError(
+                    f"pattern point {i} needs label, time, price", field=f"pattern.points[{i}]", code="invalid_pattern"
+                ) from None
+        if (
+            not isinstance(point, PatternPoint)
+            or not isinstance(point.time, datetime)
+            or point.time.tzinfo is None
+            or not math.isfinite(point.price)
+        ):
+            raise ValidationError(
+                f"pattern point {i} is not a valid point with a UTC time",
+                field=f"pattern.points[{i}]",
+                code="invalid_pattern",
+            )
         bounded_time(point.time, f"pattern.points.{i}.time")
         points.append(point)
     return {**pattern, "points": points}
@@ -139,6 +167,8 @@ def pattern_to_json(pattern: dict[str, Any] | None) -> dict[str, Any] | None:
     """The pattern with its points as ``{"label", "time" (ISO), "price"}`` dicts (for JSON)."""
     if pattern is None:
         return None
-    points = [{"label": p.label, "time": iso(p.time), "price": p.price} if isinstance(p, PatternPoint)
-              else p for p in pattern.get("points") or ()]
+    points = [
+        {"label": p.label, "time": iso(p.time), "price": p.price} if isinstance(p, PatternPoint) else p
+        for p in pattern.get("points") or ()
+    ]
     return {**pattern, "points": points}

@@ -15,22 +15,25 @@ import sys
 import tempfile
 from pathlib import Path
 
-REQUIRED = ("./opt/paper-terminal/paper-terminal", "./usr/bin/paper-terminal",
-            "./usr/share/applications/paper-terminal.desktop",
-            "./usr/share/icons/hicolor/256x256/apps/paper-terminal.png",
-            "./usr/share/icons/hicolor/scalable/apps/paper-terminal.svg")
-EVERYWHERE = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}   # essential or pulled in by libc6 itself
+REQUIRED = (
+    "./opt/paper-terminal/paper-terminal",
+    "./usr/bin/paper-terminal",
+    "./usr/share/applications/paper-terminal.desktop",
+    "./usr/share/icons/hicolor/256x256/apps/paper-terminal.png",
+    "./usr/share/icons/hicolor/scalable/apps/paper-terminal.svg",
+)
+EVERYWHERE = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}  # essential or pulled in by libc6 itself
 
 
 def field(deb: Path, name: str) -> str:
-    return subprocess.run(["dpkg-deb", "-f", str(deb), name], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(["dpkg-deb", "-f", str(deb), name], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def depends_names(depends: str) -> set[str]:
     """Package names in a Depends field (every alternative)."""
-    return {re.split(r"[\s(:]", alt.strip())[0] for part in depends.split(",") for alt in part.split("|")
-            if alt.strip()}
+    return {
+        re.split(r"[\s(:]", alt.strip())[0] for part in depends.split(",") for alt in part.split("|") if alt.strip()
+    }
 
 
 def needed_from_system(root: Path) -> dict[str, set[str]]:

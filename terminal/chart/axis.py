@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QRegion
+
+import pyqtgraph as pg
 
 from terminal.chart.series import BarSeries
 
@@ -84,8 +85,10 @@ class TickGrid(pg.GraphicsObject):
         lines = []
         bottom = self._plot.getAxis("bottom")
         right = self._plot.getAxis("right")
-        for axis, lo, hi, vertical in ((bottom, rect.left(), rect.right(), True),
-                                       (right, rect.top(), rect.bottom(), False)):
+        for axis, lo, hi, vertical in (
+            (bottom, rect.left(), rect.right(), True),
+            (right, rect.top(), rect.bottom(), False),
+        ):
             length = axis.geometry().width() if vertical else axis.geometry().height()
             for _, values in axis.tickValues(lo, hi, max(length, 1.0))[:2]:
                 for v in values:
@@ -191,8 +194,10 @@ class PriceAxis(pg.AxisItem):
             centres.append(self.mapFromScene(scene).y())
         placed = spread_apart(centres, height, rect.top(), rect.bottom())
         left = rect.left() + 1.0
-        return {name: QRectF(left, centre - height / 2, rect.width() - 2.0, height)
-                for (name, _), centre in zip(order, placed)}
+        return {
+            name: QRectF(left, centre - height / 2, rect.width() - 2.0, height)
+            for (name, _), centre in zip(order, placed)
+        }
 
     def paint(self, painter: QPainter, *args) -> None:  # noqa: ANN002
         rects = self.tag_rects()
@@ -221,5 +226,8 @@ class PriceAxis(pg.AxisItem):
             painter.drawRect(rect)
             luma = 0.299 * fill.redF() + 0.587 * fill.greenF() + 0.114 * fill.blueF()  # perceived brightness
             painter.setPen(QColor("#000000") if luma > 0.55 else QColor("#ffffff"))
-            painter.drawText(rect.adjusted(self.PAD + 2, 0, 0, 0),
-                             int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), tag.text)
+            painter.drawText(
+                rect.adjusted(self.PAD + 2, 0, 0, 0),
+                int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                tag.text,
+            )

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPicture
+
+import numpy as np
+import pyqtgraph as pg
 
 from terminal.chart.series import BarSeries
 
@@ -174,8 +175,12 @@ class CandleItem(pg.GraphicsObject):
             painter.drawLines([QLineF(a, b, a, c) for a, b, c in zip(x.tolist(), lo.tolist(), hi.tolist())])
             top = np.minimum(opens[mask], closes[mask])
             height = np.abs(closes[mask] - opens[mask])
-            painter.drawRects([QRectF(a - BODY_HALF_WIDTH, b, 2 * BODY_HALF_WIDTH, h)
-                               for a, b, h in zip(x.tolist(), top.tolist(), height.tolist())])
+            painter.drawRects(
+                [
+                    QRectF(a - BODY_HALF_WIDTH, b, 2 * BODY_HALF_WIDTH, h)
+                    for a, b, h in zip(x.tolist(), top.tolist(), height.tolist())
+                ]
+            )
 
     def _paint_columns(self, painter: QPainter, first: int, last: int, bars_per_pixel: float) -> None:
         """Zoomed far out: one high–low line per pixel column, coloured by the column's move."""
@@ -193,6 +198,7 @@ class CandleItem(pg.GraphicsObject):
             pen = QPen(colour)
             pen.setCosmetic(True)
             painter.setPen(pen)
-            painter.drawLines([QLineF(a, b, a, c) for a, b, c in
-                               zip(xs[mask].tolist(), lows[mask].tolist(), highs[mask].tolist())])
+            painter.drawLines(
+                [QLineF(a, b, a, c) for a, b, c in zip(xs[mask].tolist(), lows[mask].tolist(), highs[mask].tolist())]
+            )
         self.painted_bars = last - first

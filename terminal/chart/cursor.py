@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
+
+import pyqtgraph as pg
 
 from terminal.chart.axis import PriceAxis
 from terminal.chart.levels import cosmetic_pen
@@ -37,8 +38,10 @@ def ohlc_text(series: BarSeries, index: int, digits: int) -> tuple[str, float]:
     ref = float(series.close[i - 1]) if i > 0 else o
     change = c - ref
     pct = 100.0 * change / ref if ref else 0.0
-    return (f"O {o:.{digits}f}  H {h:.{digits}f}  L {lo:.{digits}f}  C {c:.{digits}f}  "
-            f"{change:+.{digits}f} ({pct:+.2f}%)", change)
+    return (
+        f"O {o:.{digits}f}  H {h:.{digits}f}  L {lo:.{digits}f}  C {c:.{digits}f}  {change:+.{digits}f} ({pct:+.2f}%)",
+        change,
+    )
 
 
 class Legend(QLabel):
@@ -63,16 +66,25 @@ class Legend(QLabel):
             return
         self.plain = plain
         colour = self._palette.profit if change >= 0 else self._palette.loss
-        self.setText(f'<span style="color:{self._palette.text}; font-weight:600">{title}</span>'
-                     f'&nbsp;&nbsp;&nbsp;<span style="color:{colour}">{text.replace("  ", "&nbsp;&nbsp;")}</span>')
+        self.setText(
+            f'<span style="color:{self._palette.text}; font-weight:600">{title}</span>'
+            f'&nbsp;&nbsp;&nbsp;<span style="color:{colour}">{text.replace("  ", "&nbsp;&nbsp;")}</span>'
+        )
         self.adjustSize()
 
 
 class Crosshair(QObject):
     """Dotted cross under the mouse with a price/time read-out and a price tag on the axis."""
 
-    def __init__(self, plot: pg.PlotItem, palette: Palette, series: Callable[[], BarSeries],
-                 digits: Callable[[], int], axis: PriceAxis, on_move: Callable[[int | None], None]) -> None:
+    def __init__(
+        self,
+        plot: pg.PlotItem,
+        palette: Palette,
+        series: Callable[[], BarSeries],
+        digits: Callable[[], int],
+        axis: PriceAxis,
+        on_move: Callable[[int | None], None],
+    ) -> None:
         super().__init__()
         self._plot = plot
         self._series = series

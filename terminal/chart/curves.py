@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+
+import numpy as np
+import pyqtgraph as pg
 
 from terminal.chart.levels import cosmetic_pen
 
@@ -107,5 +108,6 @@ class HistogramItem(_VisibleItem):
         for brush, mask in zip(self._brushes, (finite & (ys >= 0), finite & (ys < 0))):
             if mask.any():
                 painter.setBrush(brush)
-                painter.drawRects([QRectF(x - half, 0.0, 2 * half, y)
-                                   for x, y in zip(xs[mask].tolist(), ys[mask].tolist())])
+                painter.drawRects(
+                    [QRectF(x - half, 0.0, 2 * half, y) for x, y in zip(xs[mask].tolist(), ys[mask].tolist())]
+                )

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QSplitter
+
+import numpy as np
+import pyqtgraph as pg
 
 from terminal.chart.curves import HistogramItem, LineItem
 from terminal.chart.indicators import KINDS, IndicatorSpec, IndicatorValues, default_specs
@@ -25,8 +26,16 @@ from terminal.chart.series import BarSeries
 from terminal.theme import Palette
 
 # Line colours per indicator key (readable on the dark and the light theme).
-COLOURS = {"sma": "#f57c00", "ema_fast": "#00acc1", "ema_slow": "#d81b60", "bollinger": "#7e57c2",
-           "rsi": "#7e57c2", "macd": "#2962ff", "macd_signal": "#ff6d00", "atr": "#00897b"}
+COLOURS = {
+    "sma": "#f57c00",
+    "ema_fast": "#00acc1",
+    "ema_slow": "#d81b60",
+    "bollinger": "#7e57c2",
+    "rsi": "#7e57c2",
+    "macd": "#2962ff",
+    "macd_signal": "#ff6d00",
+    "atr": "#00897b",
+}
 PANE_AXIS_WIDTH = 72  # equal to the price axis, so the panes' x lines up with the candles
 RSI_GUIDES = (30.0, 50.0, 70.0)
 PANE_SHARE = 0.18  # of the chart's height, per indicator pane
@@ -48,8 +57,15 @@ class PaneAxis(pg.AxisItem):
 class IndicatorPane(pg.PlotWidget):
     """A pane under the chart for one indicator, its x linked to the price plot."""
 
-    def __init__(self, spec: IndicatorSpec, values: IndicatorValues, main: pg.PlotItem, palette: Palette,
-                 digits: Callable[[], int], navigate: Callable[[Qt.Key], bool]) -> None:
+    def __init__(
+        self,
+        spec: IndicatorSpec,
+        values: IndicatorValues,
+        main: pg.PlotItem,
+        palette: Palette,
+        digits: Callable[[], int],
+        navigate: Callable[[Qt.Key], bool],
+    ) -> None:
         axis = PaneAxis(lambda: 0 if spec.kind == "rsi" else digits())
         super().__init__(axisItems={"right": axis})
         self.axis = axis
@@ -73,9 +89,11 @@ class IndicatorPane(pg.PlotWidget):
             self.items.append(LineItem(lambda: values.column("value"), COLOURS["rsi"]))
             self.guides = [pg.InfiniteLine(pos=level, angle=0, movable=False) for level in RSI_GUIDES]
         elif spec.kind == "macd":
-            self.items += [HistogramItem(lambda: values.column("hist"), palette.profit, palette.loss),
-                           LineItem(lambda: values.column("macd"), COLOURS["macd"]),
-                           LineItem(lambda: values.column("signal"), COLOURS["macd_signal"])]
+            self.items += [
+                HistogramItem(lambda: values.column("hist"), palette.profit, palette.loss),
+                LineItem(lambda: values.column("macd"), COLOURS["macd"]),
+                LineItem(lambda: values.column("signal"), COLOURS["macd_signal"]),
+            ]
         else:
             self.items.append(LineItem(lambda: values.column("value"), COLOURS.get(spec.key, COLOURS["atr"])))
         for guide in self.guides:
@@ -137,16 +155,24 @@ class IndicatorPane(pg.PlotWidget):
                 i = len(column) - 1 if index is None else min(max(index, 0), len(column) - 1)
                 value = column[i]
                 parts.append("–" if not np.isfinite(value) else f"{value:.{digits}f}")
-        self.title.setText(f'<span style="color:{self._palette.muted}">{self.spec.label}</span>&nbsp;&nbsp;'
-                           f'<span style="color:{self._palette.text}">{"  ".join(parts)}</span>')
+        self.title.setText(
+            f'<span style="color:{self._palette.muted}">{self.spec.label}</span>&nbsp;&nbsp;'
+            f'<span style="color:{self._palette.text}">{"  ".join(parts)}</span>'
+        )
         self.title.adjustSize()
 
 
 class IndicatorLayer:
     """The enabled indicators of one chart: values, overlay lines and panes (see the module docstring)."""
 
-    def __init__(self, plot: pg.PlotItem, splitter: QSplitter, palette: Palette, digits: Callable[[], int],
-                 navigate: Callable[[Qt.Key], bool]) -> None:
+    def __init__(
+        self,
+        plot: pg.PlotItem,
+        splitter: QSplitter,
+        palette: Palette,
+        digits: Callable[[], int],
+        navigate: Callable[[Qt.Key], bool],
+    ) -> None:
         self._plot = plot
         self._splitter = splitter
         self._palette = palette
@@ -181,9 +207,11 @@ class IndicatorLayer:
         if KINDS[spec.kind].overlay:
             colour = COLOURS.get(spec.key, COLOURS["sma"])
             if spec.kind == "bollinger":
-                items = [LineItem(lambda: values.column("mid"), colour, 1.0, dashed=True),
-                         LineItem(lambda: values.column("upper"), colour),
-                         LineItem(lambda: values.column("lower"), colour)]
+                items = [
+                    LineItem(lambda: values.column("mid"), colour, 1.0, dashed=True),
+                    LineItem(lambda: values.column("upper"), colour),
+                    LineItem(lambda: values.column("lower"), colour),
+                ]
             else:
                 items = [LineItem(lambda: values.column("value"), colour)]
             for item in items:
@@ -245,7 +273,7 @@ class IndicatorLayer:
             if key not in self._overlays:
                 continue
             for name in KINDS[values.spec.kind].outputs:
-                chunk = values.column(name)[max(start, 0):max(stop, 0)]
+                chunk = values.column(name)[max(start, 0) : max(stop, 0)]
                 chunk = chunk[np.isfinite(chunk)]
                 if len(chunk):
                     low, high = min(low, float(chunk.min())), max(high, float(chunk.max()))

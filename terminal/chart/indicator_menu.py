@@ -11,10 +11,19 @@ import json
 import logging
 from dataclasses import replace
 
-from PySide6.QtCore import QSettings, Signal as QtSignal
+from PySide6.QtCore import QSettings
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QMenu, QSpinBox, QVBoxLayout,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -56,8 +65,9 @@ def load_specs(store: QSettings | None) -> list[IndicatorSpec]:
 def save_specs(store: QSettings | None, specs: list[IndicatorSpec]) -> None:
     if store is None:
         return
-    store.setValue(SETTINGS_KEY, json.dumps([{"key": s.key, "params": list(s.params), "enabled": s.enabled}
-                                             for s in specs]))
+    store.setValue(
+        SETTINGS_KEY, json.dumps([{"key": s.key, "params": list(s.params), "enabled": s.enabled} for s in specs])
+    )
     store.sync()
 
 

@@ -43,18 +43,31 @@ class Kind:
     overlay: bool = True  # on the price pane; else in a pane of its own
 
 
-KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("sma", "SMA", ("period",), ("value",)),
-    Kind("ema", "EMA", ("period",), ("value",)),
-    Kind("bollinger", "Bollinger", ("period", "deviations"), ("mid", "upper", "lower")),
-    Kind("rsi", "RSI", ("period",), ("value",), ("gain", "loss"), overlay=False),
-    Kind("macd", "MACD", ("fast", "slow", "signal"), ("macd", "signal", "hist"), ("fast_ema", "slow_ema"),
-         overlay=False),
-    Kind("atr", "ATR", ("period",), ("value",), overlay=False),
-)}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("sma", "SMA", ("period",), ("value",)),
+        Kind("ema", "EMA", ("period",), ("value",)),
+        Kind("bollinger", "Bollinger", ("period", "deviations"), ("mid", "upper", "lower")),
+        Kind("rsi", "RSI", ("period",), ("value",), ("gain", "loss"), overlay=False),
+        Kind(
+            "macd",
+            "MACD",
+            ("fast", "slow", "signal"),
+            ("macd", "signal", "hist"),
+            ("fast_ema", "slow_ema"),
+            overlay=False,
+        ),
+        Kind("atr", "ATR", ("period",), ("value",), overlay=False),
+    )
+}
 
 PARAM_BOUNDS: dict[str, tuple[float, float]] = {
-    "period": (1, 1000), "fast": (1, 1000), "slow": (1, 1000), "signal": (1, 1000), "deviations": (0.1, 10.0),
+    "period": (1, 1000),
+    "fast": (1, 1000),
+    "slow": (1, 1000),
+    "signal": (1, 1000),
+    "deviations": (0.1, 10.0),
 }
 
 
@@ -96,8 +109,12 @@ class IndicatorSpec:
         clean = []
         for name, value in zip(names, self.params):
             low, high = PARAM_BOUNDS[name]
-            if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-                    or not low <= value <= high):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or not low <= value <= high
+            ):
                 raise ValueError(f"{name}: must be a number in {low:g}..{high:g}, got {value!r}")
             clean.append(float(value) if name == "deviations" else int(value))
         if self.kind == "macd" and clean[0] >= clean[1]:
@@ -122,6 +139,7 @@ def default_specs() -> list[IndicatorSpec]:
 
 # --- computation ---------------------------------------------------------------------------------
 
+
 def _bulk(spec: IndicatorSpec, series: BarSeries) -> dict[str, np.ndarray]:
     """Every output and state column over the whole series, by the engine's batch functions."""
     close = pd.Series(series.close, copy=False)
@@ -135,20 +153,28 @@ def _bulk(spec: IndicatorSpec, series: BarSeries) -> dict[str, np.ndarray]:
         return {name: frame[name].to_numpy() for name in ("mid", "upper", "lower")}
     if spec.kind == "rsi":
         averages = ind.rsi_averages(close, int(p[0]))
-        return {"value": ind.rsi(close, int(p[0])).to_numpy(), "gain": averages["gain"].to_numpy(),
-                "loss": averages["loss"].to_numpy()}
+        return {
+            "value": ind.rsi(close, int(p[0])).to_numpy(),
+            "gain": averages["gain"].to_numpy(),
+            "loss": averages["loss"].to_numpy(),
+        }
     if spec.kind == "macd":
         fast, slow, signal = (int(x) for x in p)
         frame = ind.macd(close, fast, slow, signal)
-        return {"macd": frame["macd"].to_numpy(), "signal": frame["signal"].to_numpy(),
-                "hist": frame["hist"].to_numpy(), "fast_ema": ind.ema(close, fast).to_numpy(),
-                "slow_ema": ind.ema(close, slow).to_numpy()}
+        return {
+            "macd": frame["macd"].to_numpy(),
+            "signal": frame["signal"].to_numpy(),
+            "hist": frame["hist"].to_numpy(),
+            "fast_ema": ind.ema(close, fast).to_numpy(),
+            "slow_ema": ind.ema(close, slow).to_numpy(),
+        }
     high, low = pd.Series(series.high, copy=False), pd.Series(series.low, copy=False)
     return {"value": ind.atr(high, low, close, int(p[0])).to_numpy()}
 
 
-def _stepper(spec: IndicatorSpec, series: BarSeries, columns: dict[str, np.ndarray],
-             start: int) -> Callable[[int], tuple[float, ...]]:
+def _stepper(
+    spec: IndicatorSpec, series: BarSeries, columns: dict[str, np.ndarray], start: int
+) -> Callable[[int], tuple[float, ...]]:
     """The engine's incremental class in the state it had after bar ``start - 1``, as a bar → values step."""
     p = spec.params
     close, high, low = series.close, series.high, series.low
@@ -156,7 +182,7 @@ def _stepper(spec: IndicatorSpec, series: BarSeries, columns: dict[str, np.ndarr
     if spec.kind in ("sma", "bollinger"):
         n = int(p[0])
         calc = ind.Sma(n) if spec.kind == "sma" else ind.Bollinger(n, float(p[1]))
-        for x in close[max(0, start - n + 1):start].tolist():
+        for x in close[max(0, start - n + 1) : start].tolist():
             calc.update(x)
         if spec.kind == "sma":
             return lambda i: (calc.update(float(close[i])),)

@@ -52,9 +52,15 @@ def _nearest_free(want: float, height: float, taken: list[tuple[float, float]], 
     return min(inside, key=lambda c: (abs(c - want), c))
 
 
-def place_labels(boxes: Sequence[LabelBox], left: float, right: float, gap: float = 8.0,
-                 spacing: float = 1.0, blocked: Sequence[tuple[float, float, float, float]] = (),
-                 top: float = float("-inf")) -> dict[Hashable, Placed]:
+def place_labels(
+    boxes: Sequence[LabelBox],
+    left: float,
+    right: float,
+    gap: float = 8.0,
+    spacing: float = 1.0,
+    blocked: Sequence[tuple[float, float, float, float]] = (),
+    top: float = float("-inf"),
+) -> dict[Hashable, Placed]:
     """Place ``boxes`` between x = ``left`` and ``right`` (see the module docstring).
 
     ``spacing`` pixels are kept free between labels stacked in one column;
@@ -87,8 +93,7 @@ def place_labels(boxes: Sequence[LabelBox], left: float, right: float, gap: floa
                 order.insert(0, home[group])
             column = next((c for c in order if _free(want, height, taken[c])), None)
             if column is None:
-                options = [(abs(_nearest_free(want, height, taken[c], top) - want), order.index(c), c)
-                           for c in order]
+                options = [(abs(_nearest_free(want, height, taken[c], top) - want), order.index(c), c) for c in order]
                 _, _, column = min(options)
                 place = _nearest_free(want, height, taken[column], top)
             else:

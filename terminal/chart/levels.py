@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPen
+
+import pyqtgraph as pg
 
 from engine.instruments import SPECS
 from engine.values import Signal, TradeRecord, TradeStatus
@@ -101,16 +102,29 @@ class TradeLevels:
             kind = f"{trade.order_type.value.upper()} " if pending else ""
             pip = SPECS[trade.symbol].pip_size if trade.symbol in SPECS else 10.0 ** -(digits - 1)
             if entry is not None:
-                self._add(trade.id, "price", entry, self._palette.entry, movable=pending,
-                          text=lambda v, t=trade, k=kind, s=side: f"#{t.id} {k}{s} {t.lots}  {v:.{digits}f}",
-                          style=Qt.PenStyle.DashLine if pending else Qt.PenStyle.SolidLine)
+                self._add(
+                    trade.id,
+                    "price",
+                    entry,
+                    self._palette.entry,
+                    movable=pending,
+                    text=lambda v, t=trade, k=kind, s=side: f"#{t.id} {k}{s} {t.lots}  {v:.{digits}f}",
+                    style=Qt.PenStyle.DashLine if pending else Qt.PenStyle.SolidLine,
+                )
             for field, value, colour in (("sl", trade.sl, self._palette.loss), ("tp", trade.tp, self._palette.profit)):
                 if value is None:
                     continue
-                self._add(trade.id, field, value, colour, movable=True,
-                          text=_level_text(f"#{trade.id} {field.upper()}", entry, pip, digits,
-                                           lambda tid=trade.id: self._entry_of(tid)),
-                          style=Qt.PenStyle.DashLine)
+                self._add(
+                    trade.id,
+                    field,
+                    value,
+                    colour,
+                    movable=True,
+                    text=_level_text(
+                        f"#{trade.id} {field.upper()}", entry, pip, digits, lambda tid=trade.id: self._entry_of(tid)
+                    ),
+                    style=Qt.PenStyle.DashLine,
+                )
         self.on_moved()
 
     def _entry_of(self, trade_id: int) -> float | None:
@@ -122,13 +136,22 @@ class TradeLevels:
         self._clear()
         self._redraw = lambda: self.set_signal(signal, digits)
         if signal is not None:
-            for field, value, colour in (("price", signal.entry, self._palette.entry),
-                                         ("sl", signal.sl, self._palette.loss),
-                                         ("tp", signal.tp, self._palette.profit)):
+            for field, value, colour in (
+                ("price", signal.entry, self._palette.entry),
+                ("sl", signal.sl, self._palette.loss),
+                ("tp", signal.tp, self._palette.profit),
+            ):
                 name = "entry" if field == "price" else field.upper()
                 prefix = f"signal #{signal.id} {signal.side.value.upper()} {name}"
-                self._add(signal.id or 0, field, value, colour, movable=False,
-                          text=lambda v, p=prefix: f"{p} {v:.{digits}f}", style=Qt.PenStyle.DotLine)
+                self._add(
+                    signal.id or 0,
+                    field,
+                    value,
+                    colour,
+                    movable=False,
+                    text=lambda v, p=prefix: f"{p} {v:.{digits}f}",
+                    style=Qt.PenStyle.DotLine,
+                )
         self.on_moved()
 
     def _clear(self) -> None:
@@ -137,10 +160,24 @@ class TradeLevels:
             discard(self._plot, level.label)
         self._levels.clear()
 
-    def _add(self, trade_id: int, field: str, value: float, colour: str, *, movable: bool,
-             text: Callable[[float], str], style: Qt.PenStyle) -> None:
-        line = pg.InfiniteLine(pos=value, angle=0, movable=movable, pen=cosmetic_pen(colour, 1.2, style),
-                               hoverPen=cosmetic_pen(colour, 2.5, style))
+    def _add(
+        self,
+        trade_id: int,
+        field: str,
+        value: float,
+        colour: str,
+        *,
+        movable: bool,
+        text: Callable[[float], str],
+        style: Qt.PenStyle,
+    ) -> None:
+        line = pg.InfiniteLine(
+            pos=value,
+            angle=0,
+            movable=movable,
+            pen=cosmetic_pen(colour, 1.2, style),
+            hoverPen=cosmetic_pen(colour, 2.5, style),
+        )
         line.setZValue(30)
         fill = QColor(self._palette.background)
         fill.setAlpha(200)
@@ -151,7 +188,8 @@ class TradeLevels:
             line.setCursor(Qt.CursorShape.SizeVerCursor)
             line.sigPositionChanged.connect(lambda ln, lv=level: self._moving(lv))
             line.sigPositionChangeFinished.connect(
-                lambda ln, tid=trade_id, fld=field: self._on_drag(tid, fld, float(ln.value())))
+                lambda ln, tid=trade_id, fld=field: self._on_drag(tid, fld, float(ln.value()))
+            )
         self._plot.addItem(line, ignoreBounds=True)
         self._plot.addItem(label, ignoreBounds=True)
         self._levels.append(level)
@@ -174,8 +212,15 @@ class TradeLevels:
             if not level.label.isVisible():
                 continue
             rect = level.label.boundingRect()
-            boxes.append(LabelBox((self.name, level.trade_id, level.field), (self.name, level.trade_id),
-                                  y, rect.width(), rect.height()))
+            boxes.append(
+                LabelBox(
+                    (self.name, level.trade_id, level.field),
+                    (self.name, level.trade_id),
+                    y,
+                    rect.width(),
+                    rect.height(),
+                )
+            )
         return boxes
 
     def place(self, placed: dict, to_view: Callable[[float, float], QPointF]) -> None:
@@ -186,8 +231,9 @@ class TradeLevels:
                 level.label.setPos(to_view(spot.x, spot.y))
 
 
-def _level_text(prefix: str, entry: float | None, pip: float, digits: int,
-                live_entry: Callable[[], float | None]) -> Callable[[float], str]:
+def _level_text(
+    prefix: str, entry: float | None, pip: float, digits: int, live_entry: Callable[[], float | None]
+) -> Callable[[float], str]:
     """Label text of an SL/TP at a price: the price and its signed distance from the entry in pips."""
 
     def text(value: float) -> str:

@@ -18,8 +18,15 @@ DEFAULT_VISIBLE = 120
 RIGHT_MARGIN = 6  # empty bars kept right of the last one
 LEFT_PAD = 1.0  # at most this much empty room left of the first bar
 ZOOM_IN, ZOOM_OUT = 0.8, 1.25
-NAVIGATION_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus,
-                   Qt.Key.Key_End, Qt.Key.Key_Home}
+NAVIGATION_KEYS = {
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Plus,
+    Qt.Key.Key_Equal,
+    Qt.Key.Key_Minus,
+    Qt.Key.Key_End,
+    Qt.Key.Key_Home,
+}
 
 
 class Navigation:
@@ -115,8 +122,11 @@ class Navigation:
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
         """Take navigation keys pressed in the plot before its ViewBox swallows + − =."""
-        if (watched is self.plot_widget and event.type() == QEvent.Type.KeyPress
-                and event.key() in NAVIGATION_KEYS
-                and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)):
+        if (
+            watched is self.plot_widget
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in NAVIGATION_KEYS
+            and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+        ):
             return self.navigate(event.key())
         return super().eventFilter(watched, event)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QFont
+
+import pyqtgraph as pg
 
 from engine.values import Side, Signal
 from terminal.chart.axis import PriceAxis
@@ -45,8 +46,10 @@ class PriceLines:
             self.set_prices(float(self.bid.value()), float(self.ask.value()))
 
     def set_prices(self, bid: float, ask: float) -> None:
-        for line, value, name, colour, rank in ((self.bid, bid, "bid", self._palette.bid, 1),
-                                                (self.ask, ask, "ask", self._palette.ask, 0)):
+        for line, value, name, colour, rank in (
+            (self.bid, bid, "bid", self._palette.bid, 1),
+            (self.ask, ask, "ask", self._palette.ask, 0),
+        ):
             line.setValue(value)
             line.setVisible(True)
             self._axis.set_tag(name, value, colour, rank=rank)
@@ -120,8 +123,15 @@ class Markers:
             else:
                 symbol, brush = ("t1" if buy else "t"), QColor(colour)
             size = 13 if marker.kind == "signal" else 10
-            spots.append({"pos": (index, marker.price), "symbol": symbol, "size": size,
-                          "brush": brush, "pen": pg.mkPen(QColor(self._palette.background))})
+            spots.append(
+                {
+                    "pos": (index, marker.price),
+                    "symbol": symbol,
+                    "size": size,
+                    "brush": brush,
+                    "pen": pg.mkPen(QColor(self._palette.background)),
+                }
+            )
         self._scatter.setData(spots)
 
 

@@ -183,8 +183,7 @@ class BarSeries:
             times, ohlcv = resample_arrays(times, ohlcv, self.timeframe)
         self.set_arrays(times, ohlcv)
 
-    def append(self, time: int, open_: float, high: float, low: float, close: float,
-               volume: float = 0.0) -> None:
+    def append(self, time: int, open_: float, high: float, low: float, close: float, volume: float = 0.0) -> None:
         """Put one bar opening at ``time`` (epoch s) in its place; a bar already there is replaced.
 
         A bar later than the last one is appended; one at the last bar's time
@@ -209,8 +208,8 @@ class BarSeries:
         index = int(np.searchsorted(self._time[:n], time))
         if self._time[index] != time:
             self._grow(n + 1)
-            self._time[index + 1: n + 1] = self._time[index:n]
-            self._ohlcv[index + 1: n + 1] = self._ohlcv[index:n]
+            self._time[index + 1 : n + 1] = self._time[index:n]
+            self._ohlcv[index + 1 : n + 1] = self._ohlcv[index:n]
             self._time[index] = time
             self._n = n + 1
         self._ohlcv[index] = values

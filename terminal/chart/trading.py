@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import Qt, Signal as QtSignal
+from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.broker.requests import OrderRequest
@@ -142,8 +143,9 @@ class OneClickBar(QWidget):
     async def _send(self, side: Side) -> None:
         self.error.setText("")
         try:
-            request = OrderRequest(symbol=self.symbol, side=side, order_type=OrderType.MARKET,
-                                   lots=self.typed_lots(), comment="one-click")
+            request = OrderRequest(
+                symbol=self.symbol, side=side, order_type=OrderType.MARKET, lots=self.typed_lots(), comment="one-click"
+            )
             with disabled_while(self.sell, self.buy):
                 trade = await self._place(request)
         except (ValidationError, NotFound) as exc:
@@ -151,5 +153,6 @@ class OneClickBar(QWidget):
             self.message.emit(f"one-click {side.value} refused: {error_text(exc)}")
             return
         price = trade.entry_price if trade.entry_price is not None else trade.requested_price
-        self.message.emit(f"#{trade.id} opened: {trade.side.value} {trade.lots} {trade.symbol} "
-                          f"@ {price:.{self._digits}f}")
+        self.message.emit(
+            f"#{trade.id} opened: {trade.side.value} {trade.lots} {trade.symbol} @ {price:.{self._digits}f}"
+        )

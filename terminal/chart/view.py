@@ -21,10 +21,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSettings, Qt, Signal as QtSignal
+from PySide6.QtCore import QPointF, QRectF, QSettings, Qt
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QMenu, QSplitter, QVBoxLayout, QWidget
+
+import pyqtgraph as pg
 
 from engine.instruments import SPECS
 from engine.values import Bar, Quote, Signal, Timeframe, TradeRecord
@@ -57,8 +59,13 @@ class ChartView(Navigation, QWidget):
     timeframe_changed = QtSignal(object)
     level_dragged = QtSignal(int, str, float)  # trade id, "sl" | "tp" | "price", new price
 
-    def __init__(self, symbols: list[str], palette: Palette = DARK, parent: QWidget | None = None,
-                 timeframe: Timeframe = Timeframe.M5) -> None:
+    def __init__(
+        self,
+        symbols: list[str],
+        palette: Palette = DARK,
+        parent: QWidget | None = None,
+        timeframe: Timeframe = Timeframe.M5,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("chart")
         self._palette = palette
@@ -107,8 +114,9 @@ class ChartView(Navigation, QWidget):
         for levels in (self.levels, self.signal_levels):
             levels.on_moved = self._layout_labels
         self.legend = Legend(self.plot_widget, palette)
-        self.crosshair = Crosshair(self.plot, palette, lambda: self.series, self.digits, self.price_axis,
-                                   self._show_legend)
+        self.crosshair = Crosshair(
+            self.plot, palette, lambda: self.series, self.digits, self.price_axis, self._show_legend
+        )
         self.crosshair.watch(self.plot_widget, self.plot_widget.viewport())
         self.plot.vb.sigRangeChangedManually.connect(self._on_user_range)
         self.plot.vb.sigXRangeChanged.connect(self._fit_y)
@@ -154,8 +162,14 @@ class ChartView(Navigation, QWidget):
         spec = SPECS.get(self.symbol)
         return spec.digits if spec else 5
 
-    def attach(self, *, store: QSettings | None = None, place_order: Any = None, tasks: Any = None,
-               say: Callable[[str], None] | None = None) -> None:
+    def attach(
+        self,
+        *,
+        store: QSettings | None = None,
+        place_order: Any = None,
+        tasks: Any = None,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
         """Connect the window: restore indicators and one-click from ``store``; trade through ``place_order``."""
         if say is not None:
             self.one_click.message.connect(say)
@@ -309,8 +323,7 @@ class ChartView(Navigation, QWidget):
         self.set_symbol(signal.symbol)
         self.pattern.show(signal, self.series)
         self.signal_levels.set_signal(signal, self.digits())
-        self.markers.add(Marker(signal.symbol, signal.created_at, signal.entry, signal.side, "signal"),
-                         self.series)
+        self.markers.add(Marker(signal.symbol, signal.created_at, signal.entry, signal.side, "signal"), self.series)
         index = self.series.index_at(signal.created_at)
         if index >= 0 and index < len(self.series) - DEFAULT_VISIBLE // 2:
             self.follow = False
@@ -330,19 +343,30 @@ class ChartView(Navigation, QWidget):
         def to_view(x: float, y: float) -> QPointF:
             return box.mapSceneToView(QPointF(x, y))
 
-        boxes = [box for levels in (self.levels, self.signal_levels)
-                 for box in levels.label_boxes(to_scene_y, rect.top(), rect.bottom())]
+        boxes = [
+            box
+            for levels in (self.levels, self.signal_levels)
+            for box in levels.label_boxes(to_scene_y, rect.top(), rect.bottom())
+        ]
         legend = self.plot_widget.mapToScene(self.legend.geometry()).boundingRect()
-        placed = place_labels(boxes, rect.left() + LABEL_INSET, rect.right() - LABEL_INSET,
-                              blocked=[(legend.left(), legend.top(), legend.right(), legend.bottom())],
-                              top=rect.top())
+        placed = place_labels(
+            boxes,
+            rect.left() + LABEL_INSET,
+            rect.right() - LABEL_INSET,
+            blocked=[(legend.left(), legend.top(), legend.right(), legend.bottom())],
+            top=rect.top(),
+        )
         self.levels.place(placed, to_view)
         self.signal_levels.place(placed, to_view)
 
     def level_label_rects(self) -> list[tuple[tuple, QRectF]]:
         """(key, scene rectangle) of every shown trade and signal level label."""
-        return [((levels.name, lv.trade_id, lv.field), lv.label.sceneBoundingRect())
-                for levels in (self.levels, self.signal_levels) for lv in levels.levels if lv.label.isVisible()]
+        return [
+            ((levels.name, lv.trade_id, lv.field), lv.label.sceneBoundingRect())
+            for levels in (self.levels, self.signal_levels)
+            for lv in levels.levels
+            if lv.label.isVisible()
+        ]
 
     def _show_legend(self, index: int | None) -> None:
         """Show the OHLC (and the indicator panes' values) of bar ``index`` (None: the last bar)."""

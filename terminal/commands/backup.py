@@ -57,8 +57,10 @@ def source_path(url: str) -> Path:
     if path is None:
         if parsed.get_backend_name() == "sqlite":
             raise BackupRefused("an in-memory journal has nothing to back up")
-        raise BackupRefused(f"backup copies SQLite journals; this journal is a {parsed.get_backend_name()} "
-                            f"database: use its own tools (for PostgreSQL, pg_dump)")
+        raise BackupRefused(
+            f"backup copies SQLite journals; this journal is a {parsed.get_backend_name()} "
+            f"database: use its own tools (for PostgreSQL, pg_dump)"
+        )
     if not path.exists():
         raise BackupRefused(f"no journal at {path}")
     if path.is_dir():
@@ -94,7 +96,9 @@ def backup(source: Path, target: Path) -> tuple[int, int]:
                 src.backup(dst)  # one step: one consistent snapshot
                 dst.execute("PRAGMA journal_mode=DELETE")
                 if dst.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                    raise BackupRefused(f"the copy of {source} fails SQLite's integrity check; the journal may be damaged")
+                    raise BackupRefused(
+                        f"the copy of {source} fails SQLite's integrity check; the journal may be damaged"
+                    )
                 trades = _count_trades(dst)
             finally:
                 dst.close()
@@ -127,8 +131,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"paper-terminal: cannot back up: {exc}", file=sys.stderr)
         return 2
     except sqlite3.DatabaseError as exc:
-        print(f"paper-terminal: cannot back up {settings.db if not settings.db_url else 'the journal'}: "
-              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        print(
+            f"paper-terminal: cannot back up {settings.db if not settings.db_url else 'the journal'}: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+            file=sys.stderr,
+        )
         return 2
     except OSError as exc:
         print(f"paper-terminal: cannot write {args.path}: {exc.strerror or exc}", file=sys.stderr)

@@ -25,9 +25,30 @@ from terminal.commands.journal_access import add_journal_flags, open_journal
 from terminal.startup import guarded
 
 TRADE_FIELDS: tuple[str, ...] = (
-    "id", "symbol", "side", "order_type", "status", "lots", "requested_price", "entry_price", "sl", "tp",
-    "trailing_pips", "open_time", "close_time", "close_price", "close_reason", "pips", "pnl", "commission",
-    "swap", "mfe_pips", "mae_pips", "signal_id", "parent_id", "comment",
+    "id",
+    "symbol",
+    "side",
+    "order_type",
+    "status",
+    "lots",
+    "requested_price",
+    "entry_price",
+    "sl",
+    "tp",
+    "trailing_pips",
+    "open_time",
+    "close_time",
+    "close_price",
+    "close_reason",
+    "pips",
+    "pnl",
+    "commission",
+    "swap",
+    "mfe_pips",
+    "mae_pips",
+    "signal_id",
+    "parent_id",
+    "comment",
 )
 
 

@@ -27,18 +27,16 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
     """Add the ``feeds`` command and its ``plan`` sub-command."""
     feeds = subparsers.add_parser("feeds", help="live price providers: budgets and plans")
     actions = feeds.add_subparsers(dest="feeds_command", metavar="ACTION")
-    sub = actions.add_parser(
-        "plan", help="which providers can carry SYMBOLS every S seconds for a day on free keys")
-    sub.add_argument("--symbols", default=DEFAULT_SYMBOLS,
-                     help=f"comma-separated symbols (default {DEFAULT_SYMBOLS})")
-    sub.add_argument("--interval", type=float, default=5.0,
-                     help="poll interval in seconds (default 5)")
-    sub.add_argument("--priority", default=None,
-                     help="provider order, e.g. yahoo,twelvedata,finnhub,alphavantage")
-    sub.add_argument("--configured", action="store_true",
-                     help="plan with the keys configured here instead of free keys for all")
-    sub.add_argument("--reserve", type=float, default=None,
-                     help="share of each budget kept for history and retries (default 0.1)")
+    sub = actions.add_parser("plan", help="which providers can carry SYMBOLS every S seconds for a day on free keys")
+    sub.add_argument("--symbols", default=DEFAULT_SYMBOLS, help=f"comma-separated symbols (default {DEFAULT_SYMBOLS})")
+    sub.add_argument("--interval", type=float, default=5.0, help="poll interval in seconds (default 5)")
+    sub.add_argument("--priority", default=None, help="provider order, e.g. yahoo,twelvedata,finnhub,alphavantage")
+    sub.add_argument(
+        "--configured", action="store_true", help="plan with the keys configured here instead of free keys for all"
+    )
+    sub.add_argument(
+        "--reserve", type=float, default=None, help="share of each budget kept for history and retries (default 0.1)"
+    )
     sub.add_argument("--format", choices=("text", "json"), default="text")
     sub.set_defaults(func=run_plan)
     feeds.set_defaults(func=lambda args: _usage(feeds))
@@ -56,8 +54,9 @@ def parse_symbols(text: str) -> list[str]:
         raise ValidationError("give at least one symbol, e.g. EURUSD,GBPUSD", field="symbols")
     unknown = [s for s in symbols if s not in SPECS]
     if unknown:
-        raise ValidationError(f"unknown symbol(s) {', '.join(unknown)}; known: "
-                              f"{', '.join(sorted(SPECS))}", field="symbols")
+        raise ValidationError(
+            f"unknown symbol(s) {', '.join(unknown)}; known: {', '.join(sorted(SPECS))}", field="symbols"
+        )
     return list(dict.fromkeys(symbols))
 
 
@@ -72,8 +71,7 @@ def build_plan(args: argparse.Namespace) -> Plan:
     reserve = DEFAULT_RESERVE if args.reserve is None else args.reserve
     if not 0 <= reserve < 1:
         raise ValidationError("reserve must be in [0, 1)", field="reserve")
-    return plan_for(symbols, args.interval, priority=args.priority, configured=args.configured,
-                    reserve=reserve)
+    return plan_for(symbols, args.interval, priority=args.priority, configured=args.configured, reserve=reserve)
 
 
 def run_plan(args: argparse.Namespace) -> int:
@@ -92,14 +90,19 @@ def run_plan(args: argparse.Namespace) -> int:
 
 def format_plan(result: Plan) -> str:
     """The plan as text: one line per provider, then the verdict."""
-    lines = [f"{len(result.symbols)} symbol(s) every {result.interval:g} s for 24 h "
-             f"({result.reserve:.0%} of each budget kept in reserve):", ""]
+    lines = [
+        f"{len(result.symbols)} symbol(s) every {result.interval:g} s for 24 h "
+        f"({result.reserve:.0%} of each budget kept in reserve):",
+        "",
+    ]
     header = f"{'provider':<13}{'limits (free)':<32}{'capacity':>9}  {'cost/day':>9}  assigned"
     lines += [header, "-" * len(header)]
     for p in result.providers:
-        limits = ", ".join(f"{v:,}/{unit}" for v, unit in
-                           ((p.per_minute, "min"), (p.per_hour, "h"), (p.per_day, "day"))
-                           if v is not None)
+        limits = ", ".join(
+            f"{v:,}/{unit}"
+            for v, unit in ((p.per_minute, "min"), (p.per_hour, "h"), (p.per_day, "day"))
+            if v is not None
+        )
         if not p.official_limits:
             limits += " (self-imposed)"
         assigned = ",".join(p.assigned) if p.assigned else "-"
@@ -113,6 +116,8 @@ def format_plan(result: Plan) -> str:
     if result.carried:
         lines.append(f"carried: all {len(result.symbols)} symbol(s)")
     else:
-        lines.append(f"NOT carried for 24 h: {', '.join(result.uncovered)} "
-                     f"(total free capacity {result.total_capacity} symbol(s) at this interval)")
+        lines.append(
+            f"NOT carried for 24 h: {', '.join(result.uncovered)} "
+            f"(total free capacity {result.total_capacity} symbol(s) at this interval)"
+        )
     return "\n".join(lines)

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from terminal.startup import check_journal, journal_field, load_settings, open_journal as open_checked
+from terminal.startup import check_journal, journal_field, load_settings
+from terminal.startup import open_journal as open_checked
 
 if TYPE_CHECKING:
     from engine.journal import SqlJournal
@@ -20,12 +21,19 @@ if TYPE_CHECKING:
 
 def add_journal_flags(parser: argparse.ArgumentParser) -> None:
     """Add ``--db``, ``--db-url`` and ``--config`` (absent flags leave env and file in charge)."""
-    parser.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                        help="SQLite journal file (default: paper.db in the user data dir)")
-    parser.add_argument("--db-url", metavar="URL", default=argparse.SUPPRESS,
-                        help="any SQLAlchemy URL; overrides --db")
-    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                        help="TOML config file (default config.toml in the user config dir)")
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="SQLite journal file (default: paper.db in the user data dir)",
+    )
+    parser.add_argument("--db-url", metavar="URL", default=argparse.SUPPRESS, help="any SQLAlchemy URL; overrides --db")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="TOML config file (default config.toml in the user config dir)",
+    )
 
 
 def open_journal(args: argparse.Namespace) -> SqlJournal | None:

@@ -35,8 +35,12 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
     train = actions.add_parser("train", help="retrain on the journal's bars (or --data FILE)")
     train.add_argument("--data", metavar="FILE", help="CSV/Parquet bars: time,open,high,low,close[,volume]")
     train.add_argument("--symbol", default="EURUSD", help="symbol to train on (default EURUSD)")
-    train.add_argument("--timeframe", default="H1", choices=[tf.value for tf in Timeframe],
-                       help="bar timeframe of the journal's bars (default H1)")
+    train.add_argument(
+        "--timeframe",
+        default="H1",
+        choices=[tf.value for tf in Timeframe],
+        help="bar timeframe of the journal's bars (default H1)",
+    )
     train.add_argument("--out", metavar="PATH", help=f"model file (default <user data>/models/{USER_MODEL_NAME})")
     train.add_argument("--horizon", type=int, default=6, help="bars ahead the model predicts (default 6)")
     train.add_argument("--splits", type=int, default=5, help="walk-forward test blocks (default 5)")
@@ -97,8 +101,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, str]:
     finally:
         journal.close()
     if not bars:
-        raise ValidationError(f"the journal has no {symbol} {args.timeframe} bars; use --data FILE",
-                              field="data")
+        raise ValidationError(f"the journal has no {symbol} {args.timeframe} bars; use --data FILE", field="data")
     times = np.array([int(b.time.timestamp() * 1e9) for b in bars], dtype=np.int64)
     cols = [np.array([getattr(b, k) for b in bars], dtype=np.float64) for k in ("open", "high", "low", "close")]
     return bars_frame(times, *cols), f"journal {symbol} {args.timeframe}"
@@ -115,15 +118,23 @@ def format_metrics(m: dict[str, Any], out: Path) -> str:
         f"log loss   {m['log_loss']:.4f}   (base rate: {m['base_rate_log_loss']:.4f})",
         f"brier      {m['brier']:.4f}   (base rate: {m['base_rate_brier']:.4f})",
         f"confident (p >= {conf['threshold']}): {conf['count']} predictions, hit rate "
-        + (f"{conf['hit_rate']:.4f} (p = {conf['p_value_vs_50pct']:.4f} vs 50 %; majority direction hits "
-           f"{conf['majority_hit_rate']:.4f})" if conf["count"] else "-"),
+        + (
+            f"{conf['hit_rate']:.4f} (p = {conf['p_value_vs_50pct']:.4f} vs 50 %; majority direction hits "
+            f"{conf['majority_hit_rate']:.4f})"
+            if conf["count"]
+            else "-"
+        ),
         "calibration (predicted P(up) bucket: count, mean predicted, realised):",
     ]
     for row in m["calibration"]:
         if row["count"]:
-            lines.append(f"  {row['from']:.2f}-{row['to']:.2f}: {row['count']:5d}  "
-                         f"{row['mean_predicted']:.3f}  {row['realised']:.3f}")
+            lines.append(
+                f"  {row['from']:.2f}-{row['to']:.2f}: {row['count']:5d}  "
+                f"{row['mean_predicted']:.3f}  {row['realised']:.3f}"
+            )
     edge = m["log_loss"] < m["base_rate_log_loss"] and m["accuracy"] > m["base_rate_accuracy"]
-    lines.append("verdict: " + ("the model beats the base rate out of sample" if edge
-                                else "no edge over the base rate out of sample"))
+    lines.append(
+        "verdict: "
+        + ("the model beats the base rate out of sample" if edge else "no edge over the base rate out of sample")
+    )
     return "\n".join(lines)

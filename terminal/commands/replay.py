@@ -92,37 +92,70 @@ def _currency(text: str) -> str:
 def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentParser) -> None:
     """Add the ``replay`` sub-command."""
     replay = subparsers.add_parser(
-        "replay", help="forward-test a signals file over recorded bars or ticks",
+        "replay",
+        help="forward-test a signals file over recorded bars or ticks",
         description="Forward-test a list of signals against recorded bars or ticks through the "
-                    "paper broker, at full speed, and print the report.")
-    replay.add_argument("--data", required=True, type=Path, metavar="FILE",
-                        help="CSV or Parquet: bars time,open,high,low,close[,volume] or ticks "
-                             "time,bid,ask (a symbol column, or --symbol)")
-    replay.add_argument("--signals", required=True, type=Path, metavar="FILE",
-                        help="CSV: time,symbol,side,sl,tp[,lots|risk_percent,order_type,price,"
-                             "confidence,source]")
+        "paper broker, at full speed, and print the report.",
+    )
+    replay.add_argument(
+        "--data",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="CSV or Parquet: bars time,open,high,low,close[,volume] or ticks "
+        "time,bid,ask (a symbol column, or --symbol)",
+    )
+    replay.add_argument(
+        "--signals",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="CSV: time,symbol,side,sl,tp[,lots|risk_percent,order_type,price,confidence,source]",
+    )
     replay.add_argument("--symbol", help="the symbol of a data file without a symbol column")
-    replay.add_argument("--spread", type=_pips, metavar="PIPS",
-                        help="spread added to bid bars (default: the symbol's typical spread)")
-    replay.add_argument("--slippage", type=_slippage, default=0.0, metavar="PIPS",
-                        help="slippage of market fills, pips against the trader (default 0)")
-    replay.add_argument("--commission", type=_money, default=Decimal("0"), metavar="X",
-                        help="account currency per lot per side (default 0)")
-    replay.add_argument("--balance", type=_positive_money, default=Decimal("10000"),
-                        help="initial balance (default 10000)")
-    replay.add_argument("--currency", type=_currency, default="USD",
-                        help="account currency (default USD)")
+    replay.add_argument(
+        "--spread", type=_pips, metavar="PIPS", help="spread added to bid bars (default: the symbol's typical spread)"
+    )
+    replay.add_argument(
+        "--slippage",
+        type=_slippage,
+        default=0.0,
+        metavar="PIPS",
+        help="slippage of market fills, pips against the trader (default 0)",
+    )
+    replay.add_argument(
+        "--commission",
+        type=_money,
+        default=Decimal("0"),
+        metavar="X",
+        help="account currency per lot per side (default 0)",
+    )
+    replay.add_argument(
+        "--balance", type=_positive_money, default=Decimal("10000"), help="initial balance (default 10000)"
+    )
+    replay.add_argument("--currency", type=_currency, default="USD", help="account currency (default USD)")
     replay.add_argument("--leverage", type=_leverage, default=100, help="leverage (default 100)")
-    replay.add_argument("--intrabar", choices=INTRABAR_CHOICES,
-                        default=INTRABAR_CHOICES[0],
-                        help="SL and TP inside one bar: SL first (pessimistic, default) or TP first")
-    replay.add_argument("--report", choices=("text", "json", "html"), default="text",
-                        help="report format: text or json on stdout (default text), html to --out")
-    replay.add_argument("--out", type=Path, metavar="PATH",
-                        help="where --report html writes the self-contained HTML report")
-    replay.add_argument("--db", type=Path, metavar="PATH",
-                        help="SQLite journal to write the trades to (a new file; default: a "
-                             "temporary journal)")
+    replay.add_argument(
+        "--intrabar",
+        choices=INTRABAR_CHOICES,
+        default=INTRABAR_CHOICES[0],
+        help="SL and TP inside one bar: SL first (pessimistic, default) or TP first",
+    )
+    replay.add_argument(
+        "--report",
+        choices=("text", "json", "html"),
+        default="text",
+        help="report format: text or json on stdout (default text), html to --out",
+    )
+    replay.add_argument(
+        "--out", type=Path, metavar="PATH", help="where --report html writes the self-contained HTML report"
+    )
+    replay.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="SQLite journal to write the trades to (a new file; default: a temporary journal)",
+    )
     replay.add_argument("--quiet", action="store_true", help="no progress on stderr")
     replay.set_defaults(func=run)
 
@@ -142,8 +175,7 @@ class _Progress:
             return
         self.shown = percent
         end = "\n" if not self.tty or done >= total else ""
-        print(f"\rreplay: {percent:3d}% ({done:,}/{total:,} {self.noun})", end=end,
-              file=sys.stderr, flush=True)
+        print(f"\rreplay: {percent:3d}% ({done:,}/{total:,} {self.noun})", end=end, file=sys.stderr, flush=True)
 
 
 def _check_db(path: Path) -> None:
@@ -155,8 +187,7 @@ def _check_db(path: Path) -> None:
     journal = open_journal(_db_url(path), durable=False, checked=True)
     try:
         if journal.load().account is not None:
-            raise ValidationError(f"{path} already holds a journal; give --db a new file",
-                                  field="db", code="exists")
+            raise ValidationError(f"{path} already holds a journal; give --db a new file", field="db", code="exists")
     finally:
         journal.close()
 
@@ -181,8 +212,10 @@ def execute(args: argparse.Namespace) -> ReplayResult:
         if out is None:
             raise ValidationError("--report html needs --out PATH", field="out")
         if out.is_dir() or not out.parent.is_dir():
-            raise ValidationError(f"cannot write the report to {out}: "
-                                  f"{'it is a folder' if out.is_dir() else 'no such folder'}", field="out")
+            raise ValidationError(
+                f"cannot write the report to {out}: {'it is a folder' if out.is_dir() else 'no such folder'}",
+                field="out",
+            )
 
     from engine.replay.files import load_prices
     from engine.replay.runner import Intrabar, ReplayRunner, build_broker
@@ -192,16 +225,25 @@ def execute(args: argparse.Namespace) -> ReplayResult:
         _check_db(args.db)
     data = load_prices(args.data, args.symbol)
     if args.spread is not None and data.kind == "ticks":
-        raise ValidationError("--spread applies to bar files only (ticks carry their ask)",
-                              field="spread")
+        raise ValidationError("--spread applies to bar files only (ticks carry their ask)", field="spread")
     signals = load_signals(args.signals)
-    broker, order_request = build_broker(balance=args.balance, currency=args.currency,
-                                         leverage=args.leverage, commission=args.commission,
-                                         slippage_pips=args.slippage)
+    broker, order_request = build_broker(
+        balance=args.balance,
+        currency=args.currency,
+        leverage=args.leverage,
+        commission=args.commission,
+        slippage_pips=args.slippage,
+    )
     quiet = args.quiet or data.rows < PROGRESS_MIN_ROWS
-    runner = ReplayRunner(data, signals, broker, order_factory=order_request,
-                          spread_pips=args.spread, intrabar=Intrabar(args.intrabar),
-                          progress=None if quiet else _Progress(data.kind))
+    runner = ReplayRunner(
+        data,
+        signals,
+        broker,
+        order_factory=order_request,
+        spread_pips=args.spread,
+        intrabar=Intrabar(args.intrabar),
+        progress=None if quiet else _Progress(data.kind),
+    )
     result = runner.run()
     if args.db is not None:
         _store(result, args.db)
@@ -226,8 +268,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             write_report(build_report(from_replay(result)), args.out)
         except OSError as exc:
-            print(f"paper-terminal replay: error [out]: cannot write {args.out}: {exc.strerror or exc}",
-                  file=sys.stderr)
+            print(
+                f"paper-terminal replay: error [out]: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr
+            )
             return 2
         print(f"report written to {args.out}")
         return 0

@@ -28,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
     report = subparsers.add_parser("report", help="print the performance figures of the stored journal")
     add_journal_flags(report)
     report.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
-    report.add_argument("--html", metavar="PATH", type=Path,
-                        help="write the self-contained HTML report to PATH (opens offline)")
+    report.add_argument(
+        "--html", metavar="PATH", type=Path, help="write the self-contained HTML report to PATH (opens offline)"
+    )
     report.set_defaults(func=run)
 
 
@@ -62,8 +63,11 @@ def write_html(args: argparse.Namespace) -> int:
 
     target = Path(args.html)
     if target.is_dir() or not target.parent.is_dir():
-        print(f"paper-terminal: cannot write the report to {target}: "
-              f"{'it is a folder' if target.is_dir() else 'no such folder'}", file=sys.stderr)
+        print(
+            f"paper-terminal: cannot write the report to {target}: "
+            f"{'it is a folder' if target.is_dir() else 'no such folder'}",
+            file=sys.stderr,
+        )
         return 1
     journal = open_journal(args)
     if journal is None:
@@ -95,8 +99,11 @@ def _value(value: Any) -> str:
 
 def format_text(account: AccountSnapshot, figures: dict[str, Any]) -> str:
     """The report as aligned text: account, figures, then one table per breakdown."""
-    lines = [f"account: balance {account.balance} {account.currency} (initial {account.initial_balance}), "
-             f"equity {account.equity}, leverage 1:{account.leverage}", ""]
+    lines = [
+        f"account: balance {account.balance} {account.currency} (initial {account.initial_balance}), "
+        f"equity {account.equity}, leverage 1:{account.leverage}",
+        "",
+    ]
     scalars = {k: v for k, v in figures.items() if k not in BREAKDOWNS and k != "equity_curve"}
     width = max((len(k) for k in scalars), default=10)
     lines += [f"{key:<{width}}  {_value(value)}" for key, value in scalars.items()]

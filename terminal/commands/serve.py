@@ -19,8 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import PaperTerminalError, PermanentError
 from engine.events import (
-    AccountReset, Event, HistoryBackfillProgressed, OrderCancelled, OrderPlaced, OrderRejected, TradeClosed,
-    TradeModified, TradeOpened,
+    AccountReset,
+    Event,
+    HistoryBackfillProgressed,
+    OrderCancelled,
+    OrderPlaced,
+    OrderRejected,
+    TradeClosed,
+    TradeModified,
+    TradeOpened,
 )
 from terminal.heap import freeze_startup_heap
 from terminal.settings import Settings, add_shared_flags
@@ -34,16 +41,22 @@ log = logging.getLogger("paper_terminal.serve")
 
 def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentParser) -> None:
     """Add the ``serve`` sub-command."""
-    serve = subparsers.add_parser("serve", help="run the engine and the server without the window",
-                                  description=__doc__.splitlines()[0] if __doc__ else None)
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the engine and the server without the window",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
     add_shared_flags(serve)
     serve.set_defaults(func=run)
 
 
 def configure_logging(level: str) -> None:
     """Log to stderr at ``level`` (once per process)."""
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not news
 
 
@@ -71,8 +84,10 @@ def _describe(event: Event) -> str | None:
         return f"{type(event).__name__} #{t.id} {t.symbol} {t.side.value} {t.lots} @ {price}"
     if isinstance(event, TradeClosed):
         t = event.trade
-        return (f"TradeClosed #{t.id} {t.symbol} {t.close_reason.value if t.close_reason else ''} "
-                f"@ {t.close_price} net {t.net}")
+        return (
+            f"TradeClosed #{t.id} {t.symbol} {t.close_reason.value if t.close_reason else ''} "
+            f"@ {t.close_price} net {t.net}"
+        )
     if isinstance(event, OrderRejected):
         return f"OrderRejected {event.symbol or ''} {event.code}: {event.message}"
     if isinstance(event, HistoryBackfillProgressed):
@@ -120,8 +135,12 @@ async def serve(runtime: Runtime, stop: asyncio.Event | None = None) -> int:
         freeze_startup_heap()
         if getattr(runtime.server, "tokens_path", None) is not None:
             print(f"API tokens (trading and viewer) in {runtime.server.tokens_path}", flush=True)
-        log.info("engine running on feed %s for %s%s; Ctrl+C stops", runtime.feed.name if runtime.feed else "none",
-                 ",".join(runtime.engine.symbols), "" if runtime.server is not None else " (no server attached)")
+        log.info(
+            "engine running on feed %s for %s%s; Ctrl+C stops",
+            runtime.feed.name if runtime.feed else "none",
+            ",".join(runtime.engine.symbols),
+            "" if runtime.server is not None else " (no server attached)",
+        )
         waiters = [asyncio.create_task(stop.wait(), name="serve:stop-signal")]
         if runtime.price_worker is not None:
             waiters.append(asyncio.create_task(_feed_ended(runtime), name="serve:feed-ended"))
@@ -136,4 +155,3 @@ async def serve(runtime: Runtime, stop: asyncio.Event | None = None) -> int:
         for signum in installed:
             loop.remove_signal_handler(signum)
     return 0
-

@@ -24,9 +24,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal as QtSignal
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import numpy as np
+import pyqtgraph as pg
+
 from terminal.panels.signal_report import SignalReportPanel
 from terminal.tasks import TaskOwner, error_text
 from terminal.theme import DARK, Palette
@@ -52,17 +54,28 @@ log = logging.getLogger(__name__)
 
 # (key, label, kind): kind money | pct01 (0..1 shown as %) | pct | ratio | int | seconds | pips
 FIGURES = (
-    ("net_profit", "Net profit", "money"), ("total_trades", "Trades", "int"),
-    ("win_rate", "Win rate", "pct01"), ("profit_factor", "Profit factor", "ratio"),
-    ("expected_payoff", "Expected payoff", "money"), ("total_pips", "Pips", "pips"),
-    ("gross_profit", "Gross profit", "money"), ("gross_loss", "Gross loss", "money"),
-    ("average_win", "Average win", "money"), ("average_loss", "Average loss", "money"),
-    ("largest_win", "Largest win", "money"), ("largest_loss", "Largest loss", "money"),
-    ("max_drawdown", "Max drawdown", "money"), ("max_drawdown_pct", "Max drawdown %", "pct"),
-    ("absolute_drawdown", "Absolute drawdown", "money"), ("recovery_factor", "Recovery factor", "ratio"),
-    ("sharpe", "Sharpe", "ratio"), ("average_holding_seconds", "Avg holding", "seconds"),
-    ("max_consecutive_wins", "Max consec. wins", "int"), ("max_consecutive_losses", "Max consec. losses", "int"),
-    ("wins", "Wins", "int"), ("losses", "Losses", "int"),
+    ("net_profit", "Net profit", "money"),
+    ("total_trades", "Trades", "int"),
+    ("win_rate", "Win rate", "pct01"),
+    ("profit_factor", "Profit factor", "ratio"),
+    ("expected_payoff", "Expected payoff", "money"),
+    ("total_pips", "Pips", "pips"),
+    ("gross_profit", "Gross profit", "money"),
+    ("gross_loss", "Gross loss", "money"),
+    ("average_win", "Average win", "money"),
+    ("average_loss", "Average loss", "money"),
+    ("largest_win", "Largest win", "money"),
+    ("largest_loss", "Largest loss", "money"),
+    ("max_drawdown", "Max drawdown", "money"),
+    ("max_drawdown_pct", "Max drawdown %", "pct"),
+    ("absolute_drawdown", "Absolute drawdown", "money"),
+    ("recovery_factor", "Recovery factor", "ratio"),
+    ("sharpe", "Sharpe", "ratio"),
+    ("average_holding_seconds", "Avg holding", "seconds"),
+    ("max_consecutive_wins", "Max consec. wins", "int"),
+    ("max_consecutive_losses", "Max consec. losses", "int"),
+    ("wins", "Wins", "int"),
+    ("losses", "Losses", "int"),
 )
 BREAKDOWN_COLUMNS = ("Model", "Trades", "Win rate", "Net profit", "Pips")
 EXTREME_COLUMNS = ("", "#", "Symbol", "Side", "Net")
@@ -118,7 +131,11 @@ def format_figure(value: Any, kind: str) -> str:
         return f"{float(value):+.1f}"
     if kind == "seconds":
         seconds = int(float(value))
-        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m {seconds % 60:02d}s"
+        return (
+            f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+            if seconds >= 3600
+            else f"{seconds // 60}m {seconds % 60:02d}s"
+        )
     return str(value)
 
 
@@ -146,7 +163,7 @@ class DashboardPanel(QWidget):
     """Performance figures and curves of the current account."""
 
     message = QtSignal(str)
-    trade_requested = QtSignal(int)   # a best/worst trade was clicked: open it
+    trade_requested = QtSignal(int)  # a best/worst trade was clicked: open it
 
     def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -203,7 +220,7 @@ class DashboardPanel(QWidget):
         charts.setSpacing(2)
         charts.addWidget(self.curves, 3)
         charts.addWidget(self.dd_plot, 2)
-        self.side = QVBoxLayout()   # the per-source signal report (issue 14) goes here too
+        self.side = QVBoxLayout()  # the per-source signal report (issue 14) goes here too
         self.side.setSpacing(4)
         self.side.addWidget(self.extremes, 1)
         layout = QHBoxLayout(self)
@@ -263,8 +280,15 @@ class DashboardPanel(QWidget):
         self.extremes.setRowCount(len(rows))
         for row, (kind, t) in enumerate(rows):
             colour = self.palette.profit if kind == "best" else self.palette.loss
-            for col, text in enumerate(("▲ best" if kind == "best" else "▼ worst", f"#{t.id}", t.symbol,
-                                        t.side.value, f"{Decimal(t.net):,.2f}")):
+            for col, text in enumerate(
+                (
+                    "▲ best" if kind == "best" else "▼ worst",
+                    f"#{t.id}",
+                    t.symbol,
+                    t.side.value,
+                    f"{Decimal(t.net):,.2f}",
+                )
+            ):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, t.id)
                 if col in (0, 4):
@@ -305,8 +329,12 @@ class DashboardPanel(QWidget):
         by_source = figures.get("by_source") or {}
         self.breakdown.setRowCount(len(by_source))
         for row, (source, stats) in enumerate(sorted(by_source.items())):
-            cells = (source, format_figure(stats.get("trades"), "int"),
-                     format_figure(stats.get("win_rate"), "pct01"), format_figure(stats.get("net_profit"), "money"),
-                     format_figure(stats.get("total_pips"), "pips"))
+            cells = (
+                source,
+                format_figure(stats.get("trades"), "int"),
+                format_figure(stats.get("win_rate"), "pct01"),
+                format_figure(stats.get("net_profit"), "money"),
+                format_figure(stats.get("total_pips"), "pips"),
+            )
             for col, text in enumerate(cells):
                 self.breakdown.setItem(row, col, QTableWidgetItem(text))

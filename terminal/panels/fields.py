@@ -41,8 +41,9 @@ def parse_number(text: str, name: str, decimals: int | None = None) -> float | N
 class NumberField(QLineEdit):
     """A line edit holding one number (or nothing); see the module docstring."""
 
-    def __init__(self, name: str, decimals: int | None = None, placeholder: str = "not set",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, name: str, decimals: int | None = None, placeholder: str = "not set", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.name = name
         self.decimals = decimals

@@ -15,8 +15,9 @@ from engine.values import Quote, TradeRecord
 __all__ = ["exit_price", "floating", "pip_value_per_lot"]
 
 
-def floating(trade: TradeRecord, quotes: Mapping[str, Quote],
-             account_currency: str) -> tuple[float | None, Decimal | None]:
+def floating(
+    trade: TradeRecord, quotes: Mapping[str, Quote], account_currency: str
+) -> tuple[float | None, Decimal | None]:
     """(pips, net money) of an open trade at ``quotes``; (None, None) without a quote."""
     pips, gross = floating_gross(trade, quotes, account_currency)
     if gross is None:

@@ -16,7 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, Signal as QtSignal
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -44,13 +45,52 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("#", "Symbol", "Side", "Lots", "Opened", "Entry", "SL", "TP", "Closed", "Close", "Reason", "Pips",
-           "Commission", "Swap", "Net")
+COLUMNS = (
+    "#",
+    "Symbol",
+    "Side",
+    "Lots",
+    "Opened",
+    "Entry",
+    "SL",
+    "TP",
+    "Closed",
+    "Close",
+    "Reason",
+    "Pips",
+    "Commission",
+    "Swap",
+    "Net",
+)
 RIGHT = frozenset({"Lots", "Entry", "SL", "TP", "Close", "Pips", "Commission", "Swap", "Net"})
 COLOURED = frozenset({"Pips", "Net"})
-CSV_FIELDS = ("id", "symbol", "side", "order_type", "status", "lots", "requested_price", "entry_price", "sl",
-              "tp", "trailing_pips", "open_time", "close_time", "close_price", "close_reason", "pips", "pnl",
-              "commission", "swap", "net", "mfe_pips", "mae_pips", "signal_id", "parent_id", "comment")
+CSV_FIELDS = (
+    "id",
+    "symbol",
+    "side",
+    "order_type",
+    "status",
+    "lots",
+    "requested_price",
+    "entry_price",
+    "sl",
+    "tp",
+    "trailing_pips",
+    "open_time",
+    "close_time",
+    "close_price",
+    "close_reason",
+    "pips",
+    "pnl",
+    "commission",
+    "swap",
+    "net",
+    "mfe_pips",
+    "mae_pips",
+    "signal_id",
+    "parent_id",
+    "comment",
+)
 RESULTS = ("All results", "Wins", "Losses", "Breakeven")
 MAX_ROWS = 1000
 
@@ -161,8 +201,9 @@ class HistoryTab(QWidget):
             self.message.emit("history: the 'to' date is before the 'from' date")
             return
         with disabled_while(self.apply_button):
-            items, total = await self.engine.list_trades(status=TradeStatus.CLOSED, symbol=symbol, since=since,
-                                                         until=until, limit=MAX_ROWS)
+            items, total = await self.engine.list_trades(
+                status=TradeStatus.CLOSED, symbol=symbol, since=since, until=until, limit=MAX_ROWS
+            )
         self.trades = [t for t in items if matches_result(t, result)]
         self._fill()
         net = sum((t.net for t in self.trades), Decimal(0))
@@ -175,11 +216,23 @@ class HistoryTab(QWidget):
         self.table.setRowCount(len(self.trades))
         for row, t in enumerate(self.trades):
             colour = p.profit if t.net > 0 else p.loss if t.net < 0 else None
-            values = (str(t.id), t.symbol, t.side.value.upper(), str(t.lots), fmt.short_when(t.open_time),
-                      fmt.price(t.symbol, t.entry_price), fmt.price(t.symbol, t.sl) or "—",
-                      fmt.price(t.symbol, t.tp) or "—", fmt.short_when(t.close_time), fmt.price(t.symbol, t.close_price),
-                      t.close_reason.value if t.close_reason else "", fmt.pips(t.pips), fmt.money(t.commission),
-                      fmt.money(t.swap), fmt.money(t.net))
+            values = (
+                str(t.id),
+                t.symbol,
+                t.side.value.upper(),
+                str(t.lots),
+                fmt.short_when(t.open_time),
+                fmt.price(t.symbol, t.entry_price),
+                fmt.price(t.symbol, t.sl) or "—",
+                fmt.price(t.symbol, t.tp) or "—",
+                fmt.short_when(t.close_time),
+                fmt.price(t.symbol, t.close_price),
+                t.close_reason.value if t.close_reason else "",
+                fmt.pips(t.pips),
+                fmt.money(t.commission),
+                fmt.money(t.swap),
+                fmt.money(t.net),
+            )
             for name, text in zip(COLUMNS, values):
                 item = QTableWidgetItem(text)
                 if name in RIGHT:

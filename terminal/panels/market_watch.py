@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt, Signal as QtSignal
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -64,8 +65,8 @@ def day_change(symbol: str, bid: float, day_open: float | None) -> tuple[float, 
 class MarketWatchPanel(QWidget):
     """One row per symbol of the engine; signals for the chart and the ticket."""
 
-    chart_requested = QtSignal(str)    # open the symbol on the chart
-    ticket_requested = QtSignal(str)   # open a new-order ticket for the symbol
+    chart_requested = QtSignal(str)  # open the symbol on the chart
+    ticket_requested = QtSignal(str)  # open a new-order ticket for the symbol
     message = QtSignal(str)
 
     def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
@@ -111,8 +112,9 @@ class MarketWatchPanel(QWidget):
     def cell(self, symbol: str, column: str) -> QTableWidgetItem:
         return self.table.item(self.row_of(symbol), COLUMNS.index(column))
 
-    def _set(self, row: int, col: int, text: str, *, right: bool = True, colour: str | None = None,
-             tooltip: str = "") -> None:
+    def _set(
+        self, row: int, col: int, text: str, *, right: bool = True, colour: str | None = None, tooltip: str = ""
+    ) -> None:
         item = self.table.item(row, col)
         if item is None:
             item = QTableWidgetItem()
@@ -146,10 +148,17 @@ class MarketWatchPanel(QWidget):
                 continue
             row = self.row_of(symbol)
             muted = p.muted if quote.stale else None
-            stale_tip = ("stale: no provider has answered lately; this price comes from the cache or the "
-                         "journal and triggers nothing") if quote.stale else f"{quote.source} · {fmt.when(quote.time)} UTC"
-            self._set(row, 0, (STALE_MARK if quote.stale else "") + symbol, right=False, colour=muted,
-                      tooltip=stale_tip)
+            stale_tip = (
+                (
+                    "stale: no provider has answered lately; this price comes from the cache or the "
+                    "journal and triggers nothing"
+                )
+                if quote.stale
+                else f"{quote.source} · {fmt.when(quote.time)} UTC"
+            )
+            self._set(
+                row, 0, (STALE_MARK if quote.stale else "") + symbol, right=False, colour=muted, tooltip=stale_tip
+            )
             self._set(row, 1, fmt.price(symbol, quote.bid), colour=muted or p.bid)
             self._set(row, 2, fmt.price(symbol, quote.ask), colour=muted)
             self._set(row, 3, f"{spread_pips(symbol, quote):.1f}", colour=muted, tooltip="spread in pips")
@@ -159,8 +168,13 @@ class MarketWatchPanel(QWidget):
             else:
                 percent, pips = change
                 colour = muted or (p.profit if percent > 0 else p.loss if percent < 0 else None)
-                self._set(row, 4, f"{percent:+.2f}%", colour=colour,
-                          tooltip=f"{pips:+.1f} pips since the day's open {fmt.price(symbol, self.day_open[symbol])}")
+                self._set(
+                    row,
+                    4,
+                    f"{percent:+.2f}%",
+                    colour=colour,
+                    tooltip=f"{pips:+.1f} pips since the day's open {fmt.price(symbol, self.day_open[symbol])}",
+                )
 
     def _menu(self, pos: QPoint) -> None:
         row = self.table.rowAt(pos.y())

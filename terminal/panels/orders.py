@@ -19,7 +19,8 @@ import logging
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal as QtSignal
+from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -50,10 +51,36 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POSITION_COLUMNS = ("#", "Opened", "Symbol", "Side", "Lots", "Entry", "SL", "TP", "Price", "Pips",
-                    "Profit", "Mirror", "")
-PENDING_COLUMNS = ("#", "Placed", "Symbol", "Type", "Side", "Lots", "Price", "SL", "TP", "Market",
-                   "Expires", "Mirror", "")
+POSITION_COLUMNS = (
+    "#",
+    "Opened",
+    "Symbol",
+    "Side",
+    "Lots",
+    "Entry",
+    "SL",
+    "TP",
+    "Price",
+    "Pips",
+    "Profit",
+    "Mirror",
+    "",
+)
+PENDING_COLUMNS = (
+    "#",
+    "Placed",
+    "Symbol",
+    "Type",
+    "Side",
+    "Lots",
+    "Price",
+    "SL",
+    "TP",
+    "Market",
+    "Expires",
+    "Mirror",
+    "",
+)
 MIRROR_STATES = {
     "open": "mirrored: the MetaTrader position is open",
     "pending": "mirrored as a pending order in MetaTrader",
@@ -63,13 +90,14 @@ MIRROR_STATES = {
     "modify_refused": "MetaTrader refused the last SL/TP change; its levels differ from the paper trade",
     "close_refused": "MetaTrader refused the close; the MetaTrader position is still open",
     "close_failed": "closed on paper, but MetaTrader did not close the position: it is still open there and "
-                    "the terminal keeps retrying",
+    "the terminal keeps retrying",
     "closed_externally": "closed by hand in MetaTrader",
     "not_mirrored": "opened while mirroring was paused; not sent to MetaTrader",
     "error": "mirroring failed (see the log)",
 }
-MIRROR_PROBLEMS = frozenset({"refused", "modify_refused", "close_refused", "close_failed", "error",
-                             "closed_externally"})
+MIRROR_PROBLEMS = frozenset(
+    {"refused", "modify_refused", "close_refused", "close_failed", "error", "closed_externally"}
+)
 EDITABLE = {"SL": "sl", "TP": "tp", "Price": "price"}
 DETAIL_CHARS = 40  # a longer reason is cut in the cell (the tooltip has it all): the column must not widen the window
 PARTS = (25, 50, 75)
@@ -103,7 +131,7 @@ def mirror_cell(ticket: str | None, state: str | None, detail: str | None = None
         return "", ""
     head = f"#{ticket} " if ticket else ""
     state_text = state or "?"
-    short = detail if detail is None or len(detail) <= DETAIL_CHARS else detail[:DETAIL_CHARS - 1] + "…"
+    short = detail if detail is None or len(detail) <= DETAIL_CHARS else detail[: DETAIL_CHARS - 1] + "…"
     text = f"{head}{state_text}: {short}" if detail and state in MIRROR_PROBLEMS else f"{head}{state_text}"
     tooltip = MIRROR_STATES.get(state_text, state_text)
     if ticket:
@@ -124,8 +152,7 @@ class _TradeTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.setAlternatingRowColors(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                             | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.verticalHeader().setDefaultSectionSize(26)
         self.fitter = ColumnFitter(self, fixed=[len(columns) - 1])  # the buttons keep their width
 
@@ -141,8 +168,17 @@ class _TradeTable(QTableWidget):
     def cell(self, trade_id: int, column: str) -> QTableWidgetItem:
         return self.item(self.row_of(trade_id), self.col[column])
 
-    def set_text(self, row: int, column: str, text: str, *, editable: bool = False, right: bool = True,
-                 colour: str | None = None, data: object = None) -> None:
+    def set_text(
+        self,
+        row: int,
+        column: str,
+        text: str,
+        *,
+        editable: bool = False,
+        right: bool = True,
+        colour: str | None = None,
+        data: object = None,
+    ) -> None:
         item = QTableWidgetItem(text)
         flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
         if editable:
@@ -219,8 +255,9 @@ class OrdersPanel(QWidget):
             table.set_text(row, "#", str(t.id), right=False, data=t.id)
             table.set_text(row, "Opened", fmt.short_when(t.open_time), right=False)
             table.set_text(row, "Symbol", t.symbol, right=False)
-            table.set_text(row, "Side", t.side.value.upper(), right=False,
-                           colour=p.profit if t.side.sign > 0 else p.loss)
+            table.set_text(
+                row, "Side", t.side.value.upper(), right=False, colour=p.profit if t.side.sign > 0 else p.loss
+            )
             table.set_text(row, "Lots", str(t.lots))
             table.set_text(row, "Entry", fmt.price(t.symbol, t.entry_price))
             table.set_text(row, "SL", fmt.price(t.symbol, t.sl), editable=t.status is TradeStatus.OPEN)
@@ -244,8 +281,9 @@ class OrdersPanel(QWidget):
             table.set_text(row, "Placed", fmt.short_when(t.created_at or t.open_time), right=False)
             table.set_text(row, "Symbol", t.symbol, right=False)
             table.set_text(row, "Type", t.order_type.value, right=False)
-            table.set_text(row, "Side", t.side.value.upper(), right=False,
-                           colour=p.profit if t.side.sign > 0 else p.loss)
+            table.set_text(
+                row, "Side", t.side.value.upper(), right=False, colour=p.profit if t.side.sign > 0 else p.loss
+            )
             table.set_text(row, "Lots", str(t.lots))
             table.set_text(row, "Price", fmt.price(t.symbol, t.requested_price), editable=True)
             table.set_text(row, "SL", fmt.price(t.symbol, t.sl), editable=True)
@@ -379,8 +417,9 @@ class OrdersPanel(QWidget):
             self.message.emit(f"trade #{trade_id} not modified: {error_text(exc)}")
             self.refresh()
             return
-        shown = ", ".join(f"{k} {fmt.price(trade.symbol, v) if v is not None else 'removed'}"
-                          for k, v in changes.items())
+        shown = ", ".join(
+            f"{k} {fmt.price(trade.symbol, v) if v is not None else 'removed'}" for k, v in changes.items()
+        )
         self.message.emit(f"trade #{trade_id} modified: {shown}")
         self.refresh()
 
@@ -404,8 +443,10 @@ class OrdersPanel(QWidget):
         if record.status is TradeStatus.CANCELLED:
             self.message.emit(f"order #{trade_id} cancelled")
         else:
-            self.message.emit(f"trade #{trade_id} closed {record.lots} lots at "
-                              f"{fmt.price(record.symbol, record.close_price)}: {fmt.money(record.net)}")
+            self.message.emit(
+                f"trade #{trade_id} closed {record.lots} lots at "
+                f"{fmt.price(record.symbol, record.close_price)}: {fmt.money(record.net)}"
+            )
         self.refresh()
 
     def _ask_amount(self, trade: TradeRecord) -> None:

@@ -18,9 +18,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal as QtSignal
+from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import numpy as np
+import pyqtgraph as pg
+
 from engine.signals.book import signal_stats
 from terminal.tasks import TaskOwner, disabled_while, error_text
 from terminal.theme import DARK, Palette
@@ -44,8 +46,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Source", "Trades", "Win % (95 % CI)", "Expectancy (CI)", "Pips/trade (CI)", "PF", "Avg R", "Max DD",
-           "Verdict")
+COLUMNS = (
+    "Source",
+    "Trades",
+    "Win % (95 % CI)",
+    "Expectancy (CI)",
+    "Pips/trade (CI)",
+    "PF",
+    "Avg R",
+    "Max DD",
+    "Verdict",
+)
 VERDICT_TEXT = {"edge": "edge", "no_evidence": "no evidence", "negative_edge": "negative edge"}
 
 
@@ -83,9 +94,11 @@ class SignalReportPanel(QWidget):
         self.html_button.clicked.connect(self.ask_html_path)
         self.note = QLabel("Per source, after costs; hover for the verdict rule")
         self.note.setProperty("role", "muted")
-        self.note.setToolTip("Verdict: edge when there are at least 10 closed trades and the 95 % bootstrap "
-                             "interval of the expectancy (after costs) lies above 0; negative edge when it lies "
-                             "below 0; otherwise no evidence. Win rate: 95 % Wilson interval.")
+        self.note.setToolTip(
+            "Verdict: edge when there are at least 10 closed trades and the 95 % bootstrap "
+            "interval of the expectancy (after costs) lies above 0; negative edge when it lies "
+            "below 0; otherwise no evidence. Win rate: 95 % Wilson interval."
+        )
         self.calibration = pg.PlotWidget()
         self.calibration.setTitle("calibration", size="9pt")
         self.calibration.setLabel("bottom", "stated confidence")
@@ -152,12 +165,17 @@ class SignalReportPanel(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(stats))
         for row, (source, s) in enumerate(stats.items()):
-            cells = (source, str(s["trades"]), with_ci(s["win_rate"], s["win_rate_ci"], ".1f", 100.0),
-                     with_ci(s["expectancy"], s["expectancy_ci"], ",.2f") + (f" {currency}" if s["trades"] else ""),
-                     with_ci(s["expectancy_pips"], s["expectancy_pips_ci"], "+.1f"),
-                     "—" if s["profit_factor"] is None else f"{s['profit_factor']:.2f}",
-                     "—" if s["average_r"] is None else f"{s['average_r']:+.2f}",
-                     f"{s['max_drawdown']:,.2f}", VERDICT_TEXT[s["verdict"]])
+            cells = (
+                source,
+                str(s["trades"]),
+                with_ci(s["win_rate"], s["win_rate_ci"], ".1f", 100.0),
+                with_ci(s["expectancy"], s["expectancy_ci"], ",.2f") + (f" {currency}" if s["trades"] else ""),
+                with_ci(s["expectancy_pips"], s["expectancy_pips_ci"], "+.1f"),
+                "—" if s["profit_factor"] is None else f"{s['profit_factor']:.2f}",
+                "—" if s["average_r"] is None else f"{s['average_r']:+.2f}",
+                f"{s['max_drawdown']:,.2f}",
+                VERDICT_TEXT[s["verdict"]],
+            )
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
@@ -186,11 +204,15 @@ class SignalReportPanel(QWidget):
         self.selected = source
         s = self.stats.get(source or "", {})
         buckets = [b for b in s.get("calibration", []) if b["count"]]
-        self.calibration_points.setData([b["mean_stated"] for b in buckets],
-                                        [b["realised_win_rate"] for b in buckets],
-                                        size=[8 + 2 * min(b["count"], 20) for b in buckets])
-        self.calibration.setToolTip(f"{source}: stated confidence against realised win rate per bucket "
-                                    "(marker size: trades); the dashed diagonal is perfect calibration")
+        self.calibration_points.setData(
+            [b["mean_stated"] for b in buckets],
+            [b["realised_win_rate"] for b in buckets],
+            size=[8 + 2 * min(b["count"], 20) for b in buckets],
+        )
+        self.calibration.setToolTip(
+            f"{source}: stated confidence against realised win rate per bucket "
+            "(marker size: trades); the dashed diagonal is perfect calibration"
+        )
         rs = np.asarray(s.get("r_multiples") or [], dtype=float)
         for item, values in ((self.wins_bars, rs[rs > 0]), (self.losses_bars, rs[rs <= 0])):
             if len(rs):
@@ -204,8 +226,9 @@ class SignalReportPanel(QWidget):
     # --- HTML report -----------------------------------------------------------------
     def ask_html_path(self) -> None:
         """Ask where to write the HTML report (non-modal), then write it."""
-        dialog = QFileDialog(self, "Write the HTML report", str(Path.home() / "paper-terminal-report.html"),
-                             "HTML files (*.html)")
+        dialog = QFileDialog(
+            self, "Write the HTML report", str(Path.home() / "paper-terminal-report.html"), "HTML files (*.html)"
+        )
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("html")
         dialog.fileSelected.connect(lambda path: self.tasks.spawn(self.write_html(Path(path)), "html-report"))

@@ -20,7 +20,8 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal as QtSignal
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -86,11 +87,12 @@ class ConfidenceBar(QWidget):
 class SignalsPanel(QWidget):
     """Live feed of signals with one-click execution."""
 
-    signal_selected = QtSignal(object)   # Signal: show it on the chart
-    message = QtSignal(str)              # a line for the status bar
+    signal_selected = QtSignal(object)  # Signal: show it on the chart
+    message = QtSignal(str)  # a line for the status bar
 
-    def __init__(self, engine: TradingEngine, prefs: Preferences, palette: Palette = DARK,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, engine: TradingEngine, prefs: Preferences, palette: Palette = DARK, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.engine = engine
         self.prefs = prefs
@@ -180,8 +182,9 @@ class SignalsPanel(QWidget):
     # --- can it be executed: the engine's answer ---------------------------------------
     def assessment(self, signal: Signal) -> Assessment:
         """The engine's answer for ``signal`` now (``SignalBook.assess``) at the preferences' risk %."""
-        return self.engine.signals.assess(signal, risk_percent=self.prefs.risk_percent,
-                                          max_open_trades=self.prefs.max_open_trades or None)
+        return self.engine.signals.assess(
+            signal, risk_percent=self.prefs.risk_percent, max_open_trades=self.prefs.max_open_trades or None
+        )
 
     def blocker(self, signal: Signal) -> str | None:
         """The reason ``signal`` cannot be executed now, or None when it can."""
@@ -214,8 +217,9 @@ class SignalsPanel(QWidget):
         }
         for name, item in cells.items():
             self.table.setItem(row, COL[name], item)
-        self.table.item(row, COL["R:R"]).setToolTip("reward:risk at the signal's entry; Execute shows it at the "
-                                                    "live price")
+        self.table.item(row, COL["R:R"]).setToolTip(
+            "reward:risk at the signal's entry; Execute shows it at the live price"
+        )
         self.table.setCellWidget(row, COL["Conf."], ConfidenceBar(s.confidence, self.palette))
         actions = QWidget()
         box = QHBoxLayout(actions)
@@ -251,13 +255,18 @@ class SignalsPanel(QWidget):
         reason = verdict.reason if not verdict.executable else self._errors.get(s.id or 0)
         if reason is None:
             drifted = verdict.needs_confirmation
-            self._status[s.id] = (f"ready · drifted {verdict.drift_pips:.1f} pips (max {verdict.max_drift_pips:.1f}):"
-                                  f" asks first" if drifted else "ready")
+            self._status[s.id] = (
+                f"ready · drifted {verdict.drift_pips:.1f} pips (max {verdict.max_drift_pips:.1f}): asks first"
+                if drifted
+                else "ready"
+            )
             # as MetaTrader's one-click buttons: the side and the size, then the R:R it really gets
             text = f"{s.side.value.upper()} {verdict.lots} · R:R {verdict.rr:.2f}" + (" ⚠" if drifted else "")
-            tip = (f"Open {s.side.value} {verdict.lots} lots at market, now {fmt.price(s.symbol, verdict.price)} "
-                   f"(risk {self.prefs.risk_percent:g}% of equity, from the settings); R:R {verdict.rr:.2f} at "
-                   f"that price, {s.rr:.2f} at the signal's entry")
+            tip = (
+                f"Open {s.side.value} {verdict.lots} lots at market, now {fmt.price(s.symbol, verdict.price)} "
+                f"(risk {self.prefs.risk_percent:g}% of equity, from the settings); R:R {verdict.rr:.2f} at "
+                f"that price, {s.rr:.2f} at the signal's entry"
+            )
             if drifted:
                 tip += f". {verdict.confirmation_text} You will be asked first."
         else:
@@ -288,8 +297,10 @@ class SignalsPanel(QWidget):
         left = s.expires_at - now
         remaining = fmt.duration(left) if left.total_seconds() > 0 else "expired"
         age = self._item(f"{fmt.duration(now - s.created_at)} · {remaining}")
-        age.setToolTip(f"created {fmt.when(s.created_at)} UTC, expires {fmt.when(s.expires_at)} UTC "
-                       f"(market time now {fmt.when(now)} UTC)")
+        age.setToolTip(
+            f"created {fmt.when(s.created_at)} UTC, expires {fmt.when(s.expires_at)} UTC "
+            f"(market time now {fmt.when(now)} UTC)"
+        )
         self.table.setItem(row, COL["Age · left"], age)
         seen = self._seen_at.get(s.id or 0)  # the highlight lasts HIGHLIGHT_SECONDS of the user's (wall) time
         highlight = seen is not None and time.monotonic() - seen < HIGHLIGHT_SECONDS
@@ -326,10 +337,14 @@ class SignalsPanel(QWidget):
     def confirm_drift(self, signal_id: int, verdict: Assessment) -> None:
         """Ask (non-modal: ``open()``) before executing a signal whose price has drifted."""
         signal = self._signals[signal_id]
-        box = QMessageBox(QMessageBox.Icon.Warning, "Price has moved",
-                          f"Signal #{signal_id} {signal.side.value.upper()} {signal.symbol}: "
-                          f"{verdict.confirmation_text}\n\nExecute anyway?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Price has moved",
+            f"Signal #{signal_id} {signal.side.value.upper()} {signal.symbol}: "
+            f"{verdict.confirmation_text}\n\nExecute anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
         box.setObjectName("drift_confirmation")
         box.setDefaultButton(QMessageBox.StandardButton.No)
 
@@ -349,8 +364,9 @@ class SignalsPanel(QWidget):
         button = self.execute_button(signal_id)
         with disabled_while(button):
             try:
-                trade = await self.engine.signals.execute(signal_id, risk_percent=self.prefs.risk_percent,
-                                                          confirm_drift=confirmed)
+                trade = await self.engine.signals.execute(
+                    signal_id, risk_percent=self.prefs.risk_percent, confirm_drift=confirmed
+                )
             except (ValidationError, NotFound) as exc:
                 if getattr(exc, "code", None) == "drift":  # the price moved between the look and the click
                     self.confirm_drift(signal_id, self.assessment(self._signals[signal_id]))
@@ -360,8 +376,10 @@ class SignalsPanel(QWidget):
                 self._refresh_action(self.row_of(signal_id), self._signals[signal_id])
                 return
         self._errors.pop(signal_id, None)
-        self.message.emit(f"signal #{signal_id} executed: trade #{trade.id} {trade.side.value} "
-                          f"{trade.lots} {trade.symbol} at {fmt.price(trade.symbol, trade.entry_price)}")
+        self.message.emit(
+            f"signal #{signal_id} executed: trade #{trade.id} {trade.side.value} "
+            f"{trade.lots} {trade.symbol} at {fmt.price(trade.symbol, trade.entry_price)}"
+        )
         signal = self._signals[signal_id]
         if signal.status is SignalStatus.NEW:  # the SignalUpdated event may not have arrived yet
             self.upsert(replace(signal, status=SignalStatus.EXECUTED, trade_id=trade.id))

@@ -241,8 +241,10 @@ class TicketPanel(UnitConversions, QWidget):
         except FieldError as exc:
             raise Problem("price", str(exc)) from None
         if entry is None:
-            raise Problem("price", "Price: a pending order needs a price" if pending
-                          else f"No price yet for {self.symbol.currentText()}")
+            raise Problem(
+                "price",
+                "Price: a pending order needs a price" if pending else f"No price yet for {self.symbol.currentText()}",
+            )
         return entry
 
     def _lots(self, symbol: str, entry: float, sl: float | None) -> Decimal:
@@ -251,8 +253,12 @@ class TicketPanel(UnitConversions, QWidget):
         except FieldError as exc:
             raise Problem("lots", str(exc)) from None
         if value is None:
-            raise Problem("lots", "Volume: give the lots" if self.volume_mode.currentText() == "lots"
-                          else "Volume: give the risk in % of the balance")
+            raise Problem(
+                "lots",
+                "Volume: give the lots"
+                if self.volume_mode.currentText() == "lots"
+                else "Volume: give the risk in % of the balance",
+            )
         if self.volume_mode.currentText() == "lots":
             return Decimal(self.volume.text().strip().replace(",", "."))
         if sl is None:
@@ -274,9 +280,16 @@ class TicketPanel(UnitConversions, QWidget):
                 raise Problem(which, str(exc)) from None
         lots = self._lots(symbol, entry, levels["sl"])
         order_type = OrderType(self.order_type.currentText())
-        request = OrderRequest(symbol=symbol, side=side, order_type=order_type, lots=lots,
-                               price=entry if order_type is not OrderType.MARKET else None,
-                               sl=levels["sl"], tp=levels["tp"], comment="ticket")
+        request = OrderRequest(
+            symbol=symbol,
+            side=side,
+            order_type=order_type,
+            lots=lots,
+            price=entry if order_type is not OrderType.MARKET else None,
+            sl=levels["sl"],
+            tp=levels["tp"],
+            comment="ticket",
+        )
         try:
             self.engine.check_order(request)  # the broker's rules: one definition
         except (ValidationError, NotFound) as exc:
@@ -294,8 +307,15 @@ class TicketPanel(UnitConversions, QWidget):
 
     def preview(self, side: Side) -> dict[str, Any]:
         """What the order would be: entry, sl, tp, lots, risk money and %, R:R; or ``error`` and ``field``."""
-        out: dict[str, Any] = {"entry": None, "sl": None, "tp": None, "lots": None, "risk": None,
-                               "risk_pct": None, "rr": None}
+        out: dict[str, Any] = {
+            "entry": None,
+            "sl": None,
+            "tp": None,
+            "lots": None,
+            "risk": None,
+            "risk_pct": None,
+            "rr": None,
+        }
         try:
             _, p = self.order(side)
         except Problem as problem:
@@ -331,12 +351,17 @@ class TicketPanel(UnitConversions, QWidget):
             button.setEnabled(True)
             button.setToolTip(f"Send the {side.value} order")
             reason.setText("")
-            risk = (f"risk {fmt.money(p['risk'], currency)} ({p['risk_pct']:.2f}%)"
-                    if p["risk"] is not None and p["risk_pct"] is not None else "no stop: risk unbounded")
+            risk = (
+                f"risk {fmt.money(p['risk'], currency)} ({p['risk_pct']:.2f}%)"
+                if p["risk"] is not None and p["risk_pct"] is not None
+                else "no stop: risk unbounded"
+            )
             rr = f"R:R {p['rr']:.2f}" if p["rr"] is not None else "R:R —"
-            lines.append(f"{name} {p['lots']} @ {fmt.price(symbol, p['entry'])} · "
-                         f"SL {fmt.price(symbol, p['sl']) or '—'} · TP {fmt.price(symbol, p['tp']) or '—'} · "
-                         f"{risk} · {rr}")
+            lines.append(
+                f"{name} {p['lots']} @ {fmt.price(symbol, p['entry'])} · "
+                f"SL {fmt.price(symbol, p['sl']) or '—'} · TP {fmt.price(symbol, p['tp']) or '—'} · "
+                f"{risk} · {rr}"
+            )
         self.summary.setText("\n".join(lines))
         self._mark_fields(problems)
 
@@ -383,6 +408,8 @@ class TicketPanel(UnitConversions, QWidget):
             self.message.emit(f"order refused: {text}")
             return
         verb = "opened" if trade.entry_price is not None and trade.status.value == "open" else "placed"
-        self.message.emit(f"#{trade.id} {verb}: {trade.side.value} {trade.lots} {trade.symbol} "
-                          f"@ {fmt.price(trade.symbol, trade.entry_price or trade.requested_price)}")
+        self.message.emit(
+            f"#{trade.id} {verb}: {trade.side.value} {trade.lots} {trade.symbol} "
+            f"@ {fmt.price(trade.symbol, trade.entry_price or trade.requested_price)}"
+        )
         self.refresh_preview()

@@ -93,9 +93,13 @@ async def refusal_outcome() -> None:
     install_globally(terminal)
     mirror = Mt5Mirror(Mt5Client(Mt5Config()), MirrorOptions())
     with tempfile.TemporaryDirectory() as folder:
-        engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()),
-                               SqlJournal(f"sqlite:///{folder}/bench.db", durable=False), symbols=["EURUSD"],
-                               flush_interval=3600)
+        engine = TradingEngine(
+            EventBus(),
+            PaperBroker(BrokerConfig()),
+            SqlJournal(f"sqlite:///{folder}/bench.db", durable=False),
+            symbols=["EURUSD"],
+            flush_interval=3600,
+        )
         await engine.start()
         tick = terminal.symbols["EURUSD"]
         await engine.on_quote(Quote("EURUSD", tick.bid, tick.ask, datetime.now(timezone.utc), "bench"))
@@ -124,8 +128,10 @@ async def bench_zmq(gap: float) -> None:
         opens, tickets = await time_opens(mirror)
         prefix = f"zmq_stock_ea_gap_{gap * 1000:g}ms"
         report(prefix, opens, await time_closes(mirror, tickets))
-        print(f"{prefix}_replies_lost: {len(ea.lost_replies)} (empty messages lost: "
-              f"{ea.send_failures - len(ea.lost_replies)})")
+        print(
+            f"{prefix}_replies_lost: {len(ea.lost_replies)} (empty messages lost: "
+            f"{ea.send_failures - len(ea.lost_replies)})"
+        )
         await mirror.disconnect()
     finally:
         ea.stop()
@@ -139,15 +145,24 @@ async def reconciled_after_silence(silence: float, restart: bool) -> tuple[float
     """
     ea = FakeEA(maximum_orders=100_000, maximum_lot_size=10.0).start()
     with tempfile.TemporaryDirectory() as folder:
-        engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()),
-                               SqlJournal(f"sqlite:///{folder}/bench.db", durable=False), symbols=["EURUSD"],
-                               flush_interval=3600)
+        engine = TradingEngine(
+            EventBus(),
+            PaperBroker(BrokerConfig()),
+            SqlJournal(f"sqlite:///{folder}/bench.db", durable=False),
+            symbols=["EURUSD"],
+            flush_interval=3600,
+        )
         await engine.start()
         bid, ask = ea.mt4.prices["EURUSD"]
         await engine.on_quote(Quote("EURUSD", bid, ask, datetime.now(timezone.utc), "bench"))
         mirror = ZmqMirror(ZmqClient(ea.config(timeout=5, heartbeat=5)), MirrorOptions())
-        service = MirrorService(engine.bus, mirror, record_state=engine.set_mirror_state,
-                                active_trades=engine.active_trades, watch_interval=5)
+        service = MirrorService(
+            engine.bus,
+            mirror,
+            record_state=engine.set_mirror_state,
+            active_trades=engine.active_trades,
+            watch_interval=5,
+        )
         await service.start()
         trade = await engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10")))
         await service.drain()
@@ -179,14 +194,17 @@ async def bench_silence() -> None:
         for silence in (2.0, 10.0, 40.0):
             closed, recorded = await reconciled_after_silence(silence, restart)
             how = "restart" if restart else "hang"
-            print(f"zmq_close_during_{silence:g}s_ea_{how}_done_after_ea_back: {closed:.2f} s "
-                  f"(mirror_state closed after {recorded:.2f} s)", flush=True)
+            print(
+                f"zmq_close_during_{silence:g}s_ea_{how}_done_after_ea_back: {closed:.2f} s "
+                f"(mirror_state closed after {recorded:.2f} s)",
+                flush=True,
+            )
 
 
 async def main() -> None:
     await bench_mt5()
-    await bench_zmq(0.01)   # the bridge's pacing (bridges.zmq.client.COMMAND_GAP)
-    await bench_zmq(0.0)    # the bridge's own overhead
+    await bench_zmq(0.01)  # the bridge's pacing (bridges.zmq.client.COMMAND_GAP)
+    await bench_zmq(0.0)  # the bridge's own overhead
     await bench_silence()
 
 

@@ -19,9 +19,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_API", "pyside6")
 
-import numpy as np  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 from engine.values import Timeframe  # noqa: E402
 
@@ -59,13 +60,14 @@ def render_ms(view, frames: int = 40) -> float:
 
 
 def frame_figure(view) -> str:  # noqa: ANN001
-    """"median ms (fastest ms)": on a shared machine the fastest frame shows the cost without waits."""
+    """ "median ms (fastest ms)": on a shared machine the fastest frame shows the cost without waits."""
     samples = render_samples(view)
     return f"{1000 * float(np.median(samples)):.2f} ms (fastest {1000 * min(samples):.2f} ms)"
 
 
 def bench_bars(app: QApplication, n: int) -> None:
     from terminal.chart.view import ChartView
+
     view = ChartView(["EURUSD"], timeframe=Timeframe.M1)
     view.resize(WIDTH, HEIGHT)
     times, ohlcv = random_walk(n)
@@ -93,8 +95,9 @@ def bench_bars(app: QApplication, n: int) -> None:
     print(f"chart_price_update_{n}_bars: {1000 * float(np.median(model)):.4f} ms")
     print(f"chart_price_update_and_frame_{n}_bars: {1000 * float(np.median(total)):.2f} ms")
     total = quote_and_frame(view, last)
-    print(f"chart_quote_and_frame_{n}_bars: {1000 * float(np.median(total)):.2f} ms "
-          f"(fastest {1000 * min(total):.2f} ms)")
+    print(
+        f"chart_quote_and_frame_{n}_bars: {1000 * float(np.median(total)):.2f} ms (fastest {1000 * min(total):.2f} ms)"
+    )
     bench_indicators(app, view, n, last)
     view.close()
 
@@ -108,6 +111,7 @@ def quote_and_frame(view, last: int, frames: int = 30) -> list[float]:  # noqa: 
     from datetime import datetime, timezone
 
     from engine.values import Quote
+
     image = QImage(WIDTH, HEIGHT, QImage.Format.Format_ARGB32_Premultiplied)
     samples = []
     for i in range(frames):
@@ -124,6 +128,7 @@ def quote_and_frame(view, last: int, frames: int = 30) -> list[float]:  # noqa: 
 def bench_indicators(app: QApplication, view, n: int, last: int) -> None:  # noqa: ANN001
     """The same chart with six indicators on: first computation, frame, one price + frame."""
     from dataclasses import replace
+
     specs = [replace(s, enabled=s.key in INDICATORS) for s in view.indicator_menu.specs]
     start = time.perf_counter()
     view.set_indicators(specs)
@@ -139,16 +144,22 @@ def bench_indicators(app: QApplication, view, n: int, last: int) -> None:  # noq
         sync.append(time.perf_counter() - start)
     total = quote_and_frame(view, last)
     print(f"chart_indicators_price_update_{n}_bars: {1000 * float(np.median(sync)):.4f} ms")
-    print(f"chart_quote_and_frame_with_indicators_{n}_bars: {1000 * float(np.median(total)):.2f} ms "
-          f"(fastest {1000 * min(total):.2f} ms)")
+    print(
+        f"chart_quote_and_frame_with_indicators_{n}_bars: {1000 * float(np.median(total)):.2f} ms "
+        f"(fastest {1000 * min(total):.2f} ms)"
+    )
 
 
 def bench_cold_start() -> None:
     """Seconds from interpreter start to the main window shown, and loaded (separate process, sim feed)."""
-    code = ("import time,sys; t=time.perf_counter();"
-            "from tests.benchmarks.window_start import main; main(t)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    code = "import time,sys; t=time.perf_counter();from tests.benchmarks.window_start import main; main(t)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("window_")]
     for line in lines:
         print(line)

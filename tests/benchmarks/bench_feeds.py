@@ -30,9 +30,15 @@ async def simulate(symbols: list[str], interval: float, folder: Path) -> tuple[i
     clock = FakeClock()
     providers = four_providers(clock)
     providers[0].capabilities = Capabilities(batch_size=1, unsupported=frozenset({"XAUUSD"}))
-    feed = AggregatedFeed(providers, interval=interval, clock=clock, sleep=clock.sleep,
-                          state_path=folder / f"state-{interval}.json", autopoll=False,
-                          rng=lambda: 1.0)
+    feed = AggregatedFeed(
+        providers,
+        interval=interval,
+        clock=clock,
+        sleep=clock.sleep,
+        state_path=folder / f"state-{interval}.json",
+        autopoll=False,
+        rng=lambda: 1.0,
+    )
     await feed.start(symbols)
     began = time.perf_counter()
     incomplete = 0

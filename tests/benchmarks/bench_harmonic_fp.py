@@ -38,8 +38,10 @@ def random_walk_bars(seed: int, n: int = BARS) -> list[Bar]:
     opens = np.concatenate(([1.1], path[:-1, -1]))
     highs = np.maximum(path.max(axis=1), opens)
     lows = np.minimum(path.min(axis=1), opens)
-    return [Bar("EURUSD", Timeframe.H1, START + timedelta(hours=i), float(o), float(h), float(lo), float(c))
-            for i, (o, h, lo, c) in enumerate(zip(opens, highs, lows, path[:, -1]))]
+    return [
+        Bar("EURUSD", Timeframe.H1, START + timedelta(hours=i), float(o), float(h), float(lo), float(c))
+        for i, (o, h, lo, c) in enumerate(zip(opens, highs, lows, path[:, -1]))
+    ]
 
 
 def count_signals(bars: list[Bar]) -> Counter[str]:
@@ -62,8 +64,10 @@ def main() -> None:
     bars = WALKS * BARS
     print(f"random walks: {WALKS} x {BARS} H1 bars, sigma {SIGMA} per bar ({time.perf_counter() - started:.1f} s)")
     for spec in PATTERNS:
-        print(f"harmonic_fp_{spec.name.lower()}: {1000 * total[spec.name] / bars:.2f} signals per 1000 bars "
-              f"({total[spec.name]} signals)")
+        print(
+            f"harmonic_fp_{spec.name.lower()}: {1000 * total[spec.name] / bars:.2f} signals per 1000 bars "
+            f"({total[spec.name]} signals)"
+        )
     print(f"harmonic_fp_all: {1000 * sum(total.values()) / bars:.2f} signals per 1000 bars")
 
 

@@ -30,14 +30,39 @@ from engine.service import TradingEngine
 from engine.values import AccountSnapshot, OrderType, Quote, Side, TradeRecord, TradeStatus
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
-ACCOUNT = AccountSnapshot(Decimal("10000"), Decimal("10000"), Decimal("0"), Decimal("10000"), None, "USD", 100,
-                          Decimal("10000"))
+ACCOUNT = AccountSnapshot(
+    Decimal("10000"), Decimal("10000"), Decimal("0"), Decimal("10000"), None, "USD", 100, Decimal("10000")
+)
 
 
 def _trade(trade_id: int) -> TradeRecord:
-    return TradeRecord(trade_id, "EURUSD", Side.BUY, OrderType.MARKET, TradeStatus.OPEN, Decimal("0.10"), None,
-                       1.085, 1.08, 1.09, None, T0, None, None, None, 0.0, Decimal("0"), Decimal("0.70"),
-                       Decimal("0"), 0.0, 0.0, None, None, "", T0)
+    return TradeRecord(
+        trade_id,
+        "EURUSD",
+        Side.BUY,
+        OrderType.MARKET,
+        TradeStatus.OPEN,
+        Decimal("0.10"),
+        None,
+        1.085,
+        1.08,
+        1.09,
+        None,
+        T0,
+        None,
+        None,
+        None,
+        0.0,
+        Decimal("0"),
+        Decimal("0.70"),
+        Decimal("0"),
+        0.0,
+        0.0,
+        None,
+        None,
+        "",
+        T0,
+    )
 
 
 def bench_commits(folder: Path, durable: bool, n: int = 500) -> float:
@@ -57,9 +82,13 @@ def _quote(i: int) -> Quote:
 
 
 async def bench_engine(folder: Path) -> dict[str, float]:
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig(balance=Decimal("1000000"))),
-                           SqlJournal(f"sqlite:///{folder / 'engine.db'}", durable=True),
-                           symbols=["EURUSD"], flush_interval=3600)
+    engine = TradingEngine(
+        EventBus(),
+        PaperBroker(BrokerConfig(balance=Decimal("1000000"))),
+        SqlJournal(f"sqlite:///{folder / 'engine.db'}", durable=True),
+        symbols=["EURUSD"],
+        flush_interval=3600,
+    )
     await engine.start()
     out: dict[str, float] = {}
     n = 20_000

@@ -64,12 +64,12 @@ def main() -> None:
     os.environ["PAPER_TERMINAL_HOME"] = str(work)
     os.environ["XDG_CONFIG_HOME"] = str(work / "xdg")
     import asyncio
+    import gc
 
     import qasync
+
     from terminal import app as terminal_app
     from terminal.settings import Settings
-
-    import gc
 
     lags: list[float] = []
     collections: list[tuple[float, int, float]] = []  # (end time, generation, ms) of every collection

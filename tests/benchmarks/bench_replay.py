@@ -38,17 +38,23 @@ def make_files(folder: Path, bars: int, seed: int = 42, every: int = 50) -> tupl
     low = np.minimum(open_, close) - np.abs(rng.standard_normal(bars)) * 0.4 * PIP
     times = pd.date_range("2020-01-01", periods=bars, freq="1min", tz="UTC")
     data = folder / "bars.parquet"
-    pd.DataFrame({"time": times, "open": open_.round(5), "high": high.round(5), "low": low.round(5),
-                  "close": close.round(5)}).to_parquet(data)
+    pd.DataFrame(
+        {"time": times, "open": open_.round(5), "high": high.round(5), "low": low.round(5), "close": close.round(5)}
+    ).to_parquet(data)
     index = np.arange(0, bars - 1, every)
     side = np.where(np.arange(index.size) % 2 == 0, "buy", "sell")
     sign = np.where(side == "buy", 1.0, -1.0)
     reference = close[index]
     signals = folder / "signals.csv"
-    pd.DataFrame({"time": (times[index] + pd.Timedelta(seconds=59)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  "symbol": "EURUSD", "side": side,
-                  "sl": (reference - sign * 20 * PIP).round(5),
-                  "tp": (reference + sign * 40 * PIP).round(5)}).to_csv(signals, index=False)
+    pd.DataFrame(
+        {
+            "time": (times[index] + pd.Timedelta(seconds=59)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "symbol": "EURUSD",
+            "side": side,
+            "sl": (reference - sign * 20 * PIP).round(5),
+            "tp": (reference + sign * 40 * PIP).round(5),
+        }
+    ).to_csv(signals, index=False)
     return data, signals
 
 
@@ -62,9 +68,22 @@ def main(argv: list[str]) -> int:
         data, signals = make_files(Path(folder), bars, every=parsed.every)
         parser = argparse.ArgumentParser()
         replay_command.register(parser.add_subparsers(dest="command"), parser)
-        args = parser.parse_args(["replay", "--data", str(data), "--signals", str(signals),
-                                  "--symbol", "EURUSD", "--balance", "100000", "--report", "json",
-                                  "--quiet"])
+        args = parser.parse_args(
+            [
+                "replay",
+                "--data",
+                str(data),
+                "--signals",
+                str(signals),
+                "--symbol",
+                "EURUSD",
+                "--balance",
+                "100000",
+                "--report",
+                "json",
+                "--quiet",
+            ]
+        )
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         out = io.StringIO()
         started, cpu_started = time.perf_counter(), time.process_time()

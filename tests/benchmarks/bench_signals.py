@@ -48,14 +48,19 @@ def make_bars(symbol: str, tf: Timeframe, n: int, seed: int) -> list[Bar]:
     wick = np.abs(rng.normal(0, vol / 2, n)) * base
     highs = np.maximum(opens, closes) + wick
     lows = np.minimum(opens, closes) - wick
-    return [Bar(symbol, tf, START + timedelta(seconds=i * tf.seconds), float(o), float(h), float(lo), float(c))
-            for i, (o, h, lo, c) in enumerate(zip(opens, highs, lows, closes))]
+    return [
+        Bar(symbol, tf, START + timedelta(seconds=i * tf.seconds), float(o), float(h), float(lo), float(c))
+        for i, (o, h, lo, c) in enumerate(zip(opens, highs, lows, closes))
+    ]
 
 
 def main() -> None:
     runner = SignalRunner(EventBus(), book=None, generators=default_generators())
-    streams = {(s, tf): make_bars(s, tf, WARMUP + STEPS, seed=i * 7 + k)
-               for i, s in enumerate(SYMBOLS) for k, tf in enumerate(TIMEFRAMES)}
+    streams = {
+        (s, tf): make_bars(s, tf, WARMUP + STEPS, seed=i * 7 + k)
+        for i, s in enumerate(SYMBOLS)
+        for k, tf in enumerate(TIMEFRAMES)
+    }
     for bars in streams.values():
         for bar in bars[:WARMUP]:
             runner.process(bar)
@@ -66,7 +71,7 @@ def main() -> None:
     for step in range(WARMUP, WARMUP + STEPS):
         c_step = time.thread_time()
         t_step = time.perf_counter()
-        for tf in reversed(TIMEFRAMES):          # higher timeframes first, as they close first
+        for tf in reversed(TIMEFRAMES):  # higher timeframes first, as they close first
             t_tf = time.perf_counter()
             for symbol in SYMBOLS:
                 signals += len(runner.process(streams[(symbol, tf)][step]))

@@ -40,9 +40,15 @@ def _bracket(broker: PaperBroker, symbol: str, k: int) -> None:
     price = quote.ask if side is Side.BUY else quote.bid
     sign = side.sign
     with contextlib.suppress(OrderRejectedError):  # e.g. no free margin left: skip this one
-        broker.place(OrderRequest(symbol, side, lots=Decimal("0.10"),
-                                  sl=round(price - sign * 30 * spec.pip_size, spec.digits),
-                                  tp=round(price + sign * 60 * spec.pip_size, spec.digits)))
+        broker.place(
+            OrderRequest(
+                symbol,
+                side,
+                lots=Decimal("0.10"),
+                sl=round(price - sign * 30 * spec.pip_size, spec.digits),
+                tp=round(price + sign * 60 * spec.pip_size, spec.digits),
+            )
+        )
 
 
 async def feed_only(ticks: int) -> float:

@@ -43,8 +43,9 @@ CPU: list[float] = []  # CPU seconds (user + system) of each _once run, less sen
 def _once(argv: Sequence[str], home: Path) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(list(argv), env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
-                   timeout=120)
+    subprocess.run(
+        list(argv), env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=120
+    )
     took = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -86,8 +87,12 @@ def _until_mapped(argv: Sequence[str], home: Path, display: str) -> float:
     process = subprocess.Popen(list(argv), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - started < 120:
-            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Paper Terminal$"],
-                                   env=env, capture_output=True, check=False)
+            found = subprocess.run(
+                ["xdotool", "search", "--onlyvisible", "--name", "^Paper Terminal$"],
+                env=env,
+                capture_output=True,
+                check=False,
+            )
             if found.stdout.strip():
                 return time.perf_counter() - started
             time.sleep(0.02)
@@ -107,8 +112,11 @@ def _xvfb() -> tuple[subprocess.Popen, str] | None:
         return None
     for number in range(160, 200):
         if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1600x900x24"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            server = subprocess.Popen(
+                ["Xvfb", f":{number}", "-screen", "0", "1600x900x24"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(1.0)
             if server.poll() is None:
                 return server, f":{number}"
@@ -131,8 +139,9 @@ def _journal(home: Path) -> None:
     db.parent.mkdir(parents=True, exist_ok=True)
     journal = SqlJournal(f"sqlite:///{db}")
     money = Decimal("10000")
-    journal.commit([make_trade(i) for i in range(1, 6)],
-                   AccountSnapshot(money, money, Decimal(0), money, None, "USD", 100, money))
+    journal.commit(
+        [make_trade(i) for i in range(1, 6)], AccountSnapshot(money, money, Decimal(0), money, None, "USD", 100, money)
+    )
     journal.close()
 
 
@@ -140,13 +149,17 @@ def measure(label: str, app: Sequence[str], home: Path, display: str | None) -> 
     print(f"{label}_help: {_timed([*app, '--help'], home)}", flush=True)
     print(f"{label}_report: {_timed([*app, 'report'], home)}", flush=True)
     serve = [*app, "serve", "--feed", "sim", "--port", "0", "--seed", "1"]
-    print(f"{label}_serve_listening: {_median(lambda: _until(serve, home, 'stdout', 'listening on', signal.SIGINT), 3):.2f} s",
-          flush=True)
+    print(
+        f"{label}_serve_listening: {_median(lambda: _until(serve, home, 'stdout', 'listening on', signal.SIGINT), 3):.2f} s",
+        flush=True,
+    )
     window = [*app, "--feed", "sim", "--port", "0", "--seed", "1", "--db", str(home / "window.db")]
     if display is not None:
         print(f"{label}_window_shown: {_median(lambda: _until_mapped(window, home, display), 3):.2f} s", flush=True)
-    print(f"{label}_window_ready: {_median(lambda: _until(window, home, 'stderr', 'window ready', signal.SIGTERM), 3):.2f} s",
-          flush=True)
+    print(
+        f"{label}_window_ready: {_median(lambda: _until(window, home, 'stderr', 'window ready', signal.SIGTERM), 3):.2f} s",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -56,9 +56,13 @@ def first_price() -> None:
         browser.driver.get(f"{served.url}/?token={VIEWER}")
         for _ in range(LOADS):
             browser.driver.get(f"{served.url}/")
-            mark = wait_for(lambda: browser.driver.execute_script(
-                "const m = performance.getEntriesByName('first-price'); return m.length ? m[0].startTime : null;"),
-                30, "the first price")
+            mark = wait_for(
+                lambda: browser.driver.execute_script(
+                    "const m = performance.getEntriesByName('first-price'); return m.length ? m[0].startTime : null;"
+                ),
+                30,
+                "the first price",
+            )
             times.append(mark)
         times.sort()
         print(f"web_first_price_p50: {statistics.median(times):.0f} ms (over {LOADS} loads)")
@@ -78,8 +82,12 @@ async def tick_to_page() -> None:
     from engine.values import Quote
 
     folder = Path(tempfile.mkdtemp(prefix="bench-web-tick-"))
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig(balance=Decimal("10000"))),
-                           SqlJournal(f"sqlite:///{folder / 'journal.db'}", durable=False), symbols=["EURUSD"])
+    engine = TradingEngine(
+        EventBus(),
+        PaperBroker(BrokerConfig(balance=Decimal("10000"))),
+        SqlJournal(f"sqlite:///{folder / 'journal.db'}", durable=False),
+        symbols=["EURUSD"],
+    )
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.1, 1.1001, datetime.now(timezone.utc), "bench"))
     server = ApiServer(engine, "127.0.0.1", 0, ApiTokens(TRADING, VIEWER))
@@ -89,12 +97,15 @@ async def tick_to_page() -> None:
         await asyncio.to_thread(browser.driver.get, f"{server.url}/?token={VIEWER}")
         await asyncio.to_thread(browser.wait_text, "#connection", lambda t: t == "live")
         await asyncio.to_thread(browser.wait_text, "#chart-price", lambda t: "1.10000" in t)
-        await asyncio.to_thread(browser.driver.execute_script, """
+        await asyncio.to_thread(
+            browser.driver.execute_script,
+            """
             window.__seen = {};
             const node = document.getElementById("chart-price");
             new MutationObserver(() => { const bid = node.textContent.split(" / ")[0];
                                          if (!(bid in window.__seen)) window.__seen[bid] = Date.now(); })
-              .observe(node, {childList: true, characterData: true, subtree: true});""")
+              .observe(node, {childList: true, characterData: true, subtree: true});""",
+        )
         sent: dict[str, float] = {}
         for seq in range(1, TICKS + 1):
             bid = round(1.2 + seq * 0.00001, 5)

@@ -79,9 +79,11 @@ class TickReader(asyncio.Protocol):
     """
 
     def __init__(self, host: str, path: str, received: list[tuple[int, float]]) -> None:
-        self.request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-                        "Sec-WebSocket-Version: 13\r\n\r\n").encode()
+        self.request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
         self.received = received
         self.buffer = bytearray()
         self.open = asyncio.get_running_loop().create_future()
@@ -102,7 +104,7 @@ class TickReader(asyncio.Protocol):
             if not buffer.startswith(b"HTTP/1.1 101"):
                 self.open.set_exception(RuntimeError(bytes(buffer[:80]).decode(errors="replace")))
                 return
-            del buffer[:end + 4]
+            del buffer[: end + 4]
             self.open.set_result(None)
         while len(buffer) >= 2:
             opcode, length, offset = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
@@ -116,8 +118,8 @@ class TickReader(asyncio.Protocol):
                 length, offset = int.from_bytes(buffer[2:10], "big"), 10
             if len(buffer) < offset + length:
                 return
-            payload = bytes(buffer[offset:offset + length])
-            del buffer[:offset + length]
+            payload = bytes(buffer[offset : offset + length])
+            del buffer[: offset + length]
             if opcode == 1:
                 message = orjson.loads(payload)
                 if message.get("type") == "tick":
@@ -134,7 +136,8 @@ async def _clients(url: str, count: int, ready: mp.Queue, results: mp.Queue, sto
     readers = []
     for _ in range(count):
         _, reader = await loop.create_connection(
-            lambda: TickReader(parts.netloc, path, received), parts.hostname, parts.port)
+            lambda: TickReader(parts.netloc, path, received), parts.hostname, parts.port
+        )
         await reader.open
         readers.append(reader)
     ready.put(count)
@@ -161,8 +164,7 @@ async def run_scenario(clients: int) -> dict[str, float]:
 
     folder = Path(tempfile.mkdtemp(prefix="bench-ws-"))
     journal = SqlJournal(f"sqlite:///{folder / 'journal.db'}", durable=False)
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig(balance=Decimal("10000"))), journal,
-                           symbols=["EURUSD"])
+    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig(balance=Decimal("10000"))), journal, symbols=["EURUSD"])
     await engine.start()
     tokens = ApiTokens("bench-trading-token-0123456789", "bench-viewer-token-0123456789")
     server = ApiServer(engine, "127.0.0.1", 0, tokens, max_clients=5000)
@@ -225,8 +227,7 @@ async def run_scenario(clients: int) -> dict[str, float]:
     return {
         "p50": statistics.median(latencies) if latencies else float("nan"),
         "p99": quantiles[98],
-        "written_p99": (statistics.quantiles(server_side, n=100)[98] if len(server_side) >= 2
-                        else float("nan")),
+        "written_p99": (statistics.quantiles(server_side, n=100)[98] if len(server_side) >= 2 else float("nan")),
         "delivered_pct": 100.0 * len(latencies) / (LATENCY_TICKS * clients),
         "rate": delivered_rate,
         "ticks_per_s": burst_ticks / BURST_SECONDS,

@@ -33,6 +33,7 @@ def _rss_mib(pid: int) -> float:
 async def _attack(url: str) -> tuple[int, int, int | None]:
     errors = received = 0
     async with websockets.connect(url.replace("http", "ws") + f"/ws/prices/?token={VIEWER}", max_size=None) as ws:
+
         async def read() -> None:
             nonlocal errors, received
             try:
@@ -45,8 +46,9 @@ async def _attack(url: str) -> tuple[int, int, int | None]:
         reader = asyncio.create_task(read())
         try:
             for batch in range(MESSAGES):
-                await ws.send(json.dumps({"action": "subscribe",
-                                          "symbols": [f"X{batch:04d}{i:03d}" for i in range(NAMES)]}))
+                await ws.send(
+                    json.dumps({"action": "subscribe", "symbols": [f"X{batch:04d}{i:03d}" for i in range(NAMES)]})
+                )
         except websockets.ConnectionClosed:
             pass
         try:
@@ -60,9 +62,29 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "PAPER_TERMINAL_HOME": home}
         child = subprocess.Popen(
-            [sys.executable, "-m", "terminal", "serve", "--feed", "sim", "--port", "0", "--token", "t" * 32,
-             "--viewer-token", VIEWER, "--db", str(Path(home) / "paper.db"), "--log-level", "WARNING"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "terminal",
+                "serve",
+                "--feed",
+                "sim",
+                "--port",
+                "0",
+                "--token",
+                "t" * 32,
+                "--viewer-token",
+                VIEWER,
+                "--db",
+                str(Path(home) / "paper.db"),
+                "--log-level",
+                "WARNING",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert child.stdout is not None
         url = next(line.split()[-1] for line in child.stdout if line.startswith("listening on "))
         time.sleep(2)

@@ -26,6 +26,7 @@ def main(t0: float) -> None:
     from PySide6.QtWidgets import QApplication
 
     import qasync
+
     from terminal import app as terminal_app
     from terminal.settings import Settings
 

@@ -56,8 +56,17 @@ class FakeMirror:
             return MirrorResult(ok=False, code=code, message=message)
         ticket = str(next(self._tickets))
         self.positions_by_ticket[ticket] = MirrorPosition(
-            ticket, trade.symbol, trade.side, Decimal(trade.lots), trade.entry_price or 0.0, trade.sl, trade.tp,
-            MAGIC, trade.id, trade.open_time)
+            ticket,
+            trade.symbol,
+            trade.side,
+            Decimal(trade.lots),
+            trade.entry_price or 0.0,
+            trade.sl,
+            trade.tp,
+            MAGIC,
+            trade.id,
+            trade.open_time,
+        )
         return MirrorResult(ok=True, ticket=ticket, price=trade.entry_price)
 
     async def modify(self, trade: TradeRecord, ticket: str) -> MirrorResult:
@@ -72,6 +81,10 @@ class FakeMirror:
         return MirrorResult(ok=True, ticket=ticket)
 
     def status(self) -> FeedStatus:
-        return FeedStatus(name=self.name, enabled=True, healthy=self.connected,
-                          last_error=None if self.reachable else "fake terminal not running",
-                          details={"connected": self.connected, "account": self.account})
+        return FeedStatus(
+            name=self.name,
+            enabled=True,
+            healthy=self.connected,
+            last_error=None if self.reachable else "fake terminal not running",
+            details={"connected": self.connected, "account": self.account},
+        )

@@ -28,7 +28,7 @@ def test_observe_half_hour_offset_india():
 
 def test_observe_old_tick_does_not_lower_estimate():
     clock = ServerClock()
-    clock.observe(NOW.timestamp() + 3 * 3600, NOW)           # fresh: GMT+3
+    clock.observe(NOW.timestamp() + 3 * 3600, NOW)  # fresh: GMT+3
     clock.observe(NOW.timestamp() + 3 * 3600 - 4 * 3600, NOW)  # a 4 h old tick of a quiet symbol
     assert clock.offset_seconds == 3 * 3600
 
@@ -75,8 +75,11 @@ def test_fill_stamp_detects_offset_exactly_even_with_pc_clock_a_minute_off():
 def test_fill_stamp_with_pc_clock_far_off_is_not_used():
     clock = ServerClock()
     assert clock.learn_from_fill(NOW.timestamp() + 2 * 3600 + 900, NOW, NOW) is None
-    assert not clock.is_known and clock.describe() == {"server_utc_offset_hours": None,
-                                                       "server_clock": "unknown", "server_clock_from": ""}
+    assert not clock.is_known and clock.describe() == {
+        "server_utc_offset_hours": None,
+        "server_clock": "unknown",
+        "server_clock_from": "",
+    }
 
 
 def test_weekend_stamp_never_estimates_an_offset():
@@ -106,13 +109,16 @@ def test_possible_utc_spans_28_hours_until_the_offset_is_known():
     assert clock.possible_utc(server) == (NOW, NOW)
 
 
-@pytest.mark.parametrize(("when", "open_"), [
-    (datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc), True),    # Monday
-    (datetime(2026, 11, 27, 19, 59, tzinfo=timezone.utc), True),   # Friday before 20:00
-    (datetime(2026, 11, 27, 20, 0, tzinfo=timezone.utc), False),
-    (datetime(2026, 11, 29, 22, 0, tzinfo=timezone.utc), False),   # Sunday before 23:00
-    (datetime(2026, 11, 29, 23, 0, tzinfo=timezone.utc), True),
-    (datetime(2026, 12, 25, 12, 0, tzinfo=timezone.utc), False),   # Christmas
-])
+@pytest.mark.parametrize(
+    ("when", "open_"),
+    [
+        (datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc), True),  # Monday
+        (datetime(2026, 11, 27, 19, 59, tzinfo=timezone.utc), True),  # Friday before 20:00
+        (datetime(2026, 11, 27, 20, 0, tzinfo=timezone.utc), False),
+        (datetime(2026, 11, 29, 22, 0, tzinfo=timezone.utc), False),  # Sunday before 23:00
+        (datetime(2026, 11, 29, 23, 0, tzinfo=timezone.utc), True),
+        (datetime(2026, 12, 25, 12, 0, tzinfo=timezone.utc), False),  # Christmas
+    ],
+)
 def test_surely_open(when, open_):
     assert surely_open(when) is open_

@@ -24,15 +24,24 @@ from tests.bridges.fake_mt5 import constants as c
 @pytest.fixture
 async def wired(tmp_path, mt5_client, terminal):
     terminal.set_price("EURUSD.m", 1.08500, 1.08510)
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()),
-                           SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False),
-                           symbols=["EURUSD"], flush_interval=3600)
+    engine = TradingEngine(
+        EventBus(),
+        PaperBroker(BrokerConfig()),
+        SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False),
+        symbols=["EURUSD"],
+        flush_interval=3600,
+    )
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
-    service = MirrorService(engine.bus, Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
-                            record_state=engine.set_mirror_state, close_paper=engine.close_trade,
-                            on_external_close=ExternalClose.FOLLOW, active_trades=engine.active_trades,
-                            watch_interval=0.05)
+    service = MirrorService(
+        engine.bus,
+        Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
+        record_state=engine.set_mirror_state,
+        close_paper=engine.close_trade,
+        on_external_close=ExternalClose.FOLLOW,
+        active_trades=engine.active_trades,
+        watch_interval=0.05,
+    )
     engine.register_status_source(service.status)
     await service.start()
     yield engine, service
@@ -101,13 +110,22 @@ async def test_start_mirror_service_from_settings_shares_the_feed_client(tmp_pat
     monkeypatch.setenv("PAPER_TERMINAL_MT5_PASSWORD", terminal.password)
     monkeypatch.setattr("keyring.get_password", lambda service, user: None)
     terminal.set_price("EURUSD.m", 1.08500, 1.08510)
-    settings = {"mirror": "mt5", "feed": "mt5", "mt5_login": str(terminal.login_id), "mt5_server": terminal.server,
-                "mirror_symbol_suffix": ".m"}
+    settings = {
+        "mirror": "mt5",
+        "feed": "mt5",
+        "mt5_login": str(terminal.login_id),
+        "mt5_server": terminal.server,
+        "mirror_symbol_suffix": ".m",
+    }
     feed = make_bridge_feed(settings)
     await feed.start(["EURUSD"])
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()),
-                           SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False),
-                           symbols=["EURUSD"], flush_interval=3600)
+    engine = TradingEngine(
+        EventBus(),
+        PaperBroker(BrokerConfig()),
+        SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False),
+        symbols=["EURUSD"],
+        flush_interval=3600,
+    )
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
     service = await start_mirror_service(settings, engine, feed)

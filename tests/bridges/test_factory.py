@@ -95,8 +95,16 @@ def test_wiring_puts_metatrader_in_the_auto_rotation_behind_or_ahead(monkeypatch
     from datafeeds.aggregator.aggregator import AggregatedFeed
     from terminal.wiring import make_feed
 
-    settings = SimpleNamespace(feed="auto", mirror="zmq", interval=5.0, feed_priority=None, speed=1.0, seed=None,
-                               sim_start=None, metatrader_prices=None)
+    settings = SimpleNamespace(
+        feed="auto",
+        mirror="zmq",
+        interval=5.0,
+        feed_priority=None,
+        speed=1.0,
+        seed=None,
+        sim_start=None,
+        metatrader_prices=None,
+    )
     feed = make_feed(settings)
     assert isinstance(feed, AggregatedFeed) and isinstance(feed.sources[0], ZmqFeed)
     assert feed.priority[-1] == "metatrader" and feed.priority[0] == "yahoo"

@@ -16,10 +16,39 @@ import pytest
 MQL = Path(__file__).resolve().parents[2] / "resources" / "mql"
 MQ4, MQ5 = MQL / "PaperTerminalBridge.mq4", MQL / "PaperTerminalBridge.mq5"
 #: Reply keys the bridge reads (bridges/zmq/protocol.py, clock_probe.py, feed.py).
-READ_BY_BRIDGE = {"_action", "_response", "_response_value", "response_value", "_ticket", "_open_time",
-                  "_open_price", "_sl", "_tp", "_close_price", "_close_lots", "_trades", "_magic", "_symbol",
-                  "_lots", "_type", "_SL", "_TP", "_pnl", "_comment", "_data", "error_symbols", "time", "open",
-                  "high", "low", "close", "tick_volume", "_server_time", "_gmt_time", "_server_clock"}
+READ_BY_BRIDGE = {
+    "_action",
+    "_response",
+    "_response_value",
+    "response_value",
+    "_ticket",
+    "_open_time",
+    "_open_price",
+    "_sl",
+    "_tp",
+    "_close_price",
+    "_close_lots",
+    "_trades",
+    "_magic",
+    "_symbol",
+    "_lots",
+    "_type",
+    "_SL",
+    "_TP",
+    "_pnl",
+    "_comment",
+    "_data",
+    "error_symbols",
+    "time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "tick_volume",
+    "_server_time",
+    "_gmt_time",
+    "_server_clock",
+}
 MQL4_PREDEFINED = {"Open", "Close", "High", "Low", "Time", "Volume", "Digits", "Point", "Bid", "Ask", "Bars"}
 
 
@@ -41,8 +70,17 @@ def test_both_versions_exist_and_speak_the_dwx_protocol():
     for path in (MQ4, MQ5):
         text = source(path)
         assert "Zmq/Zmq.mqh" in text and ":|:" in text
-        assert {"HEARTBEAT", "TRACK_PRICES", "HIST", "TRADE", "OPEN", "MODIFY", "CLOSE", "CLOSE_PARTIAL",
-                "GET_OPEN_TRADES"} <= commands(text)
+        assert {
+            "HEARTBEAT",
+            "TRACK_PRICES",
+            "HIST",
+            "TRADE",
+            "OPEN",
+            "MODIFY",
+            "CLOSE",
+            "CLOSE_PARTIAL",
+            "GET_OPEN_TRADES",
+        } <= commands(text)
 
 
 def test_mq4_and_mq5_handle_the_same_commands():
@@ -59,8 +97,11 @@ def test_every_key_the_bridge_reads_is_sent(path):
 
 
 def test_mq4_defines_no_function_named_like_an_mql4_predefined_variable():
-    defined = set(re.findall(r"^\s*(?:string|int|double|bool|void|ENUM_TIMEFRAMES|datetime)\s+(\w+)\s*\(",
-                             source(MQ4), re.MULTILINE))
+    defined = set(
+        re.findall(
+            r"^\s*(?:string|int|double|bool|void|ENUM_TIMEFRAMES|datetime)\s+(\w+)\s*\(", source(MQ4), re.MULTILINE
+        )
+    )
     assert not defined & MQL4_PREDEFINED
 
 

@@ -12,8 +12,7 @@ from bridges.config import ExternalClose, MirrorOptions
 from bridges.mt5.mirror import Mt5Mirror
 from bridges.sync import MirrorService
 from engine.bus import EventBus
-from engine.events import (MirrorStateChanged, OrderCancelled, OrderPlaced, TradeClosed, TradeModified,
-                           TradeOpened)
+from engine.events import MirrorStateChanged, OrderCancelled, OrderPlaced, TradeClosed, TradeModified, TradeOpened
 from engine.values import CloseReason, OrderType, Side, TradeStatus
 from tests.bridges.conftest import MAGIC, make_trade
 from tests.bridges.fake_mt5 import constants as c
@@ -37,8 +36,14 @@ async def settle(svc: MirrorService) -> None:
 
 
 def closed_part(trade, lots: str, new_id: int):
-    return replace(trade, id=new_id, lots=Decimal(lots), status=TradeStatus.CLOSED,
-                   close_reason=CloseReason.PARTIAL, parent_id=trade.id)
+    return replace(
+        trade,
+        id=new_id,
+        lots=Decimal(lots),
+        status=TradeStatus.CLOSED,
+        close_reason=CloseReason.PARTIAL,
+        parent_id=trade.id,
+    )
 
 
 async def test_trade_opened_results_in_one_mirror_open_and_state(service, terminal):
@@ -79,8 +84,9 @@ async def test_modify_partial_and_full_close_follow_the_paper_trade(service, ter
 
 
 async def test_pending_order_then_cancel(service, terminal):
-    pending = make_trade(5, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, entry=None,
-                         requested=1.0900, sl=1.0850, tp=1.1000)
+    pending = make_trade(
+        5, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, entry=None, requested=1.0900, sl=1.0850, tp=1.1000
+    )
     service.bus.publish(OrderPlaced(pending))
     await settle(service)
     assert len(terminal.orders) == 1
@@ -91,8 +97,9 @@ async def test_pending_order_then_cancel(service, terminal):
 
 
 async def test_filled_pending_order_is_not_opened_twice(service, terminal):
-    pending = make_trade(6, order_type=OrderType.STOP, status=TradeStatus.PENDING, entry=None,
-                         requested=1.1050, sl=1.1000, tp=1.1100)
+    pending = make_trade(
+        6, order_type=OrderType.STOP, status=TradeStatus.PENDING, entry=None, requested=1.1050, sl=1.1000, tp=1.1100
+    )
     service.bus.publish(OrderPlaced(pending))
     await settle(service)
     terminal.trigger_pending(int(service.ticket_for(6)))
@@ -140,8 +147,9 @@ async def test_user_close_in_metatrader_is_followed(mt5_client, terminal):
         closed.append(trade_id)
 
     mirror = Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m"))
-    svc = MirrorService(bus, mirror, close_paper=close_paper, on_external_close=ExternalClose.FOLLOW,
-                        watch_interval=0.05)
+    svc = MirrorService(
+        bus, mirror, close_paper=close_paper, on_external_close=ExternalClose.FOLLOW, watch_interval=0.05
+    )
     await svc.start()
     bus.publish(TradeOpened(make_trade(11)))
     await settle(svc)
@@ -164,8 +172,12 @@ async def test_restart_adopts_positions_and_settles_missing_ones(mt5_client, ter
     bus.subscribe(MirrorStateChanged, states.append)
     active = [make_trade(12, mirror_ticket=ticket), make_trade(13, mirror_ticket="999")]
     active = [replace(t, mirror_state="open") for t in active]
-    svc = MirrorService(bus, Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
-                        active_trades=lambda: active, watch_interval=10)
+    svc = MirrorService(
+        bus,
+        Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
+        active_trades=lambda: active,
+        watch_interval=10,
+    )
     await svc.start()
     for _ in range(100):
         if states:
@@ -185,8 +197,12 @@ async def test_record_state_callback_replaces_direct_publish(mt5_client, termina
     async def record(trade_id, ticket, state, detail=None):
         recorded.append((trade_id, ticket, state))
 
-    svc = MirrorService(bus, Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
-                        record_state=record, watch_interval=10)
+    svc = MirrorService(
+        bus,
+        Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
+        record_state=record,
+        watch_interval=10,
+    )
     await svc.start()
     bus.publish(TradeOpened(make_trade(14)))
     await settle(svc)
@@ -207,8 +223,12 @@ async def test_queued_modifications_collapse_to_the_newest(service, terminal):
 async def test_positions_of_no_active_trade_are_orphans_not_adopted(mt5_client, terminal):
     terminal._open_position("EURUSD.m", 0, 0.1, 1.09, 0.0, 0.0, MAGIC, "pt:31", 931)
     bus = EventBus()
-    svc = MirrorService(bus, Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
-                        active_trades=lambda: [], watch_interval=10)
+    svc = MirrorService(
+        bus,
+        Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
+        active_trades=lambda: [],
+        watch_interval=10,
+    )
     await svc.start()
     for _ in range(100):
         if svc.status().healthy:
@@ -228,8 +248,12 @@ async def test_failing_state_recorder_does_not_stop_mirroring(mt5_client, termin
         raise RuntimeError("journal is locked")
 
     bus = EventBus()
-    svc = MirrorService(bus, Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
-                        record_state=record, watch_interval=10)
+    svc = MirrorService(
+        bus,
+        Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
+        record_state=record,
+        watch_interval=10,
+    )
     await svc.start()
     bus.publish(TradeOpened(make_trade(41)))
     bus.publish(TradeOpened(make_trade(42)))

@@ -7,10 +7,18 @@ import pytest
 from bridges.tagging import paper_comment, paper_id_from_comment
 
 
-@pytest.mark.parametrize(("comment", "expected"), [
-    ("pt:42", 42), ("pt:42 [sl 1.08500]", 42), ("[tp] pt:7", 7), ("manual", None), ("", None), (None, None),
-    ("from #123", None),
-])
+@pytest.mark.parametrize(
+    ("comment", "expected"),
+    [
+        ("pt:42", 42),
+        ("pt:42 [sl 1.08500]", 42),
+        ("[tp] pt:7", 7),
+        ("manual", None),
+        ("", None),
+        (None, None),
+        ("from #123", None),
+    ],
+)
 def test_paper_id_from_comment_survives_broker_decorations(comment, expected):
     assert paper_id_from_comment(comment) == expected
 

@@ -19,15 +19,19 @@ async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal
     monkeypatch.setattr("keyring.get_password", lambda service, user: None)
     terminal.set_price("EURUSD.m", 1.08500, 1.08510)
     journal = SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False)
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"],
-                           flush_interval=3600)
+    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"], flush_interval=3600)
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
     monkeypatch.setenv("PAPER_TERMINAL_MT5_PASSWORD", terminal.password)
-    settings = SimpleNamespace(mirror="mt5", feed="sim", mt5_login=str(terminal.login_id), mt5_server=terminal.server,
-                               mirror_symbol_suffix=".m", mirror_paused=True)
-    runtime = Runtime(settings=settings, bus=engine.bus, journal=journal, engine=engine, feed=None,
-                      price_worker=None)
+    settings = SimpleNamespace(
+        mirror="mt5",
+        feed="sim",
+        mt5_login=str(terminal.login_id),
+        mt5_server=terminal.server,
+        mirror_symbol_suffix=".m",
+        mirror_paused=True,
+    )
+    runtime = Runtime(settings=settings, bus=engine.bus, journal=journal, engine=engine, feed=None, price_worker=None)
     stop = await attach_mirror(runtime)
     try:
         service = runtime.mirror
@@ -53,8 +57,14 @@ async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal
 async def test_attach_mirror_without_mirror_setting_does_nothing(tmp_path):
     journal = SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False)
     engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"])
-    runtime = Runtime(settings=SimpleNamespace(mirror=None), bus=engine.bus, journal=journal, engine=engine,
-                      feed=None, price_worker=None)
+    runtime = Runtime(
+        settings=SimpleNamespace(mirror=None),
+        bus=engine.bus,
+        journal=journal,
+        engine=engine,
+        feed=None,
+        price_worker=None,
+    )
     assert await attach_mirror(runtime) is None
     assert runtime.mirror is None and not engine.feeds_status()
     journal.close()

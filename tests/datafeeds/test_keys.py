@@ -9,8 +9,6 @@ from keyring.backends import fail
 from datafeeds import keys
 
 
-
-
 def test_env_wins_over_keyring(memory_keyring):
     keys.store_key("twelvedata", "from-keyring")
     key = keys.load_key("twelvedata", env={"TWELVEDATA_API_KEY": "from-env"})

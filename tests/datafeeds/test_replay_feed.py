@@ -25,8 +25,15 @@ def _bars(tmp_path, count=50, name="bars.csv", symbol_column=False):
     rows = []
     for i in range(count):
         o = 1.1 + 0.0001 * i
-        rows.append({"time": START + pd.Timedelta(minutes=i), "open": o, "high": o + 0.0003,
-                     "low": o - 0.0002, "close": o + 0.0001})
+        rows.append(
+            {
+                "time": START + pd.Timedelta(minutes=i),
+                "open": o,
+                "high": o + 0.0003,
+                "low": o - 0.0002,
+                "close": o + 0.0001,
+            }
+        )
     frame = pd.DataFrame(rows)
     if symbol_column:
         frame.insert(1, "symbol", "GBPUSD")
@@ -69,9 +76,14 @@ async def test_replay_feed_history_grows_with_playback(tmp_path):
 
 async def test_replay_feed_ticks_keep_their_ask_and_symbol_column(tmp_path):
     path = tmp_path / "ticks.csv"
-    pd.DataFrame({"time": [START + pd.Timedelta(seconds=s) for s in range(10)], "symbol": "USDJPY",
-                  "bid": [150.0 + s / 100 for s in range(10)],
-                  "ask": [150.02 + s / 100 for s in range(10)]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "time": [START + pd.Timedelta(seconds=s) for s in range(10)],
+            "symbol": "USDJPY",
+            "bid": [150.0 + s / 100 for s in range(10)],
+            "ask": [150.02 + s / 100 for s in range(10)],
+        }
+    ).to_csv(path, index=False)
     feed = ReplayFeed(path, speed="max", warmup=0)
     await feed.start(["EURUSD"])
     quotes = await _all(feed)
@@ -82,8 +94,9 @@ async def test_replay_feed_ticks_keep_their_ask_and_symbol_column(tmp_path):
 
 async def test_replay_feed_speed_paces_by_file_time(tmp_path):
     path = tmp_path / "ticks.csv"
-    pd.DataFrame({"time": [START + pd.Timedelta(seconds=s) for s in range(4)], "bid": 1.1,
-                  "ask": 1.1001}).to_csv(path, index=False)
+    pd.DataFrame({"time": [START + pd.Timedelta(seconds=s) for s in range(4)], "bid": 1.1, "ask": 1.1001}).to_csv(
+        path, index=False
+    )
     feed = ReplayFeed(path, speed=20, warmup=0)
     await feed.start(["EURUSD"])
     started = time.perf_counter()

@@ -61,8 +61,10 @@ def test_bar_builder_keeps_symbols_apart_and_returns_closed_plus_forming():
 
 
 def _m1(minutes: int, start: datetime = T0) -> list[Bar]:
-    return [Bar("EURUSD", Timeframe.M1, start + timedelta(minutes=i), 1.0 + i, 1.5 + i, 0.5 + i, 1.2 + i, 1)
-            for i in range(minutes)]
+    return [
+        Bar("EURUSD", Timeframe.M1, start + timedelta(minutes=i), 1.0 + i, 1.5 + i, 0.5 + i, 1.2 + i, 1)
+        for i in range(minutes)
+    ]
 
 
 @pytest.mark.parametrize(("timeframe", "count"), [(Timeframe.M5, 12), (Timeframe.M15, 4), (Timeframe.H1, 1)])
@@ -72,7 +74,13 @@ def test_resample_aggregates_m1_into_higher_timeframe(timeframe, count):
     step = timeframe.seconds // 60
     first = bars[0]
     assert (first.time, first.open, first.high, first.low, first.close, first.volume) == (
-        T0, 1.0, 1.5 + step - 1, 0.5, 1.2 + step - 1, step)
+        T0,
+        1.0,
+        1.5 + step - 1,
+        0.5,
+        1.2 + step - 1,
+        step,
+    )
 
 
 def test_resample_drops_empty_intervals():
@@ -84,13 +92,19 @@ def test_seed_m1_history_fills_higher_timeframes_and_the_first_quote_continues_t
     builder = BarBuilder()
     builder.seed(_m1(120))
     h1 = builder.bars("EURUSD", Timeframe.H1, limit=10)
-    assert [b.time for b in h1] == [T0, T0 + timedelta(hours=1)]   # the second hour so far, from M1
+    assert [b.time for b in h1] == [T0, T0 + timedelta(hours=1)]  # the second hour so far, from M1
     builder.on_quote(q(119 * 60 + 30, 1.0))  # live quote inside the last seeded minute
     m1 = builder.bars("EURUSD", Timeframe.M1, limit=500)
     assert m1[-2].time == T0 + timedelta(minutes=118)
-    last = m1[-1]   # the seeded minute continued, not replaced: its open and extremes stay
-    assert (last.time, last.open, last.high, last.low, last.close, last.volume) == \
-        (T0 + timedelta(minutes=119), 120.0, 120.5, 1.0, 1.0, 2)
+    last = m1[-1]  # the seeded minute continued, not replaced: its open and extremes stay
+    assert (last.time, last.open, last.high, last.low, last.close, last.volume) == (
+        T0 + timedelta(minutes=119),
+        120.0,
+        120.5,
+        1.0,
+        1.0,
+        2,
+    )
     hour = builder.bars("EURUSD", Timeframe.H1, limit=10)[-1]
     assert (hour.time, hour.open, hour.high, hour.close) == (T0 + timedelta(hours=1), 61.0, 120.5, 1.0)
     assert hour.low == 1.0 and hour.volume == 61
@@ -100,8 +114,8 @@ def test_first_quote_of_the_day_after_a_restart_continues_the_day_from_journal_m
     """A journal holds yesterday's D1 and today's M1 bars: today's candle opens at 00:00's price."""
     builder = BarBuilder()
     yesterday = Bar("EURUSD", Timeframe.D1, T0 - timedelta(days=1), 0.9, 1.0, 0.8, 0.95, 500)
-    builder.seed([yesterday, *_m1(600)])        # 00:00-10:00 today in M1
-    builder.on_quote(q(600 * 60 + 5, 500.0))    # the first live quote at 10:00:05
+    builder.seed([yesterday, *_m1(600)])  # 00:00-10:00 today in M1
+    builder.on_quote(q(600 * 60 + 5, 500.0))  # the first live quote at 10:00:05
     d1 = builder.bars("EURUSD", Timeframe.D1, limit=5)
     assert [b.time for b in d1] == [T0 - timedelta(days=1), T0]
     today = d1[-1]

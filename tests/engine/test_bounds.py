@@ -11,12 +11,15 @@ from engine.bounds import TIME_MAX, TIME_MAX_NS, TIME_MIN, TIME_MIN_NS, bounded_
 from engine.errors import ValidationError
 
 
-@pytest.mark.parametrize("value", [
-    datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-12))),  # overflows converting to UTC
-    datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),                    # underflows likewise
-    TIME_MAX,
-    TIME_MIN - timedelta(microseconds=1),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-12))),  # overflows converting to UTC
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),  # underflows likewise
+        TIME_MAX,
+        TIME_MIN - timedelta(microseconds=1),
+    ],
+)
 def test_bounded_time_outside_range_raises_naming_the_field(value):
     assert time_problem(value) is not None
     with pytest.raises(ValidationError) as info:

@@ -1,9 +1,9 @@
 import asyncio
+from datetime import datetime, timezone
 
 from engine.bus import EventBus
 from engine.events import Event, PriceUpdated, TradeModified
 from engine.values import Quote
-from datetime import datetime, timezone
 
 
 def _quote() -> Quote:

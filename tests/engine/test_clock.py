@@ -24,11 +24,11 @@ def test_clock_in_wall_mode_reads_the_wall_whatever_the_quotes():
 
 def test_clock_in_market_mode_reads_the_latest_quote_and_never_goes_back():
     clock = MarketClock(follows_wall=False, wall=lambda: WALL)
-    assert clock.now() == WALL                      # nothing known yet: the wall clock
-    clock.set_origin(MARKET - timedelta(hours=1))   # the feed's start
+    assert clock.now() == WALL  # nothing known yet: the wall clock
+    clock.set_origin(MARKET - timedelta(hours=1))  # the feed's start
     assert clock.now() == MARKET - timedelta(hours=1)
     clock.observe(MARKET)
-    clock.observe(MARKET - timedelta(minutes=5))    # an older quote of another symbol
+    clock.observe(MARKET - timedelta(minutes=5))  # an older quote of another symbol
     assert clock.now() == MARKET and clock.mode == "market"
     clock.observe(MARKET + timedelta(seconds=15))
     assert clock.age(MARKET) == 15.0
@@ -38,19 +38,24 @@ async def test_engine_clock_follows_fresh_quotes_and_resumes_from_the_journal(tm
     url = f"sqlite:///{tmp_path / 'paper.db'}"
 
     def make() -> TradingEngine:
-        return TradingEngine(EventBus(), PaperBroker(BrokerConfig()), SqlJournal(url, durable=False),
-                             symbols=["EURUSD"], clock=MarketClock(follows_wall=False, wall=lambda: WALL))
+        return TradingEngine(
+            EventBus(),
+            PaperBroker(BrokerConfig()),
+            SqlJournal(url, durable=False),
+            symbols=["EURUSD"],
+            clock=MarketClock(follows_wall=False, wall=lambda: WALL),
+        )
 
     first = make()
     await first.start()
     await first.on_quote(Quote("EURUSD", 1.1, 1.1001, MARKET, "sim"))
     await first.on_quote(Quote("EURUSD", 1.1, 1.1001, MARKET + timedelta(hours=2), "cache", stale=True))
-    assert first.clock.now() == MARKET               # a stale quote does not move the market
+    assert first.clock.now() == MARKET  # a stale quote does not move the market
     await first.stop()
     second = make()
     await second.start()
     try:
-        assert second.clock.now() == MARKET          # resumed at the journal's last price, not the wall
+        assert second.clock.now() == MARKET  # resumed at the journal's last price, not the wall
     finally:
         await second.stop()
 
@@ -58,8 +63,13 @@ async def test_engine_clock_follows_fresh_quotes_and_resumes_from_the_journal(tm
 async def test_engine_metrics_snapshots_are_dated_by_the_market_clock(tmp_path):
     """The equity samples the dashboard draws sit on the market clock, not the wall clock."""
     journal = SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False)
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"],
-                           clock=MarketClock(follows_wall=False, wall=lambda: WALL))
+    engine = TradingEngine(
+        EventBus(),
+        PaperBroker(BrokerConfig()),
+        journal,
+        symbols=["EURUSD"],
+        clock=MarketClock(follows_wall=False, wall=lambda: WALL),
+    )
     await engine.start()
     try:
         await engine.on_quote(Quote("EURUSD", 1.1, 1.1001, MARKET, "sim"))

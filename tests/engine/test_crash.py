@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # -- the child: trade until killed -----------------------------------------------------------
 
+
 async def _trade_forever(url: str, seed: int) -> None:
     from engine.broker import BrokerConfig, OrderRequest, PaperBroker
     from engine.bus import EventBus
@@ -47,12 +48,15 @@ async def _trade_forever(url: str, seed: int) -> None:
 
     rng = random.Random(seed)
     broker = PaperBroker(BrokerConfig(balance=INITIAL, commission_per_lot_side=Decimal("3.50"), leverage=500))
-    engine = TradingEngine(EventBus(), broker, SqlJournal(url, durable=True), symbols=["EURUSD", "USDJPY"],
-                           flush_interval=0.2)
+    engine = TradingEngine(
+        EventBus(), broker, SqlJournal(url, durable=True), symbols=["EURUSD", "USDJPY"], flush_interval=0.2
+    )
 
     def emit(record) -> None:
-        sys.stdout.write(f"R {record.id} {record.status.value} {record.lots} {record.pnl} {record.commission} "
-                         f"{record.swap} {record.parent_id}\n")
+        sys.stdout.write(
+            f"R {record.id} {record.status.value} {record.lots} {record.pnl} {record.commission} "
+            f"{record.swap} {record.parent_id}\n"
+        )
         sys.stdout.flush()
 
     def on_event(event) -> None:
@@ -108,6 +112,7 @@ def child_main(url: str, seed: int) -> None:
 
 # -- the parent: kill, restart, verify -----------------------------------------------------------
 
+
 def _printed(output: str) -> dict[int, list[str]]:
     """The last complete record line printed per trade id."""
     records: dict[int, list[str]] = {}
@@ -119,8 +124,14 @@ def _printed(output: str) -> dict[int, list[str]]:
 
 
 def _run_and_kill(url: str, seed: int, run_seconds: float) -> tuple[str, int]:
-    child = subprocess.Popen([sys.executable, "-m", "tests.engine.test_crash", "child", url, str(seed)],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.engine.test_crash", "child", url, str(seed)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
     assert child.stdout is not None
     ready = child.stdout.readline()
     assert ready == "READY\n", child.stderr.read() if child.stderr else ready
@@ -148,7 +159,12 @@ def _verify(url: str, printed: dict[int, list[str]]) -> int:
             record = stored[trade_id]
             if status in ("closed", "cancelled"):
                 assert (record.status.value, record.lots, record.pnl, record.commission, record.swap) == (
-                    status, Decimal(lots), Decimal(pnl), Decimal(commission), Decimal(swap))
+                    status,
+                    Decimal(lots),
+                    Decimal(pnl),
+                    Decimal(commission),
+                    Decimal(swap),
+                )
         for record in stored.values():
             if record.parent_id is not None:
                 assert record.parent_id in stored, f"partial {record.id} lost its parent {record.parent_id}"

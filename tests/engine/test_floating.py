@@ -7,11 +7,36 @@ from engine.values import OrderType, Quote, Side, TradeRecord, TradeStatus
 T = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
 
 
-def _trade(symbol: str, side: Side, entry: float, lots: str = "1.00",
-           status: TradeStatus = TradeStatus.OPEN) -> TradeRecord:
+def _trade(
+    symbol: str, side: Side, entry: float, lots: str = "1.00", status: TradeStatus = TradeStatus.OPEN
+) -> TradeRecord:
     zero = Decimal("0")
-    return TradeRecord(1, symbol, side, OrderType.MARKET, status, Decimal(lots), entry, entry, None, None,
-                       None, T, None, None, None, 0.0, zero, zero, zero, 0.0, 0.0, None, None, "")
+    return TradeRecord(
+        1,
+        symbol,
+        side,
+        OrderType.MARKET,
+        status,
+        Decimal(lots),
+        entry,
+        entry,
+        None,
+        None,
+        None,
+        T,
+        None,
+        None,
+        None,
+        0.0,
+        zero,
+        zero,
+        zero,
+        0.0,
+        0.0,
+        None,
+        None,
+        "",
+    )
 
 
 def _quotes(*quotes: tuple[str, float, float]) -> dict[str, Quote]:
@@ -31,7 +56,7 @@ def test_floating_eurgbp_in_usd_account_multiplies_by_gbpusd():
     quotes = _quotes(("EURGBP", 0.84900, 0.84910), ("GBPUSD", 1.25000, 1.25000))
     pips, gross = floating_gross(trade, quotes, "USD")
     assert pips == -10.0
-    assert gross == Decimal("-62.50")                        # −0.001 × 50,000 GBP × 1.25
+    assert gross == Decimal("-62.50")  # −0.001 × 50,000 GBP × 1.25
 
 
 def test_floating_without_a_rate_gives_pips_only_and_record_keeps_pnl():

@@ -12,29 +12,84 @@ from engine.drawdown import balance_drawdowns
 from engine.performance import compute_performance
 from engine.values import AccountSnapshot, CloseReason, OrderType, Side, TradeRecord, TradeStatus
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)   # Monday 09:00
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)  # Monday 09:00
 
 DESIGN_KEYS = {
-    "total_trades", "wins", "losses", "breakeven", "win_rate", "total_pips", "net_profit",
-    "gross_profit", "gross_loss", "profit_factor", "expected_payoff", "average_win",
-    "average_loss", "largest_win", "largest_loss", "max_consecutive_wins",
-    "max_consecutive_losses", "absolute_drawdown", "max_drawdown", "max_drawdown_pct",
-    "recovery_factor", "sharpe", "average_holding_seconds", "equity_curve", "by_symbol",
-    "by_side", "by_source", "by_hour", "by_weekday"}
+    "total_trades",
+    "wins",
+    "losses",
+    "breakeven",
+    "win_rate",
+    "total_pips",
+    "net_profit",
+    "gross_profit",
+    "gross_loss",
+    "profit_factor",
+    "expected_payoff",
+    "average_win",
+    "average_loss",
+    "largest_win",
+    "largest_loss",
+    "max_consecutive_wins",
+    "max_consecutive_losses",
+    "absolute_drawdown",
+    "max_drawdown",
+    "max_drawdown_pct",
+    "recovery_factor",
+    "sharpe",
+    "average_holding_seconds",
+    "equity_curve",
+    "by_symbol",
+    "by_side",
+    "by_source",
+    "by_hour",
+    "by_weekday",
+}
 
 
-def closed(trade_id: int, net: str, *, pips: float = 0.0, symbol: str = "EURUSD", side: Side = Side.BUY,
-           hours: float = 1.0, commission: str = "0", swap: str = "0", signal_id: int | None = None,
-           opened: datetime | None = None, status: TradeStatus = TradeStatus.CLOSED) -> TradeRecord:
+def closed(
+    trade_id: int,
+    net: str,
+    *,
+    pips: float = 0.0,
+    symbol: str = "EURUSD",
+    side: Side = Side.BUY,
+    hours: float = 1.0,
+    commission: str = "0",
+    swap: str = "0",
+    signal_id: int | None = None,
+    opened: datetime | None = None,
+    status: TradeStatus = TradeStatus.CLOSED,
+) -> TradeRecord:
     """A closed record whose net result is ``net`` (pnl adjusted for commission and swap)."""
     open_time = opened or T0 + timedelta(hours=trade_id)
     pnl = Decimal(net) + Decimal(commission) - Decimal(swap)
     return TradeRecord(
-        id=trade_id, symbol=symbol, side=side, order_type=OrderType.MARKET, status=status,
-        lots=Decimal("1"), requested_price=1.1, entry_price=1.1, sl=None, tp=None, trailing_pips=None,
-        open_time=open_time, close_time=open_time + timedelta(hours=hours), close_price=1.1,
-        close_reason=CloseReason.MANUAL, pips=pips, pnl=pnl, commission=Decimal(commission),
-        swap=Decimal(swap), mfe_pips=0.0, mae_pips=0.0, signal_id=signal_id, parent_id=None, comment="")
+        id=trade_id,
+        symbol=symbol,
+        side=side,
+        order_type=OrderType.MARKET,
+        status=status,
+        lots=Decimal("1"),
+        requested_price=1.1,
+        entry_price=1.1,
+        sl=None,
+        tp=None,
+        trailing_pips=None,
+        open_time=open_time,
+        close_time=open_time + timedelta(hours=hours),
+        close_price=1.1,
+        close_reason=CloseReason.MANUAL,
+        pips=pips,
+        pnl=pnl,
+        commission=Decimal(commission),
+        swap=Decimal(swap),
+        mfe_pips=0.0,
+        mae_pips=0.0,
+        signal_id=signal_id,
+        parent_id=None,
+        comment="",
+    )
 
 
 def test_drawdowns_metatrader_worked_example():
@@ -54,7 +109,8 @@ def test_performance_metatrader_example_through_trades():
     assert figures["net_profit"] == Decimal("500.00")
     assert figures["recovery_factor"] == pytest.approx(500 / 2500)
     assert [p["balance"] for p in figures["equity_curve"]] == [
-        Decimal(v) for v in ("5000.00", "4000.00", "6000.00", "4000.00", "8000.00", "5500.00")]
+        Decimal(v) for v in ("5000.00", "4000.00", "6000.00", "4000.00", "8000.00", "5500.00")
+    ]
 
 
 def test_performance_hand_computed_journal():
@@ -85,14 +141,14 @@ def test_performance_hand_computed_journal():
     assert f["max_drawdown_pct"] == pytest.approx(60 / 1150 * 100, abs=0.01)
     assert f["recovery_factor"] == pytest.approx(170 / 60)
     assert f["average_holding_seconds"] == 3600.0
-    assert f["by_side"]["sell"] == {"trades": 2, "win_rate": 0.5, "net_profit": Decimal("30.00"),
-                                    "total_pips": 3.0}
+    assert f["by_side"]["sell"] == {"trades": 2, "win_rate": 0.5, "net_profit": Decimal("30.00"), "total_pips": 3.0}
     assert f["by_symbol"]["USDJPY"]["net_profit"] == Decimal("130.00")
     assert f["by_source"]["ml"]["trades"] == 2 and f["by_source"]["harmonic"]["trades"] == 1
     assert f["by_source"]["manual"]["trades"] == 4
     assert set(f["by_hour"]) == {"10", "11", "12", "13", "14", "15", "16"}
-    assert f["by_weekday"] == {"Monday": {"trades": 7, "win_rate": pytest.approx(3 / 7),
-                                          "net_profit": Decimal("170.00"), "total_pips": 17.0}}
+    assert f["by_weekday"] == {
+        "Monday": {"trades": 7, "win_rate": pytest.approx(3 / 7), "net_profit": Decimal("170.00"), "total_pips": 17.0}
+    }
 
 
 def test_sharpe_is_mean_over_sample_stdev_of_per_trade_returns():
@@ -123,19 +179,26 @@ def test_trades_are_ordered_by_close_time():
     late = closed(1, "-100", opened=T0 + timedelta(hours=5))
     early = closed(2, "100", opened=T0)
     f = compute_performance([late, early], Decimal("1000"))
-    assert [p["balance"] for p in f["equity_curve"]] == [Decimal("1000.00"), Decimal("1100.00"),
-                                                         Decimal("1000.00")]
+    assert [p["balance"] for p in f["equity_curve"]] == [Decimal("1000.00"), Decimal("1100.00"), Decimal("1000.00")]
     assert f["max_drawdown"] == Decimal("100.00")
 
 
 def test_equity_curve_from_account_events():
-    snap = AccountSnapshot(balance=Decimal("1000"), equity=Decimal("990.5"), margin=Decimal("0"),
-                           free_margin=Decimal("990.5"), margin_level=None, currency="USD",
-                           leverage=100, initial_balance=Decimal("1000"))
+    snap = AccountSnapshot(
+        balance=Decimal("1000"),
+        equity=Decimal("990.5"),
+        margin=Decimal("0"),
+        free_margin=Decimal("990.5"),
+        margin_level=None,
+        currency="USD",
+        leverage=100,
+        initial_balance=Decimal("1000"),
+    )
     f = compute_performance([], Decimal("1000"), account_events=[(T0 + timedelta(1), snap), (T0, snap)])
-    assert f["equity_curve"] == [{"time": T0, "balance": Decimal("1000.00"), "equity": Decimal("990.50")},
-                                 {"time": T0 + timedelta(1), "balance": Decimal("1000.00"),
-                                  "equity": Decimal("990.50")}]
+    assert f["equity_curve"] == [
+        {"time": T0, "balance": Decimal("1000.00"), "equity": Decimal("990.50")},
+        {"time": T0 + timedelta(1), "balance": Decimal("1000.00"), "equity": Decimal("990.50")},
+    ]
 
 
 def test_figures_serialise_to_json_with_default_str():
@@ -151,14 +214,17 @@ def test_sub_cent_results_are_summed_exactly_then_rounded():
     assert f["gross_profit"] == Decimal("0.02")
     assert f["largest_win"] == Decimal("0.01")
     assert [p["balance"] for p in f["equity_curve"]] == [
-        Decimal("1000.00"), Decimal("1000.01"), Decimal("1000.01"), Decimal("1000.02")]
+        Decimal("1000.00"),
+        Decimal("1000.01"),
+        Decimal("1000.01"),
+        Decimal("1000.02"),
+    ]
 
 
 def test_drawdowns_of_amounts_beyond_float_precision_stay_exact():
     # 10**16 cents is beyond 2**52: the curve is summed as Python integers
     initial = Decimal("100000000000000.00")
-    dd = balance_drawdowns(initial, [initial - Decimal("0.01"), initial + Decimal("5.00"),
-                                     initial + Decimal("2.37")])
+    dd = balance_drawdowns(initial, [initial - Decimal("0.01"), initial + Decimal("5.00"), initial + Decimal("2.37")])
     assert dd.absolute == Decimal("0.01")
     assert dd.maximal == Decimal("2.63")
     f = compute_performance([closed(1, "-0.01"), closed(2, "5.01"), closed(3, "-2.63")], initial)
@@ -187,8 +253,7 @@ def test_streaks_and_groups_of_a_mixed_journal():
     trades = [closed(i + 1, n, side=Side.SELL if i % 2 else Side.BUY) for i, n in enumerate(nets)]
     f = compute_performance(trades, Decimal("100"))
     assert f["max_consecutive_wins"] == 2 and f["max_consecutive_losses"] == 3
-    assert f["by_side"]["buy"] == {"trades": 4, "win_rate": 0.25, "net_profit": Decimal("-6.00"),
-                                   "total_pips": 0.0}
+    assert f["by_side"]["buy"] == {"trades": 4, "win_rate": 0.25, "net_profit": Decimal("-6.00"), "total_pips": 0.0}
     assert f["by_side"]["sell"]["net_profit"] == Decimal("4.00")
     assert list(f["by_side"]) == ["buy", "sell"]
 
@@ -198,8 +263,9 @@ def test_sharpe_of_amounts_beyond_float_precision_uses_exact_quotients():
     trades = [closed(1, "1000000.01"), closed(2, "-500000.03"), closed(3, "2000000.07")]
     f = compute_performance(trades, initial)
     before = [initial, initial + Decimal("1000000.01"), initial + Decimal("500000.98")]
-    returns = [float(net / b) for net, b in
-               zip((Decimal("1000000.01"), Decimal("-500000.03"), Decimal("2000000.07")), before)]
+    returns = [
+        float(net / b) for net, b in zip((Decimal("1000000.01"), Decimal("-500000.03"), Decimal("2000000.07")), before)
+    ]
     mean = sum(returns) / 3
     stdev = (sum((r - mean) ** 2 for r in returns) / 2) ** 0.5
     assert f["sharpe"] == pytest.approx(mean / stdev, rel=1e-9)

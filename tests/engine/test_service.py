@@ -12,8 +12,16 @@ from engine.broker import BrokerConfig, OrderRequest, PaperBroker
 from engine.bus import EventBus
 from engine.errors import NotFound, OrderRejectedError, ValidationError
 from engine.events import (
-    AccountReset, AccountUpdated, BarClosed, Event, MirrorStateChanged, OrderCancelled, OrderRejected,
-    PriceUpdated, TradeClosed, TradeOpened,
+    AccountReset,
+    AccountUpdated,
+    BarClosed,
+    Event,
+    MirrorStateChanged,
+    OrderCancelled,
+    OrderRejected,
+    PriceUpdated,
+    TradeClosed,
+    TradeOpened,
 )
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
@@ -83,8 +91,9 @@ async def test_on_quote_crossing_sl_closes_commits_then_publishes(engine, db_url
     recorder = Recorder(engine.bus)
     trade = await engine.place_order(buy())
     seen: list[tuple[TradeStatus, Decimal]] = []
-    engine.bus.subscribe(TradeClosed, lambda ev: seen.append((reader.trade(ev.trade.id).status,
-                                                             reader.account().balance)))
+    engine.bus.subscribe(
+        TradeClosed, lambda ev: seen.append((reader.trade(ev.trade.id).status, reader.account().balance))
+    )
     await engine.on_quote(quote(1.07990, 1))
     closed = recorder.of(TradeClosed)[0].trade
     assert closed.id == trade.id and closed.close_reason is CloseReason.SL
@@ -148,8 +157,9 @@ async def test_close_pending_order_cancels_it(engine):
 
 
 async def test_pending_order_expires_on_a_later_quote(engine, db_url):
-    pending = await engine.place_order(buy(order_type=OrderType.LIMIT, price=1.08300,
-                                           expires_at=T0 + timedelta(minutes=1)))
+    pending = await engine.place_order(
+        buy(order_type=OrderType.LIMIT, price=1.08300, expires_at=T0 + timedelta(minutes=1))
+    )
     await engine.on_quote(quote(1.08500, 61))
     stored = SqlJournal(db_url).trade(pending.id)
     assert (stored.status, stored.close_reason) == (TradeStatus.CANCELLED, CloseReason.EXPIRED)
@@ -297,12 +307,12 @@ async def test_stop_saves_a_performance_snapshot_and_performance_matches(db_url)
 
 
 async def test_engine_open_trade_carries_floating_pips_and_pnl_everywhere(engine):
-    trade = await engine.place_order(buy())                 # buys at the ask 1.08510
-    await engine.on_quote(quote(1.08760, seconds=5))        # bid 1.08760: +25.0 pips
+    trade = await engine.place_order(buy())  # buys at the ask 1.08510
+    await engine.on_quote(quote(1.08760, seconds=5))  # bid 1.08760: +25.0 pips
     live = await engine.get_trade(trade.id)
     assert (live.pips, live.pnl) == (25.0, Decimal("25.00"))  # 0.0025 × 0.10 × 100,000 USD
     assert engine.active_trades()[0].pnl == Decimal("25.00")
     items, _ = await engine.list_trades(status="open")
     assert items[0].pips == 25.0
     closed = await engine.close_trade(trade.id)
-    assert closed.pnl == Decimal("25.00")                   # what was shown is what is booked
+    assert closed.pnl == Decimal("25.00")  # what was shown is what is booked

@@ -62,6 +62,7 @@ def stored(url: str) -> dict[int, TradeStatus]:
 
 # -- a command whose write fails is not applied ---------------------------------------------------
 
+
 async def test_limit_order_expiring_in_year_9999_is_not_applied_and_later_orders_are(url, caplog):
     """The issue's scenario. The date is now refused at the edge (engine.bounds) before the journal sees it;
     nothing stays in memory either way, and the next orders are journalled."""
@@ -72,8 +73,9 @@ async def test_limit_order_expiring_in_year_9999_is_not_applied_and_later_orders
     before = e.account()
     far = datetime.fromisoformat("9999-12-31T23:59:59-12:00")
     with pytest.raises(OrderRejectedError) as info:
-        await e.place_order(OrderRequest("EURUSD", Side.BUY, OrderType.LIMIT, lots=Decimal("1"), price=1.0,
-                                         expires_at=far))
+        await e.place_order(
+            OrderRequest("EURUSD", Side.BUY, OrderType.LIMIT, lots=Decimal("1"), price=1.0, expires_at=far)
+        )
     assert (info.value.field, info.value.code) == ("expires_at", "time_out_of_range")
     assert e.active_trades() == [] and e.account() == before and recorder.of(OrderPlaced) == []
     assert e.journal_status().state is JournalState.OK  # the journal itself takes writes: only that order failed
@@ -131,6 +133,7 @@ async def test_failed_command_write_publishes_nothing_and_is_never_retried(url):
 
 
 # -- while the journal cannot be written ----------------------------------------------------------
+
 
 async def test_sl_and_tp_closes_during_an_outage_are_journalled_in_order_once_it_is_back(url):
     journal = SqlJournal(url, durable=False)
@@ -190,13 +193,31 @@ async def test_signal_while_the_journal_is_down_is_refused_cleanly(url):
 
     journal = SqlJournal(url, durable=False)
     switch = ReadOnlySwitch(journal)
-    e = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"], flush_interval=3600,
-                      retry_initial=3600, signal_book_factory=lambda eng: SignalBook(eng))
+    e = TradingEngine(
+        EventBus(),
+        PaperBroker(BrokerConfig()),
+        journal,
+        symbols=["EURUSD"],
+        flush_interval=3600,
+        retry_initial=3600,
+        signal_book_factory=lambda eng: SignalBook(eng),
+    )
     await e.start()
     await e.on_quote(quote(1.08500))
     switch.set(True)
-    signal = Signal(id=None, symbol="EURUSD", side=Side.BUY, entry=1.085, sl=1.08, tp=1.095, confidence=0.7,
-                    source="test", timeframe=Timeframe.H1, created_at=T0, expires_at=T0 + timedelta(hours=1))
+    signal = Signal(
+        id=None,
+        symbol="EURUSD",
+        side=Side.BUY,
+        entry=1.085,
+        sl=1.08,
+        tp=1.095,
+        confidence=0.7,
+        source="test",
+        timeframe=Timeframe.H1,
+        created_at=T0,
+        expires_at=T0 + timedelta(hours=1),
+    )
     with pytest.raises(JournalUnavailable):
         await e.signals.submit(signal)
     assert e.journal_status().state is JournalState.UNAVAILABLE
@@ -205,6 +226,7 @@ async def test_signal_while_the_journal_is_down_is_refused_cleanly(url):
 
 
 # -- read-only journal ----------------------------------------------------------------------------
+
 
 async def test_read_only_journal_refuses_every_write_and_prices_trigger_nothing(url):
     writer = make(SqlJournal(url, durable=False))
@@ -229,6 +251,7 @@ async def test_read_only_journal_refuses_every_write_and_prices_trigger_nothing(
 
 
 # -- quotes older than what was traded on ---------------------------------------------------------
+
 
 async def test_after_restart_quotes_older_than_the_journal_last_event_close_nothing(url):
     e = make(SqlJournal(url, durable=False))
@@ -264,6 +287,7 @@ async def test_a_quote_older_than_the_trade_open_triggers_nothing_a_later_late_o
 
 # -- the parts -----------------------------------------------------------------------------------
 
+
 def test_failure_log_writes_one_line_per_distinct_failure_per_minute(caplog):
     now = [0.0]
     failures = FailureLog(logging.getLogger("test.failures"), interval=60.0, clock=lambda: now[0])
@@ -282,14 +306,20 @@ def test_failure_log_writes_one_line_per_distinct_failure_per_minute(caplog):
 def test_describe_names_the_driver_error_without_sql_parameters_or_paths():
     from sqlalchemy.exc import OperationalError, StatementError
 
-    wrapped = StatementError("(builtins.OverflowError) date value out of range",
-                             "INSERT INTO paper_trades (id) VALUES (?)", (1,), OverflowError("date value out of range"))
+    wrapped = StatementError(
+        "(builtins.OverflowError) date value out of range",
+        "INSERT INTO paper_trades (id) VALUES (?)",
+        (1,),
+        OverflowError("date value out of range"),
+    )
     assert describe(wrapped) == "OverflowError: date value out of range"
     sqlite = OperationalError("UPDATE x", {}, Exception("unable to open database file /home/me/paper.db"))
     assert describe(sqlite) == "Exception: unable to open database file …"
     assert describe(OperationalError("COMMIT", {}, Exception("disk I/O error"))) == "Exception: disk I/O error"
     assert describe(OSError("cannot open C:\\Users\\me\\paper.db now")) == "OSError: cannot open … now"
-    assert describe(PermissionError(13, "Permission denied", "/home/me/paper.db")) == "PermissionError: Permission denied"
+    assert (
+        describe(PermissionError(13, "Permission denied", "/home/me/paper.db")) == "PermissionError: Permission denied"
+    )
 
 
 def test_backlog_keeps_the_last_modification_of_a_trade_and_the_order_of_the_rest():
@@ -297,12 +327,32 @@ def test_backlog_keeps_the_last_modification_of_a_trade_and_the_order_of_the_res
     from engine.values import TradeRecord
 
     def record(trade_id: int, sl: float) -> TradeRecord:
-        return TradeRecord(id=trade_id, symbol="EURUSD", side=Side.BUY, order_type=OrderType.MARKET,
-                           status=TradeStatus.OPEN, lots=Decimal("1"), requested_price=1.1, entry_price=1.1,
-                           sl=sl, tp=None, trailing_pips=None, open_time=T0, close_time=None, close_price=None,
-                           close_reason=None, pips=0.0, pnl=Decimal("0"), commission=Decimal("0"),
-                           swap=Decimal("0"), mfe_pips=0.0, mae_pips=0.0, signal_id=None, parent_id=None,
-                           comment="")
+        return TradeRecord(
+            id=trade_id,
+            symbol="EURUSD",
+            side=Side.BUY,
+            order_type=OrderType.MARKET,
+            status=TradeStatus.OPEN,
+            lots=Decimal("1"),
+            requested_price=1.1,
+            entry_price=1.1,
+            sl=sl,
+            tp=None,
+            trailing_pips=None,
+            open_time=T0,
+            close_time=None,
+            close_price=None,
+            close_reason=None,
+            pips=0.0,
+            pnl=Decimal("0"),
+            commission=Decimal("0"),
+            swap=Decimal("0"),
+            mfe_pips=0.0,
+            mae_pips=0.0,
+            signal_id=None,
+            parent_id=None,
+            comment="",
+        )
 
     backlog = Backlog()
     backlog.add([TradeModified(record(1, 1.0)), TradeModified(record(2, 1.0))])

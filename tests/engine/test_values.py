@@ -37,8 +37,23 @@ def test_timeframe_floor_aligns_to_bar_open():
 
 
 def test_instrument_specs_cover_majors_crosses_and_gold():
-    for symbol in ("EURUSD", "GBPUSD", "USDJPY", "USDCHF", "AUDUSD", "USDCAD", "NZDUSD",
-                   "EURGBP", "EURJPY", "GBPJPY", "AUDJPY", "EURCHF", "EURAUD", "GBPCHF", "XAUUSD"):
+    for symbol in (
+        "EURUSD",
+        "GBPUSD",
+        "USDJPY",
+        "USDCHF",
+        "AUDUSD",
+        "USDCAD",
+        "NZDUSD",
+        "EURGBP",
+        "EURJPY",
+        "GBPJPY",
+        "AUDJPY",
+        "EURCHF",
+        "EURAUD",
+        "GBPCHF",
+        "XAUUSD",
+    ):
         assert symbol in SPECS
     assert get_spec("USDJPY").pip_size == 0.01
     assert get_spec("EURUSD").pip_size == 0.0001

@@ -6,8 +6,9 @@ import importlib.util
 import struct
 from pathlib import Path
 
-import pytest
 from PySide6.QtGui import QImage
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ICONS = ROOT / "resources" / "icons"
@@ -38,7 +39,7 @@ def test_ico_directory_lists_every_windows_size():
     sizes = []
     for i in range(count):
         w, h, _, _, planes, bpp, length, offset = struct.unpack_from("<BBBBHHII", data, 6 + 16 * i)
-        assert data[offset:offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + length <= len(data)
+        assert data[offset : offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + length <= len(data)
         sizes.append(w or 256)
     assert sizes == [16, 24, 32, 48, 64, 128, 256]
 
@@ -48,8 +49,8 @@ def test_icns_holds_png_elements_up_to_1024():
     assert data[:4] == b"icns" and struct.unpack_from(">I", data, 4)[0] == len(data)
     kinds, pos = [], 8
     while pos < len(data):
-        kind, length = data[pos:pos + 4], struct.unpack_from(">I", data, pos + 4)[0]
-        assert data[pos + 8:pos + 16] == b"\x89PNG\r\n\x1a\n"
+        kind, length = data[pos : pos + 4], struct.unpack_from(">I", data, pos + 4)[0]
+        assert data[pos + 8 : pos + 16] == b"\x89PNG\r\n\x1a\n"
         kinds.append(kind.decode())
         pos += length
     assert pos == len(data) and {"icp4", "ic07", "ic08", "ic09", "ic10"} <= set(kinds)

@@ -35,7 +35,9 @@ def test_smoke_stderr_accepts_log_lines_only():
 
 def test_smoke_masks_only_the_replay_wall_time():
     text = "Replay of 2,400 bars (EURUSD) in 0.01 s\nSignals: 24 in 3 s\n"
-    assert smoke.WALL_TIME.sub(r"\1<t> s", text, count=1) == "Replay of 2,400 bars (EURUSD) in <t> s\nSignals: 24 in 3 s\n"
+    assert (
+        smoke.WALL_TIME.sub(r"\1<t> s", text, count=1) == "Replay of 2,400 bars (EURUSD) in <t> s\nSignals: 24 in 3 s\n"
+    )
 
 
 def test_smoke_price_files_are_the_same_everywhere(tmp_path):
@@ -54,18 +56,30 @@ def test_smoke_price_files_are_the_same_everywhere(tmp_path):
 
 def test_bundle_report_components(tmp_path):
     root = tmp_path / "paper-terminal"
-    files = {"paper-terminal": 10, "_internal/libpython3.11.so.1.0": 20, "_internal/base_library.zip": 5,
-             "_internal/PySide6/Qt/lib/libQt6Core.so.6": 30, "_internal/PySide6/Qt/plugins/platforms/libqxcb.so": 3,
-             "_internal/numpy.libs/libopenblas.so": 7, "_internal/pandas/core/frame.pyc": 4}
+    files = {
+        "paper-terminal": 10,
+        "_internal/libpython3.11.so.1.0": 20,
+        "_internal/base_library.zip": 5,
+        "_internal/PySide6/Qt/lib/libQt6Core.so.6": 30,
+        "_internal/PySide6/Qt/plugins/platforms/libqxcb.so": 3,
+        "_internal/numpy.libs/libopenblas.so": 7,
+        "_internal/pandas/core/frame.pyc": 4,
+    }
     for name, size in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x" * size)
     totals, total = bundle_report.sizes(root)
     assert total == sum(files.values())
-    assert totals == {"(executables)": 10, "python (libpython)": 20, "python (stdlib)": 5,
-                      "PySide6/Qt/lib/libQt6Core": 30, "PySide6/Qt/plugins/platforms": 3,
-                      "numpy (vendored libs)": 7, "pandas": 4}
+    assert totals == {
+        "(executables)": 10,
+        "python (libpython)": 20,
+        "python (stdlib)": 5,
+        "PySide6/Qt/lib/libQt6Core": 30,
+        "PySide6/Qt/plugins/platforms": 3,
+        "numpy (vendored libs)": 7,
+        "pandas": 4,
+    }
     assert bundle_report.report(root, smallest=0).splitlines()[-1].split()[-1] == f"{total / 2**20:.1f}"
 
 

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+import pytest
 import qasync
+
 from engine.broker import BrokerConfig, PaperBroker
 from engine.bus import EventBus
 from engine.journal import SqlJournal
@@ -56,6 +57,7 @@ def gui_thread_gc(qapp: QApplication) -> Iterator[None]:
     import gc
 
     from terminal.app import GuiThreadGarbageCollector
+
     collector = GuiThreadGarbageCollector()
     yield
     collector.stop()
@@ -130,16 +132,33 @@ def history(symbol: str, timeframe: Timeframe = Timeframe.M5, count: int = 300) 
     return bars
 
 
-def make_signal(symbol: str = "EURUSD", side: Side = Side.BUY, source: str = "test-model",
-                pattern: dict | None = None, minutes: int = 30) -> Signal:
+def make_signal(
+    symbol: str = "EURUSD",
+    side: Side = Side.BUY,
+    source: str = "test-model",
+    pattern: dict | None = None,
+    minutes: int = 30,
+) -> Signal:
     bid, ask = PRICES[symbol]
     pip = 0.01 if symbol.endswith("JPY") else 0.0001
     entry = ask if side is Side.BUY else bid
     sl = entry - side.sign * 20 * pip
     tp = entry + side.sign * 40 * pip
     now = datetime.now(timezone.utc)
-    return Signal(None, symbol, side, round(entry, 5), round(sl, 5), round(tp, 5), 0.72, source, Timeframe.M5,
-                  now, now + timedelta(minutes=minutes), pattern=pattern)
+    return Signal(
+        None,
+        symbol,
+        side,
+        round(entry, 5),
+        round(sl, 5),
+        round(tp, 5),
+        0.72,
+        source,
+        Timeframe.M5,
+        now,
+        now + timedelta(minutes=minutes),
+        pattern=pattern,
+    )
 
 
 @pytest.fixture
@@ -199,6 +218,7 @@ def _retain_qt_objects(request):
     if app is None:
         return
     from PySide6.QtCore import QTimer
+
     for widget in app.topLevelWidgets():
         for timer in widget.findChildren(QTimer):
             timer.stop()

@@ -17,7 +17,7 @@ def _parse(*argv: str) -> Settings:
 
 
 def test_allow_origin_flag_takes_a_normalised_comma_separated_list(tmp_path, monkeypatch):
-    (tmp_path / "empty.toml").write_text("")   # an explicit config path must exist (issue 12)
+    (tmp_path / "empty.toml").write_text("")  # an explicit config path must exist (issue 12)
     monkeypatch.setenv("PAPER_TERMINAL_CONFIG", str(tmp_path / "empty.toml"))
     settings = _parse("--allow-origin", "https://Terminal.Example:443, http://10.0.0.2:8080,https://terminal.example")
     assert settings.allow_origin == ["https://terminal.example", "http://10.0.0.2:8080"]
@@ -35,7 +35,7 @@ def test_allow_origin_from_environment_and_config_file(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("value", ["proxy.example", "https://proxy.example/terminal", "ws://proxy.example"])
 def test_allow_origin_that_is_not_an_origin_names_the_setting(value, tmp_path, monkeypatch):
-    (tmp_path / "empty.toml").write_text("")   # an explicit config path must exist (issue 12)
+    (tmp_path / "empty.toml").write_text("")  # an explicit config path must exist (issue 12)
     monkeypatch.setenv("PAPER_TERMINAL_CONFIG", str(tmp_path / "empty.toml"))
     with pytest.raises(ValidationError) as refused:
         _parse("--allow-origin", value)

@@ -15,8 +15,9 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QSettings
+
+import pytest
 
 from engine.broker import OrderRequest
 from engine.journal import SqlJournal
@@ -33,6 +34,7 @@ def test_cli_without_subcommand_defaults_to_window_with_shared_flags():
     args = parser.parse_args(["--feed", "sim", "--port", "0"])
     assert args.command is None and args.feed == "sim" and args.port == "0"
     from terminal.commands.window import run_window
+
     assert parser.get_default("window_func") is run_window
 
 
@@ -45,7 +47,7 @@ def test_app_main_runs_window_and_shuts_down_cleanly_losing_nothing(qloop, tmp_p
     task = qloop.loop.create_task(main(settings, ready))
     window = qloop.run(asyncio.shield(ready), timeout=60)
     assert window.isVisible() and len(window.chart.series) > 0
-    assert window.status.server.text().startswith("server: http://127.0.0.1:")   # the real port, not 0
+    assert window.status.server.text().startswith("server: http://127.0.0.1:")  # the real port, not 0
     assert not window.status.server.text().endswith(":0")
     assert gc.get_freeze_count() > 10_000  # the start-up heap is out of the full collections
     engine = window.engine
@@ -56,8 +58,11 @@ def test_app_main_runs_window_and_shuts_down_cleanly_losing_nothing(qloop, tmp_p
     qloop.spin(0.02)
     state = SqlJournal(f"sqlite:///{db}").load()
     assert [t.id for t in state.active] == [trade.id] and state.active[0].status is TradeStatus.OPEN
-    assert not any(t for t in asyncio.all_tasks(qloop.loop) if not t.done() and t is not asyncio.current_task(qloop.loop)
-                   and "trading-engine" in t.get_name())
+    assert not any(
+        t
+        for t in asyncio.all_tasks(qloop.loop)
+        if not t.done() and t is not asyncio.current_task(qloop.loop) and "trading-engine" in t.get_name()
+    )
 
 
 def test_excepthook_logs_and_records_without_a_dialog(qtbot, caplog, monkeypatch):
@@ -66,15 +71,19 @@ def test_excepthook_logs_and_records_without_a_dialog(qtbot, caplog, monkeypatch
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from terminal.app import install_excepthook
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)   # restored after the test
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
     errors = install_excepthook()
     try:
         raise ValueError("boom")
     except ValueError:
         sys.excepthook(*sys.exc_info())
-    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)
-             and w.objectName() == "error_dialog" and w.isVisible()]
-    assert boxes == []          # a background error never opens a modal dialog (issue 13)
+    boxes = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QMessageBox) and w.objectName() == "error_dialog" and w.isVisible()
+    ]
+    assert boxes == []  # a background error never opens a modal dialog (issue 13)
     assert errors.last.summary == "ValueError: boom" and "ValueError: boom" in errors.last.detail
     assert any(r.levelname == "CRITICAL" and r.exc_info for r in caplog.records)
 
@@ -86,10 +95,29 @@ def test_window_process_closes_cleanly_on_sigint_and_sigterm(tmp_path, signum):
     # Ctrl+C in the shell that started the window, or a logout's SIGTERM: the same clean stop as Quit.
     db = tmp_path / "paper.db"
     child = subprocess.Popen(
-        [sys.executable, "-m", "terminal", "--feed", "sim", "--seed", "3", "--symbols", "EURUSD", "--db", str(db),
-         "--port", "0", "--log-level", "info"],
-        cwd=ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "terminal",
+            "--feed",
+            "sim",
+            "--seed",
+            "3",
+            "--symbols",
+            "EURUSD",
+            "--db",
+            str(db),
+            "--port",
+            "0",
+            "--log-level",
+            "info",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in child.stderr], daemon=True)
     reader.start()

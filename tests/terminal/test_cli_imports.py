@@ -14,8 +14,20 @@ from decimal import Decimal
 
 import pytest
 
-HEAVY = ("sklearn", "scipy", "PySide6", "pyqtgraph", "qasync", "fastapi", "uvicorn", "pandas",
-         "pyarrow", "httpx", "zmq", "yfinance")
+HEAVY = (
+    "sklearn",
+    "scipy",
+    "PySide6",
+    "pyqtgraph",
+    "qasync",
+    "fastapi",
+    "uvicorn",
+    "pandas",
+    "pyarrow",
+    "httpx",
+    "zmq",
+    "yfinance",
+)
 
 PROBE = r"""
 import contextlib, io, json, sys
@@ -34,8 +46,9 @@ print(json.dumps({"code": code, "heavy": heavy, "out": out.getvalue()}))
 def _imports(tmp_path, *argv: str) -> dict:
     env = {"PAPER_TERMINAL_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
     code = PROBE.replace("json.loads(HEAVY)", repr(json.dumps(HEAVY)).join(("json.loads(", ")")))
-    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
-                          timeout=120, env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
 

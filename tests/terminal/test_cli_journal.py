@@ -38,8 +38,14 @@ VIEWER = "viewer-token-for-the-journal-tests-4567"
 
 def terminal(*args: str, home: Path) -> subprocess.Popen:
     env = {**os.environ, "PAPER_TERMINAL_HOME": str(home)}
-    return subprocess.Popen([sys.executable, "-m", "terminal", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "terminal", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 @contextlib.contextmanager
@@ -52,8 +58,10 @@ def read_only_file(path: Path) -> Iterator[None]:
         finally:
             path.chmod(0o644)
         return
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)],
-                                                         capture_output=True).returncode != 0:
+    if (
+        shutil.which("chattr") is None
+        or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0
+    ):
         pytest.skip("root here cannot make a file read-only (no chattr)")
     try:
         yield
@@ -66,6 +74,7 @@ def make_journal(path: Path) -> None:
 
 
 # -- one trading process per journal -------------------------------------------------------------
+
 
 def test_second_runtime_on_the_same_journal_is_refused_and_the_first_keeps_it(tmp_path, capsys):
     settings = Settings.load({"db": str(tmp_path / "paper.db"), "symbols": "EURUSD", "port": "0"})
@@ -86,8 +95,23 @@ def test_second_runtime_on_the_same_journal_is_refused_and_the_first_keeps_it(tm
 @pytest.mark.timeout(180)
 def test_three_terminals_started_at_once_on_a_fresh_folder_never_crash(tmp_path):
     db = tmp_path / "fresh" / "data" / "paper.db"
-    children = [terminal("serve", "--feed", "sim", "--speed", "max", "--symbols", "EURUSD", "--db", str(db),
-                         "--port", "0", home=tmp_path / f"home{i}") for i in range(3)]
+    children = [
+        terminal(
+            "serve",
+            "--feed",
+            "sim",
+            "--speed",
+            "max",
+            "--symbols",
+            "EURUSD",
+            "--db",
+            str(db),
+            "--port",
+            "0",
+            home=tmp_path / f"home{i}",
+        )
+        for i in range(3)
+    ]
     try:
         deadline = time.monotonic() + 150
         while sum(child.poll() is not None for child in children) < 2 and time.monotonic() < deadline:
@@ -115,16 +139,27 @@ def test_three_terminals_started_at_once_on_a_fresh_folder_never_crash(tmp_path)
 @pytest.mark.timeout(120)
 def test_three_processes_creating_one_journal_at_once_migrate_it_once(tmp_path):
     db = tmp_path / "fresh" / "paper.db"
-    code = ("import sys; from engine.journal import SqlJournal; from engine.journal.schema import current_revision; "
-            "j = SqlJournal(sys.argv[1]); print(current_revision(j.engine)); j.close()")
-    children = [subprocess.Popen([sys.executable, "-c", code, f"sqlite:///{db}"], cwd=ROOT, text=True,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    code = (
+        "import sys; from engine.journal import SqlJournal; from engine.journal.schema import current_revision; "
+        "j = SqlJournal(sys.argv[1]); print(current_revision(j.engine)); j.close()"
+    )
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, f"sqlite:///{db}"],
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
     results = [child.communicate(timeout=90) for child in children]
     assert [child.returncode for child in children] == [0, 0, 0], results
     assert len({out for out, _ in results}) == 1 and all("Traceback" not in err for _, err in results)
 
 
 # -- a journal that cannot be written ------------------------------------------------------------
+
 
 def test_read_only_journal_refuses_to_start_with_one_line_unless_read_only_is_given(tmp_path, capsys):
     db = tmp_path / "paper.db"
@@ -150,13 +185,33 @@ def test_sqlite_opened_read_only_by_url_is_refused_the_same_way(tmp_path):
 
 # -- a clean stop leaves everything in paper.db --------------------------------------------------
 
+
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_sigterm_checkpoints_so_paper_db_alone_holds_the_trades_and_tokens_stay_secret(tmp_path):
     db = tmp_path / "paper.db"
-    child = terminal("serve", "--feed", "sim", "--speed", "60", "--seed", "5", "--symbols", "EURUSD", "--db",
-                     str(db), "--port", "0", "--token", TRADING, "--viewer-token", VIEWER, "--log-level", "DEBUG",
-                     home=tmp_path / "home")
+    child = terminal(
+        "serve",
+        "--feed",
+        "sim",
+        "--speed",
+        "60",
+        "--seed",
+        "5",
+        "--symbols",
+        "EURUSD",
+        "--db",
+        str(db),
+        "--port",
+        "0",
+        "--token",
+        TRADING,
+        "--viewer-token",
+        VIEWER,
+        "--log-level",
+        "DEBUG",
+        home=tmp_path / "home",
+    )
     assert child.stdout is not None
     first = child.stdout.readline()
     if not first.startswith("listening on "):
@@ -170,8 +225,9 @@ def test_sigterm_checkpoints_so_paper_db_alone_holds_the_trades_and_tokens_stay_
             for token in (TRADING, VIEWER, wrong):
                 client.get("/account/", headers={"Authorization": f"Bearer {token}"})
                 client.get("/account/", params={"token": token})
-                response = client.post("/trades/execute/", params={"token": token},
-                                       json={"symbol": "EURUSD", "side": "buy", "lots": 0.1})
+                response = client.post(
+                    "/trades/execute/", params={"token": token}, json={"symbol": "EURUSD", "side": "buy", "lots": 0.1}
+                )
                 if response.status_code == 201:
                     ids.append(response.json()["id"])
             with contextlib.suppress(httpx.HTTPError):
@@ -195,6 +251,7 @@ def test_sigterm_checkpoints_so_paper_db_alone_holds_the_trades_and_tokens_stay_
 
 # -- backup --------------------------------------------------------------------------------------
 
+
 async def test_backup_while_a_terminal_trades_copies_a_consistent_self_contained_journal(tmp_path, capsys):
     db = tmp_path / "paper.db"
     settings = Settings.load({"db": str(db), "symbols": "EURUSD", "port": "0"})
@@ -204,8 +261,9 @@ async def test_backup_while_a_terminal_trades_copies_a_consistent_self_contained
         from tests.engine.api.conftest import quote
 
         await runtime.engine.on_quote(quote("EURUSD", 1.085, 1.0851))
-        trades = [await runtime.engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.1")))
-                  for _ in range(3)]
+        trades = [
+            await runtime.engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.1"))) for _ in range(3)
+        ]
         assert db.with_name("paper.db-wal").stat().st_size > 0  # the trades are in the log, not yet in the file
         target = tmp_path / "keep" / "copy.db"
         code = await asyncio.to_thread(run, "backup", "--db", str(db), str(target), modules=("backup",))
@@ -223,13 +281,19 @@ async def test_backup_while_a_terminal_trades_copies_a_consistent_self_contained
     copy.close()
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--db-url", "postgresql+psycopg://user:hunter2@db.example/paper"), "use its own tools (for PostgreSQL, pg_dump)"),
-    (("--db-url", "sqlite://"), "an in-memory journal has nothing to back up"),
-    (("--db", "{tmp}/nothing.db"), "no journal at"),
-    (("--db", "{tmp}/paper.db", "--force"), "is the journal itself"),
-    (("--db", "{tmp}/garbage.db"), "is not a SQLite database"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ("--db-url", "postgresql+psycopg://user:hunter2@db.example/paper"),
+            "use its own tools (for PostgreSQL, pg_dump)",
+        ),
+        (("--db-url", "sqlite://"), "an in-memory journal has nothing to back up"),
+        (("--db", "{tmp}/nothing.db"), "no journal at"),
+        (("--db", "{tmp}/paper.db", "--force"), "is the journal itself"),
+        (("--db", "{tmp}/garbage.db"), "is not a SQLite database"),
+    ],
+)
 def test_backup_refusals_are_one_line_and_exit_2(tmp_path, capsys, args, message):
     make_journal(tmp_path / "paper.db")
     (tmp_path / "garbage.db").write_bytes(b"not a database at all" * 100)
@@ -261,13 +325,17 @@ async def test_read_only_terminal_starts_as_a_viewer_and_refuses_every_write(tmp
 
     db = tmp_path / "paper.db"
     journal = SqlJournal(f"sqlite:///{db}")
-    (signal,) = journal.commit([], make_account(), [Signal(None, "EURUSD", Side.BUY, 1.085, 1.08, 1.095, 0.7, "x",
-                                                           None, T0, T0 + timedelta(hours=1))])
+    (signal,) = journal.commit(
+        [],
+        make_account(),
+        [Signal(None, "EURUSD", Side.BUY, 1.085, 1.08, 1.095, 0.7, "x", None, T0, T0 + timedelta(hours=1))],
+    )
     journal.commit([make_trade(1, signal_id=signal.id)], make_account())  # executed, outcome not yet stored
     journal.close()
     before = db.read_bytes()
-    settings = Settings.load({"db": str(db), "read_only": True, "symbols": "EURUSD", "port": "0",
-                              "token": TRADING, "viewer_token": VIEWER})
+    settings = Settings.load(
+        {"db": str(db), "read_only": True, "symbols": "EURUSD", "port": "0", "token": TRADING, "viewer_token": VIEWER}
+    )
     runtime = build_runtime(settings, feed=ListFeed([]))
     await runtime.start()
     try:

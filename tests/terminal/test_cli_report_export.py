@@ -19,7 +19,8 @@ from tests.terminal.cli_helpers import run
 DESIGN_TRADE_FIELDS = (
     "id, symbol, side, order_type, status, lots, requested_price, entry_price, sl, tp, trailing_pips, open_time, "
     "close_time, close_price, close_reason, pips, pnl, commission, swap, mfe_pips, mae_pips, signal_id, "
-    "parent_id, comment").split(", ")
+    "parent_id, comment"
+).split(", ")
 
 
 @pytest.fixture
@@ -86,7 +87,11 @@ def test_export_json_round_trips_money_and_status(db, tmp_path):
     assert run("export", "--db", str(db), "--format", "json", str(target)) == 0
     data = json.loads(target.read_text())
     assert [(t["id"], t["status"], t["pnl"], t["commission"]) for t in data] == [
-        (1, "closed", 50.0, 0.7), (2, "closed", -20.0, 0.7), (3, "open", 0.0, 0.7), (4, "closed", 10.55, 0.7)]
+        (1, "closed", 50.0, 0.7),
+        (2, "closed", -20.0, 0.7),
+        (3, "open", 0.0, 0.7),
+        (4, "closed", 10.55, 0.7),
+    ]
     assert set(DESIGN_TRADE_FIELDS) <= set(data[0])
 
 
@@ -112,7 +117,12 @@ def test_report_through_the_real_command_line_module(db):
     import sys
     from pathlib import Path
 
-    result = subprocess.run([sys.executable, "-m", "terminal", "report", "--db", str(db), "--format", "json"],
-                            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "terminal", "report", "--db", str(db), "--format", "json"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["performance"]["total_trades"] == 3

@@ -30,8 +30,9 @@ T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 async def test_serve_runs_until_stopped_and_keeps_open_trades(tmp_path, capsys):
     db = tmp_path / "paper.db"
     settings = Settings.load({"db": str(db), "symbols": "EURUSD", "port": "0"})
-    quotes = [Quote("EURUSD", 1.085 + i * 1e-5, 1.0851 + i * 1e-5, T0 + timedelta(seconds=i), "list")
-              for i in range(20)]
+    quotes = [
+        Quote("EURUSD", 1.085 + i * 1e-5, 1.0851 + i * 1e-5, T0 + timedelta(seconds=i), "list") for i in range(20)
+    ]
     feed = ListFeed(quotes)
     runtime = build_runtime(settings, feed=feed)
     stop = asyncio.Event()
@@ -52,7 +53,10 @@ async def test_serve_runs_until_stopped_and_keeps_open_trades(tmp_path, capsys):
     assert gc.get_freeze_count() > 10_000  # the start-up heap is out of the full collections
     assert [s.name for s in runtime.engine.feeds_status()] == ["list"]
     assert [b.time for b in await runtime.engine.bars("EURUSD", Timeframe.H1)][:3] == [
-        T0 - timedelta(hours=3), T0 - timedelta(hours=2), T0 - timedelta(hours=1)]
+        T0 - timedelta(hours=3),
+        T0 - timedelta(hours=2),
+        T0 - timedelta(hours=1),
+    ]
     stop.set()
     assert await asyncio.wait_for(task, 10) == 0
     assert feed.started_with == ["EURUSD"]
@@ -72,12 +76,31 @@ def test_serve_bad_setting_exits_2_naming_the_field(capsys):
 @pytest.mark.timeout(60)
 def test_serve_process_on_sim_prints_url_and_stops_cleanly_on_sigint(tmp_path):
     db = tmp_path / "paper.db"
-    code = ("import sys; from tests.terminal.cli_helpers import run; "
-            "sys.exit(run(*sys.argv[1:], modules=('serve',)))")
+    code = "import sys; from tests.terminal.cli_helpers import run; sys.exit(run(*sys.argv[1:], modules=('serve',)))"
     child = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--feed", "sim", "--speed", "max", "--seed", "1",
-         "--symbols", "EURUSD", "--db", str(db), "--port", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            code,
+            "serve",
+            "--feed",
+            "sim",
+            "--speed",
+            "max",
+            "--seed",
+            "1",
+            "--symbols",
+            "EURUSD",
+            "--db",
+            str(db),
+            "--port",
+            "0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout is not None
     first = child.stdout.readline()  # blocks until the server listens (or the child dies: "")
     time.sleep(0.5)

@@ -14,8 +14,9 @@ from tests.terminal.cli_helpers import parser_with
 @pytest.fixture
 def config_file(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('feed = "sim"\nport = 9000\nsymbols = ["EURUSD", "GBPUSD"]\nbalance = 2500\n'
-                    '[providers]\nunrelated = true\n')
+    path.write_text(
+        'feed = "sim"\nport = 9000\nsymbols = ["EURUSD", "GBPUSD"]\nbalance = 2500\n[providers]\nunrelated = true\n'
+    )
     return path
 
 
@@ -30,9 +31,17 @@ def test_settings_without_anything_use_defaults_in_user_dirs(tmp_path, monkeypat
     assert settings.db == tmp_path / "data" / "paper.db" == default_db_path()
     assert settings.config == user_config_dir() / "config.toml"
     assert (settings.feed, settings.symbols, settings.interval, settings.port) == (
-        "auto", ["EURUSD", "GBPUSD", "USDJPY"], 5.0, 8765)
+        "auto",
+        ["EURUSD", "GBPUSD", "USDJPY"],
+        5.0,
+        8765,
+    )
     assert (settings.balance, settings.currency, settings.leverage, settings.mirror) == (
-        Decimal("10000.00"), "USD", 100, None)
+        Decimal("10000.00"),
+        "USD",
+        100,
+        None,
+    )
     assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'paper.db'}"
 
 
@@ -66,17 +75,20 @@ def test_settings_speed_accepts_max_and_positive_numbers():
     assert _load("--speed", "60").speed == 60.0
 
 
-@pytest.mark.parametrize(("argv", "field"), [
-    (("--port", "70000"), "port"),
-    (("--speed", "fast"), "speed"),
-    (("--speed", "-1"), "speed"),
-    (("--symbols", "EURUSD,NOPE"), "symbols"),
-    (("--feed", "bloomberg"), "feed"),
-    (("--balance", "0"), "balance"),
-    (("--currency", "dollars"), "currency"),
-    (("--mirror", "mt4"), "mirror"),
-    (("--interval", "0"), "interval"),
-])
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        (("--port", "70000"), "port"),
+        (("--speed", "fast"), "speed"),
+        (("--speed", "-1"), "speed"),
+        (("--symbols", "EURUSD,NOPE"), "symbols"),
+        (("--feed", "bloomberg"), "feed"),
+        (("--balance", "0"), "balance"),
+        (("--currency", "dollars"), "currency"),
+        (("--mirror", "mt4"), "mirror"),
+        (("--interval", "0"), "interval"),
+    ],
+)
 def test_settings_bad_value_raises_validation_error_naming_field(argv, field):
     with pytest.raises(ValidationError) as info:
         _load(*argv)
@@ -128,9 +140,17 @@ def test_settings_missing_named_config_file_names_config(tmp_path):
     assert info.value.field == "config" and "does not exist" in info.value.message
 
 
-@pytest.mark.parametrize("flag,value", [("--balance", "1e30"), ("--commission", "1e30"), ("--slippage", "1e308"),
-                                        ("--leverage", "100000"), ("--sim-start", "9999-12-31T23:59:59-12:00"),
-                                        ("--sim-start", "2300-01-01T00:00:00Z")])
+@pytest.mark.parametrize(
+    "flag,value",
+    [
+        ("--balance", "1e30"),
+        ("--commission", "1e30"),
+        ("--slippage", "1e308"),
+        ("--leverage", "100000"),
+        ("--sim-start", "9999-12-31T23:59:59-12:00"),
+        ("--sim-start", "2300-01-01T00:00:00Z"),
+    ],
+)
 def test_settings_beyond_the_supported_range_name_the_setting(flag, value):
     """Values whose arithmetic overflowed later (Decimal money, UTC conversion) are refused up front."""
     with pytest.raises(ValidationError) as info:

@@ -26,8 +26,7 @@ async def test_build_runtime_keeps_the_journal_account_over_flags(tmp_path):
 
 
 async def test_build_runtime_new_journal_uses_the_flags(tmp_path):
-    settings = Settings.load({"db": str(tmp_path / "p.db"), "balance": "2500", "currency": "gbp",
-                              "commission": "3.5"})
+    settings = Settings.load({"db": str(tmp_path / "p.db"), "balance": "2500", "currency": "gbp", "commission": "3.5"})
     runtime = build_runtime(settings, feed=ListFeed([]), plugins=())
     await runtime.start()
     account = runtime.engine.account()
@@ -83,7 +82,7 @@ async def test_attach_signals_starts_generators_and_reads_auto_execution_from_co
 
 async def test_attach_signals_bad_auto_setting_names_the_field(tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text("[signals.auto]\nmin_rr = \"high\"\n")
+    config.write_text('[signals.auto]\nmin_rr = "high"\n')
     settings = Settings.load({"db": str(tmp_path / "p.db"), "config": str(config)})
     runtime = build_runtime(settings, feed=ListFeed([]), plugins=("signals",))
     with pytest.raises(PermanentError) as info:
@@ -154,8 +153,10 @@ def test_serve_describes_backfill_progress_for_the_log():
     from terminal.commands.serve import _describe
 
     assert _describe(HistoryBackfillProgressed(3, 14, "EURUSD", "M15", 500)) == "history 3/14: EURUSD M15 500 bars"
-    assert _describe(HistoryBackfillProgressed(4, 14, "EURUSD", "D1", 0, "timeout")) == \
-        "history 4/14: EURUSD D1 none (timeout)"
+    assert (
+        _describe(HistoryBackfillProgressed(4, 14, "EURUSD", "D1", 0, "timeout"))
+        == "history 4/14: EURUSD D1 none (timeout)"
+    )
 
 
 async def test_attach_signals_reads_the_max_drift_from_config_and_names_a_bad_one(tmp_path):
@@ -180,8 +181,14 @@ async def test_attach_signals_reads_the_max_drift_from_config_and_names_a_bad_on
 def test_market_clock_follows_the_wall_only_where_the_feed_does(tmp_path):
     from terminal.wiring import feed_on_own_clock
 
-    cases = {("sim", 1): True, ("sim", 60): False, ("sim", "max"): False, ("replay", 1): False,
-             ("auto", 1): True, ("yahoo", 1): True}
+    cases = {
+        ("sim", 1): True,
+        ("sim", 60): False,
+        ("sim", "max"): False,
+        ("replay", 1): False,
+        ("auto", 1): True,
+        ("yahoo", 1): True,
+    }
     for (feed, speed), wall in cases.items():
         settings = Settings.load({"db": str(tmp_path / "p.db"), "feed": feed, "speed": str(speed)})
         assert feed_on_own_clock(settings) is not wall, (feed, speed)

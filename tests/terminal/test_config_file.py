@@ -8,7 +8,7 @@ import pytest
 
 from terminal.config_file import dumps, update_config
 
-CONFIG = '''feed = "sim"
+CONFIG = """feed = "sim"
 mirror = "mt5"
 mirror_symbol_map = { EURUSD = "EURUSD.pro" }
 
@@ -18,7 +18,7 @@ sources = ["pattern", "ml"]
 
 [signals.auto."per symbol"]
 EURUSD = true
-'''
+"""
 
 
 def test_update_config_mirror_paused_keeps_nested_tables(tmp_path):
@@ -43,7 +43,7 @@ def test_dumps_value_it_cannot_write_is_refused():
         dumps({"when": object()})
 
 
-COMMENTED = '''# Paper Terminal settings (my notes)
+COMMENTED = """# Paper Terminal settings (my notes)
 feed = "auto"          # yahoo first, then the others
 # the order I want
 feed_priority = ["yahoo", "finnhub"]
@@ -52,7 +52,7 @@ port = 8765
 [signals.auto]
 # only confident signals
 min_confidence = 0.7
-'''
+"""
 
 
 def test_update_config_keeps_comments_order_and_layout(tmp_path):
@@ -61,7 +61,8 @@ def test_update_config_keeps_comments_order_and_layout(tmp_path):
     update_config(path, {"feed_priority": ["finnhub", "yahoo"], "port": 9000, "mirror_paused": True})
     text = path.read_text(encoding="utf-8")
     assert text == COMMENTED.replace('["yahoo", "finnhub"]', '["finnhub", "yahoo"]').replace(
-        "port = 8765\n", "port = 9000\nmirror_paused = true\n")
+        "port = 8765\n", "port = 9000\nmirror_paused = true\n"
+    )
     assert tomllib.loads(text)["signals"]["auto"]["min_confidence"] == 0.7
 
 

@@ -11,8 +11,11 @@ from terminal.tasks import TaskOwner
 
 
 def visible_error_dialogs() -> list[QMessageBox]:
-    return [w for w in QApplication.topLevelWidgets()
-            if isinstance(w, QMessageBox) and w.objectName() == "error_dialog" and w.isVisible()]
+    return [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QMessageBox) and w.objectName() == "error_dialog" and w.isVisible()
+    ]
 
 
 def raise_through_hook(exc: Exception) -> None:
@@ -22,21 +25,20 @@ def raise_through_hook(exc: Exception) -> None:
         sys.excepthook(*sys.exc_info())
 
 
-def test_background_errors_go_to_the_indicator_never_to_dialogs(make_window, qloop, engine, prefs, caplog,
-                                                                monkeypatch):
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)   # restored after the test
+def test_background_errors_go_to_the_indicator_never_to_dialogs(make_window, qloop, engine, prefs, caplog, monkeypatch):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
     errors = install_excepthook()
     window = make_window(engine, prefs, errors=errors)
     indicator = window.status.error_indicator
     assert indicator.isHidden()
-    for _ in range(50):   # the storm of issue 13: one error per bar close
+    for _ in range(50):  # the storm of issue 13: one error per bar close
         raise_through_hook(ValueError("bar at 1793978100 is older than the last bar at 1793978400"))
     raise_through_hook(KeyError("EURUSD"))
     qloop.spin(0.05)
     assert visible_error_dialogs() == []
     assert not indicator.isHidden()
     assert indicator.text().startswith("⚠ 51 errors · KeyError: 'EURUSD'")
-    assert len(errors.entries) == 2                      # identical errors collapse into one entry
+    assert len(errors.entries) == 2  # identical errors collapse into one entry
     assert errors.entries["ValueError: bar at 1793978100 is older than the last bar at 1793978400"].count == 50
     assert sum(1 for r in caplog.records if r.levelname == "CRITICAL" and r.exc_info) == 51
     indicator.click()
@@ -55,8 +57,7 @@ def test_status_messages_leave_the_feed_server_and_clock_labels_visible(make_win
     assert status.feed.isVisible() and status.server.isVisible() and status.clock.isVisible()
 
 
-def test_failed_user_action_opens_one_dialog_however_often_it_fails(make_window, qloop, engine, prefs,
-                                                                    monkeypatch):
+def test_failed_user_action_opens_one_dialog_however_often_it_fails(make_window, qloop, engine, prefs, monkeypatch):
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     errors = install_excepthook()
     window = make_window(engine, prefs, errors=errors)

@@ -46,8 +46,9 @@ def test_status_bar_says_when_the_journal_cannot_be_written_and_when_it_can_agai
 def _window_settings(tmp_path, **extra) -> Settings:
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
-    return Settings.load({"db": tmp_path / "paper.db", "feed": "sim", "seed": 7, "port": 0, "symbols": "EURUSD",
-                          **extra})
+    return Settings.load(
+        {"db": tmp_path / "paper.db", "feed": "sim", "seed": 7, "port": 0, "symbols": "EURUSD", **extra}
+    )
 
 
 def test_closing_the_window_checkpoints_so_paper_db_alone_holds_the_trades(qloop, tmp_path):
@@ -67,8 +68,7 @@ def test_closing_the_window_checkpoints_so_paper_db_alone_holds_the_trades(qloop
         assert [r[0] for r in connection.execute("SELECT id FROM paper_trades")] == [trade.id]
 
 
-def test_window_on_a_journal_in_use_shows_a_dialog_prints_one_line_and_exits_2(qloop, tmp_path, capsys,
-                                                                               monkeypatch):
+def test_window_on_a_journal_in_use_shows_a_dialog_prints_one_line_and_exits_2(qloop, tmp_path, capsys, monkeypatch):
     settings = _window_settings(tmp_path)
     told = []
 

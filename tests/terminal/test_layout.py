@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QPoint, QRect
+
+import pytest
 
 from terminal.layout import fit_geometry, fit_size
 
@@ -34,9 +35,18 @@ def test_everything_a_trader_needs_is_on_screen(make_window, qloop, engine, pref
     assert window.minimumSizeHint().width() <= width and window.minimumSizeHint().height() <= height
     settle(qloop, window, width, height)
     assert window.size().toTuple() == (width, height)
-    for widget in (window.ticket.buy, window.ticket.sell, window.status, window.status.balance,
-                   window.status.margin_level, window.status.feed, window.status.clock, window.market_watch.table,
-                   window.signals_panel.table, window.orders.positions):
+    for widget in (
+        window.ticket.buy,
+        window.ticket.sell,
+        window.status,
+        window.status.balance,
+        window.status.margin_level,
+        window.status.feed,
+        window.status.clock,
+        window.market_watch.table,
+        window.signals_panel.table,
+        window.orders.positions,
+    ):
         assert inside(window, widget), widget.objectName() or type(widget).__name__
     share = window.chart.width() / window.width()
     assert 0.74 <= share <= 0.86, share
@@ -48,12 +58,14 @@ def test_everything_a_trader_needs_is_on_screen(make_window, qloop, engine, pref
 def test_shrinking_then_growing_restores_the_proportions(make_window, qloop, engine, prefs):
     window = make_window(engine, prefs)
     settle(qloop, window, 1600, 900)
-    before = (window.chart.width() / 1600, window.docks["orders"].height() / 900,
-              window.docks["signals"].width() / 1600)
+    before = (
+        window.chart.width() / 1600,
+        window.docks["orders"].height() / 900,
+        window.docks["signals"].width() / 1600,
+    )
     settle(qloop, window, 1000, 640)
     settle(qloop, window, 1600, 900)
-    after = (window.chart.width() / 1600, window.docks["orders"].height() / 900,
-             window.docks["signals"].width() / 1600)
+    after = (window.chart.width() / 1600, window.docks["orders"].height() / 900, window.docks["signals"].width() / 1600)
     assert after == pytest.approx(before, abs=0.02)
 
 
@@ -62,9 +74,15 @@ def test_trade_tables_use_their_width_and_history_shows_sl_and_tp(make_window, q
 
     from engine.broker import OrderRequest
     from engine.values import Side
+
     q = engine.quote("EURUSD")
-    trade = qloop.run(engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10"),
-                                                      sl=round(q.ask - 0.002, 5), tp=round(q.ask + 0.004, 5))))
+    trade = qloop.run(
+        engine.place_order(
+            OrderRequest(
+                "EURUSD", Side.BUY, lots=Decimal("0.10"), sl=round(q.ask - 0.002, 5), tp=round(q.ask + 0.004, 5)
+            )
+        )
+    )
     qloop.run(engine.close_trade(trade.id))
     window = make_window(engine, prefs)
     settle(qloop, window, 1600, 900)
@@ -77,5 +95,5 @@ def test_trade_tables_use_their_width_and_history_shows_sl_and_tp(make_window, q
     assert table.item(0, headers.index("SL")).text() == f"{trade.sl:.5f}"
     assert table.item(0, headers.index("TP")).text() == f"{trade.tp:.5f}"
     widths = [table.columnWidth(c) for c in range(table.columnCount())]
-    assert sum(widths) >= table.viewport().width() - 2          # the whole width is used …
-    assert max(widths) < 3 * sorted(widths)[len(widths) // 2]   # … and no column hogs it (the 650-px Net)
+    assert sum(widths) >= table.viewport().width() - 2  # the whole width is used …
+    assert max(widths) < 3 * sorted(widths)[len(widths) // 2]  # … and no column hogs it (the 650-px Net)

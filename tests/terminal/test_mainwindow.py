@@ -20,9 +20,17 @@ def build(make_window, engine, prefs, shutdown=None) -> MainWindow:
 
 def open_buy(qloop, engine, sl_pips: float = 20, tp_pips: float = 40):
     q = engine.quote("EURUSD")
-    return qloop.run(engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.20"),
-                                                     sl=round(q.ask - sl_pips * 0.0001, 5),
-                                                     tp=round(q.ask + tp_pips * 0.0001, 5))))
+    return qloop.run(
+        engine.place_order(
+            OrderRequest(
+                "EURUSD",
+                Side.BUY,
+                lots=Decimal("0.20"),
+                sl=round(q.ask - sl_pips * 0.0001, 5),
+                tp=round(q.ask + tp_pips * 0.0001, 5),
+            )
+        )
+    )
 
 
 def test_window_builds_and_shows_engine_state(make_window, qloop, engine, prefs, store):
@@ -55,7 +63,7 @@ def test_window_price_ticks_are_coalesced_into_frames(make_window, qloop, engine
     elapsed = time.monotonic() - started
     assert len(received) == 50
     frames = window.bridge.frames_emitted - frames_before
-    assert 1 <= frames <= elapsed / 0.1 + 1 and frames < 50   # ≤ 10 repaints a second, not one per tick
+    assert 1 <= frames <= elapsed / 0.1 + 1 and frames < 50  # ≤ 10 repaints a second, not one per tick
     assert window.chart.series.close[-1] == 1.08549
 
 
@@ -88,6 +96,7 @@ def test_chart_drag_sl_declined_leaves_engine_and_restores_line(make_window, qlo
 
 def test_chart_drag_invalid_sl_is_refused_with_field_named(make_window, qloop, engine, prefs, store):
     from dataclasses import replace
+
     window = build(make_window, engine, replace(prefs, confirm_drag=False))
     trade = open_buy(qloop, engine)
     qloop.until(lambda: window.chart.levels.line(trade.id, "sl") is not None, what="sl line")
@@ -103,13 +112,17 @@ def test_signal_click_shows_it_on_chart_with_pattern(make_window, qloop, engine,
     window = build(make_window, engine, prefs)
     bars = qloop.run(engine.bars("GBPUSD", Timeframe.M5, 100))
     from engine.values import PatternPoint
+
     points = [PatternPoint(label, bars[i].time, bars[i].close) for label, i in zip("XABCD", (10, 30, 50, 70, 90))]
-    signal = qloop.run(engine.signals.submit(make_signal("GBPUSD", Side.SELL, pattern={"name": "bat",
-                                                                                      "points": points})))
+    signal = qloop.run(
+        engine.signals.submit(make_signal("GBPUSD", Side.SELL, pattern={"name": "bat", "points": points}))
+    )
     qloop.until(lambda: window.signals_panel.table.rowCount() == 1, what="signal row")
     window.signals_panel.table.cellClicked.emit(0, 1)
-    qloop.until(lambda: window.chart.symbol == "GBPUSD" and window.chart.pattern.labels == list("XABCD"),
-                what="pattern on the GBPUSD chart")
+    qloop.until(
+        lambda: window.chart.symbol == "GBPUSD" and window.chart.pattern.labels == list("XABCD"),
+        what="pattern on the GBPUSD chart",
+    )
     assert window.chart.signal_levels.line(signal.id, "sl").value() == signal.sl
 
 
@@ -136,6 +149,7 @@ def test_window_theme_switch_changes_palette_and_persists(make_window, qloop, en
 
 def test_theme_switch_recolours_what_is_already_drawn(make_window, qloop, engine, prefs, store):
     from terminal.theme import DARK, LIGHT
+
     window = build(make_window, engine, prefs)
     window.set_theme("dark")
     trade = open_buy(qloop, engine)
@@ -168,8 +182,8 @@ def test_levels_of_different_trades_label_at_different_places(make_window, qloop
     qloop.until(lambda: window.chart.levels.line(second.id, "sl") is not None, what="second sl line")
     chart = window.chart
     chart.grab()
-    shown = chart.level_label_rects()        # labels of lines off the visible prices are hidden
+    shown = chart.level_label_rects()  # labels of lines off the visible prices are hidden
     assert {key[1] for key, _ in shown} == {first.id, second.id}
-    assert not [(a, b) for i, (a, ra) in enumerate(shown) for b, rb in shown[i + 1:] if ra.intersects(rb)]
-    for trade in (first, second):            # one trade's labels stay in one column
+    assert not [(a, b) for i, (a, ra) in enumerate(shown) for b, rb in shown[i + 1 :] if ra.intersects(rb)]
+    for trade in (first, second):  # one trade's labels stay in one column
         assert len({rect.left() for key, rect in shown if key[1] == trade.id}) == 1

@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtGui import QImage
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,15 +22,25 @@ def pixels(path: Path) -> np.ndarray:
 
 
 def test_screenshots_script_writes_non_blank_dark_and_light_pngs(tmp_path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PAPER_TERMINAL_HOME": str(tmp_path / "home"),
-           "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "screenshots.py"), str(tmp_path / "shots"),
-                             "--quick"], capture_output=True, text=True, timeout=180, env=env, cwd=ROOT)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PAPER_TERMINAL_HOME": str(tmp_path / "home"),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+    }
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "screenshots.py"), str(tmp_path / "shots"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     dark, light = tmp_path / "shots" / "main-dark.png", tmp_path / "shots" / "main-light.png"
     assert (tmp_path / "shots" / "dashboard-dark.png").exists()
     dark_px, light_px = pixels(dark), pixels(light)
     assert dark_px.shape == (900, 1600, 3) and light_px.shape == (900, 1600, 3)
-    assert dark_px.std() > 10 and light_px.std() > 10               # not blank
-    assert dark_px.mean() < 80 < light_px.mean()                     # dark is dark, light is light
-    assert len(np.unique(dark_px.reshape(-1, 3), axis=0)) > 50      # candles, text, lines…
+    assert dark_px.std() > 10 and light_px.std() > 10  # not blank
+    assert dark_px.mean() < 80 < light_px.mean()  # dark is dark, light is light
+    assert len(np.unique(dark_px.reshape(-1, 3), axis=0)) > 50  # candles, text, lines…

@@ -21,7 +21,7 @@ from tests.engine.signals.test_harmonic import series_for, swings
 
 TRADING = "trading-token-0123456789abcdef"
 VIEWER = "viewer-token-0123456789abcdef"
-START = datetime(2026, 3, 2, tzinfo=timezone.utc)   # a Monday
+START = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a Monday
 
 
 def planted_file(path) -> list[float]:
@@ -40,9 +40,18 @@ def planted_file(path) -> list[float]:
 async def test_serve_replay_at_max_speed_finds_the_planted_pattern_in_get_signals(tmp_path, capsys):
     data = tmp_path / "planted.csv"
     points = planted_file(data)
-    settings = Settings.load({"feed": "replay", "replay": str(data), "speed": "max", "symbols": "EURUSD",
-                              "db": str(tmp_path / "paper.db"), "port": "0", "token": TRADING,
-                              "viewer_token": VIEWER})
+    settings = Settings.load(
+        {
+            "feed": "replay",
+            "replay": str(data),
+            "speed": "max",
+            "symbols": "EURUSD",
+            "db": str(tmp_path / "paper.db"),
+            "port": "0",
+            "token": TRADING,
+            "viewer_token": VIEWER,
+        }
+    )
     runtime = build_runtime(settings)
     stop = asyncio.Event()
     task = asyncio.create_task(serve(runtime, stop))
@@ -51,8 +60,10 @@ async def test_serve_replay_at_max_speed_finds_the_planted_pattern_in_get_signal
         async with httpx.AsyncClient(timeout=10) as client:
             for _ in range(600):
                 if runtime.server is not None:
-                    response = await client.get(f"{runtime.server.url}/api/paper-trading/signals/",
-                                                headers={"Authorization": f"Bearer {VIEWER}"})
+                    response = await client.get(
+                        f"{runtime.server.url}/api/paper-trading/signals/",
+                        headers={"Authorization": f"Bearer {VIEWER}"},
+                    )
                     found = [s for s in response.json()["items"] if s["source"] == "harmonic"]
                     if found:
                         break
@@ -69,7 +80,7 @@ async def test_serve_replay_at_max_speed_finds_the_planted_pattern_in_get_signal
         assert signal["created_at"].startswith((d_time + timedelta(hours=2)).strftime("%Y-%m-%dT%H"))
         await asyncio.wait_for(runtime.price_worker.finished.wait(), 60)
         await asyncio.sleep(0.2)
-        assert not task.done()   # a finished replay keeps serving
+        assert not task.done()  # a finished replay keeps serving
     finally:
         stop.set()
         assert await asyncio.wait_for(task, 30) == 0

@@ -81,8 +81,10 @@ def finished(coro) -> object:  # noqa: ANN001
 
 def candles(series, count: int) -> list[tuple]:
     n = len(series)
-    return [(int(series.times[i]), series.open[i], series.high[i], series.low[i], series.close[i])
-            for i in range(max(n - count, 0), n)]
+    return [
+        (int(series.times[i]), series.open[i], series.high[i], series.low[i], series.close[i])
+        for i in range(max(n - count, 0), n)
+    ]
 
 
 def stored(bars: list[Bar]) -> list[tuple]:
@@ -165,8 +167,10 @@ class Trader:
                     box = w.findChild(QMessageBox, "confirm_drag")
                     if box is not None:
                         box.button(QMessageBox.StandardButton.Yes).click()
-                    await self.wait_for(lambda: not self.active(self.trade_id)
-                                        or self.engine.broker.trade(self.trade_id).sl == target, "the dragged SL")
+                    await self.wait_for(
+                        lambda: not self.active(self.trade_id) or self.engine.broker.trade(self.trade_id).sl == target,
+                        "the dragged SL",
+                    )
                     self.log.append("dragged SL")
             if self.due("partial", 3) and self.active(self.trade_id):
                 table = w.orders.positions
@@ -176,8 +180,12 @@ class Trader:
                 partial = cell.findChild(type(w.ticket.buy), "partial")
                 action = next(a for a in partial.menu().actions() if a.text().startswith("Close 25%"))
                 action.trigger()
-                await self.wait_for(lambda: not self.active(self.trade_id)
-                                    or self.engine.broker.trade(self.trade_id).lots < Decimal("0.30"), "partial")
+                await self.wait_for(
+                    lambda: (
+                        not self.active(self.trade_id) or self.engine.broker.trade(self.trade_id).lots < Decimal("0.30")
+                    ),
+                    "partial",
+                )
                 self.log.append("partial close")
             if self.due("signal", 4):
                 await self.execute_signal()
@@ -190,8 +198,10 @@ class Trader:
                 self.type_into(ticket.tp, "40")
                 if ticket.sell.isEnabled():
                     QTest.mouseClick(ticket.sell, Qt.MouseButton.LeftButton)
-                    await self.wait_for(lambda: any(t.status is TradeStatus.PENDING
-                                                    for t in self.engine.active_trades()), "the sell limit")
+                    await self.wait_for(
+                        lambda: any(t.status is TradeStatus.PENDING for t in self.engine.active_trades()),
+                        "the sell limit",
+                    )
                     self.log.append("sell limit placed")
                 ticket.order_type.setCurrentText("market")
             for k, hour in enumerate((5, 8, 11, 14, 17)):
@@ -213,24 +223,52 @@ class Trader:
     async def execute_signal(self) -> None:
         quote = self.engine.quote("EURUSD")
         entry = quote.ask
-        signal = await self.engine.signals.submit(Signal(
-            None, "EURUSD", Side.BUY, entry, round(entry - 0.0030, 5), round(entry + 0.0060, 5), 0.7,
-            "soak-model", Timeframe.M5, quote.time, quote.time + timedelta(hours=2)))
+        signal = await self.engine.signals.submit(
+            Signal(
+                None,
+                "EURUSD",
+                Side.BUY,
+                entry,
+                round(entry - 0.0030, 5),
+                round(entry + 0.0060, 5),
+                0.7,
+                "soak-model",
+                Timeframe.M5,
+                quote.time,
+                quote.time + timedelta(hours=2),
+            )
+        )
         panel = self.window.signals_panel
         if not await self.wait_for(lambda: signal.id in panel._signals, "the signal row"):
             return
         button = panel.execute_button(signal.id)
         if button.isEnabled():
             QTest.mouseClick(button, Qt.MouseButton.LeftButton)
-            await self.wait_for(lambda: any(t.signal_id == signal.id for t in self.engine.active_trades()),
-                                "the signal's trade")
+            await self.wait_for(
+                lambda: any(t.signal_id == signal.id for t in self.engine.active_trades()), "the signal's trade"
+            )
             self.log.append(f"executed signal #{signal.id}")
 
 
 async def snapshot(engine) -> tuple[list, Decimal]:  # noqa: ANN001
     items, _ = await engine.list_trades(limit=1000)
-    keep = ("id", "symbol", "side", "status", "lots", "entry_price", "requested_price", "sl", "tp",
-            "close_price", "close_reason", "pnl", "commission", "signal_id", "parent_id")
+    keep = (
+        "id",
+        "symbol",
+        "side",
+        "status",
+        "lots",
+        "entry_price",
+        "requested_price",
+        "sl",
+        "tp",
+        "close_price",
+        "close_reason",
+        "pnl",
+        "commission",
+        "signal_id",
+        "parent_id",
+    )
     return sorted(tuple(getattr(t, k) for k in keep) for t in items), engine.account().balance
 
 
@@ -242,8 +280,17 @@ def test_a_trading_day_in_the_window_then_a_restart(qloop, tmp_path, monkeypatch
     qt_messages = QtMessageCounter().install()
     start = a_monday()
     db = tmp_path / "paper.db"
-    settings = Settings.load({"db": db, "feed": "sim", "seed": 3, "port": 0, "symbols": SYMBOLS,
-                              "speed": "max", "sim_start": start.isoformat()})
+    settings = Settings.load(
+        {
+            "db": db,
+            "feed": "sim",
+            "seed": 3,
+            "port": 0,
+            "symbols": SYMBOLS,
+            "speed": "max",
+            "sim_start": start.isoformat(),
+        }
+    )
     feed = SimulatedFeed(speed="max", seed=3, sim_start=start, tick_seconds=TICK_SECONDS, history_days=3)
     try:
         ready = qloop.loop.create_future()

@@ -31,8 +31,9 @@ async def wait_for(condition, timeout: float = 60.0) -> None:
             await asyncio.sleep(0.02)
 
 
-async def run_sim(db, speed: str, seed: str | None, quotes: int, *, trade: bool = False,
-                  until_flat: bool = False) -> list:
+async def run_sim(
+    db, speed: str, seed: str | None, quotes: int, *, trade: bool = False, until_flat: bool = False
+) -> list:
     """Run the sim engine until ``quotes`` quotes went through (and, ``until_flat``, no trade is open).
 
     ``trade`` opens a buy and a sell with stops 0.3 pip from the market just before stopping,
@@ -56,9 +57,15 @@ async def run_sim(db, speed: str, seed: str | None, quotes: int, *, trade: bool 
             for symbol, side in (("EURUSD", Side.BUY), ("USDJPY", Side.SELL)):
                 spec, quote = get_spec(symbol), engine.quote(symbol)
                 near = quote.bid if side is Side.BUY else quote.ask  # where this side's stops trigger
-                await engine.place_order(OrderRequest(symbol, side, lots=Decimal("0.10"),
-                                                      sl=near - side.sign * 0.3 * spec.pip_size,
-                                                      tp=near + side.sign * 0.3 * spec.pip_size))
+                await engine.place_order(
+                    OrderRequest(
+                        symbol,
+                        side,
+                        lots=Decimal("0.10"),
+                        sl=near - side.sign * 0.3 * spec.pip_size,
+                        tp=near + side.sign * 0.3 * spec.pip_size,
+                    )
+                )
     finally:
         await runtime.stop()
     return seen

@@ -39,11 +39,11 @@ PARALLEL = 3  # subprocesses at once: each one mostly imports modules
 class Case:
     name: str
     argv: list[str]
-    expect: tuple[str, ...]                    # words the one line must contain
-    journal: Path | None = None                # must stay byte-identical, nothing added beside it
+    expect: tuple[str, ...]  # words the one line must contain
+    journal: Path | None = None  # must stay byte-identical, nothing added beside it
     needs_read_only: bool = False
     env: dict[str, str] = field(default_factory=dict)
-    secret: str | None = None                  # must not be printed
+    secret: str | None = None  # must not be printed
 
 
 @contextmanager
@@ -98,7 +98,7 @@ def build_cases(tmp: Path) -> list[Case]:
     not_db = copy("notdb", b"these are my notes, not a database\n" * 40)
     truncated = copy("truncated", data[: len(data) // 2])
     damaged = bytearray(data)
-    damaged[4096 * 3: 4096 * 3 + 2000] = b"\x55" * 2000
+    damaged[4096 * 3 : 4096 * 3 + 2000] = b"\x55" * 2000
     malformed = copy("malformed", bytes(damaged))
     newer = copy("newer")
     with sqlite3.connect(newer) as db:
@@ -130,42 +130,111 @@ def build_cases(tmp: Path) -> list[Case]:
         Case("malformed", ["serve", "--db", str(malformed)], ("damaged", str(malformed)), malformed),
         Case("a directory", ["serve", "--db", str(tmp)], ("is a directory", str(tmp))),
         Case("under a file", ["serve", "--db", str(a_file / "paper.db")], ("lies under", str(a_file), "not a folder")),
-        Case("new journal in a read-only folder", ["serve", "--db", str(read_only / "new.db")],
-             ("read-only", str(read_only)), in_read_only, needs_read_only=True),
-        Case("journal in a read-only folder", ["serve", "--db", str(in_read_only)], ("read-only", str(read_only)),
-             in_read_only, needs_read_only=True),
-        Case("newer schema revision", ["serve", "--db", str(newer)],
-             ("schema revision '0099'", "written by paper-terminal 9.1.0", str(newer)), newer),
-        Case("foreign paper_trades", ["serve", "--db", str(foreign)], ("another program", "paper_trades", str(foreign)),
-             foreign),
+        Case(
+            "new journal in a read-only folder",
+            ["serve", "--db", str(read_only / "new.db")],
+            ("read-only", str(read_only)),
+            in_read_only,
+            needs_read_only=True,
+        ),
+        Case(
+            "journal in a read-only folder",
+            ["serve", "--db", str(in_read_only)],
+            ("read-only", str(read_only)),
+            in_read_only,
+            needs_read_only=True,
+        ),
+        Case(
+            "newer schema revision",
+            ["serve", "--db", str(newer)],
+            ("schema revision '0099'", "written by paper-terminal 9.1.0", str(newer)),
+            newer,
+        ),
+        Case(
+            "foreign paper_trades",
+            ["serve", "--db", str(foreign)],
+            ("another program", "paper_trades", str(foreign)),
+            foreign,
+        ),
         Case("--db-url not a URL", ["serve", "--db-url", "my journal please"], ("--db-url", "not a database URL")),
-        Case("--db-url unknown dialect", ["serve", "--db-url", "oracle2000://scott@db/x"],
-             ("--db-url", "unknown database dialect", "oracle2000")),
-        Case("--db-url driver not installed", ["serve", "--db-url", "mysql://trader@127.0.0.1/paper"],
-             ("--db-url", "driver", "MySQLdb", "not installed")),
-        Case("--db-url unreachable", ["serve", "--db-url", f"postgresql+psycopg://trader:hunter2@127.0.0.1:{port}/x"],
-             ("--db-url", "cannot reach", f"127.0.0.1:{port}"), secret="hunter2"),
-        Case("PAPER_TERMINAL_DB_URL unreachable", ["report"], ("--db-url", "cannot reach"),
-             env={"PAPER_TERMINAL_DB_URL": f"postgresql+psycopg://trader:hunter2@127.0.0.1:{port}/x"},
-             secret="hunter2"),
+        Case(
+            "--db-url unknown dialect",
+            ["serve", "--db-url", "oracle2000://scott@db/x"],
+            ("--db-url", "unknown database dialect", "oracle2000"),
+        ),
+        Case(
+            "--db-url driver not installed",
+            ["serve", "--db-url", "mysql://trader@127.0.0.1/paper"],
+            ("--db-url", "driver", "MySQLdb", "not installed"),
+        ),
+        Case(
+            "--db-url unreachable",
+            ["serve", "--db-url", f"postgresql+psycopg://trader:hunter2@127.0.0.1:{port}/x"],
+            ("--db-url", "cannot reach", f"127.0.0.1:{port}"),
+            secret="hunter2",
+        ),
+        Case(
+            "PAPER_TERMINAL_DB_URL unreachable",
+            ["report"],
+            ("--db-url", "cannot reach"),
+            env={"PAPER_TERMINAL_DB_URL": f"postgresql+psycopg://trader:hunter2@127.0.0.1:{port}/x"},
+            secret="hunter2",
+        ),
         Case("binary config", ["serve", "--db", fresh, "--config", str(binary)], ("config", str(binary), "not a text")),
         Case("symbols = 5", ["serve", "--db", fresh, "--config", str(symbols)], ("symbols", "5")),
-        Case("config time out of range", ["serve", "--db", fresh, "--config", str(far)],
-             ("sim_start", "supported range")),
-        Case("missing --config", ["serve", "--db", fresh, "--config", str(tmp / "nowhere.toml")],
-             ("config", str(tmp / "nowhere.toml"), "does not exist")),
+        Case(
+            "config time out of range", ["serve", "--db", fresh, "--config", str(far)], ("sim_start", "supported range")
+        ),
+        Case(
+            "missing --config",
+            ["serve", "--db", fresh, "--config", str(tmp / "nowhere.toml")],
+            ("config", str(tmp / "nowhere.toml"), "does not exist"),
+        ),
         Case("report on a damaged journal", ["report", "--db", str(malformed)], ("damaged",), malformed),
-        Case("export on a damaged journal", ["export", "--format", "csv", "-", "--db", str(malformed)], ("damaged",),
-             malformed),
-        Case("replay into a damaged journal", ["replay", "--data", str(tmp / "bars.csv"), "--signals",
-                                               str(tmp / "signals.csv"), "--symbol", "EURUSD", "--db", str(malformed)],
-             ("damaged",), malformed),
-        Case("replay into a read-only folder", ["replay", "--data", str(tmp / "bars.csv"), "--signals",
-                                                str(tmp / "signals.csv"), "--symbol", "EURUSD", "--db",
-                                                str(read_only / "replay.db")],
-             ("read-only",), in_read_only, needs_read_only=True),
-        Case("replay data is a directory", ["replay", "--data", str(tmp), "--signals", str(tmp / "signals.csv"),
-                                            "--symbol", "EURUSD"], ("is a directory", str(tmp))),
+        Case(
+            "export on a damaged journal",
+            ["export", "--format", "csv", "-", "--db", str(malformed)],
+            ("damaged",),
+            malformed,
+        ),
+        Case(
+            "replay into a damaged journal",
+            [
+                "replay",
+                "--data",
+                str(tmp / "bars.csv"),
+                "--signals",
+                str(tmp / "signals.csv"),
+                "--symbol",
+                "EURUSD",
+                "--db",
+                str(malformed),
+            ],
+            ("damaged",),
+            malformed,
+        ),
+        Case(
+            "replay into a read-only folder",
+            [
+                "replay",
+                "--data",
+                str(tmp / "bars.csv"),
+                "--signals",
+                str(tmp / "signals.csv"),
+                "--symbol",
+                "EURUSD",
+                "--db",
+                str(read_only / "replay.db"),
+            ],
+            ("read-only",),
+            in_read_only,
+            needs_read_only=True,
+        ),
+        Case(
+            "replay data is a directory",
+            ["replay", "--data", str(tmp), "--signals", str(tmp / "signals.csv"), "--symbol", "EURUSD"],
+            ("is a directory", str(tmp)),
+        ),
         Case("model train on a damaged journal", ["model", "train", "--db", str(malformed)], ("damaged",), malformed),
         Case("the window on a damaged journal", ["--db", str(malformed)], ("damaged",), malformed),
     ]
@@ -177,8 +246,9 @@ def db_close(path: Path) -> None:
 
 
 def _write_replay_files(tmp: Path) -> None:
-    (tmp / "bars.csv").write_text("time,open,high,low,close\n2024-03-04T10:00:00Z,1.1,1.2,1.0,1.1\n"
-                                  "2024-03-04T10:01:00Z,1.1,1.2,1.0,1.1\n")
+    (tmp / "bars.csv").write_text(
+        "time,open,high,low,close\n2024-03-04T10:00:00Z,1.1,1.2,1.0,1.1\n2024-03-04T10:01:00Z,1.1,1.2,1.0,1.1\n"
+    )
     (tmp / "signals.csv").write_text("time,symbol,side,sl,tp\n2024-03-04T10:00:30Z,EURUSD,buy,1.05,1.15\n")
 
 

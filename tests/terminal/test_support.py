@@ -6,10 +6,11 @@ import tomllib
 from dataclasses import replace
 from decimal import Decimal
 
+from PySide6.QtWidgets import QApplication
+
 import keyring
 import pytest
 from keyring.backends import fail
-from PySide6.QtWidgets import QApplication
 
 from datafeeds import keys as key_store
 from engine.broker import OrderRequest
@@ -25,8 +26,6 @@ from terminal.statusbar import TerminalStatusBar, feed_text
 from tests.terminal.conftest import quote
 
 
-
-
 @pytest.fixture
 def no_keyring():
     previous = keyring.get_keyring()
@@ -38,21 +37,34 @@ def no_keyring():
 def test_statusbar_shows_account_figures(qtbot):
     bar = TerminalStatusBar("127.0.0.1:8765")
     qtbot.addWidget(bar)
-    bar.set_account(AccountSnapshot(Decimal("10000"), Decimal("10125.5"), Decimal("216.2"), Decimal("9909.3"),
-                                    4683.4, "EUR", 100, Decimal("10000")))
+    bar.set_account(
+        AccountSnapshot(
+            Decimal("10000"),
+            Decimal("10125.5"),
+            Decimal("216.2"),
+            Decimal("9909.3"),
+            4683.4,
+            "EUR",
+            100,
+            Decimal("10000"),
+        )
+    )
     assert bar.balance.text() == "Balance <b>10,000.00 EUR</b>"
     assert "10,125.50 EUR" in bar.equity.text() and "9,909.30 EUR" in bar.free_margin.text()
     assert bar.margin_level.text() == "Margin level <b>4,683%</b>"
-    bar.set_account(AccountSnapshot(Decimal("1"), Decimal("1"), Decimal("0"), Decimal("1"), None, "USD", 30,
-                                    Decimal("1")))
+    bar.set_account(
+        AccountSnapshot(Decimal("1"), Decimal("1"), Decimal("0"), Decimal("1"), None, "USD", 30, Decimal("1"))
+    )
     assert bar.margin_level.text() == "Margin level <b>—</b>"
 
 
 def test_statusbar_clock_reads_the_engine_market_clock(qtbot):
     from datetime import datetime, timezone
+
     from engine.clock import MarketClock
+
     clock = MarketClock(follows_wall=False)
-    clock.observe(datetime(2026, 11, 6, 9, 30, 15, tzinfo=timezone.utc))   # a simulator a month behind the wall
+    clock.observe(datetime(2026, 11, 6, 9, 30, 15, tzinfo=timezone.utc))  # a simulator a month behind the wall
     bar = TerminalStatusBar(None, now=clock.now)
     qtbot.addWidget(bar)
     assert bar.clock.text() == "Fri 06 Nov 09:30:15 UTC"
@@ -82,15 +94,20 @@ def test_bridge_forwards_history_progress_to_qt(qtbot):
 
 
 def test_feed_text_names_feed_in_use_health_and_quotas():
-    statuses = [FeedStatus("yahoo", True, False, last_error="timeout", in_use=True),
-                FeedStatus("twelvedata", True, True, calls_used_today=12, calls_left_today=788)]
+    statuses = [
+        FeedStatus("yahoo", True, False, last_error="timeout", in_use=True),
+        FeedStatus("twelvedata", True, True, calls_used_today=12, calls_left_today=788),
+    ]
     assert feed_text(statuses) == ("feed: yahoo (down: timeout)", "twelvedata 788 left", False)
     assert feed_text([]) == ("feed: none", "", False)
 
 
 def test_notification_for_sl_hit_and_none_for_manual(qtbot, qloop, engine):
-    trade = qloop.run(engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10"),
-                                                      sl=round(engine.quote("EURUSD").ask - 0.0010, 5))))
+    trade = qloop.run(
+        engine.place_order(
+            OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10"), sl=round(engine.quote("EURUSD").ask - 0.0010, 5))
+        )
+    )
     events = []
     engine.bus.subscribe(TradeClosed, events.append)
     qloop.run(engine.on_quote(quote("EURUSD", trade.sl - 0.0002)))
@@ -104,6 +121,7 @@ def test_notification_for_sl_hit_and_none_for_manual(qtbot, qloop, engine):
 
 def test_preferences_roundtrip_and_clamp(tmp_path):
     from PySide6.QtCore import QSettings
+
     store = QSettings(str(tmp_path / "p.ini"), QSettings.Format.IniFormat)
     save_preferences(Preferences(risk_percent=2.5, max_open_trades=3, theme="light", confirm_drag=False), store)
     assert load_preferences(store) == Preferences(2.5, 3, "light", False)
@@ -119,15 +137,22 @@ def test_update_config_keeps_other_keys(tmp_path):
     path.write_text('feed = "sim"\nsymbols = ["EURUSD"]\n[extra]\nx = 1\n')
     update_config(path, {"port": 9000, "feed_priority": "finnhub,yahoo"})
     data = tomllib.loads(path.read_text())
-    assert data == {"feed": "sim", "symbols": ["EURUSD"], "port": 9000, "feed_priority": "finnhub,yahoo",
-                    "extra": {"x": 1}}
+    assert data == {
+        "feed": "sim",
+        "symbols": ["EURUSD"],
+        "port": 9000,
+        "feed_priority": "finnhub,yahoo",
+        "extra": {"x": 1},
+    }
 
 
 def dialog_for(qtbot, engine, tmp_path):
     from types import SimpleNamespace
+
     tokens = SimpleNamespace(trading="t" * 20, viewer="v" * 20)
-    dialog = SettingsDialog(engine, Preferences(), config_path=tmp_path / "config.toml",
-                            server_address="127.0.0.1:8765", tokens=tokens)
+    dialog = SettingsDialog(
+        engine, Preferences(), config_path=tmp_path / "config.toml", server_address="127.0.0.1:8765", tokens=tokens
+    )
     qtbot.addWidget(dialog)
     return dialog
 
@@ -148,13 +173,18 @@ def test_settings_dialog_stores_api_key_in_keyring_not_in_file(qtbot, qloop, eng
 
 
 def test_settings_dialog_never_saves_the_temporary_port_of_port_0(qtbot, qloop, engine, tmp_path):
-    dialog = SettingsDialog(engine, Preferences(), config_path=tmp_path / "config.toml",
-                            server_address="http://127.0.0.1:41791", configured_port=0)
+    dialog = SettingsDialog(
+        engine,
+        Preferences(),
+        config_path=tmp_path / "config.toml",
+        server_address="http://127.0.0.1:41791",
+        configured_port=0,
+    )
     qtbot.addWidget(dialog)
     assert dialog.port.value() == 0 and dialog.port.text() == "0 (any free port)"
     qloop.run(dialog.apply())
     assert "port" not in tomllib.loads((tmp_path / "config.toml").read_text())
-    dialog.port.setValue(9100)                      # a port the user chose is saved
+    dialog.port.setValue(9100)  # a port the user chose is saved
     qloop.run(dialog.apply())
     assert tomllib.loads((tmp_path / "config.toml").read_text())["port"] == 9100
 

@@ -45,9 +45,29 @@ class Served:
 
     def start(self, timeout: float = 60.0) -> None:
         env = {**os.environ, "PAPER_TERMINAL_HOME": str(self.folder / "home")}
-        argv = [sys.executable, "-m", "terminal", "serve", "--feed", "sim", "--seed", "7", "--symbols",
-                "EURUSD,GBPUSD,USDJPY", "--db", str(self.folder / "paper.db"), "--port", str(self.port),
-                "--token", TRADING, "--viewer-token", VIEWER, "--log-level", "WARNING", *self.extra]
+        argv = [
+            sys.executable,
+            "-m",
+            "terminal",
+            "serve",
+            "--feed",
+            "sim",
+            "--seed",
+            "7",
+            "--symbols",
+            "EURUSD,GBPUSD,USDJPY",
+            "--db",
+            str(self.folder / "paper.db"),
+            "--port",
+            str(self.port),
+            "--token",
+            TRADING,
+            "--viewer-token",
+            VIEWER,
+            "--log-level",
+            "WARNING",
+            *self.extra,
+        ]
         err = self.stderr_path.open("a")
         self.process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
         err.close()
@@ -115,19 +135,33 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="web-terminal-chromium-")
         options = webdriver.ChromeOptions()
         options.binary_location = str(CHROMIUM)
-        for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--hide-scrollbars", f"--user-data-dir={self.profile}", f"--window-size={max(width, 500)},{height}"):
+        for flag in (
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={self.profile}",
+            f"--window-size={max(width, 500)},{height}",
+        ):
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
         self.size(width, height, dark)
 
     def size(self, width: int, height: int, dark: bool = False) -> None:
-        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
-        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
-            "features": [{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}]})
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+        self.driver.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}]},
+        )
 
     def quit(self) -> None:
         try:
@@ -153,6 +187,7 @@ class Browser:
             except Exception:  # noqa: BLE001 - an element replaced while read: try again
                 return None
             return text if self.all(css) and predicate(text) else None
+
         return wait_for(check, timeout, f"{css} to satisfy the check (last: {self._safe_text(css)!r})")
 
     def _safe_text(self, css: str) -> str:
@@ -174,6 +209,7 @@ class Browser:
                 return True
             except Exception:  # noqa: BLE001 - not there yet, or replaced by a re-render
                 return False
+
         wait_for(attempt, timeout, f"{css} to be clickable")
 
     def type(self, css: str, text: str) -> None:
@@ -194,11 +230,16 @@ class Browser:
 
     def fetch(self, path: str, method: str = "GET", body: Any = None) -> dict[str, Any]:
         """Call the API from inside the page with the session's token (as a forged request would)."""
-        return self.driver.execute_async_script("""
+        return self.driver.execute_async_script(
+            """
             const [path, method, body, done] = arguments;
             fetch(path, {method, headers: {"Authorization": "Bearer " + sessionStorage.getItem("paper-terminal-token"),
                                            "Content-Type": "application/json"},
                          body: body === null ? undefined : JSON.stringify(body)})
               .then(async (r) => done({status: r.status, body: await r.json().catch(() => null)}))
               .catch((e) => done({status: 0, body: String(e)}));
-        """, path, method, body)
+        """,
+            path,
+            method,
+            body,
+        )

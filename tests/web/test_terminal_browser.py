@@ -62,7 +62,9 @@ def test_viewer_watches_without_trading_controls_and_a_forged_write_is_refused(s
     labels = [b.text for b in browser.all("button")]
     assert not [label for label in labels if label.split(" ")[0] in TRADE_BUTTONS], labels
     assert browser.all("#signals button.buy, #signals button.sell, #positions td.actions button") == []
-    forged = browser.fetch("api/paper-trading/trades/execute/", "POST", {"symbol": "EURUSD", "side": "buy", "lots": 0.1})
+    forged = browser.fetch(
+        "api/paper-trading/trades/execute/", "POST", {"symbol": "EURUSD", "side": "buy", "lots": 0.1}
+    )
     assert forged["status"] == 403 and forged["body"]["error"]["field"] == "token"
     with served.client() as c:
         assert c.get("/trades/", params={"status": "open"}).json()["total"] >= 1
@@ -113,9 +115,9 @@ def test_trader_places_modifies_partly_closes_closes_and_executes_a_signal(serve
     assert trade["status"] == "open" and trade["sl"] and trade["tp"]
     assert round((trade["entry_price"] - trade["sl"]) / 0.0001) == 30
     row = f'#positions tr[data-trade-id="{trade_id}"]'
-    b.wait_text(row, lambda t: f'{trade["sl"]:.5f}' in t and f'{trade["tp"]:.5f}' in t)
+    b.wait_text(row, lambda t: f"{trade['sl']:.5f}" in t and f"{trade['tp']:.5f}" in t)
     levels = b.find("#chart").get_attribute("data-levels")
-    assert f'{trade_id}:{trade["entry_price"]}:{trade["sl"]}:{trade["tp"]}' in levels
+    assert f"{trade_id}:{trade['entry_price']}:{trade['sl']}:{trade['tp']}" in levels
 
     # modify the SL, after a confirmation
     new_sl = round(trade["entry_price"] - 0.0020, 5)
@@ -145,8 +147,15 @@ def test_trader_places_modifies_partly_closes_closes_and_executes_a_signal(serve
 
     # execute a signal posted through the API
     price = served.price("EURUSD")
-    signal = {"symbol": "EURUSD", "side": "buy", "entry": price["ask"], "sl": round(price["ask"] - 0.0030, 5),
-              "tp": round(price["ask"] + 0.0060, 5), "confidence": 0.7, "source": "browser-test"}
+    signal = {
+        "symbol": "EURUSD",
+        "side": "buy",
+        "entry": price["ask"],
+        "sl": round(price["ask"] - 0.0030, 5),
+        "tp": round(price["ask"] + 0.0060, 5),
+        "confidence": 0.7,
+        "source": "browser-test",
+    }
     with served.client() as c:
         posted = c.post("/signals/", json=signal)
     assert posted.status_code == 201, posted.text
@@ -156,7 +165,9 @@ def test_trader_places_modifies_partly_closes_closes_and_executes_a_signal(serve
     b.click(f"{signal_row} button.buy")
     b.wait_text(f"{signal_row} td.status", lambda t: t.startswith("executed"))
     with served.client() as c:
-        executed = [t for t in c.get("/trades/", params={"status": "open"}).json()["items"] if t["signal_id"] == signal_id]
+        executed = [
+            t for t in c.get("/trades/", params={"status": "open"}).json()["items"] if t["signal_id"] == signal_id
+        ]
     assert len(executed) == 1
     b.wait_text(f'#positions tr[data-trade-id="{executed[0]["id"]}"]', lambda t: "EURUSD" in t)
 

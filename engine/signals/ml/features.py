@@ -33,9 +33,18 @@ from engine.signals import indicators as ind
 RETURN_LAGS = (1, 3, 6, 12, 24)
 VOL_WINDOWS = (12, 24)
 FEATURES: tuple[str, ...] = (
-    *(f"ret_{k}" for k in RETURN_LAGS), *(f"vol_{k}" for k in VOL_WINDOWS),
-    "rsi", "macd_hist", "dist_ema20", "dist_ema50", "slope_ema20", "atr_rel", "range",
-    "hour_sin", "hour_cos")
+    *(f"ret_{k}" for k in RETURN_LAGS),
+    *(f"vol_{k}" for k in VOL_WINDOWS),
+    "rsi",
+    "macd_hist",
+    "dist_ema20",
+    "dist_ema50",
+    "slope_ema20",
+    "atr_rel",
+    "range",
+    "hour_sin",
+    "hour_cos",
+)
 WARMUP_BARS = 60  # rows before this are dropped: indicators still settling
 
 
@@ -110,7 +119,17 @@ class FeatureState:
         rets = list(self.returns)
         values.extend(_sample_std(rets[-k:]) for k in VOL_WINDOWS)
         hour = (time_s % 86400) / 3600.0
-        values.extend((rsi / 100.0 - 0.5, hist / atr, (close - e20) / atr, (close - e50) / atr,
-                       (e20 - self.prev_ema20) / atr, atr / close, (high - low) / atr,
-                       math.sin(2 * math.pi * hour / 24.0), math.cos(2 * math.pi * hour / 24.0)))
+        values.extend(
+            (
+                rsi / 100.0 - 0.5,
+                hist / atr,
+                (close - e20) / atr,
+                (close - e50) / atr,
+                (e20 - self.prev_ema20) / atr,
+                atr / close,
+                (high - low) / atr,
+                math.sin(2 * math.pi * hour / 24.0),
+                math.cos(2 * math.pi * hour / 24.0),
+            )
+        )
         return np.asarray(values, dtype=np.float64)

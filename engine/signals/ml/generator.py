@@ -26,7 +26,7 @@ class _State:
     features: FeatureState = field(default_factory=FeatureState)
     last_time: int = 0
     bars: int = 0
-    last_signal_bar: int = -10**9
+    last_signal_bar: int = -(10**9)
     row: object = None
     close: float = 0.0
 
@@ -34,9 +34,16 @@ class _State:
 class MLGenerator:
     """Raise signals from ``model`` (see module docstring)."""
 
-    def __init__(self, model: SignalModel, name: str = "ml",
-                 timeframes: tuple[Timeframe, ...] = (Timeframe.H1,), threshold: float = 0.55,
-                 sl_atr: float = 1.5, tp_atr: float = 1.5, lifetime_bars: int = 1) -> None:
+    def __init__(
+        self,
+        model: SignalModel,
+        name: str = "ml",
+        timeframes: tuple[Timeframe, ...] = (Timeframe.H1,),
+        threshold: float = 0.55,
+        sl_atr: float = 1.5,
+        tp_atr: float = 1.5,
+        lifetime_bars: int = 1,
+    ) -> None:
         self.model = model
         self.name = name
         self.timeframes = tuple(timeframes)
@@ -74,9 +81,18 @@ class MLGenerator:
         digits = spec.digits if spec else 5
         entry = state.close
         created = datetime.fromtimestamp(state.last_time + timeframe.seconds, tz=timezone.utc)
-        return [Signal(
-            id=None, symbol=symbol, side=Side.BUY if direction > 0 else Side.SELL,
-            entry=round(entry, digits), sl=round(entry - direction * self.sl_atr * atr, digits),
-            tp=round(entry + direction * self.tp_atr * atr, digits), confidence=round(confidence, 4),
-            source=self.name, timeframe=timeframe, created_at=created,
-            expires_at=created + timedelta(seconds=self.lifetime_bars * timeframe.seconds))]
+        return [
+            Signal(
+                id=None,
+                symbol=symbol,
+                side=Side.BUY if direction > 0 else Side.SELL,
+                entry=round(entry, digits),
+                sl=round(entry - direction * self.sl_atr * atr, digits),
+                tp=round(entry + direction * self.tp_atr * atr, digits),
+                confidence=round(confidence, 4),
+                source=self.name,
+                timeframe=timeframe,
+                created_at=created,
+                expires_at=created + timedelta(seconds=self.lifetime_bars * timeframe.seconds),
+            )
+        ]

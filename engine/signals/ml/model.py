@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import joblib
-import sklearn
 import numpy as np
 import pandas as pd
+import sklearn
 from scipy import stats as sps
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
@@ -50,8 +50,9 @@ class ModelFormatError(ValueError):
     """A model file that is not ours or has another format version."""
 
 
-def purged_walk_forward(n: int, n_splits: int = 5, horizon: int = 6, embargo: int = 0,
-                        min_train: int = 500) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def purged_walk_forward(
+    n: int, n_splits: int = 5, horizon: int = 6, embargo: int = 0, min_train: int = 500
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(train_idx, test_idx)``: consecutive test blocks after ``min_train`` rows.
 
     Training rows end ``horizon + embargo`` rows before the test block, since the
@@ -105,10 +106,18 @@ class SignalModel:
         """Write the model with its format version; return the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"format_version": FORMAT_VERSION, "sklearn_version": sklearn.__version__,
-                     "classifier": self.classifier,
-                     "horizon": self.horizon, "features": list(self.features),
-                     "metadata": self.metadata}, path, compress=3)
+        joblib.dump(
+            {
+                "format_version": FORMAT_VERSION,
+                "sklearn_version": sklearn.__version__,
+                "classifier": self.classifier,
+                "horizon": self.horizon,
+                "features": list(self.features),
+                "metadata": self.metadata,
+            },
+            path,
+            compress=3,
+        )
         return path
 
     @classmethod
@@ -120,13 +129,21 @@ class SignalModel:
             raise ModelFormatError(f"{path}: model format {found!r}, expected {FORMAT_VERSION}")
         saved_with = payload.get("sklearn_version")
         if saved_with != sklearn.__version__:
-            log.warning("%s was saved with scikit-learn %s, running %s: retrain it with "
-                        "`paper-terminal model train` if its predictions look wrong", path, saved_with,
-                        sklearn.__version__)
+            log.warning(
+                "%s was saved with scikit-learn %s, running %s: retrain it with "
+                "`paper-terminal model train` if its predictions look wrong",
+                path,
+                saved_with,
+                sklearn.__version__,
+            )
         if tuple(payload["features"]) != FEATURES:
             raise ModelFormatError(f"{path}: trained on other features than this version computes")
-        return cls(payload["classifier"], int(payload["horizon"]), tuple(payload["features"]),
-                   dict(payload.get("metadata") or {}))
+        return cls(
+            payload["classifier"],
+            int(payload["horizon"]),
+            tuple(payload["features"]),
+            dict(payload.get("metadata") or {}),
+        )
 
 
 def _linear_parts(clf: CalibratedClassifierCV) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float, float, float]]:
@@ -134,8 +151,9 @@ def _linear_parts(clf: CalibratedClassifierCV) -> list[tuple[np.ndarray, np.ndar
     for cc in clf.calibrated_classifiers_:
         scaler, logreg = cc.estimator[0], cc.estimator[-1]
         cal = cc.calibrators[0]
-        parts.append((scaler.mean_, scaler.scale_, logreg.coef_[0], float(logreg.intercept_[0]),
-                      float(cal.a_), float(cal.b_)))
+        parts.append(
+            (scaler.mean_, scaler.scale_, logreg.coef_[0], float(logreg.intercept_[0]), float(cal.a_), float(cal.b_))
+        )
     return parts
 
 
@@ -151,13 +169,25 @@ def train(df: pd.DataFrame, horizon: int = 6, c: float = 0.05) -> SignalModel:
     """Fit the calibrated model on every labelled row of ``df``."""
     x, y = dataset(df, horizon)
     clf = _classifier(horizon, c).fit(x.to_numpy(), y.to_numpy())
-    meta = {"trained_at": datetime.now(timezone.utc).isoformat(), "rows": int(len(x)),
-            "first_bar": x.index[0].isoformat(), "last_bar": x.index[-1].isoformat(), "c": c}
+    meta = {
+        "trained_at": datetime.now(timezone.utc).isoformat(),
+        "rows": int(len(x)),
+        "first_bar": x.index[0].isoformat(),
+        "last_bar": x.index[-1].isoformat(),
+        "c": c,
+    }
     return SignalModel(clf, horizon, FEATURES, meta)
 
 
-def walk_forward(df: pd.DataFrame, horizon: int = 6, c: float = 0.05, n_splits: int = 5,
-                 embargo: int = 0, min_train: int | None = None, confident: float = 0.55) -> dict[str, Any]:
+def walk_forward(
+    df: pd.DataFrame,
+    horizon: int = 6,
+    c: float = 0.05,
+    n_splits: int = 5,
+    embargo: int = 0,
+    min_train: int | None = None,
+    confident: float = 0.55,
+) -> dict[str, Any]:
     """Out-of-sample evaluation (see module docstring); return the metrics dict.
 
     The first ``min_train`` rows (default 40 %, 300..1,500) only ever train.
@@ -178,12 +208,20 @@ def walk_forward(df: pd.DataFrame, horizon: int = 6, c: float = 0.05, n_splits: 
         probs.append(p)
         bases.append(np.full(len(te), ys[tr].mean()))
         truth.append(ys[te])
-        folds.append({"train_rows": int(len(tr)), "test_rows": int(len(te)),
-                      "test_from": x.index[te[0]].isoformat(), "test_to": x.index[te[-1]].isoformat(),
-                      "accuracy": float(accuracy_score(ys[te], p > 0.5))})
+        folds.append(
+            {
+                "train_rows": int(len(tr)),
+                "test_rows": int(len(te)),
+                "test_from": x.index[te[0]].isoformat(),
+                "test_to": x.index[te[-1]].isoformat(),
+                "accuracy": float(accuracy_score(ys[te], p > 0.5)),
+            }
+        )
     p, base, yt = np.concatenate(probs), np.concatenate(bases), np.concatenate(truth)
     return {
-        "horizon_bars": horizon, "rows": int(len(yt)), "up_rate": float(yt.mean()),
+        "horizon_bars": horizon,
+        "rows": int(len(yt)),
+        "up_rate": float(yt.mean()),
         "accuracy": float(accuracy_score(yt, p > 0.5)),
         "log_loss": float(log_loss(yt, p, labels=[0, 1])),
         "brier": float(brier_score_loss(yt, p)),
@@ -196,16 +234,23 @@ def walk_forward(df: pd.DataFrame, horizon: int = 6, c: float = 0.05, n_splits: 
     }
 
 
-def calibration_table(p: np.ndarray, y: np.ndarray,
-                      edges: tuple[float, ...] = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 1.0)) -> list[dict[str, Any]]:
+def calibration_table(
+    p: np.ndarray, y: np.ndarray, edges: tuple[float, ...] = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 1.0)
+) -> list[dict[str, Any]]:
     """Buckets of predicted probability: ``{from, to, count, mean_predicted, realised}``."""
     rows = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         mask = (p >= lo) & ((p < hi) if hi < 1.0 else (p <= hi))
         n = int(mask.sum())
-        rows.append({"from": lo, "to": hi, "count": n,
-                     "mean_predicted": float(p[mask].mean()) if n else None,
-                     "realised": float(y[mask].mean()) if n else None})
+        rows.append(
+            {
+                "from": lo,
+                "to": hi,
+                "count": n,
+                "mean_predicted": float(p[mask].mean()) if n else None,
+                "realised": float(y[mask].mean()) if n else None,
+            }
+        )
     return rows
 
 
@@ -223,5 +268,11 @@ def confident_hits(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, 
     up = float(y[mask].mean()) if n else None
     always = max(up, 1 - up) if up is not None else None
     pbase = float(sps.binomtest(hits, n, always, alternative="greater").pvalue) if n and always < 1 else None
-    return {"threshold": threshold, "count": n, "hit_rate": hits / n if n else None,
-            "p_value_vs_50pct": pvalue, "majority_hit_rate": always, "p_value_vs_majority": pbase}
+    return {
+        "threshold": threshold,
+        "count": n,
+        "hit_rate": hits / n if n else None,
+        "p_value_vs_50pct": pvalue,
+        "majority_hit_rate": always,
+        "p_value_vs_majority": pbase,
+    }

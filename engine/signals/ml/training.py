@@ -27,8 +27,9 @@ from engine.signals.ml.model import DEFAULT_MODEL_PATH, train, walk_forward
 MIN_BARS = 1000
 
 
-def bars_frame(times_ns: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray,
-               close: np.ndarray) -> pd.DataFrame:
+def bars_frame(
+    times_ns: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray
+) -> pd.DataFrame:
     """A bar DataFrame indexed by UTC time from numpy columns (times in ns since the epoch)."""
     index = pd.to_datetime(times_ns, unit="ns", utc=True)
     return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close}, index=index)
@@ -39,23 +40,35 @@ def metrics_path(model_path: Path) -> Path:
     return model_path.with_name(model_path.stem + ".metrics.json")
 
 
-def train_and_save(df: pd.DataFrame, out: Path | str, *, horizon: int = 6, c: float = 0.05,
-                   n_splits: int = 5, source: str = "") -> dict[str, Any]:
+def train_and_save(
+    df: pd.DataFrame, out: Path | str, *, horizon: int = 6, c: float = 0.05, n_splits: int = 5, source: str = ""
+) -> dict[str, Any]:
     """Evaluate walk-forward, fit on everything, save model and metrics; return the metrics."""
     if len(df) < MIN_BARS:
-        raise ValidationError(f"{len(df)} bars are too few to train (at least {MIN_BARS}, "
-                              f"of which {WARMUP_BARS} warm up the indicators)", field="data",
-                              code="too_few_bars")
+        raise ValidationError(
+            f"{len(df)} bars are too few to train (at least {MIN_BARS}, of which {WARMUP_BARS} warm up the indicators)",
+            field="data",
+            code="too_few_bars",
+        )
     out = Path(out)
     metrics = walk_forward(df, horizon=horizon, c=c, n_splits=n_splits)
     model = train(df, horizon=horizon, c=c)
-    model.metadata.update({"source": source, "walk_forward": {
-        k: metrics[k] for k in ("accuracy", "log_loss", "brier", "base_rate_log_loss")}})
+    model.metadata.update(
+        {
+            "source": source,
+            "walk_forward": {k: metrics[k] for k in ("accuracy", "log_loss", "brier", "base_rate_log_loss")},
+        }
+    )
     model.save(out)
-    metrics = {"model": out.name, "source": source, "bars": int(len(df)),
-               "first_bar": df.index[0].isoformat(), "last_bar": df.index[-1].isoformat(),
-               "classifier": "StandardScaler + LogisticRegression(C=%g), CalibratedClassifierCV(sigmoid)" % c,
-               **metrics}
+    metrics = {
+        "model": out.name,
+        "source": source,
+        "bars": int(len(df)),
+        "first_bar": df.index[0].isoformat(),
+        "last_bar": df.index[-1].isoformat(),
+        "classifier": "StandardScaler + LogisticRegression(C=%g), CalibratedClassifierCV(sigmoid)" % c,
+        **metrics,
+    }
     metrics_path(out).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     return metrics
 
@@ -76,8 +89,11 @@ def backtesting_eurusd() -> pd.DataFrame:
 
 def main() -> None:
     """Rebuild the bundled default model and print its walk-forward figures."""
-    metrics = train_and_save(backtesting_eurusd(), DEFAULT_MODEL_PATH,
-                             source="backtesting.test/EURUSD.csv (real EURUSD H1, 2017-04..2018-02)")
+    metrics = train_and_save(
+        backtesting_eurusd(),
+        DEFAULT_MODEL_PATH,
+        source="backtesting.test/EURUSD.csv (real EURUSD H1, 2017-04..2018-02)",
+    )
     print(json.dumps({k: v for k, v in metrics.items() if k not in ("folds",)}, indent=2))
 
 

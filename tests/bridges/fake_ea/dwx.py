@@ -32,8 +32,7 @@ from datetime import datetime
 
 from tests.bridges.fake_ea.mt4 import MT4, OP_BUY, OP_BUYLIMIT, OP_BUYSTOP, OP_SELL, error_description
 
-TIMEFRAME_TEXT = {1: "M1", 5: "M5", 15: "M15", 30: "M30", 60: "H1", 240: "H4", 1440: "D1", 10080: "W1",
-                  43200: "MN1"}
+TIMEFRAME_TEXT = {1: "M1", 5: "M5", 15: "M15", 30: "M30", 60: "H1", 240: "H4", 1440: "D1", 10080: "W1", 43200: "MN1"}
 HEARTBEAT_REPLY = "{'_action': 'heartbeat', '_response': 'loud and clear!'}"
 
 
@@ -86,8 +85,16 @@ def str_to_time(text: str) -> datetime | None:
 class StockServer:
     """The EA's inputs, gate state and message handler over one ``MT4`` account."""
 
-    def __init__(self, mt4: MT4, *, maximum_orders: int = 1, maximum_lot_size: float = 0.01,
-                 maximum_slippage: int = 3, dma_mode: bool = True, chart_symbol: str = "EURUSD") -> None:
+    def __init__(
+        self,
+        mt4: MT4,
+        *,
+        maximum_orders: int = 1,
+        maximum_lot_size: float = 0.01,
+        maximum_slippage: int = 3,
+        dma_mode: bool = True,
+        chart_symbol: str = "EURUSD",
+    ) -> None:
         self.mt4 = mt4
         self.maximum_orders = maximum_orders
         self.maximum_lot_size = maximum_lot_size
@@ -99,9 +106,9 @@ class StockServer:
         self.expert_enabled = True
         self.dlls_allowed = True
         self.broker_connected = True
-        self.context_busy = 0          # how many coming IsTradeAllowed() checks see a busy context
-        self.busy_wait = 0.05          # seconds DWX_IsTradeAllowed waits until the context is free
-        self.wait_limit = 30.0         # its MaxWaiting_sec
+        self.context_busy = 0  # how many coming IsTradeAllowed() checks see a busy context
+        self.busy_wait = 0.05  # seconds DWX_IsTradeAllowed waits until the context is free
+        self.wait_limit = 30.0  # its MaxWaiting_sec
         self.publish_symbols: list[str] = []
         self.publish_instruments: list[tuple[str, int]] = []
         self.bundled_clock: str | None = None  # "TimeTradeServer" (our .mq5) / "TimeCurrent" (our .mq4)
@@ -116,8 +123,10 @@ class StockServer:
             reply = HEARTBEAT_REPLY
             if self.bundled_clock:  # what resources/mql/PaperTerminalBridge.mq4/.mq5 add
                 gmt = self.mt4.server_now() - self.mt4.offset
-                reply = (reply[:-1] + f", '_server_time': '{secs(self.mt4.server_now())}', '_gmt_time': "
-                         f"'{secs(gmt)}', '_server_clock': '{self.bundled_clock}'}}")
+                reply = (
+                    reply[:-1] + f", '_server_time': '{secs(self.mt4.server_now())}', '_gmt_time': "
+                    f"'{secs(gmt)}', '_server_clock': '{self.bundled_clock}'}}"
+                )
             out.append(reply)
         action = self._switch(comp)
         if self._ops_allowed(action, out):
@@ -130,8 +139,15 @@ class StockServer:
     @staticmethod
     def _switch(comp: list[str]) -> int:
         if comp[0] == "TRADE":
-            return {"OPEN": 1, "MODIFY": 2, "CLOSE": 3, "CLOSE_PARTIAL": 4, "CLOSE_MAGIC": 5, "CLOSE_ALL": 6,
-                    "GET_OPEN_TRADES": 7}.get(comp[1], 0)
+            return {
+                "OPEN": 1,
+                "MODIFY": 2,
+                "CLOSE": 3,
+                "CLOSE_PARTIAL": 4,
+                "CLOSE_MAGIC": 5,
+                "CLOSE_ALL": 6,
+                "GET_OPEN_TRADES": 7,
+            }.get(comp[1], 0)
         return {"HIST": 8, "TRACK_PRICES": 9, "TRACK_RATES": 10}.get(comp[0], 0)
 
     def _is_trade_allowed(self) -> bool:
@@ -163,13 +179,23 @@ class StockServer:
         with self.mt4.lock:
             if action == 1:
                 ret = ["{"]
-                self.open_order(c[3], str_to_int(c[2]), str_to_double(c[8]), str_to_double(c[4]),
-                                str_to_int(c[5]), str_to_int(c[6]), c[7], str_to_int(c[9]), ret)
+                self.open_order(
+                    c[3],
+                    str_to_int(c[2]),
+                    str_to_double(c[8]),
+                    str_to_double(c[4]),
+                    str_to_int(c[5]),
+                    str_to_int(c[6]),
+                    c[7],
+                    str_to_int(c[9]),
+                    ret,
+                )
                 return "".join(ret) + "}"
             if action == 2:
                 ret = ["{'_action': 'MODIFY'"]
-                self.modify_order(str_to_int(c[10]), str_to_double(c[4]), str_to_double(c[5]),
-                                  str_to_double(c[6]), 3, ret)
+                self.modify_order(
+                    str_to_int(c[10]), str_to_double(c[4]), str_to_double(c[5]), str_to_double(c[6]), 3, ret
+                )
                 return "".join(ret) + "}"
             if action == 3:
                 ret = ["{"]
@@ -194,8 +220,18 @@ class StockServer:
         return None
 
     # -- trading ------------------------------------------------------------
-    def open_order(self, symbol: str, op: int, lots: float, price: float, sl_points: int, tp_points: int,
-                   comment: str, magic: int, ret: list[str]) -> int:
+    def open_order(
+        self,
+        symbol: str,
+        op: int,
+        lots: float,
+        price: float,
+        sl_points: int,
+        tp_points: int,
+        comment: str,
+        magic: int,
+        ret: list[str],
+    ) -> int:
         mt4 = self.mt4
         ret.append("'_action': 'EXECUTION'")
         if lots > self.maximum_lot_size:
@@ -223,8 +259,10 @@ class StockServer:
         mt4.select_by_ticket(ticket)
         order = mt4.selected
         assert order is not None
-        ret.append(f", '_symbol': '{symbol}', '_magic': {magic}, '_ticket': {order.ticket}, "
-                   f"'_open_time': '{secs(order.open_time)}', '_open_price': {d(order.open_price)}")
+        ret.append(
+            f", '_symbol': '{symbol}', '_magic': {magic}, '_ticket': {order.ticket}, "
+            f"'_open_time': '{secs(order.open_time)}', '_open_price': {d(order.open_price)}"
+        )
         if self.dma_mode:
             retries = 3
             while True:
@@ -243,8 +281,9 @@ class StockServer:
         ret.append("}")  # the stock EA's bug: InterpretZmqMessage adds another "}"
         return ticket
 
-    def modify_order(self, ticket: int, price: float, sl_points: float, tp_points: float, retries: int,
-                     ret: list[str]) -> bool:
+    def modify_order(
+        self, ticket: int, price: float, sl_points: float, tp_points: float, retries: int, ret: list[str]
+    ) -> bool:
         mt4 = self.mt4
         if mt4.select_by_ticket(ticket):
             order = mt4.selected
@@ -259,8 +298,10 @@ class StockServer:
                 ret.append(f", '_sl': {d(m_sl)}, '_tp': {d(m_tp)}")
                 return True
             error = mt4.get_last_error()
-            ret.append(f", '_response': '{error}', '_response_value': '{error_description(error)}', "
-                       f"'_sl_attempted': {d(m_sl, digits)}, '_tp_attempted': {d(m_tp, digits)}")
+            ret.append(
+                f", '_response': '{error}', '_response_value': '{error_description(error)}', "
+                f"'_sl_attempted': {d(m_sl, digits)}, '_tp_attempted': {d(m_tp, digits)}"
+            )
             if retries == 0:
                 self.close_at_market(-1, ret)
             return False
@@ -322,8 +363,10 @@ class StockServer:
     def close_where(self, magic: int, *, by_magic: bool) -> str:
         mt4 = self.mt4
         found = False
-        ret = ["{'_action': 'CLOSE_ALL_MAGIC', '_magic': " + str(magic) if by_magic else "{'_action': 'CLOSE_ALL'",
-               ", '_responses': {"]
+        ret = [
+            "{'_action': 'CLOSE_ALL_MAGIC', '_magic': " + str(magic) if by_magic else "{'_action': 'CLOSE_ALL'",
+            ", '_responses': {",
+        ]
         for i in range(mt4.orders_total() - 1, -1, -1):
             if not mt4.select_by_pos(i) or mt4.selected is None or (by_magic and mt4.selected.magic != magic):
                 continue
@@ -363,10 +406,12 @@ class StockServer:
         for i in range(mt4.orders_total() - 1, -1, -1):
             if mt4.select_by_pos(i) and mt4.selected is not None:
                 o = mt4.selected
-                ret.append(f"{o.ticket}: {{'_magic': {o.magic}, '_symbol': '{o.symbol}', '_lots': {d(o.lots)}, "
-                           f"'_type': {o.type}, '_open_price': {d(o.open_price)}, "
-                           f"'_open_time': '{secs(o.open_time)}', '_SL': {d(o.sl)}, '_TP': {d(o.tp)}, "
-                           f"'_pnl': {d(mt4.profit_of(o))}, '_comment': '{o.comment}'")
+                ret.append(
+                    f"{o.ticket}: {{'_magic': {o.magic}, '_symbol': '{o.symbol}', '_lots': {d(o.lots)}, "
+                    f"'_type': {o.type}, '_open_price': {d(o.open_price)}, "
+                    f"'_open_time': '{secs(o.open_time)}', '_SL': {d(o.sl)}, '_TP': {d(o.tp)}, "
+                    f"'_pnl': {d(mt4.profit_of(o))}, '_comment': '{o.comment}'"
+                )
                 ret.append("}, " if i != 0 else "}")
         return "".join(ret) + "}" + "}"
 
@@ -378,18 +423,25 @@ class StockServer:
         ret = f"{{'_action': 'HIST', '_symbol': '{symbol}_{TIMEFRAME_TEXT.get(tf, 'UNKNOWN')}'"
         if not chosen:
             return ret + ", '_response': 'NOT_AVAILABLE'}"
-        items = [f"{{'time':'{minutes(r['time'])}', 'open':{d(r['open'])}, 'high':{d(r['high'])}, "
-                 f"'low':{d(r['low'])}, 'close':{d(r['close'])}, 'tick_volume':{int(r.get('tick_volume', 0))}, "
-                 f"'spread':{int(r.get('spread', 0))}, 'real_volume':{int(r.get('real_volume', 0))}}}"
-                 for r in chosen]
+        items = [
+            f"{{'time':'{minutes(r['time'])}', 'open':{d(r['open'])}, 'high':{d(r['high'])}, "
+            f"'low':{d(r['low'])}, 'close':{d(r['close'])}, 'tick_volume':{int(r.get('tick_volume', 0))}, "
+            f"'spread':{int(r.get('spread', 0))}, 'real_volume':{int(r.get('real_volume', 0))}}}"
+            for r in chosen
+        ]
         return ret + ", '_data': [" + ", ".join(items) + "]}"
 
     def track_prices(self, c: list[str]) -> str:
         count = len(c) - 1  # ArraySize of the static array: always 10
         errors = [f"'{s}'" for s in c[1:] if s not in self.mt4.prices]
         self.publish_symbols = [s for s in c[1:] if s in self.mt4.prices]
-        return ("{'_action': 'TRACK_PRICES', '_data': {'symbol_count':" + str(count) + ", 'error_symbols':["
-                + ", ".join(errors) + "]}}")
+        return (
+            "{'_action': 'TRACK_PRICES', '_data': {'symbol_count':"
+            + str(count)
+            + ", 'error_symbols':["
+            + ", ".join(errors)
+            + "]}}"
+        )
 
     def track_rates(self, c: list[str]) -> str:
         count = (len(c) - 1) // 2
@@ -401,5 +453,10 @@ class StockServer:
             else:
                 errors.append(f"'{symbol}'")
         self.publish_instruments = instruments
-        return ("{'_action': 'TRACK_RATES', '_data': {'instrument_count':" + str(count) + ", 'error_symbols':["
-                + ", ".join(errors) + "]}}")
+        return (
+            "{'_action': 'TRACK_RATES', '_data': {'instrument_count':"
+            + str(count)
+            + ", 'error_symbols':["
+            + ", ".join(errors)
+            + "]}}"
+        )

@@ -28,13 +28,30 @@ DIGITS = {"EURUSD": 5, "GBPUSD": 5, "USDJPY": 3}
 
 #: ErrorDescription() of the stock EA, for the codes a trade server sends back.
 ERROR_TEXT = {
-    0: "no error", 1: "no error", 2: "common error", 3: "invalid trade parameters", 4: "trade server is busy",
-    6: "no connection with trade server", 8: "too frequent requests", 128: "trade timeout",
-    129: "invalid price", 130: "invalid stops", 131: "invalid trade volume", 132: "market is closed",
-    133: "trade is disabled", 134: "not enough money", 135: "price changed", 136: "off quotes",
-    138: "requote", 139: "order is locked", 145: "modification denied because order too close to market",
-    146: "trade context is busy", 148: "amount of open and pending orders has reached the limit",
-    4051: "invalid function parameter value", 4106: "unknown symbol", 4108: "invalid ticket",
+    0: "no error",
+    1: "no error",
+    2: "common error",
+    3: "invalid trade parameters",
+    4: "trade server is busy",
+    6: "no connection with trade server",
+    8: "too frequent requests",
+    128: "trade timeout",
+    129: "invalid price",
+    130: "invalid stops",
+    131: "invalid trade volume",
+    132: "market is closed",
+    133: "trade is disabled",
+    134: "not enough money",
+    135: "price changed",
+    136: "off quotes",
+    138: "requote",
+    139: "order is locked",
+    145: "modification denied because order too close to market",
+    146: "trade context is busy",
+    148: "amount of open and pending orders has reached the limit",
+    4051: "invalid function parameter value",
+    4106: "unknown symbol",
+    4108: "invalid ticket",
     4109: "trade is not allowed in the expert properties",
 }
 
@@ -68,12 +85,14 @@ class MT4:
 
     def __init__(self, *, server_offset_hours: float = 2.0) -> None:
         self.offset = timedelta(hours=server_offset_hours)
-        self.prices: dict[str, tuple[float, float]] = {"EURUSD": (1.10000, 1.10010),
-                                                       "GBPUSD": (1.25000, 1.25015),
-                                                       "USDJPY": (151.200, 151.212)}
-        self.orders: list[Order] = []          # open market and pending orders, in position order
+        self.prices: dict[str, tuple[float, float]] = {
+            "EURUSD": (1.10000, 1.10010),
+            "GBPUSD": (1.25000, 1.25015),
+            "USDJPY": (151.200, 151.212),
+        }
+        self.orders: list[Order] = []  # open market and pending orders, in position order
         self.history: dict[int, Order] = {}
-        self.rates: dict[tuple[str, int], list[dict]] = {}   # (symbol, minutes) → bars in server time
+        self.rates: dict[tuple[str, int], list[dict]] = {}  # (symbol, minutes) → bars in server time
         self.selected: Order | None = None
         self.lock = threading.RLock()
         self._last_error = 0
@@ -155,8 +174,18 @@ class MT4:
         return round(pips * 10 * order.lots, 2)
 
     # -- trade functions ----------------------------------------------------
-    def order_send(self, symbol: str, op: int, lots: float, price: float, slippage: int, sl: float, tp: float,
-                   comment: str, magic: int) -> int:
+    def order_send(
+        self,
+        symbol: str,
+        op: int,
+        lots: float,
+        price: float,
+        slippage: int,
+        sl: float,
+        tp: float,
+        comment: str,
+        magic: int,
+    ) -> int:
         """OrderSend: the new ticket, or -1 with the reason in GetLastError()."""
         with self.lock:
             if symbol not in self.prices:
@@ -178,8 +207,7 @@ class MT4:
                     return -1
                 adverse = self.fill_slippage_points * point
                 price = round(market + adverse if op == OP_BUY else market - adverse, digits)
-            order = Order(0, magic, symbol, lots, op, round(price, digits), self.server_now(), 0.0, 0.0,
-                          comment[:31])
+            order = Order(0, magic, symbol, lots, op, round(price, digits), self.server_now(), 0.0, 0.0, comment[:31])
             if not self._stops_valid(order, sl, tp) or not self._pending_price_valid(order):
                 self._fail(130)
                 return -1
@@ -288,5 +316,9 @@ class MT4:
 
     def _pending_price_valid(self, order: Order) -> bool:
         bid, ask = self.prices[order.symbol]
-        return {OP_BUYLIMIT: order.open_price < ask, OP_SELLLIMIT: order.open_price > bid,
-                OP_BUYSTOP: order.open_price > ask, OP_SELLSTOP: order.open_price < bid}.get(order.type, True)
+        return {
+            OP_BUYLIMIT: order.open_price < ask,
+            OP_SELLLIMIT: order.open_price > bid,
+            OP_BUYSTOP: order.open_price > ask,
+            OP_SELLSTOP: order.open_price < bid,
+        }.get(order.type, True)

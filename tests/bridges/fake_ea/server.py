@@ -29,11 +29,18 @@ from tests.bridges.fake_ea.mt4 import MT4, Order
 
 
 class FakeEA:
-    def __init__(self, *, server_offset_hours: float = 2.0, maximum_orders: int = 1,
-                 maximum_lot_size: float = 0.01, dma_mode: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        server_offset_hours: float = 2.0,
+        maximum_orders: int = 1,
+        maximum_lot_size: float = 0.01,
+        dma_mode: bool = True,
+    ) -> None:
         self.mt4 = MT4(server_offset_hours=server_offset_hours)
-        self.server = StockServer(self.mt4, maximum_orders=maximum_orders, maximum_lot_size=maximum_lot_size,
-                                  dma_mode=dma_mode)
+        self.server = StockServer(
+            self.mt4, maximum_orders=maximum_orders, maximum_lot_size=maximum_lot_size, dma_mode=dma_mode
+        )
         self.commands: list[str] = []
         self.sent: list[str] = []
         self.send_failures = 0
@@ -50,7 +57,7 @@ class FakeEA:
         self.silent = False
         self.drop_reply_to: list[str] = []
         self.garbage_for: list[str] = []
-        self.silence_after: list[str] = []   # command prefixes after which the EA hangs (``silent``)
+        self.silence_after: list[str] = []  # command prefixes after which the EA hangs (``silent``)
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> FakeEA:
@@ -78,8 +85,14 @@ class FakeEA:
 
     def config(self, **overrides) -> ZmqConfig:
         assert self.ports is not None
-        values = dict(host="127.0.0.1", push_port=self.ports[0], pull_port=self.ports[1],
-                      sub_port=self.ports[2], timeout=1.0, heartbeat=0.2)
+        values = dict(
+            host="127.0.0.1",
+            push_port=self.ports[0],
+            pull_port=self.ports[1],
+            sub_port=self.ports[2],
+            timeout=1.0,
+            heartbeat=0.2,
+        )
         values.update(overrides)
         return ZmqConfig(**values)
 
@@ -89,9 +102,20 @@ class FakeEA:
         self.mt4.prices[symbol] = (bid, ask)
         self._control.put(("tick", symbol))
 
-    def add_order(self, *, ticket: int, magic: int, symbol: str = "EURUSD", lots: float = 0.01, op: int = 0,
-                  open_price: float = 1.09, age: timedelta = timedelta(0), sl: float = 0.0, tp: float = 0.0,
-                  comment: str = "") -> Order:
+    def add_order(
+        self,
+        *,
+        ticket: int,
+        magic: int,
+        symbol: str = "EURUSD",
+        lots: float = 0.01,
+        op: int = 0,
+        open_price: float = 1.09,
+        age: timedelta = timedelta(0),
+        sl: float = 0.0,
+        tp: float = 0.0,
+        comment: str = "",
+    ) -> Order:
         """An order placed ``age`` ago (by hand, another EA, an earlier journal); times in server time."""
         opened = self.mt4.server_now() - age
         return self.mt4.add_order(Order(ticket, magic, symbol, lots, op, open_price, opened, sl, tp, comment))
@@ -104,9 +128,20 @@ class FakeEA:
     def trades(self) -> dict[int, dict]:
         """Open orders as GET_OPEN_TRADES lists them (numbers as numbers): ticket → fields."""
         with self.mt4.lock:
-            return {o.ticket: {"_magic": o.magic, "_symbol": o.symbol, "_lots": o.lots, "_type": o.type,
-                               "_open_price": o.open_price, "_open_time": o.open_time, "_SL": o.sl, "_TP": o.tp,
-                               "_comment": o.comment} for o in self.mt4.orders}
+            return {
+                o.ticket: {
+                    "_magic": o.magic,
+                    "_symbol": o.symbol,
+                    "_lots": o.lots,
+                    "_type": o.type,
+                    "_open_price": o.open_price,
+                    "_open_time": o.open_time,
+                    "_SL": o.sl,
+                    "_TP": o.tp,
+                    "_comment": o.comment,
+                }
+                for o in self.mt4.orders
+            }
 
     @property
     def tracked(self) -> list[str]:
@@ -129,8 +164,11 @@ class FakeEA:
         for sock in (pull, push, pub):
             sock.setsockopt(zmq.LINGER, 0)
         if self.ports is None:
-            self.ports = (pull.bind_to_random_port("tcp://127.0.0.1"), push.bind_to_random_port("tcp://127.0.0.1"),
-                          pub.bind_to_random_port("tcp://127.0.0.1"))
+            self.ports = (
+                pull.bind_to_random_port("tcp://127.0.0.1"),
+                push.bind_to_random_port("tcp://127.0.0.1"),
+                pub.bind_to_random_port("tcp://127.0.0.1"),
+            )
         else:
             for sock, port in zip((pull, push, pub), self.ports):
                 sock.bind(f"tcp://127.0.0.1:{port}")

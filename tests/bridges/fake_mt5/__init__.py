@@ -9,10 +9,25 @@ from tests.bridges.fake_mt5 import constants
 from tests.bridges.fake_mt5.terminal import FakeTerminal
 
 _FUNCTIONS = (
-    "initialize", "login", "shutdown", "last_error", "version", "account_info", "terminal_info",
-    "symbols_total", "symbols_get", "symbol_info", "symbol_select", "symbol_info_tick",
-    "copy_rates_from_pos", "positions_total", "positions_get", "orders_get", "history_deals_get",
-    "order_check", "order_send",
+    "initialize",
+    "login",
+    "shutdown",
+    "last_error",
+    "version",
+    "account_info",
+    "terminal_info",
+    "symbols_total",
+    "symbols_get",
+    "symbol_info",
+    "symbol_select",
+    "symbol_info_tick",
+    "copy_rates_from_pos",
+    "positions_total",
+    "positions_get",
+    "orders_get",
+    "history_deals_get",
+    "order_check",
+    "order_send",
 )
 
 

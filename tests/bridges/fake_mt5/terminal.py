@@ -25,10 +25,20 @@ from typing import Any
 import numpy as np
 
 from tests.bridges.fake_mt5 import constants as c
-from tests.bridges.fake_mt5.trading import TradingRules
 from tests.bridges.fake_mt5.records import (
-    RATES_DTYPE, AccountInfo, OrderCheckResult, OrderSendResult, SymbolInfo, TerminalInfo, Tick,
-    TradeDeal, TradeOrder, TradePosition, TradeRequest)
+    RATES_DTYPE,
+    AccountInfo,
+    OrderCheckResult,
+    OrderSendResult,
+    SymbolInfo,
+    TerminalInfo,
+    Tick,
+    TradeDeal,
+    TradeOrder,
+    TradePosition,
+    TradeRequest,
+)
+from tests.bridges.fake_mt5.trading import TradingRules
 
 _REQUEST_FIELDS = TradeRequest._fields
 _MARGIN_PER_LOT = 1000.0  # account currency per 1.00 lot (1:100 on 100,000 units)
@@ -49,14 +59,21 @@ class FakeSymbol:
 
     @property
     def point(self) -> float:
-        return 10.0 ** -self.digits
+        return 10.0**-self.digits
 
 
 class FakeTerminal(TradingRules):
     """State of one terminal plus the package's functions as methods."""
 
-    def __init__(self, *, login: int = 5012345, password: str = "s3cret!", server: str = "Demo-Server",
-                 server_offset_hours: float = 2.0, balance: float = 10_000.0) -> None:
+    def __init__(
+        self,
+        *,
+        login: int = 5012345,
+        password: str = "s3cret!",
+        server: str = "Demo-Server",
+        server_offset_hours: float = 2.0,
+        balance: float = 10_000.0,
+    ) -> None:
         self.login_id = login
         self.password = password
         self.server = server
@@ -88,11 +105,18 @@ class FakeTerminal(TradingRules):
         self.market_closed = False
 
     # -- test hooks ------------------------------------------------------
-    def add_symbol(self, name: str, *, digits: int = 5, bid: float = 1.10000, spread_points: int = 10,
-                   visible: bool = False) -> FakeSymbol:
-        point = 10.0 ** -digits
-        sym = FakeSymbol(name, digits, round(bid, digits), round(bid + spread_points * point, digits),
-                         visible, tick_time=_time.time() + self.server_offset)
+    def add_symbol(
+        self, name: str, *, digits: int = 5, bid: float = 1.10000, spread_points: int = 10, visible: bool = False
+    ) -> FakeSymbol:
+        point = 10.0**-digits
+        sym = FakeSymbol(
+            name,
+            digits,
+            round(bid, digits),
+            round(bid + spread_points * point, digits),
+            visible,
+            tick_time=_time.time() + self.server_offset,
+        )
         self.symbols[name] = sym
         return sym
 
@@ -131,8 +155,17 @@ class FakeTerminal(TradingRules):
         """A pending order fills: it becomes a position with the same ticket."""
         order = self.orders.pop(ticket)
         pos_type = c.POSITION_TYPE_BUY if order.type in (2, 4) else c.POSITION_TYPE_SELL
-        self._open_position(order.symbol, pos_type, order.volume_current, order.price_open, order.sl,
-                            order.tp, order.magic, order.comment, ticket)
+        self._open_position(
+            order.symbol,
+            pos_type,
+            order.volume_current,
+            order.price_open,
+            order.sl,
+            order.tp,
+            order.magic,
+            order.comment,
+            ticket,
+        )
 
     def order_sends(self) -> int:
         return self.calls.count("order_send")
@@ -149,25 +182,41 @@ class FakeTerminal(TradingRules):
             return False
         return True
 
-    def initialize(self, path: str | None = None, *, login: int | None = None, password: str | None = None,
-                   server: str | None = None, timeout: int | None = None, portable: bool = False) -> bool:
+    def initialize(
+        self,
+        path: str | None = None,
+        *,
+        login: int | None = None,
+        password: str | None = None,
+        server: str | None = None,
+        timeout: int | None = None,
+        portable: bool = False,
+    ) -> bool:
         self.calls.append("initialize")
         self.call_threads.add(threading.get_ident())
-        self.init_kwargs = {"path": path, "login": login, "server": server, "timeout": timeout,
-                            "portable": portable, "password_given": password is not None}
+        self.init_kwargs = {
+            "path": path,
+            "login": login,
+            "server": server,
+            "timeout": timeout,
+            "portable": portable,
+            "password_given": password is not None,
+        }
         if not self.terminal_running:
             self._last_error = (c.RES_E_INTERNAL_FAIL_INIT, "IPC initialize failed, MetaTrader 5 x64 not found")
             return False
-        if login is not None and (login != self.login_id or password != self.password
-                                  or (server is not None and server != self.server)):
+        if login is not None and (
+            login != self.login_id or password != self.password or (server is not None and server != self.server)
+        ):
             self._last_error = (c.RES_E_AUTH_FAILED, "Terminal: Authorization failed")
             return False
         self.initialized = True
         self._last_error = (c.RES_S_OK, "Success")
         return True
 
-    def login(self, login: int, password: str | None = None, server: str | None = None,
-              timeout: int | None = None) -> bool:
+    def login(
+        self, login: int, password: str | None = None, server: str | None = None, timeout: int | None = None
+    ) -> bool:
         if not self._enter("login"):
             return False
         if login != self.login_id or password != self.password:
@@ -193,25 +242,88 @@ class FakeTerminal(TradingRules):
         margin = sum(p.volume * _MARGIN_PER_LOT for p in self.positions.values())
         profit = sum(p.profit for p in self.positions.values())
         equity = self.balance + profit
-        return AccountInfo(self.login_id, 0, 100, 200, 0, True, self.auto_trading, 2, 2, False,
-                           self.balance, 0.0, profit, equity, margin, equity - margin,
-                           equity / margin * 100 if margin else 0.0, 50.0, 30.0, "Paper Tester",
-                           self.server, "USD", "Fake Broker Ltd")
+        return AccountInfo(
+            self.login_id,
+            0,
+            100,
+            200,
+            0,
+            True,
+            self.auto_trading,
+            2,
+            2,
+            False,
+            self.balance,
+            0.0,
+            profit,
+            equity,
+            margin,
+            equity - margin,
+            equity / margin * 100 if margin else 0.0,
+            50.0,
+            30.0,
+            "Paper Tester",
+            self.server,
+            "USD",
+            "Fake Broker Ltd",
+        )
 
     def terminal_info(self) -> TerminalInfo | None:
         if not self._enter("terminal_info"):
             return None
-        return TerminalInfo(False, False, True, False, self.auto_trading, False, False, False, False,
-                            0, 4620, 100000, 0, 12000, 0.0, 0.0, "Fake Broker Ltd", "MetaTrader 5",
-                            "English", "C:/MT5", "C:/MT5/data", "C:/MT5/common")
+        return TerminalInfo(
+            False,
+            False,
+            True,
+            False,
+            self.auto_trading,
+            False,
+            False,
+            False,
+            False,
+            0,
+            4620,
+            100000,
+            0,
+            12000,
+            0.0,
+            0.0,
+            "Fake Broker Ltd",
+            "MetaTrader 5",
+            "English",
+            "C:/MT5",
+            "C:/MT5/data",
+            "C:/MT5/common",
+        )
 
     # -- package API: symbols and prices ---------------------------------
     def _info(self, sym: FakeSymbol) -> SymbolInfo:
-        return SymbolInfo(sym.name, sym.visible, sym.visible, sym.digits, sym.point,
-                          round((sym.ask - sym.bid) / sym.point), 100000.0, sym.point, 1.0,
-                          sym.trade_mode, sym.stops_level, 0, sym.filling_mode, 0.01, 100.0, 0.01,
-                          sym.bid, sym.ask, self.server_now(), sym.name[:3], sym.name[3:6],
-                          sym.name[:3], f"{sym.name} fake", f"Forex\\{sym.name}")
+        return SymbolInfo(
+            sym.name,
+            sym.visible,
+            sym.visible,
+            sym.digits,
+            sym.point,
+            round((sym.ask - sym.bid) / sym.point),
+            100000.0,
+            sym.point,
+            1.0,
+            sym.trade_mode,
+            sym.stops_level,
+            0,
+            sym.filling_mode,
+            0.01,
+            100.0,
+            0.01,
+            sym.bid,
+            sym.ask,
+            self.server_now(),
+            sym.name[:3],
+            sym.name[3:6],
+            sym.name[:3],
+            f"{sym.name} fake",
+            f"Forex\\{sym.name}",
+        )
 
     def symbols_total(self) -> int:
         return len(self.symbols) if self._enter("symbols_total") else 0
@@ -259,36 +371,50 @@ class FakeTerminal(TradingRules):
             self._last_error = (c.RES_E_INVALID_PARAMS, "Terminal: Invalid params")
             return None
         end = len(rows) - start_pos
-        chosen = rows[max(0, end - count):max(0, end)]
+        chosen = rows[max(0, end - count) : max(0, end)]
         return np.array(chosen, dtype=RATES_DTYPE)
 
     # -- package API: trading --------------------------------------------
     def positions_total(self) -> int:
         return len(self.positions) if self._enter("positions_total") else 0
 
-    def positions_get(self, symbol: str | None = None, group: str | None = None,
-                      ticket: int | None = None) -> tuple[TradePosition, ...] | None:
+    def positions_get(
+        self, symbol: str | None = None, group: str | None = None, ticket: int | None = None
+    ) -> tuple[TradePosition, ...] | None:
         if not self._enter("positions_get"):
             return None
-        out = [self._marked(p) for p in self.positions.values()
-               if (symbol is None or p.symbol == symbol) and (ticket is None or p.ticket == ticket)
-               and _group_match(p.symbol, group)]
+        out = [
+            self._marked(p)
+            for p in self.positions.values()
+            if (symbol is None or p.symbol == symbol)
+            and (ticket is None or p.ticket == ticket)
+            and _group_match(p.symbol, group)
+        ]
         return tuple(out)
 
-    def orders_get(self, symbol: str | None = None, group: str | None = None,
-                   ticket: int | None = None) -> tuple[TradeOrder, ...] | None:
+    def orders_get(
+        self, symbol: str | None = None, group: str | None = None, ticket: int | None = None
+    ) -> tuple[TradeOrder, ...] | None:
         if not self._enter("orders_get"):
             return None
-        return tuple(o for o in self.orders.values()
-                     if (symbol is None or o.symbol == symbol) and (ticket is None or o.ticket == ticket)
-                     and _group_match(o.symbol, group))
+        return tuple(
+            o
+            for o in self.orders.values()
+            if (symbol is None or o.symbol == symbol)
+            and (ticket is None or o.ticket == ticket)
+            and _group_match(o.symbol, group)
+        )
 
-    def history_deals_get(self, *args: Any, position: int | None = None, ticket: int | None = None,
-                          **kwargs: Any) -> tuple | None:
+    def history_deals_get(
+        self, *args: Any, position: int | None = None, ticket: int | None = None, **kwargs: Any
+    ) -> tuple | None:
         if not self._enter("history_deals_get"):
             return None
-        return tuple(d for d in self.deals if (position is None or d.position_id == position)
-                     and (ticket is None or d.ticket == ticket))
+        return tuple(
+            d
+            for d in self.deals
+            if (position is None or d.position_id == position) and (ticket is None or d.ticket == ticket)
+        )
 
     def order_check(self, request: dict[str, Any]) -> OrderCheckResult | None:
         if not self._enter("order_check"):
@@ -296,14 +422,22 @@ class FakeTerminal(TradingRules):
         req = self._request(request)
         if req is None:
             return None
-        retcode, comment = (self.check_refusals.pop(0) if self.check_refusals
-                            else self._validate(req))
+        retcode, comment = self.check_refusals.pop(0) if self.check_refusals else self._validate(req)
         account = self.account_info()
-        extra_margin = req.volume * _MARGIN_PER_LOT if req.action in (c.TRADE_ACTION_DEAL,) and not req.position else 0.0
-        return OrderCheckResult(0 if retcode == c.TRADE_RETCODE_DONE else retcode, account.balance,
-                                account.equity, account.profit, account.margin + extra_margin,
-                                account.margin_free - extra_margin, account.margin_level,
-                                "Done" if retcode == c.TRADE_RETCODE_DONE else comment, req)
+        extra_margin = (
+            req.volume * _MARGIN_PER_LOT if req.action in (c.TRADE_ACTION_DEAL,) and not req.position else 0.0
+        )
+        return OrderCheckResult(
+            0 if retcode == c.TRADE_RETCODE_DONE else retcode,
+            account.balance,
+            account.equity,
+            account.profit,
+            account.margin + extra_margin,
+            account.margin_free - extra_margin,
+            account.margin_level,
+            "Done" if retcode == c.TRADE_RETCODE_DONE else comment,
+            req,
+        )
 
     def order_send(self, request: dict[str, Any]) -> OrderSendResult | None:
         if not self._enter("order_send"):
@@ -329,7 +463,7 @@ class FakeTerminal(TradingRules):
     def _request(self, request: dict[str, Any]) -> TradeRequest | None:
         unknown = set(request) - set(_REQUEST_FIELDS)
         if unknown or "action" not in request:
-            self._last_error = (c.RES_E_INVALID_PARAMS, f"Invalid \"request\" argument {sorted(unknown)}")
+            self._last_error = (c.RES_E_INVALID_PARAMS, f'Invalid "request" argument {sorted(unknown)}')
             return None
         values = {name: request.get(name, 0) for name in _REQUEST_FIELDS}
         values["comment"] = str(request.get("comment", ""))[:31]

@@ -68,11 +68,31 @@ class TradingRules:
             bad = (sl and sl <= price) or (tp and tp >= price)
         return (c.TRADE_RETCODE_INVALID_STOPS, "Invalid stops") if bad else (c.TRADE_RETCODE_DONE, "")
 
-    def _result(self, req: TradeRequest, retcode: int, comment: str, *, deal: int = 0, order: int = 0,
-                volume: float = 0.0, price: float = 0.0) -> OrderSendResult:
+    def _result(
+        self,
+        req: TradeRequest,
+        retcode: int,
+        comment: str,
+        *,
+        deal: int = 0,
+        order: int = 0,
+        volume: float = 0.0,
+        price: float = 0.0,
+    ) -> OrderSendResult:
         sym = self.symbols.get(req.symbol)
-        return OrderSendResult(retcode, deal, order, volume, price, sym.bid if sym else 0.0,
-                               sym.ask if sym else 0.0, comment, len(self.calls), 0, req)
+        return OrderSendResult(
+            retcode,
+            deal,
+            order,
+            volume,
+            price,
+            sym.bid if sym else 0.0,
+            sym.ask if sym else 0.0,
+            comment,
+            len(self.calls),
+            0,
+            req,
+        )
 
     def _execute(self, req: TradeRequest) -> OrderSendResult:
         if self.refusals:
@@ -100,20 +120,45 @@ class TradingRules:
             if req.position:
                 return self._close(req, market)
             ticket = self._new_ticket()
-            self._open_position(req.symbol, 0 if buying else 1, req.volume, market, req.sl, req.tp,
-                                req.magic, req.comment, ticket)
+            self._open_position(
+                req.symbol, 0 if buying else 1, req.volume, market, req.sl, req.tp, req.magic, req.comment, ticket
+            )
             deal = self._deal(ticket, ticket, req, market, c.DEAL_ENTRY_IN)
-            return self._result(req, c.TRADE_RETCODE_DONE, "Request executed", deal=deal, order=ticket,
-                                volume=req.volume, price=market)
+            return self._result(
+                req, c.TRADE_RETCODE_DONE, "Request executed", deal=deal, order=ticket, volume=req.volume, price=market
+            )
         if req.action == c.TRADE_ACTION_PENDING:
             ticket = self._new_ticket()
             now = self.server_now()
-            self.orders[ticket] = TradeOrder(ticket, now, now * 1000, 0, 0, 0, req.type, req.type_time,
-                                             req.type_filling, c.ORDER_STATE_PLACED, req.magic, 0, 0, 3,
-                                             req.volume, req.volume, req.price, req.sl, req.tp,
-                                             sym.bid, 0.0, req.symbol, req.comment, "")
-            return self._result(req, c.TRADE_RETCODE_DONE, "Request executed", order=ticket,
-                                volume=req.volume, price=req.price)
+            self.orders[ticket] = TradeOrder(
+                ticket,
+                now,
+                now * 1000,
+                0,
+                0,
+                0,
+                req.type,
+                req.type_time,
+                req.type_filling,
+                c.ORDER_STATE_PLACED,
+                req.magic,
+                0,
+                0,
+                3,
+                req.volume,
+                req.volume,
+                req.price,
+                req.sl,
+                req.tp,
+                sym.bid,
+                0.0,
+                req.symbol,
+                req.comment,
+                "",
+            )
+            return self._result(
+                req, c.TRADE_RETCODE_DONE, "Request executed", order=ticket, volume=req.volume, price=req.price
+            )
         if req.action == c.TRADE_ACTION_SLTP:
             pos = self.positions[req.position]
             if pos.sl == req.sl and pos.tp == req.tp:
@@ -145,18 +190,66 @@ class TradingRules:
         deal = self._deal(order, pos.ticket, req, price, c.DEAL_ENTRY_OUT)
         return self._result(req, retcode, comment, deal=deal, order=order, volume=volume, price=price)
 
-    def _open_position(self, symbol: str, pos_type: int, volume: float, price: float, sl: float, tp: float,
-                       magic: int, comment: str, ticket: int) -> None:
+    def _open_position(
+        self,
+        symbol: str,
+        pos_type: int,
+        volume: float,
+        price: float,
+        sl: float,
+        tp: float,
+        magic: int,
+        comment: str,
+        ticket: int,
+    ) -> None:
         now = self.server_now()
-        self.positions[ticket] = TradePosition(ticket, now, now * 1000, now, now * 1000, pos_type, magic,
-                                               ticket, c.POSITION_REASON_EXPERT, volume, price, sl, tp,
-                                               price, 0.0, 0.0, symbol, comment, "")
+        self.positions[ticket] = TradePosition(
+            ticket,
+            now,
+            now * 1000,
+            now,
+            now * 1000,
+            pos_type,
+            magic,
+            ticket,
+            c.POSITION_REASON_EXPERT,
+            volume,
+            price,
+            sl,
+            tp,
+            price,
+            0.0,
+            0.0,
+            symbol,
+            comment,
+            "",
+        )
 
     def _deal(self, order: int, position: int, req: TradeRequest, price: float, entry: int) -> int:
         ticket = self._new_ticket()
         now = self.server_now()
-        self.deals.append(TradeDeal(ticket, order, now, now * 1000, req.type, entry, req.magic, position, 3,
-                                    req.volume, price, 0.0, 0.0, 0.0, 0.0, req.symbol, req.comment, ""))
+        self.deals.append(
+            TradeDeal(
+                ticket,
+                order,
+                now,
+                now * 1000,
+                req.type,
+                entry,
+                req.magic,
+                position,
+                3,
+                req.volume,
+                price,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                req.symbol,
+                req.comment,
+                "",
+            )
+        )
         return ticket
 
     def _marked(self, pos: TradePosition) -> TradePosition:
@@ -165,4 +258,3 @@ class TradingRules:
         sign = 1 if pos.type == 0 else -1
         profit = round(sign * (current - pos.price_open) * pos.volume * 100_000, 2)
         return pos._replace(price_current=current, profit=profit)
-

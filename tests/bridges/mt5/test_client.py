@@ -13,8 +13,6 @@ from bridges.errors import BridgeSetupError, BridgeUnavailable
 from bridges.mt5.client import Mt5Client, error_from_last_error, keyring_password
 
 
-
-
 async def test_connect_logs_in_with_keyring_password_never_logged(terminal, memory_keyring, caplog):
     memory_keyring.set_password("paper-terminal", f"mt5:{terminal.login_id}", terminal.password)
     client = Mt5Client(Mt5Config(path="C:/MT5/terminal64.exe", login=terminal.login_id, server=terminal.server))
@@ -29,8 +27,9 @@ async def test_connect_logs_in_with_keyring_password_never_logged(terminal, memo
 
 
 async def test_connect_with_wrong_password_raises_auth_failed(terminal):
-    client = Mt5Client(Mt5Config(login=terminal.login_id, server=terminal.server),
-                       password_lookup=lambda login: "wrong-password")
+    client = Mt5Client(
+        Mt5Config(login=terminal.login_id, server=terminal.server), password_lookup=lambda login: "wrong-password"
+    )
     with pytest.raises(BridgeSetupError) as err:
         await client.connect()
     assert err.value.code == "auth_failed"
@@ -67,14 +66,17 @@ async def test_missing_package_raises_clear_setup_error(monkeypatch):
     await client.shutdown()
 
 
-@pytest.mark.parametrize(("code", "kind", "short", "words"), [
-    (-6, BridgeSetupError, "auth_failed", "authorization failed"),
-    (-8, BridgeSetupError, "auto_trading_disabled", "Algo Trading"),
-    (-10001, BridgeUnavailable, "ipc_failed", "IPC failed"),
-    (-10005, BridgeUnavailable, "ipc_failed", "IPC failed"),
-    (-5, BridgeSetupError, "invalid_version", "update the terminal"),
-    (-1, BridgeUnavailable, "failed", "call failed"),
-])
+@pytest.mark.parametrize(
+    ("code", "kind", "short", "words"),
+    [
+        (-6, BridgeSetupError, "auth_failed", "authorization failed"),
+        (-8, BridgeSetupError, "auto_trading_disabled", "Algo Trading"),
+        (-10001, BridgeUnavailable, "ipc_failed", "IPC failed"),
+        (-10005, BridgeUnavailable, "ipc_failed", "IPC failed"),
+        (-5, BridgeSetupError, "invalid_version", "update the terminal"),
+        (-1, BridgeUnavailable, "failed", "call failed"),
+    ],
+)
 def test_last_error_codes_map_to_clear_messages(code, kind, short, words):
     error = error_from_last_error(code, "terminal says so", "initialize")
     assert isinstance(error, kind) and error.code == short

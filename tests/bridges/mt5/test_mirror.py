@@ -35,8 +35,16 @@ async def test_open_runs_every_call_on_one_thread(mt5_mirror, terminal):
 
 
 async def test_open_pending_sell_limit_places_order(mt5_mirror, terminal):
-    trade = make_trade(3, side=Side.SELL, order_type=OrderType.LIMIT, status=TradeStatus.PENDING,
-                       entry=None, requested=1.1050, sl=1.1100, tp=1.1000)
+    trade = make_trade(
+        3,
+        side=Side.SELL,
+        order_type=OrderType.LIMIT,
+        status=TradeStatus.PENDING,
+        entry=None,
+        requested=1.1050,
+        sl=1.1100,
+        tp=1.1000,
+    )
     result = await mt5_mirror.open(trade)
     assert result.ok, result
     order = terminal.orders[int(result.ticket)]
@@ -56,11 +64,13 @@ async def test_modify_open_position_uses_sltp(mt5_mirror, terminal):
 
 
 async def test_modify_pending_order_moves_price(mt5_mirror, terminal):
-    pending = make_trade(2, order_type=OrderType.STOP, status=TradeStatus.PENDING, entry=None,
-                         requested=1.1100, sl=1.1000, tp=1.1200)
+    pending = make_trade(
+        2, order_type=OrderType.STOP, status=TradeStatus.PENDING, entry=None, requested=1.1100, sl=1.1000, tp=1.1200
+    )
     ticket = (await mt5_mirror.open(pending)).ticket
-    moved = make_trade(2, order_type=OrderType.STOP, status=TradeStatus.PENDING, entry=None,
-                       requested=1.1120, sl=1.1020, tp=1.1220)
+    moved = make_trade(
+        2, order_type=OrderType.STOP, status=TradeStatus.PENDING, entry=None, requested=1.1120, sl=1.1020, tp=1.1220
+    )
     assert (await mt5_mirror.modify(moved, ticket)).ok
     order = terminal.orders[int(ticket)]
     assert (order.price_open, order.sl, order.tp) == (1.1120, 1.1020, 1.1220)
@@ -77,8 +87,9 @@ async def test_close_partial_then_full_removes_volume(mt5_mirror, terminal):
 
 
 async def test_close_pending_removes_order(mt5_mirror, terminal):
-    pending = make_trade(2, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, entry=None,
-                         requested=1.0900, sl=1.0850, tp=1.1000)
+    pending = make_trade(
+        2, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, entry=None, requested=1.0900, sl=1.0850, tp=1.1000
+    )
     ticket = (await mt5_mirror.open(pending)).ticket
     assert (await mt5_mirror.close(pending, ticket)).ok
     assert not terminal.orders

@@ -30,8 +30,9 @@ from tests.bridges.fake_mt5 import constants as c
 
 def weekend_client(terminal) -> Mt5Client:
     """A client on a closed market: no tick is fresh enough to tell the server's offset."""
-    client = Mt5Client(Mt5Config(login=terminal.login_id, server=terminal.server),
-                       password_lookup=lambda login: terminal.password)
+    client = Mt5Client(
+        Mt5Config(login=terminal.login_id, server=terminal.server), password_lookup=lambda login: terminal.password
+    )
     client.clock = ServerClock(market_open=lambda now: False)
     return client
 
@@ -48,8 +49,9 @@ async def test_refused_close_is_close_failed_then_retried(mt5_client, terminal):
     bus = EventBus()
     states: list[MirrorStateChanged] = []
     bus.subscribe(MirrorStateChanged, states.append)
-    service = MirrorService(bus, Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
-                            watch_interval=0.05, first_retry=0.1)
+    service = MirrorService(
+        bus, Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")), watch_interval=0.05, first_retry=0.1
+    )
     await service.start()
     trade = make_trade(1)
     bus.publish(TradeOpened(trade))
@@ -95,8 +97,9 @@ async def test_weekend_tick_gives_no_offset_and_an_eight_hour_old_position_is_no
 # -- server time on positions and rates ----------------------------------------------------
 async def test_history_on_a_closed_market_is_refused_rather_than_shifted(terminal):
     terminal.close_market(since_seconds=12 * 3600)
-    terminal.set_rates("EURUSD.m", 16385, [(terminal.server_now() - 3600 * h, 1.1, 1.1, 1.1, 1.1, 1, 0, 0)
-                                           for h in range(5, 0, -1)])
+    terminal.set_rates(
+        "EURUSD.m", 16385, [(terminal.server_now() - 3600 * h, 1.1, 1.1, 1.1, 1.1, 1, 0, 0) for h in range(5, 0, -1)]
+    )
     feed = Mt5Feed(weekend_client(terminal), MirrorOptions(symbol_suffix=".m"), poll_interval=0.01)
     await feed.start(["EURUSD"])
     with pytest.raises(ProviderUnavailable, match="server_utc_offset_hours"):

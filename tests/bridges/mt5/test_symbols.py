@@ -10,13 +10,16 @@ from engine.errors import ValidationError
 BROKER = ["EURUSD.m", "EURUSD.pro", "GBPUSDm", "m.USDJPY", "XAUUSD", "EURUSDX-LONGNAME"]
 
 
-@pytest.mark.parametrize(("canonical", "suffix", "expected"), [
-    ("EURUSD", ".pro", "EURUSD.pro"),   # configured suffix wins
-    ("EURUSD", "", "EURUSD.m"),         # shortest decoration
-    ("GBPUSD", "", "GBPUSDm"),
-    ("USDJPY", "", "m.USDJPY"),         # prefix decoration
-    ("XAUUSD", ".m", "XAUUSD"),         # exact when suffixed name is absent
-])
+@pytest.mark.parametrize(
+    ("canonical", "suffix", "expected"),
+    [
+        ("EURUSD", ".pro", "EURUSD.pro"),  # configured suffix wins
+        ("EURUSD", "", "EURUSD.m"),  # shortest decoration
+        ("GBPUSD", "", "GBPUSDm"),
+        ("USDJPY", "", "m.USDJPY"),  # prefix decoration
+        ("XAUUSD", ".m", "XAUUSD"),  # exact when suffixed name is absent
+    ],
+)
 def test_match_broker_symbol_decorations_resolve(canonical, suffix, expected):
     assert match_broker_symbol(canonical, BROKER, suffix) == expected
 

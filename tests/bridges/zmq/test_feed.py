@@ -22,9 +22,21 @@ def hourly_bars(fake_ea, hours: int = 30) -> datetime:
     """H1 bars in server time up to the forming one; return the UTC open of the forming bar."""
     now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
     offset = fake_ea.mt4.offset
-    fake_ea.set_rates("EURUSD", 60, [
-        {"time": (now - timedelta(hours=h) + offset).replace(tzinfo=None), "open": 1.1, "high": 1.102,
-         "low": 1.099, "close": 1.101, "tick_volume": 50} for h in range(hours, -1, -1)])
+    fake_ea.set_rates(
+        "EURUSD",
+        60,
+        [
+            {
+                "time": (now - timedelta(hours=h) + offset).replace(tzinfo=None),
+                "open": 1.1,
+                "high": 1.102,
+                "low": 1.099,
+                "close": 1.101,
+                "tick_volume": 50,
+            }
+            for h in range(hours, -1, -1)
+        ],
+    )
     return now
 
 
@@ -147,8 +159,20 @@ async def test_history_with_a_configured_offset(fake_ea):
 async def test_history_estimates_the_offset_from_the_forming_bar_while_the_market_is_open(fake_ea):
     forming = hourly_bars(fake_ea)
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
-    fake_ea.set_rates("EURUSD", 5, [{"time": (now - timedelta(minutes=m) + fake_ea.mt4.offset).replace(tzinfo=None),
-                                     "open": 1.1, "high": 1.1, "low": 1.1, "close": 1.1} for m in (10, 5, 0)])
+    fake_ea.set_rates(
+        "EURUSD",
+        5,
+        [
+            {
+                "time": (now - timedelta(minutes=m) + fake_ea.mt4.offset).replace(tzinfo=None),
+                "open": 1.1,
+                "high": 1.1,
+                "low": 1.1,
+                "close": 1.1,
+            }
+            for m in (10, 5, 0)
+        ],
+    )
     client = ZmqClient(fake_ea.config())
     client.clock = ServerClock(market_open=lambda when: True)
     feed = ZmqFeed(client)

@@ -47,13 +47,15 @@ async def test_open_with_stop_on_wrong_side_is_refused_locally(zmq_mirror, fake_
 
 
 async def test_pending_open_modify_and_cancel(zmq_mirror, fake_ea):
-    pending = make_trade(3, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, entry=None,
-                         requested=1.09000, sl=1.08500, tp=1.10000)
+    pending = make_trade(
+        3, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, entry=None, requested=1.09000, sl=1.08500, tp=1.10000
+    )
     opened = await zmq_mirror.open(pending)
     assert opened.ok, opened
     assert fake_ea.trades[int(opened.ticket)]["_type"] == 2
-    moved = make_trade(3, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, entry=None,
-                       requested=1.08800, sl=1.08300, tp=1.09800)
+    moved = make_trade(
+        3, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, entry=None, requested=1.08800, sl=1.08300, tp=1.09800
+    )
     assert (await zmq_mirror.modify(moved, opened.ticket)).ok
     state = fake_ea.trades[int(opened.ticket)]
     assert (state["_open_price"], state["_SL"], state["_TP"]) == (1.088, 1.083, 1.098)

@@ -46,8 +46,13 @@ async def until_state(engine: TradingEngine, trade_id: int, state: str, timeout:
 
 
 def make_engine(path) -> TradingEngine:
-    return TradingEngine(EventBus(), PaperBroker(BrokerConfig()), SqlJournal(f"sqlite:///{path}", durable=False),
-                         symbols=["EURUSD"], flush_interval=3600)
+    return TradingEngine(
+        EventBus(),
+        PaperBroker(BrokerConfig()),
+        SqlJournal(f"sqlite:///{path}", durable=False),
+        symbols=["EURUSD"],
+        flush_interval=3600,
+    )
 
 
 async def started_engine(path) -> TradingEngine:
@@ -60,9 +65,16 @@ async def started_engine(path) -> TradingEngine:
 
 def make_service(engine: TradingEngine, fake_ea, **options) -> MirrorService:
     mirror = ZmqMirror(ZmqClient(fake_ea.config()), MirrorOptions(magic=MAGIC, **options))
-    service = MirrorService(engine.bus, mirror, record_state=engine.set_mirror_state, close_paper=engine.close_trade,
-                            active_trades=engine.active_trades, watch_interval=0.05, first_retry=0.2,
-                            closed_trades=lambda: _closed(engine))
+    service = MirrorService(
+        engine.bus,
+        mirror,
+        record_state=engine.set_mirror_state,
+        close_paper=engine.close_trade,
+        active_trades=engine.active_trades,
+        watch_interval=0.05,
+        first_retry=0.2,
+        closed_trades=lambda: _closed(engine),
+    )
     engine.register_status_source(service.status)
     return service
 
@@ -128,7 +140,7 @@ async def test_failed_close_then_closed_by_hand_is_confirmed_by_absence(wired, f
     await settle(service)
     assert (await engine.get_trade(trade.id)).mirror_state == "close_failed"
     fake_ea.mt4.close_errors.extend([136] * 50)  # the retries fail too…
-    fake_ea.mt4.close_by_hand(int(ticket))        # …until the trader closes it in MetaTrader
+    fake_ea.mt4.close_by_hand(int(ticket))  # …until the trader closes it in MetaTrader
     await until_state(engine, trade.id, "closed")
     assert not service.unsettled()
 

@@ -23,10 +23,10 @@ async def test_service_over_restarting_ea_sends_each_open_once(fake_ea):
     await service.start()
     bus.publish(TradeOpened(make_trade(1)))
     await asyncio.wait_for(service.drain(), 5)
-    fake_ea.drop_reply_to.append("TRADE;OPEN")         # the next OPEN executes but its answer is lost…
+    fake_ea.drop_reply_to.append("TRADE;OPEN")  # the next OPEN executes but its answer is lost…
     bus.publish(TradeOpened(make_trade(2)))
     await asyncio.sleep(0.05)
-    fake_ea.restart()                 # …and the EA restarts meanwhile
+    fake_ea.restart()  # …and the EA restarts meanwhile
     bus.publish(TradeOpened(make_trade(3)))
     await asyncio.wait_for(service.drain(), 10)
     await service.stop()
@@ -43,33 +43,51 @@ async def test_feed_and_mirror_share_one_client_without_stealing_replies(fake_ea
     await mirror.connect()
     results = await asyncio.gather(*(mirror.open(make_trade(i)) for i in range(10, 15)))
     assert all(r.ok for r in results) and len({r.ticket for r in results}) == 5
-    await feed.stop()                 # the mirror still holds the link
-    assert (await mirror.positions())
+    await feed.stop()  # the mirror still holds the link
+    assert await mirror.positions()
     await mirror.disconnect()
     assert not client.connected
 
 
 async def test_metatrader_prices_in_the_rotation_share_the_mirrors_link(fake_ea, tmp_path):
+    from bridges.factory import start_mirror_service
     from datafeeds.aggregator.aggregator import AggregatedFeed
     from datafeeds.providers.feed_source import FeedProvider
     from engine.broker import BrokerConfig, PaperBroker
     from engine.journal import SqlJournal
     from engine.service import TradingEngine
-    from bridges.factory import start_mirror_service
 
-    settings = {"mirror": "zmq", "feed": "auto", "mirror_magic": MAGIC, "zmq_host": "127.0.0.1",
-                "zmq_push_port": fake_ea.ports[0], "zmq_pull_port": fake_ea.ports[1],
-                "zmq_sub_port": fake_ea.ports[2], "zmq_timeout": 1.0, "zmq_heartbeat": 0.2}
+    settings = {
+        "mirror": "zmq",
+        "feed": "auto",
+        "mirror_magic": MAGIC,
+        "zmq_host": "127.0.0.1",
+        "zmq_push_port": fake_ea.ports[0],
+        "zmq_pull_port": fake_ea.ports[1],
+        "zmq_sub_port": fake_ea.ports[2],
+        "zmq_timeout": 1.0,
+        "zmq_heartbeat": 0.2,
+    }
     from bridges.factory import make_price_source
 
     source, _ = make_price_source(settings)
-    feed = AggregatedFeed([FeedProvider("metatrader", source)], priority=("metatrader",), interval=0.2,
-                          state_path=tmp_path / "state.json", autopoll=False, sources=[source])
+    feed = AggregatedFeed(
+        [FeedProvider("metatrader", source)],
+        priority=("metatrader",),
+        interval=0.2,
+        state_path=tmp_path / "state.json",
+        autopoll=False,
+        sources=[source],
+    )
     await feed.start(["EURUSD"])
     quotes = await feed.poll_once()
     assert [(q.symbol, q.bid, q.source) for q in quotes] == [("EURUSD", 1.1, "zmq")]
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()),
-                           SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False), symbols=["EURUSD"])
+    engine = TradingEngine(
+        EventBus(),
+        PaperBroker(BrokerConfig()),
+        SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False),
+        symbols=["EURUSD"],
+    )
     await engine.start()
     service = await start_mirror_service(settings, engine, feed)
     assert service.mirror.client is source.client  # one link: the EA deals replies round-robin

@@ -21,8 +21,7 @@ def build(clock, tmp_path):
     def _build(providers, **options) -> AggregatedFeed:
         options.setdefault("interval", 60.0)
         options.setdefault("state_path", tmp_path / "feeds-state.json")
-        feed = AggregatedFeed(providers, clock=clock, sleep=clock.sleep, rng=lambda: 1.0,
-                              autopoll=False, **options)
+        feed = AggregatedFeed(providers, clock=clock, sleep=clock.sleep, rng=lambda: 1.0, autopoll=False, **options)
         feeds.append(feed)
         return feed
 

@@ -41,12 +41,14 @@ class FakeClock:
 class FakeProvider:
     needs_key = True
 
-    def __init__(self, name: str, clock: FakeClock, limits: ProviderLimits,
-                 capabilities: Capabilities | None = None) -> None:
+    def __init__(
+        self, name: str, clock: FakeClock, limits: ProviderLimits, capabilities: Capabilities | None = None
+    ) -> None:
         self.name = name
         self.limits = limits
         self.capabilities = capabilities or Capabilities(
-            batch_size=1, bar_endpoints={Timeframe.M1: "candles", Timeframe.H1: "candles"})
+            batch_size=1, bar_endpoints={Timeframe.M1: "candles", Timeframe.H1: "candles"}
+        )
         self.paid_endpoints: set[str] = set()
         self.clock = clock
         self.calls: list[tuple[datetime, int]] = []
@@ -91,8 +93,9 @@ class FakeProvider:
                 raise error
         self._charge(self.capabilities.quote_cost(len(symbols)))
         spec_price = {s: SPECS[s].base_price for s in symbols}
-        return {s: quote_from_price(s, spec_price[s], self.clock(), self.name)
-                for s in symbols if s not in self.missing}
+        return {
+            s: quote_from_price(s, spec_price[s], self.clock(), self.name) for s in symbols if s not in self.missing
+        }
 
     async def bars(self, symbol: str, timeframe: Timeframe, count: int) -> list[Bar]:
         self.bar_calls += 1
@@ -101,8 +104,10 @@ class FakeProvider:
             raise AssertionError("a paid-only endpoint was called again")
         self._charge(1)
         end = timeframe.floor(self.clock())
-        return [Bar(symbol, timeframe, end - timedelta(seconds=timeframe.seconds * (count - i)),
-                    1.1, 1.2, 1.0, 1.15) for i in range(count)]
+        return [
+            Bar(symbol, timeframe, end - timedelta(seconds=timeframe.seconds * (count - i)), 1.1, 1.2, 1.0, 1.15)
+            for i in range(count)
+        ]
 
 
 class FakeSim:
@@ -129,8 +134,17 @@ class FakeSim:
             yield self._queue.popleft()
 
     async def history(self, symbol, timeframe, count):
-        return [Bar(symbol, timeframe, timeframe.floor(self.clock()) - timedelta(seconds=timeframe.seconds),
-                    1.0, 1.0, 1.0, 1.0)]
+        return [
+            Bar(
+                symbol,
+                timeframe,
+                timeframe.floor(self.clock()) - timedelta(seconds=timeframe.seconds),
+                1.0,
+                1.0,
+                1.0,
+                1.0,
+            )
+        ]
 
     def status(self):
         return []
@@ -146,11 +160,17 @@ def four_providers(clock: FakeClock) -> list[FakeProvider]:
     """Fakes with the four real providers' names, free limits and batching."""
     return [
         FakeProvider("yahoo", clock, YAHOO_LIMITS),
-        FakeProvider("twelvedata", clock, TWELVE_LIMITS,
-                     Capabilities(batch_size=8, cost_per_symbol=True,
-                                  bar_endpoints={Timeframe.M1: "time_series"})),
-        FakeProvider("finnhub", clock, FINNHUB_LIMITS,
-                     Capabilities(batch_size=1, quotes_reliable=False,
-                                  bar_endpoints={Timeframe.M1: "forex/candle"})),
+        FakeProvider(
+            "twelvedata",
+            clock,
+            TWELVE_LIMITS,
+            Capabilities(batch_size=8, cost_per_symbol=True, bar_endpoints={Timeframe.M1: "time_series"}),
+        ),
+        FakeProvider(
+            "finnhub",
+            clock,
+            FINNHUB_LIMITS,
+            Capabilities(batch_size=1, quotes_reliable=False, bar_endpoints={Timeframe.M1: "forex/candle"}),
+        ),
         FakeProvider("alphavantage", clock, ALPHA_LIMITS),
     ]

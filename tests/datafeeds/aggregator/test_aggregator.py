@@ -8,11 +8,16 @@ import logging
 import pytest
 
 from datafeeds.aggregator.aggregator import AggregatedFeed
-from engine.errors import (
-    PaidOnlyEndpoint, ProviderAuthError, ProviderUnavailable, QuotaExhausted, RateLimited)
+from engine.errors import PaidOnlyEndpoint, ProviderAuthError, ProviderUnavailable, QuotaExhausted, RateLimited
 from engine.values import Quote, Timeframe
 from tests.datafeeds.aggregator.fakes import (
-    ALPHA_LIMITS, TWELVE_LIMITS, YAHOO_LIMITS, FakeProvider, FakeSim, four_providers)
+    ALPHA_LIMITS,
+    TWELVE_LIMITS,
+    YAHOO_LIMITS,
+    FakeProvider,
+    FakeSim,
+    four_providers,
+)
 
 SYMBOLS = ["EURUSD", "GBPUSD", "USDJPY"]
 
@@ -55,14 +60,14 @@ async def test_backoff_honours_retry_after_then_resumes(build, clock):
     providers[0].failure = lambda: next(outcomes, None)
     feed = build(providers)
     await feed.start(["EURUSD"])
-    await feed.poll_once()                      # 429
+    await feed.poll_once()  # 429
     assert len(providers[0].calls) == 1
     clock.advance(60)
-    await feed.poll_once()                      # resting: not called
+    await feed.poll_once()  # resting: not called
     clock.advance(60)
     await feed.poll_once()
     assert len(providers[0].calls) == 1
-    clock.advance(60)                           # 180 s > 150 s
+    clock.advance(60)  # 180 s > 150 s
     quotes = await feed.poll_once()
     assert len(providers[0].calls) == 2 and quotes and quotes[0].source == "yahoo"
 
@@ -87,8 +92,7 @@ async def test_breaker_opens_probes_half_open_and_closes(build, clock):
     providers = four_providers(clock)[:1]
     failing = {"on": True}
     providers[0].failure = lambda: ProviderUnavailable("down") if failing["on"] else None
-    feed = build(providers, interval=1.0, backoff_base=0.001, breaker_threshold=3,
-                 breaker_reset=30.0)
+    feed = build(providers, interval=1.0, backoff_base=0.001, breaker_threshold=3, breaker_reset=30.0)
     await feed.start(SYMBOLS)
     for _ in range(3):
         await feed.poll_once()
@@ -96,22 +100,22 @@ async def test_breaker_opens_probes_half_open_and_closes(build, clock):
     status = feed.status()[0]
     assert status.details["breaker"] == "open"
     calls = len(providers[0].calls)
-    for _ in range(20):                         # open: nothing goes out
+    for _ in range(20):  # open: nothing goes out
         await feed.poll_once()
         clock.advance(1.0)
     assert len(providers[0].calls) == calls
-    clock.advance(10.0)                         # > 30 s since opening → half-open
+    clock.advance(10.0)  # > 30 s since opening → half-open
     assert feed.status()[0].details["breaker"] == "half_open"
-    await feed.poll_once()                      # the probe fails → open again
+    await feed.poll_once()  # the probe fails → open again
     assert len(providers[0].calls) == calls + 1  # one probe only, not three symbols
     assert feed.status()[0].details["breaker"] == "open"
     clock.advance(31.0)
     failing["on"] = False
-    quotes = await feed.poll_once()             # probe succeeds → closed
+    quotes = await feed.poll_once()  # probe succeeds → closed
     assert feed.status()[0].details["breaker"] == "closed"
     assert len(quotes) == 1
     clock.advance(1.0)
-    assert len(await feed.poll_once()) == 3     # closed: every symbol again
+    assert len(await feed.poll_once()) == 3  # closed: every symbol again
 
 
 async def test_auth_error_disables_provider_and_replans(build, clock):
@@ -126,7 +130,7 @@ async def test_auth_error_disables_provider_and_replans(build, clock):
     calls = len(providers[0].calls)
     clock.advance(60)
     quotes = await feed.poll_once()
-    assert len(providers[0].calls) == calls     # never asked again
+    assert len(providers[0].calls) == calls  # never asked again
     # Replanned: at 60 s Twelve Data's 800/day carries nothing, Finnhub takes the symbols.
     assert feed.plan.assignment == {s: "finnhub" for s in SYMBOLS}
     assert {q.source for q in quotes} == {"finnhub"}
@@ -145,7 +149,7 @@ async def test_quota_exhausted_rests_until_utc_midnight(build, clock):
     calls = len(providers[1].calls)
     clock.advance(3600)
     await feed.poll_once()
-    assert len(providers[1].calls) == calls     # still resting today
+    assert len(providers[1].calls) == calls  # still resting today
     clock.now = clock.now.replace(hour=0, minute=0) + __import__("datetime").timedelta(days=1)
     quotes = await feed.poll_once()
     assert any(q.source == "twelvedata" for q in quotes)
@@ -163,7 +167,7 @@ async def test_quota_persists_across_restart(build, clock, tmp_path):
     await again.start(SYMBOLS)
     assert again.limiter.used_today("twelvedata") == 3
     assert next(s for s in again.status() if s.name == "twelvedata").calls_left_today == 797
-    clock.advance(86400)                        # the next UTC day starts afresh
+    clock.advance(86400)  # the next UTC day starts afresh
     assert again.limiter.used_today("twelvedata") == 0
 
 
@@ -211,8 +215,8 @@ async def test_stale_after_three_intervals_never_simulated(build, clock):
     for _ in range(4):
         clock.advance(60)
         emitted += await feed.poll_once()
-    assert sims == []                           # a real provider has served: no simulator
-    assert len(emitted) == 1                    # flagged once, at 3 × interval
+    assert sims == []  # a real provider has served: no simulator
+    assert len(emitted) == 1  # flagged once, at 3 × interval
     stale = emitted[0]
     assert stale.stale and (stale.bid, stale.ask, stale.time) == (live[0].bid, live[0].ask, live[0].time)
     assert feed.mode == "stale"
@@ -249,13 +253,13 @@ async def test_sim_fallback_when_none_can_serve_then_real_takes_over(build, cloc
     await feed.start(SYMBOLS)
     await feed.poll_once()
     assert len(sims) == 1 and sims[0].started and feed.mode == "sim"
-    await asyncio.sleep(0.01)                   # let the forwarding task run
+    await asyncio.sleep(0.01)  # let the forwarding task run
     assert {q.source for q in drain(feed)} == {"sim"}
     status = {s.name: s for s in feed.status()}
     assert status["sim"].in_use and status["sim"].details["mode"] == "sim"
     assert (await feed.history("EURUSD", Timeframe.D1, 3))[0].close == 1.0  # sim's history
     providers[0].failure = None
-    for _ in range(10):                         # the backoff passes, yahoo answers
+    for _ in range(10):  # the backoff passes, yahoo answers
         clock.advance(60)
         quotes = await feed.poll_once()
         if quotes:
@@ -291,11 +295,12 @@ async def test_repeated_identical_quotes_not_reemitted(build, clock):
     feed = build(providers)
     await feed.start(["EURUSD"])
     assert len(await feed.poll_once()) == 1
-    assert len(await feed.poll_once()) == 0     # same clock → same quote
+    assert len(await feed.poll_once()) == 0  # same clock → same quote
 
 
 async def test_real_poll_loop_streams_and_stops(tmp_path):
     from tests.datafeeds.aggregator.fakes import FakeClock
+
     clock = FakeClock()
     provider = FakeProvider("yahoo", clock, YAHOO_LIMITS)
     feed = AggregatedFeed([provider], interval=0.01, state_path=tmp_path / "s.json", clock=clock)
@@ -372,15 +377,14 @@ async def test_per_second_cap_paces_calls_instead_of_dropping_symbols(build, clo
     began = clock()
     quotes = await feed.poll_once()
     assert len(quotes) == 6 and provider.violations == 0
-    assert (clock() - began).total_seconds() >= 2.0   # 6 calls at 2 per second
+    assert (clock() - began).total_seconds() >= 2.0  # 6 calls at 2 per second
     assert feed.plan.provider("finnhub").capacity == 54  # the per-second cap only paces
 
 
 async def test_history_never_eats_the_budget_planned_quotes_need(build, clock):
-    providers = four_providers(clock)[:1]       # yahoo: 60/min, 30 symbols planned at 60 s
+    providers = four_providers(clock)[:1]  # yahoo: 60/min, 30 symbols planned at 60 s
     feed = build(providers)
-    symbols = [s for s in __import__("engine.instruments", fromlist=["SPECS"]).SPECS
-               if s != "XAUUSD"][:29]
+    symbols = [s for s in __import__("engine.instruments", fromlist=["SPECS"]).SPECS if s != "XAUUSD"][:29]
     await feed.start(symbols)
     served = 0
     for timeframe in (Timeframe.M1, Timeframe.H1):  # 58 requests
@@ -390,6 +394,6 @@ async def test_history_never_eats_the_budget_planned_quotes_need(build, clock):
                 served += 1
             except ProviderUnavailable as exc:
                 assert "no budget beyond its quotes" in str(exc)
-    assert served == 60 - 29                     # the minute's budget minus the plan's share
+    assert served == 60 - 29  # the minute's budget minus the plan's share
     quotes = await feed.poll_once()
     assert len(quotes) == 29 and providers[0].violations == 0

@@ -11,7 +11,7 @@ def test_breaker_allows_a_single_half_open_probe():
     assert breaker.allow(1.0)
     breaker.failure(1.0)
     assert breaker.current(5.0) is BreakerState.OPEN and not breaker.allow(5.0)
-    assert breaker.allow(11.0) and not breaker.allow(11.0)   # one probe only
+    assert breaker.allow(11.0) and not breaker.allow(11.0)  # one probe only
     breaker.success()
     assert breaker.current(11.0) is BreakerState.CLOSED
 

@@ -13,8 +13,9 @@ from engine.ports import PriceFeed
 
 
 def settings(feed: str, **extra):
-    return SimpleNamespace(feed=feed, interval=30.0, feed_priority=None, speed=1.0, seed=1,
-                           sim_start=None, symbols=["EURUSD"], **extra)
+    return SimpleNamespace(
+        feed=feed, interval=30.0, feed_priority=None, speed=1.0, seed=1, sim_start=None, symbols=["EURUSD"], **extra
+    )
 
 
 @pytest.mark.parametrize("name", ["auto", "yahoo", "twelvedata", "finnhub", "alphavantage"])

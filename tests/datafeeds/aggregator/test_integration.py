@@ -27,11 +27,11 @@ def bases(monkeypatch):
 @respx.mock
 async def test_keys_never_reach_logs_or_status(build, clock, bases, caplog):
     respx.get("https://td.test/price").respond(200, json=payload("twelvedata", "error_401"))
-    respx.get("https://av.test/query").mock(side_effect=httpx.ConnectError(
-        f"could not reach https://av.test/query?function=X&apikey={KEY_AV}"))
+    respx.get("https://av.test/query").mock(
+        side_effect=httpx.ConnectError(f"could not reach https://av.test/query?function=X&apikey={KEY_AV}")
+    )
     async with httpx.AsyncClient() as client:
-        providers = [TwelveDataProvider(client, KEY_TD, clock=clock),
-                     AlphaVantageProvider(client, KEY_AV, clock=clock)]
+        providers = [TwelveDataProvider(client, KEY_TD, clock=clock), AlphaVantageProvider(client, KEY_AV, clock=clock)]
         feed = build(providers, priority=("twelvedata", "alphavantage"))
         with caplog.at_level(logging.DEBUG):
             await feed.start(["EURUSD"])
@@ -50,8 +50,7 @@ async def test_keys_never_reach_logs_or_status(build, clock, bases, caplog):
 
 @respx.mock
 async def test_daily_limit_body_spends_the_day_and_is_persisted(build, clock, bases):
-    route = respx.get("https://av.test/query").respond(200, json=payload("alphavantage",
-                                                                         "info_daily_limit"))
+    route = respx.get("https://av.test/query").respond(200, json=payload("alphavantage", "info_daily_limit"))
     async with httpx.AsyncClient() as client:
         feed = build([AlphaVantageProvider(client, KEY_AV, clock=clock)])
         await feed.start(["EURUSD"])
@@ -65,8 +64,7 @@ async def test_daily_limit_body_spends_the_day_and_is_persisted(build, clock, ba
 
 def test_build_providers_uses_env_keys_and_yahoo_without_key():
     client = httpx.AsyncClient()
-    built = build_providers(("yahoo", "twelvedata", "finnhub"), client,
-                            env={"TWELVEDATA_API_KEY": "k"})
+    built = build_providers(("yahoo", "twelvedata", "finnhub"), client, env={"TWELVEDATA_API_KEY": "k"})
     assert [p.name for p in built] == ["yahoo", "twelvedata"]
 
 

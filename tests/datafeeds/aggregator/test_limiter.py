@@ -20,7 +20,7 @@ def test_rolling_minute_window_blocks_then_releases(clock):
         limiter.spend("td", 1)
         clock.advance(5)
     assert not limiter.allowed("td", 1)
-    assert limiter.wait_time("td", 1) == 20.0   # the first spend (40 s ago) leaves in 20 s
+    assert limiter.wait_time("td", 1) == 20.0  # the first spend (40 s ago) leaves in 20 s
     clock.advance(20)
     assert limiter.allowed("td", 1)
 
@@ -65,9 +65,6 @@ def test_state_file_restores_today_only_and_survives_corruption(clock, tmp_path)
     assert fourth.used_today("td") == 0
 
 
-
-
-
 def test_spare_use_never_eats_the_planned_share_of_a_window(clock):
     limiter = RateLimiter({"y": ProviderLimits(per_minute=60)}, clock)
     # Plan: 2 per poll every 5 s → 24 per minute reserved; spare may use at most 36.
@@ -76,7 +73,7 @@ def test_spare_use_never_eats_the_planned_share_of_a_window(clock):
         limiter.spend("y", 1, spare=True)
         spare += 1
     assert spare == 36
-    for _ in range(12):                          # the plan's polls over the next minute all fit
+    for _ in range(12):  # the plan's polls over the next minute all fit
         assert limiter.allowed("y", 2)
         limiter.spend("y", 2)
         clock.advance(5)
@@ -84,15 +81,18 @@ def test_spare_use_never_eats_the_planned_share_of_a_window(clock):
 
 def test_spare_use_keeps_the_rest_of_the_day_for_the_plan(clock):
     limiter = RateLimiter({"td": ProviderLimits(per_day=800)}, clock)
-    clock.advance(86_400 - 3600)                 # one hour left: 60 polls at 60 s
+    clock.advance(86_400 - 3600)  # one hour left: 60 polls at 60 s
     limiter.spend("td", 700)
     assert limiter.spare_allowed("td", 40, planned_per_poll=1, interval=60.0)
     assert not limiter.spare_allowed("td", 41, planned_per_poll=1, interval=60.0)
 
 
 @settings(max_examples=50, deadline=None)
-@given(steps=st.lists(st.tuples(st.floats(min_value=0, max_value=30), st.integers(1, 5),
-                                st.booleans()), min_size=1, max_size=200))
+@given(
+    steps=st.lists(
+        st.tuples(st.floats(min_value=0, max_value=30), st.integers(1, 5), st.booleans()), min_size=1, max_size=200
+    )
+)
 def test_spending_only_when_allowed_never_exceeds_any_rolling_window(steps):
     from tests.datafeeds.aggregator.fakes import FakeClock
 
@@ -102,8 +102,7 @@ def test_spending_only_when_allowed_never_exceeds_any_rolling_window(steps):
     log: list[tuple[float, int]] = []
     for gap, cost, spare in steps:
         clock.advance(gap)
-        ok = (limiter.spare_allowed("p", cost, 1, 30.0) if spare
-              else limiter.allowed("p", cost))
+        ok = limiter.spare_allowed("p", cost, 1, 30.0) if spare else limiter.allowed("p", cost)
         if ok:
             limiter.spend("p", cost, spare=spare)
             log.append((clock().timestamp(), cost))

@@ -42,8 +42,14 @@ class ScriptedFeed:
         return [Bar(symbol, timeframe, now, 1.1, 1.1, 1.1, 1.1, 0.0)]
 
     def status(self):
-        return [FeedStatus(name=self.name, enabled=True, healthy=self.healthy,
-                           last_error=None if self.healthy else "the expert advisor did not answer HEARTBEAT")]
+        return [
+            FeedStatus(
+                name=self.name,
+                enabled=True,
+                healthy=self.healthy,
+                last_error=None if self.healthy else "the expert advisor did not answer HEARTBEAT",
+            )
+        ]
 
     def tick(self, symbol: str, bid: float, age: float = 0.0) -> None:
         when = datetime.now(timezone.utc) - timedelta(seconds=age)
@@ -77,15 +83,24 @@ async def test_feed_provider_answers_fresh_quotes_of_every_symbol_asked():
     assert feed.stopped and provider.limits.per_day is None and not provider.needs_key
 
 
-@pytest.mark.parametrize(("priority", "served_by"), [(("yahoo", "metatrader"), "yahoo"),
-                                                      (("metatrader", "yahoo"), "metatrader")])
+@pytest.mark.parametrize(
+    ("priority", "served_by"), [(("yahoo", "metatrader"), "yahoo"), (("metatrader", "yahoo"), "metatrader")]
+)
 async def test_metatrader_in_the_rotation_behind_or_ahead_of_the_free_providers(tmp_path, priority, served_by):
     clock = FakeClock(datetime.now(timezone.utc))
     yahoo = FakeProvider("yahoo", clock, ProviderLimits(per_minute=1000))
     feed = ScriptedFeed()
     mt = FeedProvider("metatrader", feed)
-    aggregated = AggregatedFeed([yahoo, mt], priority=priority, interval=5.0, clock=clock, sleep=clock.sleep,
-                                state_path=tmp_path / "state.json", autopoll=False, sources=[feed])
+    aggregated = AggregatedFeed(
+        [yahoo, mt],
+        priority=priority,
+        interval=5.0,
+        clock=clock,
+        sleep=clock.sleep,
+        state_path=tmp_path / "state.json",
+        autopoll=False,
+        sources=[feed],
+    )
     await aggregated.start(["EURUSD"])
     assert aggregated.plan.assignment == {"EURUSD": served_by} and aggregated.sources == (feed,)
     feed.tick("EURUSD", 1.2345)
@@ -105,8 +120,15 @@ async def test_metatrader_takes_over_when_the_free_provider_fails(tmp_path):
     yahoo.failure = lambda: Down("yahoo: 503")
     feed = ScriptedFeed()
     mt = FeedProvider("metatrader", feed)
-    aggregated = AggregatedFeed([yahoo, mt], priority=("yahoo", "metatrader"), interval=5.0, clock=clock,
-                                sleep=clock.sleep, state_path=tmp_path / "state.json", autopoll=False)
+    aggregated = AggregatedFeed(
+        [yahoo, mt],
+        priority=("yahoo", "metatrader"),
+        interval=5.0,
+        clock=clock,
+        sleep=clock.sleep,
+        state_path=tmp_path / "state.json",
+        autopoll=False,
+    )
     await aggregated.start(["EURUSD"])
     feed.tick("EURUSD", 1.2345)
     quotes = await aggregated.poll_once()

@@ -15,13 +15,16 @@ from datafeeds.providers.yahoo import YahooProvider
 MAJORS = ["EURUSD", "GBPUSD", "USDJPY", "USDCHF", "AUDUSD", "USDCAD", "NZDUSD"]
 
 
-@pytest.mark.parametrize(("interval", "expected"), [
-    (60, {"yahoo": 30, "twelvedata": 0, "finnhub": 54, "alphavantage": 0}),
-    (5, {"yahoo": 2, "twelvedata": 0, "finnhub": 4, "alphavantage": 0}),
-    # Every symbol is polled at once: a poll must fit in one minute's budget too.
-    (120, {"yahoo": 54, "twelvedata": 1, "finnhub": 54, "alphavantage": 0}),
-    (3600, {"yahoo": 54, "twelvedata": 7, "finnhub": 54, "alphavantage": 0}),
-])
+@pytest.mark.parametrize(
+    ("interval", "expected"),
+    [
+        (60, {"yahoo": 30, "twelvedata": 0, "finnhub": 54, "alphavantage": 0}),
+        (5, {"yahoo": 2, "twelvedata": 0, "finnhub": 4, "alphavantage": 0}),
+        # Every symbol is polled at once: a poll must fit in one minute's budget too.
+        (120, {"yahoo": 54, "twelvedata": 1, "finnhub": 54, "alphavantage": 0}),
+        (3600, {"yahoo": 54, "twelvedata": 7, "finnhub": 54, "alphavantage": 0}),
+    ],
+)
 def test_capacity_of_free_plans(interval, expected):
     got = {i.name: capacity(i.limits, i.capabilities, interval) for i in provider_infos()}
     assert got == expected
@@ -43,8 +46,14 @@ def test_twelvedata_batch_costs_one_credit_per_symbol():
 def test_plan_assigns_in_priority_order_and_reports_uncovered():
     symbols = [f"{s}" for s in MAJORS] * 1
     result = plan(symbols, 5, provider_infos())
-    assert result.assignment == {"EURUSD": "yahoo", "GBPUSD": "yahoo", "USDJPY": "finnhub",
-                                 "USDCHF": "finnhub", "AUDUSD": "finnhub", "USDCAD": "finnhub"}
+    assert result.assignment == {
+        "EURUSD": "yahoo",
+        "GBPUSD": "yahoo",
+        "USDJPY": "finnhub",
+        "USDCHF": "finnhub",
+        "AUDUSD": "finnhub",
+        "USDCAD": "finnhub",
+    }
     assert result.uncovered == ("NZDUSD",) and not result.carried
     assert not result.provider("finnhub").reliable
 
@@ -56,8 +65,12 @@ def test_plan_without_keys_uses_yahoo_only():
 
 
 def test_plan_respects_custom_priority_and_unsupported_symbols():
-    result = plan(["XAUUSD", "EURUSD"], 60, provider_infos(symbols=["XAUUSD"]),
-                  priority=("yahoo", "twelvedata", "finnhub", "alphavantage"))
+    result = plan(
+        ["XAUUSD", "EURUSD"],
+        60,
+        provider_infos(symbols=["XAUUSD"]),
+        priority=("yahoo", "twelvedata", "finnhub", "alphavantage"),
+    )
     assert result.assignment == {"EURUSD": "yahoo", "XAUUSD": "finnhub"}
 
 
@@ -74,8 +87,7 @@ def test_plan_as_dict_is_json_ready():
 
 
 @settings(max_examples=60, deadline=None)
-@given(interval=st.floats(min_value=1, max_value=7200),
-       per_minute=st.integers(1, 100), per_day=st.integers(1, 5000))
+@given(interval=st.floats(min_value=1, max_value=7200), per_minute=st.integers(1, 100), per_day=st.integers(1, 5000))
 def test_capacity_never_exceeds_any_limit(interval, per_minute, per_day):
     limits = ProviderLimits(per_minute=per_minute, per_day=per_day)
     caps = Capabilities(batch_size=8, cost_per_symbol=True)
@@ -83,8 +95,10 @@ def test_capacity_never_exceeds_any_limit(interval, per_minute, per_day):
     assert cost_per_window(caps, n, interval, 60) <= per_minute
     assert cost_per_window(caps, n, interval, 86_400) <= per_day
     bigger = n + 1
-    assert (cost_per_window(caps, bigger, interval, 60) > per_minute
-            or cost_per_window(caps, bigger, interval, 86_400) > per_day)
+    assert (
+        cost_per_window(caps, bigger, interval, 60) > per_minute
+        or cost_per_window(caps, bigger, interval, 86_400) > per_day
+    )
 
 
 def test_yahoo_budget_is_marked_self_imposed():

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 
-from datafeeds.aggregator.planner import plan
 from datafeeds.aggregator.build import provider_infos
+from datafeeds.aggregator.planner import plan
 from engine.errors import ProviderUnavailable
 from engine.instruments import SPECS
 from tests.datafeeds.aggregator.fakes import four_providers
@@ -33,11 +33,12 @@ async def test_thirty_symbols_at_60s_all_day_within_every_budget(build, clock):
     assert len(THIRTY) == 30
     providers = four_providers(clock)
     providers[0].capabilities = type(providers[0].capabilities)(
-        batch_size=1, unsupported=frozenset({"XAUUSD"}))  # like Yahoo: no gold
+        batch_size=1, unsupported=frozenset({"XAUUSD"})
+    )  # like Yahoo: no gold
     feed = build(providers, interval=60.0)
     incomplete = await run_day(feed, clock, THIRTY, 60.0)
     assert [p.violations for p in providers] == [0, 0, 0, 0]
-    assert incomplete == 0                      # every symbol fresh on every poll
+    assert incomplete == 0  # every symbol fresh on every poll
     used = {p.name: sum(c for _, c in p.calls) for p in providers}
     assert used["yahoo"] == 29 * 1440 and used["finnhub"] == 1440  # gold rides on Finnhub
 
@@ -89,7 +90,7 @@ async def test_more_symbols_than_capacity_never_exceed_and_planned_stay_fresh(bu
     await feed.start(THIRTY)
     planned = list(feed.plan.assignment)
     spare_served = set()
-    for _ in range(1440):                       # two hours at 5 s
+    for _ in range(1440):  # two hours at 5 s
         await feed.poll_once()
         now = clock().timestamp()
         assert all(feed.quotes.age(s, now) == 0 for s in planned)
@@ -97,4 +98,4 @@ async def test_more_symbols_than_capacity_never_exceed_and_planned_stay_fresh(bu
         clock.advance(5.0)
     assert [p.violations for p in providers] == [0, 0, 0, 0]
     assert feed.limiter.used_today("alphavantage") <= 25
-    assert spare_served                          # spare budget still reached some of the rest
+    assert spare_served  # spare budget still reached some of the rest

@@ -10,8 +10,14 @@ import respx
 
 from datafeeds.providers.alphavantage import AlphaVantageProvider
 from engine.errors import (
-    BadPayload, NotFound, PaidOnlyEndpoint, ProviderAuthError, ProviderUnavailable,
-    QuotaExhausted, RateLimited)
+    BadPayload,
+    NotFound,
+    PaidOnlyEndpoint,
+    ProviderAuthError,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+)
 from engine.values import Timeframe
 from tests.datafeeds.providers.conftest import SECRET, payload
 
@@ -32,7 +38,10 @@ async def test_exchange_rate_uses_bid_and_ask(provider):
     assert q.time == datetime(2026, 11, 25, 11, 59, 12, tzinfo=timezone.utc)
     params = route.calls.last.request.url.params
     assert (params["function"], params["from_currency"], params["to_currency"]) == (
-        "CURRENCY_EXCHANGE_RATE", "EUR", "USD")
+        "CURRENCY_EXCHANGE_RATE",
+        "EUR",
+        "USD",
+    )
 
 
 @respx.mock
@@ -63,13 +72,16 @@ async def test_fx_daily_bars_sorted_bad_rows_dropped_forming_day_excluded(provid
     assert [b.time.date().isoformat() for b in bars] == ["2026-11-20", "2026-11-24"]
 
 
-@pytest.mark.parametrize(("fixture", "error"), [
-    ("info_daily_limit", QuotaExhausted),
-    ("info_daily_limit_new", QuotaExhausted),
-    ("note_legacy", RateLimited),
-    ("error_message", NotFound),
-    ("error_apikey", ProviderAuthError),
-])
+@pytest.mark.parametrize(
+    ("fixture", "error"),
+    [
+        ("info_daily_limit", QuotaExhausted),
+        ("info_daily_limit_new", QuotaExhausted),
+        ("note_legacy", RateLimited),
+        ("error_message", NotFound),
+        ("error_apikey", ProviderAuthError),
+    ],
+)
 @respx.mock
 async def test_http_200_error_bodies_map_to_typed_errors(provider, fixture, error):
     respx.get(f"{BASE}/query").respond(200, json=payload("alphavantage", fixture))
@@ -89,8 +101,7 @@ async def test_premium_intraday_learned_and_never_called_again(provider):
 
 @respx.mock
 async def test_key_in_query_is_redacted_from_transport_errors(provider):
-    respx.get(f"{BASE}/query").mock(
-        side_effect=httpx.ConnectError(f"boom {BASE}/query?function=X&apikey={SECRET}"))
+    respx.get(f"{BASE}/query").mock(side_effect=httpx.ConnectError(f"boom {BASE}/query?function=X&apikey={SECRET}"))
     with pytest.raises(ProviderUnavailable) as err:
         await provider.quotes(["EURUSD"])
     assert SECRET not in str(err.value)
@@ -98,9 +109,9 @@ async def test_key_in_query_is_redacted_from_transport_errors(provider):
 
 @respx.mock
 async def test_429_5xx_timeout_and_malformed(provider):
-    respx.get(f"{BASE}/query").mock(side_effect=[
-        httpx.Response(429), httpx.Response(500), httpx.ReadTimeout("t"),
-        httpx.Response(200, text="nope")])
+    respx.get(f"{BASE}/query").mock(
+        side_effect=[httpx.Response(429), httpx.Response(500), httpx.ReadTimeout("t"), httpx.Response(200, text="nope")]
+    )
     for error in (RateLimited, ProviderUnavailable, ProviderUnavailable, BadPayload):
         with pytest.raises(error):
             await provider.quotes(["EURUSD"])

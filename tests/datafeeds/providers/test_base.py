@@ -29,9 +29,14 @@ def test_venue_names_of_eurusd():
     assert base.to_alphavantage("EURUSD") == ("EUR", "USD")
 
 
-@pytest.mark.parametrize("call", [lambda: base.to_yahoo("ABCDEF"),
-                                  lambda: base.from_twelvedata("FOO/BAR"),
-                                  lambda: base.from_finnhub("OANDA:FOO_BAR")])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: base.to_yahoo("ABCDEF"),
+        lambda: base.from_twelvedata("FOO/BAR"),
+        lambda: base.from_finnhub("OANDA:FOO_BAR"),
+    ],
+)
 def test_unknown_symbols_raise_validation_naming_symbol(call):
     with pytest.raises(ValidationError) as err:
         call()
@@ -51,7 +56,7 @@ def test_closed_only_sorts_dedupes_and_drops_forming_bar():
     bars = [bar(0), bar(2), bar(1), bar(2, 1.15), bar(3)]
     out = base.closed_only(bars, NOW + timedelta(seconds=30), 2)
     assert [b.time for b in out] == [NOW - timedelta(minutes=2), NOW - timedelta(minutes=1)]
-    assert out[0].close == 1.15                  # the later duplicate wins
+    assert out[0].close == 1.15  # the later duplicate wins
 
 
 def test_capabilities_quote_cost_by_batching_rule():

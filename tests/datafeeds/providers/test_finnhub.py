@@ -10,8 +10,13 @@ import respx
 
 from datafeeds.providers.finnhub import FinnhubProvider
 from engine.errors import (
-    BadPayload, PaidOnlyEndpoint, ProviderAuthError, ProviderUnavailable, RateLimited,
-    ValidationError)
+    BadPayload,
+    PaidOnlyEndpoint,
+    ProviderAuthError,
+    ProviderUnavailable,
+    RateLimited,
+    ValidationError,
+)
 from engine.values import Timeframe
 from tests.datafeeds.providers.conftest import SECRET, payload
 
@@ -84,11 +89,14 @@ async def test_candles_h4_unsupported(provider):
     assert err.value.field == "timeframe"
 
 
-@pytest.mark.parametrize(("status", "fixture", "error"), [
-    (429, "error_429", RateLimited),
-    (401, "error_401", ProviderAuthError),
-    (200, "error_401", ProviderAuthError),
-])
+@pytest.mark.parametrize(
+    ("status", "fixture", "error"),
+    [
+        (429, "error_429", RateLimited),
+        (401, "error_401", ProviderAuthError),
+        (200, "error_401", ProviderAuthError),
+    ],
+)
 @respx.mock
 async def test_errors_map_to_typed_errors(provider, status, fixture, error):
     respx.get(f"{BASE}/quote").respond(status, json=payload("finnhub", fixture))

@@ -11,8 +11,15 @@ import respx
 
 from datafeeds.providers.twelvedata import TwelveDataProvider
 from engine.errors import (
-    BadPayload, NotFound, PaidOnlyEndpoint, ProviderAuthError, ProviderUnavailable,
-    QuotaExhausted, RateLimited, ValidationError)
+    BadPayload,
+    NotFound,
+    PaidOnlyEndpoint,
+    ProviderAuthError,
+    ProviderUnavailable,
+    QuotaExhausted,
+    RateLimited,
+    ValidationError,
+)
 from engine.values import Timeframe
 from tests.datafeeds.providers.conftest import NOW, SECRET, payload
 
@@ -82,16 +89,19 @@ async def test_bars_empty_values_returns_empty_list(provider):
     assert await provider.bars("EURUSD", Timeframe.M1, 5) == []
 
 
-@pytest.mark.parametrize(("fixture", "http_status", "error"), [
-    ("error_429_minute", 200, RateLimited),
-    ("error_429_minute", 429, RateLimited),
-    ("error_429_day", 200, QuotaExhausted),
-    ("error_401", 200, ProviderAuthError),
-    ("error_401", 401, ProviderAuthError),
-    ("error_404", 200, NotFound),
-    ("error_400", 200, ValidationError),
-    ("error_403_plan", 200, PaidOnlyEndpoint),
-])
+@pytest.mark.parametrize(
+    ("fixture", "http_status", "error"),
+    [
+        ("error_429_minute", 200, RateLimited),
+        ("error_429_minute", 429, RateLimited),
+        ("error_429_day", 200, QuotaExhausted),
+        ("error_401", 200, ProviderAuthError),
+        ("error_401", 401, ProviderAuthError),
+        ("error_404", 200, NotFound),
+        ("error_400", 200, ValidationError),
+        ("error_403_plan", 200, PaidOnlyEndpoint),
+    ],
+)
 @respx.mock
 async def test_error_bodies_map_to_typed_errors(provider, fixture, http_status, error):
     respx.get(f"{BASE}/price").respond(http_status, json=payload("twelvedata", fixture))
@@ -128,8 +138,7 @@ async def test_timeout_is_provider_unavailable(provider):
 
 @respx.mock
 async def test_connect_error_message_has_no_key(provider):
-    respx.get(f"{BASE}/price").mock(
-        side_effect=httpx.ConnectError(f"failed for {BASE}/price?apikey={SECRET}"))
+    respx.get(f"{BASE}/price").mock(side_effect=httpx.ConnectError(f"failed for {BASE}/price?apikey={SECRET}"))
     with pytest.raises(ProviderUnavailable) as err:
         await provider.quotes(["EURUSD"])
     assert SECRET not in str(err.value) and "apikey=***" in str(err.value)

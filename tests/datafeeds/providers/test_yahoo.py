@@ -70,11 +70,16 @@ async def test_bars_drop_nan_rows_and_convert_to_utc():
 
 async def test_h4_bars_resampled_from_hourly_on_epoch_boundaries():
     index = pd.date_range("2026-11-24 00:00", periods=12, freq="1h", tz="UTC")
-    frame = pd.DataFrame({"Open": [1.0 + i / 1000 for i in range(12)],
-                          "High": [1.01 + i / 1000 for i in range(12)],
-                          "Low": [0.99 + i / 1000 for i in range(12)],
-                          "Close": [1.0005 + i / 1000 for i in range(12)],
-                          "Volume": [0] * 12}, index=index)
+    frame = pd.DataFrame(
+        {
+            "Open": [1.0 + i / 1000 for i in range(12)],
+            "High": [1.01 + i / 1000 for i in range(12)],
+            "Low": [0.99 + i / 1000 for i in range(12)],
+            "Close": [1.0005 + i / 1000 for i in range(12)],
+            "Volume": [0] * 12,
+        },
+        index=index,
+    )
     provider, _, _ = make(frame)
     bars = await provider.bars("EURUSD", Timeframe.H4, 5)
     assert [b.time.hour for b in bars] == [0, 4, 8]
@@ -82,30 +87,39 @@ async def test_h4_bars_resampled_from_hourly_on_epoch_boundaries():
 
 
 async def test_d1_bars_take_the_exchange_date():
-    index = pd.DatetimeIndex([pd.Timestamp("2026-11-23 00:00", tz="Europe/London"),
-                              pd.Timestamp("2026-11-24 00:00", tz="Europe/London")])
-    frame = pd.DataFrame({"Open": [1.08, 1.081], "High": [1.09, 1.091], "Low": [1.07, 1.071],
-                          "Close": [1.085, 1.086], "Volume": [0, 0]}, index=index)
+    index = pd.DatetimeIndex(
+        [pd.Timestamp("2026-11-23 00:00", tz="Europe/London"), pd.Timestamp("2026-11-24 00:00", tz="Europe/London")]
+    )
+    frame = pd.DataFrame(
+        {"Open": [1.08, 1.081], "High": [1.09, 1.091], "Low": [1.07, 1.071], "Close": [1.085, 1.086], "Volume": [0, 0]},
+        index=index,
+    )
     provider, _, _ = make(frame)
     bars = await provider.bars("EURUSD", Timeframe.D1, 5)
-    assert [b.time for b in bars] == [datetime(2026, 11, 23, tzinfo=timezone.utc),
-                                      datetime(2026, 11, 24, tzinfo=timezone.utc)]
+    assert [b.time for b in bars] == [
+        datetime(2026, 11, 23, tzinfo=timezone.utc),
+        datetime(2026, 11, 24, tzinfo=timezone.utc),
+    ]
 
 
 async def test_empty_frame_gives_no_quote():
-    provider, _, _ = make(pd.DataFrame(columns=["Open", "High", "Low", "Close", "Volume"],
-                                       index=pd.DatetimeIndex([], tz="UTC")))
+    provider, _, _ = make(
+        pd.DataFrame(columns=["Open", "High", "Low", "Close", "Volume"], index=pd.DatetimeIndex([], tz="UTC"))
+    )
     assert await provider.quotes(["EURUSD"]) == {}
 
 
-@pytest.mark.parametrize(("raised", "error"), [
-    (yfe.YFRateLimitError(), RateLimited),
-    (yfe.YFTzMissingError("FOO=X"), NotFound),
-    (DNSError("Could not resolve host: query2.finance.yahoo.com"), ProviderUnavailable),
-    (ReadTimeout("Operation timed out after 10001 milliseconds"), ProviderUnavailable),
-    (yfe.YFDataException("*** YAHOO! FINANCE IS CURRENTLY DOWN! ***"), ProviderUnavailable),
-    (KeyError("chart"), BadPayload),
-])
+@pytest.mark.parametrize(
+    ("raised", "error"),
+    [
+        (yfe.YFRateLimitError(), RateLimited),
+        (yfe.YFTzMissingError("FOO=X"), NotFound),
+        (DNSError("Could not resolve host: query2.finance.yahoo.com"), ProviderUnavailable),
+        (ReadTimeout("Operation timed out after 10001 milliseconds"), ProviderUnavailable),
+        (yfe.YFDataException("*** YAHOO! FINANCE IS CURRENTLY DOWN! ***"), ProviderUnavailable),
+        (KeyError("chart"), BadPayload),
+    ],
+)
 async def test_yfinance_errors_are_mapped(raised, error):
     provider, _, _ = make(raised)
     with pytest.raises(error):
@@ -125,8 +139,7 @@ async def test_non_frame_answer_is_bad_payload():
 
 
 async def test_missing_columns_is_bad_payload():
-    provider, _, _ = make(pd.DataFrame({"Close": [1.0]},
-                                       index=pd.DatetimeIndex([NOW - timedelta(minutes=2)])))
+    provider, _, _ = make(pd.DataFrame({"Close": [1.0]}, index=pd.DatetimeIndex([NOW - timedelta(minutes=2)])))
     with pytest.raises(BadPayload):
         await provider.quotes(["EURUSD"])
 
@@ -159,7 +172,7 @@ async def test_out_of_order_rows_are_sorted_and_duplicates_dropped():
 
 async def test_non_numeric_cells_are_dropped():
     frame = recorded_frame().astype(object)
-    frame.iloc[3, 3] = "n/a"                     # the last close is not a number
+    frame.iloc[3, 3] = "n/a"  # the last close is not a number
     provider, _, _ = make(frame)
     q = (await provider.quotes(["EURUSD"]))["EURUSD"]
-    assert q.mid == pytest.approx(1.0865)        # the 11:57 close, the last valid row
+    assert q.mid == pytest.approx(1.0865)  # the 11:57 close, the last valid row

@@ -13,9 +13,17 @@ def _t(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc)  # 2026-11-20 is a Friday
 
 
-@pytest.mark.parametrize(("when", "open_"), [
-    (_t(20, 21, 59), True), (_t(20, 22, 0), False), (_t(21, 12), False),
-    (_t(22, 21, 59), False), (_t(22, 22, 0), True), (_t(24, 3), True)])
+@pytest.mark.parametrize(
+    ("when", "open_"),
+    [
+        (_t(20, 21, 59), True),
+        (_t(20, 22, 0), False),
+        (_t(21, 12), False),
+        (_t(22, 21, 59), False),
+        (_t(22, 22, 0), True),
+        (_t(24, 3), True),
+    ],
+)
 def test_calendar_is_open_follows_forex_week(when, open_):
     assert calendar.is_open(when) is open_
 

@@ -53,7 +53,7 @@ async def test_sim_feed_history_has_5000_m1_bars_ending_at_start():
     daily = await feed.history("EURUSD", Timeframe.D1, 5)
     assert [b.time.hour for b in daily] == [0] * 5
     assert daily[-1].time == datetime(2026, 11, 18, tzinfo=timezone.utc)  # Thursday's is forming
-    [first_quote] = (await _take(feed, 1))
+    [first_quote] = await _take(feed, 1)
     assert abs(first_quote.bid - bars[-1].close) < 0.0020
 
 
@@ -77,8 +77,7 @@ async def test_sim_feed_weekend_has_no_ticks_and_reopens_sunday_2200():
 
 
 async def test_sim_feed_spread_never_below_typical_and_widens_at_rollover():
-    feed = await _started(sim_start=datetime(2026, 11, 19, 21, 40, tzinfo=timezone.utc),
-                          symbols=["EURUSD"])
+    feed = await _started(sim_start=datetime(2026, 11, 19, 21, 40, tzinfo=timezone.utc), symbols=["EURUSD"])
     quotes = await _take(feed, 30 * 60 * 4)
     spec = SPECS["EURUSD"]
     spreads = [(q.time, round((q.ask - q.bid) / spec.pip_size, 1)) for q in quotes]

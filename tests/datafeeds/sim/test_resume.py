@@ -27,10 +27,21 @@ def stored_point(last: datetime, closes: dict[str, float], minutes: int = 120) -
     for symbol, close in closes.items():
         spec = get_spec(symbol)
         start = last.replace(second=0, microsecond=0) - timedelta(minutes=minutes)
-        bars[symbol] = [Bar(symbol, Timeframe.M1, start + timedelta(minutes=i), close, close + 5 * spec.point,
-                            close - 5 * spec.point, close) for i in range(minutes)]
-        quotes[symbol] = Quote(symbol, close, round(close + spec.typical_spread_pips * spec.pip_size, spec.digits),
-                               last, "sim", stale=True)
+        bars[symbol] = [
+            Bar(
+                symbol,
+                Timeframe.M1,
+                start + timedelta(minutes=i),
+                close,
+                close + 5 * spec.point,
+                close - 5 * spec.point,
+                close,
+            )
+            for i in range(minutes)
+        ]
+        quotes[symbol] = Quote(
+            symbol, close, round(close + spec.typical_spread_pips * spec.pip_size, spec.digits), last, "sim", stale=True
+        )
     first = {s: b[0] for s, b in bars.items()}
     return ResumePoint(quotes=quotes, bars=bars, first_bar=first, not_before=last)
 
@@ -54,14 +65,21 @@ def test_start_clock_never_goes_before_the_journal_last_event():
     early = THURSDAY - timedelta(days=3)  # the journal is ahead of the wall clock (a run at --speed 60)
     clock, offset = start_clock(point, early, wall_clock=True, sim_start=None, default_start=early, tick=TICK)
     assert clock == THURSDAY + TICK and offset == THURSDAY + TICK - early
-    clock, _ = start_clock(point, now, wall_clock=False, sim_start=None, default_start=now - timedelta(days=30),
-                           tick=TICK)
+    clock, _ = start_clock(
+        point, now, wall_clock=False, sim_start=None, default_start=now - timedelta(days=30), tick=TICK
+    )
     assert clock == THURSDAY + TICK  # --speed 60 restarted: 30 days ago would be before the trades
     later = THURSDAY + timedelta(days=1)
     assert start_clock(point, now, wall_clock=False, sim_start=later, default_start=now, tick=TICK)[0] == later
     friday_night = datetime(2026, 11, 20, 21, 59, 59, 900000, tzinfo=timezone.utc)
-    weekend, _ = start_clock(ResumePoint(not_before=friday_night), now, wall_clock=False, sim_start=None,
-                             default_start=now - timedelta(days=30), tick=TICK)
+    weekend, _ = start_clock(
+        ResumePoint(not_before=friday_night),
+        now,
+        wall_clock=False,
+        sim_start=None,
+        default_start=now - timedelta(days=30),
+        tick=TICK,
+    )
     assert weekend == datetime(2026, 11, 22, 22, 0, tzinfo=timezone.utc)
 
 
@@ -80,7 +98,7 @@ async def test_resumed_feed_starts_at_the_last_quote_no_earlier_than_the_last_ev
         assert abs(first[symbol].mid - stored.mid) < 2 * spec.pip_size + spec.typical_spread_pips * spec.pip_size
     m1 = await feed.history("EURUSD", Timeframe.M1, 100_000)
     stored_bars = point.bars["EURUSD"]
-    assert m1[-len(stored_bars):] == stored_bars  # the stored bars, as stored
+    assert m1[-len(stored_bars) :] == stored_bars  # the stored bars, as stored
     seam = m1[-len(stored_bars) - 1]
     assert seam.time < stored_bars[0].time
     assert abs(seam.close - stored_bars[0].open) < 2 * get_spec("EURUSD").pip_size  # the past meets them

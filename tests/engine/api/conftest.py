@@ -61,8 +61,9 @@ async def engine(tmp_path: Path, journal_template: Path) -> AsyncIterator[Tradin
     db = tmp_path / "journal.db"
     shutil.copyfile(journal_template, db)
     journal = SqlJournal(f"sqlite:///{db}", durable=False)
-    eng = TradingEngine(EventBus(), make_broker(), journal, symbols=SYMBOLS,
-                        broker_factory=lambda b, c, lev: make_broker(b, c, lev))
+    eng = TradingEngine(
+        EventBus(), make_broker(), journal, symbols=SYMBOLS, broker_factory=lambda b, c, lev: make_broker(b, c, lev)
+    )
     await eng.start()
     await feed_start_prices(eng)
     yield eng
@@ -80,14 +81,16 @@ async def server(engine: TradingEngine, tokens: ApiTokens) -> AsyncIterator[ApiS
 @pytest.fixture
 async def client(server: ApiServer) -> AsyncIterator[httpx.AsyncClient]:
     """A client with the trading token."""
-    async with httpx.AsyncClient(base_url=server.url + "/api/paper-trading",
-                                 headers={"Authorization": f"Bearer {TRADING}"}, timeout=10) as c:
+    async with httpx.AsyncClient(
+        base_url=server.url + "/api/paper-trading", headers={"Authorization": f"Bearer {TRADING}"}, timeout=10
+    ) as c:
         yield c
 
 
 @pytest.fixture
 async def viewer(server: ApiServer) -> AsyncIterator[httpx.AsyncClient]:
     """A client with the viewer token."""
-    async with httpx.AsyncClient(base_url=server.url + "/api/paper-trading",
-                                 headers={"Authorization": f"Bearer {VIEWER}"}, timeout=10) as c:
+    async with httpx.AsyncClient(
+        base_url=server.url + "/api/paper-trading", headers={"Authorization": f"Bearer {VIEWER}"}, timeout=10
+    ) as c:
         yield c

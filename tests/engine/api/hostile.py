@@ -38,80 +38,220 @@ P = "/api/paper-trading"
 RAW = object()  # marks a value that is sent as raw JSON text (NaN, 1e400…)
 
 HOSTILE_NUMBERS: list[Any] = [
-    0, -1, -0.0, 1e308, -1e308, 1e-320, 5e-324, 10**40, -(10**40), 2**63, 2**64 + 1, 0.1 + 0.2,
-    (RAW, "NaN"), (RAW, "Infinity"), (RAW, "-Infinity"), (RAW, "1e400"), (RAW, "-1e400"), (RAW, "1" + "0" * 400),
-    True, False, None, "1.1", "abc", "", [], {}, [1.1], {"value": 1.1},
+    0,
+    -1,
+    -0.0,
+    1e308,
+    -1e308,
+    1e-320,
+    5e-324,
+    10**40,
+    -(10**40),
+    2**63,
+    2**64 + 1,
+    0.1 + 0.2,
+    (RAW, "NaN"),
+    (RAW, "Infinity"),
+    (RAW, "-Infinity"),
+    (RAW, "1e400"),
+    (RAW, "-1e400"),
+    (RAW, "1" + "0" * 400),
+    True,
+    False,
+    None,
+    "1.1",
+    "abc",
+    "",
+    [],
+    {},
+    [1.1],
+    {"value": 1.1},
 ]
 HOSTILE_TEXT: list[Any] = [
-    "", " ", "x" * 10_000, "\x00", "\u202e\u0000\ud7ff", "EUR/USD;DROP TABLE paper_trades", "../../etc/passwd",
-    "%s%s%n", 12, 1.5, True, None, [], {}, ["EURUSD"], "buy\n", "BUY", "market' OR '1'='1",
+    "",
+    " ",
+    "x" * 10_000,
+    "\x00",
+    "\u202e\u0000\ud7ff",
+    "EUR/USD;DROP TABLE paper_trades",
+    "../../etc/passwd",
+    "%s%s%n",
+    12,
+    1.5,
+    True,
+    None,
+    [],
+    {},
+    ["EURUSD"],
+    "buy\n",
+    "BUY",
+    "market' OR '1'='1",
 ]
 HOSTILE_TIMES: list[Any] = [
-    "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "2300-01-01T00:00:00Z", "1800-01-01T00:00:00Z",
-    "10000-01-01T00:00:00Z", "2026-13-45T25:61:61Z", "2026-11-24T17:00:00", "2026-11-24", "yesterday", "",
-    1e20, -1e20, 0, 253402300800, True, None, [], {}, (RAW, "NaN"),
+    "9999-12-31T23:59:59-12:00",
+    "0001-01-01T00:00:00+14:00",
+    "2300-01-01T00:00:00Z",
+    "1800-01-01T00:00:00Z",
+    "10000-01-01T00:00:00Z",
+    "2026-13-45T25:61:61Z",
+    "2026-11-24T17:00:00",
+    "2026-11-24",
+    "yesterday",
+    "",
+    1e20,
+    -1e20,
+    0,
+    253402300800,
+    True,
+    None,
+    [],
+    {},
+    (RAW, "NaN"),
 ]
 ODD_KEYS: list[str] = ["surprise", "", " ", "x" * 300, "\ud800", "a\x00b", "__proto__", "lots\n"]
 HOSTILE_IDS: list[str] = ["0", "-1", "9" * 30, str(2**63), "abc", "1.5", "%00", "1e3", "NaN", " 1"]
 BAD_BODIES: list[tuple[bytes, dict[str, str]]] = [
-    (b"", {}), (b"null", {}), (b"[]", {}), (b"123", {}), (b'"text"', {}), (b"{", {}), (b'{"a": 1', {}),
-    (b"\xff\xfe{\x00}\x00", {}), (b'{"symbol": "EUR\xffUSD"}', {}), (b"\x1f\x8b\x08\x00garbage", {"content-encoding": "gzip"}),
-    (b"[" * 30_000 + b"]" * 30_000, {}), (b'{"a": ' * 5_000 + b"1" + b"}" * 5_000, {}),
-    (b'{"symbol": "EURUSD", "symbol": 5}', {}), (b"symbol=EURUSD&side=buy", {"content-type": "application/x-www-form-urlencoded"}),
-    (b'{"symbol": "EURUSD"}', {"content-type": "text/plain"}), (b"\xef\xbb\xbf{}", {}),
+    (b"", {}),
+    (b"null", {}),
+    (b"[]", {}),
+    (b"123", {}),
+    (b'"text"', {}),
+    (b"{", {}),
+    (b'{"a": 1', {}),
+    (b"\xff\xfe{\x00}\x00", {}),
+    (b'{"symbol": "EUR\xffUSD"}', {}),
+    (b"\x1f\x8b\x08\x00garbage", {"content-encoding": "gzip"}),
+    (b"[" * 30_000 + b"]" * 30_000, {}),
+    (b'{"a": ' * 5_000 + b"1" + b"}" * 5_000, {}),
+    (b'{"symbol": "EURUSD", "symbol": 5}', {}),
+    (b"symbol=EURUSD&side=buy", {"content-type": "application/x-www-form-urlencoded"}),
+    (b'{"symbol": "EURUSD"}', {"content-type": "text/plain"}),
+    (b"\xef\xbb\xbf{}", {}),
 ]
-_LEAKS = re.compile(r"\[SQL|\[parameters|INSERT INTO|SELECT .+ FROM|sqlite3|sqlalchemy|Traceback|(?<![\w.])/(?:home|tmp|etc|usr|var|root|work)/")
+_LEAKS = re.compile(
+    r"\[SQL|\[parameters|INSERT INTO|SELECT .+ FROM|sqlite3|sqlalchemy|Traceback|(?<![\w.])/(?:home|tmp|etc|usr|var|root|work)/"
+)
 
 
 @dataclass(frozen=True)
 class Route:
     method: str
-    path: str                               # {id} is replaced by a live id of ``needs``
+    path: str  # {id} is replaced by a live id of ``needs``
     base: dict[str, Any]
     fields: dict[str, list[Any]]
-    needs: str | None = None                # "open", "pending" or "signal"
-    query: bool = False                     # the fields go in the query string
+    needs: str | None = None  # "open", "pending" or "signal"
+    query: bool = False  # the fields go in the query string
 
 
 def _routes() -> list[Route]:
     numbers, texts, times = HOSTILE_NUMBERS, HOSTILE_TEXT, HOSTILE_TIMES
     trade = {"symbol": "EURUSD", "side": "buy", "lots": 0.01, "sl": 1.07, "tp": 1.10}
-    signal = {"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.08, "tp": 1.095, "confidence": 0.6,
-              "source": "hostile", "timeframe": "H1",
-              "pattern": {"name": "gartley", "points": [{"label": "X", "time": "2026-11-24T10:00:00Z",
-                                                         "price": 1.08}]}}
-    pattern_values = [*texts, {"name": "x", "points": [{"label": "X", "time": t, "price": 1.1} for t in times[:6]]},
-                      {"name": "x", "points": [{"label": "X", "time": "2026-11-24T10:00:00Z", "price": v}
-                                               for v in (1e308, -1, 0)]},
-                      {"name": "x", "points": [{}] * 60}, {"name": "x" * 100, "points": []}]
+    signal = {
+        "symbol": "EURUSD",
+        "side": "buy",
+        "entry": 1.0851,
+        "sl": 1.08,
+        "tp": 1.095,
+        "confidence": 0.6,
+        "source": "hostile",
+        "timeframe": "H1",
+        "pattern": {"name": "gartley", "points": [{"label": "X", "time": "2026-11-24T10:00:00Z", "price": 1.08}]},
+    }
+    pattern_values = [
+        *texts,
+        {"name": "x", "points": [{"label": "X", "time": t, "price": 1.1} for t in times[:6]]},
+        {"name": "x", "points": [{"label": "X", "time": "2026-11-24T10:00:00Z", "price": v} for v in (1e308, -1, 0)]},
+        {"name": "x", "points": [{}] * 60},
+        {"name": "x" * 100, "points": []},
+    ]
     return [
-        Route("POST", f"{P}/trades/execute/", trade, {
-            "symbol": texts, "side": texts, "order_type": [*texts, "limit", "stop"], "lots": numbers,
-            "risk_percent": numbers, "price": numbers, "sl": numbers, "tp": numbers, "trailing_pips": numbers,
-            "expires_at": times, "signal_id": numbers, "comment": texts}),
-        Route("POST", f"{P}/trades/execute/", {"symbol": "EURUSD", "side": "sell", "order_type": "limit",
-                                               "price": 1.0900, "lots": 0.01, "expires_at": "2100-01-01T00:00:00Z"},
-              {"price": numbers, "expires_at": times, "order_type": texts, "lots": numbers}),
-        Route("PATCH", f"{P}/trades/{{id}}/", {"sl": 1.07}, {"sl": numbers, "tp": numbers,
-                                                              "trailing_pips": numbers, "price": numbers},
-              needs="open"),
+        Route(
+            "POST",
+            f"{P}/trades/execute/",
+            trade,
+            {
+                "symbol": texts,
+                "side": texts,
+                "order_type": [*texts, "limit", "stop"],
+                "lots": numbers,
+                "risk_percent": numbers,
+                "price": numbers,
+                "sl": numbers,
+                "tp": numbers,
+                "trailing_pips": numbers,
+                "expires_at": times,
+                "signal_id": numbers,
+                "comment": texts,
+            },
+        ),
+        Route(
+            "POST",
+            f"{P}/trades/execute/",
+            {
+                "symbol": "EURUSD",
+                "side": "sell",
+                "order_type": "limit",
+                "price": 1.0900,
+                "lots": 0.01,
+                "expires_at": "2100-01-01T00:00:00Z",
+            },
+            {"price": numbers, "expires_at": times, "order_type": texts, "lots": numbers},
+        ),
+        Route(
+            "PATCH",
+            f"{P}/trades/{{id}}/",
+            {"sl": 1.07},
+            {"sl": numbers, "tp": numbers, "trailing_pips": numbers, "price": numbers},
+            needs="open",
+        ),
         Route("PATCH", f"{P}/trades/{{id}}/", {"price": 1.0800}, {"price": numbers, "sl": numbers}, needs="pending"),
         Route("POST", f"{P}/trades/{{id}}/close/", {"lots": 0.01}, {"lots": numbers}, needs="open"),
         Route("POST", f"{P}/trades/{{id}}/close/", {"lots": 0.01}, {"lots": numbers}, needs="pending"),
-        Route("POST", f"{P}/account/reset/", {"balance": 10000, "currency": "USD", "leverage": 100},
-              {"balance": numbers, "currency": texts, "leverage": numbers}),
-        Route("POST", f"{P}/signals/", signal, {
-            "symbol": texts, "side": texts, "entry": numbers, "sl": numbers, "tp": numbers, "confidence": numbers,
-            "source": texts, "timeframe": texts, "expires_at": times, "pattern": pattern_values}),
-        Route("POST", f"{P}/signals/{{id}}/execute/", {"lots": 0.01},
-              {"lots": numbers, "risk_percent": numbers}, needs="signal"),
-        Route("GET", f"{P}/trades/", {"limit": 10}, {"since": times, "until": times, "limit": numbers,
-                                                    "offset": numbers, "status": texts, "symbol": texts},
-              query=True),
-        Route("GET", f"{P}/price/ohlc/", {"symbol": "EURUSD", "timeframe": "M1", "limit": 5},
-              {"symbol": texts, "timeframe": texts, "limit": numbers}, query=True),
-        Route("GET", f"{P}/signals/", {"limit": 5}, {"status": texts, "symbol": texts, "limit": numbers},
-              query=True),
+        Route(
+            "POST",
+            f"{P}/account/reset/",
+            {"balance": 10000, "currency": "USD", "leverage": 100},
+            {"balance": numbers, "currency": texts, "leverage": numbers},
+        ),
+        Route(
+            "POST",
+            f"{P}/signals/",
+            signal,
+            {
+                "symbol": texts,
+                "side": texts,
+                "entry": numbers,
+                "sl": numbers,
+                "tp": numbers,
+                "confidence": numbers,
+                "source": texts,
+                "timeframe": texts,
+                "expires_at": times,
+                "pattern": pattern_values,
+            },
+        ),
+        Route(
+            "POST",
+            f"{P}/signals/{{id}}/execute/",
+            {"lots": 0.01},
+            {"lots": numbers, "risk_percent": numbers},
+            needs="signal",
+        ),
+        Route(
+            "GET",
+            f"{P}/trades/",
+            {"limit": 10},
+            {"since": times, "until": times, "limit": numbers, "offset": numbers, "status": texts, "symbol": texts},
+            query=True,
+        ),
+        Route(
+            "GET",
+            f"{P}/price/ohlc/",
+            {"symbol": "EURUSD", "timeframe": "M1", "limit": 5},
+            {"symbol": texts, "timeframe": texts, "limit": numbers},
+            query=True,
+        ),
+        Route("GET", f"{P}/signals/", {"limit": 5}, {"status": texts, "symbol": texts, "limit": numbers}, query=True),
         Route("POST", f"{P}/signals/{{id}}/dismiss/", {}, {}, needs="signal"),
         Route("GET", f"{P}/signals/stats/", {}, {"symbol": texts, "since": times, "until": times}, query=True),
     ]
@@ -201,8 +341,9 @@ class Target:
         if needs in self.ids:
             return self.ids[needs]
         if needs == "signal":
-            response = await self.client.post(f"{P}/signals/", json={
-                "symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.08, "tp": 1.095})
+            response = await self.client.post(
+                f"{P}/signals/", json={"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.08, "tp": 1.095}
+            )
         else:
             body = {"symbol": "EURUSD", "side": "buy", "lots": 0.01}
             if needs == "pending":
@@ -232,16 +373,21 @@ class Target:
             path = path.replace("{id}", live)
         if route.query:
             params = {k: v for k, v in {**route.base, **case.changes}.items()}
-            query = {k: json.dumps(_encode_value(v)) if not isinstance(_encode_value(v), str) else _encode_value(v)
-                     for k, v in params.items() if _encode_value(v) is not None}
+            query = {
+                k: json.dumps(_encode_value(v)) if not isinstance(_encode_value(v), str) else _encode_value(v)
+                for k, v in params.items()
+                if _encode_value(v) is not None
+            }
             return await self.client.request(route.method, path, params=query)
         if case.raw_body is not None:
             content, headers = case.raw_body
-            return await self.client.request(route.method, path, content=content,
-                                             headers={"content-type": "application/json", **headers})
+            return await self.client.request(
+                route.method, path, content=content, headers={"content-type": "application/json", **headers}
+            )
         body = {**route.base, **case.changes}
-        return await self.client.request(route.method, path, content=_json_text(body),
-                                         headers={"content-type": "application/json"})
+        return await self.client.request(
+            route.method, path, content=_json_text(body), headers={"content-type": "application/json"}
+        )
 
 
 def problems(case: Case, response: httpx.Response) -> list[str]:
@@ -265,16 +411,18 @@ async def run_hostile(base_url: str, token: str, count: int, seed: int = 0, prog
     """Send ``count`` hostile cases to the server at ``base_url``; return what came back."""
     stats = Stats()
     started = time.perf_counter()
-    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"},
-                                 timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
         target = Target(client)
         for case in cases(count, seed):
             response = await target.send(case)
             target.used(case, response)
             stats.sent += 1
             if progress and stats.sent % 500 == 0:
-                print(f"{stats.sent} sent, {stats.server_errors} x 5xx, {len(stats.failures)} problems",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"{stats.sent} sent, {stats.server_errors} x 5xx, {len(stats.failures)} problems",
+                    file=sys.stderr,
+                    flush=True,
+                )
             stats.by_status[response.status_code] += 1
             stats.by_route[f"{case.route.method} {case.route.path}"] += 1
             for problem in problems(case, response):
@@ -290,9 +438,31 @@ def _serve(token: str, home: Path) -> tuple[subprocess.Popen[str], str]:
     """Start a real ``paper-terminal serve --feed sim``; return it and its URL."""
     env = {**os.environ, "PAPER_TERMINAL_HOME": str(home)}
     child = subprocess.Popen(
-        [sys.executable, "-m", "terminal", "serve", "--feed", "sim", "--seed", "7", "--port", "0", "--token", token,
-         "--viewer-token", "v" * 32, "--db", str(home / "paper.db"), "--log-level", "ERROR"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "terminal",
+            "serve",
+            "--feed",
+            "sim",
+            "--seed",
+            "7",
+            "--port",
+            "0",
+            "--token",
+            token,
+            "--viewer-token",
+            "v" * 32,
+            "--db",
+            str(home / "paper.db"),
+            "--log-level",
+            "ERROR",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout is not None
     for line in child.stdout:
         if line.startswith("listening on "):
@@ -315,8 +485,10 @@ def main(argv: list[str] | None = None) -> int:
             _, err = child.communicate(timeout=30)
     print(f"{stats.sent} hostile requests in {stats.seconds:.1f} s against {url}")
     print(f"status codes: {dict(sorted(stats.by_status.items()))}")
-    print(f"5xx: {stats.server_errors}; 4xx without a field or leaking internals: "
-          f"{len(stats.failures) - stats.server_errors}")
+    print(
+        f"5xx: {stats.server_errors}; 4xx without a field or leaking internals: "
+        f"{len(stats.failures) - stats.server_errors}"
+    )
     for route, n in sorted(stats.by_route.items()):
         print(f"  {n:5d}  {route}")
     for failure in stats.failures[:40]:

@@ -22,7 +22,7 @@ SIGNAL = {"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.08, "tp": 
 OUT_OF_RANGE_TIMES = [
     "9999-12-31T23:59:59-12:00",  # parses, overflows when converted to UTC
     "0001-01-01T00:00:00+14:00",  # underflows the same way
-    "2300-01-01T00:00:00Z",       # representable, beyond the supported range
+    "2300-01-01T00:00:00Z",  # representable, beyond the supported range
     "1800-01-01T00:00:00Z",
 ]
 
@@ -68,9 +68,13 @@ async def test_signal_expiry_out_of_range_is_422(client, signals, when):
 
 
 async def test_signal_pattern_point_time_out_of_range_is_422(client, signals):
-    pattern = {"name": "gartley", "points": [
-        {"label": "X", "time": "2026-11-24T10:00:00Z", "price": 1.08},
-        {"label": "A", "time": "9999-12-31T23:59:59-12:00", "price": 1.09}]}
+    pattern = {
+        "name": "gartley",
+        "points": [
+            {"label": "X", "time": "2026-11-24T10:00:00Z", "price": 1.08},
+            {"label": "A", "time": "9999-12-31T23:59:59-12:00", "price": 1.09},
+        ],
+    }
     response = await client.post("/signals/", json={**SIGNAL, "pattern": pattern})
     assert_refused(response, "pattern.points.1.time", 422)
 
@@ -80,17 +84,28 @@ async def test_journal_error_body_has_no_sql_parameters_or_path(client, engine, 
     secret_path = "/home/trader/.local/share/paper-terminal/paper.db"
 
     def failing_commit(*args, **kwargs):
-        raise OperationalError("INSERT INTO paper_trades (id, symbol, lots) VALUES (?, ?, ?)",
-                               (7, "EURUSD", secret_path),
-                               sqlite3.OperationalError(f"unable to open database file {secret_path}"))
+        raise OperationalError(
+            "INSERT INTO paper_trades (id, symbol, lots) VALUES (?, ?, ?)",
+            (7, "EURUSD", secret_path),
+            sqlite3.OperationalError(f"unable to open database file {secret_path}"),
+        )
 
     monkeypatch.setattr(engine.journal, "commit", failing_commit)
     response = await client.post("/trades/execute/", json=BUY)
     monkeypatch.undo()
     assert response.status_code == 503
     body = response.text
-    for leak in ("INSERT", "paper_trades", "VALUES", "SQL", "parameters", "sqlite3", "/home", "paper.db",
-                 "sqlalche.me"):
+    for leak in (
+        "INSERT",
+        "paper_trades",
+        "VALUES",
+        "SQL",
+        "parameters",
+        "sqlite3",
+        "/home",
+        "paper.db",
+        "sqlalche.me",
+    ):
         assert leak not in body, body
     assert response.json()["error"]["message"]
 
@@ -106,12 +121,15 @@ async def test_unexpected_error_body_is_generic(client, engine, monkeypatch):
     assert response.json()["error"]["code"] == "internal"
 
 
-@pytest.mark.parametrize("field,body", [
-    ("sl", {**BUY, "sl": 1e-320}),
-    ("tp", {**BUY, "tp": 1e-320}),
-    ("price", {**LIMIT, "price": 1e-320}),
-    ("price", {**LIMIT, "price": 0.000001}),
-])
+@pytest.mark.parametrize(
+    "field,body",
+    [
+        ("sl", {**BUY, "sl": 1e-320}),
+        ("tp", {**BUY, "tp": 1e-320}),
+        ("price", {**LIMIT, "price": 1e-320}),
+        ("price", {**LIMIT, "price": 0.000001}),
+    ],
+)
 async def test_prices_that_round_to_zero_are_refused(client, engine, field, body):
     response = await client.post("/trades/execute/", json=body)
     assert_refused(response, field)
@@ -125,15 +143,18 @@ async def test_patch_sl_that_rounds_to_zero_is_refused(client):
     assert (await client.get(f"/trades/{trade['id']}/")).json()["sl"] == 1.08
 
 
-@pytest.mark.parametrize("path,field,body", [
-    ("/trades/execute/", "lots", {**BUY, "lots": True}),
-    ("/trades/execute/", "sl", {**BUY, "sl": True}),
-    ("/trades/execute/", "risk_percent", {"symbol": "EURUSD", "side": "buy", "risk_percent": True, "sl": 1.08}),
-    ("/trades/execute/", "trailing_pips", {**BUY, "trailing_pips": True}),
-    ("/trades/execute/", "signal_id", {**BUY, "signal_id": True}),
-    ("/account/reset/", "leverage", {"leverage": True}),
-    ("/account/reset/", "balance", {"balance": False}),
-])
+@pytest.mark.parametrize(
+    "path,field,body",
+    [
+        ("/trades/execute/", "lots", {**BUY, "lots": True}),
+        ("/trades/execute/", "sl", {**BUY, "sl": True}),
+        ("/trades/execute/", "risk_percent", {"symbol": "EURUSD", "side": "buy", "risk_percent": True, "sl": 1.08}),
+        ("/trades/execute/", "trailing_pips", {**BUY, "trailing_pips": True}),
+        ("/trades/execute/", "signal_id", {**BUY, "signal_id": True}),
+        ("/account/reset/", "leverage", {"leverage": True}),
+        ("/account/reset/", "balance", {"balance": False}),
+    ],
+)
 async def test_json_booleans_are_not_numbers(client, engine, path, field, body):
     before = engine.account()
     response = await client.post(path, json=body)
@@ -157,24 +178,32 @@ async def test_partial_close_of_a_pending_order_is_refused(client, engine):
     assert whole.status_code == 200 and whole.json()["status"] == "cancelled"
 
 
-@pytest.mark.parametrize("content,headers", [
-    (b"[" * 30_000 + b"]" * 30_000, {}),                                          # nested too deep
-    (b"{\"symbol\": \"EURUSD\xff\xfe\", \"side\": \"buy\", \"lots\": 0.1}", {}),  # bad UTF-8
-    (b"\x1f\x8b\x08\x00this is not gzip at all", {"content-encoding": "gzip"}),   # a fake gzip
-    (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", {}),                                   # gzip magic, no header
-    (b"", {}),                                                                   # nothing
-    (b"{\"a\": 1", {}),                                                          # cut short
-])
+@pytest.mark.parametrize(
+    "content,headers",
+    [
+        (b"[" * 30_000 + b"]" * 30_000, {}),  # nested too deep
+        (b'{"symbol": "EURUSD\xff\xfe", "side": "buy", "lots": 0.1}', {}),  # bad UTF-8
+        (b"\x1f\x8b\x08\x00this is not gzip at all", {"content-encoding": "gzip"}),  # a fake gzip
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", {}),  # gzip magic, no header
+        (b"", {}),  # nothing
+        (b'{"a": 1', {}),  # cut short
+    ],
+)
 async def test_bodies_that_do_not_parse_name_the_body(client, engine, content, headers):
-    response = await client.post("/trades/execute/", content=content,
-                                 headers={"content-type": "application/json", **headers})
+    response = await client.post(
+        "/trades/execute/", content=content, headers={"content-type": "application/json", **headers}
+    )
     assert_refused(response, "body")
     assert engine.active_trades() == []
 
 
 async def test_deeply_nested_signal_pattern_names_the_body(client, signals):
-    nested = b'{"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.08, "tp": 1.095, "pattern": ' \
-             + b"[" * 25_000 + b"]" * 25_000 + b"}"
+    nested = (
+        b'{"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.08, "tp": 1.095, "pattern": '
+        + b"[" * 25_000
+        + b"]" * 25_000
+        + b"}"
+    )
     response = await client.post("/signals/", content=nested, headers={"content-type": "application/json"})
     assert_refused(response, "body")
 

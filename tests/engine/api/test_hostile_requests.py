@@ -28,6 +28,12 @@ async def test_hostile_requests_never_5xx_and_every_4xx_names_its_field(server, 
 
 def test_hostile_cases_cover_every_write_route():
     routes = {(c.route.method, c.route.path.removeprefix("/api/paper-trading")) for c in cases(COUNT)}
-    for route in (("POST", "/trades/execute/"), ("PATCH", "/trades/{id}/"), ("POST", "/trades/{id}/close/"),
-                  ("POST", "/account/reset/"), ("POST", "/signals/"), ("POST", "/signals/{id}/execute/")):
+    for route in (
+        ("POST", "/trades/execute/"),
+        ("PATCH", "/trades/{id}/"),
+        ("POST", "/trades/{id}/close/"),
+        ("POST", "/account/reset/"),
+        ("POST", "/signals/"),
+        ("POST", "/signals/{id}/execute/"),
+    ):
         assert route in routes, route

@@ -28,8 +28,10 @@ def assert_clean(body: str) -> None:
 async def test_order_expiring_in_year_9999_is_refused_and_nothing_stays_in_memory(client, engine):
     """The issue's request: before, 503 with the SQL and the order live in memory; now never applied."""
     before = (await client.get("/account/")).json()
-    response = await client.post("/trades/execute/", json={"symbol": "EURUSD", "side": "buy", "order_type": "limit",
-                                                           "price": 1.0, "lots": 0.1, "expires_at": FAR})
+    response = await client.post(
+        "/trades/execute/",
+        json={"symbol": "EURUSD", "side": "buy", "order_type": "limit", "price": 1.0, "lots": 0.1, "expires_at": FAR},
+    )
     assert response.status_code in (422, 503), response.text  # 422 once the edge bounds dates (issue 12b)
     assert_clean(response.text)
     if response.status_code == 503:
@@ -76,20 +78,38 @@ async def test_read_only_journal_answers_503_journal_read_only(tmp_path, journal
 
     db = tmp_path / "journal.db"
     shutil.copyfile(journal_template, db)
-    engine = TradingEngine(EventBus(), make_broker(), SqlJournal(f"sqlite:///{db}", read_only=True),
-                           symbols=("EURUSD", "GBPUSD", "USDJPY"), signal_book_factory=SignalBook)
+    engine = TradingEngine(
+        EventBus(),
+        make_broker(),
+        SqlJournal(f"sqlite:///{db}", read_only=True),
+        symbols=("EURUSD", "GBPUSD", "USDJPY"),
+        signal_book_factory=SignalBook,
+    )
     await engine.start()
     await feed_start_prices(engine)
     server = ApiServer(engine, "127.0.0.1", 0, tokens)
     await server.start()
     try:
-        async with httpx.AsyncClient(base_url=server.url + "/api/paper-trading",
-                                     headers={"Authorization": f"Bearer {TRADING}"}) as client:
-            for method, path, body in (("POST", "/trades/execute/", {"symbol": "EURUSD", "side": "buy", "lots": 0.1}),
-                                       ("POST", "/account/reset/", {}),
-                                       ("POST", "/signals/", {"symbol": "EURUSD", "side": "buy", "entry": 1.085,
-                                                              "sl": 1.08, "tp": 1.095, "confidence": 0.6,
-                                                              "source": "script"})):
+        async with httpx.AsyncClient(
+            base_url=server.url + "/api/paper-trading", headers={"Authorization": f"Bearer {TRADING}"}
+        ) as client:
+            for method, path, body in (
+                ("POST", "/trades/execute/", {"symbol": "EURUSD", "side": "buy", "lots": 0.1}),
+                ("POST", "/account/reset/", {}),
+                (
+                    "POST",
+                    "/signals/",
+                    {
+                        "symbol": "EURUSD",
+                        "side": "buy",
+                        "entry": 1.085,
+                        "sl": 1.08,
+                        "tp": 1.095,
+                        "confidence": 0.6,
+                        "source": "script",
+                    },
+                ),
+            ):
                 response = await client.request(method, path, json=body)
                 assert response.status_code == 503, (path, response.text)
                 assert response.json()["error"]["code"] == "journal_read_only"
@@ -102,10 +122,15 @@ async def test_read_only_journal_answers_503_journal_read_only(tmp_path, journal
 
 # -- keep what holds -----------------------------------------------------------------------------
 
+
 async def test_concurrent_orders_racing_for_margin_never_overdraw_and_balance_reconciles(client):
     """30 one-lot orders at once on 10,000 USD at 1:100 (1,085 USD of margin each): only what fits opens."""
-    responses = await asyncio.gather(*(client.post("/trades/execute/", json={
-        "symbol": "EURUSD", "side": "buy" if i % 2 else "sell", "lots": 1}) for i in range(30)))
+    responses = await asyncio.gather(
+        *(
+            client.post("/trades/execute/", json={"symbol": "EURUSD", "side": "buy" if i % 2 else "sell", "lots": 1})
+            for i in range(30)
+        )
+    )
     codes = sorted(r.status_code for r in responses)
     opened = [r.json() for r in responses if r.status_code == 201]
     assert set(codes) <= {201, 400} and 0 < len(opened) < 30

@@ -21,13 +21,17 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_engine_outside_api_never_imports_engine_api():
-    offenders = [str(p.relative_to(ENGINE)) for p in ENGINE.rglob("*.py")
-                 if API not in p.parents and any(m == "engine.api" or m.startswith("engine.api.")
-                                                 for m in _imports(p))]
+    offenders = [
+        str(p.relative_to(ENGINE))
+        for p in ENGINE.rglob("*.py")
+        if API not in p.parents and any(m == "engine.api" or m.startswith("engine.api.") for m in _imports(p))
+    ]
     assert offenders == []
 
 
 def test_engine_api_imports_no_outer_layer():
-    offenders = {str(p.relative_to(ENGINE)): sorted(m for m in _imports(p) if m.split(".")[0] in FORBIDDEN_IN_API)
-                 for p in API.rglob("*.py")}
+    offenders = {
+        str(p.relative_to(ENGINE)): sorted(m for m in _imports(p) if m.split(".")[0] in FORBIDDEN_IN_API)
+        for p in API.rglob("*.py")
+    }
     assert {k: v for k, v in offenders.items() if v} == {}

@@ -22,8 +22,9 @@ ORDER = {"symbol": "EURUSD", "side": "buy", "lots": 0.1, "sl": 1.08, "tp": 1.09}
 @pytest.fixture
 async def mirror(engine: TradingEngine) -> AsyncIterator[tuple[MirrorService, FakeMirror]]:
     fake = FakeMirror()
-    service = MirrorService(engine.bus, fake, record_state=engine.set_mirror_state,
-                            active_trades=engine.active_trades, watch_interval=60)
+    service = MirrorService(
+        engine.bus, fake, record_state=engine.set_mirror_state, active_trades=engine.active_trades, watch_interval=60
+    )
     engine.register_status_source(service.status)
     await service.start()
     yield service, fake
@@ -90,12 +91,14 @@ async def test_mirror_state_change_reaches_websocket_as_trade_modified(server, c
     async with ws_connect(server, "trading") as ws:
         await next_message(ws, of_type("account_update"))
         trade = (await client.post("/trades/execute/", json=ORDER)).json()
-        modified = await next_message(ws, lambda m: m["type"] == "trade_modified"
-                                      and m["data"]["mirror_state"] == "open")
+        modified = await next_message(
+            ws, lambda m: m["type"] == "trade_modified" and m["data"]["mirror_state"] == "open"
+        )
         assert modified["data"]["id"] == trade["id"] and modified["data"]["mirror_ticket"] == "500001"
         rest = (await client.get(f"/trades/{trade['id']}/")).json()
-        assert {k: modified["data"][k] for k in ("id", "status", "lots", "mirror_ticket", "mirror_state")} == \
-            {k: rest[k] for k in ("id", "status", "lots", "mirror_ticket", "mirror_state")}
+        assert {k: modified["data"][k] for k in ("id", "status", "lots", "mirror_ticket", "mirror_state")} == {
+            k: rest[k] for k in ("id", "status", "lots", "mirror_ticket", "mirror_state")
+        }
         status = await next_message(ws, of_type("feed_status"))
         bridge = next(f for f in status["data"]["feeds"] if f["name"] == "mirror:fake")
         assert bridge["details"]["mirrored_positions"] == 1

@@ -16,7 +16,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )
 
 from engine.signals.book import SignalBook
@@ -25,10 +27,20 @@ from tests.engine.api.conftest import TRADING
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 P = "/api/paper-trading"
 DESIGN_ROUTES = {
-    f"POST {P}/trades/execute/", f"GET {P}/trades/", f"GET {P}/trades/{{trade_id}}/",
-    f"PATCH {P}/trades/{{trade_id}}/", f"POST {P}/trades/{{trade_id}}/close/", f"GET {P}/trades/performance/",
-    f"GET {P}/account/", f"POST {P}/account/reset/", f"GET {P}/price/realtime/", f"GET {P}/price/ohlc/",
-    f"GET {P}/signals/", f"POST {P}/signals/", f"POST {P}/signals/{{signal_id}}/execute/", f"GET {P}/signals/stats/",
+    f"POST {P}/trades/execute/",
+    f"GET {P}/trades/",
+    f"GET {P}/trades/{{trade_id}}/",
+    f"PATCH {P}/trades/{{trade_id}}/",
+    f"POST {P}/trades/{{trade_id}}/close/",
+    f"GET {P}/trades/performance/",
+    f"GET {P}/account/",
+    f"POST {P}/account/reset/",
+    f"GET {P}/price/realtime/",
+    f"GET {P}/price/ohlc/",
+    f"GET {P}/signals/",
+    f"POST {P}/signals/",
+    f"POST {P}/signals/{{signal_id}}/execute/",
+    f"GET {P}/signals/stats/",
     f"GET {P}/feeds/",
     "GET /api/health",
 }
@@ -60,9 +72,14 @@ def _fuzz(base_url: str) -> list[str]:
         for mode, examples in EXAMPLES.items():
             strategy = operation.as_strategy(generation_mode=mode)
 
-            @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                      phases=[Phase.explicit, Phase.generate],
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=strategy)
             def check(case) -> None:
                 case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=10)
@@ -85,7 +102,9 @@ async def test_openapi_schema_fuzzing_finds_no_server_error(server, engine):
     web_terminal = {f"GET {P}/session/", f"POST {P}/signals/{{signal_id}}/dismiss/"}  # issue 18's additions
     assert set(tested) == DESIGN_ROUTES | {f"GET {P}/symbols/"} | web_terminal
     if _BIG:
-        print(f"schemathesis sent {len(SENT)} requests: {sum(s >= 500 for s in SENT)} x 5xx, "
-              f"{sum(400 <= s < 500 for s in SENT)} x 4xx")
+        print(
+            f"schemathesis sent {len(SENT)} requests: {sum(s >= 500 for s in SENT)} x 5xx, "
+            f"{sum(400 <= s < 500 for s in SENT)} x 4xx"
+        )
     async with httpx.AsyncClient(base_url=server.url) as c:  # and the server is still healthy
         assert (await c.get("/api/health")).status_code == 200

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import PySide6  # noqa: F401 - import PySide6 before qasync (STYLE.md)
+
 import httpx
 import orjson
-import PySide6  # noqa: F401 - import PySide6 before qasync (STYLE.md)
 import qasync
 
 from engine.api.server import ApiServer
@@ -24,18 +25,21 @@ def test_server_serves_rest_and_websocket_on_the_qasync_loop(qapp, tmp_path: Pat
     asyncio.set_event_loop(loop)
 
     async def scenario() -> tuple[int, dict, dict]:
-        engine = TradingEngine(EventBus(), make_broker(), SqlJournal(f"sqlite:///{tmp_path / 'j.db'}", durable=False),
-                               symbols=["EURUSD"])
+        engine = TradingEngine(
+            EventBus(), make_broker(), SqlJournal(f"sqlite:///{tmp_path / 'j.db'}", durable=False), symbols=["EURUSD"]
+        )
         await engine.start()
         await feed_start_prices(engine)
         server = ApiServer(engine, "127.0.0.1", 0, ApiTokens(TRADING, VIEWER))
         await server.start()
         try:
             async with ws_connect(server, "prices") as ws:
-                async with httpx.AsyncClient(base_url=server.url + "/api/paper-trading",
-                                             headers={"Authorization": f"Bearer {TRADING}"}) as client:
-                    opened = await client.post("/trades/execute/", json={"symbol": "EURUSD", "side": "buy",
-                                                                         "lots": 0.1})
+                async with httpx.AsyncClient(
+                    base_url=server.url + "/api/paper-trading", headers={"Authorization": f"Bearer {TRADING}"}
+                ) as client:
+                    opened = await client.post(
+                        "/trades/execute/", json={"symbol": "EURUSD", "side": "buy", "lots": 0.1}
+                    )
                 await engine.on_quote(quote("EURUSD", 1.0871, 1.0872))
                 tick = await next_message(ws, lambda m: m.get("type") == "tick" and m["bid"] == 1.0871)
             return opened.status_code, opened.json(), tick

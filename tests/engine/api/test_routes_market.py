@@ -13,8 +13,16 @@ from tests.engine.api.conftest import quote
 
 async def test_account_reports_balance_equity_margin(client):
     account = (await client.get("/account/")).json()
-    assert account == {"balance": 10000.0, "equity": 10000.0, "margin": 0.0, "free_margin": 10000.0,
-                       "margin_level": None, "currency": "USD", "leverage": 100, "initial_balance": 10000.0}
+    assert account == {
+        "balance": 10000.0,
+        "equity": 10000.0,
+        "margin": 0.0,
+        "free_margin": 10000.0,
+        "margin_level": None,
+        "currency": "USD",
+        "leverage": 100,
+        "initial_balance": 10000.0,
+    }
     await client.post("/trades/execute/", json={"symbol": "EURUSD", "side": "buy", "lots": 1})
     after = (await client.get("/account/")).json()
     assert after["margin"] > 0 and after["margin_level"] is not None
@@ -94,8 +102,18 @@ async def test_feeds_lists_registered_sources(client, engine):
     assert (await client.get("/feeds/")).json()["items"] == []
     engine.register_status_source(lambda: [FeedStatus("twelvedata", True, False, "HTTP 429", 790, 10, True)])
     items = (await client.get("/feeds/")).json()["items"]
-    assert items == [{"name": "twelvedata", "enabled": True, "healthy": False, "last_error": "HTTP 429",
-                      "calls_used_today": 790, "calls_left_today": 10, "in_use": True, "details": {}}]
+    assert items == [
+        {
+            "name": "twelvedata",
+            "enabled": True,
+            "healthy": False,
+            "last_error": "HTTP 429",
+            "calls_used_today": 790,
+            "calls_left_today": 10,
+            "in_use": True,
+            "details": {},
+        }
+    ]
 
 
 async def test_health_needs_no_token(server):

@@ -23,17 +23,32 @@ def book(engine):
     engine.signals = None
 
 
-async def store_history(engine, results: list[float], source: str = "model-a", symbol: str = "EURUSD",
-                        first_id: int = 1) -> None:
+async def store_history(
+    engine, results: list[float], source: str = "model-a", symbol: str = "EURUSD", first_id: int = 1
+) -> None:
     """Journal executed signals and their closed trades (net = the result), one hour apart."""
     signals, trades = [], []
     for i, r in enumerate(results):
         sid = first_id + i
-        signals.append(replace(make_signal(id=sid, source=source, symbol=symbol, created_at=T + timedelta(hours=i),
-                                           expires_at=T + timedelta(hours=i + 1)),
-                               status=SignalStatus.EXECUTED, trade_id=sid))
-        trades.append(replace(make_trade(sid, signal_id=sid, pnl=str(r), pips=r, symbol=symbol),
-                              close_time=T + timedelta(hours=i, minutes=30)))
+        signals.append(
+            replace(
+                make_signal(
+                    id=sid,
+                    source=source,
+                    symbol=symbol,
+                    created_at=T + timedelta(hours=i),
+                    expires_at=T + timedelta(hours=i + 1),
+                ),
+                status=SignalStatus.EXECUTED,
+                trade_id=sid,
+            )
+        )
+        trades.append(
+            replace(
+                make_trade(sid, signal_id=sid, pnl=str(r), pips=r, symbol=symbol),
+                close_time=T + timedelta(hours=i, minutes=30),
+            )
+        )
     await engine.run_db(engine.journal.commit, trades, None, signals)
 
 
@@ -58,12 +73,16 @@ async def test_signal_stats_route_filters_by_symbol_and_time_and_names_bad_field
     await store_history(engine, [50.0], symbol="GBPUSD", first_id=100)
     gbp = (await client.get("/signals/stats/", params={"symbol": "gbpusd"})).json()
     assert [(i["source"], i["trades"], i["net_profit"]) for i in gbp["items"]] == [("model-a", 1, 50.0)]
-    window = (await client.get("/signals/stats/", params={"since": "2026-11-02T10:00:00Z",
-                                                           "until": "2026-11-02T11:00:00Z"})).json()
+    window = (
+        await client.get("/signals/stats/", params={"since": "2026-11-02T10:00:00Z", "until": "2026-11-02T11:00:00Z"})
+    ).json()
     assert [(i["trades"], i["net_profit"]) for i in window["items"]] == [(2, 15.0)]
-    for params, field in (({"since": "2026-11-02T10:00:00"}, "since"),
-                          ({"since": "2026-11-03T00:00:00Z", "until": "2026-11-02T00:00:00Z"}, "until"),
-                          ({"since": "yesterday"}, "since"), ({"symbol": "EUR/USD"}, "symbol")):
+    for params, field in (
+        ({"since": "2026-11-02T10:00:00"}, "since"),
+        ({"since": "2026-11-03T00:00:00Z", "until": "2026-11-02T00:00:00Z"}, "until"),
+        ({"since": "yesterday"}, "since"),
+        ({"symbol": "EUR/USD"}, "symbol"),
+    ):
         response = await client.get("/signals/stats/", params=params)
         assert response.status_code in (400, 422), params
         assert response.json()["error"]["field"] == field
@@ -78,11 +97,34 @@ async def test_performance_has_a_stats_section_per_source(client, engine):
 
 
 async def test_signal_items_say_whether_and_how_they_can_be_executed(client, book, engine):
-    ok = (await client.post("/signals/", json={"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.0821,
-                                               "tp": 1.0911, "confidence": 0.7, "source": "script"})).json()
-    drifted = (await client.post("/signals/", json={"symbol": "EURUSD", "side": "buy", "entry": 1.0821,
-                                                    "sl": 1.0791, "tp": 1.0911, "confidence": 0.7,
-                                                    "source": "script"})).json()
+    ok = (
+        await client.post(
+            "/signals/",
+            json={
+                "symbol": "EURUSD",
+                "side": "buy",
+                "entry": 1.0851,
+                "sl": 1.0821,
+                "tp": 1.0911,
+                "confidence": 0.7,
+                "source": "script",
+            },
+        )
+    ).json()
+    drifted = (
+        await client.post(
+            "/signals/",
+            json={
+                "symbol": "EURUSD",
+                "side": "buy",
+                "entry": 1.0821,
+                "sl": 1.0791,
+                "tp": 1.0911,
+                "confidence": 0.7,
+                "source": "script",
+            },
+        )
+    ).json()
     listed = {s["id"]: s for s in (await client.get("/signals/")).json()["items"]}
     assert listed[ok["id"]]["executable"] is True and listed[ok["id"]]["execution"]["needs_confirmation"] is False
     assert listed[ok["id"]]["execution"]["rr"] == 2.0 and listed[ok["id"]]["execution"]["lots"] > 0

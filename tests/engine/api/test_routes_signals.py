@@ -12,8 +12,16 @@ from engine.values import DEFAULT_SIGNAL_LIFETIME
 from tests.engine.api.conftest import quote
 from tests.engine.api.helpers import next_message, of_type, ws_connect
 
-SIGNAL = {"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.0821, "tp": 1.0911,
-          "confidence": 0.7, "source": "my-script", "timeframe": "H1"}
+SIGNAL = {
+    "symbol": "EURUSD",
+    "side": "buy",
+    "entry": 1.0851,
+    "sl": 1.0821,
+    "tp": 1.0911,
+    "confidence": 0.7,
+    "source": "my-script",
+    "timeframe": "H1",
+}
 
 
 @pytest.fixture
@@ -24,15 +32,23 @@ def book(engine):
 
 
 async def test_signals_without_a_book_answer_503_in_error_shape(client):
-    for response in (await client.get("/signals/"), await client.post("/signals/", json=SIGNAL),
-                     await client.post("/signals/1/execute/")):
+    for response in (
+        await client.get("/signals/"),
+        await client.post("/signals/", json=SIGNAL),
+        await client.post("/signals/1/execute/"),
+    ):
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "unavailable"
 
 
 async def test_submit_list_and_execute_a_signal(client, book):
-    created = await client.post("/signals/", json={**SIGNAL, "pattern": {"name": "gartley", "points": [
-        {"label": "X", "time": "2026-11-24T10:00:00Z", "price": 1.08}]}})
+    created = await client.post(
+        "/signals/",
+        json={
+            **SIGNAL,
+            "pattern": {"name": "gartley", "points": [{"label": "X", "time": "2026-11-24T10:00:00Z", "price": 1.08}]},
+        },
+    )
     assert created.status_code == 201, created.text
     signal = created.json()
     assert signal["status"] == "new" and signal["rr"] == 2.0 and signal["source"] == "my-script"

@@ -16,21 +16,36 @@ async def test_execute_market_buy_returns_201_and_the_trade(client):
     assert trade["lots"] == 0.1 and trade["sl"] == 1.08 and trade["tp"] == 1.09
     assert trade["comment"] == "from a script"
     assert trade["open_time"].endswith("Z") and len(trade["open_time"]) == 24
-    assert set(trade) >= {"id", "requested_price", "close_time", "close_price", "close_reason", "pips", "pnl",
-                          "commission", "swap", "mfe_pips", "mae_pips", "signal_id", "parent_id"}
+    assert set(trade) >= {
+        "id",
+        "requested_price",
+        "close_time",
+        "close_price",
+        "close_reason",
+        "pips",
+        "pnl",
+        "commission",
+        "swap",
+        "mfe_pips",
+        "mae_pips",
+        "signal_id",
+        "parent_id",
+    }
 
 
 async def test_execute_risk_percent_sizes_the_lots(client):
-    response = await client.post("/trades/execute/", json={"symbol": "EURUSD", "side": "sell",
-                                                           "risk_percent": 1, "sl": 1.0900})
+    response = await client.post(
+        "/trades/execute/", json={"symbol": "EURUSD", "side": "sell", "risk_percent": 1, "sl": 1.0900}
+    )
     assert response.status_code == 201, response.text
     # 1 % of 10,000 = 100 USD over 40 pips at 10 USD/pip/lot = 0.25 lots (the broker may round down)
     assert 0.2 <= response.json()["lots"] <= 0.25
 
 
 async def test_execute_limit_order_is_pending(client):
-    response = await client.post("/trades/execute/", json={"symbol": "EURUSD", "side": "buy",
-                                                           "order_type": "limit", "price": 1.08, "lots": 0.1})
+    response = await client.post(
+        "/trades/execute/", json={"symbol": "EURUSD", "side": "buy", "order_type": "limit", "price": 1.08, "lots": 0.1}
+    )
     assert response.status_code == 201, response.text
     assert response.json()["status"] == "pending"
     assert response.json()["requested_price"] == 1.08
@@ -142,8 +157,12 @@ async def test_patch_changes_sl_tp_and_refuses_bad_changes(client):
 
 
 async def test_patch_pending_price_moves_the_order(client):
-    order = (await client.post("/trades/execute/", json={"symbol": "EURUSD", "side": "buy", "order_type": "limit",
-                                                        "price": 1.08, "lots": 0.1})).json()
+    order = (
+        await client.post(
+            "/trades/execute/",
+            json={"symbol": "EURUSD", "side": "buy", "order_type": "limit", "price": 1.08, "lots": 0.1},
+        )
+    ).json()
     response = await client.patch(f"/trades/{order['id']}/", json={"price": 1.079})
     assert response.status_code == 200, response.text
     assert response.json()["requested_price"] == 1.079
@@ -163,8 +182,12 @@ async def test_close_whole_partial_and_pending(client, engine):
     assert whole.json()["pnl"] == 20.0  # 10 pips × 0.2 lots × 10 USD
     again = await client.post(f"/trades/{trade['id']}/close/")
     assert again.status_code in (400, 404)
-    order = (await client.post("/trades/execute/", json={"symbol": "EURUSD", "side": "sell", "order_type": "limit",
-                                                        "price": 1.10, "lots": 0.1})).json()
+    order = (
+        await client.post(
+            "/trades/execute/",
+            json={"symbol": "EURUSD", "side": "sell", "order_type": "limit", "price": 1.10, "lots": 0.1},
+        )
+    ).json()
     cancelled = await client.post(f"/trades/{order['id']}/close/")
     assert cancelled.json()["status"] == "cancelled"
 

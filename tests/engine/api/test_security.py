@@ -99,8 +99,10 @@ async def test_guard_cross_origin_is_refused_same_origin_allowed(server):
 
 async def test_cors_preflight_is_not_granted(server):
     async with httpx.AsyncClient(base_url=server.url) as c:
-        response = await c.options(f"{API}/trades/execute/", headers={
-            "Origin": "http://evil.example.com", "Access-Control-Request-Method": "POST"})
+        response = await c.options(
+            f"{API}/trades/execute/",
+            headers={"Origin": "http://evil.example.com", "Access-Control-Request-Method": "POST"},
+        )
     assert response.status_code == 403
     assert "access-control-allow-origin" not in response.headers
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import httpx
-
 import pytest
 
 from engine.api.server import ApiServer, ServerStartError, is_loopback
@@ -42,8 +41,9 @@ async def test_non_loopback_bind_warns_loudly(engine, tokens, caplog, capsys):
         async with httpx.AsyncClient(headers={"Authorization": f"Bearer {TRADING}"}) as c:
             # bound to every interface: IP literals are accepted, names still are not
             ok = await c.get(f"http://127.0.0.1:{server.port}/api/paper-trading/account/")
-            rebound = await c.get(f"http://127.0.0.1:{server.port}/api/paper-trading/account/",
-                                  headers={"Host": "rebind.example"})
+            rebound = await c.get(
+                f"http://127.0.0.1:{server.port}/api/paper-trading/account/", headers={"Host": "rebind.example"}
+            )
         assert ok.status_code == 200 and rebound.status_code == 421
     finally:
         await server.stop()

@@ -56,11 +56,14 @@ def test_default_path_is_in_the_config_dir(tmp_path, monkeypatch):
     assert default_tokens_path() == tmp_path / "config" / "api-tokens.json"
 
 
-@pytest.mark.parametrize(("trading", "viewer", "field"), [
-    ("short", "viewer-token-0123456789", "token"),
-    ("trading-token-0123456789", "has spaces in it 0123", "viewer_token"),
-    ("same-token-0123456789ab", "same-token-0123456789ab", "differ"),
-])
+@pytest.mark.parametrize(
+    ("trading", "viewer", "field"),
+    [
+        ("short", "viewer-token-0123456789", "token"),
+        ("trading-token-0123456789", "has spaces in it 0123", "viewer_token"),
+        ("same-token-0123456789ab", "same-token-0123456789ab", "differ"),
+    ],
+)
 def test_api_tokens_refuse_unusable_values_without_echoing_them(trading, viewer, field):
     with pytest.raises(ValueError) as refused:
         ApiTokens(trading, viewer)

@@ -17,8 +17,10 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                       reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)"),
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
+    ),
 ]
 
 
@@ -28,9 +30,18 @@ def _start_browser(profile: str):
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1400,1000"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,1000",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
@@ -55,14 +66,18 @@ def _wait_text(driver, css: str, predicate, timeout: float = 20.0) -> str:
 
 
 async def test_viewer_shows_live_price_and_open_trade(server, client, engine):
-    trade = (await client.post("/trades/execute/", json={"symbol": "EURUSD", "side": "buy", "lots": 0.1,
-                                                         "sl": 1.08, "tp": 1.09})).json()
+    trade = (
+        await client.post(
+            "/trades/execute/", json={"symbol": "EURUSD", "side": "buy", "lots": 0.1, "sl": 1.08, "tp": 1.09}
+        )
+    ).json()
     profile = tempfile.mkdtemp(prefix="viewer-chromium-")
     driver = await asyncio.to_thread(_start_browser, profile)
     try:
         await asyncio.to_thread(driver.get, f"{server.url}/?token={VIEWER}")
-        row = await asyncio.to_thread(_wait_text, driver, f'#positions tbody tr[data-trade-id="{trade["id"]}"]',
-                                      lambda text: "EURUSD" in text)
+        row = await asyncio.to_thread(
+            _wait_text, driver, f'#positions tbody tr[data-trade-id="{trade["id"]}"]', lambda text: "EURUSD" in text
+        )
         assert "buy" in row and "1.08510" in row and "1.08000" in row
         first = await asyncio.to_thread(_wait_text, driver, "#chart-price", lambda text: "1.08500" in text)
         assert first == "1.08500 / 1.08510"

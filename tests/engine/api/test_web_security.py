@@ -44,8 +44,9 @@ async def proxied(engine, tokens):
 async def test_allow_origin_admits_the_proxy_origin_and_its_host_only(proxied):
     headers = {"Authorization": f"Bearer {TRADING}"}
     async with httpx.AsyncClient(base_url=proxied.url, headers=headers) as c:
-        via_proxy = await c.get(f"{API}/account/", headers={"Origin": "https://terminal.example",
-                                                            "Host": "terminal.example"})
+        via_proxy = await c.get(
+            f"{API}/account/", headers={"Origin": "https://terminal.example", "Host": "terminal.example"}
+        )
         other_port = await c.get(f"{API}/account/", headers={"Origin": "https://terminal.example:8443"})
         plain_http = await c.get(f"{API}/account/", headers={"Origin": "http://terminal.example"})
         other_name = await c.get(f"{API}/account/", headers={"Host": "evil.example"})
@@ -56,17 +57,29 @@ async def test_allow_origin_admits_the_proxy_origin_and_its_host_only(proxied):
         assert (await next_message(ws, of_type("account_update")))["data"]["currency"] == "USD"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("https://Terminal.Example:443", "https://terminal.example"),
-    ("http://10.0.0.2:80/", "http://10.0.0.2"),
-    ("http://[::1]:8765", "http://[::1]:8765"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("https://Terminal.Example:443", "https://terminal.example"),
+        ("http://10.0.0.2:80/", "http://10.0.0.2"),
+        ("http://[::1]:8765", "http://[::1]:8765"),
+    ],
+)
 def test_normalise_origin_drops_default_ports_and_case(value, expected):
     assert normalise_origin(value) == expected
 
 
-@pytest.mark.parametrize("value", ["terminal.example", "ftp://x.example", "https://x.example/app",
-                                   "https://user@x.example", "https://x.example:99999", "null"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "terminal.example",
+        "ftp://x.example",
+        "https://x.example/app",
+        "https://user@x.example",
+        "https://x.example:99999",
+        "null",
+    ],
+)
 def test_normalise_origin_refuses_what_is_not_an_origin(value):
     with pytest.raises(ValueError):
         normalise_origin(value)

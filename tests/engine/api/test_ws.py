@@ -14,8 +14,8 @@ import pytest
 
 from engine.api.server import ApiServer
 from engine.broker.requests import OrderRequest
-from engine.values import Side
 from engine.events import TradeModified
+from engine.values import Side
 from tests.engine.api.conftest import TRADING, quote
 from tests.engine.api.helpers import next_message, of_type, ws_connect
 
@@ -105,8 +105,10 @@ async def _stalled_client(server: ApiServer) -> socket.socket:
     loop = asyncio.get_running_loop()
     await loop.sock_connect(sock, (host, port))
     key = base64.b64encode(os.urandom(16)).decode()
-    request = (f"GET /ws/trading/?token={TRADING} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    request = (
+        f"GET /ws/trading/?token={TRADING} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
     await loop.sock_sendall(sock, request.encode())
     head = b""
     while b"\r\n\r\n" not in head:

@@ -114,7 +114,7 @@ async def test_connection_beyond_max_clients_is_refused_and_logged(engine, token
 def test_message_rate_bucket_refills():
     rate = MessageRate(rate=10.0, burst=3)
     assert [rate.allow(0.0) for _ in range(4)] == [True, True, True, False]
-    assert rate.allow(0.1)        # one token back after 0.1 s at 10/s
+    assert rate.allow(0.1)  # one token back after 0.1 s at 10/s
     assert not rate.allow(0.1)
     assert all(rate.allow(10.0 + i) for i in range(5))  # a steady slow client never runs out
 

@@ -13,8 +13,9 @@ from tests.engine.api.conftest import quote
 from tests.engine.api.helpers import next_message, of_type, ws_connect
 
 
-@pytest.mark.parametrize("size", [10, 125, 126, 65_535, 65_536, 200_000],
-                         ids=lambda n: f"{n}-bytes")  # each WebSocket length encoding and its edges
+@pytest.mark.parametrize(
+    "size", [10, 125, 126, 65_535, 65_536, 200_000], ids=lambda n: f"{n}-bytes"
+)  # each WebSocket length encoding and its edges
 async def test_prebuilt_frames_of_every_length_arrive_intact(server, size):
     async with ws_connect(server, "prices") as ws:
         await next_message(ws, of_type("tick"))

@@ -33,8 +33,7 @@ def order(symbol: str, side: Side, lots: str | None = "1", **fields) -> OrderReq
     return OrderRequest(symbol, side, lots=None if lots is None else Decimal(lots), **fields)
 
 
-def pending(symbol: str, side: Side, order_type: OrderType, price: float, lots: str = "1",
-            **fields) -> OrderRequest:
+def pending(symbol: str, side: Side, order_type: OrderType, price: float, lots: str = "1", **fields) -> OrderRequest:
     return OrderRequest(symbol, side, order_type=order_type, price=price, lots=Decimal(lots), **fields)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from engine.broker.excursions import Excursions
 from engine.events import TradeClosed, TradeOpened
 from engine.values import Side
-
 from tests.engine.broker.factories import new_broker, only, order, tick
 
 
@@ -22,10 +21,10 @@ def test_buy_excursions_on_bid():
 def test_sell_excursions_on_ask_and_each_trade_from_its_own_open():
     broker = new_broker()
     tick(broker, "EURUSD", 1.10000, 1.10010)
-    early = only(broker.place(order("EURUSD", Side.SELL)), TradeOpened).trade   # at 1.10000
-    tick(broker, "EURUSD", 1.09790, 1.09800, minute=1)    # ask 20 pips better for the early sell
-    tick(broker, "EURUSD", 1.10090, 1.10100, minute=2)    # ask 10 pips worse
-    late = only(broker.place(order("EURUSD", Side.SELL)), TradeOpened).trade    # at 1.10090
+    early = only(broker.place(order("EURUSD", Side.SELL)), TradeOpened).trade  # at 1.10000
+    tick(broker, "EURUSD", 1.09790, 1.09800, minute=1)  # ask 20 pips better for the early sell
+    tick(broker, "EURUSD", 1.10090, 1.10100, minute=2)  # ask 10 pips worse
+    late = only(broker.place(order("EURUSD", Side.SELL)), TradeOpened).trade  # at 1.10090
     tick(broker, "EURUSD", 1.10040, 1.10050, minute=3)
     early_rec, late_rec = broker.trade(early.id), broker.trade(late.id)
     assert (early_rec.mfe_pips, early_rec.mae_pips) == (20.0, -10.0)
@@ -34,6 +33,7 @@ def test_sell_excursions_on_ask_and_each_trade_from_its_own_open():
 
 def test_excursions_structure_matches_brute_force():
     import random
+
     rng = random.Random(5)
     ex = Excursions()
     ticks, opens = [], []
@@ -48,5 +48,9 @@ def test_excursions_structure_matches_brute_force():
             ex.observe(bid, ask)
         for segment, start in opens[-5:]:
             seen = ticks[start:]
-            assert ex.since(segment) == (max(b for b, _ in seen), min(b for b, _ in seen),
-                                         max(a for _, a in seen), min(a for _, a in seen))
+            assert ex.since(segment) == (
+                max(b for b, _ in seen),
+                min(b for b, _ in seen),
+                max(a for _, a in seen),
+                min(a for _, a in seen),
+            )

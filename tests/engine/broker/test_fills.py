@@ -7,7 +7,6 @@ from decimal import Decimal
 from engine.broker import FixedSlippage, RandomSlippage
 from engine.events import TradeClosed, TradeOpened
 from engine.values import CloseReason, Side, TradeStatus
-
 from tests.engine.broker.factories import at, new_broker, only, order, rejected, tick
 
 
@@ -105,11 +104,11 @@ def test_fixed_slippage_is_adverse_on_market_fills_and_stops_not_on_take_profit(
     tick(broker, "EURUSD", 1.10000, 1.10010)
     buy = only(broker.place(order("EURUSD", Side.BUY, sl=1.09500)), TradeOpened).trade
     sell = only(broker.place(order("EURUSD", Side.SELL, tp=1.09500)), TradeOpened).trade
-    assert buy.entry_price == 1.10020   # ask + 1 pip
+    assert buy.entry_price == 1.10020  # ask + 1 pip
     assert sell.entry_price == 1.09990  # bid − 1 pip
     events = tick(broker, "EURUSD", 1.09400, 1.09410, minute=1)
     closes = {e.trade.id: e.trade for e in events if isinstance(e, TradeClosed)}
-    assert closes[buy.id].close_price == 1.09390   # SL: bid − 1 pip
+    assert closes[buy.id].close_price == 1.09390  # SL: bid − 1 pip
     assert closes[sell.id].close_price == 1.09410  # TP: the ask seen, no slippage
 
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from engine.values import Side
-
 from tests.engine.broker.factories import new_broker, order, tick
 
 
@@ -44,9 +43,9 @@ def test_pip_value_f_matches_the_decimal_pip_value(symbol, bid, ask):
 
 def test_pip_value_f_is_none_without_a_price_or_a_rate():
     broker = new_broker()
-    assert broker.pip_value_f("EURUSD", 1.0) is None       # never quoted
+    assert broker.pip_value_f("EURUSD", 1.0) is None  # never quoted
     tick(broker, "EURJPY", 160.0, 160.02)
-    assert broker.pip_value_f("EURJPY", 1.0) is None       # no JPY→USD rate yet
+    assert broker.pip_value_f("EURJPY", 1.0) is None  # no JPY→USD rate yet
 
 
 def test_last_prices_are_none_before_a_quote_then_the_last_bid_and_ask():
@@ -63,10 +62,10 @@ def test_trigger_bounds_follow_a_trailing_stop_moved_by_a_tick():
     tick(broker, "EURUSD", 1.10000, 1.10000)
     broker.place(order("EURUSD", Side.BUY, "1", sl=1.09000, tp=1.12000, trailing_pips=10))
     assert broker.trigger_bounds("EURUSD")[0] == 1.09
-    tick(broker, "EURUSD", 1.10500, 1.10500, minute=1)     # 50 pips up: the stop trails to 1.10400
+    tick(broker, "EURUSD", 1.10500, 1.10500, minute=1)  # 50 pips up: the stop trails to 1.10400
     low_bid, high_bid, _, _ = broker.trigger_bounds("EURUSD")
     assert low_bid == pytest.approx(1.104)
-    assert high_bid == pytest.approx(1.10500)                # the next trailing step
+    assert high_bid == pytest.approx(1.10500)  # the next trailing step
 
 
 def test_observe_widens_open_trade_excursions_without_valuing_or_triggering():
@@ -76,17 +75,17 @@ def test_observe_widens_open_trade_excursions_without_valuing_or_triggering():
     equity_before = broker.account().equity
     broker.observe("EURUSD", 1.09800, 1.10300, 1.09810, 1.10310)
     record = broker.trade(trade.id)
-    assert record.mfe_pips == pytest.approx(29.0)    # best bid 1.10300 − entry 1.10010
-    assert record.mae_pips == pytest.approx(-21.0)   # worst bid 1.09800 − entry 1.10010
+    assert record.mfe_pips == pytest.approx(29.0)  # best bid 1.10300 − entry 1.10010
+    assert record.mae_pips == pytest.approx(-21.0)  # worst bid 1.09800 − entry 1.10010
     assert broker.account().equity == equity_before  # nothing valued at the observed prices
     assert broker.last_prices("EURUSD") == (1.10000, 1.10010)
 
 
 def test_observe_without_open_trades_changes_nothing():
     broker = new_broker()
-    broker.observe("EURUSD", 1.0, 1.2, 1.0, 1.2)            # never quoted: ignored
+    broker.observe("EURUSD", 1.0, 1.2, 1.0, 1.2)  # never quoted: ignored
     tick(broker, "EURUSD", 1.10000, 1.10010)
-    broker.observe("EURUSD", 1.0, 1.2, 1.0, 1.2)            # no open trade: nothing to extend
+    broker.observe("EURUSD", 1.0, 1.2, 1.0, 1.2)  # no open trade: nothing to extend
     trade = broker.place(order("EURUSD", Side.BUY, "1"))[0].trade
     assert broker.trade(trade.id).mfe_pips == 0.0
     assert broker.trade(trade.id).mae_pips == pytest.approx(-1.0)  # the spread at the open

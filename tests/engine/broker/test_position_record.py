@@ -12,10 +12,36 @@ from engine.broker import position
 from engine.values import CloseReason, OrderType, Side, TradeRecord, TradeStatus
 
 WHEN = datetime(2026, 3, 2, 10, 30, tzinfo=timezone.utc)
-VALUES = (7, "EURUSD", Side.SELL, OrderType.MARKET, TradeStatus.CLOSED, Decimal("0.25"), 1.1,
-          1.10012, 1.1021, 1.0961, None, WHEN, WHEN, 1.0961, CloseReason.TP, 40.2,
-          Decimal("100.50"), Decimal("1.75"), Decimal("-0.40"), 41.0, -3.5, 12, None, "ml",
-          WHEN, None, "T-9", "mirrored")
+VALUES = (
+    7,
+    "EURUSD",
+    Side.SELL,
+    OrderType.MARKET,
+    TradeStatus.CLOSED,
+    Decimal("0.25"),
+    1.1,
+    1.10012,
+    1.1021,
+    1.0961,
+    None,
+    WHEN,
+    WHEN,
+    1.0961,
+    CloseReason.TP,
+    40.2,
+    Decimal("100.50"),
+    Decimal("1.75"),
+    Decimal("-0.40"),
+    41.0,
+    -3.5,
+    12,
+    None,
+    "ml",
+    WHEN,
+    None,
+    "T-9",
+    "mirrored",
+)
 
 
 def test_make_record_fields_follow_trade_record_order():

@@ -9,7 +9,6 @@ import pytest
 from engine.broker import OrderRequest, PaperBroker
 from engine.errors import OrderRejectedError
 from engine.values import OrderType, Side
-
 from tests.engine.broker.factories import at, new_broker, order, pending, rejected, tick
 
 
@@ -43,35 +42,41 @@ def test_neither_lots_nor_risk(broker):
         broker.place(order("EURUSD", Side.BUY, None))
 
 
-@pytest.mark.parametrize(("side", "fields", "field"), [
-    (Side.BUY, {"sl": 1.10000}, "sl"),      # buy SL must be below the bid 1.10000
-    (Side.BUY, {"sl": 1.10100}, "sl"),
-    (Side.BUY, {"tp": 1.10000}, "tp"),      # buy TP must be above the bid
-    (Side.BUY, {"tp": 1.09000}, "tp"),
-    (Side.SELL, {"sl": 1.10010}, "sl"),     # sell SL must be above the ask 1.10010
-    (Side.SELL, {"tp": 1.10010}, "tp"),
-    (Side.SELL, {"tp": 1.11000}, "tp"),
-    (Side.BUY, {"sl": -1.0}, "sl"),
-    (Side.BUY, {"tp": float("inf")}, "tp"),
-    (Side.BUY, {"trailing_pips": 0}, "trailing_pips"),
-    (Side.BUY, {"trailing_pips": -5.0}, "trailing_pips"),
-])
+@pytest.mark.parametrize(
+    ("side", "fields", "field"),
+    [
+        (Side.BUY, {"sl": 1.10000}, "sl"),  # buy SL must be below the bid 1.10000
+        (Side.BUY, {"sl": 1.10100}, "sl"),
+        (Side.BUY, {"tp": 1.10000}, "tp"),  # buy TP must be above the bid
+        (Side.BUY, {"tp": 1.09000}, "tp"),
+        (Side.SELL, {"sl": 1.10010}, "sl"),  # sell SL must be above the ask 1.10010
+        (Side.SELL, {"tp": 1.10010}, "tp"),
+        (Side.SELL, {"tp": 1.11000}, "tp"),
+        (Side.BUY, {"sl": -1.0}, "sl"),
+        (Side.BUY, {"tp": float("inf")}, "tp"),
+        (Side.BUY, {"trailing_pips": 0}, "trailing_pips"),
+        (Side.BUY, {"trailing_pips": -5.0}, "trailing_pips"),
+    ],
+)
 def test_stops_on_wrong_side(broker, side, fields, field):
     with rejected("invalid_stops", field):
         broker.place(order("EURUSD", side, **fields))
     _unchanged(broker)
 
 
-@pytest.mark.parametrize(("side", "order_type", "price"), [
-    (Side.BUY, OrderType.LIMIT, 1.10010),   # buy limit must be below the ask
-    (Side.BUY, OrderType.LIMIT, 1.10100),
-    (Side.BUY, OrderType.STOP, 1.10010),    # buy stop must be above the ask
-    (Side.BUY, OrderType.STOP, 1.09900),
-    (Side.SELL, OrderType.LIMIT, 1.10000),  # sell limit must be above the bid
-    (Side.SELL, OrderType.LIMIT, 1.09900),
-    (Side.SELL, OrderType.STOP, 1.10000),   # sell stop must be below the bid
-    (Side.SELL, OrderType.STOP, 1.10100),
-])
+@pytest.mark.parametrize(
+    ("side", "order_type", "price"),
+    [
+        (Side.BUY, OrderType.LIMIT, 1.10010),  # buy limit must be below the ask
+        (Side.BUY, OrderType.LIMIT, 1.10100),
+        (Side.BUY, OrderType.STOP, 1.10010),  # buy stop must be above the ask
+        (Side.BUY, OrderType.STOP, 1.09900),
+        (Side.SELL, OrderType.LIMIT, 1.10000),  # sell limit must be above the bid
+        (Side.SELL, OrderType.LIMIT, 1.09900),
+        (Side.SELL, OrderType.STOP, 1.10000),  # sell stop must be below the bid
+        (Side.SELL, OrderType.STOP, 1.10100),
+    ],
+)
 def test_pending_price_on_wrong_side(broker, side, order_type, price):
     with rejected("invalid_price", "price"):
         broker.place(pending("EURUSD", side, order_type, price))
@@ -143,31 +148,41 @@ def test_modify_pending_price_to_wrong_side(broker):
     assert broker.trade(placed.id).requested_price == 1.09500
 
 
-@pytest.mark.parametrize(("side", "order_type", "fields", "message"), [
-    (Side.BUY, OrderType.MARKET, {"sl": 2.0}, "SL 2.00000 must be below the bid 1.10000 for a buy"),
-    (Side.BUY, OrderType.MARKET, {"tp": 1.0}, "TP 1.00000 must be above the bid 1.10000 for a buy"),
-    (Side.SELL, OrderType.MARKET, {"sl": 1.1}, "SL 1.10000 must be above the ask 1.10010 for a sell"),
-    (Side.BUY, OrderType.LIMIT, {"price": 1.2}, "Buy limit price 1.20000 must be below the ask 1.10010"),
-    (Side.SELL, OrderType.LIMIT, {"price": 1.105, "sl": 1.104},
-     "SL 1.10400 must be above the limit price 1.10500 for a sell"),
-    (Side.BUY, OrderType.MARKET, {"sl": -1.0}, "SL must be a positive price, not -1.0"),
-])
+@pytest.mark.parametrize(
+    ("side", "order_type", "fields", "message"),
+    [
+        (Side.BUY, OrderType.MARKET, {"sl": 2.0}, "SL 2.00000 must be below the bid 1.10000 for a buy"),
+        (Side.BUY, OrderType.MARKET, {"tp": 1.0}, "TP 1.00000 must be above the bid 1.10000 for a buy"),
+        (Side.SELL, OrderType.MARKET, {"sl": 1.1}, "SL 1.10000 must be above the ask 1.10010 for a sell"),
+        (Side.BUY, OrderType.LIMIT, {"price": 1.2}, "Buy limit price 1.20000 must be below the ask 1.10010"),
+        (
+            Side.SELL,
+            OrderType.LIMIT,
+            {"price": 1.105, "sl": 1.104},
+            "SL 1.10400 must be above the limit price 1.10500 for a sell",
+        ),
+        (Side.BUY, OrderType.MARKET, {"sl": -1.0}, "SL must be a positive price, not -1.0"),
+    ],
+)
 def test_refusals_read_as_prose_with_the_symbols_digits(broker, side, order_type, fields, message):
     check_first = OrderRequest("EURUSD", side, order_type, lots=Decimal("0.10"), **fields)
     with pytest.raises(OrderRejectedError) as caught:
-        broker.check(check_first)            # the dry run refuses exactly as place() does …
+        broker.check(check_first)  # the dry run refuses exactly as place() does …
     with pytest.raises(OrderRejectedError) as placed:
         broker.place(check_first)
     assert str(caught.value) == str(placed.value) == message
     assert caught.value.code == placed.value.code
-    _unchanged(broker)                       # … and neither changed anything
+    _unchanged(broker)  # … and neither changed anything
 
 
-@pytest.mark.parametrize("changes,field,code", [
-    ({"sl": 1e-320}, "sl", "invalid_stops"),          # a positive float that rounds to 0.0
-    ({"sl": 0.000004}, "sl", "invalid_stops"),
-    ({"tp": 2e9}, "tp", "invalid_stops"),             # beyond the supported price range
-])
+@pytest.mark.parametrize(
+    "changes,field,code",
+    [
+        ({"sl": 1e-320}, "sl", "invalid_stops"),  # a positive float that rounds to 0.0
+        ({"sl": 0.000004}, "sl", "invalid_stops"),
+        ({"tp": 2e9}, "tp", "invalid_stops"),  # beyond the supported price range
+    ],
+)
 def test_stops_that_round_to_zero_or_overflow_are_refused(broker, changes, field, code):
     with rejected(code, field):
         broker.place(order("EURUSD", Side.BUY, **changes))

@@ -52,8 +52,9 @@ def test_rolled_back_place_forgets_the_order_and_reuses_its_id():
     broker = new_broker()
     tick(broker, "EURUSD", 1.10000, 1.10010)
     point = broker.savepoint()
-    placed = broker.place(OrderRequest("EURUSD", Side.BUY, OrderType.LIMIT, lots=Decimal("1"), price=1.09,
-                                       expires_at=at(60)))
+    placed = broker.place(
+        OrderRequest("EURUSD", Side.BUY, OrderType.LIMIT, lots=Decimal("1"), price=1.09, expires_at=at(60))
+    )
     broker.rollback(point)
     assert broker.active_trades() == [] and broker.next_id == placed[0].trade.id
     assert tick(broker, "EURUSD", 1.08900, 1.08910, 90) == []  # neither filled nor expired: it never existed
@@ -98,8 +99,7 @@ def only_open(events):
 
 # -- property: roll back + redo == run once -------------------------------------------------------
 
-operations = st.lists(st.one_of(quote_op, quote_op, place_op, place_op, close_op, modify_op),
-                      min_size=10, max_size=60)
+operations = st.lists(st.one_of(quote_op, quote_op, place_op, place_op, close_op, modify_op), min_size=10, max_size=60)
 
 
 def _command(broker: PaperBroker, op: tuple, mids: dict[str, float], now) -> tuple[list, list[int]]:
@@ -108,13 +108,19 @@ def _command(broker: PaperBroker, op: tuple, mids: dict[str, float], now) -> tup
     if kind == "place":
         _, symbol, side, order_type, lots, sl, tp, trailing, offset = op
         spec = SPECS[symbol]
-        price = spec.round_price(mids[symbol] + offset * spec.pip_size) if order_type is not OrderType.MARKET \
-            else None
+        price = spec.round_price(mids[symbol] + offset * spec.pip_size) if order_type is not OrderType.MARKET else None
         base = price or mids[symbol]
-        request = OrderRequest(symbol, side, order_type, lots=Decimal(lots) / 100, price=price,
-                               sl=None if sl is None else base - side.sign * sl * spec.pip_size,
-                               tp=None if tp is None else base + side.sign * tp * spec.pip_size,
-                               trailing_pips=trailing, expires_at=now + timedelta(hours=5) if price else None)
+        request = OrderRequest(
+            symbol,
+            side,
+            order_type,
+            lots=Decimal(lots) / 100,
+            price=price,
+            sl=None if sl is None else base - side.sign * sl * spec.pip_size,
+            tp=None if tp is None else base + side.sign * tp * spec.pip_size,
+            trailing_pips=trailing,
+            expires_at=now + timedelta(hours=5) if price else None,
+        )
         return (lambda: broker.place(request)), []
     active = broker.active_trades()
     if not active:
@@ -133,8 +139,9 @@ def _command(broker: PaperBroker, op: tuple, mids: dict[str, float], now) -> tup
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=operations)
 def test_every_command_rolled_back_and_redone_gives_the_same_broker_as_running_it_once(ops):
-    config = dict(balance=Decimal("5000"), leverage=200, commission_per_lot_side=Decimal("3.5"),
-                  slippage=FixedSlippage(0.5))
+    config = dict(
+        balance=Decimal("5000"), leverage=200, commission_per_lot_side=Decimal("3.5"), slippage=FixedSlippage(0.5)
+    )
     once, twice = PaperBroker(BrokerConfig(**config)), PaperBroker(BrokerConfig(**config))
     mids, now = dict(START), T0
     for broker in (once, twice):

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from engine.events import TradeOpened
 from engine.values import Side
-
 from tests.engine.broker.factories import new_broker, only, order, rejected, tick
 
 
@@ -42,8 +41,7 @@ def test_lot_size_refuses_when_minimum_lot_risks_too_much():
 def test_place_by_risk_percent_uses_sl_distance_from_fill():
     broker = new_broker()
     tick(broker, "EURUSD", 1.10000, 1.10000)
-    trade = only(broker.place(order("EURUSD", Side.BUY, None, risk_percent=1.0, sl=1.09500)),
-                 TradeOpened).trade
+    trade = only(broker.place(order("EURUSD", Side.BUY, None, risk_percent=1.0, sl=1.09500)), TradeOpened).trade
     assert trade.lots == Decimal("0.20")
 
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from engine.events import OrderCancelled, OrderPlaced, TradeClosed, TradeModified, TradeOpened
 from engine.values import CloseReason, OrderType, Quote, Side, TradeStatus
-
 from tests.engine.broker.factories import at, new_broker, only, order, pending, tick
 
 
@@ -79,7 +78,7 @@ def test_trailing_stop_moves_only_in_favour_and_closes_as_trailing():
     assert tick(broker, "EURUSD", 1.10100, 1.10110, minute=1) == []
     moved = only(tick(broker, "EURUSD", 1.10150, 1.10160, minute=2), TradeModified).trade
     assert moved.sl == 1.10050
-    assert tick(broker, "EURUSD", 1.10120, 1.10130, minute=3) == []   # pull-back: no move
+    assert tick(broker, "EURUSD", 1.10120, 1.10130, minute=3) == []  # pull-back: no move
     assert broker.trade(trade.id).sl == 1.10050
     assert only(tick(broker, "EURUSD", 1.10200, 1.10210, minute=4), TradeModified).trade.sl == 1.10100
     closed = only(tick(broker, "EURUSD", 1.10090, 1.10100, minute=5), TradeClosed).trade
@@ -92,7 +91,7 @@ def test_trailing_sell_follows_ask_down():
     tick(broker, "EURUSD", 1.10000, 1.10010)
     trade = only(broker.place(order("EURUSD", Side.SELL, sl=1.10500, trailing_pips=20)), TradeOpened).trade
     moved = only(tick(broker, "EURUSD", 1.09740, 1.09750, minute=1), TradeModified).trade
-    assert moved.sl == 1.09950   # ask 1.09750 + 20 pips
+    assert moved.sl == 1.09950  # ask 1.09750 + 20 pips
     closed = only(tick(broker, "EURUSD", 1.09960, 1.09970, minute=2), TradeClosed).trade
     assert closed.id == trade.id and closed.close_reason is CloseReason.TRAILING
     assert closed.close_price == 1.09970
@@ -108,8 +107,7 @@ def test_trailing_trade_stopped_before_trailing_moved_closes_as_sl():
 def test_buy_limit_gapping_down_fills_at_seen_ask():
     broker = new_broker()
     tick(broker, "EURUSD", 1.10000, 1.10010)
-    placed = only(broker.place(pending("EURUSD", Side.BUY, OrderType.LIMIT, 1.09500, tp=1.10000)),
-                  OrderPlaced).trade
+    placed = only(broker.place(pending("EURUSD", Side.BUY, OrderType.LIMIT, 1.09500, tp=1.10000)), OrderPlaced).trade
     assert placed.status is TradeStatus.PENDING and placed.entry_price is None
     assert tick(broker, "EURUSD", 1.09590, 1.09600, minute=1) == []
     opened = only(tick(broker, "EURUSD", 1.09480, 1.09490, minute=2), TradeOpened).trade
@@ -143,8 +141,9 @@ def test_pending_order_filled_on_a_gap_can_stop_out_on_the_same_tick():
 def test_pending_order_expires_with_reason_expired():
     broker = new_broker()
     tick(broker, "EURUSD", 1.10000, 1.10010)
-    placed = only(broker.place(pending("EURUSD", Side.BUY, OrderType.LIMIT, 1.09500,
-                                       expires_at=at(30))), OrderPlaced).trade
+    placed = only(
+        broker.place(pending("EURUSD", Side.BUY, OrderType.LIMIT, 1.09500, expires_at=at(30))), OrderPlaced
+    ).trade
     assert broker.expire(at(29)) == []
     cancelled = only(broker.expire(at(30)), OrderCancelled).trade
     assert cancelled.id == placed.id and cancelled.status is TradeStatus.CANCELLED
@@ -239,8 +238,15 @@ def test_ticks_between_levels_take_the_fast_path_whatever_the_number_of_trades()
     broker = new_broker(balance=Decimal("10000000"))
     tick(broker, "EURUSD", 1.10000, 1.10010)
     for i in range(500):
-        broker.place(order("EURUSD", Side.BUY if i % 2 else Side.SELL, "0.01",
-                           sl=1.09000 if i % 2 else 1.11000, tp=1.11000 if i % 2 else 1.09000))
+        broker.place(
+            order(
+                "EURUSD",
+                Side.BUY if i % 2 else Side.SELL,
+                "0.01",
+                sl=1.09000 if i % 2 else 1.11000,
+                tp=1.11000 if i % 2 else 1.09000,
+            )
+        )
     slow_calls = []
     original = broker._on_levels
     broker._on_levels = lambda *args: slow_calls.append(args) or original(*args)

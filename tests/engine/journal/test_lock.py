@@ -91,20 +91,24 @@ def test_last_event_time_is_the_latest_trade_signal_or_price_time(tmp_path):
     opened = journal.last_event_time()
     journal.save_quotes([Quote("EURUSD", 1.1, 1.1001, T0 + timedelta(days=3), "sim")])
     assert journal.last_event_time() == T0 + timedelta(days=3) > opened
-    signal = Signal(None, "EURUSD", Side.BUY, 1.1, 1.09, 1.12, 0.6, "x", None, T0 + timedelta(days=4),
-                    T0 + timedelta(days=5))
+    signal = Signal(
+        None, "EURUSD", Side.BUY, 1.1, 1.09, 1.12, 0.6, "x", None, T0 + timedelta(days=4), T0 + timedelta(days=5)
+    )
     journal.commit([], make_account(str(Decimal("10000"))), [signal])
     assert journal.last_event_time() == T0 + timedelta(days=4)
     journal.close()
 
 
-@pytest.mark.parametrize("url, path", [
-    ("sqlite:////data/paper.db", "/data/paper.db"),
-    ("sqlite:///file:/data/paper.db?mode=ro&uri=true", "/data/paper.db"),
-    ("sqlite://", None),
-    ("sqlite:///:memory:", None),
-    ("postgresql+psycopg://u@h/db", None),
-])
+@pytest.mark.parametrize(
+    "url, path",
+    [
+        ("sqlite:////data/paper.db", "/data/paper.db"),
+        ("sqlite:///file:/data/paper.db?mode=ro&uri=true", "/data/paper.db"),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("postgresql+psycopg://u@h/db", None),
+    ],
+)
 def test_sqlite_file_of_a_url(url, path):
     found = sqlite_file(url)
     assert (str(found) if found is not None else None) == path

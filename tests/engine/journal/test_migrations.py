@@ -53,14 +53,20 @@ def test_database_at_revision_0001_upgrades_keeping_its_rows(tmp_path):
     upgrade(engine, "0001")
     assert "price_cache" not in inspect(engine).get_table_names()
     with engine.begin() as connection:
-        connection.execute(text(
-            "insert into accounts (id, currency, leverage, initial_balance, balance, equity, margin, free_margin,"
-            " created_at, updated_at) values (1, 'USD', 100, 1000000, 1012345, 1012345, 0, 1012345,"
-            " '2026-11-24 17:00:00', '2026-11-24 17:00:00')"))
-        connection.execute(text(
-            "insert into paper_trades (id, account_id, symbol, side, order_type, status, lots, entry_price,"
-            " open_time, pips, pnl, commission, swap, mfe_pips, mae_pips, comment) values (7, 1, 'EURUSD',"
-            " 'buy', 'market', 'open', '0.10', 1.085, '2026-11-24 17:00:00', 0, 0, 70, 0, 0, 0, '')"))
+        connection.execute(
+            text(
+                "insert into accounts (id, currency, leverage, initial_balance, balance, equity, margin, free_margin,"
+                " created_at, updated_at) values (1, 'USD', 100, 1000000, 1012345, 1012345, 0, 1012345,"
+                " '2026-11-24 17:00:00', '2026-11-24 17:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "insert into paper_trades (id, account_id, symbol, side, order_type, status, lots, entry_price,"
+                " open_time, pips, pnl, commission, swap, mfe_pips, mae_pips, comment) values (7, 1, 'EURUSD',"
+                " 'buy', 'market', 'open', '0.10', 1.085, '2026-11-24 17:00:00', 0, 0, 70, 0, 0, 0, '')"
+            )
+        )
     engine.dispose()
 
     journal = SqlJournal(url)

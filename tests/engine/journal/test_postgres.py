@@ -25,8 +25,12 @@ def pg_journal():
     journal = SqlJournal(PG_URL)
     yield journal
     with journal.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS performance_metrics, price_cache, paper_trades, signals, "
-                                "accounts, journal_info, alembic_version CASCADE"))
+        connection.execute(
+            text(
+                "DROP TABLE IF EXISTS performance_metrics, price_cache, paper_trades, signals, "
+                "accounts, journal_info, alembic_version CASCADE"
+            )
+        )
     journal.close()
 
 
@@ -54,8 +58,9 @@ def test_postgres_prices_signals_metrics_and_filters(pg_journal):
     assert pg_journal.load_bars("EURUSD", Timeframe.M1) == [bar]
     pg_journal.save_quote(Quote("EURUSD", 1.1, 1.1001, T0, "sim"))
     assert pg_journal.last_quotes()[0].bid == 1.1
-    signal = Signal(None, "EURUSD", Side.BUY, 1.085, 1.08, 1.095, 0.7, "ml", Timeframe.H1, T0,
-                    T0 + timedelta(minutes=30))
+    signal = Signal(
+        None, "EURUSD", Side.BUY, 1.085, 1.08, 1.095, 0.7, "ml", Timeframe.H1, T0, T0 + timedelta(minutes=30)
+    )
     stored = pg_journal.commit([], None, [signal, signal])
     assert [s.id for s in stored] == [1, 2] and pg_journal.signal_sources([1]) == {1: "ml"}
     pg_journal.save_metrics({"net_profit": 1.5})
@@ -72,8 +77,9 @@ async def test_postgres_engine_restart_keeps_watching_sl(pg_journal):
     assert PG_URL is not None
 
     def engine() -> TradingEngine:
-        return TradingEngine(EventBus(), PaperBroker(BrokerConfig()), SqlJournal(PG_URL), symbols=["EURUSD"],
-                             flush_interval=3600)
+        return TradingEngine(
+            EventBus(), PaperBroker(BrokerConfig()), SqlJournal(PG_URL), symbols=["EURUSD"], flush_interval=3600
+        )
 
     first = engine()
     await first.start()

@@ -48,8 +48,9 @@ def _refused(path: Path, *words: str, field: str = "db") -> JournalUnusable:
 def test_new_journal_records_which_version_wrote_the_schema(tmp_path):
     journal = SqlJournal(_url(tmp_path / "paper.db"))
     with journal.engine.connect() as connection:
-        writer = connection.execute(text("SELECT value FROM journal_info WHERE name = :n"),
-                                    {"n": SCHEMA_WRITTEN_BY}).scalar()
+        writer = connection.execute(
+            text("SELECT value FROM journal_info WHERE name = :n"), {"n": SCHEMA_WRITTEN_BY}
+        ).scalar()
     journal.close()
     assert writer == f"paper-terminal {app_version()}"
 

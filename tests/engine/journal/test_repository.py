@@ -16,7 +16,16 @@ from engine.errors import NotFound
 from engine.journal import SqlJournal
 from engine.journal import models as m
 from engine.values import (
-    Bar, CloseReason, OrderType, PatternPoint, Quote, Side, Signal, SignalStatus, Timeframe, TradeStatus,
+    Bar,
+    CloseReason,
+    OrderType,
+    PatternPoint,
+    Quote,
+    Side,
+    Signal,
+    SignalStatus,
+    Timeframe,
+    TradeStatus,
 )
 from tests.engine.journal.factories import T0, closed, make_account, make_trade
 
@@ -41,10 +50,25 @@ def test_load_empty_journal_has_no_account_and_first_ids(journal):
 
 def test_commit_trade_with_every_field_round_trips_exactly(journal):
     trade = make_trade(
-        5, side=Side.SELL, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, lots=Decimal("1.25"),
-        requested_price=1.09, entry_price=None, trailing_pips=12.5, pnl=Decimal("-12.34"),
-        commission=Decimal("3.50"), swap=Decimal("-0.07"), mfe_pips=3.2, mae_pips=-7.1, signal_id=42,
-        comment="ünïcode ✓", expires_at=T0 + timedelta(hours=2), mirror_ticket="T-99", mirror_state="open")
+        5,
+        side=Side.SELL,
+        order_type=OrderType.LIMIT,
+        status=TradeStatus.PENDING,
+        lots=Decimal("1.25"),
+        requested_price=1.09,
+        entry_price=None,
+        trailing_pips=12.5,
+        pnl=Decimal("-12.34"),
+        commission=Decimal("3.50"),
+        swap=Decimal("-0.07"),
+        mfe_pips=3.2,
+        mae_pips=-7.1,
+        signal_id=42,
+        comment="ünïcode ✓",
+        expires_at=T0 + timedelta(hours=2),
+        mirror_ticket="T-99",
+        mirror_state="open",
+    )
     journal.commit([trade], make_account())
     assert journal.trade(5) == trade
     assert journal.load().active == [trade]
@@ -160,8 +184,20 @@ def test_last_quotes_keep_newest_per_symbol_marked_stale(journal):
 
 def test_signals_round_trip_with_pattern_and_status_filter(journal):
     pattern = {"name": "gartley", "points": [PatternPoint("X", T0, 1.08), PatternPoint("A", T0, 1.09)]}
-    signal = Signal(None, "EURUSD", Side.BUY, 1.085, 1.08, 1.095, 0.7, "harmonic", Timeframe.H1, T0,
-                    T0 + timedelta(minutes=30), pattern=pattern)
+    signal = Signal(
+        None,
+        "EURUSD",
+        Side.BUY,
+        1.085,
+        1.08,
+        1.095,
+        0.7,
+        "harmonic",
+        Timeframe.H1,
+        T0,
+        T0 + timedelta(minutes=30),
+        pattern=pattern,
+    )
     stored = journal.commit([], None, [signal])
     assert stored[0].id == 1 and stored[0].pattern == pattern
     journal.commit([], None, [replace(stored[0], status=SignalStatus.EXECUTED, trade_id=9)])

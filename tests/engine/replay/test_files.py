@@ -12,10 +12,12 @@ from engine.replay.files import FileFormatError, load_prices
 from engine.replay.signals import DEFAULT_LOTS, load_signals
 from engine.values import OrderType, Side
 
-GOOD_BARS = "time,open,high,low,close\n" \
-            "2024-03-04T10:00:00Z,1.1,1.1002,1.0998,1.1001\n" \
-            "2024-03-04T10:01:00Z,1.1001,1.1003,1.0999,1.1002\n" \
-            "2024-03-04T10:02:00Z,1.1002,1.1004,1.1,1.1003\n"
+GOOD_BARS = (
+    "time,open,high,low,close\n"
+    "2024-03-04T10:00:00Z,1.1,1.1002,1.0998,1.1001\n"
+    "2024-03-04T10:01:00Z,1.1001,1.1003,1.0999,1.1002\n"
+    "2024-03-04T10:02:00Z,1.1002,1.1004,1.1,1.1003\n"
+)
 
 
 def _write(tmp_path, text, name="data.csv"):
@@ -82,11 +84,14 @@ def test_load_prices_blank_value_is_refused(tmp_path):
     assert (error.line, error.field) == (5, "high") and "(blank)" in error.message
 
 
-@pytest.mark.parametrize(("row", "field", "words"), [
-    ("1.1,1.0990,1.1000,1.0995", "high", "below low"),
-    ("1.1,1.1001,1.0990,1.1005", "high", "below max(open"),
-    ("1.1,1.1010,1.1001,1.1005", "low", "above min(open"),
-])
+@pytest.mark.parametrize(
+    ("row", "field", "words"),
+    [
+        ("1.1,1.0990,1.1000,1.0995", "high", "below low"),
+        ("1.1,1.1001,1.0990,1.1005", "high", "below max(open"),
+        ("1.1,1.1010,1.1001,1.1005", "low", "above min(open"),
+    ],
+)
 def test_load_prices_inconsistent_bar_names_the_rule(tmp_path, row, field, words):
     error = _refused(_write(tmp_path, GOOD_BARS + f"2024-03-04T10:03:00Z,{row}\n"))
     assert (error.line, error.field) == (5, field) and words in error.message
@@ -120,8 +125,10 @@ def test_load_prices_bad_time_names_line(tmp_path):
 
 
 def test_load_prices_symbol_column_splits_series_each_sorted(tmp_path):
-    text = ("time,symbol,bid,ask\n2024-03-04T10:00Z,EURUSD,1.1,1.1001\n"
-            "2024-03-04T10:00Z,GBPUSD,1.27,1.2702\n2024-03-04T10:01Z,EURUSD,1.1001,1.1002\n")
+    text = (
+        "time,symbol,bid,ask\n2024-03-04T10:00Z,EURUSD,1.1,1.1001\n"
+        "2024-03-04T10:00Z,GBPUSD,1.27,1.2702\n2024-03-04T10:01Z,EURUSD,1.1001,1.1002\n"
+    )
     data = load_prices(_write(tmp_path, text))
     assert list(data.series) == ["EURUSD", "GBPUSD"]
     assert len(data.series["EURUSD"]) == 2 and data.series["GBPUSD"].ask[0] == 1.2702
@@ -130,8 +137,13 @@ def test_load_prices_symbol_column_splits_series_each_sorted(tmp_path):
 
 
 def test_load_prices_parquet_errors_name_the_row(tmp_path):
-    frame = pd.DataFrame({"time": pd.to_datetime(["2024-03-04 10:00", "2024-03-04 09:00"], utc=True),
-                          "bid": [1.1, 1.1], "ask": [1.1001, 1.1001]})
+    frame = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2024-03-04 10:00", "2024-03-04 09:00"], utc=True),
+            "bid": [1.1, 1.1],
+            "ask": [1.1001, 1.1001],
+        }
+    )
     path = tmp_path / "ticks.parquet"
     frame.to_parquet(path)
     error = _refused(path)
@@ -150,16 +162,16 @@ SIGNAL_HEADER = "time,symbol,side,sl,tp,lots,risk_percent,order_type,price,confi
 
 
 def test_load_signals_reads_every_column_and_sorts_by_time(tmp_path):
-    text = (SIGNAL_HEADER
-            + "2024-03-04T10:05:00Z,eurusd,SELL,1.11,1.09,,1.5,limit,1.1050,0.7,model-a\n"
-            + "1709546400,GBPUSD,buy,1.26,1.29,0.25,,,,,\n")
+    text = (
+        SIGNAL_HEADER
+        + "2024-03-04T10:05:00Z,eurusd,SELL,1.11,1.09,,1.5,limit,1.1050,0.7,model-a\n"
+        + "1709546400,GBPUSD,buy,1.26,1.29,0.25,,,,,\n"
+    )
     later, earlier = load_signals(_write(tmp_path, text, "s.csv"))[::-1]
-    assert (earlier.line, earlier.symbol, earlier.side, earlier.lots) == (3, "GBPUSD", Side.BUY,
-                                                                          Decimal("0.25"))
+    assert (earlier.line, earlier.symbol, earlier.side, earlier.lots) == (3, "GBPUSD", Side.BUY, Decimal("0.25"))
     assert earlier.order_type is OrderType.MARKET and earlier.source == "replay"
     assert later.side is Side.SELL and later.risk_percent == 1.5 and later.lots is None
-    assert (later.order_type, later.price, later.confidence, later.source) == (
-        OrderType.LIMIT, 1.105, 0.7, "model-a")
+    assert (later.order_type, later.price, later.confidence, later.source) == (OrderType.LIMIT, 1.105, 0.7, "model-a")
 
 
 def test_load_signals_without_size_trades_default_lots(tmp_path):
@@ -168,17 +180,20 @@ def test_load_signals_without_size_trades_default_lots(tmp_path):
     assert signal.lots == DEFAULT_LOTS == Decimal("0.10") and signal.sl is None
 
 
-@pytest.mark.parametrize(("row", "field", "words"), [
-    ("2024-03-04,EURUSD,hold,1.09,1.11,,,,,,", "side", "must be buy or sell"),
-    ("2024-03-04,FOOBAR,buy,1.09,1.11,,,,,,", "symbol", "unknown symbol"),
-    ("2024-03-04,EURUSD,buy,x,1.11,,,,,,", "sl", "not a number"),
-    ("2024-03-04,EURUSD,buy,1.09,1.11,0.1,1,,,,", "lots", "not both"),
-    ("2024-03-04,EURUSD,buy,1.09,1.11,-1,,,,,", "lots", "positive"),
-    ("2024-03-04,EURUSD,buy,1.09,1.11,,,limit,,,", "price", "needs a price"),
-    ("2024-03-04,EURUSD,buy,1.09,1.11,,,twap,,,", "order_type", "market, limit or stop"),
-    ("2024-03-04,EURUSD,buy,1.09,1.11,,,,,1.5,", "confidence", "0..1"),
-    ("soon,EURUSD,buy,1.09,1.11,,,,,,", "time", "ISO 8601"),
-])
+@pytest.mark.parametrize(
+    ("row", "field", "words"),
+    [
+        ("2024-03-04,EURUSD,hold,1.09,1.11,,,,,,", "side", "must be buy or sell"),
+        ("2024-03-04,FOOBAR,buy,1.09,1.11,,,,,,", "symbol", "unknown symbol"),
+        ("2024-03-04,EURUSD,buy,x,1.11,,,,,,", "sl", "not a number"),
+        ("2024-03-04,EURUSD,buy,1.09,1.11,0.1,1,,,,", "lots", "not both"),
+        ("2024-03-04,EURUSD,buy,1.09,1.11,-1,,,,,", "lots", "positive"),
+        ("2024-03-04,EURUSD,buy,1.09,1.11,,,limit,,,", "price", "needs a price"),
+        ("2024-03-04,EURUSD,buy,1.09,1.11,,,twap,,,", "order_type", "market, limit or stop"),
+        ("2024-03-04,EURUSD,buy,1.09,1.11,,,,,1.5,", "confidence", "0..1"),
+        ("soon,EURUSD,buy,1.09,1.11,,,,,,", "time", "ISO 8601"),
+    ],
+)
 def test_load_signals_bad_row_names_line_field_and_reason(tmp_path, row, field, words):
     good = "2024-03-04,EURUSD,buy,1.09,1.11,,,,,,\n"
     with pytest.raises(FileFormatError) as caught:
@@ -202,8 +217,15 @@ def test_load_signals_missing_file_is_refused(tmp_path):
 def _big_bars(tmp_path, rows=30_000):
     times = pd.date_range("2024-01-01", periods=rows, freq="1min", tz="UTC")
     close = np.round(1.1 + np.cumsum(np.random.default_rng(3).standard_normal(rows)) * 1e-4, 5)
-    frame = pd.DataFrame({"time": times.strftime("%Y-%m-%dT%H:%M:%SZ"), "open": close,
-                          "high": close + 0.0002, "low": close - 0.0002, "close": close})
+    frame = pd.DataFrame(
+        {
+            "time": times.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "open": close,
+            "high": close + 0.0002,
+            "low": close - 0.0002,
+            "close": close,
+        }
+    )
     path = tmp_path / "big.csv"
     frame.to_csv(path, index=False)
     return path

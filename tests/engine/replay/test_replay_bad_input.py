@@ -17,8 +17,12 @@ from engine.replay.signals import load_signals
 from terminal.commands import replay as replay_command
 from tests.engine.replay.helpers import at, bars_file, signals_file
 
-GOOD = [(1.1000, 1.1005, 1.0995, 1.1002), (1.1010, 1.1015, 1.1005, 1.1012),
-        (1.1012, 1.1035, 1.1008, 1.1030), (1.1030, 1.1031, 1.0950, 1.0960)]
+GOOD = [
+    (1.1000, 1.1005, 1.0995, 1.1002),
+    (1.1010, 1.1015, 1.1005, 1.1012),
+    (1.1012, 1.1035, 1.1008, 1.1030),
+    (1.1030, 1.1031, 1.0950, 1.0960),
+]
 
 
 def _main(argv: list[str]) -> int:
@@ -45,12 +49,15 @@ def _with_row(index: int, row: tuple[float, float, float, float]) -> list[tuple[
     return rows
 
 
-@pytest.mark.parametrize("row,field,words", [
-    ((1e308, 1e308, 1e308, 1e308), "open", "below"),         # overflowed money arithmetic
-    ((1.1, 1e10, 1.0, 1.1), "high", "below"),
-    ((1e-300, 1e-300, 1e-300, 1e-300), "open", "rounds to 0"),  # 0.0 at 5 digits
-    ((-1.0, 1.0, -1.0, 1.0), "open", "-1.0 must be positive"),
-])
+@pytest.mark.parametrize(
+    "row,field,words",
+    [
+        ((1e308, 1e308, 1e308, 1e308), "open", "below"),  # overflowed money arithmetic
+        ((1.1, 1e10, 1.0, 1.1), "high", "below"),
+        ((1e-300, 1e-300, 1e-300, 1e-300), "open", "rounds to 0"),  # 0.0 at 5 digits
+        ((-1.0, 1.0, -1.0, 1.0), "open", "-1.0 must be positive"),
+    ],
+)
 def test_replay_bar_values_out_of_range_are_one_line_exit_2(tmp_path, capsys, row, field, words):
     data = bars_file(tmp_path, _with_row(2, row))
     code, err = _replay(tmp_path, capsys, data, _signals(tmp_path))
@@ -60,8 +67,9 @@ def test_replay_bar_values_out_of_range_are_one_line_exit_2(tmp_path, capsys, ro
     assert "np.float64" not in err and "np." not in err
 
 
-@pytest.mark.parametrize("when", ["2300-01-01T00:00:00Z", "9999-12-31T23:59:59-12:00", "1800-01-01T00:00:00Z",
-                                  "99999999999", "-5000000000"])
+@pytest.mark.parametrize(
+    "when", ["2300-01-01T00:00:00Z", "9999-12-31T23:59:59-12:00", "1800-01-01T00:00:00Z", "99999999999", "-5000000000"]
+)
 def test_replay_bar_time_out_of_range_is_one_line_exit_2(tmp_path, capsys, when):
     data = bars_file(tmp_path, GOOD)
     frame = pd.read_csv(data, dtype={"time": str})
@@ -74,9 +82,15 @@ def test_replay_bar_time_out_of_range_is_one_line_exit_2(tmp_path, capsys, when)
 
 
 def test_replay_parquet_time_out_of_range_is_refused(tmp_path):
-    frame = pd.DataFrame({"time": pd.to_datetime(["2024-03-04T10:00Z", "2250-01-01T00:00Z"], utc=True)
-                          .as_unit("s"), "open": [1.1, 1.1], "high": [1.2, 1.2], "low": [1.0, 1.0],
-                          "close": [1.1, 1.1]})
+    frame = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2024-03-04T10:00Z", "2250-01-01T00:00Z"], utc=True).as_unit("s"),
+            "open": [1.1, 1.1],
+            "high": [1.2, 1.2],
+            "low": [1.0, 1.0],
+            "close": [1.1, 1.1],
+        }
+    )
     path = tmp_path / "bars.parquet"
     frame.to_parquet(path)
     with pytest.raises(FileFormatError) as info:
@@ -91,8 +105,10 @@ def test_replay_signal_time_out_of_range_is_refused(tmp_path, capsys, when):
     assert code == 2 and err.count("\n") == 1 and "[time]" in err and "line 2" in err, err
 
 
-@pytest.mark.parametrize("column,value", [("sl", 1e308), ("tp", 1e308), ("lots", 1e308), ("risk_percent", 1e308),
-                                          ("sl", 1e-320), ("price", 1e308)])
+@pytest.mark.parametrize(
+    "column,value",
+    [("sl", 1e308), ("tp", 1e308), ("lots", 1e308), ("risk_percent", 1e308), ("sl", 1e-320), ("price", 1e308)],
+)
 def test_replay_signal_values_that_overflow_never_crash(tmp_path, capsys, column, value):
     """A hostile signal row is refused (its line, its field) or rejected by the broker: never a traceback."""
     data = bars_file(tmp_path, GOOD)
@@ -101,8 +117,7 @@ def test_replay_signal_values_that_overflow_never_crash(tmp_path, capsys, column
         changes["lots"] = ""
     if column == "price":
         changes["order_type"] = "limit"
-    code = _main(["replay", "--data", str(data), "--signals", str(_signals(tmp_path, **changes)),
-                  "--symbol", "EURUSD"])
+    code = _main(["replay", "--data", str(data), "--signals", str(_signals(tmp_path, **changes)), "--symbol", "EURUSD"])
     captured = capsys.readouterr()
     if code == 2:
         assert captured.err.count("\n") == 1 and f"[{column}]" in captured.err, captured.err
@@ -130,9 +145,19 @@ def test_replay_signals_that_is_a_directory_says_so(tmp_path, capsys):
     assert code == 2 and "is a directory" in err, err
 
 
-@pytest.mark.parametrize("flag,value", [("--balance", "1e400"), ("--balance", "1e30"), ("--commission", "1e30"),
-                                        ("--slippage", "1e308"), ("--spread", "1e308"), ("--leverage", "999999999999"),
-                                        ("--balance", "0.001"), ("--slippage", "nan")])
+@pytest.mark.parametrize(
+    "flag,value",
+    [
+        ("--balance", "1e400"),
+        ("--balance", "1e30"),
+        ("--commission", "1e30"),
+        ("--slippage", "1e308"),
+        ("--spread", "1e308"),
+        ("--leverage", "999999999999"),
+        ("--balance", "0.001"),
+        ("--slippage", "nan"),
+    ],
+)
 def test_replay_flags_beyond_the_supported_range_are_refused(tmp_path, capsys, flag, value):
     """These overflowed money arithmetic (decimal.InvalidOperation) in the middle of the replay."""
     data, signals = bars_file(tmp_path, GOOD), _signals(tmp_path)

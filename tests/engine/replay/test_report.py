@@ -15,24 +15,59 @@ OPENED = datetime(2024, 3, 4, 10, 0, 59, 123456, tzinfo=timezone.utc)
 
 
 def _record(**changes) -> TradeRecord:
-    fields = dict(id=7, symbol="EURUSD", side=Side.SELL, order_type=OrderType.LIMIT,
-                  status=TradeStatus.CLOSED, lots=Decimal("0.10"), requested_price=1.1,
-                  entry_price=1.1, sl=1.102, tp=1.096, trailing_pips=None, open_time=OPENED,
-                  close_time=OPENED + timedelta(minutes=5), close_price=1.096,
-                  close_reason=CloseReason.TP, pips=40.0, pnl=Decimal("40.00"),
-                  commission=Decimal("0.70"), swap=Decimal("-0.13"), mfe_pips=41.5,
-                  mae_pips=-3.2, signal_id=12, parent_id=None, comment="model-a")
+    fields = dict(
+        id=7,
+        symbol="EURUSD",
+        side=Side.SELL,
+        order_type=OrderType.LIMIT,
+        status=TradeStatus.CLOSED,
+        lots=Decimal("0.10"),
+        requested_price=1.1,
+        entry_price=1.1,
+        sl=1.102,
+        tp=1.096,
+        trailing_pips=None,
+        open_time=OPENED,
+        close_time=OPENED + timedelta(minutes=5),
+        close_price=1.096,
+        close_reason=CloseReason.TP,
+        pips=40.0,
+        pnl=Decimal("40.00"),
+        commission=Decimal("0.70"),
+        swap=Decimal("-0.13"),
+        mfe_pips=41.5,
+        mae_pips=-3.2,
+        signal_id=12,
+        parent_id=None,
+        comment="model-a",
+    )
     fields.update(changes)
     return TradeRecord(**fields)
 
 
-@pytest.mark.parametrize("record", [
-    _record(),
-    _record(status=TradeStatus.OPEN, close_time=None, close_price=None, close_reason=None,
-            trailing_pips=15.0, pnl=Decimal("0.00")),
-    _record(status=TradeStatus.CANCELLED, entry_price=None, open_time=None,
-            close_reason=CloseReason.EXPIRED, parent_id=3, signal_id=None),
-], ids=["closed", "open", "cancelled"])
+@pytest.mark.parametrize(
+    "record",
+    [
+        _record(),
+        _record(
+            status=TradeStatus.OPEN,
+            close_time=None,
+            close_price=None,
+            close_reason=None,
+            trailing_pips=15.0,
+            pnl=Decimal("0.00"),
+        ),
+        _record(
+            status=TradeStatus.CANCELLED,
+            entry_price=None,
+            open_time=None,
+            close_reason=CloseReason.EXPIRED,
+            parent_id=3,
+            signal_id=None,
+        ),
+    ],
+    ids=["closed", "open", "cancelled"],
+)
 def test_trade_to_dict_equals_jsonable_of_every_field(record):
     expected = {name: jsonable(getattr(record, name)) for name in TRADE_FIELDS}
     got = trade_to_dict(record)
@@ -41,13 +76,16 @@ def test_trade_to_dict_equals_jsonable_of_every_field(record):
     assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
 
 
-@pytest.mark.parametrize("when", [
-    OPENED,
-    datetime(2024, 3, 4, 23, 59, 59, 999999, tzinfo=timezone.utc),
-    datetime(2024, 3, 4, 12, 0, tzinfo=timezone(timedelta(hours=2))),   # not UTC: converted
-    datetime(999, 1, 2, 3, 4, 5, 6000, tzinfo=timezone.utc),             # three-digit year
-    None,
-])
+@pytest.mark.parametrize(
+    "when",
+    [
+        OPENED,
+        datetime(2024, 3, 4, 23, 59, 59, 999999, tzinfo=timezone.utc),
+        datetime(2024, 3, 4, 12, 0, tzinfo=timezone(timedelta(hours=2))),  # not UTC: converted
+        datetime(999, 1, 2, 3, 4, 5, 6000, tzinfo=timezone.utc),  # three-digit year
+        None,
+    ],
+)
 def test_report_iso_matches_values_iso(when):
     assert _iso(when) == iso(when)
 
@@ -55,7 +93,13 @@ def test_report_iso_matches_values_iso(when):
 def test_report_plain_equals_jsonable_on_nested_figures():
     from engine.replay.report import _plain
 
-    figures = {"net_profit": Decimal("12.34"), "win_rate": 0.5, "trades": 3,
-               "equity_curve": [(OPENED, Decimal("10000.00")), (None, Decimal("-1.5"))],
-               Side.BUY: {"count": 2, "reason": CloseReason.SL}, "name": "x", "none": None}
+    figures = {
+        "net_profit": Decimal("12.34"),
+        "win_rate": 0.5,
+        "trades": 3,
+        "equity_curve": [(OPENED, Decimal("10000.00")), (None, Decimal("-1.5"))],
+        Side.BUY: {"count": 2, "reason": CloseReason.SL},
+        "name": "x",
+        "none": None,
+    }
     assert _plain(figures) == jsonable(figures)

@@ -9,8 +9,17 @@ from datetime import datetime, timezone
 import orjson
 import pytest
 
-from engine.replay.report import (_iso, _json_default, _plain, _signal_times, figures,
-                                  json_report, performance, signal_rows, trade_to_dict)
+from engine.replay.report import (
+    _iso,
+    _json_default,
+    _plain,
+    _signal_times,
+    figures,
+    json_report,
+    performance,
+    signal_rows,
+    trade_to_dict,
+)
 from tests.engine.replay.helpers import at, bars_file, random_bars, replay, signals_file
 
 
@@ -27,9 +36,17 @@ def result(tmp_path_factory):
     for i in range(0, 380, 20):
         close = float(bars[i][3])
         sign = 1 if (i // 20) % 2 == 0 else -1
-        rows.append({"time": at(i + 0.5), "symbol": "EURUSD", "side": "buy" if sign > 0 else "sell",
-                     "sl": round(close - sign * 0.0010, 5), "tp": round(close + sign * 0.0015, 5),
-                     "lots": 0.1, "source": "model-a" if i % 40 else "model-b"})
+        rows.append(
+            {
+                "time": at(i + 0.5),
+                "symbol": "EURUSD",
+                "side": "buy" if sign > 0 else "sell",
+                "sl": round(close - sign * 0.0010, 5),
+                "tp": round(close + sign * 0.0015, 5),
+                "lots": 0.1,
+                "source": "model-a" if i % 40 else "model-b",
+            }
+        )
     rows.append({"time": at(500), "symbol": "EURUSD", "side": "buy", "sl": 1.0, "tp": 1.3})
     return replay(data, signals_file(tmp_path, rows))
 
@@ -52,12 +69,16 @@ def test_json_default_converts_like_plain(result):
         _json_default(object())
 
 
-@pytest.mark.parametrize("times_ns", [
-    [0, 1_709_546_459_000_000_000, 1_709_546_459_123_000_000],      # whole ms: numpy
-    [1_709_546_459_123_456_789, 1_709_546_459_000_000_000],          # sub-ms: one by one
-    [-1_000_000, 5_000_000_000],                                     # before 1970
-    [2 ** 32 * 1_000_000_000 + 123_000_000],                         # after 2106
-], ids=["whole-ms", "sub-ms", "pre-1970", "post-2106"])
+@pytest.mark.parametrize(
+    "times_ns",
+    [
+        [0, 1_709_546_459_000_000_000, 1_709_546_459_123_000_000],  # whole ms: numpy
+        [1_709_546_459_123_456_789, 1_709_546_459_000_000_000],  # sub-ms: one by one
+        [-1_000_000, 5_000_000_000],  # before 1970
+        [2**32 * 1_000_000_000 + 123_000_000],  # after 2106
+    ],
+    ids=["whole-ms", "sub-ms", "pre-1970", "post-2106"],
+)
 def test_signal_times_equal_fromtimestamp_then_iso(times_ns):
     assert _signal_times(times_ns) == [_slow_time(ns) for ns in times_ns]
 

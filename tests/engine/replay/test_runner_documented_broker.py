@@ -30,12 +30,14 @@ class DocumentedBroker:
 
 
 def _run(data, signals, *, documented: bool, balance: str, intrabar: Intrabar):
-    broker, order = build_broker(balance=Decimal(balance), currency="USD", leverage=100,
-                                 commission=Decimal("2"), slippage_pips=0.2)
+    broker, order = build_broker(
+        balance=Decimal(balance), currency="USD", leverage=100, commission=Decimal("2"), slippage_pips=0.2
+    )
     if documented:
         broker = DocumentedBroker(broker)
-    return ReplayRunner(load_prices(data, "EURUSD"), load_signals(signals), broker,
-                        order_factory=order, intrabar=intrabar).run()
+    return ReplayRunner(
+        load_prices(data, "EURUSD"), load_signals(signals), broker, order_factory=order, intrabar=intrabar
+    ).run()
 
 
 def _signals(rng, closes, count):
@@ -43,11 +45,16 @@ def _signals(rng, closes, count):
     for index in sorted(rng.choice(len(closes) - 1, size=count, replace=False)):
         sign = 1 if rng.random() < 0.5 else -1
         price = closes[index]
-        rows.append({"time": (START + pd.Timedelta(minutes=int(index), seconds=30))
-                     .strftime("%Y-%m-%dT%H:%M:%SZ"), "symbol": "EURUSD",
-                     "side": "buy" if sign > 0 else "sell", "lots": "0.5",
-                     "sl": round(price - sign * int(rng.integers(5, 30)) * 0.0001, 5),
-                     "tp": round(price + sign * int(rng.integers(5, 60)) * 0.0001, 5)})
+        rows.append(
+            {
+                "time": (START + pd.Timedelta(minutes=int(index), seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "symbol": "EURUSD",
+                "side": "buy" if sign > 0 else "sell",
+                "lots": "0.5",
+                "sl": round(price - sign * int(rng.integers(5, 30)) * 0.0001, 5),
+                "tp": round(price + sign * int(rng.integers(5, 60)) * 0.0001, 5),
+            }
+        )
     return rows
 
 

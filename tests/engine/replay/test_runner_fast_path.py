@@ -22,10 +22,13 @@ def _random_signals(rng, closes, times, symbol, pip, count, *, pending=False):
         price = closes[index]
         sign = 1 if side == "buy" else -1
         sl_pips, tp_pips = rng.integers(3, 25), rng.integers(3, 50)
-        row = {"time": times[index] + pd.Timedelta(seconds=int(rng.integers(1, 60))),
-               "symbol": symbol, "side": side,
-               "sl": round(price - sign * (sl_pips + 5) * pip, 5) if rng.random() < 0.9 else "",
-               "tp": round(price + sign * (tp_pips + 5) * pip, 5) if rng.random() < 0.9 else ""}
+        row = {
+            "time": times[index] + pd.Timedelta(seconds=int(rng.integers(1, 60))),
+            "symbol": symbol,
+            "side": side,
+            "sl": round(price - sign * (sl_pips + 5) * pip, 5) if rng.random() < 0.9 else "",
+            "tp": round(price + sign * (tp_pips + 5) * pip, 5) if rng.random() < 0.9 else "",
+        }
         if pending and rng.random() < 0.3:
             row["order_type"] = "limit"
             row["price"] = round(price - sign * 3 * pip, 5)
@@ -44,8 +47,7 @@ def test_runner_skip_ahead_on_random_bars_matches_naive_walk(tmp_path, seed, int
     bars = random_bars(3_000, seed)
     data = bars_file(tmp_path, [tuple(b) for b in bars])
     times = [START + pd.Timedelta(minutes=i) for i in range(len(bars))]
-    signals = signals_file(tmp_path, _random_signals(rng, bars[:, 3], times, "EURUSD", 0.0001, 120,
-                                                     pending=True))
+    signals = signals_file(tmp_path, _random_signals(rng, bars[:, 3], times, "EURUSD", 0.0001, 120, pending=True))
     fast = replay(data, signals, spread=None, intrabar=intrabar)
     naive = replay(data, signals, spread=None, intrabar=intrabar, skip_ahead=False)
     assert outcome_key(fast) == outcome_key(naive)
@@ -82,8 +84,9 @@ def test_runner_skip_ahead_on_two_symbols_matches_naive_walk(tmp_path):
         frames.append(frame)
     path = tmp_path / "two.parquet"
     pd.concat(frames).sort_values("time", kind="stable").to_parquet(path)
-    rows = (_random_signals(rng, eur[:, 3], times, "EURUSD", 0.0001, 40)
-            + _random_signals(rng, gbp[:, 3], times, "GBPUSD", 0.0001, 40))
+    rows = _random_signals(rng, eur[:, 3], times, "EURUSD", 0.0001, 40) + _random_signals(
+        rng, gbp[:, 3], times, "GBPUSD", 0.0001, 40
+    )
     signals = signals_file(tmp_path, rows)
     fast = replay(path, signals, symbol=None, spread=None)
     naive = replay(path, signals, symbol=None, spread=None, skip_ahead=False)
@@ -126,12 +129,12 @@ def test_runner_skip_ahead_shows_broker_far_fewer_prices_than_naive_walk(tmp_pat
     data = load_prices(bars_file(tmp_path, [tuple(b) for b in bars]), "EURUSD")
     times = [START + pd.Timedelta(minutes=i) for i in range(len(bars))]
     rng = np.random.default_rng(21)
-    signals = load_signals(signals_file(tmp_path, _random_signals(rng, bars[:, 3], times, "EURUSD",
-                                                                  0.0001, 50)))
+    signals = load_signals(signals_file(tmp_path, _random_signals(rng, bars[:, 3], times, "EURUSD", 0.0001, 50)))
     counts = {}
     for skip in (True, False):
-        broker, order = build_broker(balance=Decimal("10000"), currency="USD", leverage=100,
-                                     commission=Decimal("0"), slippage_pips=0.0)
+        broker, order = build_broker(
+            balance=Decimal("10000"), currency="USD", leverage=100, commission=Decimal("0"), slippage_pips=0.0
+        )
         counting = _CountingBroker(broker)
         ReplayRunner(data, signals, counting, order_factory=order, skip_ahead=skip).run()
         counts[skip] = counting.prices

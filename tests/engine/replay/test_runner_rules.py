@@ -51,20 +51,21 @@ def test_replay_default_spread_buys_at_ask_of_open(tmp_path):
 
 
 @pytest.mark.parametrize("skip_ahead", [True, False])
-@pytest.mark.parametrize(("intrabar", "reason", "price"), [
-    (Intrabar.PESSIMISTIC, CloseReason.SL, 1.0990), (Intrabar.OPTIMISTIC, CloseReason.TP, 1.1030)])
-def test_replay_buy_sl_and_tp_in_one_bar_follow_intrabar_mode(tmp_path, intrabar, reason, price,
-                                                              skip_ahead):
+@pytest.mark.parametrize(
+    ("intrabar", "reason", "price"),
+    [(Intrabar.PESSIMISTIC, CloseReason.SL, 1.0990), (Intrabar.OPTIMISTIC, CloseReason.TP, 1.1030)],
+)
+def test_replay_buy_sl_and_tp_in_one_bar_follow_intrabar_mode(tmp_path, intrabar, reason, price, skip_ahead):
     wide = (1.1010, 1.1035, 1.0985, 1.1010)
     data = bars_file(tmp_path, [QUIET, ENTRY, wide, QUIET])
-    trade = _only_trade(replay(data, signals_file(tmp_path, [_buy()]), intrabar=intrabar,
-                               skip_ahead=skip_ahead))
+    trade = _only_trade(replay(data, signals_file(tmp_path, [_buy()]), intrabar=intrabar, skip_ahead=skip_ahead))
     assert (trade.close_reason, trade.close_price) == (reason, price)
     assert START + timedelta(minutes=2) < trade.close_time < START + timedelta(minutes=3)
 
 
-@pytest.mark.parametrize(("intrabar", "reason"), [
-    (Intrabar.PESSIMISTIC, CloseReason.SL), (Intrabar.OPTIMISTIC, CloseReason.TP)])
+@pytest.mark.parametrize(
+    ("intrabar", "reason"), [(Intrabar.PESSIMISTIC, CloseReason.SL), (Intrabar.OPTIMISTIC, CloseReason.TP)]
+)
 def test_replay_sell_sl_and_tp_in_one_bar_follow_intrabar_mode(tmp_path, intrabar, reason):
     wide = (1.1010, 1.1035, 1.0985, 1.1010)
     data = bars_file(tmp_path, [QUIET, ENTRY, wide, QUIET])
@@ -115,8 +116,7 @@ def test_replay_signal_after_last_bar_is_not_executed_with_reason(tmp_path):
 
 def test_replay_signal_without_enough_margin_is_rejected_with_reason(tmp_path):
     data = bars_file(tmp_path, [QUIET, ENTRY, ENTRY])
-    result = replay(data, signals_file(tmp_path, [_buy(lots=50), _buy(time=at(0.7))]),
-                    balance=Decimal("1000"))
+    result = replay(data, signals_file(tmp_path, [_buy(lots=50), _buy(time=at(0.7))]), balance=Decimal("1000"))
     first, second = result.outcomes
     assert first.outcome is Outcome.REJECTED and first.code == "no_money"
     assert "margin" in first.reason
@@ -132,12 +132,10 @@ def test_replay_signal_for_symbol_missing_from_data_is_not_executed(tmp_path):
 
 @pytest.mark.parametrize("skip_ahead", [True, False])
 def test_replay_falling_market_stops_out_unprotected_trade(tmp_path, skip_ahead):
-    falling = [(1.1010 - 0.0010 * i, 1.1012 - 0.0010 * i, 1.1000 - 0.0010 * i, 1.1002 - 0.0010 * i)
-               for i in range(30)]
+    falling = [(1.1010 - 0.0010 * i, 1.1012 - 0.0010 * i, 1.1000 - 0.0010 * i, 1.1002 - 0.0010 * i) for i in range(30)]
     data = bars_file(tmp_path, [QUIET, *falling])
     signal = {"time": at(0.5), "symbol": "EURUSD", "side": "buy", "sl": "", "tp": "", "lots": 0.5}
-    result = replay(data, signals_file(tmp_path, [signal]), balance=Decimal("1000"),
-                    skip_ahead=skip_ahead)
+    result = replay(data, signals_file(tmp_path, [signal]), balance=Decimal("1000"), skip_ahead=skip_ahead)
     trade = _only_trade(result)
     assert trade.close_reason is CloseReason.STOP_OUT
     assert result.account.balance == Decimal("1000") + trade.net
@@ -170,10 +168,13 @@ def test_replay_csv_and_parquet_give_the_same_trades(tmp_path):
 
 
 def test_replay_tick_file_enters_on_next_tick_and_stops_on_bid(tmp_path):
-    ticks = pd.DataFrame({
-        "time": [at(0), at(1), at(2), at(3), at(4)],
-        "bid": [1.1000, 1.1010, 1.0995, 1.0989, 1.1000],
-        "ask": [1.1001, 1.1012, 1.0997, 1.0991, 1.1001]})
+    ticks = pd.DataFrame(
+        {
+            "time": [at(0), at(1), at(2), at(3), at(4)],
+            "bid": [1.1000, 1.1010, 1.0995, 1.0989, 1.1000],
+            "ask": [1.1001, 1.1012, 1.0997, 1.0991, 1.1001],
+        }
+    )
     path = tmp_path / "ticks.csv"
     ticks.to_csv(path, index=False)
     result = replay(path, signals_file(tmp_path, [_buy(time=at(1))]), spread=None)
@@ -184,8 +185,11 @@ def test_replay_tick_file_enters_on_next_tick_and_stops_on_bid(tmp_path):
 
 
 def test_replay_jpy_pair_uses_its_pip_and_digits(tmp_path):
-    rows = [(151.200, 151.250, 151.150, 151.220), (151.300, 151.350, 151.250, 151.320),
-            (151.320, 151.900, 151.300, 151.850)]
+    rows = [
+        (151.200, 151.250, 151.150, 151.220),
+        (151.300, 151.350, 151.250, 151.320),
+        (151.320, 151.900, 151.300, 151.850),
+    ]
     data = bars_file(tmp_path, rows)
     signal = {"time": at(0.5), "symbol": "USDJPY", "side": "buy", "sl": 150.800, "tp": 151.800}
     trade = _only_trade(replay(data, signals_file(tmp_path, [signal]), symbol="USDJPY", spread=None))

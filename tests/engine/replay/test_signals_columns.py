@@ -33,14 +33,20 @@ def test_plain_signals_file_loads_like_the_row_by_row_path(tmp_path, name):
     assert [(s.line, s.symbol, s.side.value, s.sl, s.tp) for s in plain] == [
         (3 if name.endswith("csv") else 2, "USDJPY", "sell", 151.5, None),
         (4 if name.endswith("csv") else 3, "EURUSD", "sell", None, 1.05),
-        (2 if name.endswith("csv") else 1, "EURUSD", "buy", 1.09, 1.12)]
+        (2 if name.endswith("csv") else 1, "EURUSD", "buy", 1.09, 1.12),
+    ]
     assert all(s.lots == DEFAULT_LOTS and s.risk_percent is None for s in plain)
 
 
-@pytest.mark.parametrize("bad, field", [
-    ({"symbol": "XXXYYY"}, "symbol"), ({"side": "long"}, "side"), ({"sl": -1.0}, "sl"),
-    ({"tp": "abc"}, "tp"),
-])
+@pytest.mark.parametrize(
+    "bad, field",
+    [
+        ({"symbol": "XXXYYY"}, "symbol"),
+        ({"side": "long"}, "side"),
+        ({"sl": -1.0}, "sl"),
+        ({"tp": "abc"}, "tp"),
+    ],
+)
 def test_plain_signals_file_with_a_bad_cell_names_its_line(tmp_path, bad, field):
     rows = [dict(ROWS[0]), dict(ROWS[1]), {**ROWS[2], **bad}]
     with pytest.raises(FileFormatError) as info:

@@ -26,20 +26,28 @@ def test_aggregator_weights_shrink_expectancy_toward_prior():
 
 def test_aggregator_weight_floor_applies():
     agg = SignalAggregator(prior_trades=0, floor=0.05)
-    agg.update_weights([make_signal(id=1, source="awful")],
-                       [make_trade(i, signal_id=1, pips=-100.0) for i in range(1, 5)])
+    agg.update_weights(
+        [make_signal(id=1, source="awful")], [make_trade(i, signal_id=1, pips=-100.0) for i in range(1, 5)]
+    )
     assert agg.weight("awful") == 0.05
 
 
 def test_aggregator_combine_agreement_confidence_is_weighted_mean():
     agg = SignalAggregator()
     a = make_signal(source="a", confidence=0.8)
-    b = make_signal(source="b", confidence=0.6, entry=1.1002, sl=1.0982, tp=1.1062,
-                    created_at=T0 + timedelta(minutes=5), expires_at=T0 + timedelta(minutes=50))
+    b = make_signal(
+        source="b",
+        confidence=0.6,
+        entry=1.1002,
+        sl=1.0982,
+        tp=1.1062,
+        created_at=T0 + timedelta(minutes=5),
+        expires_at=T0 + timedelta(minutes=50),
+    )
     out = agg.combine([a, b])
     assert out.side is Side.BUY
     assert out.confidence == pytest.approx((0.8 + 0.6) / 2)
-    assert out.entry == b.entry                                  # newest agreeing entry
+    assert out.entry == b.entry  # newest agreeing entry
     risk = (0.8 * 0.0050 + 0.6 * 0.0020) / 1.4
     reward = (0.8 * 0.0100 + 0.6 * 0.0060) / 1.4
     assert out.sl == pytest.approx(b.entry - risk, abs=1e-5)
@@ -78,12 +86,13 @@ def test_aggregator_combine_exact_cancel_none():
 def test_aggregator_add_needs_two_models_in_window_and_consumes():
     agg = SignalAggregator(window=timedelta(hours=1))
     assert agg.add(make_signal(source="a")) is None
-    assert agg.add(make_signal(source="a", created_at=T0 + timedelta(minutes=1))) is None   # same model
-    out = agg.add(make_signal(source="b", created_at=T0 + timedelta(minutes=2),
-                              expires_at=T0 + timedelta(hours=2)))
+    assert agg.add(make_signal(source="a", created_at=T0 + timedelta(minutes=1))) is None  # same model
+    out = agg.add(make_signal(source="b", created_at=T0 + timedelta(minutes=2), expires_at=T0 + timedelta(hours=2)))
     assert out is not None and out.source == "aggregate"
-    assert agg.add(make_signal(source="c", created_at=T0 + timedelta(minutes=3),
-                               expires_at=T0 + timedelta(hours=2))) is None             # consumed
+    assert (
+        agg.add(make_signal(source="c", created_at=T0 + timedelta(minutes=3), expires_at=T0 + timedelta(hours=2)))
+        is None
+    )  # consumed
 
 
 def test_aggregator_add_outside_window_not_combined():
@@ -100,6 +109,7 @@ def test_aggregator_ignores_its_own_signals():
 
 def test_aggregator_carries_the_strongest_agreeing_pattern():
     from engine.values import PatternPoint
+
     gartley = {"name": "Gartley", "points": [PatternPoint("X", T0, 1.09)]}
     bat = {"name": "Bat", "points": [PatternPoint("X", T0, 1.08)]}
     crab = {"name": "Crab", "points": [PatternPoint("X", T0, 1.07)]}
@@ -107,8 +117,9 @@ def test_aggregator_carries_the_strongest_agreeing_pattern():
     plain = make_signal(source="mtf", confidence=0.9)
     weak = make_signal(source="harmonic-a", confidence=0.5, pattern=gartley)
     strong = make_signal(source="harmonic-b", confidence=0.7, pattern=bat)
-    against = make_signal(source="harmonic-c", side=Side.SELL, confidence=0.95, entry=1.1000, sl=1.1050,
-                          tp=1.0900, pattern=crab)
+    against = make_signal(
+        source="harmonic-c", side=Side.SELL, confidence=0.95, entry=1.1000, sl=1.1050, tp=1.0900, pattern=crab
+    )
     assert agg.combine([plain, weak, strong, against]).pattern == bat  # the opposing pattern is not shown
     assert agg.combine([plain, weak]).pattern == gartley
     assert agg.combine([plain, replace(plain, source="ml")]).pattern is None

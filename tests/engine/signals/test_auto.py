@@ -12,8 +12,9 @@ from engine.signals.auto import AutoConfig, AutoExecutor, TradingContext, daily_
 from engine.values import SignalStatus, TradeStatus
 from tests.engine.signals.factories import make_account, make_signal, make_trade
 
-ON = AutoConfig(enabled=True, min_confidence=0.6, min_rr=1.5, max_open_trades=3, max_open_per_symbol=1,
-                max_daily_loss_pct=2.0)
+ON = AutoConfig(
+    enabled=True, min_confidence=0.6, min_rr=1.5, max_open_trades=3, max_open_per_symbol=1, max_daily_loss_pct=2.0
+)
 
 
 def ctx(trades=(), balance="10000", equity=None, realised="0") -> TradingContext:
@@ -44,13 +45,14 @@ def test_auto_low_confidence_declined_with_numbers():
 
 
 def test_auto_low_reward_risk_declined():
-    d = decide(make_signal(id=1, tp=1.1050))   # rr 1.0
+    d = decide(make_signal(id=1, tp=1.1050))  # rr 1.0
     assert d.code == "min_rr" and "1.00" in d.reason
 
 
 def test_auto_max_open_trades_declined():
-    open_trades = [make_trade(i, status=TradeStatus.OPEN, symbol=s) for i, s in
-                   enumerate(("GBPUSD", "USDJPY", "AUDUSD"), start=1)]
+    open_trades = [
+        make_trade(i, status=TradeStatus.OPEN, symbol=s) for i, s in enumerate(("GBPUSD", "USDJPY", "AUDUSD"), start=1)
+    ]
     assert decide(context=ctx(open_trades)).code == "max_open_trades"
     assert decide(context=ctx(open_trades[:2])).accept
 
@@ -78,10 +80,17 @@ def test_auto_source_not_enabled_declined():
     assert d.code == "source"
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("min_confidence", 1.5), ("min_rr", -1.0), ("max_open_trades", 0), ("max_open_per_symbol", 0),
-    ("max_daily_loss_pct", 0.0), ("risk_percent", 150.0),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("min_confidence", 1.5),
+        ("min_rr", -1.0),
+        ("max_open_trades", 0),
+        ("max_open_per_symbol", 0),
+        ("max_daily_loss_pct", 0.0),
+        ("risk_percent", 150.0),
+    ],
+)
 def test_auto_config_bad_value_names_field(field, value):
     with pytest.raises(ValidationError) as info:
         AutoConfig(**{field: value})
@@ -89,16 +98,24 @@ def test_auto_config_bad_value_names_field(field, value):
 
 
 def test_auto_config_from_mapping_reads_table():
-    cfg = AutoConfig.from_mapping({"enabled": True, "min_confidence": 0.7, "max_open_trades": 2,
-                                   "sources": ["mtf", "ml"]})
+    cfg = AutoConfig.from_mapping(
+        {"enabled": True, "min_confidence": 0.7, "max_open_trades": 2, "sources": ["mtf", "ml"]}
+    )
     assert cfg.enabled and cfg.min_confidence == 0.7 and cfg.max_open_trades == 2
     assert cfg.sources == frozenset({"mtf", "ml"})
 
 
-@pytest.mark.parametrize(("table", "field"), [
-    ({"enabeld": True}, "enabeld"), ({"enabled": "yes"}, "enabled"), ({"max_open_trades": 2.5}, "max_open_trades"),
-    ({"min_rr": "2"}, "min_rr"), ({"sources": "mtf"}, "sources"), ({"risk_percent": 0}, "risk_percent"),
-])
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [
+        ({"enabeld": True}, "enabeld"),
+        ({"enabled": "yes"}, "enabled"),
+        ({"max_open_trades": 2.5}, "max_open_trades"),
+        ({"min_rr": "2"}, "min_rr"),
+        ({"sources": "mtf"}, "sources"),
+        ({"risk_percent": 0}, "risk_percent"),
+    ],
+)
 def test_auto_config_from_mapping_bad_entry_names_field(table, field):
     with pytest.raises(ValidationError) as info:
         AutoConfig.from_mapping(table)

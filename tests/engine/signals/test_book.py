@@ -25,8 +25,9 @@ def quote(bid: float, minutes: float = 0.0, symbol: str = "EURUSD") -> Quote:
 
 
 def make_engine(url: str) -> TradingEngine:
-    return TradingEngine(EventBus(), PaperBroker(BrokerConfig()), SqlJournal(url, durable=False),
-                         symbols=["EURUSD"], flush_interval=3600)
+    return TradingEngine(
+        EventBus(), PaperBroker(BrokerConfig()), SqlJournal(url, durable=False), symbols=["EURUSD"], flush_interval=3600
+    )
 
 
 class Recorder:
@@ -108,8 +109,9 @@ async def test_book_execute_opens_one_trade_sized_by_risk(engine, book):
 
 async def test_book_execute_concurrent_calls_one_trade(engine, book):
     sig = await book.submit(make_signal())
-    results = await asyncio.gather(book.execute(sig.id, lots="0.1"), book.execute(sig.id, lots="0.1"),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        book.execute(sig.id, lots="0.1"), book.execute(sig.id, lots="0.1"), return_exceptions=True
+    )
     assert sum(1 for r in results if isinstance(r, ValidationError)) == 1
     assert len(engine.active_trades()) == 1
 
@@ -159,7 +161,7 @@ async def test_book_auto_accepts_good_signal(engine):
     assert stored.status is SignalStatus.EXECUTED
     trade = engine.active_trades()[0]
     assert trade.id == stored.trade_id and trade.signal_id == stored.id
-    assert Decimal("0.09") <= trade.lots <= Decimal("0.10")      # 0.5 % risk
+    assert Decimal("0.09") <= trade.lots <= Decimal("0.10")  # 0.5 % risk
 
 
 async def test_book_auto_declined_journaled_rejected_with_reason(engine):
@@ -182,7 +184,7 @@ async def test_book_auto_second_signal_same_symbol_rejected(engine):
 async def test_book_stats_after_take_profit(engine, book):
     sig = await book.submit(make_signal(confidence=0.72))
     await book.execute(sig.id, lots="0.10")
-    await engine.on_quote(quote(1.1105, minutes=5))              # through the TP at 1.1100
+    await engine.on_quote(quote(1.1105, minutes=5))  # through the TP at 1.1100
     stats = await book.stats()
     assert stats["test"]["trades"] == 1 and stats["test"]["wins"] == 1
     assert stats["test"]["net_profit"] > 0
@@ -199,8 +201,9 @@ async def test_book_restart_reloads_new_signals_and_repairs_executed(db_url):
     kept = await book.submit(make_signal())
     orphan = await book.submit(make_signal(source="b"))
     # A crash between the trade's commit and the signal's outcome: the trade exists, the signal is new.
-    await first.place_order(OrderRequest("EURUSD", "buy", lots=Decimal("0.1"), sl=orphan.sl, tp=orphan.tp,
-                                         signal_id=orphan.id))
+    await first.place_order(
+        OrderRequest("EURUSD", "buy", lots=Decimal("0.1"), sl=orphan.sl, tp=orphan.tp, signal_id=orphan.id)
+    )
     await book.stop()
     await first.stop()
 
@@ -223,10 +226,13 @@ async def test_book_list_bad_status_names_field(book):
     assert info.value.field == "status"
 
 
-@pytest.mark.parametrize(("changes", "level"), [
-    ({"sl": 1.1000, "entry": 1.1010}, "sl"),                                   # bid 1.1000 at the buy's SL
-    ({"side": "sell", "entry": 1.1050, "sl": 1.1100, "tp": 1.1005}, "tp"),     # ask 1.1001 past the sell's TP
-])
+@pytest.mark.parametrize(
+    ("changes", "level"),
+    [
+        ({"sl": 1.1000, "entry": 1.1010}, "sl"),  # bid 1.1000 at the buy's SL
+        ({"side": "sell", "entry": 1.1050, "sl": 1.1100, "tp": 1.1005}, "tp"),  # ask 1.1001 past the sell's TP
+    ],
+)
 async def test_book_submit_levels_already_crossed_rejected_with_reason(book, changes, level):
     stored = await book.submit(make_signal(**changes))
     assert stored.status is SignalStatus.REJECTED
@@ -247,14 +253,14 @@ async def test_book_sweeper_task_expires_in_background(engine):
 
 
 async def test_book_execute_beyond_max_drift_unconfirmed_is_refused_and_stays_new(engine, book):
-    sig = await book.submit(make_signal(entry=1.0990, sl=1.0940, tp=1.1090))   # ask 1.1001: 11 pips away
+    sig = await book.submit(make_signal(entry=1.0990, sl=1.0940, tp=1.1090))  # ask 1.1001: 11 pips away
     verdict = book.assess(sig)
     assert verdict.executable and verdict.needs_confirmation and verdict.drift_pips == pytest.approx(11.0)
     with pytest.raises(ValidationError) as info:
         await book.execute(sig.id, confirm_drift=False)
     assert info.value.code == "drift" and "effective R:R" in info.value.message
     assert (await book.get(sig.id)).status is SignalStatus.NEW
-    trade = await book.execute(sig.id)   # confirmed (the REST default): fills at the live price
+    trade = await book.execute(sig.id)  # confirmed (the REST default): fills at the live price
     assert trade.lots == verdict.lots
 
 

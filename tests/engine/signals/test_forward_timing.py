@@ -27,19 +27,27 @@ def bars(tmp_path):
 
 @pytest.mark.parametrize("closed_bar", [0, 2, 5])
 def test_forward_signal_at_a_bar_close_enters_at_the_next_bar_open(bars, closed_bar):
-    close_time = T0 + timedelta(hours=closed_bar + 1)   # the close of bar k is the open time of bar k+1
-    signal = make_signal(id=1, side=Side.SELL, entry=OPENS[closed_bar] + 0.0005, sl=1.2, tp=1.0,
-                         created_at=close_time, expires_at=close_time + timedelta(hours=4))
+    close_time = T0 + timedelta(hours=closed_bar + 1)  # the close of bar k is the open time of bar k+1
+    signal = make_signal(
+        id=1,
+        side=Side.SELL,
+        entry=OPENS[closed_bar] + 0.0005,
+        sl=1.2,
+        tp=1.0,
+        created_at=close_time,
+        expires_at=close_time + timedelta(hours=4),
+    )
     result, _ = forward_test(bars, [signal])
     (trade,) = result.trades.values()
     assert trade.open_time == close_time
-    assert trade.entry_price == pytest.approx(OPENS[closed_bar + 1])   # a sell fills at the bid: the open
+    assert trade.entry_price == pytest.approx(OPENS[closed_bar + 1])  # a sell fills at the bid: the open
 
 
 def test_forward_signal_inside_a_bar_waits_for_the_next_open(bars):
     inside = T0 + timedelta(hours=2, minutes=20)
-    signal = make_signal(id=1, side=Side.SELL, entry=1.1025, sl=1.2, tp=1.0, created_at=inside,
-                         expires_at=inside + timedelta(hours=4))
+    signal = make_signal(
+        id=1, side=Side.SELL, entry=1.1025, sl=1.2, tp=1.0, created_at=inside, expires_at=inside + timedelta(hours=4)
+    )
     result, _ = forward_test(bars, [signal])
     (trade,) = result.trades.values()
     assert trade.open_time == T0 + timedelta(hours=3) and trade.entry_price == pytest.approx(OPENS[3])

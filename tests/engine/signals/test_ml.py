@@ -10,7 +10,12 @@ import pytest
 from engine.signals.ml.features import FEATURES, WARMUP_BARS, FeatureState, build_features, make_labels
 from engine.signals.ml.generator import MLGenerator
 from engine.signals.ml.model import (
-    DEFAULT_MODEL_PATH, ModelFormatError, SignalModel, purged_walk_forward, train, walk_forward,
+    DEFAULT_MODEL_PATH,
+    ModelFormatError,
+    SignalModel,
+    purged_walk_forward,
+    train,
+    walk_forward,
 )
 from engine.signals.ml.training import backtesting_eurusd, metrics_path, train_and_save
 from engine.signals.validation import validate_signal
@@ -39,7 +44,7 @@ def test_features_truncated_series_equal_full_series_rows(eurusd):
 
 def test_features_changing_future_bars_leaves_past_features_unchanged(eurusd):
     shocked = eurusd.copy()
-    shocked.iloc[2000:, :] *= 1.05   # a future shock
+    shocked.iloc[2000:, :] *= 1.05  # a future shock
     a, b = build_features(eurusd), build_features(shocked)
     before = a.index < eurusd.index[2000]
     pd.testing.assert_frame_equal(a[before], b[before])
@@ -69,9 +74,9 @@ def test_purged_walk_forward_train_ends_horizon_before_test():
     splits = list(purged_walk_forward(1000, n_splits=4, horizon=6, embargo=2, min_train=200))
     assert len(splits) == 4
     tests = np.concatenate([te for _, te in splits])
-    assert tests.tolist() == list(range(200, 1000))           # consecutive, each row tested once
+    assert tests.tolist() == list(range(200, 1000))  # consecutive, each row tested once
     for tr, te in splits:
-        assert tr.max() + 6 + 2 < te.min()                       # purged: no label reaches the test block
+        assert tr.max() + 6 + 2 < te.min()  # purged: no label reaches the test block
         assert tr.min() == 0
 
 
@@ -128,7 +133,7 @@ def test_default_model_ships_and_loads():
 
 def test_ml_generator_confident_model_signals_once_per_horizon(model):
     bars = bars_from_closes(random_walk(600, seed=5), wick=0.0002)
-    gen = MLGenerator(model, timeframes=(Timeframe.H1,), threshold=0.5)   # any prediction is "confident"
+    gen = MLGenerator(model, timeframes=(Timeframe.H1,), threshold=0.5)  # any prediction is "confident"
     signals = run_generator(gen, bars)
     assert signals
     for s in signals:
@@ -150,8 +155,9 @@ def test_ml_generator_uses_only_past_bars(model):
     first = run_generator(MLGenerator(model, threshold=0.5), bars[:300])
     changed = bars_from_closes(closes[:300] + [c * 1.1 for c in closes[300:]])
     again = [s for s in run_generator(MLGenerator(model, threshold=0.5), changed) if s.created_at <= bars[299].time]
-    assert [(s.side, s.confidence) for s in again] == [(s.side, s.confidence) for s in first
-                                                        if s.created_at <= bars[299].time]
+    assert [(s.side, s.confidence) for s in again] == [
+        (s.side, s.confidence) for s in first if s.created_at <= bars[299].time
+    ]
     assert frame_of(bars[:5]).shape == (5, 5)
 
 

@@ -18,9 +18,18 @@ TFS = (Timeframe.M15, Timeframe.H1, Timeframe.H4)
 def aggregate(bars: list[Bar], n: int, tf: Timeframe) -> list[Bar]:
     out = []
     for i in range(0, len(bars) - n + 1, n):
-        chunk = bars[i:i + n]
-        out.append(Bar(chunk[0].symbol, tf, chunk[0].time, chunk[0].open, max(b.high for b in chunk),
-                       min(b.low for b in chunk), chunk[-1].close))
+        chunk = bars[i : i + n]
+        out.append(
+            Bar(
+                chunk[0].symbol,
+                tf,
+                chunk[0].time,
+                chunk[0].open,
+                max(b.high for b in chunk),
+                min(b.low for b in chunk),
+                chunk[-1].close,
+            )
+        )
     return out
 
 
@@ -70,8 +79,8 @@ def test_mtf_rally_against_h4_downtrend_needs_all_timeframes():
     closes = down + rally
     strict = run_mtf(closes, MultiTimeframeGenerator())
     loose = run_mtf(closes, MultiTimeframeGenerator(min_agree=2))
-    assert [s.side for s in strict] == [Side.SELL]          # the rally is not confirmed by H4
-    assert Side.BUY in [s.side for s in loose]              # two timeframes would have bought it
+    assert [s.side for s in strict] == [Side.SELL]  # the rally is not confirmed by H4
+    assert Side.BUY in [s.side for s in loose]  # two timeframes would have bought it
 
 
 def test_mtf_warmup_not_reached_no_signal():
@@ -83,9 +92,9 @@ def test_timeframe_state_vote_trend_and_momentum():
     state.fast.value, state.slow.value, state.prev_slow = 1.2, 1.1, 1.09
     state.rsi.value, state.hist, state.atr.value = 60.0, 0.001, 0.05
     assert state.vote() == (1.0, 1.0)
-    state.rsi.value = 40.0                       # momentum now disagrees
+    state.rsi.value = 40.0  # momentum now disagrees
     assert state.vote() == (0.5, 1.0)
-    state.prev_slow = 1.2                        # slow EMA falling: no trend vote
+    state.prev_slow = 1.2  # slow EMA falling: no trend vote
     assert state.vote()[0] == 0.0
 
 

@@ -42,14 +42,15 @@ class Counter:
 
 
 def test_stream_states_feeds_only_new_bar_and_rebuilds_after_gap():
-    streams = StreamStates(Counter, lambda s, bars, i: setattr(s, "fed", s.fed + 1) or setattr(
-        s, "last_time", int(bars.times[i])))
+    streams = StreamStates(
+        Counter, lambda s, bars, i: setattr(s, "fed", s.fed + 1) or setattr(s, "last_time", int(bars.times[i]))
+    )
     bars = bars_from_closes([1.0 + i / 100 for i in range(10)])
     frame = BarsFrame.from_bars(bars[:5], capacity=50)
-    assert streams.advance("EURUSD", Timeframe.H1, frame).fed == 5        # warm-up from the window
-    assert streams.advance("EURUSD", Timeframe.H1, frame) is None         # same bar again: nothing
+    assert streams.advance("EURUSD", Timeframe.H1, frame).fed == 5  # warm-up from the window
+    assert streams.advance("EURUSD", Timeframe.H1, frame) is None  # same bar again: nothing
     frame.append(bars[5])
-    assert streams.advance("EURUSD", Timeframe.H1, frame).fed == 6        # only the new bar
-    frame.append(bars[7])                                                  # bar 6 missing: a gap
+    assert streams.advance("EURUSD", Timeframe.H1, frame).fed == 6  # only the new bar
+    frame.append(bars[7])  # bar 6 missing: a gap
     state = streams.advance("EURUSD", Timeframe.H1, frame)
     assert state.fed == 7 and state.last_time == int(bars[7].time.timestamp())  # rebuilt from the window

@@ -42,14 +42,32 @@ class EveryNth:
             return []
         close = float(bars.close[-1])
         created = bars.time_at(-1) + timedelta(hours=1)
-        return [Signal(None, symbol, Side.BUY, close, close - 0.05, close + 0.1, 0.7, self.name, timeframe,
-                       created, created + timedelta(days=30))]
+        return [
+            Signal(
+                None,
+                symbol,
+                Side.BUY,
+                close,
+                close - 0.05,
+                close + 0.1,
+                0.7,
+                self.name,
+                timeframe,
+                created,
+                created + timedelta(days=30),
+            )
+        ]
 
 
 @pytest.fixture
 async def engine(tmp_path):
-    e = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), SqlJournal(f"sqlite:///{tmp_path / 'p.db'}",
-                      durable=False), symbols=["EURUSD"], flush_interval=3600)
+    e = TradingEngine(
+        EventBus(),
+        PaperBroker(BrokerConfig()),
+        SqlJournal(f"sqlite:///{tmp_path / 'p.db'}", durable=False),
+        symbols=["EURUSD"],
+        flush_interval=3600,
+    )
     await e.start()
     await e.on_quote(Quote("EURUSD", 1.1, 1.1001, T0, "test"))
     yield e
@@ -145,7 +163,7 @@ def test_runner_process_batch_higher_timeframes_first():
     h4 = bars_from_closes([1.1], timeframe=Timeframe.H4)[0]
     h1 = bars_from_closes([1.1], timeframe=Timeframe.H1, start=T0 + timedelta(hours=3))[0]
     m15 = bars_from_closes([1.1], timeframe=Timeframe.M15, start=T0 + timedelta(hours=3, minutes=45))[0]
-    runner.process_batch([m15, h1, h4])           # the order the engine publishes them in
+    runner.process_batch([m15, h1, h4])  # the order the engine publishes them in
     assert seen == [Timeframe.H4, Timeframe.H1, Timeframe.M15]
 
 

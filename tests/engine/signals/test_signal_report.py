@@ -15,19 +15,43 @@ from engine.values import SignalStatus
 from tests.engine.signals.factories import T0, make_signal, make_trade
 
 
-def source_of(results: list[float], source: str = "s", first_id: int = 1, confidence: float = 0.7,
-              risk_pips: float = 50.0, symbol: str = "EURUSD"):
+def source_of(
+    results: list[float],
+    source: str = "s",
+    first_id: int = 1,
+    confidence: float = 0.7,
+    risk_pips: float = 50.0,
+    symbol: str = "EURUSD",
+):
     """One executed signal and one closed trade per result (money = pips = result), closed in order."""
     signals, trades = [], []
     for i, r in enumerate(results):
         sid = first_id + i
-        signals.append(replace(make_signal(id=sid, source=source, confidence=confidence, symbol=symbol,
-                                           sl=round(1.1 - risk_pips * 0.0001, 5),
-                                           created_at=T0 + timedelta(hours=i),
-                                           expires_at=T0 + timedelta(hours=i + 1)),
-                               status=SignalStatus.EXECUTED, trade_id=sid))
-        trades.append(make_trade(sid, signal_id=sid, pnl=str(r), pips=float(r), symbol=symbol,
-                                 close_time=T0 + timedelta(hours=i, minutes=30)))
+        signals.append(
+            replace(
+                make_signal(
+                    id=sid,
+                    source=source,
+                    confidence=confidence,
+                    symbol=symbol,
+                    sl=round(1.1 - risk_pips * 0.0001, 5),
+                    created_at=T0 + timedelta(hours=i),
+                    expires_at=T0 + timedelta(hours=i + 1),
+                ),
+                status=SignalStatus.EXECUTED,
+                trade_id=sid,
+            )
+        )
+        trades.append(
+            make_trade(
+                sid,
+                signal_id=sid,
+                pnl=str(r),
+                pips=float(r),
+                symbol=symbol,
+                close_time=T0 + timedelta(hours=i, minutes=30),
+            )
+        )
     return signals, trades
 
 
@@ -63,12 +87,22 @@ def test_report_twenty_even_trades_show_no_edge_with_sane_intervals():
 
 
 def test_report_source_with_zero_trades_has_no_figures_and_no_evidence():
-    signals = [replace(make_signal(id=1, source="quiet"), status=SignalStatus.EXPIRED),
-               make_signal(id=2, source="quiet")]
+    signals = [
+        replace(make_signal(id=1, source="quiet"), status=SignalStatus.EXPIRED),
+        make_signal(id=2, source="quiet"),
+    ]
     s = source_stats(signals, [])["quiet"]
     assert s["trades"] == 0 and s["signals"] == {"expired": 1, "new": 1}
-    for key in ("win_rate", "win_rate_ci", "expectancy", "expectancy_ci", "expectancy_pips",
-                "expectancy_pips_ci", "profit_factor", "average_r"):
+    for key in (
+        "win_rate",
+        "win_rate_ci",
+        "expectancy",
+        "expectancy_ci",
+        "expectancy_pips",
+        "expectancy_pips_ci",
+        "profit_factor",
+        "average_r",
+    ):
         assert s[key] is None, key
     assert s["max_drawdown"] == 0.0 and s["net_profit"] == 0.0
     assert s["verdict"] == "no_evidence"

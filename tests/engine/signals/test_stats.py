@@ -34,7 +34,7 @@ def test_calibration_buckets_count_and_rate():
     assert by[(0.5, 0.6)]["count"] == 2 and by[(0.5, 0.6)]["realised_win_rate"] == 0.5
     assert by[(0.5, 0.6)]["mean_stated"] == pytest.approx(0.565)
     assert by[(0.7, 0.8)]["realised_win_rate"] == 1.0
-    assert by[(0.9, 1.0)]["count"] == 1          # 1.0 falls in the last, closed bucket
+    assert by[(0.9, 1.0)]["count"] == 1  # 1.0 falls in the last, closed bucket
     assert by[(0.0, 0.5)]["count"] == 0 and by[(0.0, 0.5)]["realised_win_rate"] is None
 
 
@@ -49,7 +49,7 @@ def test_source_stats_figures_per_source():
         make_trade(1, signal_id=1, pnl="100", pips=100.0, commission="2"),
         make_trade(2, signal_id=2, pnl="-50", pips=-50.0),
         make_trade(3, signal_id=3, pnl="30", pips=30.0),
-        make_trade(9, signal_id=None, pnl="999"),                   # manual trade: no source
+        make_trade(9, signal_id=None, pnl="999"),  # manual trade: no source
     ]
     stats = source_stats(signals, trades)
     mtf = stats["mtf"]

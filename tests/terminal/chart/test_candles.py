@@ -7,8 +7,9 @@ import sys
 import textwrap
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
 from PySide6.QtGui import QColor, QImage
+
+import numpy as np
 
 from engine.values import Quote, Side, Signal, Timeframe, TradeRecord
 from terminal.chart.candles import CHUNK
@@ -40,8 +41,9 @@ def chart_with(qtbot, n: int) -> ChartView:
 def colours_in(image: QImage, colour: str) -> int:
     target = QColor(colour).rgb()
     step = 3
-    return sum(1 for x in range(0, image.width(), step) for y in range(0, image.height(), step)
-               if image.pixel(x, y) == target)
+    return sum(
+        1 for x in range(0, image.width(), step) for y in range(0, image.height(), step) if image.pixel(x, y) == target
+    )
 
 
 def test_candles_large_series_paints_only_visible_bars(qtbot):
@@ -57,9 +59,9 @@ def test_candles_zoomed_out_draws_one_column_per_pixel(qtbot):
     view = chart_with(qtbot, 200_000)
     view.set_x_range(0, 200_000)
     view.grab()
-    assert view.candles.painted_bars == 200_000     # all bars fall in view…
-    assert view.candles.pixelWidth() > 1.0          # …but are drawn as pixel columns
-    assert len(view.candles._chunks) == 0           # and no per-bar picture was built
+    assert view.candles.painted_bars == 200_000  # all bars fall in view…
+    assert view.candles.pixelWidth() > 1.0  # …but are drawn as pixel columns
+    assert len(view.candles._chunks) == 0  # and no per-bar picture was built
 
 
 def test_candles_price_update_keeps_closed_chunk_cache(qtbot):
@@ -78,6 +80,7 @@ def test_candles_price_update_keeps_closed_chunk_cache(qtbot):
 
 def test_candles_late_bar_in_a_cached_chunk_is_drawn_again(qtbot):
     from engine.values import Bar
+
     view = chart_with(qtbot, 1_000)
     view.scroll_to_end()
     view.grab()
@@ -106,7 +109,7 @@ def test_chart_follows_right_edge_until_user_scrolls_away(qtbot):
     left_before, _ = view.visible_range()
     view.apply_quote(Quote("EURUSD", 1.1, 1.1001, datetime.fromtimestamp(last + 120, tz=timezone.utc)))
     view.repaint_now()
-    assert view.visible_range()[0] == left_before      # stays where the user put it
+    assert view.visible_range()[0] == left_before  # stays where the user put it
     view.scroll_to_end()
     assert view.follow is True
 
@@ -122,9 +125,22 @@ def test_chart_pattern_overlay_labels_points_x_a_b_c_d(qtbot):
     view = chart_with(qtbot, 100)
     times = [datetime.fromtimestamp(int(view.series.times[i]), tz=timezone.utc) for i in (10, 20, 30, 40, 50)]
     from engine.values import PatternPoint
+
     points = [PatternPoint(label, t, 1.08 + i * 0.001) for i, (label, t) in enumerate(zip("XABCD", times))]
-    signal = Signal(7, "EURUSD", Side.BUY, 1.081, 1.079, 1.085, 0.6, "harmonic", Timeframe.M1, times[-1],
-                    times[-1] + timedelta(hours=1), pattern={"name": "gartley", "points": points})
+    signal = Signal(
+        7,
+        "EURUSD",
+        Side.BUY,
+        1.081,
+        1.079,
+        1.085,
+        0.6,
+        "harmonic",
+        Timeframe.M1,
+        times[-1],
+        times[-1] + timedelta(hours=1),
+        pattern={"name": "gartley", "points": points},
+    )
     view.show_signal(signal)
     assert view.pattern.labels == ["X", "A", "B", "C", "D"]
     xs, _ = view.pattern._curve.getData()
@@ -138,9 +154,33 @@ def test_chart_trade_levels_drag_emits_new_sl(qtbot):
     from decimal import Decimal
 
     from engine.values import OrderType, TradeStatus
-    trade = TradeRecord(3, "EURUSD", Side.BUY, OrderType.MARKET, TradeStatus.OPEN, Decimal("0.1"), None, 1.08,
-                        1.07, 1.09, None, now, None, None, None, 0.0, Decimal(0), Decimal(0), Decimal(0), 0.0, 0.0,
-                        None, None, "")
+
+    trade = TradeRecord(
+        3,
+        "EURUSD",
+        Side.BUY,
+        OrderType.MARKET,
+        TradeStatus.OPEN,
+        Decimal("0.1"),
+        None,
+        1.08,
+        1.07,
+        1.09,
+        None,
+        now,
+        None,
+        None,
+        None,
+        0.0,
+        Decimal(0),
+        Decimal(0),
+        Decimal(0),
+        0.0,
+        0.0,
+        None,
+        None,
+        "",
+    )
     view.set_trades([trade])
     line = view.levels.line(3, "sl")
     assert line is not None and line.movable and view.levels.line(3, "price").movable is False
@@ -171,14 +211,20 @@ def test_void_qpainter_calls_200k_times_exit_cleanly():
         painter.end()
         print("ok")
     """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""},
+    )
     assert result.returncode == 0, result.stderr[-500:]
     assert result.stdout.strip() == "ok"
 
 
 def test_chart_keyboard_pans_zooms_and_returns_to_end(qtbot):
     from PySide6.QtCore import Qt
+
     view = chart_with(qtbot, 2_000)
     view.scroll_to_end()
     left, right = view.visible_range()

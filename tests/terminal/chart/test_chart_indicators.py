@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import numpy as np
-import pandas as pd
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox, QSpinBox
+
+import numpy as np
+import pandas as pd
 
 from engine.signals import indicators as ind
 from engine.values import Quote, Timeframe
@@ -53,10 +54,10 @@ def test_indicator_menu_shows_overlays_and_panes_with_the_engines_numbers(qtbot,
     np.testing.assert_allclose(view.indicators.values("ema_fast").column("value"), ind.ema(close, 20), atol=1e-12)
     np.testing.assert_allclose(view.indicators.values("rsi").column("value"), ind.rsi(close, 14), atol=1e-9)
     rsi_box = view.indicators.panes["rsi"].getPlotItem().vb
-    assert rsi_box.viewRange()[0] == view.plot.vb.viewRange()[0]        # the panes share the chart's x
+    assert rsi_box.viewRange()[0] == view.plot.vb.viewRange()[0]  # the panes share the chart's x
     view.zoom(0.5)
     assert rsi_box.viewRange()[0] == view.plot.vb.viewRange()[0]
-    menu.actions_by_key["rsi"].trigger()                                # off again
+    menu.actions_by_key["rsi"].trigger()  # off again
     assert "rsi" not in view.indicators.panes
 
 
@@ -90,7 +91,7 @@ def test_indicator_periods_typed_are_applied_and_restored_after_a_restart(qtbot,
     close = pd.Series(np.array(view.series.close))
     np.testing.assert_allclose(view.indicators.values("ema_fast").column("value"), ind.ema(close, 33), atol=1e-12)
 
-    again = chart(qtbot, store)                                          # the next start, same settings
+    again = chart(qtbot, store)  # the next start, same settings
     specs = {s.key: s for s in again.indicator_menu.specs}
     assert specs["ema_fast"].params == (33,) and specs["ema_fast"].enabled
     assert specs["bollinger"].params == (20, 2.5) and not specs["bollinger"].enabled
@@ -113,11 +114,12 @@ def test_unreadable_indicator_settings_fall_back_to_the_defaults(qtbot, store):
     store.setValue(SETTINGS_KEY, "{not json")
     view = chart(qtbot, store)
     assert not any(s.enabled for s in view.indicator_menu.specs)
-    store.setValue(SETTINGS_KEY, '[{"key": "rsi", "params": [0], "enabled": true},'
-                                 ' {"key": "sma", "params": [7], "enabled": true}]')
+    store.setValue(
+        SETTINGS_KEY, '[{"key": "rsi", "params": [0], "enabled": true}, {"key": "sma", "params": [7], "enabled": true}]'
+    )
     view = chart(qtbot, store)
     specs = {s.key: s for s in view.indicator_menu.specs}
-    assert specs["rsi"].params == (14,) and not specs["rsi"].enabled   # period 0: the default, logged
+    assert specs["rsi"].params == (14,) and not specs["rsi"].enabled  # period 0: the default, logged
     assert specs["sma"].params == (7,) and specs["sma"].enabled
 
 
@@ -132,16 +134,18 @@ def test_navigation_keys_in_an_indicator_pane_move_the_chart(qtbot, store):
 
 
 def test_panes_restored_before_the_chart_is_shown_leave_the_price_pane_most_of_the_height(qtbot, store):
-    store.setValue(SETTINGS_KEY, '[{"key": "rsi", "params": [14], "enabled": true},'
-                                 ' {"key": "macd", "params": [12, 26, 9], "enabled": true}]')
+    store.setValue(
+        SETTINGS_KEY,
+        '[{"key": "rsi", "params": [14], "enabled": true}, {"key": "macd", "params": [12, 26, 9], "enabled": true}]',
+    )
     view = ChartView(["EURUSD"], timeframe=Timeframe.M1)
     qtbot.addWidget(view)
-    view.attach(store=store)                   # as the window does, before it is shown or sized
+    view.attach(store=store)  # as the window does, before it is shown or sized
     view.resize(1200, 800)
     view.show()
     qtbot.waitExposed(view)
     sizes = view.panes.sizes()
     assert len(sizes) == 3 and sizes[0] >= 0.55 * sum(sizes), sizes
-    view.indicator_menu.toggle("atr", True)    # a pane added later takes its share from the others
+    view.indicator_menu.toggle("atr", True)  # a pane added later takes its share from the others
     sizes = view.panes.sizes()
     assert len(sizes) == 4 and sizes[0] >= 0.45 * sum(sizes) and min(sizes) >= 60, sizes

@@ -9,12 +9,13 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-import numpy as np
-import pandas as pd
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+
+import numpy as np
+import pandas as pd
 
 from engine.broker import OrderRequest
 from engine.signals import indicators as ind
@@ -37,9 +38,14 @@ def menu_action(window, menu_title: str, text: str):  # noqa: ANN001, ANN201
 def mouse(widget, kind: QEvent.Type, pos: QPoint, buttons: Qt.MouseButton) -> None:  # noqa: ANN001
     """Send one mouse event with the buttons held (QTest.mouseMove carries none)."""
     local = QPointF(pos)
-    event = QMouseEvent(kind, local, widget.mapToGlobal(local), Qt.MouseButton.LeftButton
-                        if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton,
-                        buttons, Qt.KeyboardModifier.NoModifier)
+    event = QMouseEvent(
+        kind,
+        local,
+        widget.mapToGlobal(local),
+        Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton,
+        buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(widget, event)
 
 
@@ -79,13 +85,19 @@ def test_chart_session_in_the_window(make_window, qloop, engine, prefs, store, q
 
         # A trade, and its SL dragged with the mouse: the label follows, the engine gets the new SL.
         q = engine.quote("EURUSD")
-        trade = qloop.run(engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10"),
-                                                          sl=round(q.ask - 0.0004, 5), tp=round(q.ask + 0.0008, 5))))
+        trade = qloop.run(
+            engine.place_order(
+                OrderRequest(
+                    "EURUSD", Side.BUY, lots=Decimal("0.10"), sl=round(q.ask - 0.0004, 5), tp=round(q.ask + 0.0008, 5)
+                )
+            )
+        )
         qloop.until(lambda: chart.levels.line(trade.id, "sl") is not None, what="sl line")
         chart.scroll_to_end()
         line = chart.levels.line(trade.id, "sl")
-        start = chart.plot_widget.mapFromScene(chart.plot.vb.mapViewToScene(
-            QPointF(chart.plot.vb.viewRange()[0][0] + 0.6 * width(chart), trade.sl)))
+        start = chart.plot_widget.mapFromScene(
+            chart.plot.vb.mapViewToScene(QPointF(chart.plot.vb.viewRange()[0][0] + 0.6 * width(chart), trade.sl))
+        )
         assert chart.plot.vb.sceneBoundingRect().contains(chart.plot_widget.mapToScene(start))
         mouse(viewport, QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton)
         for dy in range(2, 42, 4):
@@ -106,16 +118,20 @@ def test_chart_session_in_the_window(make_window, qloop, engine, prefs, store, q
         assert chart.one_click.isVisible()
         now = engine.quote("EURUSD").time
         for k in range(40):
-            qloop.run(engine.on_quote(quote("EURUSD", 1.0850 + ((k * 7) % 13 - 6) * 1e-5,
-                                            when=now + timedelta(seconds=20 * (k + 1)))))
+            qloop.run(
+                engine.on_quote(
+                    quote("EURUSD", 1.0850 + ((k * 7) % 13 - 6) * 1e-5, when=now + timedelta(seconds=20 * (k + 1)))
+                )
+            )
             window.bridge.flush_now()
         mine = [(int(chart.series.times[i]), float(chart.series.close[i])) for i in range(len(chart.series))]
-        theirs = [(int(b.time.timestamp()), b.close) for b in qloop.run(engine.bars("EURUSD", chart.timeframe,
-                                                                                   limit=len(mine)))]
-        assert mine[-len(theirs):] == theirs
+        theirs = [
+            (int(b.time.timestamp()), b.close)
+            for b in qloop.run(engine.bars("EURUSD", chart.timeframe, limit=len(mine)))
+        ]
+        assert mine[-len(theirs) :] == theirs
         close = pd.Series(np.array(chart.series.close))
-        np.testing.assert_allclose(chart.indicators.values("ema_fast").column("value"), ind.ema(close, 20),
-                                   atol=1e-12)
+        np.testing.assert_allclose(chart.indicators.values("ema_fast").column("value"), ind.ema(close, 20), atol=1e-12)
         QTest.mouseClick(chart.one_click.buy, Qt.MouseButton.LeftButton)
         qloop.until(lambda: len(engine.active_trades()) == 2, what="the one-click buy")
 
@@ -130,7 +146,7 @@ def test_chart_session_in_the_window(make_window, qloop, engine, prefs, store, q
         assert again.chart.timeframe is Timeframe.H1
         qtbot.waitExposed(again)
         sizes = again.chart.panes.sizes()
-        assert sizes[0] >= 0.5 * sum(sizes), sizes           # the price pane keeps most of the height
+        assert sizes[0] >= 0.5 * sum(sizes), sizes  # the price pane keeps most of the height
         again.chart.grab()
     finally:
         sys.excepthook = previous_hook

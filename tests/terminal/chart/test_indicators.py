@@ -15,17 +15,23 @@ from terminal.chart.indicators import IndicatorSpec, IndicatorValues, default_sp
 from terminal.chart.series import BarSeries
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
-SPECS = [IndicatorSpec("sma", "sma", (10,)), IndicatorSpec("ema", "ema", (20,)),
-         IndicatorSpec("bb", "bollinger", (20, 2.0)), IndicatorSpec("rsi", "rsi", (14,)),
-         IndicatorSpec("macd", "macd", (12, 26, 9)), IndicatorSpec("atr", "atr", (14,))]
+SPECS = [
+    IndicatorSpec("sma", "sma", (10,)),
+    IndicatorSpec("ema", "ema", (20,)),
+    IndicatorSpec("bb", "bollinger", (20, 2.0)),
+    IndicatorSpec("rsi", "rsi", (14,)),
+    IndicatorSpec("macd", "macd", (12, 26, 9)),
+    IndicatorSpec("atr", "atr", (14,)),
+]
 
 
 def series_of(n: int, seed: int = 4) -> BarSeries:
     rng = np.random.default_rng(seed)
     close = 1.1 + np.cumsum(rng.normal(0, 0.0003, n))
     open_ = np.r_[close[0], close[:-1]]
-    ohlcv = np.column_stack([open_, np.maximum(open_, close) + 0.0002, np.minimum(open_, close) - 0.0002, close,
-                             np.ones(n)])
+    ohlcv = np.column_stack(
+        [open_, np.maximum(open_, close) + 0.0002, np.minimum(open_, close) - 0.0002, close, np.ones(n)]
+    )
     series = BarSeries("EURUSD", Timeframe.M1)
     series.set_arrays(int(T0.timestamp()) + 60 * np.arange(n, dtype=np.int64), ohlcv)
     return series
@@ -61,16 +67,15 @@ def test_indicator_values_follow_prices_bars_and_late_bars_incrementally(spec):
     assert values.recomputed == 1_000
     assert_equal_to_batch(values, series)
     last = int(series.times[-1])
-    for k in range(30):                                  # prices on the forming bar: one bar each
+    for k in range(30):  # prices on the forming bar: one bar each
         series.apply_price(last + 1 + k, 1.1 + (k % 5) * 1e-4)
         assert values.sync(series) and values.recomputed == 1
     assert_equal_to_batch(values, series)
-    series.apply_price(last + 60, 1.1012)                 # a new bar: the closed one and the new one
+    series.apply_price(last + 60, 1.1012)  # a new bar: the closed one and the new one
     values.sync(series)
     assert values.recomputed == 2
-    late = Bar("EURUSD", Timeframe.M1, datetime.fromtimestamp(last - 120, tz=timezone.utc),
-               1.1, 1.2, 1.0, 1.15, 7.0)
-    series.apply_bar(late)                                # a late bar three from the end
+    late = Bar("EURUSD", Timeframe.M1, datetime.fromtimestamp(last - 120, tz=timezone.utc), 1.1, 1.2, 1.0, 1.15, 7.0)
+    series.apply_bar(late)  # a late bar three from the end
     values.sync(series)
     assert values.recomputed == 4
     assert_equal_to_batch(values, series)
@@ -92,13 +97,25 @@ def test_default_specs_carry_the_signal_models_own_parameters():
     assert specs["ema_fast"].params == (generator.fast_n,) and specs["ema_slow"].params == (generator.slow_n,)
     assert specs["rsi"].params == (generator.rsi_period,) and specs["atr"].params == (generator.atr_period,)
     macd = ind.Macd()
-    assert specs["macd"].params == (int(2 / macd.fast.alpha - 1), int(2 / macd.slow.alpha - 1),
-                                    int(2 / macd.signal.alpha - 1))
+    assert specs["macd"].params == (
+        int(2 / macd.fast.alpha - 1),
+        int(2 / macd.slow.alpha - 1),
+        int(2 / macd.signal.alpha - 1),
+    )
     assert not any(s.enabled for s in specs.values())
 
 
-@pytest.mark.parametrize("params, field", [((0,), "period"), ((1001,), "period"), ((float("nan"),), "period"),
-                                           ((10, 2.0), "params"), (("14",), "period"), ((True,), "period")])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ((0,), "period"),
+        ((1001,), "period"),
+        ((float("nan"),), "period"),
+        ((10, 2.0), "params"),
+        (("14",), "period"),
+        ((True,), "period"),
+    ],
+)
 def test_indicator_spec_refuses_bad_parameters_naming_them(params, field):
     with pytest.raises(ValueError, match=field):
         IndicatorSpec("x", "ema", params).validated()
@@ -127,7 +144,7 @@ def test_indicator_values_on_a_series_shorter_than_the_period(spec, n):
         assert len(values.column(name)) == n
     if n:
         assert_equal_to_batch(values, series)
-        series.apply_price(int(series.times[-1]) + 60, 1.2)     # then it grows bar by bar
+        series.apply_price(int(series.times[-1]) + 60, 1.2)  # then it grows bar by bar
         values.sync(series)
         assert values.recomputed == 2 and len(values.column(values._names[0])) == n + 1
         assert_equal_to_batch(values, series)

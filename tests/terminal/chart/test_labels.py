@@ -20,9 +20,12 @@ def overlap(a, b) -> bool:  # noqa: ANN001
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.floats(0, 600), st.floats(40, 190), st.floats(10, 18)),
-                min_size=1, max_size=60),
-       st.floats(100, 1600))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.floats(0, 600), st.floats(40, 190), st.floats(10, 18)), min_size=1, max_size=60
+    ),
+    st.floats(100, 1600),
+)
 def test_place_labels_never_overlap(specs, width):
     boxes = [LabelBox((i, g), g, y, w, h) for i, (g, y, w, h) in enumerate(specs)]
     placed = place_labels(boxes, 10.0, 10.0 + width)
@@ -35,8 +38,8 @@ def test_place_labels_keep_each_label_on_its_line_while_columns_last():
     boxes = [LabelBox((t, f), t, 300.0 + k, 120.0, 14.0) for t in range(3) for k, f in enumerate("ABC")]
     placed = place_labels(boxes, 0.0, 2000.0)
     for box in boxes:
-        assert placed[box.key].y == box.y - box.height       # bottom on the line
-    assert len({placed[b.key].x for b in boxes}) == 9           # nine coinciding lines, nine columns
+        assert placed[box.key].y == box.y - box.height  # bottom on the line
+    assert len({placed[b.key].x for b in boxes}) == 9  # nine coinciding lines, nine columns
 
 
 def test_place_labels_beyond_the_width_stack_vertically_without_overlap():

@@ -16,8 +16,9 @@ def rows(bars) -> list[tuple]:
 
 def chart_rows(view: ChartView) -> list[tuple]:
     s = view.series
-    return [(int(s.times[i]), float(s.open[i]), float(s.high[i]), float(s.low[i]), float(s.close[i]))
-            for i in range(len(s))]
+    return [
+        (int(s.times[i]), float(s.open[i]), float(s.high[i]), float(s.low[i]), float(s.close[i])) for i in range(len(s))
+    ]
 
 
 def test_chart_on_engine_bar_closes_matches_bar_store_without_errors(qtbot, qloop, engine):
@@ -39,12 +40,13 @@ def test_chart_on_engine_bar_closes_matches_bar_store_without_errors(qtbot, qloo
     bridge.bar_closed.connect(check)
     start = Timeframe.M5.floor(datetime.now(timezone.utc)) + timedelta(minutes=5)
     for k in range(60):  # 60 quotes 23 s apart: ~23 minutes, M1 and M5 boundaries crossed many times
-        qloop.run(engine.on_quote(quote("EURUSD", 1.085 + ((k * 7) % 11 - 5) * 1e-5,
-                                        when=start + timedelta(seconds=23 * k))))
+        qloop.run(
+            engine.on_quote(quote("EURUSD", 1.085 + ((k * 7) % 11 - 5) * 1e-5, when=start + timedelta(seconds=23 * k)))
+        )
         bridge.flush_now()
         mine = chart_rows(view)
         theirs = rows(qloop.run(engine.bars("EURUSD", view.timeframe, limit=len(mine))))
-        assert mine[-len(theirs):] == theirs
+        assert mine[-len(theirs) :] == theirs
         if k == 30:
             view.set_timeframe(Timeframe.M5)
             qloop.run(view.load(lambda s, tf: engine.bars(s, tf, limit=400)))

@@ -62,7 +62,7 @@ def test_one_click_shows_bid_ask_spread_and_buys_the_typed_lots(qtbot, qloop, en
 def test_one_click_refusals_show_inline_and_never_stack_dialogs(qtbot, qloop, engine, store):
     view, said = chart(qtbot, qloop, engine, store)
     view.show_one_click(True)
-    view.set_symbol("USDCHF")                     # the engine has no price for it: every click is refused
+    view.set_symbol("USDCHF")  # the engine has no price for it: every click is refused
     for _ in range(5):
         QTest.mouseClick(view.one_click.sell, Qt.MouseButton.LeftButton)
         qloop.spin(0.05)
@@ -71,7 +71,7 @@ def test_one_click_refusals_show_inline_and_never_stack_dialogs(qtbot, qloop, en
     assert sum("refused" in m for m in said) == 5
     dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, (QDialog, QMessageBox)) and w.isVisible()]
     assert dialogs == [] and engine.active_trades() == []
-    assert view.one_click.sell.isEnabled()         # re-enabled after each refusal
+    assert view.one_click.sell.isEnabled()  # re-enabled after each refusal
 
 
 def test_one_click_lot_field_keeps_what_is_typed(qtbot, qloop, engine, store):
@@ -80,5 +80,5 @@ def test_one_click_lot_field_keeps_what_is_typed(qtbot, qloop, engine, store):
     type_lots(view, "1.37")
     assert view.one_click.lots.text() == "1.37" and view.one_click.typed_lots() == Decimal("1.37")
     view.apply_quote(engine.quote("EURUSD"))
-    view.repaint_now()                            # a price arriving must not rewrite the field
+    view.repaint_now()  # a price arriving must not rewrite the field
     assert view.one_click.lots.text() == "1.37"

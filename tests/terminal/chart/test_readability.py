@@ -6,10 +6,11 @@ import itertools
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
+
+import numpy as np
 
 from engine.values import OrderType, Quote, Side, Timeframe, TradeRecord, TradeStatus
 from terminal.chart.view import ChartView
@@ -26,8 +27,9 @@ def walk(n: int, step: int = 60, start: float = 1.08) -> tuple[np.ndarray, np.nd
     return times, np.column_stack([open_, high, low, close, np.zeros(n)])
 
 
-def chart(qtbot, n: int = 300, timeframe: Timeframe = Timeframe.M1, symbol: str = "EURUSD",
-          start: float = 1.08) -> ChartView:
+def chart(
+    qtbot, n: int = 300, timeframe: Timeframe = Timeframe.M1, symbol: str = "EURUSD", start: float = 1.08
+) -> ChartView:
     view = ChartView([symbol], timeframe=timeframe)
     qtbot.addWidget(view)
     view.resize(1200, 700)
@@ -44,14 +46,38 @@ def quote_now(view: ChartView, bid: float, ask: float) -> Quote:
     return Quote(view.symbol, bid, ask, datetime.fromtimestamp(last + 5, tz=timezone.utc), "test")
 
 
-def trade(trade_id: int, entry: float, sl: float | None, tp: float | None, side: Side = Side.BUY,
-          pending: bool = False) -> TradeRecord:
+def trade(
+    trade_id: int, entry: float, sl: float | None, tp: float | None, side: Side = Side.BUY, pending: bool = False
+) -> TradeRecord:
     now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
     status = TradeStatus.PENDING if pending else TradeStatus.OPEN
     order_type = OrderType.LIMIT if pending else OrderType.MARKET
-    return TradeRecord(trade_id, "EURUSD", side, order_type, status, Decimal("0.1"),
-                       entry if pending else None, None if pending else entry, sl, tp, None, now, None, None,
-                       None, 0.0, Decimal(0), Decimal(0), Decimal(0), 0.0, 0.0, None, None, "")
+    return TradeRecord(
+        trade_id,
+        "EURUSD",
+        side,
+        order_type,
+        status,
+        Decimal("0.1"),
+        entry if pending else None,
+        None if pending else entry,
+        sl,
+        tp,
+        None,
+        now,
+        None,
+        None,
+        None,
+        0.0,
+        Decimal(0),
+        Decimal(0),
+        Decimal(0),
+        0.0,
+        0.0,
+        None,
+        None,
+        "",
+    )
 
 
 def overlaps(rects) -> list:  # noqa: ANN001
@@ -60,10 +86,11 @@ def overlaps(rects) -> list:  # noqa: ANN001
 
 # --- bid/ask tags on the price axis --------------------------------------------------------------
 
+
 def test_price_axis_bid_ask_tags_are_coloured_outside_the_plot_and_apart(qtbot):
     view = chart(qtbot)
     last = float(view.series.close[-1])
-    view.apply_quote(quote_now(view, last, last + 0.00001))   # a 0.1-pip spread: the prices nearly coincide
+    view.apply_quote(quote_now(view, last, last + 0.00001))  # a 0.1-pip spread: the prices nearly coincide
     view.repaint_now()
     view.grab()
     tags = view.price_axis.tag_rects()
@@ -73,19 +100,22 @@ def test_price_axis_bid_ask_tags_are_coloured_outside_the_plot_and_apart(qtbot):
         rect = view.price_axis.mapRectToScene(tags[name])
         assert rect.left() >= plot.right() - 0.5, f"{name} tag is inside the plot"
     assert not tags["bid"].intersects(tags["ask"])
-    assert tags["ask"].bottom() <= tags["bid"].top()          # the ask above the bid
+    assert tags["ask"].bottom() <= tags["bid"].top()  # the ask above the bid
     assert view.price_axis.tag_colour("bid") == DARK.bid and view.price_axis.tag_colour("ask") == DARK.ask
     assert view.price_axis.tag_text("bid") == f"{last:.5f}"
-    assert getattr(view.prices.bid, "label", None) is None    # no price text over the newest candles
+    assert getattr(view.prices.bid, "label", None) is None  # no price text over the newest candles
 
 
 # --- trade level labels --------------------------------------------------------------------------
 
+
 def test_trade_level_labels_of_many_close_trades_never_overlap(qtbot):
     view = chart(qtbot)
     base = float(view.series.close[-1])
-    trades = [trade(i, base + i * 0.00001, base - 0.0003 + i * 0.00001, base + 0.0003, pending=(i % 3 == 0))
-              for i in range(1, 9)]
+    trades = [
+        trade(i, base + i * 0.00001, base - 0.0003 + i * 0.00001, base + 0.0003, pending=(i % 3 == 0))
+        for i in range(1, 9)
+    ]
     trades.append(trade(20, base, base - 0.00002, base + 0.00002))  # SL and TP almost on the entry
     view.set_trades(trades)
     view.grab()
@@ -96,12 +126,26 @@ def test_trade_level_labels_of_many_close_trades_never_overlap(qtbot):
 
 def test_trade_level_labels_stay_apart_from_a_shown_signal(qtbot):
     from engine.values import Signal
+
     view = chart(qtbot)
     base = float(view.series.close[-1])
     view.set_trades([trade(1, base, base - 0.0002, base + 0.0004)])
     when = datetime.fromtimestamp(int(view.series.times[-20]), tz=timezone.utc)
-    view.show_signal(Signal(5, "EURUSD", Side.BUY, base, base - 0.0002, base + 0.0004, 0.7, "m", Timeframe.M1,
-                            when, when + timedelta(hours=1)))
+    view.show_signal(
+        Signal(
+            5,
+            "EURUSD",
+            Side.BUY,
+            base,
+            base - 0.0002,
+            base + 0.0004,
+            0.7,
+            "m",
+            Timeframe.M1,
+            when,
+            when + timedelta(hours=1),
+        )
+    )
     view.grab()
     rects = view.level_label_rects()
     assert len(rects) == 6 and overlaps(rects) == []
@@ -112,13 +156,14 @@ def test_dragged_level_label_shows_the_new_price_while_dragging(qtbot):
     base = float(view.series.close[-1])
     view.set_trades([trade(3, base, base - 0.0010, base + 0.0020)])
     line = view.levels.line(3, "sl")
-    line.setValue(base - 0.00123)                             # sigPositionChanged: the drag is under way
+    line.setValue(base - 0.00123)  # sigPositionChanged: the drag is under way
     label = view.levels.label(3, "sl")
     assert f"{base - 0.00123:.5f}" in label.toPlainText()
     assert "pips" in label.toPlainText()
 
 
 # --- crosshair -----------------------------------------------------------------------------------
+
 
 def test_crosshair_hides_when_the_mouse_leaves_the_plot(qtbot):
     view = chart(qtbot)
@@ -132,6 +177,7 @@ def test_crosshair_hides_when_the_mouse_leaves_the_plot(qtbot):
 
 
 # --- keys after a click on the plot --------------------------------------------------------------
+
 
 def test_zoom_keys_work_after_clicking_the_plot(qtbot):
     view = chart(qtbot, 2_000)
@@ -156,6 +202,7 @@ def test_zoom_keys_work_after_clicking_the_plot(qtbot):
 
 # --- fixed digits --------------------------------------------------------------------------------
 
+
 def test_price_axis_labels_use_the_instruments_fixed_digits(qtbot):
     view = chart(qtbot)
     assert view.price_axis.tickStrings([1.1075, 1.108, 1.10825], 1.0, 0.00025) == ["1.10750", "1.10800", "1.10825"]
@@ -164,6 +211,7 @@ def test_price_axis_labels_use_the_instruments_fixed_digits(qtbot):
 
 
 # --- OHLC legend ---------------------------------------------------------------------------------
+
 
 def test_ohlc_legend_shows_the_bar_under_the_cursor_else_the_last(qtbot):
     view = chart(qtbot)
@@ -179,23 +227,25 @@ def test_ohlc_legend_shows_the_bar_under_the_cursor_else_the_last(qtbot):
     last = float(s.close[-1])
     view.apply_quote(quote_now(view, last + 0.0005, last + 0.0006))
     view.repaint_now()
-    assert f"C {last + 0.0005:.5f}" in view.legend_text()     # follows the forming bar
+    assert f"C {last + 0.0005:.5f}" in view.legend_text()  # follows the forming bar
 
 
 # --- sparse timeframes ---------------------------------------------------------------------------
+
 
 def test_sparse_timeframe_fits_its_data_instead_of_leaving_the_view_empty(qtbot):
     view = chart(qtbot, 40, Timeframe.D1)
     left, right = view.visible_range()
     assert left >= -2 and (40 - max(left, 0)) / (right - left) >= 0.8
     for _ in range(6):
-        view.zoom(1.25)                                           # zooming out stops at the data
+        view.zoom(1.25)  # zooming out stops at the data
     left, right = view.visible_range()
     assert left >= -2 and (40 - max(left, 0)) / (right - left) >= 0.8
 
 
 def test_price_axis_tag_follows_theme(qtbot):
     from terminal.theme import LIGHT
+
     view = chart(qtbot)
     last = float(view.series.close[-1])
     view.apply_quote(quote_now(view, last, last + 0.0001))
@@ -217,14 +267,14 @@ def test_price_axis_leaves_out_tick_labels_under_a_tag(qtbot):
     view.repaint_now()
     view.grab()
     assert f"{tick:.5f}" not in view.price_axis.drawn_labels
-    assert set(view.price_axis.drawn_labels) & set(labels)              # the others are still there
+    assert set(view.price_axis.drawn_labels) & set(labels)  # the others are still there
 
 
 def test_level_labels_keep_off_the_legend_and_hide_with_their_line(qtbot):
     view = chart(qtbot)
     view.scroll_to_end()
     (_, _), (low, high) = view.plot.vb.viewRange()
-    near_top = high - (high - low) * 0.02                   # a line just under the legend
+    near_top = high - (high - low) * 0.02  # a line just under the legend
     view.set_trades([trade(1, near_top, near_top - (high - low) * 0.5, high + (high - low))])  # TP off-screen
     view.grab()
     legend = view.plot_widget.mapToScene(view.legend.geometry()).boundingRect()
@@ -246,14 +296,17 @@ def test_crosshair_reads_the_new_bar_when_the_view_moves_under_a_still_mouse(qtb
 
 def test_time_axis_relabels_after_a_timeframe_switch_with_the_same_bar_count(qtbot):
     from engine.values import Bar
+
     view = chart(qtbot, 1_500, Timeframe.M5)
     view.grab()
     m5_labels = list(view.axis.drawn_labels)
     times, ohlcv = walk(1_500, Timeframe.M1.seconds)
-    bars = [Bar("EURUSD", Timeframe.M1, datetime.fromtimestamp(int(t), tz=timezone.utc), *row[:4])
-            for t, row in zip(times, ohlcv)]
+    bars = [
+        Bar("EURUSD", Timeframe.M1, datetime.fromtimestamp(int(t), tz=timezone.utc), *row[:4])
+        for t, row in zip(times, ohlcv)
+    ]
     view.set_timeframe(Timeframe.M1)
-    view.set_bars(bars)                    # as the window loads the new history: same count, same x range
+    view.set_bars(bars)  # as the window loads the new history: same count, same x range
     view.grab()
     left, right = view.visible_range()
     shown = {view.series.time_at(i).strftime("%H:%M") for i in range(max(int(left), 0), int(right) + 1)}

@@ -85,7 +85,7 @@ def test_index_at_and_time_at_map_weekend_gap_without_empty_bars():
     series = BarSeries("EURUSD", Timeframe.H1)
     series.apply_price(friday, 1.0)
     series.apply_price(monday, 1.1)
-    assert len(series) == 2                      # no bars for the weekend
+    assert len(series) == 2  # no bars for the weekend
     assert series.index_at(monday + timedelta(minutes=5)) == 1
     assert series.index_at(friday - timedelta(hours=1)) == -1
     assert series.time_at(1) == monday and series.time_at(2) == monday + timedelta(hours=1)
@@ -111,8 +111,10 @@ def test_resample_matches_bucketwise_definition(points):
 
 # --- late closed bars (issue 13, item 1) ---------------------------------------------------------
 
+
 def quote_at(seconds: float, bid: float, stale: bool = False):
     from engine.values import Quote
+
     return Quote("EURUSD", bid, bid + 0.0001, T0 + timedelta(seconds=seconds), "test", stale=stale)
 
 
@@ -139,12 +141,12 @@ def test_apply_bar_late_closed_bar_after_next_bar_opened_replaces_it_in_place():
     series = BarSeries("EURUSD", Timeframe.M5)
     series.apply_price(T0, 1.1000)
     series.apply_price(T0 + timedelta(minutes=2), 1.1010)
-    series.apply_price(T0 + timedelta(minutes=5, seconds=1), 1.1020)   # a tick opens the next bar first
+    series.apply_price(T0 + timedelta(minutes=5, seconds=1), 1.1020)  # a tick opens the next bar first
     late = Bar("EURUSD", Timeframe.M5, T0, 1.1000, 1.1015, 1.0995, 1.1010, 3.0)
-    series.apply_bar(late)                                             # then BarClosed of 09:00 arrives
+    series.apply_bar(late)  # then BarClosed of 09:00 arrives
     assert len(series) == 2
     assert row(series, 0) == engine_row(late)
-    assert row(series, 1)[1:5] == (1.102, 1.102, 1.102, 1.102)         # the forming bar keeps the bid
+    assert row(series, 1)[1:5] == (1.102, 1.102, 1.102, 1.102)  # the forming bar keeps the bid
 
 
 def test_apply_bar_missing_older_bar_is_inserted_in_time_order():
@@ -162,7 +164,7 @@ def test_apply_bar_missing_older_bar_is_inserted_in_time_order():
 def test_apply_bar_finer_closed_bar_never_rewinds_the_forming_close():
     series = BarSeries("EURUSD", Timeframe.M5)
     series.apply_price(T0, 1.1000)
-    series.apply_price(T0 + timedelta(minutes=1, seconds=2), 1.1030)   # closes M1 09:00 in the engine
+    series.apply_price(T0 + timedelta(minutes=1, seconds=2), 1.1030)  # closes M1 09:00 in the engine
     series.apply_bar(Bar("EURUSD", Timeframe.M1, T0, 1.1000, 1.1000, 1.1000, 1.1000, 1.0))
     assert series.close[-1] == 1.1030 and series.high[-1] == 1.1030
 
@@ -178,12 +180,14 @@ def test_late_bar_change_is_reported_to_drawing_caches():
 
 
 @settings(max_examples=60, deadline=None)
-@given(steps=st.lists(st.tuples(st.floats(0.0, 700.0), st.integers(-30, 30), st.booleans()),
-                      min_size=1, max_size=250),
-       timeframe=st.sampled_from([Timeframe.M1, Timeframe.M5, Timeframe.M15, Timeframe.H1]))
+@given(
+    steps=st.lists(st.tuples(st.floats(0.0, 700.0), st.integers(-30, 30), st.booleans()), min_size=1, max_size=250),
+    timeframe=st.sampled_from([Timeframe.M1, Timeframe.M5, Timeframe.M15, Timeframe.H1]),
+)
 def test_series_fed_like_the_engine_equals_the_engine_bar_store(steps, timeframe):
     """Prices first, then every bar each quote closed (lower timeframes first): as TradingEngine.on_quote."""
     from engine.bars import BarBuilder
+
     builder = BarBuilder()
     series = BarSeries("EURUSD", timeframe)
     when, price = 0.0, 1.1

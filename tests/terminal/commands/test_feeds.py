@@ -18,12 +18,10 @@ def test_feeds_plan_thirty_symbols_at_60s_carried(capsys):
 
 
 def test_feeds_plan_json_lists_assignment(capsys):
-    assert main(["feeds", "plan", "--symbols", "EURUSD,XAUUSD", "--interval", "60",
-                 "--format", "json"]) == 0
+    assert main(["feeds", "plan", "--symbols", "EURUSD,XAUUSD", "--interval", "60", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["assignment"] == {"EURUSD": "yahoo", "XAUUSD": "finnhub"}
-    assert [p["name"] for p in data["providers"]] == ["yahoo", "twelvedata", "finnhub",
-                                                      "alphavantage"]
+    assert [p["name"] for p in data["providers"]] == ["yahoo", "twelvedata", "finnhub", "alphavantage"]
 
 
 def test_feeds_plan_too_many_at_5s_exits_2_and_names_uncovered(capsys):
@@ -33,8 +31,10 @@ def test_feeds_plan_too_many_at_5s_exits_2_and_names_uncovered(capsys):
 
 
 def test_feeds_plan_configured_without_keys_uses_yahoo_only(capsys):
-    assert main(["feeds", "plan", "--symbols", "EURUSD,GBPUSD", "--interval", "60",
-                 "--configured", "--format", "json"]) == 0
+    assert (
+        main(["feeds", "plan", "--symbols", "EURUSD,GBPUSD", "--interval", "60", "--configured", "--format", "json"])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert set(data["assignment"].values()) == {"yahoo"}
     twelve = next(p for p in data["providers"] if p["name"] == "twelvedata")

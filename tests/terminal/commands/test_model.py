@@ -21,8 +21,7 @@ def eurusd_file() -> str:
 
 def test_model_train_from_file_writes_model_and_prints_walk_forward(tmp_path, capsys):
     out = tmp_path / "m.joblib"
-    assert run("model", "train", "--data", eurusd_file(), "--out", str(out), "--splits", "3",
-               modules=("model",)) == 0
+    assert run("model", "train", "--data", eurusd_file(), "--out", str(out), "--splits", "3", modules=("model",)) == 0
     text = capsys.readouterr().out
     assert "log loss" in text and "calibration" in text and "verdict:" in text
     assert SignalModel.load(out).horizon == 6
@@ -34,8 +33,13 @@ def test_model_train_from_journal_bars_default_out(tmp_path, capsys, monkeypatch
     db = tmp_path / "paper.db"
     journal = SqlJournal(f"sqlite:///{db}", durable=False)
     df = backtesting_eurusd().iloc[:1500]
-    journal.save_bars([Bar("EURUSD", Timeframe.H1, t.to_pydatetime(), o, h, lo, c)
-                       for t, o, h, lo, c in zip(df.index, df.open, df.high, df.low, df.close)], "test")
+    journal.save_bars(
+        [
+            Bar("EURUSD", Timeframe.H1, t.to_pydatetime(), o, h, lo, c)
+            for t, o, h, lo, c in zip(df.index, df.open, df.high, df.low, df.close)
+        ],
+        "test",
+    )
     journal.close()
     assert run("model", "train", "--db", str(db), "--splits", "2", modules=("model",)) == 0
     assert SignalModel.load(user_model_path()).metadata["rows"] > 1000
@@ -52,8 +56,9 @@ def test_model_train_too_few_bars_names_field(tmp_path, capsys):
 
 def test_model_train_ticks_file_refused(tmp_path, capsys):
     path = tmp_path / "ticks.csv"
-    pd.DataFrame({"time": ["2026-01-05T00:00:00Z", "2026-01-05T00:00:01Z"], "bid": [1.1, 1.1001],
-                  "ask": [1.1001, 1.1002]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {"time": ["2026-01-05T00:00:00Z", "2026-01-05T00:00:01Z"], "bid": [1.1, 1.1001], "ask": [1.1001, 1.1002]}
+    ).to_csv(path, index=False)
     assert run("model", "train", "--data", str(path), modules=("model",)) == 1
     assert "ticks" in capsys.readouterr().err
 

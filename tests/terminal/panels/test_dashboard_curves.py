@@ -28,19 +28,19 @@ def trade_round(qloop, engine, symbol, move, lots="0.30"):
 def test_balance_steps_at_closes_and_equity_comes_from_the_snapshots(qtbot, qloop, engine):
     first = trade_round(qloop, engine, "EURUSD", 0.0020)
     opened = qloop.run(engine.place_order(OrderRequest("GBPUSD", Side.BUY, lots=Decimal("1.00"))))
-    qloop.run(engine.on_quote(quote("GBPUSD", engine.quote("GBPUSD").bid - 0.0030)))   # floating loss
-    qloop.run(engine._save_metrics())       # what the engine's housekeeping does every minute
+    qloop.run(engine.on_quote(quote("GBPUSD", engine.quote("GBPUSD").bid - 0.0030)))  # floating loss
+    qloop.run(engine._save_metrics())  # what the engine's housekeeping does every minute
     panel = DashboardPanel(engine)
     qtbot.addWidget(panel)
     qloop.run(panel.reload())
     account = engine.account()
     assert account.equity < account.balance  # an open loser: equity is not balance
     ex, ey = panel.equity_line.getData()
-    assert ey[-1] == float(account.equity) and ey[-2] == float(account.equity)   # snapshot, then live
+    assert ey[-1] == float(account.equity) and ey[-2] == float(account.equity)  # snapshot, then live
     bx, by = panel.balance_line.getData()
     assert by[-1] == float(account.balance) and not np.array_equal(ey, by[: len(ey)])
     close_at = first.close_time.timestamp()
-    assert close_at in bx and list(bx).count(close_at) == 2    # a vertical step at the close
+    assert close_at in bx and list(bx).count(close_at) == 2  # a vertical step at the close
     assert opened.id not in [t.id for t in extremes([first])[0]]
 
 

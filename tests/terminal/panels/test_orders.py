@@ -6,8 +6,9 @@ import csv
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from PySide6.QtCore import QDate, Qt
+
+import pytest
 
 from engine.broker import OrderRequest
 from engine.errors import ValidationError
@@ -25,13 +26,18 @@ def window(make_window, engine, prefs):
 def buy(qloop, engine, lots="0.40", symbol="EURUSD"):
     q = engine.quote(symbol)
     pip = 0.01 if symbol.endswith("JPY") else 0.0001
-    return qloop.run(engine.place_order(OrderRequest(symbol, Side.BUY, lots=Decimal(lots),
-                                                     sl=round(q.ask - 30 * pip, 5), tp=round(q.ask + 60 * pip, 5))))
+    return qloop.run(
+        engine.place_order(
+            OrderRequest(
+                symbol, Side.BUY, lots=Decimal(lots), sl=round(q.ask - 30 * pip, 5), tp=round(q.ask + 60 * pip, 5)
+            )
+        )
+    )
 
 
 def test_orders_position_shows_live_pips_and_money(window, qloop, engine):
     trade = buy(qloop, engine)
-    qloop.run(engine.on_quote(quote("EURUSD", trade.entry_price + 0.0010)))   # bid 10 pips above entry
+    qloop.run(engine.on_quote(quote("EURUSD", trade.entry_price + 0.0010)))  # bid 10 pips above entry
     window.bridge.flush_now()
     table = window.orders.positions
     assert table.cell(trade.id, "Pips").text() == "+10.0"
@@ -88,7 +94,8 @@ def test_orders_partial_close_half_leaves_half_open(window, qloop, engine):
     trade = buy(qloop, engine, lots="0.40")
     qloop.until(lambda: window.orders.positions.rowCount() == 1, what="row")
     menu_button = window.orders.positions.cellWidget(0, window.orders.positions.col[""]).findChild(
-        type(window.ticket.buy), "partial")
+        type(window.ticket.buy), "partial"
+    )
     half = [a for a in menu_button.menu().actions() if a.text().startswith("Close 50%")][0]
     assert half.text() == "Close 50% (0.20 lots)"
     half.trigger()
@@ -99,8 +106,11 @@ def test_orders_partial_close_half_leaves_half_open(window, qloop, engine):
 
 def test_orders_pending_modify_price_and_cancel(window, qloop, engine):
     q = engine.quote("EURUSD")
-    order = qloop.run(engine.place_order(OrderRequest("EURUSD", Side.BUY, OrderType.LIMIT, lots=Decimal("0.10"),
-                                                      price=round(q.ask - 0.0020, 5))))
+    order = qloop.run(
+        engine.place_order(
+            OrderRequest("EURUSD", Side.BUY, OrderType.LIMIT, lots=Decimal("0.10"), price=round(q.ask - 0.0020, 5))
+        )
+    )
     qloop.until(lambda: window.orders.pending.rowCount() == 1, what="pending row")
     assert window.orders.tabs.tabText(1) == "Pending orders (1)"
     window.orders.pending.cell(order.id, "Price").setText(f"{q.ask - 0.0030:.5f}")

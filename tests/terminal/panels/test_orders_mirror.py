@@ -22,15 +22,21 @@ from tests.bridges.fake_mirror import FakeMirror
 
 def buy(qloop, engine, lots="0.10"):
     q = engine.quote("EURUSD")
-    return qloop.run(engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal(lots),
-                                                     sl=round(q.ask - 0.0030, 5), tp=round(q.ask + 0.0060, 5))))
+    return qloop.run(
+        engine.place_order(
+            OrderRequest(
+                "EURUSD", Side.BUY, lots=Decimal(lots), sl=round(q.ask - 0.0030, 5), tp=round(q.ask + 0.0060, 5)
+            )
+        )
+    )
 
 
 @pytest.fixture
 def service(qloop, engine):
     fake = FakeMirror()
-    svc = MirrorService(engine.bus, fake, record_state=engine.set_mirror_state,
-                        active_trades=engine.active_trades, watch_interval=60)
+    svc = MirrorService(
+        engine.bus, fake, record_state=engine.set_mirror_state, active_trades=engine.active_trades, watch_interval=60
+    )
     engine.register_status_source(svc.status)
     qloop.run(svc.start())
     qloop.until(lambda: svc.status().details["connected"], what="mirror connected")
@@ -62,10 +68,13 @@ def test_orders_mirror_column_updates_on_mirror_state_changed(make_window, qloop
     assert not table.isColumnHidden(table.col["Mirror"])
     assert "MetaTrader ticket 123456" in table.cell(trade.id, "Mirror").toolTip()
     qloop.run(engine.set_mirror_state(trade.id, "123456", "close_refused"))
-    engine.bus.publish(MirrorStateChanged(trade.id, "123456", "close_refused",
-                                          {"code": "10018", "message": "market closed"}))
-    qloop.until(lambda: table.cell(trade.id, "Mirror").text() == "#123456 close_refused: market closed",
-                what="refusal with its reason")
+    engine.bus.publish(
+        MirrorStateChanged(trade.id, "123456", "close_refused", {"code": "10018", "message": "market closed"})
+    )
+    qloop.until(
+        lambda: table.cell(trade.id, "Mirror").text() == "#123456 close_refused: market closed",
+        what="refusal with its reason",
+    )
     assert "still open" in table.cell(trade.id, "Mirror").toolTip()
 
 
@@ -79,15 +88,22 @@ def test_orders_mirror_column_shows_service_ticket_and_refusal(make_window, qloo
     service.fake.refuse_next("10019", "not enough money")
     second = buy(qloop, engine)
     qloop.run(asyncio.wait_for(service.drain(), 5))
-    qloop.until(lambda: table.cell(second.id, "Mirror").text() == "refused: not enough money",
-                what="refused with its reason")
+    qloop.until(
+        lambda: table.cell(second.id, "Mirror").text() == "refused: not enough money", what="refused with its reason"
+    )
     assert engine.broker.trade(second.id).mirror_state == "refused"
 
 
 def test_trade_whose_metatrader_close_failed_stays_in_positions_until_closed(make_window, qloop, engine, prefs):
     fake = FakeMirror()
-    svc = MirrorService(engine.bus, fake, record_state=engine.set_mirror_state, active_trades=engine.active_trades,
-                        watch_interval=0.05, first_retry=0.2)
+    svc = MirrorService(
+        engine.bus,
+        fake,
+        record_state=engine.set_mirror_state,
+        active_trades=engine.active_trades,
+        watch_interval=0.05,
+        first_retry=0.2,
+    )
     engine.register_status_source(svc.status)
     qloop.run(svc.start())
     try:
@@ -97,8 +113,13 @@ def test_trade_whose_metatrader_close_failed_stays_in_positions_until_closed(mak
         qloop.run(asyncio.wait_for(svc.drain(), 5))
         fake.refuse_closes = ("132", "market is closed; ticket 500001 still open")
         qloop.run(engine.close_trade(trade.id))
-        qloop.until(lambda: table.rowCount() == 1 and table.cell(trade.id, "Mirror").text().startswith(
-            "#500001 close_failed: market is closed"), what="the closed trade kept with its reason")
+        qloop.until(
+            lambda: (
+                table.rowCount() == 1
+                and table.cell(trade.id, "Mirror").text().startswith("#500001 close_failed: market is closed")
+            ),
+            what="the closed trade kept with its reason",
+        )
         cell = table.cell(trade.id, "Mirror")
         assert "still open there" in cell.toolTip() and cell.foreground().color().name() == window.palette_.loss
         assert table.cell(trade.id, "Price").text().startswith("closed ")
@@ -115,9 +136,20 @@ def test_statusbar_shows_bridge_connected_account_and_last_error(make_window, ql
     state = {"connected": True, "error": None}
 
     def bridge_status() -> FeedStatus:
-        return FeedStatus(name="mirror:mt5", enabled=True, healthy=state["connected"], last_error=state["error"],
-                          in_use=True, details={"connected": state["connected"], "account": "5012345",
-                                                "paused": False, "mirrored_positions": 2, "tickets": {"1": "9"}})
+        return FeedStatus(
+            name="mirror:mt5",
+            enabled=True,
+            healthy=state["connected"],
+            last_error=state["error"],
+            in_use=True,
+            details={
+                "connected": state["connected"],
+                "account": "5012345",
+                "paused": False,
+                "mirrored_positions": 2,
+                "tickets": {"1": "9"},
+            },
+        )
 
     window = make_window(engine, prefs)
     label = window.status.mirror

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from PySide6.QtGui import QColor
+
 import numpy as np
 import pytest
-from PySide6.QtGui import QColor
 
 from engine.values import SignalStatus
 from terminal.panels.dashboard import DashboardPanel
@@ -22,11 +23,22 @@ def history(engine, qloop, results, source, first_id, confidence=0.72):
     signals, trades = [], []
     for i, r in enumerate(results):
         sid = first_id + i
-        signals.append(replace(make_signal(id=sid, source=source, confidence=confidence,
-                                           created_at=T0 + timedelta(hours=sid), expires_at=T0 + timedelta(hours=sid + 1)),
-                               status=SignalStatus.EXECUTED, trade_id=sid))
-        trades.append(make_trade(sid, signal_id=sid, pnl=str(r), pips=float(r),
-                                 close_time=T0 + timedelta(hours=sid, minutes=30)))
+        signals.append(
+            replace(
+                make_signal(
+                    id=sid,
+                    source=source,
+                    confidence=confidence,
+                    created_at=T0 + timedelta(hours=sid),
+                    expires_at=T0 + timedelta(hours=sid + 1),
+                ),
+                status=SignalStatus.EXECUTED,
+                trade_id=sid,
+            )
+        )
+        trades.append(
+            make_trade(sid, signal_id=sid, pnl=str(r), pips=float(r), close_time=T0 + timedelta(hours=sid, minutes=30))
+        )
     qloop.run(engine.run_db(engine.journal.commit, trades, None, signals))
 
 
@@ -63,7 +75,7 @@ def test_signal_report_selecting_a_source_shows_its_calibration_and_r_histogram(
     panel.table.selectRow(row_of(panel, "bad"))
     assert panel.selected == "bad"
     xs, ys = panel.calibration_points.getData()
-    assert list(xs) == pytest.approx([0.9]) and list(ys) == pytest.approx([0.25])   # said 90 %, won 25 %
+    assert list(xs) == pytest.approx([0.9]) and list(ys) == pytest.approx([0.25])  # said 90 %, won 25 %
     assert list(panel.diagonal.getData()[0]) == [0, 1] and list(panel.diagonal.getData()[1]) == [0, 1]
     edges, counts = panel.losses_bars.getData()
     _, wins = panel.wins_bars.getData()

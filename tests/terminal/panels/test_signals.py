@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
-
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -28,8 +27,11 @@ def test_signals_new_signal_row_shows_fields_lots_and_highlight(make_window, qtb
     window, signal = window_with_signal(make_window, qloop, engine, prefs)
     panel = window.signals_panel
     row = panel.row_of(signal.id)
-    cells = {panel.table.horizontalHeaderItem(c).text(): panel.table.item(row, c)
-             for c in range(panel.table.columnCount()) if panel.table.item(row, c) is not None}
+    cells = {
+        panel.table.horizontalHeaderItem(c).text(): panel.table.item(row, c)
+        for c in range(panel.table.columnCount())
+        if panel.table.item(row, c) is not None
+    }
     assert cells["Symbol"].text() == "EURUSD" and cells["Side"].text() == "BUY"
     assert cells["Model"].text() == "test-model" and cells["R:R"].text() == "2.00"
     assert cells["SL"].text() == f"{signal.sl:.5f}" and cells["TP"].text() == f"{signal.tp:.5f}"
@@ -90,8 +92,8 @@ def test_signals_expired_signal_says_expired(qtbot, qloop, engine, prefs):
 
 def test_signals_execute_refused_by_engine_shows_reason_and_keeps_signal_new(make_window, qtbot, qloop, engine, prefs):
     window, signal = window_with_signal(make_window, qloop, engine, prefs)
-    qloop.run(engine.signals.dismiss(signal.id))       # someone else acted on it meanwhile
-    window.signals_panel._signals[signal.id] = signal    # the panel has not heard yet
+    qloop.run(engine.signals.dismiss(signal.id))  # someone else acted on it meanwhile
+    window.signals_panel._signals[signal.id] = signal  # the panel has not heard yet
     window.signals_panel.execute(signal.id)
     qloop.until(lambda: "not executed" in window.status.currentMessage(), what="refusal")
     assert "id:" in window.status.currentMessage()
@@ -125,7 +127,8 @@ def test_signals_execute_button_sizes_at_the_live_price_and_shows_live_rr(make_w
 
 
 def test_signals_execute_beyond_max_drift_asks_showing_effective_rr_then_trades_shown_lots(
-        make_window, qtbot, qloop, engine, prefs):
+    make_window, qtbot, qloop, engine, prefs
+):
     window = make_window(engine, prefs)
     panel = window.signals_panel
     signal = qloop.run(engine.signals.submit(drifted_signal(engine)))
@@ -179,8 +182,9 @@ def market_engine_at(qloop, engine, when):
 def test_signals_at_speed_60_a_signal_new_in_market_time_is_executable(make_window, qtbot, qloop, engine, prefs):
     market_now = datetime.now(timezone.utc) - timedelta(days=30)  # --speed 60 from the default --sim-start
     market_engine_at(qloop, engine, market_now)
-    signal = replace(make_signal(), created_at=market_now - timedelta(minutes=5),
-                     expires_at=market_now + timedelta(minutes=55))
+    signal = replace(
+        make_signal(), created_at=market_now - timedelta(minutes=5), expires_at=market_now + timedelta(minutes=55)
+    )
     window = make_window(engine, prefs)
     stored = qloop.run(engine.signals.submit(signal))
     qloop.until(lambda: window.signals_panel.table.rowCount() == 1, what="signal row")
@@ -195,8 +199,9 @@ def test_signals_market_clock_ahead_of_the_wall_shows_expired(make_window, qtbot
     market_engine_at(qloop, engine, market_now)
     window = make_window(engine, prefs)
     panel = window.signals_panel
-    signal = replace(make_signal(), id=77, created_at=market_now - timedelta(hours=2),
-                     expires_at=market_now - timedelta(hours=1))
+    signal = replace(
+        make_signal(), id=77, created_at=market_now - timedelta(hours=2), expires_at=market_now - timedelta(hours=1)
+    )
     panel.upsert(signal)
     assert panel.table.item(panel.row_of(77), 0).text() == "2h 00m · expired"
     assert panel.status_text(77) == "expired" and not panel.execute_button(77).isEnabled()

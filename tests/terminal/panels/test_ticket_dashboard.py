@@ -110,7 +110,7 @@ def test_dashboard_figures_equal_engine_performance(qtbot, qloop, engine):
     xs, ys = panel.balance_line.getData()
     curve = figures["equity_curve"]
     balances = [float(p["balance"]) for p in curve]
-    assert list(ys[::2]) == balances and list(ys[1::2]) == balances   # a step per close, held to now
+    assert list(ys[::2]) == balances and list(ys[1::2]) == balances  # a step per close, held to now
     _, dd = panel.dd_line.getData()
     assert list(dd[::2]) == list(drawdown(np.array(balances)))
     assert panel.breakdown.rowCount() == len(figures["by_source"])

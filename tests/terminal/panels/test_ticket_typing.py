@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+
+import pytest
 
 from engine.values import Side, TradeStatus
 from terminal.panels.ticket import TicketPanel
@@ -34,7 +35,7 @@ def click(qtbot, button) -> None:
 
 
 def test_typed_sl_price_stays_as_typed_and_reaches_the_engine(ticket, qtbot, qloop, engine):
-    type_into(ticket.sl, "1.1040")            # a spin box made this 1.00000 (issue 13)
+    type_into(ticket.sl, "1.1040")  # a spin box made this 1.00000 (issue 13)
     assert ticket.sl.text() == "1.1040"
     assert not ticket.sl.property("invalid")  # valid for a sell: only BUY is refused
     assert not ticket.buy.isEnabled() and ticket.sell.isEnabled()
@@ -48,7 +49,7 @@ def test_typed_sl_price_stays_as_typed_and_reaches_the_engine(ticket, qtbot, qlo
 
 
 def test_typed_volume_keeps_its_digits(ticket, qtbot, qloop, engine):
-    type_into(ticket.volume, "0.25")          # a spin box made this 0.20
+    type_into(ticket.volume, "0.25")  # a spin box made this 0.20
     assert ticket.volume.text() == "0.25"
     assert ticket.preview(Side.BUY)["lots"] == Decimal("0.25")
     click(qtbot, ticket.buy)
@@ -56,30 +57,33 @@ def test_typed_volume_keeps_its_digits(ticket, qtbot, qloop, engine):
     assert engine.active_trades()[0].lots == Decimal("0.25")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("-1", "Volume -1 lots is outside 0.01–100 lots for EURUSD"),   # a spin box made this 1.00 lots
-    ("0.015", "Volume 0.015 lots is not a multiple of the lot step 0.01 for EURUSD"),
-    ("abc", "Volume: 'abc' is not a number"),
-    ("0.123", "Volume 0.123 lots is not a multiple of the lot step 0.01 for EURUSD"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-1", "Volume -1 lots is outside 0.01–100 lots for EURUSD"),  # a spin box made this 1.00 lots
+        ("0.015", "Volume 0.015 lots is not a multiple of the lot step 0.01 for EURUSD"),
+        ("abc", "Volume: 'abc' is not a number"),
+        ("0.123", "Volume 0.123 lots is not a multiple of the lot step 0.01 for EURUSD"),
+    ],
+)
 def test_invalid_volume_is_shown_invalid_never_changed_never_sent(ticket, qtbot, qloop, engine, text, message):
     type_into(ticket.volume, text)
     assert ticket.volume.text() == text
     assert ticket.volume.property("invalid") is True and ticket.volume.toolTip() == message
     assert not ticket.buy.isEnabled() and not ticket.sell.isEnabled()
     assert ticket.buy_reason.text() == message
-    ticket.send(Side.BUY)                     # even if a click got through
+    ticket.send(Side.BUY)  # even if a click got through
     qloop.spin(0.05)
     assert engine.active_trades() == []
     assert ticket.error.text() == message
-    type_into(ticket.volume, "0.30")          # fixing it clears the mark
+    type_into(ticket.volume, "0.30")  # fixing it clears the mark
     assert not ticket.volume.property("invalid") and ticket.buy.isEnabled()
 
 
 def test_letters_in_a_stop_are_flagged_on_commit_not_while_typing(ticket):
     type_into(ticket.tp, "1.09x", commit=False)
     assert ticket.tp.text() == "1.09x" and not ticket.tp.property("invalid")
-    assert not ticket.buy.isEnabled()         # the preview already says no
+    assert not ticket.buy.isEnabled()  # the preview already says no
     QTest.keyClick(ticket.tp, Qt.Key.Key_Return)
     assert ticket.tp.property("invalid") is True
     assert ticket.tp.toolTip() == "Take profit: '1.09x' is not a number"
@@ -87,7 +91,7 @@ def test_letters_in_a_stop_are_flagged_on_commit_not_while_typing(ticket):
 
 
 def test_wrong_side_stops_disable_the_side_and_say_why(ticket, engine):
-    type_into(ticket.sl, "1.08000")           # below the bid: a buy's SL, wrong for a sell
+    type_into(ticket.sl, "1.08000")  # below the bid: a buy's SL, wrong for a sell
     type_into(ticket.tp, "1.09000")
     assert ticket.buy.isEnabled() and not ticket.sell.isEnabled()
     assert ticket.sell_reason.text() == "SL 1.08000 must be above the ask 1.08508 for a sell"
@@ -104,12 +108,12 @@ def test_negative_pips_are_refused_with_the_field_named(ticket):
 
 
 def test_switching_price_and_pips_converts_the_value(ticket, engine):
-    type_into(ticket.sl, "1.08300")           # a buy's SL: 20.8 pips below the ask 1.08508
+    type_into(ticket.sl, "1.08300")  # a buy's SL: 20.8 pips below the ask 1.08508
     ticket.sl_unit.setCurrentText("pips")
     assert ticket.sl.text() == "20.8"
     ticket.sl_unit.setCurrentText("price")
     assert ticket.sl.text() == "1.08300"
-    type_into(ticket.sl, "1.08700")           # above the ask: a sell's SL, 20 pips above the bid
+    type_into(ticket.sl, "1.08700")  # above the ask: a sell's SL, 20 pips above the bid
     ticket.sl_unit.setCurrentText("pips")
     assert ticket.sl.text() == "20.0"
     assert ticket.preview(Side.SELL)["sl"] == 1.087
@@ -129,7 +133,7 @@ def test_pending_price_prefills_from_the_live_bid_and_is_sent_as_typed(ticket, q
 def test_risk_mode_converts_lots_and_sizes_with_the_engine(ticket, engine):
     ticket.sl_unit.setCurrentText("pips")
     type_into(ticket.sl, "25")
-    type_into(ticket.volume, "0.40")          # 0.40 lots × 25 pips × 10 USD = 100 USD = 1 %
+    type_into(ticket.volume, "0.40")  # 0.40 lots × 25 pips × 10 USD = 100 USD = 1 %
     ticket.volume_mode.setCurrentText("risk %")
     assert ticket.volume.text() == "1.00"
     bid = engine.quote("EURUSD").bid

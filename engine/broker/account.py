@@ -1,8 +1,8 @@
 """Account valuation: conversion paths, floating P&L, margin, equity and stop-out.
 
-A mixin of ``BrokerCore`` (core.py), which owns the state it reads:
-``_books``, ``_mids``, ``_positions``, ``_balance_f``, ``_open_costs_f``,
-``_gross_total``, ``_margin_total``, ``_leverage``, ``_stop_out``.
+A mixin of ``BrokerCore`` (core.py). The state it reads and the two fill methods it
+calls are declared once, in ``BrokerState``: ``BrokerCore`` owns and writes them (mypy
+refuses to instantiate a broker that lacks any of them).
 
 Definitions (account currency):
 
@@ -19,17 +19,51 @@ Definitions (account currency):
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
 from engine.broker.book import SymbolBook
 from engine.broker.conversion import path_factor, rate_path
 from engine.broker.position import Position
-from engine.events import Event, StopOutTriggered
+from engine.events import Event, StopOutTriggered, TradeClosed
 from engine.values import CloseReason, TradeStatus
 
 _OPEN = TradeStatus.OPEN
 
 
-class AccountValuation:
+class BrokerState(Protocol):
+    """What ``AccountValuation`` reads of the broker; ``BrokerCore`` (core.py) owns and writes it.
+
+    Money here is in the account currency, as floats (the booked ``Decimal`` figures live
+    beside them in ``BrokerCore``).
+    """
+
+    _books: dict[str, SymbolBook]  # per-symbol state, by symbol
+    _mids: dict[str, float]  # last (bid + ask) / 2, by symbol: the conversion rates
+    _positions: dict[int, Position]  # open and pending positions, by trade id
+    _currency: str  # the account currency (ISO code)
+    _leverage: float  # margin = notional / leverage
+    _stop_out: float  # stop-out margin level, percent
+    _balance_f: float  # the balance
+    _open_costs_f: float  # Σ (commission − swap) of open trades
+    _gross_total: float  # Σ floating gross P&L of the books
+    _margin_total: float  # Σ used margin of the books
+
+    def _close_price(self, book: SymbolBook, pos: Position, slip: bool) -> float: ...
+
+    def _close_lots(
+        self,
+        book: SymbolBook,
+        pos: Position,
+        lots: Decimal,
+        price: float,
+        time: datetime,
+        reason: CloseReason,
+        refresh: bool = True,
+    ) -> TradeClosed: ...
+
+
+class AccountValuation(BrokerState):
     """Valuation and stop-out methods of the broker (see the module doc)."""
 
     def _rebuild_paths(self) -> None:

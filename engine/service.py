@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from engine.bars import BarBuilder
 from engine.bus import EventBus
@@ -51,11 +51,11 @@ from engine.events import (
     TradeOpened,
 )
 from engine.floating import with_floating
+from engine.ports import Journal
 from engine.service_journal import JournalStatus
 from engine.service_prices import PriceBook
 from engine.service_support import (
     BrokerLike,
-    JournalLike,
     Snapshotter,
     account_terms,
     collect_statuses,
@@ -65,7 +65,13 @@ from engine.service_support import (
 from engine.service_writer import JournalWriter
 from engine.values import AccountSnapshot, Bar, FeedStatus, Quote, Timeframe, TradeRecord, TradeStatus
 
+if TYPE_CHECKING:
+    from engine.signals.book import SignalBook
+
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 StatusSource = Callable[[], "Iterable[FeedStatus] | FeedStatus"]
 
@@ -90,7 +96,7 @@ class TradingEngine:
         self,
         bus: EventBus,
         broker: BrokerLike,
-        journal: JournalLike,
+        journal: Journal,
         *,
         symbols: Sequence[str] = (),
         bar_builder: BarBuilder | None = None,
@@ -98,7 +104,7 @@ class TradingEngine:
         flush_interval: float = 5.0,
         metrics_interval: float = 60.0,
         broker_factory: Callable[[Decimal, str, int], BrokerLike] | None = None,
-        signal_book_factory: Callable[[TradingEngine], Any] | None = None,
+        signal_book_factory: Callable[[TradingEngine], SignalBook] | None = None,
         bar_history: int = 500,
         clock: MarketClock | None = None,
         retry_initial: float = 0.25,
@@ -108,7 +114,7 @@ class TradingEngine:
         self.clock = clock if clock is not None else MarketClock(follows_wall=False)  # the one clock (engine/clock.py)
         self.broker = broker
         self.journal = journal
-        self.signals: Any = None
+        self.signals: SignalBook | None = None
         self.mirror: Any = None  # the MirrorService when --mirror is set (terminal.wiring.attach_mirror)
         self._symbols = [s.upper() for s in symbols]
         self._bars = bar_builder if bar_builder is not None else BarBuilder()
@@ -446,11 +452,11 @@ class TradingEngine:
         """Up to ``limit`` bars, oldest first: closed bars plus the forming one."""
         return self._bars.bars(symbol.upper(), Timeframe(timeframe), limit)
 
-    async def run_db(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def run_db(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a journal read on the database thread (for parts such as the SignalBook)."""
         return await self._db.run(func, *args, **kwargs)
 
-    async def write_db(self, what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def write_db(self, what: str, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a journal write on the database thread, or refuse it (``JournalError``) when it cannot be made.
 
         For writes that change memory only after they succeed (the SignalBook's).

@@ -18,7 +18,7 @@ import socket
 import sys
 from collections.abc import Generator, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
@@ -27,6 +27,9 @@ from engine.api.tokens import ApiTokens
 from engine.api.ws import WebSocketHub
 from engine.api.ws_protocol import FrameWritingProtocol
 from engine.errors import PermanentError
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ class ApiServer:
 
     def __init__(
         self,
-        engine: Any,
+        engine: TradingEngine,
         host: str = "127.0.0.1",
         port: int = 8765,
         tokens: ApiTokens | None = None,

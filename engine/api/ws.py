@@ -30,7 +30,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -50,6 +50,9 @@ from engine.api.ws_limits import (
 from engine.bus import EventBus
 from engine.errors import NotFound
 from engine.values import iso
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +87,7 @@ class WebSocketHub:
 
     def __init__(
         self,
-        engine: Any,
+        engine: TradingEngine,
         *,
         max_queue: int = 256,
         send_timeout: float = 5.0,

@@ -92,7 +92,7 @@ class AccountValuation(BrokerState):
 
     def _revalue(self, book: SymbolBook) -> None:
         """Recompute ``book``'s floating pnl and margin in account currency."""
-        if not book.n_open or book.bid is None or book.path is None:
+        if not book.n_open or book.bid is None or book.ask is None or book.path is None:
             book.gross = book.margin = 0.0
             return
         c = book.spec.contract_size * path_factor(book.path, self._mids)
@@ -123,6 +123,7 @@ class AccountValuation(BrokerState):
     def _floating_net(self, book: SymbolBook, pos: Position) -> float:
         """Floating net result of open ``pos`` in account currency (float)."""
         close = book.bid if pos.sign > 0 else book.ask
+        assert close is not None and pos.entry is not None  # a priced book, an open position
         factor = path_factor(book.path, self._mids) if book.path is not None else 0.0
         gross = pos.sign * (close - pos.entry) * book.spec.contract_size * pos.lots_f * factor
         return gross - float(pos.commission) + float(pos.swap)
@@ -148,8 +149,8 @@ class AccountValuation(BrokerState):
     def _stop_out_now(self, time: datetime) -> list[Event]:
         """Close the worst losers until the margin level is back at or above the stop-out level."""
         level = self.margin_level_f()
-        closed: list[Event] = []
-        while self._margin_total > 0.0 and self.margin_level_f() < self._stop_out:
+        closed: list[TradeClosed] = []
+        while (current := self.margin_level_f()) is not None and current < self._stop_out:  # None: no margin used
             candidates = [
                 (self._floating_net(self._books[p.spec.symbol], p), p.id, p)
                 for p in self._positions.values()
@@ -164,4 +165,4 @@ class AccountValuation(BrokerState):
             book.levels.refresh()
         if not closed:
             return []
-        return closed + [StopOutTriggered(level if level is not None else 0.0, tuple(event.trade for event in closed))]
+        return [*closed, StopOutTriggered(level if level is not None else 0.0, tuple(event.trade for event in closed))]

@@ -14,13 +14,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import orjson
 
 from engine.replay.collector import collector_paused
-from engine.replay.runner import Outcome, ReplayResult
+from engine.replay.results import Outcome, ReplayResult
 from engine.values import TradeRecord, iso
 
 TRADE_FIELDS = (
@@ -55,6 +55,10 @@ TRADE_FIELDS = (
 _FLOAT_EXACT_NS = 2**32 * 1_000_000_000
 
 
+@overload
+def _iso(value: datetime) -> str: ...
+@overload
+def _iso(value: datetime | None) -> str | None: ...
 def _iso(value: datetime | None) -> str | None:
     """``engine.values.iso`` with a fast path for UTC times of four-digit years (the same text)."""
     if value is not None and value.tzinfo is timezone.utc and value.year >= 1000:
@@ -117,7 +121,8 @@ def figures(result: ReplayResult) -> dict[str, Any]:
 
 def performance(result: ReplayResult) -> dict[str, Any]:
     """DESIGN's performance figures over the replay's closed trades, JSON-ready."""
-    return _plain(figures(result))
+    plain: dict[str, Any] = _plain(figures(result))
+    return plain
 
 
 def _json_default(value: Any) -> Any:
@@ -131,7 +136,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> Any:
     """``engine.service_support.jsonable`` (Decimal → number, time → ISO text, enum → value,
     containers recursively) with the fast ISO formatting of ``_iso``."""
     if isinstance(value, Decimal):

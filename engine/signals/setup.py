@@ -16,7 +16,7 @@ import logging
 import pickle
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from engine.signals.aggregate import SignalAggregator
 from engine.signals.auto import AutoConfig, AutoExecutor
@@ -28,7 +28,10 @@ from engine.signals.ml.model import DEFAULT_MODEL_PATH, ModelFormatError, Signal
 from engine.signals.mtf import MultiTimeframeGenerator
 from engine.signals.protocol import SignalGenerator
 from engine.signals.runner import SignalRunner
-from engine.values import Timeframe
+from engine.values import Bar, Timeframe
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ def default_generators(model_paths: Sequence[Path | str] = ()) -> list[SignalGen
 
 
 async def attach_signals(
-    engine: Any,
+    engine: TradingEngine,
     *,
     auto: AutoConfig | None = None,
     generators: Sequence[SignalGenerator] | None = None,
@@ -81,7 +84,7 @@ async def attach_signals(
     runner = SignalRunner(
         engine.bus, book, gens, aggregator=SignalAggregator() if aggregate else None, capacity=max(history, 100)
     )
-    seed: dict[tuple[str, Timeframe], list[Any]] = {}
+    seed: dict[tuple[str, Timeframe], Sequence[Bar]] = {}
     for symbol in engine.symbols:
         for tf in {tf for g in gens for tf in g.timeframes}:
             bars = await engine.bars(symbol, tf, history + 1)

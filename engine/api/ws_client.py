@@ -20,6 +20,7 @@ other messages get a unique key and count against ``max_queue``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -197,7 +198,7 @@ class WsClient:
                 coro.close()
                 raise
             except BaseException as exc:  # noqa: BLE001 - hand the future's failure to the send itself
-                step: Callable[[], Any] = lambda exc=exc: coro.throw(exc)
+                step: Callable[[], Any] = functools.partial(coro.throw, exc)
             else:
                 step = lambda: coro.send(None)
             try:

@@ -132,7 +132,7 @@ def _trade_rows(trades: list[TradeRecord], sources: dict[int, str]) -> str:
             f"<td class=l>{t.close_reason.value if t.close_reason else ''}</td><td>{t.pips:+.1f}</td>"
             f"<td class='{'pos' if net > 0 else 'neg' if net < 0 else ''}'>{net:,.2f}</td>"
             f"<td>{t.mfe_pips:.1f}</td><td>{t.mae_pips:.1f}</td>"
-            f"<td class=l>{html.escape(sources.get(t.signal_id, 'manual' if t.signal_id is None else 'signal'))}</td></tr>"
+            f"<td class=l>{html.escape('manual' if t.signal_id is None else sources.get(t.signal_id, 'signal'))}</td></tr>"
         )
     return "".join(rows)
 

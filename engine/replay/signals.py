@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from engine.instruments import SPECS
-from engine.replay.files import FileFormatError, parse_times, read_table
+from engine.replay.files import FileFormatError, RowLocator, parse_times, read_table
 from engine.values import OrderType, Side
 
 DEFAULT_LOTS = Decimal("0.10")
@@ -123,7 +123,7 @@ def _row(record: dict[str, object], time_ns: int, where: str, line: int) -> Repl
     )
 
 
-def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc) -> list[ReplaySignal] | None:
+def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc: RowLocator) -> list[ReplaySignal] | None:
     """Column-wise ``_row`` for a file of only ``time,symbol,side,sl,tp`` whose every row is
     valid; None when the file has other columns or any doubtful cell (the row-by-row path then
     validates it and names the first bad line)."""

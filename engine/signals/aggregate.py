@@ -85,7 +85,7 @@ class SignalAggregator:
         by_id = {s.id: s for s in signals if s.id is not None and s.source != self.name}
         results: dict[str, list[tuple[Any, float]]] = defaultdict(list)
         for trade in trades:
-            sig = by_id.get(trade.signal_id)
+            sig = by_id.get(trade.signal_id) if trade.signal_id is not None else None
             if sig is None or trade.status is not TradeStatus.CLOSED:
                 continue
             r = r_multiple(trade, sig)

@@ -172,7 +172,7 @@ def source_stats(
     for trade in sorted(
         (t for t in trades if t.status is TradeStatus.CLOSED), key=lambda t: (t.close_time is None, t.close_time, t.id)
     ):
-        sig = by_id.get(trade.signal_id)
+        sig = by_id.get(trade.signal_id) if trade.signal_id is not None else None
         if sig is not None:
             closed[sig.source].append((trade, sig))
     statuses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -201,6 +201,7 @@ def source_figures(pairs: Sequence[tuple[TradeRecord, Signal]]) -> dict[str, Any
     per_signal: dict[int, list[Decimal]] = defaultdict(list)
     conf: dict[int, float] = {}
     for t, s in pairs:
+        assert s.id is not None  # paired with its trade through its id
         per_signal[s.id].append(t.net)
         conf[s.id] = s.confidence
     floats = [float(v) for v in nets]

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
+
 from engine.instruments import SPECS
 from engine.signals.ml.features import FeatureState
 from engine.signals.ml.model import SignalModel
@@ -27,7 +29,7 @@ class _State:
     last_time: int = 0
     bars: int = 0
     last_signal_bar: int = -(10**9)
-    row: object = None
+    row: np.ndarray | None = None  # the newest bar's feature vector, None while warming up
     close: float = 0.0
 
 

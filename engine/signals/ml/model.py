@@ -85,7 +85,8 @@ class SignalModel:
 
     def predict_up(self, x: np.ndarray) -> np.ndarray:
         """Calibrated P(close_{t+horizon} > close_t) for each row of ``x`` (scikit-learn path)."""
-        return self.classifier.predict_proba(np.atleast_2d(x))[:, 1]
+        proba: np.ndarray = self.classifier.predict_proba(np.atleast_2d(x))
+        return proba[:, 1]
 
     def predict_up_fast(self, row: np.ndarray) -> float:
         """The same probability for one row in plain numpy (no scikit-learn call overhead).
@@ -267,7 +268,11 @@ def confident_hits(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, 
     # What always betting on the majority direction would have hit on the same rows.
     up = float(y[mask].mean()) if n else None
     always = max(up, 1 - up) if up is not None else None
-    pbase = float(sps.binomtest(hits, n, always, alternative="greater").pvalue) if n and always < 1 else None
+    pbase = (
+        float(sps.binomtest(hits, n, always, alternative="greater").pvalue)
+        if always is not None and always < 1  # None exactly when no row is confident (n == 0)
+        else None
+    )
     return {
         "threshold": threshold,
         "count": n,

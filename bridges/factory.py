@@ -20,7 +20,7 @@ from bridges.config import MirrorOptions, Mt5Config, ZmqConfig, setting
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.feed import Mt5Feed
 from bridges.mt5.mirror import Mt5Mirror
-from bridges.sync import MirrorService
+from bridges.sync import MirrorService, RecordState
 from bridges.zmq.client import ZmqClient
 from bridges.zmq.feed import ZmqFeed
 from bridges.zmq.mirror import ZmqMirror
@@ -127,7 +127,7 @@ def make_mirror_service(
     bus: EventBus,
     mirror: TradeMirror,
     *,
-    record_state: Callable[[int, str | None, str], Awaitable[Any]] | None = None,
+    record_state: RecordState | None = None,
     close_paper: Callable[[int], Awaitable[Any]] | None = None,
     active_trades: Callable[[], Iterable[TradeRecord]] | None = None,
     closed_trades: ClosedTrades | None = None,

@@ -93,7 +93,8 @@ def close_on_signals(close: Callable[[], Any]) -> Callable[[], None]:
 
 def make_application() -> QApplication:
     """The QApplication (created once), which never quits on its own."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Paper Terminal")
     app.setOrganizationName("PaperTerminal")
     app.setQuitOnLastWindowClosed(False)
@@ -219,7 +220,12 @@ async def _tell(window: Any, title: str, text: str) -> None:
     done = asyncio.get_running_loop().create_future()
     box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, window)
     box.setObjectName("startup_error_dialog")
-    box.finished.connect(lambda _: done.done() or done.set_result(None))
+
+    def closed(_result: int) -> None:
+        if not done.done():
+            done.set_result(None)
+
+    box.finished.connect(closed)
     box.open()
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         box.close()

@@ -14,6 +14,7 @@ Blocking: call from a worker thread.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def dumps(data: dict[str, Any]) -> str:
         raise TypeError(f"cannot write to the config file: {exc}") from None
 
 
-def update_config(path: Path, changes: dict[str, Scalar | list[Scalar]]) -> dict[str, Any]:
+def update_config(path: Path, changes: Mapping[str, Scalar | list[Scalar]]) -> dict[str, Any]:
     """Merge ``changes`` into the TOML file at ``path`` (created when missing); return the new content."""
     document = tomlkit.document()
     if path.exists():

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBo
 from sqlalchemy.engine import make_url
 
 from engine.errors import NotFound, ValidationError
-from engine.events import MirrorStateChanged, OrderRejected, TradeClosed, TradeOpened
+from engine.events import HistoryBackfillProgressed, MirrorStateChanged, OrderRejected, TradeClosed, TradeOpened
 from engine.values import Signal, Timeframe, TradeStatus
 from terminal.about import AboutDialog, application_icon, open_folder
 from terminal.bridge import EngineBridge
@@ -166,7 +166,8 @@ class MainWindow(QMainWindow):
         export.triggered.connect(lambda: self.orders.history._ask_export())
         data_folder = QAction("Open &data folder", self)
         data_folder.triggered.connect(self.open_data_folder)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         for action in (settings, self.mirror_control.action, export, data_folder, quit_action):
             file_menu.addAction(action)
@@ -293,7 +294,7 @@ class MainWindow(QMainWindow):
                 f"at {fmt.price(event.trade.symbol, event.trade.entry_price)}"
             )
 
-    def _on_history_progress(self, event: object) -> None:
+    def _on_history_progress(self, event: HistoryBackfillProgressed) -> None:
         """Show the start-up backfill in the status bar; redraw the chart once the history is in."""
         self.status.set_history_progress(event)
         if event.done == event.total:
@@ -443,7 +444,7 @@ class MainWindow(QMainWindow):
         self.dashboard.apply_palette(self.palette_)
         self.market_watch.set_palette(self.palette_)
         for panel in (self.signals_panel, self.orders, self.orders.history):
-            panel.palette = self.palette_
+            panel.palette_ = self.palette_
         self.status.set_palette(self.palette_)
         self.orders.refresh()
 

@@ -77,7 +77,7 @@ class TerminalStatusBar(QStatusBar):
     ) -> None:
         super().__init__(parent)
         self._now = now if now is not None else (lambda: datetime.now(timezone.utc))  # the engine's market clock
-        self.palette = palette
+        self.palette_ = palette
         self.errors = errors if errors is not None else ErrorLog(self)
         self.feed = QLabel("feed: —")
         self.quota = QLabel("")
@@ -131,11 +131,11 @@ class TerminalStatusBar(QStatusBar):
         c = account.currency
         self.balance.setText(f"Balance <b>{fmt.money(account.balance, c)}</b>")
         colour = (
-            self.palette.profit
+            self.palette_.profit
             if account.equity > account.balance
-            else self.palette.loss
+            else self.palette_.loss
             if account.equity < account.balance
-            else self.palette.text
+            else self.palette_.text
         )
         self.equity.setText(f"Equity <b style='color:{colour}'>{fmt.money(account.equity, c)}</b>")
         self.free_margin.setText(f"Free margin <b>{fmt.money(account.free_margin, c)}</b>")
@@ -145,7 +145,7 @@ class TerminalStatusBar(QStatusBar):
     def set_feeds(self, statuses: Sequence[FeedStatus]) -> None:
         text, quota, healthy = feed_text(statuses)
         self.feed.setText(text)
-        self.feed.setStyleSheet("" if healthy else f"color: {self.palette.loss};")
+        self.feed.setStyleSheet("" if healthy else f"color: {self.palette_.loss};")
         self.quota.setText(quota)
         mirror = next((s for s in statuses if is_mirror(s)), None)
         self.mirror.setVisible(mirror is not None)
@@ -155,7 +155,7 @@ class TerminalStatusBar(QStatusBar):
         text, tooltip, connected = mirror_text(mirror)
         self.mirror.setText(text)
         self.mirror.setToolTip(tooltip)
-        self.mirror.setStyleSheet("" if connected and not mirror.last_error else f"color: {self.palette.loss};")
+        self.mirror.setStyleSheet("" if connected and not mirror.last_error else f"color: {self.palette_.loss};")
 
     def set_history_progress(self, event: HistoryBackfillProgressed) -> None:
         """Show the start-up history backfill (``done`` of ``total`` series); hide it when done."""
@@ -176,5 +176,5 @@ class TerminalStatusBar(QStatusBar):
         return self.message.text()
 
     def set_palette(self, palette: Palette) -> None:
-        self.palette = palette
+        self.palette_ = palette
         self.error_indicator.set_colour(palette.loss)

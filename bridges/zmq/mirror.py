@@ -188,6 +188,7 @@ class ZmqMirror:
             return await self._filled(trade, outcome, "reconciled", spec.point)
         if isinstance(outcome, Refused):
             return await self._open_refused(trade, outcome, spec.point)
+        assert not isinstance(outcome, MirrorResult)  # an open that showed comes back as its position
         execution = protocol.parse_execution(outcome)
         if execution.open_time is not None:
             self.clock.learn_from_fill(
@@ -252,7 +253,7 @@ class ZmqMirror:
             ticket=ticket,
         )
         left = known.lots - lots if partial and lots is not None else Decimal(0)
-        effect: Effect = Shrinking(ticket, left) if partial else Closing(ticket)
+        effect: Shrinking | Closing = Shrinking(ticket, left) if partial else Closing(ticket)
         outcome = await self._send(command, CLOSE, effect)
         if isinstance(outcome, Refused):
             if outcome.refusal.code == "CLOSE_PARTIAL_FAILED":
@@ -260,6 +261,7 @@ class ZmqMirror:
             return self._refused(outcome.refusal.code, self._reason(outcome))
         if isinstance(outcome, MirrorResult):  # the effect showed after a lost answer
             return await self._closed(trade, ticket, partial, None, outcome.code or "reconciled")
+        assert not isinstance(outcome, MirrorPosition)  # only an open comes back as a position
         closed = protocol.parse_close(outcome)
         if closed.close_price:
             return await self._closed(trade, ticket, partial, closed.close_price, closed.response)

@@ -166,12 +166,14 @@ class RateLimiter:
     def restore(self, state: Mapping[str, Any]) -> None:
         """Load a snapshot: counts only when it is of today (UTC); paid endpoints always."""
         self._roll_day(self._clock())
-        used = state.get("used") if isinstance(state.get("used"), dict) else {}
+        used = state.get("used")
+        used = used if isinstance(used, dict) else {}
         if state.get("day") == self._day:
             for name, count in used.items():
                 if name in self._used and isinstance(count, int) and count >= 0:
                     self._used[name] = max(self._used[name], count)
-        paid = state.get("paid") if isinstance(state.get("paid"), dict) else {}
+        paid = state.get("paid")
+        paid = paid if isinstance(paid, dict) else {}
         for name, endpoints in paid.items():
             if name in self._paid and isinstance(endpoints, list):
                 self._paid[name].update(str(e) for e in endpoints)

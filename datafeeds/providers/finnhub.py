@@ -110,12 +110,18 @@ class FinnhubProvider(KeyedHttpProvider):
             raise BadPayload(f"{NAME}: candle answer does not parse")
         if candles.s != "ok" or not candles.t:
             return []
-        columns = (candles.t, candles.o, candles.h, candles.low, candles.c)
-        if any(col is None or len(col) != len(candles.t) for col in columns):
+        times, opens, highs, lows, closes = candles.t, candles.o, candles.h, candles.low, candles.c
+        if (
+            opens is None
+            or highs is None
+            or lows is None
+            or closes is None
+            or any(len(col) != len(times) for col in (opens, highs, lows, closes))
+        ):
             raise BadPayload(f"{NAME}: candle arrays differ in length")
-        volumes = candles.v if candles.v and len(candles.v) == len(candles.t) else [0] * len(candles.t)
+        volumes = candles.v if candles.v and len(candles.v) == len(times) else [0] * len(times)
         bars: list[Bar] = []
-        for t, o, h, low, c, v in zip(candles.t, candles.o, candles.h, candles.low, candles.c, volumes):
+        for t, o, h, low, c, v in zip(times, opens, highs, lows, closes, volumes):
             row = parse_row(
                 FinnhubCandleRow, {"t": t, "o": o, "h": h, "low": low, "c": c, "v": v or 0}, NAME, f"{symbol} candle"
             )

@@ -408,7 +408,9 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
     return PriceData(kind, series, _bar_seconds(series) if kind == "bars" else None)
 
 
-def _check_rounded(prices: np.ndarray, rows: np.ndarray, column: str, digits: int, symbol: str, loc: RowLocator) -> None:
+def _check_rounded(
+    prices: np.ndarray, rows: np.ndarray, column: str, digits: int, symbol: str, loc: RowLocator
+) -> None:
     """Refuse prices that became 0 when rounded to the symbol's digits (``1e-300`` is not a price)."""
     zero = prices <= 0
     if zero.any():

@@ -84,8 +84,9 @@ class CandleItem(pg.GraphicsObject):
             for key in [k for k in self._chunks if k >= first_dirty]:
                 del self._chunks[key]
             self._closed_count = closed
-            if changed is not None and changed < len(series):
-                self._widen(*series.price_range(changed, len(series)))
+            span = series.price_range(changed, len(series)) if changed is not None and changed < len(series) else None
+            if span is not None:  # bars from ``changed`` on have a range
+                self._widen(*span)
         self._generation = series.version
         if len(series):
             self._widen(float(series.low[-1]), float(series.high[-1]))

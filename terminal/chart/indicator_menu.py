@@ -139,9 +139,10 @@ class PeriodsDialog(QDialog):
         form = QFormLayout()
         for spec in self._specs:
             row = QHBoxLayout()
-            fields = []
+            fields: list[QSpinBox | QDoubleSpinBox] = []
             for name, value in zip(KINDS[spec.kind].params, spec.params):
                 low, high = PARAM_BOUNDS[name]
+                field: QSpinBox | QDoubleSpinBox
                 if name == "deviations":
                     field = QDoubleSpinBox()
                     field.setDecimals(1)

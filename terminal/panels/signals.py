@@ -40,12 +40,14 @@ from engine.errors import NotFound, ValidationError
 from engine.signals.executable import Assessment
 from engine.values import Signal, SignalStatus
 from terminal.panels import format as fmt
+from terminal.panels.cells import child, item_at, widget_at
 from terminal.prefs import Preferences
 from terminal.tasks import TaskOwner, disabled_while, error_text
 from terminal.theme import DARK, Palette
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from engine.signals.book import SignalBook
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ class SignalsPanel(QWidget):
         super().__init__(parent)
         self.engine = engine
         self.prefs = prefs
-        self.palette = palette
+        self.palette_ = palette
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self._signals: dict[int, Signal] = {}
         self._errors: dict[int, str] = {}
@@ -132,10 +134,18 @@ class SignalsPanel(QWidget):
         self._clock.timeout.connect(self.refresh_times)
         self._clock.start()
 
+    @property
+    def book(self) -> SignalBook:
+        """The engine's signal book (the window shows this panel only when signals are on)."""
+        book = self.engine.signals
+        if book is None:
+            raise LookupError("signals are not enabled in this terminal")
+        return book
+
     # --- data ------------------------------------------------------------------
     async def reload(self) -> None:
         """Load the latest signals from the engine's signal book."""
-        signals = await self.engine.signals.list(limit=200)
+        signals = await self.book.list(limit=200)
         for signal in sorted(signals, key=lambda s: (s.created_at, s.id or 0)):
             self.upsert(signal, fresh=False)
 
@@ -156,8 +166,8 @@ class SignalsPanel(QWidget):
 
     def set_prefs(self, prefs: Preferences) -> None:
         self.prefs = prefs
-        for signal in list(self._signals.values()):
-            self._build_row(self.row_of(signal.id), signal)
+        for signal_id, signal in list(self._signals.items()):
+            self._build_row(self.row_of(signal_id), signal)
 
     def row_of(self, signal_id: int) -> int:
         for row in range(self.table.rowCount()):
@@ -167,13 +177,13 @@ class SignalsPanel(QWidget):
         raise KeyError(signal_id)
 
     def signal_at(self, row: int) -> Signal:
-        return self._signals[self.table.item(row, COL["Symbol"]).data(Qt.ItemDataRole.UserRole)]
+        return self._signals[item_at(self.table, row, COL["Symbol"]).data(Qt.ItemDataRole.UserRole)]
 
     def execute_button(self, signal_id: int) -> QPushButton:
-        return self.table.cellWidget(self.row_of(signal_id), COL_ACTIONS).findChild(QPushButton, "execute")
+        return child(widget_at(self.table, self.row_of(signal_id), COL_ACTIONS), QPushButton, "execute")
 
     def dismiss_button(self, signal_id: int) -> QPushButton:
-        return self.table.cellWidget(self.row_of(signal_id), COL_ACTIONS).findChild(QPushButton, "dismiss")
+        return child(widget_at(self.table, self.row_of(signal_id), COL_ACTIONS), QPushButton, "dismiss")
 
     def status_text(self, signal_id: int) -> str:
         """What the Action cell says: ``ready`` or why the signal cannot be executed."""
@@ -182,7 +192,7 @@ class SignalsPanel(QWidget):
     # --- can it be executed: the engine's answer ---------------------------------------
     def assessment(self, signal: Signal) -> Assessment:
         """The engine's answer for ``signal`` now (``SignalBook.assess``) at the preferences' risk %."""
-        return self.engine.signals.assess(
+        return self.book.assess(
             signal, risk_percent=self.prefs.risk_percent, max_open_trades=self.prefs.max_open_trades or None
         )
 
@@ -203,7 +213,7 @@ class SignalsPanel(QWidget):
         return item
 
     def _build_row(self, row: int, s: Signal) -> None:
-        p = self.palette
+        p = self.palette_
         side = self._item(s.side.value.upper())
         side.setForeground(QBrush(QColor(p.profit if s.side.sign > 0 else p.loss)))
         cells = {
@@ -217,10 +227,10 @@ class SignalsPanel(QWidget):
         }
         for name, item in cells.items():
             self.table.setItem(row, COL[name], item)
-        self.table.item(row, COL["R:R"]).setToolTip(
+        item_at(self.table, row, COL["R:R"]).setToolTip(
             "reward:risk at the signal's entry; Execute shows it at the live price"
         )
-        self.table.setCellWidget(row, COL["Conf."], ConfidenceBar(s.confidence, self.palette))
+        self.table.setCellWidget(row, COL["Conf."], ConfidenceBar(s.confidence, self.palette_))
         actions = QWidget()
         box = QHBoxLayout(actions)
         box.setContentsMargins(2, 1, 2, 1)
@@ -247,15 +257,16 @@ class SignalsPanel(QWidget):
 
     def _refresh_action(self, row: int, s: Signal) -> None:
         """Show the engine's answer in the Action cell: Execute with lots and R:R at the live price, or why not."""
-        actions = self.table.cellWidget(row, COL_ACTIONS)
-        execute = actions.findChild(QPushButton, "execute")
-        why = actions.findChild(QLabel, "reason")
-        dismiss = actions.findChild(QPushButton, "dismiss")
+        actions = widget_at(self.table, row, COL_ACTIONS)
+        execute = child(actions, QPushButton, "execute")
+        why = child(actions, QLabel, "reason")
+        dismiss = child(actions, QPushButton, "dismiss")
+        signal_id = s.id or 0  # a shown signal is a stored one, with its id
         verdict = self.assessment(s)
-        reason = verdict.reason if not verdict.executable else self._errors.get(s.id or 0)
+        reason = verdict.reason if not verdict.executable else self._errors.get(signal_id)
         if reason is None:
             drifted = verdict.needs_confirmation
-            self._status[s.id] = (
+            self._status[signal_id] = (
                 f"ready · drifted {verdict.drift_pips:.1f} pips (max {verdict.max_drift_pips:.1f}): asks first"
                 if drifted
                 else "ready"
@@ -270,7 +281,7 @@ class SignalsPanel(QWidget):
             if drifted:
                 tip += f". {verdict.confirmation_text} You will be asked first."
         else:
-            self._status[s.id] = reason
+            self._status[signal_id] = reason
             text, tip = "Execute", reason
         if execute.text() != text:
             execute.setText(text)
@@ -304,14 +315,14 @@ class SignalsPanel(QWidget):
         self.table.setItem(row, COL["Age · left"], age)
         seen = self._seen_at.get(s.id or 0)  # the highlight lasts HIGHLIGHT_SECONDS of the user's (wall) time
         highlight = seen is not None and time.monotonic() - seen < HIGHLIGHT_SECONDS
-        brush = QBrush(QColor(self.palette.highlight)) if highlight else QBrush()
+        brush = QBrush(QColor(self.palette_.highlight)) if highlight else QBrush()
         for col in range(len(COLUMNS)):
             item = self.table.item(row, col)
             if item is not None:
                 item.setBackground(brush)
 
     def is_highlighted(self, signal_id: int) -> bool:
-        item = self.table.item(self.row_of(signal_id), COL["Symbol"])
+        item = item_at(self.table, self.row_of(signal_id), COL["Symbol"])
         return item.background().style() != Qt.BrushStyle.NoBrush
 
     def refresh_times(self) -> None:
@@ -364,7 +375,7 @@ class SignalsPanel(QWidget):
         button = self.execute_button(signal_id)
         with disabled_while(button):
             try:
-                trade = await self.engine.signals.execute(
+                trade = await self.book.execute(
                     signal_id, risk_percent=self.prefs.risk_percent, confirm_drift=confirmed
                 )
             except (ValidationError, NotFound) as exc:
@@ -389,5 +400,5 @@ class SignalsPanel(QWidget):
 
     async def _dismiss(self, signal_id: int) -> None:
         with disabled_while(self.dismiss_button(signal_id)):
-            signal = await self.engine.signals.dismiss(signal_id)
+            signal = await self.book.dismiss(signal_id)
         self.upsert(signal)

@@ -115,7 +115,7 @@ def test_orders_pending_modify_price_and_cancel(window, qloop, engine):
     assert window.orders.tabs.tabText(1) == "Pending orders (1)"
     window.orders.pending.cell(order.id, "Price").setText(f"{q.ask - 0.0030:.5f}")
     qloop.until(lambda: engine.broker.trade(order.id).requested_price == round(q.ask - 0.0030, 5), what="moved")
-    window.orders.close(order.id)
+    window.orders.close_trade(order.id)
     qloop.until(lambda: window.orders.pending.rowCount() == 0, what="cancelled")
     cancelled, total = qloop.run(engine.list_trades(status=TradeStatus.CANCELLED))
     assert total == 1 and cancelled[0].id == order.id

@@ -46,10 +46,7 @@ class ExternalClose(str, enum.Enum):
 
 def setting(settings: Any, name: str, default: Any = None) -> Any:
     """Return ``settings.name`` (or ``settings[name]``, or env ``PAPER_TERMINAL_<NAME>``), else ``default``."""
-    if isinstance(settings, Mapping):
-        value = settings.get(name)
-    else:
-        value = getattr(settings, name, None)
+    value = settings.get(name) if isinstance(settings, Mapping) else getattr(settings, name, None)
     if value is None:  # a key the settings model does not (yet) carry: PAPER_TERMINAL_<NAME>
         value = os.environ.get(f"PAPER_TERMINAL_{name.upper()}") or None
     return default if value is None else value

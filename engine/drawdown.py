@@ -66,7 +66,7 @@ def scaled_amounts(amounts: Sequence[Decimal]) -> tuple[np.ndarray, int]:
         units.append(whole)
     else:
         return _as_array(units), scale
-    scale = max(2, max(-cast(int, amount.as_tuple().exponent) for amount in amounts))  # finite amounts
+    scale = max(2, *(-cast(int, amount.as_tuple().exponent) for amount in amounts))  # finite amounts
     return _as_array([int(amount.scaleb(scale)) for amount in amounts]), scale
 
 

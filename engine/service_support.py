@@ -156,7 +156,7 @@ def collect_statuses(sources: Iterable[Callable[[], Any]]) -> list[FeedStatus]:
     for source in sources:
         try:
             result = source()
-        except Exception:  # noqa: BLE001 - one broken source must not hide the others
+        except Exception:  # one broken source must not hide the others
             log.exception("feed status source %r failed", source)
             continue
         out.extend([result] if isinstance(result, FeedStatus) else result)

@@ -18,22 +18,22 @@ import os
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_API", "pyside6")
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import functools  # noqa: E402
-import logging  # noqa: E402
-import signal  # noqa: E402
-import sys  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from types import FrameType  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import asyncio
+import functools
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-import qasync  # noqa: E402  (after PySide6)
+import qasync  # after PySide6
 
-from terminal.errorlog import install_excepthook, installed_log, loop_exception_handler  # noqa: E402
-from terminal.settings import Settings  # noqa: E402
+from terminal.errorlog import install_excepthook, installed_log, loop_exception_handler
+from terminal.settings import Settings
 
 log = logging.getLogger("paper_terminal.window")
 

@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
         settings = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
         settings.triggered.connect(self.open_settings)
         export = QAction("&Export history to CSV…", self)
-        export.triggered.connect(lambda: self.orders.history._ask_export())
+        export.triggered.connect(lambda: self.orders.history._ask_export())  # noqa: SLF001
         data_folder = QAction("Open &data folder", self)
         data_folder.triggered.connect(self.open_data_folder)
         quit_action = QAction("&Quit", self)

@@ -361,9 +361,9 @@ class ZmqMirror:
     async def _open_refused(self, trade: TradeRecord, refused: Refused, point: float) -> MirrorResult:
         """A refused open; but the stock EA's ERROR_SETTING_SL_TP may leave the position open without stops."""
         reply, message = refused.reply, self._reason(refused)
-        if refused.refusal.code == "130" or any(e.code == "130" for e in protocol.venue_errors(reply)):
-            if (trade.sl is None) != (trade.tp is None):
-                message = f"{message} ({ONE_SIDED_STOPS})"
+        stops_refused = refused.refusal.code == "130" or any(e.code == "130" for e in protocol.venue_errors(reply))
+        if stops_refused and (trade.sl is None) != (trade.tp is None):
+            message = f"{message} ({ONE_SIDED_STOPS})"
         if refused.refusal.code == "ERROR_SETTING_SL_TP" and "_ticket" in reply and "_close_price" not in reply:
             await self.reconcile()
             left = self._by_ticket.get(str(reply["_ticket"]))

@@ -298,7 +298,7 @@ def parse_server_time(text: object) -> datetime:
     if isinstance(text, str):
         for fmt in ("%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M"):
             try:
-                return datetime.strptime(text, fmt)
+                return datetime.strptime(text, fmt)  # noqa: DTZ007  (the server's wall clock: naive by design)
             except ValueError:
                 continue
     raise BadPayload(f"bad MetaTrader time {text!r} (expected YYYY.MM.DD HH:MM[:SS])")

@@ -67,7 +67,7 @@ class FinnhubProvider(KeyedHttpProvider):
         quote_endpoint="quote",
         batch_size=1,
         cost_per_symbol=True,
-        bar_endpoints={tf: CANDLE_ENDPOINT for tf in RESOLUTIONS},
+        bar_endpoints=dict.fromkeys(RESOLUTIONS, CANDLE_ENDPOINT),
         quotes_reliable=False,
         note="/quote is documented for US stocks; FX answers may be empty",
     )

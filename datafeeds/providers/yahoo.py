@@ -92,7 +92,7 @@ class YahooProvider:
         unsupported=frozenset({"XAUUSD"}),
         batch_size=1,
         cost_per_symbol=True,
-        bar_endpoints={tf: "history" for tf in INTERVALS},
+        bar_endpoints=dict.fromkeys(INTERVALS, "history"),
     )
 
     def __init__(

@@ -214,7 +214,7 @@ def jsonable(value: Any) -> Any:
         return _finite(value)
     if isinstance(value, datetime):
         return iso(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int)):
+    if hasattr(value, "value") and isinstance(value.value, (str, int)):
         return value.value
     if isinstance(value, dict):
         return {str(key.value if hasattr(key, "value") else key): jsonable(val) for key, val in value.items()}

@@ -18,7 +18,7 @@ import socket
 import sys
 from collections.abc import Generator, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -56,7 +56,7 @@ def reachable_urls(host: str, port: int) -> list[str]:
     other host is its own URL. Name resolution only: nothing is sent.
     """
     bare = host.strip("[]")
-    if bare not in ("0.0.0.0", "::", ""):
+    if bare not in ("0.0.0.0", "::", ""):  # noqa: S104  (naming the wildcard, not binding it)
         shown = f"[{bare}]" if ":" in bare else bare
         return [f"http://{shown}:{port}/"]
     name = socket.gethostname()

@@ -192,7 +192,7 @@ class WsClient:
                     await asyncio.sleep(0)
                 else:
                     # what Task.__step does with a yielded future: take over the "blocking" mark
-                    blocker._asyncio_future_blocking = False
+                    blocker._asyncio_future_blocking = False  # noqa: SLF001  (asyncio's own protocol)
                     await blocker
             except asyncio.CancelledError:
                 coro.close()
@@ -200,7 +200,7 @@ class WsClient:
             except BaseException as exc:  # noqa: BLE001 - hand the future's failure to the send itself
                 step: Callable[[], Any] = functools.partial(coro.throw, exc)
             else:
-                step = lambda: coro.send(None)
+                step = functools.partial(coro.send, None)
             try:
                 blocker = step()
             except StopIteration:

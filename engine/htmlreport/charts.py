@@ -21,15 +21,15 @@ import numpy as np
 matplotlib.rcParams["svg.fonttype"] = "none"
 matplotlib.rcParams["svg.hashsalt"] = "paper-terminal"  # stable ids: the same input gives the same file
 
-from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
 
 PROFIT = "#1a9850"
 LOSS = "#d73027"
 LINE = "#2c7fb8"
 MUTED = "#888888"
 RASTERIZE_ABOVE = 1500
-_HEADER = re.compile(r"^.*?(?=<svg)", re.S)
+_HEADER = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
 
 def _figure(width: float, height: float) -> Figure:

@@ -97,8 +97,10 @@ def _sources_table(report: Report) -> str:
         verdict = s["verdict"]
         rows.append(
             f"<tr><td class=l>{html.escape(source)}</td><td>{s['trades']}</td>"
-            f"<td>{_num(s['win_rate'], 'pct01')}{_ci(s['win_rate_ci'] and [100 * v for v in s['win_rate_ci']], '.1f')}</td>"
-            f"<td class='{_sign_class(s['expectancy'])}'>{_num(s['expectancy'], 'money', cur)}{_ci(s['expectancy_ci'], ',.2f')}</td>"
+            f"<td>{_num(s['win_rate'], 'pct01')}"
+            f"{_ci(s['win_rate_ci'] and [100 * v for v in s['win_rate_ci']], '.1f')}</td>"
+            f"<td class='{_sign_class(s['expectancy'])}'>{_num(s['expectancy'], 'money', cur)}"
+            f"{_ci(s['expectancy_ci'], ',.2f')}</td>"
             f"<td>{_num(s['expectancy_pips'], 'pips')}{_ci(s['expectancy_pips_ci'], '+.1f')}</td>"
             f"<td>{_num(s['profit_factor'], 'ratio')}</td><td>{_num(s['average_r'], 'ratio')}</td>"
             f"<td>{_num(s['max_drawdown'], 'money', cur)}</td>"
@@ -132,7 +134,8 @@ def _trade_rows(trades: list[TradeRecord], sources: dict[int, str]) -> str:
             f"<td class=l>{t.close_reason.value if t.close_reason else ''}</td><td>{t.pips:+.1f}</td>"
             f"<td class='{'pos' if net > 0 else 'neg' if net < 0 else ''}'>{net:,.2f}</td>"
             f"<td>{t.mfe_pips:.1f}</td><td>{t.mae_pips:.1f}</td>"
-            f"<td class=l>{html.escape('manual' if t.signal_id is None else sources.get(t.signal_id, 'signal'))}</td></tr>"
+            f"<td class=l>{html.escape('manual' if t.signal_id is None else sources.get(t.signal_id, 'signal'))}"
+            "</td></tr>"
         )
     return "".join(rows)
 
@@ -156,21 +159,27 @@ def render_html(report: Report) -> str:
             "<meta name=viewport content='width=device-width, initial-scale=1'>",
             f"<title>{html.escape(data.title)}</title><style>{CSS}</style></head><body>",
             f"<h1>{html.escape(data.title)}</h1>",
-            f"<p class=muted>{html.escape(data.subtitle)} · {len(closed):,} closed trades, {html.escape(period)} · "
-            f"generated {iso(report.generated_at)}</p>",
+            (
+                f"<p class=muted>{html.escape(data.subtitle)} · {len(closed):,} closed trades, {html.escape(period)} · "
+                f"generated {iso(report.generated_at)}</p>"
+            ),
             _account_section(report),
             f"<h2>Equity and drawdown</h2><div class=chart>{charts.equity_svg(times, balance, account.currency)}</div>",
             "<h2>Signal report per source</h2>",
-            "<p class=muted>Results are net of costs. Verdict: <b>edge</b> when at least 10 closed trades and the 95 % "
-            "bootstrap interval of the expectancy lies above 0; <b>negative edge</b> when it lies below 0; otherwise "
-            "<b>no evidence</b>.</p>",
+            (
+                "<p class=muted>Results are net of costs. Verdict: <b>edge</b> when at least 10 closed trades "
+                "and the 95 % bootstrap interval of the expectancy lies above 0; <b>negative edge</b> when it lies "
+                "below 0; otherwise <b>no evidence</b>.</p>"
+            ),
             _sources_table(report),
             per_source,
             f"<h2>MFE / MAE</h2><div class=chart>{scatter}</div>",
-            f"<h2>Trades ({len(trades):,})</h2><div class=trades><table><tr><th>#</th><th class=l>Symbol</th>"
-            "<th class=l>Side</th><th>Lots</th><th class=l>Open</th><th>Entry</th><th>SL</th><th>TP</th>"
-            "<th class=l>Close</th><th>Close price</th><th class=l>Reason</th><th>Pips</th><th>Net</th><th>MFE</th>"
-            f"<th>MAE</th><th class=l>Source</th></tr>{_trade_rows(trades, sources)}</table></div>",
+            (
+                f"<h2>Trades ({len(trades):,})</h2><div class=trades><table><tr><th>#</th><th class=l>Symbol</th>"
+                "<th class=l>Side</th><th>Lots</th><th class=l>Open</th><th>Entry</th><th>SL</th><th>TP</th>"
+                "<th class=l>Close</th><th>Close price</th><th class=l>Reason</th><th>Pips</th><th>Net</th><th>MFE</th>"
+                f"<th>MAE</th><th class=l>Source</th></tr>{_trade_rows(trades, sources)}</table></div>"
+            ),
             "</body></html>",
         )
     )

@@ -4,7 +4,7 @@ Weights come from each model's recent forward-test results. With ``R`` the
 result of a closed trade in R-multiples (pips / the signal's risk in pips)
 over the model's last ``recent_trades`` trades:
 
-    expectancy_shrunk = Σ R / (n + prior_trades)       (shrunk toward 0 by a prior of ``prior_trades`` break-even trades)
+    expectancy_shrunk = Σ R / (n + prior_trades)   (shrunk toward 0 by a prior of ``prior_trades`` break-even trades)
     weight            = max(floor, 1 + expectancy_shrunk)
 
 A new model weighs 1; a model losing half its risk per trade on average over

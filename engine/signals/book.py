@@ -116,7 +116,7 @@ class SignalBook:
             await asyncio.sleep(self._sweep_interval)
             try:
                 await self.sweep_expired()
-            except Exception:  # noqa: BLE001 - the sweeper must survive a failed write
+            except Exception:  # the sweeper must survive a failed write
                 log.exception("signal expiry sweep failed; retrying at the next interval")
 
     # -- commands -----------------------------------------------------------

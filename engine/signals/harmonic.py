@@ -269,10 +269,7 @@ class HarmonicGenerator:
         xa = abs(a.price - x.price)
         ad = abs(a.price - d.price)
         buffer = self.sl_buffer_atr * (state.atr.value or 0.0)
-        if match.spec.extension:
-            level = a.price - direction * (match.spec.ad_xa[1] + 0.272) * xa
-        else:
-            level = x.price
+        level = a.price - direction * (match.spec.ad_xa[1] + 0.272) * xa if match.spec.extension else x.price
         sl = level - direction * buffer
         tp = d.price + direction * self.tp_retracement * ad
         tp1 = d.price + direction * 0.382 * ad

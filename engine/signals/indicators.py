@@ -164,10 +164,7 @@ class Atr:
 
     def update(self, high: float, low: float, close: float) -> float:
         """Add one bar; return the ATR."""
-        if self.prev_close is None:
-            tr = high - low
-        else:
-            tr = max(high, self.prev_close) - min(low, self.prev_close)
+        tr = high - low if self.prev_close is None else max(high, self.prev_close) - min(low, self.prev_close)
         self.prev_close = close
         if self.value is None:
             self.value = tr

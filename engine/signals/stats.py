@@ -35,6 +35,7 @@ Filters (``symbol``, ``since``, ``until``) select signals by symbol and by
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -112,7 +113,7 @@ def calibration(
     """Buckets ``[stated_from, stated_to)`` (the last one closed) of ``(stated confidence, won)`` pairs."""
     pairs = list(pairs)
     rows = []
-    for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+    for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
         last = i == len(edges) - 2
         inside = [(c, w) for c, w in pairs if lo <= c < hi or (last and c == hi)]
         n = len(inside)

@@ -114,7 +114,7 @@ class CandleItem(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt name
         return QRectF(self._bounds)
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: ANN001
+    def paint(self, painter: QPainter, option, widget=None) -> None:
         series = self._series
         n = len(series)
         self.painted_bars = 0

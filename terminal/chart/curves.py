@@ -50,7 +50,7 @@ class _VisibleItem(pg.GraphicsObject):
         ys = values[first:last:step]
         return xs, ys
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: ANN001
+    def paint(self, painter: QPainter, option, widget=None) -> None:
         self.painted = 0
         visible = self._visible()
         if visible is None:

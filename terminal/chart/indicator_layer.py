@@ -49,7 +49,7 @@ class PaneAxis(pg.AxisItem):
         super().__init__(orientation="right")
         self._digits = digits
 
-    def tickStrings(self, values, scale, spacing):  # noqa: ANN001, N802 - pyqtgraph API
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
         digits = self._digits()
         return [f"{v * scale:.{digits}f}" for v in values]
 

@@ -144,7 +144,7 @@ async def serve(runtime: Runtime, stop: asyncio.Event | None = None) -> int:
         waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait(), name="serve:stop-signal")]
         if runtime.price_worker is not None:
             waiters.append(asyncio.create_task(_feed_ended(runtime), name="serve:feed-ended"))
-        done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        _done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)

@@ -145,7 +145,7 @@ def curve_arrays(curve: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, n
     for point in curve:
         when = point["time"]
         if isinstance(when, str):
-            when = datetime.fromisoformat(when.replace("Z", "+00:00"))
+            when = datetime.fromisoformat(when)
         times.append(when.timestamp())
         balance.append(float(point["balance"]))
         equity.append(float(point.get("equity", point["balance"])))

@@ -74,7 +74,7 @@ class ConfidenceBar(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
         return QSize(56, 18)
 
-    def paintEvent(self, _event) -> None:  # noqa: ANN001, N802 - Qt name
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt name
         painter = QPainter(self)
         rect = QRectF(self.rect()).adjusted(3, 4, -3, -4)
         painter.fillRect(rect, QColor(self._palette.panel))

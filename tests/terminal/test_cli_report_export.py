@@ -16,11 +16,32 @@ from terminal.commands.export import TRADE_FIELDS
 from tests.engine.journal.factories import T0, closed, make_account, make_trade
 from tests.terminal.cli_helpers import run
 
-DESIGN_TRADE_FIELDS = (
-    "id, symbol, side, order_type, status, lots, requested_price, entry_price, sl, tp, trailing_pips, open_time, "
-    "close_time, close_price, close_reason, pips, pnl, commission, swap, mfe_pips, mae_pips, signal_id, "
-    "parent_id, comment"
-).split(", ")
+DESIGN_TRADE_FIELDS = [
+    "id",
+    "symbol",
+    "side",
+    "order_type",
+    "status",
+    "lots",
+    "requested_price",
+    "entry_price",
+    "sl",
+    "tp",
+    "trailing_pips",
+    "open_time",
+    "close_time",
+    "close_price",
+    "close_reason",
+    "pips",
+    "pnl",
+    "commission",
+    "swap",
+    "mfe_pips",
+    "mae_pips",
+    "signal_id",
+    "parent_id",
+    "comment",
+]
 
 
 @pytest.fixture

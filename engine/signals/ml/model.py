@@ -16,6 +16,7 @@ another version rather than guess.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Iterator
@@ -61,7 +62,7 @@ def purged_walk_forward(
     if n - min_train < n_splits:
         raise ValueError(f"{n} rows are too few for {n_splits} splits after {min_train} training rows")
     bounds = np.linspace(min_train, n, n_splits + 1).astype(int)
-    for start, stop in zip(bounds[:-1], bounds[1:]):
+    for start, stop in itertools.pairwise(bounds):
         train_end = start - horizon - embargo
         if train_end <= 0:
             continue
@@ -172,7 +173,7 @@ def train(df: pd.DataFrame, horizon: int = 6, c: float = 0.05) -> SignalModel:
     clf = _classifier(horizon, c).fit(x.to_numpy(), y.to_numpy())
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(),
-        "rows": int(len(x)),
+        "rows": len(x),
         "first_bar": x.index[0].isoformat(),
         "last_bar": x.index[-1].isoformat(),
         "c": c,
@@ -211,8 +212,8 @@ def walk_forward(
         truth.append(ys[te])
         folds.append(
             {
-                "train_rows": int(len(tr)),
-                "test_rows": int(len(te)),
+                "train_rows": len(tr),
+                "test_rows": len(te),
                 "test_from": x.index[te[0]].isoformat(),
                 "test_to": x.index[te[-1]].isoformat(),
                 "accuracy": float(accuracy_score(ys[te], p > 0.5)),
@@ -221,7 +222,7 @@ def walk_forward(
     p, base, yt = np.concatenate(probs), np.concatenate(bases), np.concatenate(truth)
     return {
         "horizon_bars": horizon,
-        "rows": int(len(yt)),
+        "rows": len(yt),
         "up_rate": float(yt.mean()),
         "accuracy": float(accuracy_score(yt, p > 0.5)),
         "log_loss": float(log_loss(yt, p, labels=[0, 1])),
@@ -240,7 +241,7 @@ def calibration_table(
 ) -> list[dict[str, Any]]:
     """Buckets of predicted probability: ``{from, to, count, mean_predicted, realised}``."""
     rows = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         mask = (p >= lo) & ((p < hi) if hi < 1.0 else (p <= hi))
         n = int(mask.sum())
         rows.append(

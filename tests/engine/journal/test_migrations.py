@@ -94,7 +94,7 @@ def test_models_compile_for_postgresql():
 def test_head_revision_constant_is_the_scripts_head():
     from engine.journal.schema import HEAD_REVISION
 
-    assert HEAD_REVISION == head_revision()
+    assert head_revision() == HEAD_REVISION
 
 
 def test_current_revision_reads_what_alembic_reads(tmp_path):

@@ -227,7 +227,7 @@ def test_chart_keyboard_pans_zooms_and_returns_to_end(qtbot):
 
     view = chart_with(qtbot, 2_000)
     view.scroll_to_end()
-    left, right = view.visible_range()
+    left, _right = view.visible_range()
     qtbot.keyClick(view.plot_widget, Qt.Key.Key_Left)
     new_left, new_right = view.visible_range()
     assert new_left < left and view.follow is False

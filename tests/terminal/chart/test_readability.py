@@ -80,7 +80,7 @@ def trade(
     )
 
 
-def overlaps(rects) -> list:  # noqa: ANN001
+def overlaps(rects) -> list:
     return [(a, b) for (ka, a), (kb, b) in itertools.combinations(rects, 2) if a.intersects(b)]
 
 

@@ -96,7 +96,7 @@ def test_orders_partial_close_half_leaves_half_open(window, qloop, engine):
     menu_button = window.orders.positions.cellWidget(0, window.orders.positions.col[""]).findChild(
         type(window.ticket.buy), "partial"
     )
-    half = [a for a in menu_button.menu().actions() if a.text().startswith("Close 50%")][0]
+    half = next(a for a in menu_button.menu().actions() if a.text().startswith("Close 50%"))
     assert half.text() == "Close 50% (0.20 lots)"
     half.trigger()
     qloop.until(lambda: engine.broker.trade(trade.id).lots == Decimal("0.20"), what="half closed")

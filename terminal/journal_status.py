@@ -8,13 +8,16 @@ says since when and when the next retry comes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
 from engine.service_journal import JournalState, JournalStatus
 from terminal.theme import DARK, Palette
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
 
 REFRESH_MS = 1000
 AMBER = "#d4a017"
@@ -23,7 +26,7 @@ AMBER = "#d4a017"
 class JournalStatusLabel(QLabel):
     """Shows ``engine.journal_status()`` unless the journal is fine (see the module docstring)."""
 
-    def __init__(self, engine: Any, palette: Palette = DARK, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("journal_status")
         self.engine = engine

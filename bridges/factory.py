@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridges.closes import ClosedTrades
 from bridges.config import MirrorOptions, Mt5Config, ZmqConfig, setting
@@ -28,6 +28,9 @@ from engine.bus import EventBus
 from engine.errors import ValidationError
 from engine.ports import PriceFeed, TradeMirror
 from engine.values import TradeRecord
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
 
 VENUES = ("mt5", "zmq")
 #: How many of the newest closed paper trades are checked at each connect for a close MetaTrader has not done.
@@ -152,7 +155,9 @@ def make_mirror_service(
     )
 
 
-async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | None = None) -> MirrorService | None:
+async def start_mirror_service(
+    settings: Any, engine: TradingEngine, feed: PriceFeed | None = None
+) -> MirrorService | None:
     """Build, register and start the mirror of ``settings.mirror`` on a ``TradingEngine``.
 
     Returns None when mirroring is off. When ``feed`` is the bridge feed of

@@ -109,7 +109,7 @@ def _sharpe(units: np.ndarray, before: np.ndarray) -> float | None:
     """Mean over sample stdev of r_i = result_i / balance before i (balances > 0 only)."""
     keep = before > 0
     if units.dtype == object:  # Python integers beyond 2**52: int / int rounds once
-        returns = [u / b for u, b in zip(units[keep].tolist(), before[keep].tolist())]
+        returns = [u / b for u, b in zip(units[keep].tolist(), before[keep].tolist(), strict=True)]
     else:  # exact as float64, so each float quotient is correctly rounded
         returns = (units[keep].astype(np.float64) / before[keep].astype(np.float64)).tolist()
     if len(returns) < 2:
@@ -166,7 +166,8 @@ def compute_performance(
     elif trades:
         curve = [{"time": min(opened), "balance": initial, "equity": initial}]
         curve += [
-            {"time": t.close_time, "balance": b, "equity": b} for t, b in zip(trades, _money_list(balances, scale))
+            {"time": t.close_time, "balance": b, "equity": b}
+            for t, b in zip(trades, _money_list(balances, scale), strict=True)
         ]
     else:
         curve = []

@@ -139,7 +139,8 @@ async def stage(engine) -> None:
     picks = [bars[int(n * f)] for f in (0.45, 0.58, 0.70, 0.82, 0.94)]
     labels = "XABCD"
     points = [
-        PatternPoint(label, b.time, b.low if k % 2 == 0 else b.high) for k, (label, b) in enumerate(zip(labels, picks))
+        PatternPoint(label, b.time, b.low if k % 2 == 0 else b.high)
+        for k, (label, b) in enumerate(zip(labels, picks, strict=True))
     ]
     entry = round(q.ask, 5)
     specs = [

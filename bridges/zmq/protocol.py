@@ -197,7 +197,7 @@ def _literal(text: str) -> Reply:
         raise ValueError("not a dict")
     reply = Reply()
     reply.pairs = []
-    for key_node, value_node in zip(tree.body.keys, tree.body.values):
+    for key_node, value_node in zip(tree.body.keys, tree.body.values, strict=True):
         if key_node is None:
             raise ValueError("dict unpacking")
         key, value = ast.literal_eval(key_node), ast.literal_eval(value_node)

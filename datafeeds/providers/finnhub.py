@@ -121,7 +121,8 @@ class FinnhubProvider(KeyedHttpProvider):
             raise BadPayload(f"{NAME}: candle arrays differ in length")
         volumes = candles.v if candles.v and len(candles.v) == len(times) else [0] * len(times)
         bars: list[Bar] = []
-        for t, o, h, low, c, v in zip(times, opens, highs, lows, closes, volumes):
+        # zip(strict=False): a ragged payload: the common prefix
+        for t, o, h, low, c, v in zip(times, opens, highs, lows, closes, volumes, strict=False):
             row = parse_row(
                 FinnhubCandleRow, {"t": t, "o": o, "h": h, "low": low, "c": c, "v": v or 0}, NAME, f"{symbol} candle"
             )

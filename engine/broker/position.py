@@ -65,9 +65,9 @@ def make_record(values: tuple[Any, ...]) -> TradeRecord:
     trade, so this is on the replay's hot path.
     """
     if _SETTERS is None:
-        return TradeRecord(**dict(zip(_FIELDS, values)))
+        return TradeRecord(**dict(zip(_FIELDS, values, strict=True)))
     record = object.__new__(TradeRecord)
-    for setter, value in zip(_SETTERS, values):
+    for setter, value in zip(_SETTERS, values, strict=True):
         setter(record, value)
     return record
 

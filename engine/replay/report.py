@@ -167,7 +167,7 @@ def signal_rows(result: ReplayResult) -> list[dict[str, Any]]:
             "code": o.code,
             "reason": o.reason,
         }
-        for o, when in zip(outcomes, times)
+        for o, when in zip(outcomes, times, strict=True)
     ]
 
 

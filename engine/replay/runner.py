@@ -135,7 +135,7 @@ class ReplayRunner(StretchView):
             times = market.times if rows is None else market.times[rows]
             signal_times = np.array([self._signals[i].time_ns for i in indexes], dtype=np.int64)
             found = np.searchsorted(times, signal_times, side="right")
-            for index, at in zip(indexes, found.tolist()):
+            for index, at in zip(indexes, found.tolist(), strict=True):
                 if at >= times.shape[0]:
                     self.outcomes[index] = SignalOutcome(
                         self._signals[index],

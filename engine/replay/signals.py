@@ -138,7 +138,7 @@ def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc: RowLocator) -> list
         blank = np.isnan(values)
         if not (blank | (np.isfinite(values) & (values > 0))).all():
             return None
-        stops[name] = [None if b else v for b, v in zip(blank.tolist(), values.tolist())]
+        stops[name] = [None if b else v for b, v in zip(blank.tolist(), values.tolist(), strict=True)]
     symbols, sides = {}, {}
     for raw in pd.unique(frame["symbol"].to_numpy(dtype=object)):
         symbol = "" if _blank(raw) else str(raw).strip().upper()
@@ -169,6 +169,7 @@ def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc: RowLocator) -> list
                 frame["side"].to_numpy(dtype=object).tolist(),
                 stops["sl"],
                 stops["tp"],
+                strict=True,
             )
         )
     ]
@@ -194,7 +195,9 @@ def load_signals(path: str | Path) -> list[ReplaySignal]:
     signals = []
     columns = list(frame.columns)
     # column lists zipped into records: what ``to_dict("records")`` gives, without its per-cell cost
-    records = (dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns)))
+    records = (
+        dict(zip(columns, values, strict=True)) for values in zip(*(frame[c].tolist() for c in columns), strict=True)
+    )
     for index, record in enumerate(records):
         signals.append(_row(record, int(times[index]), loc.where(index), loc.line(index)))
     order = np.argsort(times, kind="stable")

@@ -115,13 +115,13 @@ class SignalAggregator:
         if mass <= 0:
             return None
         newest = max(agree, key=lambda s: s.created_at)
-        risk = sum(k * abs(s.entry - s.sl) for k, s in zip(support, agree)) / mass
-        reward = sum(k * abs(s.tp - s.entry) for k, s in zip(support, agree)) / mass
+        risk = sum(k * abs(s.entry - s.sl) for k, s in zip(support, agree, strict=True)) / mass
+        reward = sum(k * abs(s.tp - s.entry) for k, s in zip(support, agree, strict=True)) / mass
         digits = SPECS[newest.symbol].digits if newest.symbol in SPECS else 5
         expires = min(s.expires_at for s in agree)
         if expires <= newest.created_at:
             expires = newest.expires_at
-        patterned = [(k, s.pattern) for k, s in zip(support, agree) if s.pattern]
+        patterned = [(k, s.pattern) for k, s in zip(support, agree, strict=True) if s.pattern]
         pattern = max(patterned, key=lambda kp: kp[0])[1] if patterned else None
         return Signal(
             id=None,

@@ -131,7 +131,7 @@ def eurusd_demo(cut: int = 3000) -> tuple[list[Signal], ReplayResult, dict[str, 
     tail = df.iloc[cut:]
     h1 = [
         Bar("EURUSD", Timeframe.H1, t.to_pydatetime(), o, h, lo, c)
-        for t, o, h, lo, c in zip(tail.index, tail.open, tail.high, tail.low, tail.close)
+        for t, o, h, lo, c in zip(tail.index, tail.open, tail.high, tail.low, tail.close, strict=True)
     ]
     history = {Timeframe.H1: h1, Timeframe.H4: resample(h1, Timeframe.H4), Timeframe.D1: resample(h1, Timeframe.D1)}
     generators: list[SignalGenerator] = [

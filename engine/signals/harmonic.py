@@ -283,7 +283,7 @@ class HarmonicGenerator:
             "direction": "bullish" if direction > 0 else "bearish",
             "points": [
                 PatternPoint(label, datetime.fromtimestamp(p.time, tz=timezone.utc), p.price)
-                for label, p in zip("XABCD", points)
+                for label, p in zip("XABCD", points, strict=True)
             ],
             "ratios": {k: round(v, 3) for k, v in match.ratios.items()},
             "error": round(match.error, 4),

@@ -91,6 +91,6 @@ def zigzag(df: pd.DataFrame, threshold: float | pd.Series) -> list[Pivot]:
         times = cast(pd.DatetimeIndex, df.index).asi8 // unit
     else:
         times = np.arange(len(df), dtype=np.int64)
-    for t, h, lo, th in zip(times, df["high"].to_numpy(), df["low"].to_numpy(), thr.to_numpy()):
+    for t, h, lo, th in zip(times, df["high"].to_numpy(), df["low"].to_numpy(), thr.to_numpy(), strict=True):
         zz.update(int(t), float(h), float(lo), float(th))
     return list(zz.pivots)

@@ -196,7 +196,7 @@ class PriceAxis(pg.AxisItem):
         left = rect.left() + 1.0
         return {
             name: QRectF(left, centre - height / 2, rect.width() - 2.0, height)
-            for (name, _), centre in zip(order, placed)
+            for (name, _), centre in zip(order, placed, strict=True)
         }
 
     def paint(self, painter: QPainter, *args) -> None:

@@ -173,13 +173,15 @@ class CandleItem(pg.GraphicsObject):
             painter.setPen(pen)
             painter.setBrush(QBrush(colour))
             x, hi, lo = xs[mask], highs[mask], lows[mask]
-            painter.drawLines([QLineF(a, b, a, c) for a, b, c in zip(x.tolist(), lo.tolist(), hi.tolist())])
+            painter.drawLines(
+                [QLineF(a, b, a, c) for a, b, c in zip(x.tolist(), lo.tolist(), hi.tolist(), strict=True)]
+            )
             top = np.minimum(opens[mask], closes[mask])
             height = np.abs(closes[mask] - opens[mask])
             painter.drawRects(
                 [
                     QRectF(a - BODY_HALF_WIDTH, b, 2 * BODY_HALF_WIDTH, h)
-                    for a, b, h in zip(x.tolist(), top.tolist(), height.tolist())
+                    for a, b, h in zip(x.tolist(), top.tolist(), height.tolist(), strict=True)
                 ]
             )
 
@@ -200,6 +202,9 @@ class CandleItem(pg.GraphicsObject):
             pen.setCosmetic(True)
             painter.setPen(pen)
             painter.drawLines(
-                [QLineF(a, b, a, c) for a, b, c in zip(xs[mask].tolist(), lows[mask].tolist(), highs[mask].tolist())]
+                [
+                    QLineF(a, b, a, c)
+                    for a, b, c in zip(xs[mask].tolist(), lows[mask].tolist(), highs[mask].tolist(), strict=True)
+                ]
             )
         self.painted_bars = last - first

@@ -140,7 +140,8 @@ class PeriodsDialog(QDialog):
         for spec in self._specs:
             row = QHBoxLayout()
             fields: list[QSpinBox | QDoubleSpinBox] = []
-            for name, value in zip(KINDS[spec.kind].params, spec.params):
+            # zip(strict=False): a saved spec may predate a parameter
+            for name, value in zip(KINDS[spec.kind].params, spec.params, strict=False):
                 low, high = PARAM_BOUNDS[name]
                 field: QSpinBox | QDoubleSpinBox
                 if name == "deviations":

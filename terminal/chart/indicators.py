@@ -107,7 +107,7 @@ class IndicatorSpec:
         if len(self.params) != len(names):
             raise ValueError(f"params: {self.kind} takes {len(names)} parameters, got {len(self.params)}")
         clean = []
-        for name, value in zip(names, self.params):
+        for name, value in zip(names, self.params, strict=True):
             low, high = PARAM_BOUNDS[name]
             if (
                 isinstance(value, bool)
@@ -295,5 +295,5 @@ class IndicatorValues:
         step = _stepper(self.spec, series, self._columns, start)
         columns = [self._columns[name] for name in self._names]
         for i in range(start, n):
-            for column, value in zip(columns, step(i)):
+            for column, value in zip(columns, step(i), strict=False):  # the per-bar hot path, unchecked
                 column[i] = value

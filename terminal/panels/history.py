@@ -233,7 +233,7 @@ class HistoryTab(QWidget):
                 fmt.money(t.swap),
                 fmt.money(t.net),
             )
-            for name, text in zip(COLUMNS, values):
+            for name, text in zip(COLUMNS, values, strict=True):
                 item = QTableWidgetItem(text)
                 if name in RIGHT:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

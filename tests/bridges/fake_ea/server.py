@@ -170,7 +170,7 @@ class FakeEA:
                 pub.bind_to_random_port("tcp://127.0.0.1"),
             )
         else:
-            for sock, port in zip((pull, push, pub), self.ports):
+            for sock, port in zip((pull, push, pub), self.ports, strict=True):
                 sock.bind(f"tcp://127.0.0.1:{port}")
         self._bound.set()
         try:

@@ -70,7 +70,7 @@ def test_harmonic_generator_textbook_pattern_at_both_ends_of_b_signals_at_confir
     sig = validate_signal(signals[0])
     assert sig.side is (Side.BUY if bullish else Side.SELL)
     assert [p.label for p in sig.pattern["points"]] == ["X", "A", "B", "C", "D"]
-    for k, (point, price) in enumerate(zip(sig.pattern["points"], points)):
+    for k, (point, price) in enumerate(zip(sig.pattern["points"], points, strict=True)):
         assert point.time == T0 + timedelta(hours=d_bar(k))
         assert point.price == pytest.approx(price, abs=1e-9)
     d = points[4]

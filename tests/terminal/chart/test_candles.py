@@ -126,7 +126,7 @@ def test_chart_pattern_overlay_labels_points_x_a_b_c_d(qtbot):
     times = [datetime.fromtimestamp(int(view.series.times[i]), tz=timezone.utc) for i in (10, 20, 30, 40, 50)]
     from engine.values import PatternPoint
 
-    points = [PatternPoint(label, t, 1.08 + i * 0.001) for i, (label, t) in enumerate(zip("XABCD", times))]
+    points = [PatternPoint(label, t, 1.08 + i * 0.001) for i, (label, t) in enumerate(zip("XABCD", times, strict=True))]
     signal = Signal(
         7,
         "EURUSD",

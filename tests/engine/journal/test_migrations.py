@@ -102,3 +102,32 @@ def test_current_revision_reads_what_alembic_reads(tmp_path):
     upgrade(engine, "0001")
     with engine.connect() as connection:
         assert current_revision(engine) == MigrationContext.configure(connection).get_current_revision() == "0001"
+
+
+def test_sqlite_migration_is_seen_by_other_connections_all_at_once(tmp_path):
+    """Another process never sees half a schema (it would take the file for a foreign one)."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from engine.journal.schema import create_db_engine, upgrade
+
+    path = tmp_path / "paper.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    seen: list[set[str]] = []
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def look(_conn, _cursor, statement, *_args):  # noqa: ANN001 - SQLAlchemy's event signature
+        if statement.lstrip().upper().startswith("CREATE TABLE"):
+            other = sqlite3.connect(path, timeout=0.1)
+            try:
+                seen.append({row[0] for row in other.execute("SELECT name FROM sqlite_master WHERE type='table'")})
+            finally:
+                other.close()
+
+    upgrade(engine)
+    engine.dispose()
+    assert len(seen) >= 3 and all(tables == set() for tables in seen), seen
+    other = sqlite3.connect(path)
+    assert "paper_trades" in {row[0] for row in other.execute("SELECT name FROM sqlite_master")}
+    other.close()

@@ -11,7 +11,7 @@ BROWSER_PKGS := chromium chromium-driver
 XCB_LIBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
             libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0
 
-.PHONY: run test bench serve screenshots syslibs-qt syslibs-window syslibs-browser clean \
+.PHONY: run test bench serve screenshots docs syslibs-qt syslibs-window syslibs-browser clean \
         dist dist-check syslibs-dist print-debs icons installer-windows workflow-check
 
 $(STAMP): pyproject.toml
@@ -42,8 +42,13 @@ test: $(STAMP) syslibs-qt syslibs-browser
 bench: $(STAMP) syslibs-qt
 	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 $(BIN)/python -m tests.benchmarks
 
+# The guide: docs/*.md as static HTML in build/docs/ (MkDocs, strict: a broken link or anchor
+# fails). The window's Help → Paper Terminal guide opens build/docs/index.html in a checkout.
+docs: $(STAMP)
+	$(BIN)/python -m mkdocs build --strict
+
 screenshots: $(STAMP) syslibs-qt
-	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 $(BIN)/python scripts/screenshots.py resources/screenshots
+	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 $(BIN)/python scripts/screenshots.py docs/images
 
 # --- packaging (packaging/README.md) ---------------------------------------------------
 # dist: the PyInstaller one-folder bundle (built in its own venv from `pip install .`),

@@ -19,11 +19,10 @@ from bridges.config import MirrorOptions
 from bridges.sync import MirrorService
 from bridges.zmq.client import ZmqClient
 from bridges.zmq.mirror import ZmqMirror
-from engine.broker import BrokerConfig, OrderRequest, PaperBroker
-from engine.bus import EventBus
-from engine.journal import SqlJournal
+from engine.broker import OrderRequest
 from engine.service import TradingEngine
 from engine.values import Quote, Side
+from tests import kit
 from tests.bridges.conftest import MAGIC
 from tests.kit import mirrored_trade
 
@@ -47,13 +46,7 @@ async def until_state(engine: TradingEngine, trade_id: int, state: str, timeout:
 
 
 def make_engine(path) -> TradingEngine:
-    return TradingEngine(
-        EventBus(),
-        PaperBroker(BrokerConfig()),
-        SqlJournal(f"sqlite:///{path}", durable=False),
-        symbols=["EURUSD"],
-        flush_interval=3600,
-    )
+    return kit.make_engine(path, flush_interval=3600)
 
 
 async def started_engine(path) -> TradingEngine:

@@ -12,7 +12,7 @@ from bridges.zmq.mirror import ZmqMirror
 from engine.bus import EventBus
 from engine.events import MirrorStateChanged, TradeOpened
 from tests.bridges.conftest import MAGIC
-from tests.kit import mirrored_trade
+from tests.kit import make_engine, mirrored_trade
 
 
 async def test_service_over_restarting_ea_sends_each_open_once(fake_ea):
@@ -54,9 +54,6 @@ async def test_metatrader_prices_in_the_rotation_share_the_mirrors_link(fake_ea,
     from bridges.factory import start_mirror_service
     from datafeeds.aggregator.aggregator import AggregatedFeed
     from datafeeds.providers.feed_source import FeedProvider
-    from engine.broker import BrokerConfig, PaperBroker
-    from engine.journal import SqlJournal
-    from engine.service import TradingEngine
 
     settings = {
         "mirror": "zmq",
@@ -83,12 +80,7 @@ async def test_metatrader_prices_in_the_rotation_share_the_mirrors_link(fake_ea,
     await feed.start(["EURUSD"])
     quotes = await feed.poll_once()
     assert [(q.symbol, q.bid, q.source) for q in quotes] == [("EURUSD", 1.1, "zmq")]
-    engine = TradingEngine(
-        EventBus(),
-        PaperBroker(BrokerConfig()),
-        SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False),
-        symbols=["EURUSD"],
-    )
+    engine = make_engine(tmp_path / "paper.db")
     await engine.start()
     service = await start_mirror_service(settings, engine, feed)
     assert service.mirror.client is source.client  # one link: the EA deals replies round-robin

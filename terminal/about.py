@@ -69,13 +69,13 @@ def guide_missing_text() -> str:
     checkout = resources.ROOT.parent
     if (checkout / "mkdocs.yml").is_file():
         return (
-            f"The guide is not built in this source checkout. Build it with `make docs` in {checkout} "
+            f"The guide is not built in this source checkout. Build it with “make docs” in {checkout} "
             f"(it writes {checkout / 'build' / 'docs' / 'index.html'}), then choose Help → Paper Terminal guide "
             "again. Its pages are also readable as Markdown in the docs folder."
         )
     return (
         "This installation carries no built guide. The installers include it; from the source, "
-        "`make docs` builds it into build/docs/index.html."
+        "“make docs” builds it into build/docs/index.html."
     )
 
 

@@ -11,7 +11,7 @@ BROWSER_PKGS := chromium chromium-driver
 XCB_LIBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
             libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0
 
-.PHONY: run test bench serve screenshots docs syslibs-qt syslibs-window syslibs-browser clean \
+.PHONY: run test bench serve screenshots syslibs-qt syslibs-window syslibs-browser clean \
         dist dist-check syslibs-dist print-debs icons installer-windows workflow-check
 
 $(STAMP): pyproject.toml
@@ -44,6 +44,7 @@ bench: $(STAMP) syslibs-qt
 
 # The guide: docs/*.md as static HTML in build/docs/ (MkDocs, strict: a broken link or anchor
 # fails). The window's Help → Paper Terminal guide opens build/docs/index.html in a checkout.
+.PHONY: docs
 docs: $(STAMP)
 	$(BIN)/python -m mkdocs build --strict
 

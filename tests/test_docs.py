@@ -16,13 +16,14 @@ import sys
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)\)")
-FENCE = re.compile(r"^```.*?^```", re.M | re.S)
-HEADING = re.compile(r"^#{1,6} (.+?)\s*$", re.M)
+FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+HEADING = re.compile(r"^#{1,6} (.+?)\s*$", re.MULTILINE)
 
 
 def github_slug(heading: str) -> str:
@@ -50,7 +51,14 @@ def links(markdown: str) -> list[str]:
 class Fetched(HTMLParser):
     """The URLs a browser loads by itself while showing a page (not the ones a click follows)."""
 
-    LOADS = {"script": "src", "img": "src", "iframe": "src", "source": "src", "link": "href", "embed": "src"}
+    LOADS: ClassVar[dict[str, str]] = {
+        "script": "src",
+        "img": "src",
+        "iframe": "src",
+        "source": "src",
+        "link": "href",
+        "embed": "src",
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,6 +80,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
         timeout=240,
+        check=False,
     )
     assert run.returncode == 0, f"mkdocs build --strict failed:\n{run.stdout}\n{run.stderr}"
     return out

@@ -24,6 +24,17 @@ class FileUrls(QObject):
         self.urls.append(url)
 
 
+def _opened_files(trigger) -> list[str]:
+    """Run ``trigger`` with the desktop's ``file:`` URLs caught; the local paths it asked to open."""
+    handler = FileUrls()
+    QDesktopServices.setUrlHandler("file", handler, "show")
+    try:
+        trigger()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    return [u.toLocalFile() for u in handler.urls]
+
+
 def _menu_action(window, menu_title: str, text: str):
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == menu_title)
     return next(a for a in menu.actions() if a.text() == text)
@@ -45,14 +56,9 @@ def test_about_dialog_shows_package_version_and_folders(make_window, engine, pre
 
 def test_open_data_folder_creates_it_and_hands_it_to_the_desktop(make_window, engine, prefs, tmp_path, monkeypatch):
     monkeypatch.setenv("PAPER_TERMINAL_HOME", str(tmp_path / "home"))
-    handler = FileUrls()
-    QDesktopServices.setUrlHandler("file", handler, "show")
-    try:
-        window = make_window(engine, prefs)
-        _menu_action(window, "&File", "Open &data folder").trigger()
-    finally:
-        QDesktopServices.unsetUrlHandler("file")
-    assert [u.toLocalFile() for u in handler.urls] == [str(tmp_path / "home" / "data")]
+    window = make_window(engine, prefs)
+    opened = _opened_files(_menu_action(window, "&File", "Open &data folder").trigger)
+    assert opened == [str(tmp_path / "home" / "data")]
     assert (tmp_path / "home" / "data").is_dir()
 
 
@@ -83,31 +89,19 @@ def test_help_guide_opens_the_built_start_page_from_the_file_system(make_window,
     page.parent.mkdir()
     page.write_text("<title>Paper Terminal</title>")
     monkeypatch.setattr(about, "guide_candidates", lambda: (tmp_path / "bundle" / "index.html", page))
-    handler = FileUrls()
-    QDesktopServices.setUrlHandler("file", handler, "show")
-    try:
-        window = make_window(engine, prefs)
-        action = _menu_action(window, "&Help", "Paper Terminal &guide")
-        assert action.shortcut() == QKeySequence(QKeySequence.StandardKey.HelpContents)
-        action.trigger()
-    finally:
-        QDesktopServices.unsetUrlHandler("file")
-    assert [u.toLocalFile() for u in handler.urls] == [str(page)]
+    window = make_window(engine, prefs)
+    action = _menu_action(window, "&Help", "Paper Terminal &guide")
+    assert action.shortcut() == QKeySequence(QKeySequence.StandardKey.HelpContents)
+    assert _opened_files(action.trigger) == [str(page)]
     assert window.findChild(QMessageBox, "guide_missing") is None
 
 
 def test_help_guide_not_built_says_how_to_build_it(make_window, engine, prefs, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(about, "guide_candidates", lambda: (tmp_path / "a" / "index.html", tmp_path / "b.html"))
-    handler = FileUrls()
-    QDesktopServices.setUrlHandler("file", handler, "show")
-    try:
-        window = make_window(engine, prefs)
-        _menu_action(window, "&Help", "Paper Terminal &guide").trigger()
-    finally:
-        QDesktopServices.unsetUrlHandler("file")
+    window = make_window(engine, prefs)
+    assert _opened_files(_menu_action(window, "&Help", "Paper Terminal &guide").trigger) == []
     box = window.findChild(QMessageBox, "guide_missing")
     qtbot.waitUntil(box.isVisible, timeout=5000)
-    assert handler.urls == []
     checkout = Path(about.resources.ROOT).parent
     assert "make docs" in box.text() and str(checkout / "build" / "docs" / "index.html") in box.text()
     box.close()

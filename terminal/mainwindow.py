@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from engine.errors import NotFound, ValidationError
 from engine.events import MirrorStateChanged, OrderRejected, TradeClosed, TradeOpened
 from engine.values import Signal, Timeframe, TradeStatus
-from terminal.about import AboutDialog, application_icon, guide_action, open_folder
+from terminal.about import AboutDialog, application_icon, open_folder
 from terminal.bridge import EngineBridge
 from terminal.chart.overlays import Marker
 from terminal.chart.view import ChartView
@@ -185,6 +185,8 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu(self.chart.menu)
         about = QAction("&About Paper Terminal", self)
         about.triggered.connect(self.open_about)
+        from terminal.about import guide_action  # Help → Paper Terminal guide: the built docs/, offline
+
         self.menuBar().addMenu("&Help").addActions([guide_action(self, self.say), about])
 
     def _connect(self) -> None:

@@ -1,7 +1,7 @@
 """Save PNG screenshots of the main window (dark and light, 1280×720, 1600×900, 1920×1080).
 
 Usage: ``python scripts/screenshots.py [FOLDER] [--quick]`` (default folder
-``resources/screenshots``). Runs offscreen on the real engine (paper broker
+``docs/images``). Runs offscreen on the real engine (paper broker
 and an SQLite journal in a temporary folder): two and a half days of a seeded
 random market are played through ``engine.on_quote`` while a few trades open
 and close, then open trades, a pending order and three signals (one with an
@@ -281,7 +281,7 @@ async def shoot(folder: Path, quick: bool) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", nargs="?", default=str(ROOT / "resources" / "screenshots"))
+    parser.add_argument("folder", nargs="?", default=str(ROOT / "docs" / "images"))
     parser.add_argument("--quick", action="store_true", help="a shorter market history (tests)")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -185,7 +185,9 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu(self.chart.menu)
         about = QAction("&About Paper Terminal", self)
         about.triggered.connect(self.open_about)
-        self.menuBar().addMenu("&Help").addAction(about)
+        from terminal.about import guide_action  # Help → Paper Terminal guide: the built docs/, offline
+
+        self.menuBar().addMenu("&Help").addActions([guide_action(self, self.say), about])
 
     def _connect(self) -> None:
         b, chart = self.bridge, self.chart

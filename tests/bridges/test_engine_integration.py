@@ -11,26 +11,18 @@ import pytest
 from bridges.config import ExternalClose, MirrorOptions
 from bridges.mt5.mirror import Mt5Mirror
 from bridges.sync import MirrorService
-from engine.broker import BrokerConfig, OrderRequest, PaperBroker
-from engine.bus import EventBus
+from engine.broker import OrderRequest
 from engine.events import MirrorStateChanged
-from engine.journal import SqlJournal
-from engine.service import TradingEngine
 from engine.values import Quote, Side, TradeStatus
 from tests.bridges.conftest import MAGIC
 from tests.bridges.fake_mt5 import constants as c
+from tests.kit import make_engine
 
 
 @pytest.fixture
 async def wired(tmp_path, mt5_client, terminal):
     terminal.set_price("EURUSD.m", 1.08500, 1.08510)
-    engine = TradingEngine(
-        EventBus(),
-        PaperBroker(BrokerConfig()),
-        SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False),
-        symbols=["EURUSD"],
-        flush_interval=3600,
-    )
+    engine = make_engine(tmp_path / "paper.db", flush_interval=3600)
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
     service = MirrorService(
@@ -119,13 +111,7 @@ async def test_start_mirror_service_from_settings_shares_the_feed_client(tmp_pat
     }
     feed = make_bridge_feed(settings)
     await feed.start(["EURUSD"])
-    engine = TradingEngine(
-        EventBus(),
-        PaperBroker(BrokerConfig()),
-        SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False),
-        symbols=["EURUSD"],
-        flush_interval=3600,
-    )
+    engine = make_engine(tmp_path / "paper.db", flush_interval=3600)
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
     service = await start_mirror_service(settings, engine, feed)

@@ -7,19 +7,18 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from types import SimpleNamespace
 
-from engine.broker import BrokerConfig, OrderRequest, PaperBroker
-from engine.bus import EventBus
+from engine.broker import OrderRequest
 from engine.journal import SqlJournal
-from engine.service import TradingEngine
 from engine.values import Quote, Side
 from terminal.wiring import Runtime, attach_mirror
+from tests.kit import make_engine
 
 
 async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal, monkeypatch):
     monkeypatch.setattr("keyring.get_password", lambda service, user: None)
     terminal.set_price("EURUSD.m", 1.08500, 1.08510)
     journal = SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False)
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"], flush_interval=3600)
+    engine = make_engine(journal, flush_interval=3600)
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
     monkeypatch.setenv("PAPER_TERMINAL_MT5_PASSWORD", terminal.password)
@@ -56,7 +55,7 @@ async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal
 
 async def test_attach_mirror_without_mirror_setting_does_nothing(tmp_path):
     journal = SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False)
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"])
+    engine = make_engine(journal)
     runtime = Runtime(
         settings=SimpleNamespace(mirror=None),
         bus=engine.bus,

@@ -9,13 +9,11 @@ from decimal import Decimal
 import pytest
 
 from engine.broker import BrokerConfig, OrderRequest, PaperBroker
-from engine.bus import EventBus
 from engine.errors import NotFound, OrderRejectedError, ValidationError
 from engine.events import (
     AccountReset,
     AccountUpdated,
     BarClosed,
-    Event,
     MirrorStateChanged,
     OrderCancelled,
     OrderRejected,
@@ -26,6 +24,8 @@ from engine.events import (
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
 from engine.values import CloseReason, FeedStatus, OrderType, Quote, Side, Timeframe, TradeStatus
+from tests import kit
+from tests.kit import Recorder
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)  # a Tuesday
 
@@ -34,26 +34,10 @@ def quote(bid: float, seconds: float = 0.0, symbol: str = "EURUSD", stale: bool 
     return Quote(symbol, bid, round(bid + 0.0001, 5), T0 + timedelta(seconds=seconds), "test", stale)
 
 
-class Recorder:
-    """Collects every event published on a bus."""
-
-    def __init__(self, bus: EventBus) -> None:
-        self.events: list[Event] = []
-        bus.subscribe(Event, self.events.append)
-
-    def of(self, kind: type) -> list:
-        return [e for e in self.events if isinstance(e, kind)]
-
-
 def make_engine(url: str, **kwargs) -> TradingEngine:
-    broker = PaperBroker(BrokerConfig(commission_per_lot_side=Decimal("3.50")))
+    """The engine these tests drive: 3.50 per lot and side of commission, flushed by hand."""
     kwargs.setdefault("flush_interval", 3600)
-    return TradingEngine(EventBus(), broker, SqlJournal(url, durable=False), symbols=["EURUSD"], **kwargs)
-
-
-@pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'paper.db'}"
+    return kit.make_engine(url, broker=PaperBroker(BrokerConfig(commission_per_lot_side=Decimal("3.50"))), **kwargs)
 
 
 @pytest.fixture
@@ -276,7 +260,7 @@ async def test_concurrent_commands_commit_in_event_order(engine, db_url):
 
 async def test_failed_commit_on_a_quote_keeps_prices_flowing_and_retries(db_url):
     journal = FlakyJournal(db_url)
-    e = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"], flush_interval=3600)
+    e = kit.make_engine(journal, flush_interval=3600)
     recorder = Recorder(e.bus)
     await e.start()
     await e.on_quote(quote(1.085))

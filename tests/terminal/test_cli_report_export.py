@@ -13,7 +13,7 @@ from engine.journal import SqlJournal
 from engine.performance import compute_performance
 from engine.values import CloseReason, Side, Signal, TradeStatus
 from terminal.commands.export import TRADE_FIELDS
-from tests.engine.journal.factories import T0, closed, make_account, make_trade
+from tests.kit import T0, closed, make_account, make_trade
 from tests.terminal.cli_helpers import run
 
 DESIGN_TRADE_FIELDS = (

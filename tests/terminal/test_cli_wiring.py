@@ -10,7 +10,7 @@ from engine.errors import PermanentError
 from engine.journal import SqlJournal
 from terminal.settings import Settings
 from terminal.wiring import build_runtime, make_feed
-from tests.engine.journal.factories import make_account
+from tests.kit import make_account
 from tests.terminal.cli_helpers import ListFeed
 
 

@@ -18,10 +18,10 @@ import pytest
 from engine.api.server import ApiServer
 from engine.api.tokens import ApiTokens
 from engine.broker import BrokerConfig, PaperBroker
-from engine.bus import EventBus
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
 from engine.values import Quote
+from tests.kit import make_engine
 
 TRADING = "trading-token-0123456789abcdef"
 VIEWER = "viewer-token-0123456789abcdef"
@@ -61,8 +61,8 @@ async def engine(tmp_path: Path, journal_template: Path) -> AsyncIterator[Tradin
     db = tmp_path / "journal.db"
     shutil.copyfile(journal_template, db)
     journal = SqlJournal(f"sqlite:///{db}", durable=False)
-    eng = TradingEngine(
-        EventBus(), make_broker(), journal, symbols=SYMBOLS, broker_factory=lambda b, c, lev: make_broker(b, c, lev)
+    eng = make_engine(
+        journal, broker=make_broker(), symbols=SYMBOLS, broker_factory=lambda b, c, lev: make_broker(b, c, lev)
     )
     await eng.start()
     await feed_start_prices(eng)

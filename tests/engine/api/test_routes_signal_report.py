@@ -11,7 +11,8 @@ from engine.clock import MarketClock
 from engine.signals.book import SignalBook
 from engine.values import SignalStatus
 from tests.engine.api.conftest import quote
-from tests.engine.signals.factories import make_signal, make_trade
+from tests.engine.signals.factories import make_signal
+from tests.kit import signal_trade
 
 T = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -45,7 +46,7 @@ async def store_history(
         )
         trades.append(
             replace(
-                make_trade(sid, signal_id=sid, pnl=str(r), pips=r, symbol=symbol),
+                signal_trade(sid, signal_id=sid, pnl=str(r), pips=r, symbol=symbol),
                 close_time=T + timedelta(hours=i, minutes=30),
             )
         )

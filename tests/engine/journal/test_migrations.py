@@ -35,7 +35,7 @@ def test_migrated_schema_matches_the_models(tmp_path):
 
 def test_reopen_at_head_is_a_no_op_and_keeps_data(tmp_path):
     url = _url(tmp_path)
-    from tests.engine.journal.factories import make_account, make_trade
+    from tests.kit import make_account, make_trade
 
     first = SqlJournal(url)
     first.commit([make_trade(1)], make_account())

@@ -10,7 +10,8 @@ import pytest
 from engine.errors import ValidationError
 from engine.signals.auto import AutoConfig, AutoExecutor, TradingContext, daily_loss
 from engine.values import SignalStatus, TradeStatus
-from tests.engine.signals.factories import make_account, make_signal, make_trade
+from tests.engine.signals.factories import make_signal
+from tests.kit import make_account, signal_trade
 
 ON = AutoConfig(
     enabled=True, min_confidence=0.6, min_rr=1.5, max_open_trades=3, max_open_per_symbol=1, max_daily_loss_pct=2.0
@@ -18,7 +19,8 @@ ON = AutoConfig(
 
 
 def ctx(trades=(), balance="10000", equity=None, realised="0") -> TradingContext:
-    return TradingContext(list(trades), make_account(balance, equity), Decimal(realised))
+    account = make_account(balance, equity=equity, initial_balance=Decimal("10000"))
+    return TradingContext(list(trades), account, Decimal(realised))
 
 
 def decide(signal=None, context=None, config=ON):
@@ -51,19 +53,20 @@ def test_auto_low_reward_risk_declined():
 
 def test_auto_max_open_trades_declined():
     open_trades = [
-        make_trade(i, status=TradeStatus.OPEN, symbol=s) for i, s in enumerate(("GBPUSD", "USDJPY", "AUDUSD"), start=1)
+        signal_trade(i, status=TradeStatus.OPEN, symbol=s)
+        for i, s in enumerate(("GBPUSD", "USDJPY", "AUDUSD"), start=1)
     ]
     assert decide(context=ctx(open_trades)).code == "max_open_trades"
     assert decide(context=ctx(open_trades[:2])).accept
 
 
 def test_auto_max_open_per_symbol_declined():
-    d = decide(context=ctx([make_trade(1, status=TradeStatus.PENDING, symbol="EURUSD")]))
+    d = decide(context=ctx([signal_trade(1, status=TradeStatus.PENDING, symbol="EURUSD")]))
     assert d.code == "max_open_per_symbol"
 
 
 def test_auto_closed_trades_do_not_count_as_open():
-    assert decide(context=ctx([make_trade(1, status=TradeStatus.CLOSED)] * 5)).accept
+    assert decide(context=ctx([signal_trade(1, status=TradeStatus.CLOSED)] * 5)).accept
 
 
 def test_auto_daily_loss_limit_declined():

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.bars import BarBuilder
 from engine.bus import EventBus
@@ -65,6 +65,10 @@ from engine.service_support import (
 from engine.service_writer import JournalWriter
 from engine.values import AccountSnapshot, Bar, FeedStatus, Quote, Timeframe, TradeRecord, TradeStatus
 
+if TYPE_CHECKING:
+    from engine.ports import PausableMirror
+    from engine.signals.book import SignalBook
+
 log = logging.getLogger(__name__)
 
 StatusSource = Callable[[], "Iterable[FeedStatus] | FeedStatus"]
@@ -84,6 +88,10 @@ class TradingEngine:
     broker class with its ``config`` changed). ``retry_initial``/``retry_max``:
     the backoff of journal retries, in seconds. A journal with ``read_only``
     true makes a viewer (module docstring).
+
+    Plug-ins are attached by the composition root (``terminal.wiring``) through
+    ``attach_signals`` and ``attach_mirror``; everyone else reads ``signals``
+    and ``mirror``.
     """
 
     def __init__(
@@ -98,7 +106,6 @@ class TradingEngine:
         flush_interval: float = 5.0,
         metrics_interval: float = 60.0,
         broker_factory: Callable[[Decimal, str, int], BrokerLike] | None = None,
-        signal_book_factory: Callable[[TradingEngine], Any] | None = None,
         bar_history: int = 500,
         clock: MarketClock | None = None,
         retry_initial: float = 0.25,
@@ -108,8 +115,8 @@ class TradingEngine:
         self.clock = clock if clock is not None else MarketClock(follows_wall=False)  # the one clock (engine/clock.py)
         self.broker = broker
         self.journal = journal
-        self.signals: Any = None
-        self.mirror: Any = None  # the MirrorService when --mirror is set (terminal.wiring.attach_mirror)
+        self._signals: SignalBook | None = None
+        self._mirror: PausableMirror | None = None
         self._symbols = [s.upper() for s in symbols]
         self._bars = bar_builder if bar_builder is not None else BarBuilder()
         self._prices = PriceBook(self._bars, self._symbols, bar_history)
@@ -117,7 +124,6 @@ class TradingEngine:
         self._flush_interval = flush_interval
         self._metrics_interval = metrics_interval
         self._broker_factory = broker_factory
-        self._signal_book_factory = signal_book_factory
         self._db = DbThread()
         self._lock = asyncio.Lock()
         self._quotes = self._prices.quotes  # symbol -> last quote (possibly stale)
@@ -137,6 +143,38 @@ class TradingEngine:
         self._housekeeping: asyncio.Task[None] | None = None
         self._snapshotter = Snapshotter()
         self._started = False
+
+    # -- plug-ins -----------------------------------------------------------
+
+    @property
+    def signals(self) -> SignalBook | None:
+        """The signal book (``engine.signals.book``) once attached; None when the engine runs without signals."""
+        return self._signals
+
+    def attach_signals(self, book: SignalBook | None) -> None:
+        """Make ``book`` this engine's signal book (None: detach it).
+
+        Called by ``engine.signals.setup.attach_signals``, which the composition
+        root runs at start-up; the REST routes and the window read ``signals``.
+        The book is built on this engine (``SignalBook(engine)``) and started by
+        its owner, which also stops it.
+        """
+        self._signals = book
+
+    @property
+    def mirror(self) -> PausableMirror | None:
+        """The running MetaTrader mirror (``bridges.sync.MirrorService``) once attached; None without ``--mirror``."""
+        return self._mirror
+
+    def attach_mirror(self, mirror: PausableMirror | None) -> None:
+        """Make ``mirror`` this engine's mirror (None: detach it), so the window can pause and resume it.
+
+        Called by the composition root (``terminal.wiring.attach_mirror``) once
+        the mirror service has started, and with None before it stops. The
+        service follows the engine's events itself and registers its status
+        with ``register_status_source``; the engine only lends it out.
+        """
+        self._mirror = mirror
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -162,8 +200,6 @@ class TradingEngine:
         self._prices.seed(stored)
         for when in [quote.time for quote in stored.quotes] + ([stored.last_event] if stored.last_event else []):
             self.clock.observe(when)  # a resumed market clock starts at the journal's last price or event
-        if self._signal_book_factory is not None:
-            self.signals = self._signal_book_factory(self)
         self._housekeeping = asyncio.create_task(self._housekeep(), name="trading-engine:housekeeping")
         self._housekeeping.add_done_callback(_log_task_failure)
         self._started = True
@@ -460,11 +496,6 @@ class TradingEngine:
     def journal_status(self) -> JournalStatus:
         """Whether the journal takes writes now (``engine.service_journal``)."""
         return self._writer.status()
-
-    @property
-    def lock(self) -> asyncio.Lock:
-        """The state-change lock (hold it to commit a change in event order)."""
-        return self._lock
 
     def register_status_source(self, source: StatusSource) -> None:
         """Add a callable returning the ``FeedStatus`` (or a list) of a feed or bridge."""

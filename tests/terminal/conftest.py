@@ -168,8 +168,9 @@ def engine(qloop: Driver, tmp_path) -> Iterator[TradingEngine]:
     broker = PaperBroker(BrokerConfig(balance=Decimal("10000")), next_id=1)
     eng = TradingEngine(EventBus(), broker, journal, symbols=SYMBOLS, account_interval=0.0)
     qloop.run(eng.start())
-    eng.signals = SignalBook(eng)
-    qloop.run(eng.signals.start())
+    book = SignalBook(eng)
+    eng.attach_signals(book)
+    qloop.run(book.start())
     eng.seed_bars(history("EURUSD") + history("GBPUSD") + history("USDJPY"))
     for symbol in SYMBOLS:
         qloop.run(eng.on_quote(quote(symbol)))

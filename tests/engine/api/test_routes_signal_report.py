@@ -18,9 +18,10 @@ T = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def book(engine):
-    engine.signals = SignalBook(engine)
-    yield engine.signals
-    engine.signals = None
+    book = SignalBook(engine)
+    engine.attach_signals(book)
+    yield book
+    engine.attach_signals(None)
 
 
 async def store_history(

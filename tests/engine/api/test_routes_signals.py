@@ -26,9 +26,10 @@ SIGNAL = {
 
 @pytest.fixture
 def book(engine):
-    engine.signals = SignalBook(engine)
-    yield engine.signals
-    engine.signals = None
+    book = SignalBook(engine)
+    engine.attach_signals(book)
+    yield book
+    engine.attach_signals(None)
 
 
 async def test_signals_without_a_book_answer_503_in_error_shape(client):

@@ -40,7 +40,7 @@ def service(qloop, engine):
     engine.register_status_source(svc.status)
     qloop.run(svc.start())
     qloop.until(lambda: svc.status().details["connected"], what="mirror connected")
-    engine.mirror = svc  # as terminal.wiring.attach_mirror does
+    engine.attach_mirror(svc)  # as terminal.wiring.attach_mirror does
     svc.fake = fake
     yield svc
     qloop.run(svc.stop())

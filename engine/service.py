@@ -89,6 +89,11 @@ class TradingEngine:
     the backoff of journal retries, in seconds. A journal with ``read_only``
     true makes a viewer (module docstring).
 
+    Every event published on ``bus`` carries this engine's sequence number
+    and market-clock time (``seq``, ``ts``: ``engine.bus``); the last number is
+    recorded in the journal every ``flush_interval`` and at ``stop``, and a
+    restarted engine numbers above it.
+
     Plug-ins are attached by the composition root (``terminal.wiring``) through
     ``attach_signals`` and ``attach_mirror``; everyone else reads ``signals``
     and ``mirror``.
@@ -143,6 +148,11 @@ class TradingEngine:
         self._housekeeping: asyncio.Task[None] | None = None
         self._snapshotter = Snapshotter()
         self._started = False
+        self._saved_seq = 0
+        bus.stamp_with(self._market_now)  # events carry this engine's clock (engine.bus)
+
+    def _market_now(self) -> datetime:
+        return self.clock.now()
 
     # -- plug-ins -----------------------------------------------------------
 
@@ -181,6 +191,7 @@ class TradingEngine:
     async def start(self) -> None:
         """Reload the journal, hand open trades and pending orders to the broker, start housekeeping."""
         state = await self._db.run(self.journal.load)
+        self.bus.resume_after(state.event_seq)  # never reuse a number an earlier run published
         if state.account is None:
             fresh = self.broker.account()
             self.broker.restore(fresh.balance, [], state.next_trade_id, initial_balance=fresh.initial_balance)
@@ -225,6 +236,7 @@ class TradingEngine:
             if self._writer.ok:
                 await self._flush_prices()
                 await self._save_metrics()
+                await self._save_seq()
         except Exception as exc:  # noqa: BLE001 - release the database even when the last writes fail
             self._writer.health.log.failed("the final writes", exc)
         finally:
@@ -239,6 +251,7 @@ class TradingEngine:
                 continue  # prices and bars wait in memory; the retry task probes the journal
             try:
                 await self._flush_prices()
+                await self._save_seq()
                 if loop.time() >= next_metrics:
                     next_metrics = loop.time() + self._metrics_interval
                     await self._save_metrics()
@@ -247,6 +260,13 @@ class TradingEngine:
 
     async def _flush_prices(self) -> None:
         await self._prices.flush(self._db.run, self.journal)
+
+    async def _save_seq(self) -> None:
+        """Record the last event sequence number in the journal, so a restart numbers above it."""
+        seq = self.bus.last_seq
+        if seq != self._saved_seq:
+            await self._db.run(self.journal.save_event_seq, seq)
+            self._saved_seq = seq
 
     async def _save_metrics(self) -> None:
         account = self.broker.account()

@@ -117,7 +117,7 @@ class TradingEngine:
         retry_max: float = 5.0,
     ) -> None:
         self.bus = bus
-        self.clock = clock if clock is not None else MarketClock(follows_wall=False)  # the one clock (engine/clock.py)
+        self._clock = clock if clock is not None else MarketClock(follows_wall=False)
         self.broker = broker
         self.journal = journal
         self._signals: SignalBook | None = None
@@ -149,10 +149,12 @@ class TradingEngine:
         self._snapshotter = Snapshotter()
         self._started = False
         self._saved_seq = 0
-        bus.stamp_with(self._market_now)  # events carry this engine's clock (engine.bus)
+        bus.stamp_with(self._clock.now)  # events carry this engine's clock (engine.bus)
 
-    def _market_now(self) -> datetime:
-        return self.clock.now()
+    @property
+    def clock(self) -> MarketClock:
+        """The engine's one market clock (``engine.clock``), given at construction: every reader of time asks it."""
+        return self._clock
 
     # -- plug-ins -----------------------------------------------------------
 

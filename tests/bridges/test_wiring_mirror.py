@@ -12,7 +12,7 @@ from engine.bus import EventBus
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
 from engine.values import Quote, Side
-from terminal.wiring import Runtime, attach_mirror
+from terminal.wiring import Runtime, attach_mirror, bridges_for
 
 
 async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal, monkeypatch):
@@ -31,7 +31,15 @@ async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal
         mirror_symbol_suffix=".m",
         mirror_paused=True,
     )
-    runtime = Runtime(settings=settings, bus=engine.bus, journal=journal, engine=engine, feed=None, price_worker=None)
+    runtime = Runtime(
+        settings=settings,
+        bus=engine.bus,
+        journal=journal,
+        engine=engine,
+        feed=None,
+        price_worker=None,
+        bridges=bridges_for(settings),  # as build_runtime does: the mirror comes from make_bridges
+    )
     stop = await attach_mirror(runtime)
     try:
         service = runtime.mirror

@@ -336,3 +336,17 @@ async def test_engine_plugins_are_attached_through_its_public_methods(engine):
     engine.attach_signals(None)
     engine.attach_mirror(None)
     assert engine.signals is None and engine.mirror is None
+
+
+async def test_engine_clock_is_the_one_given_at_construction_and_stamps_its_events(engine):
+    from engine.clock import MarketClock
+
+    clock = engine.clock
+    with pytest.raises(AttributeError):
+        engine.clock = MarketClock(follows_wall=True)  # read-only: the bus stamps events with this one
+    seen: list[Event] = []
+    engine.bus.subscribe(Event, seen.append)
+    moved = clock.now() + timedelta(hours=2)
+    clock.observe(moved)
+    await engine.on_quote(Quote("EURUSD", 1.1000, 1.1001, moved))
+    assert engine.clock is clock and seen and {e.ts for e in seen} == {clock.now()}

@@ -1,7 +1,8 @@
 """Protocols the engine defines and the outer layers implement.
 
 ``datafeeds/`` and ``bridges/`` implement ``PriceFeed``; ``bridges/``
-implements ``TradeMirror``; ``engine/journal`` implements ``Journal``.
+implements ``TradeMirror`` and ``PausableMirror``; ``engine/journal``
+implements ``Journal``.
 The engine knows only these Protocols; the composition root in
 ``terminal/`` plugs the implementations in.
 """
@@ -97,3 +98,17 @@ class TradeMirror(Protocol):
     async def positions(self) -> list[MirrorPosition]: ...
 
     def status(self) -> FeedStatus: ...
+
+
+class PausableMirror(Protocol):
+    """A running mirror as the engine lends it out (``TradingEngine.mirror``): pause and resume it.
+
+    ``bridges.sync.MirrorService`` implements it. Paused, new paper trades are
+    not sent to the venue; trades already mirrored still follow.
+    """
+
+    paused: bool
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...

@@ -229,8 +229,9 @@ async def shoot(folder: Path, quick: bool) -> list[Path]:
     engine.register_status_source(
         lambda: FeedStatus("sim", True, True, in_use=True, details={"note": "simulated market"})
     )
-    engine.signals = SignalBook(engine)
-    await engine.signals.start()
+    book = SignalBook(engine)
+    engine.attach_signals(book)
+    await book.start()
     minutes = 6 * 60 if quick else 60 * 60
     await play(engine, market(seed=5, minutes=minutes, step_seconds=30), orders_every=40 if quick else 90)
     await stage(engine)

@@ -27,12 +27,17 @@ class JournalStatusLabel(QLabel):
         super().__init__(parent)
         self.setObjectName("journal_status")
         self.engine = engine
-        self.palette_ = palette
+        self.palette = palette
         self.setVisible(False)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+
+    def apply_palette(self, palette: Palette) -> None:
+        """Recolour in ``palette`` (the window's theme)."""
+        self.palette = palette
+        self.refresh()
 
     def refresh(self) -> None:
         """Read the engine's journal state and show it."""
@@ -45,7 +50,7 @@ class JournalStatusLabel(QLabel):
         if status.state is JournalState.OK:
             self.setVisible(False)
             return
-        colour = AMBER if status.state is JournalState.READ_ONLY else self.palette_.loss
+        colour = AMBER if status.state is JournalState.READ_ONLY else self.palette.loss
         self.setText(status.message)
         self.setStyleSheet(f"color: {colour}; font-weight: bold;")
         since = status.since.strftime("%Y-%m-%d %H:%M:%S UTC") if status.since else "start"

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.events import TradeClosed
 from engine.values import TradeRecord, TradeStatus, iso
 from terminal.panels import format as fmt
 from terminal.panels.columns import ColumnFitter
@@ -42,6 +43,7 @@ from terminal.theme import DARK, Palette
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +154,7 @@ class HistoryTab(QWidget):
         self.apply_button = QPushButton("Apply")
         self.apply_button.clicked.connect(self.reload)
         self.export_button = QPushButton("Export CSV…")
-        self.export_button.clicked.connect(self._ask_export)
+        self.export_button.clicked.connect(self.ask_export)
         self.summary = QLabel("")
         self.summary.setProperty("role", "muted")
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # elided, never widens
@@ -181,6 +183,16 @@ class HistoryTab(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
+
+    def follow(self, bridge: EngineBridge) -> None:
+        """Reload when a trade closes or the account is reset (the window calls it once)."""
+        bridge.trade_event.connect(lambda event: self.reload() if isinstance(event, TradeClosed) else None)
+        bridge.account_reset.connect(lambda _account: self.reload())
+
+    def apply_palette(self, palette: Palette) -> None:
+        """Recolour the rows in ``palette`` (the window's theme)."""
+        self.palette = palette
+        self._fill()
 
     def filters(self) -> tuple[str | None, datetime, datetime, str]:
         """(symbol or None, since, until exclusive, result) from the filter widgets."""
@@ -255,7 +267,8 @@ class HistoryTab(QWidget):
         self.message.emit(f"trade #{trade_id} is not in the history as filtered")
         return False
 
-    def _ask_export(self) -> None:
+    def ask_export(self) -> None:
+        """Ask where to save the rows shown as CSV (non-blocking dialog), then write them there."""
         dialog = QFileDialog(self, "Export trade history", "paper-trades.csv", "CSV files (*.csv)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")

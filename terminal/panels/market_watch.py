@@ -39,6 +39,7 @@ from terminal.theme import DARK, Palette
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,11 @@ class MarketWatchPanel(QWidget):
         item.setForeground(QBrush(QColor(colour or self.palette.text)))
         item.setToolTip(tooltip)
 
+    def follow(self, bridge: EngineBridge) -> None:
+        """Repaint on every price frame and read the day's open when a D1 bar closes (the window calls it once)."""
+        bridge.frame.connect(self.on_frame)
+        bridge.bar_closed.connect(self.on_bar)
+
     # --- data ------------------------------------------------------------------------
     async def reload(self) -> None:
         """Read each symbol's open of the day (the forming D1 bar) and paint the last quotes."""
@@ -187,6 +193,7 @@ class MarketWatchPanel(QWidget):
         menu.popup(self.table.viewport().mapToGlobal(pos))
         self.context_menu = menu  # kept for tests (and alive while open)
 
-    def set_palette(self, palette: Palette) -> None:
+    def apply_palette(self, palette: Palette) -> None:
+        """Recolour the rows in ``palette`` (the window's theme)."""
         self.palette = palette
         self.on_frame({s: q for s in self.symbols if (q := self.engine.quote(s)) is not None})

@@ -46,6 +46,7 @@ from terminal.theme import DARK, Palette
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,16 @@ class SignalsPanel(QWidget):
         self._clock.timeout.connect(self.refresh_times)
         self._clock.start()
 
+    def follow(self, bridge: EngineBridge) -> None:
+        """Add new signals and update changed ones as the engine announces them (the window calls it once)."""
+        bridge.signal_received.connect(self.upsert)
+        bridge.signal_updated.connect(self.upsert)
+
+    def apply_palette(self, palette: Palette) -> None:
+        """Recolour every row in ``palette`` (the window's theme)."""
+        self.palette = palette
+        self._rebuild()
+
     # --- data ------------------------------------------------------------------
     async def reload(self) -> None:
         """Load the latest signals from the engine's signal book."""
@@ -156,6 +167,9 @@ class SignalsPanel(QWidget):
 
     def set_prefs(self, prefs: Preferences) -> None:
         self.prefs = prefs
+        self._rebuild()
+
+    def _rebuild(self) -> None:
         for signal in list(self._signals.values()):
             self._build_row(self.row_of(signal.id), signal)
 

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 from engine.broker.requests import OrderRequest
 from engine.errors import NotFound, ValidationError
 from engine.instruments import SPECS
-from engine.values import OrderType, Side
+from engine.values import OrderType, Quote, Side
 from terminal.panels import format as fmt
 from terminal.panels.fields import FieldError, NumberField
 from terminal.panels.floating import pip_value_per_lot
@@ -53,6 +53,7 @@ from terminal.tasks import TaskOwner, disabled_while, error_text
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -332,6 +333,15 @@ class TicketPanel(UnitConversions, QWidget):
             if tp is not None and entry != sl:
                 out["rr"] = abs(tp - entry) / abs(entry - sl)
         return out
+
+    def follow(self, bridge: EngineBridge) -> None:
+        """Refresh the preview on trade changes, and on prices of its symbol while shown (the window calls it once)."""
+        bridge.trades_changed.connect(self.refresh_preview)
+        bridge.frame.connect(self._on_frame)
+
+    def _on_frame(self, quotes: dict[str, Quote]) -> None:
+        if self.isVisible() and self.symbol.currentText() in quotes:
+            self.refresh_preview()
 
     def refresh_preview(self) -> None:
         """Show each side's order or its problem; enable the buttons the engine would accept."""

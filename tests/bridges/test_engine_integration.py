@@ -97,7 +97,7 @@ async def test_position_closed_in_metatrader_closes_the_paper_trade(wired, termi
 
 
 async def test_start_mirror_service_from_settings_shares_the_feed_client(tmp_path, terminal, monkeypatch):
-    from bridges.factory import make_bridge_feed, start_mirror_service
+    from bridges.factory import make_bridges, start_mirror_service
 
     monkeypatch.setenv("PAPER_TERMINAL_MT5_PASSWORD", terminal.password)
     monkeypatch.setattr("keyring.get_password", lambda service, user: None)
@@ -109,12 +109,13 @@ async def test_start_mirror_service_from_settings_shares_the_feed_client(tmp_pat
         "mt5_server": terminal.server,
         "mirror_symbol_suffix": ".m",
     }
-    feed = make_bridge_feed(settings)
+    bridges = make_bridges(settings)
+    feed = bridges.feed
     await feed.start(["EURUSD"])
     engine = make_engine(tmp_path / "paper.db", flush_interval=3600)
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
-    service = await start_mirror_service(settings, engine, feed)
+    service = await start_mirror_service(settings, engine, bridges.mirror)
     assert service.mirror.client is feed.client
     trade = await engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10")))
     await settle(service)

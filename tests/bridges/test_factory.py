@@ -37,6 +37,27 @@ def test_make_bridges_shares_one_client_per_venue():
     assert mixed.mirror.client.config.login == 5012345
 
 
+def test_make_bridges_gives_the_auto_rotation_the_mirrors_client():
+    bridges = make_bridges({"feed": "auto", "mirror": "zmq", "metatrader_prices": "first"})
+    assert bridges.feed is None and isinstance(bridges.price_source, ZmqFeed) and bridges.price_first
+    assert bridges.price_source.client is bridges.mirror.client
+    assert make_bridges({"feed": "auto", "mirror": "zmq", "metatrader_prices": "off"}).price_source is None
+    assert make_bridges({"feed": "zmq", "mirror": "mt5"}).price_source is None
+
+
+def test_build_runtime_hands_the_mirror_the_feeds_client(tmp_path):
+    from terminal.settings import Settings
+    from terminal.wiring import build_runtime
+
+    settings = Settings.load({"db": str(tmp_path / "paper.db"), "feed": "zmq", "mirror": "zmq"})
+    runtime = build_runtime(settings, plugins=())
+    try:
+        assert runtime.bridges is not None and runtime.feed is runtime.bridges.feed
+        assert runtime.bridges.mirror.client is runtime.feed.client
+    finally:
+        runtime.journal.close()
+
+
 def test_make_bridge_feed_mt5():
     assert isinstance(make_bridge_feed({"feed": "mt5"}), Mt5Feed)
 

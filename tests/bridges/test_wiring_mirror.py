@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from engine.broker import OrderRequest
 from engine.journal import SqlJournal
 from engine.values import Quote, Side
-from terminal.wiring import Runtime, attach_mirror
+from terminal.wiring import Runtime, attach_mirror, bridges_for
 from tests.kit import make_engine
 
 
@@ -30,7 +30,15 @@ async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal
         mirror_symbol_suffix=".m",
         mirror_paused=True,
     )
-    runtime = Runtime(settings=settings, bus=engine.bus, journal=journal, engine=engine, feed=None, price_worker=None)
+    runtime = Runtime(
+        settings=settings,
+        bus=engine.bus,
+        journal=journal,
+        engine=engine,
+        feed=None,
+        price_worker=None,
+        bridges=bridges_for(settings),  # as build_runtime does: the mirror comes from make_bridges
+    )
     stop = await attach_mirror(runtime)
     try:
         service = runtime.mirror

@@ -300,3 +300,37 @@ async def test_engine_open_trade_carries_floating_pips_and_pnl_everywhere(engine
     assert items[0].pips == 25.0
     closed = await engine.close_trade(trade.id)
     assert closed.pnl == Decimal("25.00")  # what was shown is what is booked
+
+
+async def test_engine_plugins_are_attached_through_its_public_methods(engine):
+    from types import SimpleNamespace
+
+    from engine.signals.book import SignalBook
+
+    assert engine.signals is None and engine.mirror is None
+    book = SignalBook(engine)
+    engine.attach_signals(book)
+    mirror = SimpleNamespace(paused=False, pause=lambda: None, resume=lambda: None)
+    engine.attach_mirror(mirror)
+    assert engine.signals is book and engine.mirror is mirror
+    with pytest.raises(AttributeError):
+        engine.signals = None  # read-only: only attach_signals sets it
+    with pytest.raises(AttributeError):
+        engine.mirror = None
+    engine.attach_signals(None)
+    engine.attach_mirror(None)
+    assert engine.signals is None and engine.mirror is None
+
+
+async def test_engine_clock_is_the_one_given_at_construction_and_stamps_its_events(engine):
+    from engine.clock import MarketClock
+
+    clock = engine.clock
+    with pytest.raises(AttributeError):
+        engine.clock = MarketClock(follows_wall=True)  # read-only: the bus stamps events with this one
+    seen: list[Event] = []
+    engine.bus.subscribe(Event, seen.append)
+    moved = clock.now() + timedelta(hours=2)
+    clock.observe(moved)
+    await engine.on_quote(Quote("EURUSD", 1.1000, 1.1001, moved))
+    assert engine.clock is clock and seen and {e.ts for e in seen} == {clock.now()}

@@ -200,9 +200,9 @@ async def test_signal_while_the_journal_is_down_is_refused_cleanly(url):
         symbols=["EURUSD"],
         flush_interval=3600,
         retry_initial=3600,
-        signal_book_factory=lambda eng: SignalBook(eng),
     )
     await e.start()
+    e.attach_signals(SignalBook(e))
     await e.on_quote(quote(1.08500))
     switch.set(True)
     signal = Signal(

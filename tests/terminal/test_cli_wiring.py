@@ -195,3 +195,24 @@ def test_market_clock_follows_the_wall_only_where_the_feed_does(tmp_path):
         runtime = build_runtime(settings, feed=ListFeed([]), plugins=())
         assert runtime.engine.clock.follows_wall is wall, (feed, speed)
         runtime.journal.close()
+
+
+async def test_attach_mirror_lends_the_service_to_the_engine_and_takes_it_back(tmp_path):
+    import dataclasses
+
+    from bridges.factory import Bridges
+    from terminal.wiring import attach_mirror
+    from tests.bridges.fake_mirror import FakeMirror
+
+    settings = Settings.load({"db": str(tmp_path / "p.db"), "mirror": "zmq"})
+    runtime = build_runtime(settings, feed=ListFeed([]), plugins=())
+    runtime = dataclasses.replace(runtime, bridges=Bridges(feed=None, mirror=FakeMirror()))
+    await runtime.start()
+    try:
+        stop = await attach_mirror(runtime)
+        assert stop is not None and runtime.engine.mirror is runtime.mirror and not runtime.engine.mirror.paused
+        assert any(s.name == "mirror:fake" for s in runtime.engine.feeds_status())
+        await stop()
+        assert runtime.engine.mirror is None
+    finally:
+        await runtime.stop()

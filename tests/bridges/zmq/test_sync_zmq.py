@@ -66,9 +66,10 @@ async def test_metatrader_prices_in_the_rotation_share_the_mirrors_link(fake_ea,
         "zmq_timeout": 1.0,
         "zmq_heartbeat": 0.2,
     }
-    from bridges.factory import make_price_source
+    from bridges.factory import make_bridges
 
-    source, _ = make_price_source(settings)
+    bridges = make_bridges(settings)
+    source = bridges.price_source
     feed = AggregatedFeed(
         [FeedProvider("metatrader", source)],
         priority=("metatrader",),
@@ -82,7 +83,7 @@ async def test_metatrader_prices_in_the_rotation_share_the_mirrors_link(fake_ea,
     assert [(q.symbol, q.bid, q.source) for q in quotes] == [("EURUSD", 1.1, "zmq")]
     engine = make_engine(tmp_path / "paper.db")
     await engine.start()
-    service = await start_mirror_service(settings, engine, feed)
+    service = await start_mirror_service(settings, engine, bridges.mirror)
     assert service.mirror.client is source.client  # one link: the EA deals replies round-robin
     await service.stop()
     assert source.client.connected  # the feed still holds it

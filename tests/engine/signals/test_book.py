@@ -40,7 +40,7 @@ async def engine(db_url):
 @pytest.fixture
 async def book(engine):
     b = SignalBook(engine, sweep_interval=3600)
-    engine.signals = b
+    engine.attach_signals(b)
     await b.start()
     yield b
     await b.stop()

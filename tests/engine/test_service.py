@@ -14,6 +14,7 @@ from engine.events import (
     AccountReset,
     AccountUpdated,
     BarClosed,
+    Event,
     MirrorStateChanged,
     OrderCancelled,
     OrderRejected,

@@ -38,8 +38,18 @@ def iso(value: datetime | None) -> str | None:
     """Format a time as ISO 8601 UTC with milliseconds: ``2026-11-24T17:00:00.123Z``."""
     if value is None:
         return None
-    value = utc(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not timezone.utc or value.year < 1000:  # else the same text, formatted faster
+        value = utc(value)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond // 1000,
+    )
 
 
 class Side(str, enum.Enum):

@@ -251,6 +251,14 @@ class PatternPoint:
     price: float
 
 
+def reward_risk(entry: float, sl: float | None, tp: float | None) -> float | None:
+    """Reward:risk = |tp − entry| / |entry − sl|; None without a stop or a target, or a stop at the entry."""
+    if sl is None or tp is None:
+        return None
+    risk = abs(entry - sl)
+    return abs(tp - entry) / risk if risk > 0 else None
+
+
 @dataclass(frozen=True, slots=True)
 class Signal:
     """A trading signal (DESIGN's signal).
@@ -278,8 +286,8 @@ class Signal:
 
     @property
     def rr(self) -> float:
-        risk = abs(self.entry - self.sl)
-        return abs(self.tp - self.entry) / risk if risk > 0 else 0.0
+        """Reward:risk at the signal's entry (``reward_risk``); 0 when the stop is at the entry."""
+        return reward_risk(self.entry, self.sl, self.tp) or 0.0
 
 
 DEFAULT_SIGNAL_LIFETIME = timedelta(minutes=30)

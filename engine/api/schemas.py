@@ -73,7 +73,11 @@ class ErrorOut(BaseModel):
 
 
 class TradeIn(_In):
-    """``POST trades/execute/``: open a market trade or place a pending order."""
+    """``POST trades/execute/``: open a market trade or place a pending order.
+
+    Each field is bounded here; the rules across fields (``lots`` or ``risk_percent``, a price
+    for a pending order only...) are ``engine.orders.OrderRequest.validate``'s, as for every order.
+    """
 
     symbol: Symbol
     side: Side
@@ -87,24 +91,6 @@ class TradeIn(_In):
     expires_at: Time | None = Field(default=None, description="pending orders only; ISO 8601 with offset")
     signal_id: Id | None = None
     comment: Comment = ""
-
-    def check(self) -> None:
-        """Raise ``ValidationError`` naming the field for rules that span fields."""
-        if self.lots is not None and self.risk_percent is not None:
-            raise ValidationError("give either lots or risk_percent, not both", "risk_percent", "conflict")
-        if self.lots is None and self.risk_percent is None:
-            raise ValidationError("lots or risk_percent is required", "lots", "missing")
-        if self.risk_percent is not None and self.sl is None:
-            raise ValidationError("risk_percent needs a stop-loss (sl) to size the trade", "sl", "missing")
-        pending = self.order_type is not OrderType.MARKET
-        if pending and self.price is None:
-            raise ValidationError(f"a {self.order_type.value} order needs a price", "price", "missing")
-        if not pending and self.price is not None:
-            raise ValidationError("a market order takes no price (it fills at the market)", "price", "not_allowed")
-        if not pending and self.expires_at is not None:
-            raise ValidationError("a market order takes no expiry", "expires_at", "not_allowed")
-        if self.expires_at is not None and self.expires_at.tzinfo is None:
-            raise ValidationError("expires_at needs a timezone offset (e.g. Z)", "expires_at", "naive_time")
 
 
 class TradePatch(_In):

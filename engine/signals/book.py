@@ -33,9 +33,9 @@ from datetime import datetime, time, timezone
 from decimal import Decimal
 from typing import Any
 
-from engine.broker.requests import OrderRequest
 from engine.errors import JournalError, NotFound, OrderRejectedError, ValidationError
 from engine.events import SignalReceived, SignalUpdated
+from engine.orders import OrderRequest, check_volume
 from engine.signals.auto import AutoExecutor, TradingContext
 from engine.signals.executable import Assessment, DriftLimit, assess
 from engine.signals.stats import source_stats
@@ -178,6 +178,7 @@ class SignalBook:
         broker's ``OrderRejectedError`` (the signal then stays new, so it can be
         retried with other lots).
         """
+        check_volume(lots, risk_percent)  # lots or risk_percent, not both: the rule of every order
         async with self._lock:
             signal = await self.get(signal_id)
             if lots is None and risk_percent is None:

@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.broker.requests import OrderRequest
+from engine.orders import OrderRequest
 from engine.errors import NotFound, ValidationError
 from engine.instruments import SPECS
 from engine.values import OrderType, Quote, Side, TradeRecord

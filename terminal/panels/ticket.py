@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.broker.requests import OrderRequest
+from engine.orders import OrderRequest
 from engine.errors import NotFound, ValidationError
 from engine.instruments import SPECS
 from engine.values import OrderType, Side

@@ -6,7 +6,9 @@ package is one process-wide link; a DWX EA deals replies round-robin among
 connected clients). ``make_mirror`` and ``make_bridge_feed`` build one side.
 ``make_price_source`` builds the mirror venue's feed for the ``auto``
 rotation (setting ``metatrader_prices``: ``last``, the default, behind the
-free providers; ``first``, ahead of them; ``off``).
+free providers; ``first``, ahead of them; ``off``). Each reads the typed
+settings of ``bridges.config`` (``BridgeSettings``: ``feed``, ``mirror``,
+``mt5``, ``zmq``, ``metatrader``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridges.closes import ClosedTrades
-from bridges.config import MirrorOptions, Mt5Config, ZmqConfig, setting
+from bridges.config import BridgeSettings
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.feed import Mt5Feed
 from bridges.mt5.mirror import Mt5Mirror
@@ -43,19 +45,19 @@ def _venue(value: Any, field: str) -> str | None:
     return venue
 
 
-def make_client(venue: str, settings: Any) -> Mt5Client | ZmqClient:
+def make_client(venue: str, settings: BridgeSettings) -> Mt5Client | ZmqClient:
     """A client for ``venue`` configured from ``settings``."""
     if venue == "mt5":
-        return Mt5Client(Mt5Config.from_settings(settings))
-    return ZmqClient(ZmqConfig.from_settings(settings))
+        return Mt5Client(settings.mt5)
+    return ZmqClient(settings.zmq)
 
 
-def make_mirror(settings: Any, client: Mt5Client | ZmqClient | None = None) -> TradeMirror | None:
+def make_mirror(settings: BridgeSettings, client: Mt5Client | ZmqClient | None = None) -> TradeMirror | None:
     """The mirror of ``settings.mirror`` (None when mirroring is off)."""
-    venue = _venue(setting(settings, "mirror"), "mirror")
+    venue = _venue(settings.mirror, "mirror")
     if venue is None:
         return None
-    options = MirrorOptions.from_settings(settings)
+    options = settings.metatrader
     client = client or make_client(venue, settings)
     if venue == "mt5":
         assert isinstance(client, Mt5Client)
@@ -64,12 +66,12 @@ def make_mirror(settings: Any, client: Mt5Client | ZmqClient | None = None) -> T
     return ZmqMirror(client, options)
 
 
-def make_bridge_feed(settings: Any, client: Mt5Client | ZmqClient | None = None) -> PriceFeed:
+def make_bridge_feed(settings: BridgeSettings, client: Mt5Client | ZmqClient | None = None) -> PriceFeed:
     """The MetaTrader price feed of ``settings.feed`` (``mt5`` or ``zmq``)."""
-    venue = _venue(setting(settings, "feed"), "feed")
+    venue = _venue(settings.feed, "feed")
     if venue is None:
         raise ValidationError("feed must be mt5 or zmq for a MetaTrader feed", field="feed")
-    options = MirrorOptions.from_settings(settings)
+    options = settings.metatrader
     client = client or make_client(venue, settings)
     if venue == "mt5":
         assert isinstance(client, Mt5Client)
@@ -78,27 +80,20 @@ def make_bridge_feed(settings: Any, client: Mt5Client | ZmqClient | None = None)
     return ZmqFeed(client, options)
 
 
-PRICE_POSITIONS = ("last", "first", "off")
-
-
-def make_price_source(settings: Any) -> tuple[PriceFeed, bool] | None:
+def make_price_source(settings: BridgeSettings) -> tuple[PriceFeed, bool] | None:
     """The mirror venue's feed for the ``auto`` rotation and whether it goes first; None when not wanted.
 
     Only with ``--mirror mt5|zmq`` and ``--feed auto``: MetaTrader's prices
     are then one more provider, as the original system's "MT price data as
     fallback". Its client is shared with the mirror (``start_mirror_service``).
     """
-    venue = _venue(setting(settings, "mirror"), "mirror")
-    if venue is None or str(setting(settings, "feed", "")).strip().lower() != "auto":
+    venue = _venue(settings.mirror, "mirror")
+    if venue is None or settings.feed != "auto":
         return None
-    position = str(setting(settings, "metatrader_prices", "last")).strip().lower()
-    if position not in PRICE_POSITIONS:
-        raise ValidationError(
-            f"metatrader_prices must be last, first or off, not {position!r}", field="metatrader_prices"
-        )
+    options = settings.metatrader
+    position = options.prices
     if position == "off":
         return None
-    options = MirrorOptions.from_settings(settings)
     client = make_client(venue, settings)
     feed: PriceFeed = Mt5Feed(client, options) if isinstance(client, Mt5Client) else ZmqFeed(client, options)
     return feed, position == "first"
@@ -110,11 +105,10 @@ class Bridges:
     mirror: TradeMirror | None
 
 
-def make_bridges(settings: Any) -> Bridges:
+def make_bridges(settings: BridgeSettings) -> Bridges:
     """Feed and mirror for ``settings``, sharing one client when both use the same venue."""
-    feed_name = str(setting(settings, "feed", "")).strip().lower()
-    feed_venue = feed_name if feed_name in VENUES else None  # other feeds are datafeeds' business
-    mirror_venue = _venue(setting(settings, "mirror"), "mirror")
+    feed_venue = settings.feed if settings.feed in VENUES else None  # other feeds are datafeeds' business
+    mirror_venue = _venue(settings.mirror, "mirror")
     shared = make_client(feed_venue, settings) if feed_venue and feed_venue == mirror_venue else None
     return Bridges(
         feed=make_bridge_feed(settings, shared) if feed_venue else None,
@@ -123,7 +117,7 @@ def make_bridges(settings: Any) -> Bridges:
 
 
 def make_mirror_service(
-    settings: Any,
+    settings: BridgeSettings,
     bus: EventBus,
     mirror: TradeMirror,
     *,
@@ -139,7 +133,7 @@ def make_mirror_service(
     ``closed_trades`` (recent closed trades, to resume closes MetaTrader has not
     done), then ``engine.register_status_source(lambda: [service.status()])``.
     """
-    options = MirrorOptions.from_settings(settings)
+    options = settings.metatrader
     return MirrorService(
         bus,
         mirror,
@@ -152,7 +146,9 @@ def make_mirror_service(
     )
 
 
-async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | None = None) -> MirrorService | None:
+async def start_mirror_service(
+    settings: BridgeSettings, engine: Any, feed: PriceFeed | None = None
+) -> MirrorService | None:
     """Build, register and start the mirror of ``settings.mirror`` on a ``TradingEngine``.
 
     Returns None when mirroring is off. When ``feed`` is the bridge feed of
@@ -161,7 +157,7 @@ async def start_mirror_service(settings: Any, engine: Any, feed: PriceFeed | Non
     ``engine.close_trade`` (when ``mirror_on_external_close = follow``), and
     adds its status to ``engine.feeds_status()``. Stop it with ``await service.stop()``.
     """
-    venue = _venue(setting(settings, "mirror"), "mirror")
+    venue = _venue(settings.mirror, "mirror")
     if venue is None:
         return None
     kind = Mt5Client if venue == "mt5" else ZmqClient

@@ -284,21 +284,13 @@ class SignalBook:
         """The risk % of an execution given neither lots nor a risk %: auto-execution's when on, else 1 %."""
         return self.auto.config.risk_percent if self.auto.enabled else self._default_risk
 
-    def assess(
-        self,
-        signal: Signal,
-        risk_percent: float | None = None,
-        lots: Decimal | None = None,
-        max_open_trades: int | None = None,
-    ) -> Assessment:
+    def assess(self, signal: Signal, risk_percent: float | None = None, lots: Decimal | None = None) -> Assessment:
         """Can ``signal`` be executed now, at what lots and R:R (``engine.signals.executable.assess``).
 
-        ``risk_percent`` defaults to ``default_risk_percent``; ``max_open_trades``
-        (the window's preference) counts open trades.
+        ``risk_percent`` defaults to ``default_risk_percent``; the open trades and pending
+        orders are held against the engine's ``max_open_trades``.
         """
-        open_trades = None
-        if max_open_trades:
-            open_trades = sum(1 for t in self._engine.active_trades() if t.status is TradeStatus.OPEN)
+        limit = self._engine.max_open_trades
         return assess(
             signal,
             quote=self._engine.quote(signal.symbol),
@@ -307,8 +299,8 @@ class SignalBook:
             risk_percent=risk_percent if risk_percent is not None or lots is not None else self.default_risk_percent,
             lots=lots,
             drift=self.drift,
-            open_trades=open_trades,
-            max_open_trades=max_open_trades,
+            open_trades=None if limit is None else len(self._engine.active_trades()),
+            max_open_trades=limit,
         )
 
     # -- internals ----------------------------------------------------------

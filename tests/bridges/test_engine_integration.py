@@ -19,6 +19,7 @@ from engine.service import TradingEngine
 from engine.values import Quote, Side, TradeStatus
 from tests.bridges.conftest import MAGIC
 from tests.bridges.fake_mt5 import constants as c
+from terminal.settings import Settings
 
 
 @pytest.fixture
@@ -110,13 +111,15 @@ async def test_start_mirror_service_from_settings_shares_the_feed_client(tmp_pat
     monkeypatch.setenv("PAPER_TERMINAL_MT5_PASSWORD", terminal.password)
     monkeypatch.setattr("keyring.get_password", lambda service, user: None)
     terminal.set_price("EURUSD.m", 1.08500, 1.08510)
-    settings = {
-        "mirror": "mt5",
-        "feed": "mt5",
-        "mt5_login": str(terminal.login_id),
-        "mt5_server": terminal.server,
-        "mirror_symbol_suffix": ".m",
-    }
+    settings = Settings.load(
+        {
+            "mirror": "mt5",
+            "feed": "mt5",
+            "mt5_login": str(terminal.login_id),
+            "mt5_server": terminal.server,
+            "mirror_symbol_suffix": ".m",
+        }
+    )
     feed = make_bridge_feed(settings)
     await feed.start(["EURUSD"])
     engine = TradingEngine(

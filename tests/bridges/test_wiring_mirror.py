@@ -12,6 +12,7 @@ from engine.bus import EventBus
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
 from engine.values import Quote, Side
+from terminal.settings import Settings
 from terminal.wiring import Runtime, attach_mirror
 
 
@@ -23,13 +24,15 @@ async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
     monkeypatch.setenv("PAPER_TERMINAL_MT5_PASSWORD", terminal.password)
-    settings = SimpleNamespace(
-        mirror="mt5",
-        feed="sim",
-        mt5_login=str(terminal.login_id),
-        mt5_server=terminal.server,
-        mirror_symbol_suffix=".m",
-        mirror_paused=True,
+    settings = Settings.load(
+        {
+            "mirror": "mt5",
+            "feed": "sim",
+            "mt5_login": str(terminal.login_id),
+            "mt5_server": terminal.server,
+            "mirror_symbol_suffix": ".m",
+            "mirror_paused": True,
+        }
     )
     runtime = Runtime(settings=settings, bus=engine.bus, journal=journal, engine=engine, feed=None, price_worker=None)
     stop = await attach_mirror(runtime)

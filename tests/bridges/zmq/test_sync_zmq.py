@@ -12,6 +12,7 @@ from bridges.zmq.mirror import ZmqMirror
 from engine.bus import EventBus
 from engine.events import MirrorStateChanged, TradeOpened
 from tests.bridges.conftest import MAGIC, make_trade
+from terminal.settings import Settings
 
 
 async def test_service_over_restarting_ea_sends_each_open_once(fake_ea):
@@ -57,17 +58,19 @@ async def test_metatrader_prices_in_the_rotation_share_the_mirrors_link(fake_ea,
     from engine.journal import SqlJournal
     from engine.service import TradingEngine
 
-    settings = {
-        "mirror": "zmq",
-        "feed": "auto",
-        "mirror_magic": MAGIC,
-        "zmq_host": "127.0.0.1",
-        "zmq_push_port": fake_ea.ports[0],
-        "zmq_pull_port": fake_ea.ports[1],
-        "zmq_sub_port": fake_ea.ports[2],
-        "zmq_timeout": 1.0,
-        "zmq_heartbeat": 0.2,
-    }
+    settings = Settings.load(
+        {
+            "mirror": "zmq",
+            "feed": "auto",
+            "mirror_magic": MAGIC,
+            "zmq_host": "127.0.0.1",
+            "zmq_push_port": fake_ea.ports[0],
+            "zmq_pull_port": fake_ea.ports[1],
+            "zmq_sub_port": fake_ea.ports[2],
+            "zmq_timeout": 1.0,
+            "zmq_heartbeat": 0.2,
+        }
+    )
     from bridges.factory import make_price_source
 
     source, _ = make_price_source(settings)

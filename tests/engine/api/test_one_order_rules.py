@@ -1,8 +1,8 @@
-"""One definition of an order's rules (``engine.orders``), seen from every path.
+"""One definition of an order's rules (``engine.orders``) and of ``max_open_trades``, seen from every path.
 
 The same request is refused with the same field and code by the REST route, by the
 engine the window's ticket asks (``engine.check_order``), by signal execution and by
-the replay's signal parser.
+the replay's signal parser; ``max_open_trades`` refuses a new order from every source.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from engine.errors import OrderRejectedError
 from engine.orders import OrderRequest
 from engine.replay.files import FileFormatError
 from engine.replay.signals import load_signals
+from engine.signals.auto import AutoConfig
 from engine.signals.book import SignalBook
 from engine.values import OrderType, Side
 
@@ -71,3 +72,37 @@ async def test_lots_and_risk_percent_together_are_refused_by_every_path(engine, 
         load_signals(path)
     assert bad.value.field == "risk_percent" and "not both" in str(bad.value)
     assert not engine.active_trades()
+
+
+async def test_max_open_trades_refuses_every_order_source_with_one_code(engine, client, book):
+    engine.set_max_open_trades(2)
+    first = await engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.1")))
+    response = await client.post(  # a pending order counts too
+        "/trades/execute/",
+        json={"symbol": "GBPUSD", "side": "buy", "order_type": "limit", "price": 1.2, "lots": 0.1},
+    )
+    assert response.status_code == 201, response.text
+    expected = ("max_open_trades", "max_open_trades")
+    window = OrderRequest("USDJPY", Side.SELL, lots=Decimal("0.1"))
+    assert refusal(lambda: engine.check_order(window)) == expected  # the ticket's question
+    with pytest.raises(OrderRejectedError) as info:
+        await engine.place_order(window)
+    assert (info.value.field, info.value.code) == expected and "max_open_trades" in info.value.message
+    rest = await client.post("/trades/execute/", json={"symbol": "USDJPY", "side": "sell", "lots": 0.1})
+    assert rest.status_code == 400 and rest.json()["error"]["code"] == "max_open_trades"
+    assert rest.json()["error"]["field"] == "max_open_trades"
+    signal = (await client.post("/signals/", json=SIGNAL)).json()
+    assert book.assess(await book.get(signal["id"])).code == "max_open_trades"  # what the Signals tab shows
+    executed = await client.post(f"/signals/{signal['id']}/execute/", json={"lots": 0.1})
+    assert executed.status_code == 400 and executed.json()["error"]["code"] == "max_open_trades"
+    book.auto.config = AutoConfig(enabled=True, min_confidence=0.5, min_rr=1.0, max_open_per_symbol=5)
+    auto = (
+        await client.post("/signals/", json={**SIGNAL, "symbol": "USDJPY", "entry": 151.21, "sl": 150.9, "tp": 151.9})
+    ).json()
+    assert auto["status"] == "rejected" and "max_open_trades" in auto["reason"]  # auto-execution
+    assert len(engine.active_trades()) == 2
+    book.auto.config = AutoConfig()
+    await engine.close_trade(first.id)
+    assert (await client.post("/trades/execute/", json={"symbol": "USDJPY", "side": "sell", "lots": 0.1})).is_success
+    engine.set_max_open_trades(None)
+    assert engine.max_open_trades is None

@@ -26,8 +26,8 @@ Where prices sit relative to the market (stops on the right side, a pending
 price on the right side, free margin, market hours) is the broker's to judge
 (``engine.broker.rules``), as is the symbol's lot grid.
 
-The arithmetic of an order, one definition each (the ticket's preview, the web
-page through ``POST trades/preview/``, the broker's sizing):
+The arithmetic of an order, one definition each (used by the ticket's pips/price
+fields and preview, the market watch's and the chart's spread, the broker's sizing):
 
 - a level ``pips`` away from ``entry``: sl = entry − side × pips × pip size,
   tp = entry + side × pips × pip size (side +1 buy, −1 sell), on the symbol's digits;

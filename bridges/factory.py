@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridges.closes import ClosedTrades
-from bridges.config import MirrorOptions, Mt5Config, ZmqConfig, setting
+from bridges.config import BridgeSettings
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.feed import Mt5Feed
 from bridges.mt5.mirror import Mt5Mirror
@@ -45,19 +45,19 @@ def _venue(value: Any, field: str) -> str | None:
     return venue
 
 
-def make_client(venue: str, settings: Any) -> Mt5Client | ZmqClient:
+def make_client(venue: str, settings: BridgeSettings) -> Mt5Client | ZmqClient:
     """A client for ``venue`` configured from ``settings``."""
     if venue == "mt5":
-        return Mt5Client(Mt5Config.from_settings(settings))
-    return ZmqClient(ZmqConfig.from_settings(settings))
+        return Mt5Client(settings.mt5)
+    return ZmqClient(settings.zmq)
 
 
-def make_mirror(settings: Any, client: Mt5Client | ZmqClient | None = None) -> TradeMirror | None:
+def make_mirror(settings: BridgeSettings, client: Mt5Client | ZmqClient | None = None) -> TradeMirror | None:
     """The mirror of ``settings.mirror`` (None when mirroring is off)."""
-    venue = _venue(setting(settings, "mirror"), "mirror")
+    venue = _venue(settings.mirror, "mirror")
     if venue is None:
         return None
-    options = MirrorOptions.from_settings(settings)
+    options = settings.metatrader
     client = client or make_client(venue, settings)
     if venue == "mt5":
         assert isinstance(client, Mt5Client)
@@ -66,12 +66,12 @@ def make_mirror(settings: Any, client: Mt5Client | ZmqClient | None = None) -> T
     return ZmqMirror(client, options)
 
 
-def make_bridge_feed(settings: Any, client: Mt5Client | ZmqClient | None = None) -> PriceFeed:
+def make_bridge_feed(settings: BridgeSettings, client: Mt5Client | ZmqClient | None = None) -> PriceFeed:
     """The MetaTrader price feed of ``settings.feed`` (``mt5`` or ``zmq``)."""
-    venue = _venue(setting(settings, "feed"), "feed")
+    venue = _venue(settings.feed, "feed")
     if venue is None:
         raise ValidationError("feed must be mt5 or zmq for a MetaTrader feed", field="feed")
-    options = MirrorOptions.from_settings(settings)
+    options = settings.metatrader
     client = client or make_client(venue, settings)
     if venue == "mt5":
         assert isinstance(client, Mt5Client)
@@ -80,27 +80,22 @@ def make_bridge_feed(settings: Any, client: Mt5Client | ZmqClient | None = None)
     return ZmqFeed(client, options)
 
 
-PRICE_POSITIONS = ("last", "first", "off")
-
-
-def make_price_source(settings: Any, client: Mt5Client | ZmqClient | None = None) -> tuple[PriceFeed, bool] | None:
+def make_price_source(
+    settings: BridgeSettings, client: Mt5Client | ZmqClient | None = None
+) -> tuple[PriceFeed, bool] | None:
     """The mirror venue's feed for the ``auto`` rotation and whether it goes first; None when not wanted.
 
     Only with ``--mirror mt5|zmq`` and ``--feed auto``: MetaTrader's prices
     are then one more provider, as the original system's "MT price data as
     fallback". ``make_bridges`` hands it the mirror's client.
     """
-    venue = _venue(setting(settings, "mirror"), "mirror")
-    if venue is None or str(setting(settings, "feed", "")).strip().lower() != "auto":
+    venue = _venue(settings.mirror, "mirror")
+    if venue is None or settings.feed != "auto":
         return None
-    position = str(setting(settings, "metatrader_prices", "last")).strip().lower()
-    if position not in PRICE_POSITIONS:
-        raise ValidationError(
-            f"metatrader_prices must be last, first or off, not {position!r}", field="metatrader_prices"
-        )
+    position = settings.metatrader.prices
     if position == "off":
         return None
-    options = MirrorOptions.from_settings(settings)
+    options = settings.metatrader
     client = client or make_client(venue, settings)
     feed: PriceFeed = Mt5Feed(client, options) if isinstance(client, Mt5Client) else ZmqFeed(client, options)
     return feed, position == "first"
@@ -121,11 +116,11 @@ class Bridges:
     price_first: bool = False
 
 
-def make_bridges(settings: Any) -> Bridges:
+def make_bridges(settings: BridgeSettings) -> Bridges:
     """Every MetaTrader part ``settings`` asks for, sharing one client per venue (module docstring)."""
-    feed_name = str(setting(settings, "feed", "")).strip().lower()
+    feed_name = settings.feed
     feed_venue = feed_name if feed_name in VENUES else None  # other feeds are datafeeds' business
-    mirror_venue = _venue(setting(settings, "mirror"), "mirror")
+    mirror_venue = _venue(settings.mirror, "mirror")
     clients: dict[str, Mt5Client | ZmqClient] = {}
 
     def client(venue: str) -> Mt5Client | ZmqClient:
@@ -145,7 +140,7 @@ def make_bridges(settings: Any) -> Bridges:
 
 
 def make_mirror_service(
-    settings: Any,
+    settings: BridgeSettings,
     bus: EventBus,
     mirror: TradeMirror,
     *,
@@ -161,7 +156,7 @@ def make_mirror_service(
     ``closed_trades`` (recent closed trades, to resume closes MetaTrader has not
     done), then ``engine.register_status_source(lambda: [service.status()])``.
     """
-    options = MirrorOptions.from_settings(settings)
+    options = settings.metatrader
     return MirrorService(
         bus,
         mirror,
@@ -174,7 +169,7 @@ def make_mirror_service(
     )
 
 
-async def start_mirror_service(settings: Any, engine: Any, mirror: TradeMirror) -> MirrorService:
+async def start_mirror_service(settings: BridgeSettings, engine: Any, mirror: TradeMirror) -> MirrorService:
     """Start ``mirror`` (``make_bridges(settings).mirror``) as a ``MirrorService`` on a ``TradingEngine``.
 
     The service records states with ``engine.set_mirror_state``, follows

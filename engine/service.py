@@ -51,6 +51,7 @@ from engine.events import (
     TradeOpened,
 )
 from engine.floating import with_floating
+from engine.orders import OrderRequest, check_open_limit, open_limit
 from engine.service_journal import JournalStatus
 from engine.service_prices import PriceBook
 from engine.service_support import (
@@ -115,6 +116,7 @@ class TradingEngine:
         clock: MarketClock | None = None,
         retry_initial: float = 0.25,
         retry_max: float = 5.0,
+        max_open_trades: int | None = None,
     ) -> None:
         self.bus = bus
         self._clock = clock if clock is not None else MarketClock(follows_wall=False)
@@ -149,6 +151,7 @@ class TradingEngine:
         self._snapshotter = Snapshotter()
         self._started = False
         self._saved_seq = 0
+        self._max_open_trades = open_limit(max_open_trades)
         bus.stamp_with(self._clock.now)  # events carry this engine's clock (engine.bus)
 
     @property
@@ -312,10 +315,31 @@ class TradingEngine:
 
     # -- commands -----------------------------------------------------------
 
-    async def place_order(self, request: Any) -> TradeRecord:
-        """Place a market or pending order; return the opened trade or the pending order."""
+    @property
+    def max_open_trades(self) -> int | None:
+        """The most open trades + pending orders at once (setting ``max_open_trades``; None: no limit)."""
+        return self._max_open_trades
+
+    def set_max_open_trades(self, limit: int | None) -> None:
+        """Change ``max_open_trades`` (None or 0: no limit); it applies to the next order of any source."""
+        self._max_open_trades = open_limit(limit)
+
+    def _check_room(self) -> None:
+        if self._max_open_trades is not None:
+            check_open_limit(len(self.broker.active_trades()), self._max_open_trades)
+
+    def _place(self, request: OrderRequest) -> list[Event]:
+        self._check_room()
+        return self.broker.place(request)
+
+    async def place_order(self, request: OrderRequest) -> TradeRecord:
+        """Place a market or pending order; return the opened trade or the pending order.
+
+        Refused (``OrderRejectedError`` naming the field) by the order's rules
+        (``engine.orders``), the broker's, or ``max_open_trades``.
+        """
         events = await self._run_command(
-            lambda: self.broker.place(request), getattr(request, "symbol", None), getattr(request, "signal_id", None)
+            lambda: self._place(request), getattr(request, "symbol", None), getattr(request, "signal_id", None)
         )
         for event in events:
             if isinstance(event, (TradeOpened, OrderPlaced)):
@@ -326,12 +350,13 @@ class TradingEngine:
             raise OrderRejectedError("the broker accepted the order but reported no trade", code="invalid_state")
         return records[0]
 
-    def check_order(self, request: Any) -> None:
+    def check_order(self, request: OrderRequest) -> None:
         """Raise the ``OrderRejectedError`` ``place_order(request)`` would raise now; change nothing.
 
-        The broker's own rules (``PaperBroker.check``): a ticket asks this
-        before sending instead of re-implementing them.
+        The same rules (``max_open_trades``, then ``PaperBroker.check``): a ticket
+        asks this before sending instead of re-implementing them.
         """
+        self._check_room()
         self.broker.check(request)
 
     async def _run_command(

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any, Protocol
 
 from engine.errors import OrderRejectedError, ValidationError
@@ -25,6 +24,7 @@ from engine.events import (
 )
 from engine.performance import compute_performance
 from engine.values import AccountSnapshot, FeedStatus, Quote, TradeRecord, iso, money
+from engine.wire import jsonable
 
 log = logging.getLogger(__name__)
 
@@ -92,21 +92,6 @@ def trades_of(events: Iterable[Event]) -> list[TradeRecord]:
         elif isinstance(event, StopOutTriggered):
             records.extend(event.closed)
     return records
-
-
-def jsonable(value: Any) -> Any:
-    """Convert figures to JSON types: Decimal → float, datetime → ISO text, enums → value."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {str(k.value if isinstance(k, Enum) else k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def account_dict(account: AccountSnapshot) -> dict[str, Any]:

@@ -64,7 +64,8 @@ async def play(engine, prices, orders_every: int) -> None:  # noqa: ANN001
     from engine.broker import OrderRequest
     from engine.errors import ValidationError
     from engine.instruments import SPECS
-    from engine.service_support import account_dict, jsonable
+    from engine.service_support import account_dict
+    from engine.wire import jsonable
     from engine.values import Quote, Side, iso
 
     times = prices[SYMBOLS[0]][0]

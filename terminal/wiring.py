@@ -316,6 +316,7 @@ def _build(
         symbols=settings.symbols,
         broker_factory=lambda b, c, lev: make_broker(settings, b, c, lev),
         clock=MarketClock(follows_wall=not feed_on_own_clock(settings)),
+        max_open_trades=settings.risk.max_open_trades,
     )
     bridges = bridges_for(settings)
     if with_feed and feed is None:
@@ -350,20 +351,13 @@ def _build(
 
 
 async def attach_signals(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
-    """Start the SignalBook, the generators and auto-execution (``[signals.auto]`` in the config file).
-
-    ``[signals]`` may set the max drift: ``max_drift_pips`` (default 3) and
-    ``max_drift_stop_fraction`` (default 0.25); see ``engine.signals.executable``.
-    """
-    from engine.signals.auto import AutoConfig
-    from engine.signals.executable import DriftLimit
+    """Start the SignalBook, the generators and auto-execution (``settings.signals``: the config
+    file's ``[signals]`` max drift and ``[signals.auto]``, ``engine.signals.settings``)."""
     from engine.signals.setup import attach_signals as attach
     from terminal.commands.model import user_model_path
 
-    table = getattr(runtime.settings, "signals", None) or {}
-    auto_table = table.get("auto") if isinstance(table, dict) else None
-    auto = AutoConfig.from_mapping(auto_table) if isinstance(auto_table, dict) else None
-    drift = DriftLimit.from_mapping(table) if isinstance(table, dict) else None
+    signals = runtime.settings.signals  # engine.signals.settings.SignalSettings
+    auto, drift = signals.auto, signals.drift
     stop: Callable[[], Awaitable[None]] = await attach(
         runtime.engine, auto=auto, model_paths=[user_model_path()], drift=drift
     )

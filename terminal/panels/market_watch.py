@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.instruments import SPECS
+from engine.orders import spread_pips as engine_spread_pips
 from engine.values import Bar, Quote, Timeframe
 from terminal.panels import format as fmt
 from terminal.tasks import TaskOwner, error_text
@@ -50,9 +51,8 @@ STALE_MARK = "⚠ "
 
 
 def spread_pips(symbol: str, quote: Quote) -> float:
-    """(ask − bid) / pip size of ``symbol``."""
-    spec = SPECS.get(symbol)
-    return (quote.ask - quote.bid) / (spec.pip_size if spec else 0.0001)
+    """(ask − bid) / pip size of ``symbol`` (``engine.orders.spread_pips``)."""
+    return engine_spread_pips(symbol, quote.bid, quote.ask)
 
 
 def day_change(symbol: str, bid: float, day_open: float | None) -> tuple[float, float] | None:

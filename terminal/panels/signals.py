@@ -195,10 +195,9 @@ class SignalsPanel(QWidget):
 
     # --- can it be executed: the engine's answer ---------------------------------------
     def assessment(self, signal: Signal) -> Assessment:
-        """The engine's answer for ``signal`` now (``SignalBook.assess``) at the preferences' risk %."""
-        return self.engine.signals.assess(
-            signal, risk_percent=self.prefs.risk_percent, max_open_trades=self.prefs.max_open_trades or None
-        )
+        """The engine's answer for ``signal`` now (``SignalBook.assess``) at the preferences' risk %
+        (the engine's ``max_open_trades`` included)."""
+        return self.engine.signals.assess(signal, risk_percent=self.prefs.risk_percent)
 
     def blocker(self, signal: Signal) -> str | None:
         """The reason ``signal`` cannot be executed now, or None when it can."""

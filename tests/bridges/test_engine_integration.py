@@ -14,6 +14,7 @@ from bridges.sync import MirrorService
 from engine.broker import OrderRequest
 from engine.events import MirrorStateChanged
 from engine.values import Quote, Side, TradeStatus
+from terminal.settings import Settings
 from tests.bridges.conftest import MAGIC
 from tests.bridges.fake_mt5 import constants as c
 from tests.kit import make_engine
@@ -102,13 +103,15 @@ async def test_start_mirror_service_from_settings_shares_the_feed_client(tmp_pat
     monkeypatch.setenv("PAPER_TERMINAL_MT5_PASSWORD", terminal.password)
     monkeypatch.setattr("keyring.get_password", lambda service, user: None)
     terminal.set_price("EURUSD.m", 1.08500, 1.08510)
-    settings = {
-        "mirror": "mt5",
-        "feed": "mt5",
-        "mt5_login": str(terminal.login_id),
-        "mt5_server": terminal.server,
-        "mirror_symbol_suffix": ".m",
-    }
+    settings = Settings.load(
+        {
+            "mirror": "mt5",
+            "feed": "mt5",
+            "mt5_login": str(terminal.login_id),
+            "mt5_server": terminal.server,
+            "mirror_symbol_suffix": ".m",
+        }
+    )
     bridges = make_bridges(settings)
     feed = bridges.feed
     await feed.start(["EURUSD"])

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from engine.broker import OrderRequest
 from engine.journal import SqlJournal
 from engine.values import Quote, Side
+from terminal.settings import Settings
 from terminal.wiring import Runtime, attach_mirror, bridges_for
 from tests.kit import make_engine
 
@@ -22,13 +23,15 @@ async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
     monkeypatch.setenv("PAPER_TERMINAL_MT5_PASSWORD", terminal.password)
-    settings = SimpleNamespace(
-        mirror="mt5",
-        feed="sim",
-        mt5_login=str(terminal.login_id),
-        mt5_server=terminal.server,
-        mirror_symbol_suffix=".m",
-        mirror_paused=True,
+    settings = Settings.load(
+        {
+            "mirror": "mt5",
+            "feed": "sim",
+            "mt5_login": str(terminal.login_id),
+            "mt5_server": terminal.server,
+            "mirror_symbol_suffix": ".m",
+            "mirror_paused": True,
+        }
     )
     runtime = Runtime(
         settings=settings,

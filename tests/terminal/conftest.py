@@ -239,4 +239,4 @@ def store(tmp_path) -> QSettings:
 
 @pytest.fixture
 def prefs() -> Preferences:
-    return Preferences(risk_percent=1.0, max_open_trades=10, theme="dark", confirm_drag=True)
+    return Preferences(risk_percent=1.0, theme="dark", confirm_drag=True)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.errors import PermanentError
+from engine.errors import PermanentError, ValidationError
 from engine.journal import SqlJournal
 from terminal.settings import Settings
 from terminal.wiring import build_runtime, make_feed
@@ -54,9 +54,7 @@ def test_settings_extra_config_keys_reach_the_bridges(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('mirror_magic = 777\nzmq_host = "10.0.0.5"\n')
     settings = Settings.load({"config": str(config)})
-    from bridges.config import setting
-
-    assert setting(settings, "mirror_magic") == 777 and setting(settings, "zmq_host") == "10.0.0.5"
+    assert settings.metatrader.magic == 777 and settings.zmq.host == "10.0.0.5"  # flat keys, typed
 
 
 def test_make_feed_auto_builds_the_aggregator_with_the_journal_fallback(tmp_path):
@@ -83,11 +81,9 @@ async def test_attach_signals_starts_generators_and_reads_auto_execution_from_co
 async def test_attach_signals_bad_auto_setting_names_the_field(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('[signals.auto]\nmin_rr = "high"\n')
-    settings = Settings.load({"db": str(tmp_path / "p.db"), "config": str(config)})
-    runtime = build_runtime(settings, feed=ListFeed([]), plugins=("signals",))
-    with pytest.raises(PermanentError) as info:
-        await runtime.start()
-    assert getattr(info.value, "field", None) == "min_rr"
+    with pytest.raises(ValidationError) as info:  # refused when the settings are read, before anything starts
+        Settings.load({"db": str(tmp_path / "p.db"), "config": str(config)})
+    assert info.value.field == "signals.auto.min_rr" and "signals.auto.min_rr" in info.value.message
 
 
 def _order_on_saturday(settings):
@@ -171,11 +167,9 @@ async def test_attach_signals_reads_the_max_drift_from_config_and_names_a_bad_on
     finally:
         await runtime.stop()
     config.write_text("[signals]\nmax_drift_pips = -1\n")
-    settings = Settings.load({"db": str(tmp_path / "q.db"), "config": str(config)})
-    runtime = build_runtime(settings, feed=ListFeed([]), plugins=("signals",))
-    with pytest.raises(PermanentError) as info:
-        await runtime.start()
-    assert getattr(info.value, "field", None) == "max_drift_pips"
+    with pytest.raises(ValidationError) as info:
+        Settings.load({"db": str(tmp_path / "q.db"), "config": str(config)})
+    assert info.value.field == "signals.max_drift_pips"
 
 
 def test_market_clock_follows_the_wall_only_where_the_feed_does(tmp_path):

@@ -11,6 +11,7 @@ from bridges.zmq.feed import ZmqFeed
 from bridges.zmq.mirror import ZmqMirror
 from engine.bus import EventBus
 from engine.events import MirrorStateChanged, TradeOpened
+from terminal.settings import Settings
 from tests.bridges.conftest import MAGIC
 from tests.kit import make_engine, mirrored_trade
 
@@ -55,17 +56,19 @@ async def test_metatrader_prices_in_the_rotation_share_the_mirrors_link(fake_ea,
     from datafeeds.aggregator.aggregator import AggregatedFeed
     from datafeeds.providers.feed_source import FeedProvider
 
-    settings = {
-        "mirror": "zmq",
-        "feed": "auto",
-        "mirror_magic": MAGIC,
-        "zmq_host": "127.0.0.1",
-        "zmq_push_port": fake_ea.ports[0],
-        "zmq_pull_port": fake_ea.ports[1],
-        "zmq_sub_port": fake_ea.ports[2],
-        "zmq_timeout": 1.0,
-        "zmq_heartbeat": 0.2,
-    }
+    settings = Settings.load(
+        {
+            "mirror": "zmq",
+            "feed": "auto",
+            "mirror_magic": MAGIC,
+            "zmq_host": "127.0.0.1",
+            "zmq_push_port": fake_ea.ports[0],
+            "zmq_pull_port": fake_ea.ports[1],
+            "zmq_sub_port": fake_ea.ports[2],
+            "zmq_timeout": 1.0,
+            "zmq_heartbeat": 0.2,
+        }
+    )
     from bridges.factory import make_bridges
 
     bridges = make_bridges(settings)

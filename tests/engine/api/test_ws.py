@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from engine.api.server import ApiServer
-from engine.broker.requests import OrderRequest
+from engine.orders import OrderRequest
 from engine.events import TradeModified
 from engine.values import Side, iso
 from tests.engine.api.conftest import TRADING, quote

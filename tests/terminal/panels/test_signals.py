@@ -76,8 +76,11 @@ def test_signals_risk_too_small_says_why_and_disables_execute(make_window, qtbot
 
 def test_signals_max_open_trades_reached_says_why(make_window, qtbot, qloop, engine, prefs):
     qloop.run(engine.place_order(OrderRequest("GBPUSD", Side.BUY, lots=Decimal("0.01"))))
-    window, signal = window_with_signal(make_window, qloop, engine, replace(prefs, max_open_trades=1))
-    assert window.signals_panel.status_text(signal.id) == "max open trades reached (1)"
+    engine.set_max_open_trades(1)  # the engine's setting, for every order source
+    window, signal = window_with_signal(make_window, qloop, engine, prefs)
+    assert window.signals_panel.status_text(signal.id) == (
+        "max_open_trades reached: 1 trades open or pending, the maximum is 1"
+    )
     assert not window.signals_panel.execute_button(signal.id).isEnabled()
 
 

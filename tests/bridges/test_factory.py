@@ -42,11 +42,11 @@ def test_make_bridges_shares_one_client_per_venue():
 
 
 def test_make_bridges_gives_the_auto_rotation_the_mirrors_client():
-    bridges = make_bridges({"feed": "auto", "mirror": "zmq", "metatrader_prices": "first"})
+    bridges = make_bridges(S(feed="auto", mirror="zmq", metatrader_prices="first"))
     assert bridges.feed is None and isinstance(bridges.price_source, ZmqFeed) and bridges.price_first
     assert bridges.price_source.client is bridges.mirror.client
-    assert make_bridges({"feed": "auto", "mirror": "zmq", "metatrader_prices": "off"}).price_source is None
-    assert make_bridges({"feed": "zmq", "mirror": "mt5"}).price_source is None
+    assert make_bridges(S(feed="auto", mirror="zmq", metatrader_prices="off")).price_source is None
+    assert make_bridges(S(feed="zmq", mirror="mt5")).price_source is None
 
 
 def test_build_runtime_hands_the_mirror_the_feeds_client(tmp_path):

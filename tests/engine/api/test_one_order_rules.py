@@ -24,9 +24,10 @@ SIGNAL = {"symbol": "EURUSD", "side": "buy", "entry": 1.0851, "sl": 1.0821, "tp"
 
 @pytest.fixture
 def book(engine):
-    engine.signals = SignalBook(engine)
-    yield engine.signals
-    engine.signals = None
+    book = SignalBook(engine)
+    engine.attach_signals(book)
+    yield book
+    engine.attach_signals(None)
 
 
 def refusal(call) -> tuple[str | None, str | None]:

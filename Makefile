@@ -49,8 +49,14 @@ test: $(STAMP) lint syslibs-qt syslibs-browser
 bench: $(STAMP) syslibs-qt
 	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 $(BIN)/python -m tests.benchmarks
 
+# The guide: docs/*.md as static HTML in build/docs/ (MkDocs, strict: a broken link or anchor
+# fails). The window's Help → Paper Terminal guide opens build/docs/index.html in a checkout.
+.PHONY: docs
+docs: $(STAMP)
+	$(BIN)/python -m mkdocs build --strict
+
 screenshots: $(STAMP) syslibs-qt
-	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 $(BIN)/python scripts/screenshots.py resources/screenshots
+	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 $(BIN)/python scripts/screenshots.py docs/images
 
 # --- packaging (packaging/README.md) ---------------------------------------------------
 # dist: the PyInstaller one-folder bundle (built in its own venv from `pip install .`),

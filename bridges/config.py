@@ -1,36 +1,30 @@
-"""Settings of the MetaTrader bridges, read from the terminal's settings object.
+"""Settings of the MetaTrader bridges: three typed models, each one table of the config file.
 
-The composition root passes its settings (``terminal/settings.py``); the
-bridges read the keys below by attribute or mapping access, so a pydantic
-model, a dataclass or a plain dict all work. Every key is optional.
+``Mt5Config`` (table ``[mt5]``), ``ZmqConfig`` (``[zmq]``) and ``MirrorOptions``
+(``[metatrader]``) are the one definition of every bridge setting: its type, its
+bounds, its default and its help. The composition root's ``Settings``
+(``terminal/settings.py``) holds them as ``settings.mt5``, ``settings.zmq`` and
+``settings.metatrader``; each field also answers to its flat key (in the config
+file and as ``PAPER_TERMINAL_<KEY>``), the name it has always had: ``mt5_login``,
+``zmq_host``, ``mirror_magic``… (``flat_key``). A bad value is refused naming that key.
 
-MetaTrader 5 package (``--mirror mt5`` / ``--feed mt5``): ``mt5_path``
-(terminal64.exe), ``mt5_login``, ``mt5_server``, ``mt5_timeout_ms``,
-``mt5_portable``; the password is never a setting: it comes from the OS
+MetaTrader 5 package (``--mirror mt5`` / ``--feed mt5``): path, login, server,
+timeout, portable mode; the password is never a setting: it comes from the OS
 keyring (service ``paper-terminal``, user ``mt5:<login>``) or, where no
 keyring exists, the environment variable ``PAPER_TERMINAL_MT5_PASSWORD``.
-
-ZeroMQ expert advisor (``--mirror zmq`` / ``--feed zmq``): ``zmq_host``,
-``zmq_push_port`` (32768), ``zmq_pull_port`` (32769), ``zmq_sub_port``
-(32770), ``zmq_timeout`` (seconds per command), ``zmq_heartbeat``
-(seconds between heartbeats).
-
-Both: ``mirror_magic`` (magic number, default 20261124), ``mirror_deviation``
-(points of slippage accepted, default 20), ``mirror_symbol_suffix`` (e.g.
-``.m``), ``mirror_symbol_map`` (``{"EURUSD": "EURUSD.pro"}``),
-``mirror_on_external_close`` (``flag`` or ``follow``), ``mirror_paused``,
-``server_utc_offset_hours`` (broker server time offset; detected when unset),
-``bridge_poll_interval`` (seconds between price polls of the MT5 feed).
+ZeroMQ expert advisor (``--mirror zmq`` / ``--feed zmq``): where it listens.
+Both: ``MirrorOptions``.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.fields import FieldInfo
 
 DEFAULT_MAGIC = 20261124
 KEYRING_SERVICE = "paper-terminal"
@@ -44,79 +38,89 @@ class ExternalClose(str, enum.Enum):
     FOLLOW = "follow"  # close the paper trade too
 
 
-def setting(settings: Any, name: str, default: Any = None) -> Any:
-    """Return ``settings.name`` (or ``settings[name]``, or env ``PAPER_TERMINAL_<NAME>``), else ``default``."""
-    value = settings.get(name) if isinstance(settings, Mapping) else getattr(settings, name, None)
-    if value is None:  # a key the settings model does not (yet) carry: PAPER_TERMINAL_<NAME>
-        value = os.environ.get(f"PAPER_TERMINAL_{name.upper()}") or None
-    return default if value is None else value
+def _key(flat: str) -> dict[str, Any]:
+    return {"json_schema_extra": {"flat": flat}}
 
 
-@dataclass(frozen=True, slots=True)
-class MirrorOptions:
-    """Venue-independent mirror behaviour.
+def flat_key(field: FieldInfo, name: str) -> str:
+    """The flat key of a bridge setting (``mt5_login`` for ``Mt5Config.login``)."""
+    extra = field.json_schema_extra
+    return str(extra["flat"]) if isinstance(extra, dict) and "flat" in extra else name
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MirrorOptions(_Settings):
+    """Venue-independent mirror behaviour (config table ``[metatrader]``).
 
     ``deviation_points``: how far (in points, ``10 ** -digits``) a requoted
     price may move from the first price before the mirror gives up.
     ``retries``: how many requotes are retried.
     """
 
-    magic: int = DEFAULT_MAGIC
-    deviation_points: int = 20
-    retries: int = 3
-    symbol_suffix: str = ""
-    symbol_map: Mapping[str, str] = field(default_factory=dict)
-    on_external_close: ExternalClose = ExternalClose.FLAG
-    paused: bool = False
-    server_utc_offset_hours: float | None = None
+    magic: int = Field(
+        DEFAULT_MAGIC, gt=0, lt=2**63, description="magic number of mirrored orders", **_key("mirror_magic")
+    )
+    deviation_points: int = Field(
+        20, ge=0, description="allowed slippage or requote movement, in points", **_key("mirror_deviation")
+    )
+    retries: int = Field(3, ge=0, le=100, description="requotes retried", **_key("mirror_retries"))
+    symbol_suffix: str = Field("", description="added to every symbol, e.g. .m", **_key("mirror_symbol_suffix"))
+    symbol_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='broker names of symbols, e.g. {"EURUSD": "EURUSD.pro"} (JSON in the environment)',
+        **_key("mirror_symbol_map"),
+    )
+    on_external_close: ExternalClose = Field(
+        ExternalClose.FLAG, description="flag or follow a close made in MetaTrader", **_key("mirror_on_external_close")
+    )
+    paused: bool = Field(False, description="do not mirror new trades", **_key("mirror_paused"))
+    server_utc_offset_hours: float | None = Field(
+        None,
+        ge=-14,
+        le=14,
+        description="broker server time offset (detected when unset)",
+        **_key("server_utc_offset_hours"),
+    )
+    prices: Literal["last", "first", "off"] = Field(
+        "last",
+        description="with --feed auto and a mirror: MetaTrader's prices in the rotation last, first or off",
+        **_key("metatrader_prices"),
+    )
 
-    def __post_init__(self) -> None:
-        if not 0 < self.magic < 2**63:
-            raise ValueError(f"mirror_magic must be a positive integer, got {self.magic}")
-        if self.deviation_points < 0:
-            raise ValueError(f"mirror_deviation must be >= 0 points, got {self.deviation_points}")
-
+    @field_validator("symbol_map", mode="before")
     @classmethod
-    def from_settings(cls, settings: Any) -> MirrorOptions:
-        offset = setting(settings, "server_utc_offset_hours")
-        return cls(
-            magic=int(setting(settings, "mirror_magic", DEFAULT_MAGIC)),
-            deviation_points=int(setting(settings, "mirror_deviation", 20)),
-            symbol_suffix=str(setting(settings, "mirror_symbol_suffix", "")),
-            symbol_map=_mapping(setting(settings, "mirror_symbol_map", {})),
-            on_external_close=ExternalClose(setting(settings, "mirror_on_external_close", "flag")),
-            paused=bool(setting(settings, "mirror_paused", False)),
-            server_utc_offset_hours=None if offset is None else float(offset),
-        )
+    def _symbol_map(cls, value: Any) -> dict[str, str]:
+        return _mapping(value)
 
-
-@dataclass(frozen=True, slots=True)
-class Mt5Config:
-    """How to reach the MetaTrader 5 terminal. Holds no password."""
-
-    path: str | None = None
-    login: int | None = None
-    server: str | None = None
-    timeout_ms: int = 60_000
-    portable: bool = False
-    poll_interval: float = 0.5
-
+    @field_validator("prices", mode="before")
     @classmethod
-    def from_settings(cls, settings: Any) -> Mt5Config:
-        login = setting(settings, "mt5_login")
-        return cls(
-            path=setting(settings, "mt5_path"),
-            login=None if login in (None, "") else int(login),
-            server=setting(settings, "mt5_server"),
-            timeout_ms=int(setting(settings, "mt5_timeout_ms", 60_000)),
-            portable=bool(setting(settings, "mt5_portable", False)),
-            poll_interval=float(setting(settings, "bridge_poll_interval", 0.5)),
-        )
+    def _prices(cls, value: Any) -> Any:
+        return "last" if value is None else str(value).strip().lower()
 
 
-@dataclass(frozen=True, slots=True)
-class ZmqConfig:
-    """Where the DWX-protocol expert advisor listens.
+class Mt5Config(_Settings):
+    """How to reach the MetaTrader 5 terminal (config table ``[mt5]``). Holds no password."""
+
+    path: str | None = Field(None, description="terminal64.exe", **_key("mt5_path"))
+    login: int | None = Field(None, gt=0, description="account number", **_key("mt5_login"))
+    server: str | None = Field(None, description="trade server name", **_key("mt5_server"))
+    timeout_ms: int = Field(60_000, gt=0, description="connection timeout, milliseconds", **_key("mt5_timeout_ms"))
+    portable: bool = Field(False, description="start the terminal in portable mode", **_key("mt5_portable"))
+    poll_interval: float = Field(
+        0.5, gt=0, le=60, description="seconds between MT5 price polls", **_key("bridge_poll_interval")
+    )
+
+    @field_validator("login", mode="before")
+    @classmethod
+    def _login(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+class ZmqConfig(_Settings):
+    """Where the DWX-protocol expert advisor listens (config table ``[zmq]``).
 
     ``push_port`` receives our commands, ``pull_port`` sends replies,
     ``sub_port`` publishes prices (the EA's point of view is the reverse).
@@ -124,34 +128,30 @@ class ZmqConfig:
     liveness checks while idle.
     """
 
-    host: str = "127.0.0.1"
-    push_port: int = 32768
-    pull_port: int = 32769
-    sub_port: int = 32770
-    timeout: float = 5.0
-    heartbeat: float = 5.0
-
-    def __post_init__(self) -> None:
-        for name in ("push_port", "pull_port", "sub_port"):
-            port = getattr(self, name)
-            if not 0 < port < 65536:
-                raise ValueError(f"zmq_{name} must be 1..65535, got {port}")
-        if self.timeout <= 0:
-            raise ValueError(f"zmq_timeout must be > 0 seconds, got {self.timeout}")
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> ZmqConfig:
-        return cls(
-            host=str(setting(settings, "zmq_host", "127.0.0.1")),
-            push_port=int(setting(settings, "zmq_push_port", 32768)),
-            pull_port=int(setting(settings, "zmq_pull_port", 32769)),
-            sub_port=int(setting(settings, "zmq_sub_port", 32770)),
-            timeout=float(setting(settings, "zmq_timeout", 5.0)),
-            heartbeat=float(setting(settings, "zmq_heartbeat", 5.0)),
-        )
+    host: str = Field("127.0.0.1", description="where the EA listens", **_key("zmq_host"))
+    push_port: int = Field(32768, gt=0, lt=65536, description="PUSH port: commands", **_key("zmq_push_port"))
+    pull_port: int = Field(32769, gt=0, lt=65536, description="PULL port: replies", **_key("zmq_pull_port"))
+    sub_port: int = Field(32770, gt=0, lt=65536, description="SUB port: prices", **_key("zmq_sub_port"))
+    timeout: float = Field(5.0, gt=0, description="seconds to wait for a reply", **_key("zmq_timeout"))
+    heartbeat: float = Field(5.0, gt=0, description="seconds between heartbeats", **_key("zmq_heartbeat"))
 
     def endpoint(self, port: int) -> str:
         return f"tcp://{self.host}:{port}"
+
+
+class BridgeSettings(Protocol):
+    """What the bridge factory reads of the composition root's settings."""
+
+    @property
+    def feed(self) -> str: ...
+    @property
+    def mirror(self) -> str | None: ...
+    @property
+    def mt5(self) -> Mt5Config: ...
+    @property
+    def zmq(self) -> ZmqConfig: ...
+    @property
+    def metatrader(self) -> MirrorOptions: ...
 
 
 def _mapping(value: Any) -> dict[str, str]:
@@ -160,7 +160,7 @@ def _mapping(value: Any) -> dict[str, str]:
         try:
             value = json.loads(value)
         except ValueError:
-            raise ValueError(f"mirror_symbol_map must be a JSON object, got {value!r}") from None
+            raise ValueError(f'must be a JSON object such as {{"EURUSD": "EURUSD.pro"}}, got {value!r}') from None
     if not isinstance(value, Mapping):
-        raise ValueError(f"mirror_symbol_map must map symbols to broker names, got {value!r}")
+        raise ValueError(f"must map symbols to broker names, got {value!r}")
     return {str(k).upper(): str(v) for k, v in value.items()}

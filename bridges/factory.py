@@ -1,12 +1,14 @@
 """Builds the bridges the settings ask for (``--mirror mt5|zmq``, ``--feed mt5|zmq``).
 
-``make_bridges`` is the entry for the composition root: when the feed and
-the mirror use the same venue they share ONE client (the MetaTrader5
-package is one process-wide link; a DWX EA deals replies round-robin among
-connected clients). ``make_mirror`` and ``make_bridge_feed`` build one side.
-``make_price_source`` builds the mirror venue's feed for the ``auto``
-rotation (setting ``metatrader_prices``: ``last``, the default, behind the
-free providers; ``first``, ahead of them; ``off``).
+``make_bridges`` is the composition root's entry (``terminal.wiring``): it
+builds every MetaTrader part the settings ask for at once, so parts that use
+the same venue share ONE client (the MetaTrader5 package is one process-wide
+link; a DWX EA deals replies round-robin among connected clients): the
+``--feed mt5|zmq`` feed, the ``--mirror`` mirror and, with ``--feed auto``,
+the mirror venue's prices for the rotation (setting ``metatrader_prices``:
+``last``, the default, behind the free providers; ``first``, ahead of them;
+``off``). ``start_mirror_service`` then starts the mirror on the engine.
+``make_mirror``, ``make_bridge_feed`` and ``make_price_source`` build one part.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bridges.closes import ClosedTrades
-from bridges.config import MirrorOptions, Mt5Config, ZmqConfig, setting
+from bridges.config import BridgeSettings
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.feed import Mt5Feed
 from bridges.mt5.mirror import Mt5Mirror
@@ -46,19 +48,19 @@ def _venue(value: Any, field: str) -> str | None:
     return venue
 
 
-def make_client(venue: str, settings: Any) -> Mt5Client | ZmqClient:
+def make_client(venue: str, settings: BridgeSettings) -> Mt5Client | ZmqClient:
     """A client for ``venue`` configured from ``settings``."""
     if venue == "mt5":
-        return Mt5Client(Mt5Config.from_settings(settings))
-    return ZmqClient(ZmqConfig.from_settings(settings))
+        return Mt5Client(settings.mt5)
+    return ZmqClient(settings.zmq)
 
 
-def make_mirror(settings: Any, client: Mt5Client | ZmqClient | None = None) -> TradeMirror | None:
+def make_mirror(settings: BridgeSettings, client: Mt5Client | ZmqClient | None = None) -> TradeMirror | None:
     """The mirror of ``settings.mirror`` (None when mirroring is off)."""
-    venue = _venue(setting(settings, "mirror"), "mirror")
+    venue = _venue(settings.mirror, "mirror")
     if venue is None:
         return None
-    options = MirrorOptions.from_settings(settings)
+    options = settings.metatrader
     client = client or make_client(venue, settings)
     if venue == "mt5":
         assert isinstance(client, Mt5Client)
@@ -67,12 +69,12 @@ def make_mirror(settings: Any, client: Mt5Client | ZmqClient | None = None) -> T
     return ZmqMirror(client, options)
 
 
-def make_bridge_feed(settings: Any, client: Mt5Client | ZmqClient | None = None) -> PriceFeed:
+def make_bridge_feed(settings: BridgeSettings, client: Mt5Client | ZmqClient | None = None) -> PriceFeed:
     """The MetaTrader price feed of ``settings.feed`` (``mt5`` or ``zmq``)."""
-    venue = _venue(setting(settings, "feed"), "feed")
+    venue = _venue(settings.feed, "feed")
     if venue is None:
         raise ValidationError("feed must be mt5 or zmq for a MetaTrader feed", field="feed")
-    options = MirrorOptions.from_settings(settings)
+    options = settings.metatrader
     client = client or make_client(venue, settings)
     if venue == "mt5":
         assert isinstance(client, Mt5Client)
@@ -81,52 +83,67 @@ def make_bridge_feed(settings: Any, client: Mt5Client | ZmqClient | None = None)
     return ZmqFeed(client, options)
 
 
-PRICE_POSITIONS = ("last", "first", "off")
-
-
-def make_price_source(settings: Any) -> tuple[PriceFeed, bool] | None:
+def make_price_source(
+    settings: BridgeSettings, client: Mt5Client | ZmqClient | None = None
+) -> tuple[PriceFeed, bool] | None:
     """The mirror venue's feed for the ``auto`` rotation and whether it goes first; None when not wanted.
 
     Only with ``--mirror mt5|zmq`` and ``--feed auto``: MetaTrader's prices
     are then one more provider, as the original system's "MT price data as
-    fallback". Its client is shared with the mirror (``start_mirror_service``).
+    fallback". ``make_bridges`` hands it the mirror's client.
     """
-    venue = _venue(setting(settings, "mirror"), "mirror")
-    if venue is None or str(setting(settings, "feed", "")).strip().lower() != "auto":
+    venue = _venue(settings.mirror, "mirror")
+    if venue is None or settings.feed != "auto":
         return None
-    position = str(setting(settings, "metatrader_prices", "last")).strip().lower()
-    if position not in PRICE_POSITIONS:
-        raise ValidationError(
-            f"metatrader_prices must be last, first or off, not {position!r}", field="metatrader_prices"
-        )
+    position = settings.metatrader.prices
     if position == "off":
         return None
-    options = MirrorOptions.from_settings(settings)
-    client = make_client(venue, settings)
+    options = settings.metatrader
+    client = client or make_client(venue, settings)
     feed: PriceFeed = Mt5Feed(client, options) if isinstance(client, Mt5Client) else ZmqFeed(client, options)
     return feed, position == "first"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Bridges:
+    """The MetaTrader parts of one process (``make_bridges``); None where the settings ask for none.
+
+    ``feed``: the ``--feed mt5|zmq`` price feed. ``mirror``: the ``--mirror``
+    mirror. ``price_source``: with ``--feed auto``, the mirror venue's prices
+    for the rotation, ahead of the free providers when ``price_first``.
+    """
+
     feed: PriceFeed | None
     mirror: TradeMirror | None
+    price_source: PriceFeed | None = None
+    price_first: bool = False
 
 
-def make_bridges(settings: Any) -> Bridges:
-    """Feed and mirror for ``settings``, sharing one client when both use the same venue."""
-    feed_name = str(setting(settings, "feed", "")).strip().lower()
+def make_bridges(settings: BridgeSettings) -> Bridges:
+    """Every MetaTrader part ``settings`` asks for, sharing one client per venue (module docstring)."""
+    feed_name = settings.feed
     feed_venue = feed_name if feed_name in VENUES else None  # other feeds are datafeeds' business
-    mirror_venue = _venue(setting(settings, "mirror"), "mirror")
-    shared = make_client(feed_venue, settings) if feed_venue and feed_venue == mirror_venue else None
+    mirror_venue = _venue(settings.mirror, "mirror")
+    clients: dict[str, Mt5Client | ZmqClient] = {}
+
+    def client(venue: str) -> Mt5Client | ZmqClient:
+        if venue not in clients:
+            clients[venue] = make_client(venue, settings)
+        return clients[venue]
+
+    feed = make_bridge_feed(settings, client(feed_venue)) if feed_venue else None
+    mirror = make_mirror(settings, client(mirror_venue)) if mirror_venue else None
+    source = make_price_source(settings, client(mirror_venue)) if mirror_venue else None
     return Bridges(
-        feed=make_bridge_feed(settings, shared) if feed_venue else None,
-        mirror=make_mirror(settings, shared) if mirror_venue else None,
+        feed=feed,
+        mirror=mirror,
+        price_source=source[0] if source is not None else None,
+        price_first=source is not None and source[1],
     )
 
 
 def make_mirror_service(
-    settings: Any,
+    settings: BridgeSettings,
     bus: EventBus,
     mirror: TradeMirror,
     *,
@@ -142,7 +159,7 @@ def make_mirror_service(
     ``closed_trades`` (recent closed trades, to resume closes MetaTrader has not
     done), then ``engine.register_status_source(lambda: [service.status()])``.
     """
-    options = MirrorOptions.from_settings(settings)
+    options = settings.metatrader
     return MirrorService(
         bus,
         mirror,
@@ -155,28 +172,19 @@ def make_mirror_service(
     )
 
 
-async def start_mirror_service(
-    settings: Any, engine: TradingEngine, feed: PriceFeed | None = None
-) -> MirrorService | None:
-    """Build, register and start the mirror of ``settings.mirror`` on a ``TradingEngine``.
+async def start_mirror_service(settings: BridgeSettings, engine: TradingEngine, mirror: TradeMirror) -> MirrorService:
+    """Start ``mirror`` (``make_bridges(settings).mirror``) as a ``MirrorService`` on a ``TradingEngine``.
 
-    Returns None when mirroring is off. When ``feed`` is the bridge feed of
-    the same venue, or an ``auto`` feed whose ``sources`` hold it, its client is shared. The service records states with
-    ``engine.set_mirror_state``, follows MetaTrader closes with
-    ``engine.close_trade`` (when ``mirror_on_external_close = follow``), and
-    adds its status to ``engine.feeds_status()``. Stop it with ``await service.stop()``.
+    The service records states with ``engine.set_mirror_state``, follows
+    MetaTrader closes with ``engine.close_trade`` (when
+    ``mirror_on_external_close = follow``), resumes closes MetaTrader has not
+    done among the ``RESUME_HORIZON`` newest closed trades, and adds its
+    status to ``engine.feeds_status()``. Stop it with ``await service.stop()``.
     """
-    venue = _venue(setting(settings, "mirror"), "mirror")
-    if venue is None:
-        return None
-    kind = Mt5Client if venue == "mt5" else ZmqClient
-    clients = [getattr(f, "client", None) for f in (feed, *getattr(feed, "sources", ()))]
-    shared = next((c for c in clients if isinstance(c, kind)), None)
-    mirror = make_mirror(settings, shared)
-    assert mirror is not None
 
     async def recent_closed() -> list[TradeRecord]:
-        return (await engine.list_trades(status="closed", limit=RESUME_HORIZON))[0]
+        trades: list[TradeRecord] = (await engine.list_trades(status="closed", limit=RESUME_HORIZON))[0]
+        return trades
 
     service = make_mirror_service(
         settings,

@@ -1,20 +1,33 @@
 """Typed engine events, named in the past tense.
 
 Every event is an immutable fact published on the ``EventBus`` *after* the
-state change it reports has been committed to the journal.
+state change it reports has been committed to the journal. The bus delivers
+each one stamped with the engine's sequence number ``seq`` and time ``ts``
+(``engine.bus``), so consumers can order and de-duplicate them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from engine.values import AccountSnapshot, Bar, FeedStatus, Quote, Signal, TradeRecord
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
-    """Base of all events."""
+    """Base of all events: ``seq`` and ``ts`` are stamped by the bus that publishes it.
+
+    ``seq``: the engine's event sequence number, increasing by one per event
+    published and never reused by a later run (``engine.bus``); 0 on an event
+    not yet published. ``ts``: the engine's market clock (``engine.clock``,
+    UTC) when it was published; None before. Neither takes part in equality:
+    two events saying the same thing are equal whenever they were published.
+    """
+
+    seq: int = field(default=0, compare=False)
+    ts: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Protocols the engine defines and the outer layers implement.
 
 ``datafeeds/`` and ``bridges/`` implement ``PriceFeed``; ``bridges/``
-implements ``TradeMirror``; ``engine/journal`` implements ``Journal``.
+implements ``TradeMirror`` and ``PausableMirror``; ``engine/journal``
+implements ``Journal``.
 The engine knows only these Protocols; the composition root in
 ``terminal/`` plugs the implementations in.
 """
@@ -117,12 +118,14 @@ class JournalState:
     ``account`` is the current (not archived) account or None on a new
     journal; ``active`` its open trades and pending orders; the next ids are
     one past the largest stored (trade ids are unique across all accounts).
+    ``event_seq``: the highest event sequence number recorded (0: none).
     """
 
     account: AccountSnapshot | None
     active: list[TradeRecord]
     next_trade_id: int
     next_signal_id: int
+    event_seq: int = 0
 
 
 class Journal(Protocol):
@@ -237,3 +240,21 @@ class Journal(Protocol):
     def save_metrics(self, snapshot: dict[str, Any], time: datetime | None = None) -> None:
         """Store a metrics snapshot (JSON types) taken at ``time``."""
         ...
+
+    def save_event_seq(self, seq: int) -> None:
+        """Record ``seq`` as the highest event sequence number published (``JournalState.event_seq``)."""
+        ...
+
+
+class PausableMirror(Protocol):
+    """A running mirror as the engine lends it out (``TradingEngine.mirror``): pause and resume it.
+
+    ``bridges.sync.MirrorService`` implements it. Paused, new paper trades are
+    not sent to the venue; trades already mirrored still follow.
+    """
+
+    paused: bool
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...

@@ -52,6 +52,7 @@ from engine.events import (
 )
 from engine.floating import with_floating
 from engine.ports import Journal
+from engine.orders import OrderRequest, check_open_limit, open_limit
 from engine.service_journal import JournalStatus
 from engine.service_prices import PriceBook
 from engine.service_support import (
@@ -66,6 +67,7 @@ from engine.service_writer import JournalWriter
 from engine.values import AccountSnapshot, Bar, FeedStatus, Quote, Timeframe, TradeRecord, TradeStatus
 
 if TYPE_CHECKING:
+    from engine.ports import PausableMirror
     from engine.signals.book import SignalBook
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,15 @@ class TradingEngine:
     broker class with its ``config`` changed). ``retry_initial``/``retry_max``:
     the backoff of journal retries, in seconds. A journal with ``read_only``
     true makes a viewer (module docstring).
+
+    Every event published on ``bus`` carries this engine's sequence number
+    and market-clock time (``seq``, ``ts``: ``engine.bus``); the last number is
+    recorded in the journal every ``flush_interval`` and at ``stop``, and a
+    restarted engine numbers above it.
+
+    Plug-ins are attached by the composition root (``terminal.wiring``) through
+    ``attach_signals`` and ``attach_mirror``; everyone else reads ``signals``
+    and ``mirror``.
     """
 
     def __init__(
@@ -104,18 +115,18 @@ class TradingEngine:
         flush_interval: float = 5.0,
         metrics_interval: float = 60.0,
         broker_factory: Callable[[Decimal, str, int], BrokerLike] | None = None,
-        signal_book_factory: Callable[[TradingEngine], SignalBook] | None = None,
         bar_history: int = 500,
         clock: MarketClock | None = None,
         retry_initial: float = 0.25,
         retry_max: float = 5.0,
+        max_open_trades: int | None = None,
     ) -> None:
         self.bus = bus
-        self.clock = clock if clock is not None else MarketClock(follows_wall=False)  # the one clock (engine/clock.py)
+        self._clock = clock if clock is not None else MarketClock(follows_wall=False)
         self.broker = broker
         self.journal = journal
-        self.signals: SignalBook | None = None
-        self.mirror: Any = None  # the MirrorService when --mirror is set (terminal.wiring.attach_mirror)
+        self._signals: SignalBook | None = None
+        self._mirror: PausableMirror | None = None
         self._symbols = [s.upper() for s in symbols]
         self._bars = bar_builder if bar_builder is not None else BarBuilder()
         self._prices = PriceBook(self._bars, self._symbols, bar_history)
@@ -123,7 +134,6 @@ class TradingEngine:
         self._flush_interval = flush_interval
         self._metrics_interval = metrics_interval
         self._broker_factory = broker_factory
-        self._signal_book_factory = signal_book_factory
         self._db = DbThread()
         self._lock = asyncio.Lock()
         self._quotes = self._prices.quotes  # symbol -> last quote (possibly stale)
@@ -143,12 +153,53 @@ class TradingEngine:
         self._housekeeping: asyncio.Task[None] | None = None
         self._snapshotter = Snapshotter()
         self._started = False
+        self._saved_seq = 0
+        self._max_open_trades = open_limit(max_open_trades)
+        bus.stamp_with(self._clock.now)  # events carry this engine's clock (engine.bus)
+
+    @property
+    def clock(self) -> MarketClock:
+        """The engine's one market clock (``engine.clock``), given at construction: every reader of time asks it."""
+        return self._clock
+
+    # -- plug-ins -----------------------------------------------------------
+
+    @property
+    def signals(self) -> SignalBook | None:
+        """The signal book (``engine.signals.book``) once attached; None when the engine runs without signals."""
+        return self._signals
+
+    def attach_signals(self, book: SignalBook | None) -> None:
+        """Make ``book`` this engine's signal book (None: detach it).
+
+        Called by ``engine.signals.setup.attach_signals``, which the composition
+        root runs at start-up; the REST routes and the window read ``signals``.
+        The book is built on this engine (``SignalBook(engine)``) and started by
+        its owner, which also stops it.
+        """
+        self._signals = book
+
+    @property
+    def mirror(self) -> PausableMirror | None:
+        """The running MetaTrader mirror (``bridges.sync.MirrorService``) once attached; None without ``--mirror``."""
+        return self._mirror
+
+    def attach_mirror(self, mirror: PausableMirror | None) -> None:
+        """Make ``mirror`` this engine's mirror (None: detach it), so the window can pause and resume it.
+
+        Called by the composition root (``terminal.wiring.attach_mirror``) once
+        the mirror service has started, and with None before it stops. The
+        service follows the engine's events itself and registers its status
+        with ``register_status_source``; the engine only lends it out.
+        """
+        self._mirror = mirror
 
     # -- lifecycle ----------------------------------------------------------
 
     async def start(self) -> None:
         """Reload the journal, hand open trades and pending orders to the broker, start housekeeping."""
         state = await self._db.run(self.journal.load)
+        self.bus.resume_after(state.event_seq)  # never reuse a number an earlier run published
         if state.account is None:
             fresh = self.broker.account()
             self.broker.restore(fresh.balance, [], state.next_trade_id, initial_balance=fresh.initial_balance)
@@ -168,8 +219,6 @@ class TradingEngine:
         self._prices.seed(stored)
         for when in [quote.time for quote in stored.quotes] + ([stored.last_event] if stored.last_event else []):
             self.clock.observe(when)  # a resumed market clock starts at the journal's last price or event
-        if self._signal_book_factory is not None:
-            self.signals = self._signal_book_factory(self)
         self._housekeeping = asyncio.create_task(self._housekeep(), name="trading-engine:housekeeping")
         self._housekeeping.add_done_callback(_log_task_failure)
         self._started = True
@@ -195,6 +244,7 @@ class TradingEngine:
             if self._writer.ok:
                 await self._flush_prices()
                 await self._save_metrics()
+                await self._save_seq()
         except Exception as exc:  # noqa: BLE001 - release the database even when the last writes fail
             self._writer.health.log.failed("the final writes", exc)
         finally:
@@ -209,6 +259,7 @@ class TradingEngine:
                 continue  # prices and bars wait in memory; the retry task probes the journal
             try:
                 await self._flush_prices()
+                await self._save_seq()
                 if loop.time() >= next_metrics:
                     next_metrics = loop.time() + self._metrics_interval
                     await self._save_metrics()
@@ -217,6 +268,13 @@ class TradingEngine:
 
     async def _flush_prices(self) -> None:
         await self._prices.flush(self._db.run, self.journal)
+
+    async def _save_seq(self) -> None:
+        """Record the last event sequence number in the journal, so a restart numbers above it."""
+        seq = self.bus.last_seq
+        if seq != self._saved_seq:
+            await self._db.run(self.journal.save_event_seq, seq)
+            self._saved_seq = seq
 
     async def _save_metrics(self) -> None:
         account = self.broker.account()
@@ -260,10 +318,31 @@ class TradingEngine:
 
     # -- commands -----------------------------------------------------------
 
-    async def place_order(self, request: Any) -> TradeRecord:
-        """Place a market or pending order; return the opened trade or the pending order."""
+    @property
+    def max_open_trades(self) -> int | None:
+        """The most open trades + pending orders at once (setting ``max_open_trades``; None: no limit)."""
+        return self._max_open_trades
+
+    def set_max_open_trades(self, limit: int | None) -> None:
+        """Change ``max_open_trades`` (None or 0: no limit); it applies to the next order of any source."""
+        self._max_open_trades = open_limit(limit)
+
+    def _check_room(self) -> None:
+        if self._max_open_trades is not None:
+            check_open_limit(len(self.broker.active_trades()), self._max_open_trades)
+
+    def _place(self, request: OrderRequest) -> list[Event]:
+        self._check_room()
+        return self.broker.place(request)
+
+    async def place_order(self, request: OrderRequest) -> TradeRecord:
+        """Place a market or pending order; return the opened trade or the pending order.
+
+        Refused (``OrderRejectedError`` naming the field) by the order's rules
+        (``engine.orders``), the broker's, or ``max_open_trades``.
+        """
         events = await self._run_command(
-            lambda: self.broker.place(request), getattr(request, "symbol", None), getattr(request, "signal_id", None)
+            lambda: self._place(request), getattr(request, "symbol", None), getattr(request, "signal_id", None)
         )
         for event in events:
             if isinstance(event, (TradeOpened, OrderPlaced)):
@@ -274,12 +353,13 @@ class TradingEngine:
             raise OrderRejectedError("the broker accepted the order but reported no trade", code="invalid_state")
         return records[0]
 
-    def check_order(self, request: Any) -> None:
+    def check_order(self, request: OrderRequest) -> None:
         """Raise the ``OrderRejectedError`` ``place_order(request)`` would raise now; change nothing.
 
-        The broker's own rules (``PaperBroker.check``): a ticket asks this
-        before sending instead of re-implementing them.
+        The same rules (``max_open_trades``, then ``PaperBroker.check``): a ticket
+        asks this before sending instead of re-implementing them.
         """
+        self._check_room()
         self.broker.check(request)
 
     async def _run_command(
@@ -466,11 +546,6 @@ class TradingEngine:
     def journal_status(self) -> JournalStatus:
         """Whether the journal takes writes now (``engine.service_journal``)."""
         return self._writer.status()
-
-    @property
-    def lock(self) -> asyncio.Lock:
-        """The state-change lock (hold it to commit a change in event order)."""
-        return self._lock
 
     def register_status_source(self, source: StatusSource) -> None:
         """Add a callable returning the ``FeedStatus`` (or a list) of a feed or bridge."""

@@ -13,7 +13,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol, cast
 
-from engine.broker.requests import BrokerConfig, OrderRequest
+from engine.broker.requests import BrokerConfig
+from engine.orders import OrderRequest
 from engine.broker.savepoint import Savepoint
 from engine.errors import OrderRejectedError, ValidationError
 from engine.events import (
@@ -28,6 +29,7 @@ from engine.events import (
 from engine.performance import compute_performance
 from engine.ports import Journal
 from engine.values import AccountSnapshot, FeedStatus, Quote, TradeRecord, iso, money
+from engine.wire import jsonable
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +70,6 @@ def trades_of(events: Iterable[Event]) -> list[TradeRecord]:
         elif isinstance(event, StopOutTriggered):
             records.extend(event.closed)
     return records
-
-
-def jsonable(value: Any) -> Any:
-    """Convert figures to JSON types: Decimal → float, datetime → ISO text, enums → value."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {str(k.value if isinstance(k, Enum) else k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def account_dict(account: AccountSnapshot) -> dict[str, Any]:

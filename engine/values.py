@@ -44,8 +44,18 @@ def iso(value: datetime | None) -> str | None:
     """Format a time as ISO 8601 UTC with milliseconds: ``2026-11-24T17:00:00.123Z``."""
     if value is None:
         return None
-    value = utc(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not timezone.utc or value.year < 1000:  # else the same text, formatted faster
+        value = utc(value)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond // 1000,
+    )
 
 
 class Side(str, enum.Enum):
@@ -247,6 +257,14 @@ class PatternPoint:
     price: float
 
 
+def reward_risk(entry: float, sl: float | None, tp: float | None) -> float | None:
+    """Reward:risk = |tp − entry| / |entry − sl|; None without a stop or a target, or a stop at the entry."""
+    if sl is None or tp is None:
+        return None
+    risk = abs(entry - sl)
+    return abs(tp - entry) / risk if risk > 0 else None
+
+
 @dataclass(frozen=True, slots=True)
 class Signal:
     """A trading signal (DESIGN's signal).
@@ -274,8 +292,8 @@ class Signal:
 
     @property
     def rr(self) -> float:
-        risk = abs(self.entry - self.sl)
-        return abs(self.tp - self.entry) / risk if risk > 0 else 0.0
+        """Reward:risk at the signal's entry (``reward_risk``); 0 when the stop is at the entry."""
+        return reward_risk(self.entry, self.sl, self.tp) or 0.0
 
 
 DEFAULT_SIGNAL_LIFETIME = timedelta(minutes=30)

@@ -4,6 +4,8 @@
 # The app is installed with `pip install .` (never editable: PyInstaller cannot see an
 # editable install) into its own venv, build/venv, without the test extra: a build fails
 # if a test tool is importable there. PAPER_TERMINAL_EXTRAS adds extras ("mt5" on Windows).
+# The guide (docs/, MkDocs) is built first into build/docs, in a venv of its own so MkDocs and
+# its dependencies never reach the bundle; the spec bundles it as resources/guide.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -27,6 +29,12 @@ if (cd / && "$bin/python" -c 'import terminal, sys; sys.exit("site-packages" in 
     echo "build venv $VENV imports terminal from the checkout, not from an installed copy" >&2
     exit 1
 fi
+docs_venv=${DOCS_VENV:-build/docs-venv}
+scripts/ensure-venv.sh "$PYTHON" "$docs_venv"
+docs_bin="$docs_venv/bin"; [ -d "$docs_bin" ] || docs_bin="$docs_venv/Scripts"
+"$docs_bin/python" -m pip --disable-pip-version-check -q install "mkdocs>=1.6,<2"
+rm -rf build/docs
+"$docs_bin/python" -m mkdocs build --strict --quiet --site-dir build/docs
 version=$("$bin/python" -c 'from importlib.metadata import version; print(version("paper-terminal"))')
 rm -rf dist/paper-terminal "dist/Paper Terminal.app"
 # The pyinstaller script (not python -m) keeps this checkout off sys.path: it bundles the installed copy.

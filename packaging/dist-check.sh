@@ -27,7 +27,8 @@ if [ "$(id -u)" = 0 ] && unshare --mount true 2>/dev/null; then
     dpkg --root="$scratch" -s paper-terminal | grep -q '^Status: install ok installed'
     echo "installed $deb into scratch root $scratch"
     wrap="env NO_PYTHON_ROOT=$scratch NO_PYTHON_HIDE='$PWD/.venv $PWD/build/venv' packaging/linux/no-python-run"
-    "$PY" packaging/smoke.py --window --reference "$REFERENCE" --wrap "$wrap" "$scratch/usr/bin/paper-terminal"
+    "$PY" packaging/smoke.py --window --reference "$REFERENCE" --wrap "$wrap" \
+        --guide "$scratch/opt/paper-terminal/_internal/resources/guide/index.html" "$scratch/usr/bin/paper-terminal"
     dpkg --root="$scratch" --log=/dev/null -r paper-terminal >/dev/null
     left=$(find "$scratch" -mindepth 1 -not -path "$scratch/var*" -not -type d | head -n 5)
     [ -z "$left" ] || { echo "files left after dpkg -r: $left" >&2; exit 1; }

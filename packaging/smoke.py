@@ -191,8 +191,9 @@ def stop(process: subprocess.Popen, signum: int = signal.SIGINT, timeout: float 
 class Smoke:
     """The checks, in order; later ones use the journal the ``serve`` check traded in."""
 
-    def __init__(self, app: App, reference: App | None, work: Path, window: bool) -> None:
+    def __init__(self, app: App, reference: App | None, work: Path, window: bool, guide: Path | None = None) -> None:
         self.app, self.reference, self.work, self.window = app, reference, work, window
+        self.guide = guide
         self.results: list[tuple[str, bool, str, float]] = []
         self.bars_csv, self.bars_parquet, self.signals = write_prices(work)
 
@@ -369,6 +370,23 @@ class Smoke:
             raise Failed(f"the window wrote to stderr: {stray or 'uncaught exception'}")
         return f"ready in {ready:.1f} s, closed cleanly on SIGTERM"
 
+    def guide_pages(self) -> str:
+        """The built guide is installed where Help → Paper Terminal guide looks (resources/guide)."""
+        if self.guide is None:
+            raise Failed("no guide path to check (give --guide)")
+        folder = self.guide.parent
+        wanted = [
+            self.guide,
+            folder / "guide" / "window.html",
+            folder / "install.html",
+            folder / "images" / "main-dark.png",
+        ]
+        missing = [str(p) for p in wanted if not p.is_file()]
+        if missing:
+            raise Failed(f"the installed guide lacks {', '.join(missing)}")
+        pages = sum(1 for _ in folder.rglob("*.html"))
+        return f"{pages} pages in {folder}"
+
     def run_all(self) -> int:
         self.check("--version", self.version)
         self.check("--help", self.help)
@@ -379,6 +397,7 @@ class Smoke:
         self.check("replay Parquet", lambda: self.replay(self.bars_parquet))
         self.check("feeds plan", self.feeds_plan)
         self.check("model train", self.model_train)
+        self.check("guide (Help menu's pages)", self.guide_pages)
         if self.window:
             self.check("window (offscreen)", self.window_offscreen)
         passed = sum(ok for _, ok, _, _ in self.results)
@@ -392,14 +411,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wrap", default="", help="a command to run the app through (e.g. the no-Python sandbox)")
     parser.add_argument("--reference", help="the venv's paper-terminal, for byte-identical outputs")
     parser.add_argument("--window", action="store_true", help="also open the window offscreen for a few seconds")
+    parser.add_argument(
+        "--guide",
+        type=Path,
+        help="the installed guide's index.html (default: _internal/resources/guide/ beside the app)",
+    )
     args = parser.parse_args(argv)
+    guide = args.guide or Path(args.app).resolve().parent / "_internal" / "resources" / "guide" / "index.html"
     with tempfile.TemporaryDirectory(prefix="paper-smoke-") as tmp:
         work = Path(tmp)
         home = work / "home"
         (home / "data").mkdir(parents=True)
         app = App([*shlex.split(args.wrap), args.app], home)
         reference = App([args.reference], home) if args.reference else None
-        return Smoke(app, reference, work, args.window).run_all()
+        return Smoke(app, reference, work, args.window, guide).run_all()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Bundled data files: the web viewer, the default ML model, the MQL expert advisor, screenshots.
+"""Bundled data files: the web viewer, the default ML model, the MQL expert advisor, the icons
+(and, in an installed bundle, the built guide: ``guide/index.html``).
 
 The folder ships inside the installed package, so code finds its files with
 ``resources.path(...)`` whether it runs from a checkout or an installed wheel.

@@ -1,7 +1,7 @@
 """Save PNG screenshots of the main window (dark and light, 1280×720, 1600×900, 1920×1080).
 
 Usage: ``python scripts/screenshots.py [FOLDER] [--quick]`` (default folder
-``resources/screenshots``). Runs offscreen on the real engine (paper broker
+``docs/images``). Runs offscreen on the real engine (paper broker
 and an SQLite journal in a temporary folder): two and a half days of a seeded
 random market are played through ``engine.on_quote`` while a few trades open
 and close, then open trades, a pending order and three signals (one with an
@@ -64,7 +64,8 @@ async def play(engine, prices, orders_every: int) -> None:
     from engine.broker import OrderRequest
     from engine.errors import ValidationError
     from engine.instruments import SPECS
-    from engine.service_support import account_dict, jsonable
+    from engine.service_support import account_dict
+    from engine.wire import jsonable
     from engine.values import Quote, Side, iso
 
     times = prices[SYMBOLS[0]][0]
@@ -230,8 +231,9 @@ async def shoot(folder: Path, quick: bool) -> list[Path]:
     engine.register_status_source(
         lambda: FeedStatus("sim", True, True, in_use=True, details={"note": "simulated market"})
     )
-    engine.signals = SignalBook(engine)
-    await engine.signals.start()
+    book = SignalBook(engine)
+    engine.attach_signals(book)
+    await book.start()
     minutes = 6 * 60 if quick else 60 * 60
     await play(engine, market(seed=5, minutes=minutes, step_seconds=30), orders_every=40 if quick else 90)
     await stage(engine)
@@ -282,7 +284,7 @@ async def shoot(folder: Path, quick: bool) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", nargs="?", default=str(ROOT / "resources" / "screenshots"))
+    parser.add_argument("folder", nargs="?", default=str(ROOT / "docs" / "images"))
     parser.add_argument("--quick", action="store_true", help="a shorter market history (tests)")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -1,6 +1,6 @@
 """Save PNG screenshots of the web terminal at phone (390x844) and laptop (1440x900) sizes.
 
-Usage: ``python scripts/web_screenshots.py [FOLDER]`` (default ``resources/screenshots``).
+Usage: ``python scripts/web_screenshots.py [FOLDER]`` (default ``docs/images``).
 Starts a real ``paper-terminal serve --feed sim`` in a temporary folder, opens two trades
 with SL/TP, places a pending order, closes part of a trade, posts a pattern signal, then
 photographs the page in headless Chromium: the trading session on a laptop (light and dark,
@@ -93,7 +93,7 @@ def _shoot(served: Served, token: str, width: int, height: int, dark: bool, path
 
 
 def main(argv: list[str]) -> int:
-    folder = Path(argv[0]) if argv else ROOT / "resources" / "screenshots"
+    folder = Path(argv[0]) if argv else ROOT / "docs" / "images"
     folder.mkdir(parents=True, exist_ok=True)
     served = Served(Path(tempfile.mkdtemp(prefix="web-screenshots-")))
     served.start()

@@ -129,7 +129,7 @@ async def _run(settings: Settings, ready: asyncio.Future | None, feed: Any = Non
         print(f"paper-terminal: {getattr(exc, 'message', None) or exc}", file=sys.stderr, flush=True)
         await _tell(None, "Paper Terminal cannot open its journal", str(getattr(exc, "message", None) or exc))
         return 2
-    defaults = Preferences(risk_percent=min(settings.risk_percent, 10.0), max_open_trades=settings.max_open_trades or 0)
+    defaults = Preferences(risk_percent=min(settings.risk.risk_percent, 10.0))
     shutdown = asyncio.Event()
     errors = installed_log()
     asyncio.get_running_loop().set_exception_handler(loop_exception_handler(errors))

@@ -37,6 +37,11 @@ class JournalStatusLabel(QLabel):
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
 
+    def apply_palette(self, palette: Palette) -> None:
+        """Recolour in ``palette`` (the window's theme)."""
+        self.palette_ = palette
+        self.refresh()
+
     def refresh(self) -> None:
         """Read the engine's journal state and show it."""
         status = getattr(self.engine, "journal_status", None)

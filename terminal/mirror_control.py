@@ -12,28 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any, Protocol
 
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction
 
+from engine.ports import PausableMirror
 from terminal.config_file import update_config
 from terminal.tasks import TaskOwner, error_text
 
 log = logging.getLogger(__name__)
 
 CONFIG_KEY = "mirror_paused"
-
-
-class PausableMirror(Protocol):
-    """What the action needs of ``MirrorService``."""
-
-    paused: bool
-
-    def pause(self) -> None: ...
-
-    def resume(self) -> None: ...
 
 
 class MirrorControl(QObject):
@@ -54,8 +44,8 @@ class MirrorControl(QObject):
         self.action.setToolTip("Stop sending new paper trades to MetaTrader (trades already mirrored follow on)")
         self.action.toggled.connect(self.set_paused)
 
-    def attach(self, mirror: Any) -> None:
-        """Control ``mirror`` (a ``MirrorService``, or None when mirroring is off)."""
+    def attach(self, mirror: PausableMirror | None) -> None:
+        """Control ``mirror`` (``engine.mirror``: a ``MirrorService``, or None when mirroring is off)."""
         self.mirror = mirror
         self.action.setEnabled(mirror is not None)
         self.action.blockSignals(True)

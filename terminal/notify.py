@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
@@ -16,6 +17,9 @@ from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 from engine.events import StopOutTriggered, TradeClosed, TradeOpened
 from engine.values import CloseReason, Signal
 from terminal.panels import format as fmt
+
+if TYPE_CHECKING:
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,12 @@ class Notifier:
             self.tray = QSystemTrayIcon(icon, parent)
             self.tray.setToolTip("Paper Terminal")
             self.tray.show()
+
+    def follow(self, bridge: EngineBridge) -> None:
+        """Notify of new signals, fills, SL/TP hits and stop-outs as the engine announces them."""
+        bridge.trade_event.connect(lambda event: self.notify(for_trade_event(event)))
+        bridge.stop_out.connect(lambda event: self.notify(for_trade_event(event)))
+        bridge.signal_received.connect(lambda signal: self.notify(for_signal(signal)))
 
     def notify(self, note: Notification | None) -> None:
         if note is None or not self.enabled:

@@ -1,7 +1,8 @@
-"""Window preferences kept in QSettings: risk per trade, limits, theme.
+"""Window preferences kept in QSettings: risk per trade, theme, confirmations.
 
 These are the trader's choices for the window's one-click actions; the
-engine's own settings (account, feeds, server) live in ``terminal.settings``.
+engine's own settings (account, feeds, server, the limit of open trades
+``max_open_trades``) live in ``terminal.settings``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ APPLICATION = "Paper Terminal"
 @dataclass(frozen=True, slots=True)
 class Preferences:
     """``risk_percent``: % of balance risked per one-click trade (0.01..10);
-    ``max_open_trades``: one-click execution refuses beyond it (0 = no limit);
     ``theme``: ``dark`` or ``light``; ``confirm_drag``: ask before a dragged SL/TP is sent."""
 
     risk_percent: float = 1.0
-    max_open_trades: int = 10
     theme: str = "dark"
     confirm_drag: bool = True
 
@@ -30,7 +29,6 @@ class Preferences:
         return replace(
             self,
             risk_percent=min(max(float(self.risk_percent), 0.01), 10.0),
-            max_open_trades=max(int(self.max_open_trades), 0),
             theme=self.theme if self.theme in ("dark", "light") else "dark",
         )
 
@@ -55,7 +53,6 @@ def load_preferences(store: QSettings | None = None, default: Preferences | None
 
     return Preferences(
         risk_percent=read("risk_percent", float, default.risk_percent),
-        max_open_trades=read("max_open_trades", int, default.max_open_trades),
         theme=read("theme", str, default.theme),
         confirm_drag=read("confirm_drag", bool, default.confirm_drag),
     ).validated()
@@ -63,6 +60,6 @@ def load_preferences(store: QSettings | None = None, default: Preferences | None
 
 def save_preferences(prefs: Preferences, store: QSettings | None = None) -> None:
     store = store or qsettings()
-    for key in ("risk_percent", "max_open_trades", "theme", "confirm_drag"):
+    for key in ("risk_percent", "theme", "confirm_drag"):
         store.setValue(f"prefs/{key}", getattr(prefs, key))
     store.sync()

@@ -6,6 +6,17 @@ file (keys named like the fields: ``feed = "sim"``, ``symbols = ["EURUSD"]``),
 the default. The config file is ``--config``, else ``PAPER_TERMINAL_CONFIG``,
 else ``config.toml`` in the user config dir.
 
+``Settings`` is the one definition of every setting: its type, bounds, default
+and help. Beside DESIGN's shared flags it holds typed sub-models, one per table
+of the config file — ``risk`` (``RiskSettings``), ``signals``
+(``engine.signals.settings.SignalSettings``, with ``[signals.auto]``), ``mt5``,
+``zmq`` and ``metatrader`` (``bridges.config``). A field of ``risk``, ``mt5``,
+``zmq`` or ``metatrader`` also answers to its flat key, as it always has
+(``max_open_trades = 5``, ``mt5_login = 5012345``, ``PAPER_TERMINAL_ZMQ_HOST``;
+``terminal.settings_keys``). The command-line flags are generated from the
+fields (``terminal.settings_flags``), so a flag's help and default are the
+field's. An unknown key or a bad value is refused naming the key.
+
 User dirs come from platformdirs (app ``paper-terminal``); the environment
 variable ``PAPER_TERMINAL_HOME`` replaces both with ``$PAPER_TERMINAL_HOME/data``
 and ``$PAPER_TERMINAL_HOME/config`` (portable installs, tests).
@@ -22,7 +33,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import (
     BaseSettings,
@@ -33,9 +44,15 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bridges.config import MirrorOptions, Mt5Config, ZmqConfig
 from engine.bounds import MAX_BALANCE, MAX_COMMISSION, MAX_LEVERAGE, MAX_SLIPPAGE_PIPS, time_problem
 from engine.errors import ValidationError
 from engine.instruments import SPECS
+from engine.signals.settings import SignalSettings
+from terminal.settings_flags import add_shared_flags, flag
+from terminal.settings_keys import FlatEnv, Nested, flat_keys, key_of
+
+__all__ = ["RiskSettings", "Settings", "add_shared_flags"]
 
 APP_NAME = "paper-terminal"
 ENV_PREFIX = "PAPER_TERMINAL_"
@@ -74,44 +91,126 @@ def _text_list(value: Any, name: str) -> list[str]:
     )
 
 
+class RiskSettings(BaseModel):
+    """How much a trade may risk: the one-click default and the engine's limit of open trades."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    risk_percent: float = Field(
+        1.0, gt=0, le=100, description="default risk per trade in % of balance", json_schema_extra=flag("X")
+    )
+    max_open_trades: int | None = Field(
+        None,
+        ge=0,
+        description="refuse a new order while N trades are open or pending, whatever sends it "
+        "(window, REST, signal execution, auto-execution); 0: no limit",
+        json_schema_extra=flag("N", "no limit"),
+    )
+
+    @field_validator("max_open_trades")
+    @classmethod
+    def _no_limit(cls, value: int | None) -> int | None:
+        return value or None
+
+
 class Settings(BaseSettings):
-    """Every setting of the engine process (DESIGN's shared flags plus risk settings)."""
+    """Every setting of the engine process (module docstring)."""
 
-    # extra="allow": keys of the config file that other parts read by name (``mt5_login``,
-    # ``zmq_host``, ``mirror_magic``…) stay available as attributes.
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="allow", validate_default=True, case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", validate_default=True, case_sensitive=False
+    )
 
-    db: Path = Field(default_factory=default_db_path, description="SQLite journal file")
-    db_url: str | None = Field(None, description="any SQLAlchemy URL; overrides db")
-    feed: str = Field("auto", description="price feed: " + ", ".join(FEEDS))
+    db: Path = Field(
+        default_factory=default_db_path,
+        description="SQLite journal file",
+        json_schema_extra=flag("PATH", "paper.db in the user data dir"),
+    )
+    db_url: str | None = Field(
+        None,
+        description="any SQLAlchemy URL, e.g. postgresql+psycopg://…; overrides --db",
+        json_schema_extra=flag("URL"),
+    )
+    feed: str = Field("auto", description="price feed: " + ", ".join(FEEDS), json_schema_extra=flag("NAME"))
     feed_priority: Annotated[list[str], NoDecode] | None = Field(
-        None, description="provider order for --feed auto (comma-separated names)"
+        None, description="provider order for --feed auto, comma-separated", json_schema_extra=flag("LIST")
     )
-    replay: Path | None = Field(None, description="CSV/Parquet of bars or ticks for --feed replay")
-    speed: float | Literal["max"] = Field(1.0, description="replay/sim speed multiplier or 'max'")
-    sim_start: datetime | None = Field(None, description="simulated clock start when speed != 1")
-    seed: int | None = Field(None, description="makes sim deterministic")
-    symbols: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_SYMBOLS))
-    interval: float = Field(5.0, gt=0, le=3600, description="poll interval of polled feeds, seconds")
-    host: str = "127.0.0.1"
-    port: int = Field(8765, ge=0, le=65535)
+    replay: Path | None = Field(
+        None, description="CSV/Parquet of bars or ticks to replay (with --feed replay)", json_schema_extra=flag("PATH")
+    )
+    speed: float | Literal["max"] = Field(
+        1.0, description="replay/sim speed multiplier, or 'max'", json_schema_extra=flag("X")
+    )
+    sim_start: datetime | None = Field(
+        None,
+        description="ISO time where the simulated clock starts when speed != 1",
+        json_schema_extra=flag("TIME", "30 days ago"),
+    )
+    seed: int | None = Field(None, description="makes the simulator deterministic", json_schema_extra=flag("N"))
+    symbols: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_SYMBOLS),
+        description="comma-separated symbols",
+        json_schema_extra=flag("LIST"),
+    )
+    interval: float = Field(
+        5.0, gt=0, le=3600, description="poll interval of polled feeds in seconds", json_schema_extra=flag("S")
+    )
+    host: str = Field("127.0.0.1", description="server host", json_schema_extra=flag("H"))
+    port: int = Field(8765, ge=0, le=65535, description="server port; 0 picks a free one", json_schema_extra=flag("P"))
     allow_origin: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="browser origins accepted besides the server's own (reverse proxies)"
+        default_factory=list,
+        description="browser origins accepted besides the server's own, "
+        "comma-separated, e.g. https://terminal.example (reverse proxy)",
+        json_schema_extra=flag("LIST"),
     )
-    token: SecretStr | None = None
-    viewer_token: SecretStr | None = None
-    balance: Decimal = Field(Decimal("10000"), gt=0, le=MAX_BALANCE, description="initial balance of a new account")
-    currency: str = Field("USD", description="account currency of a new account")
-    leverage: int = Field(100, ge=1, le=MAX_LEVERAGE)
-    mirror: Literal["mt5", "zmq"] | None = None
-    read_only: bool = Field(False, description="open the journal for viewing only; every write is refused")
-    config: Path = Field(default_factory=default_config_path)
-    risk_percent: float = Field(1.0, gt=0, le=100, description="default risk per trade, % of balance")
-    max_open_trades: int | None = Field(None, ge=1)
-    stop_out_level: float = Field(50.0, ge=0, le=1000, description="margin level (%) that triggers stop-out")
-    commission: Decimal = Field(Decimal("0"), ge=0, le=MAX_COMMISSION, description="account currency per lot per side")
-    slippage: float = Field(0.0, ge=0, le=MAX_SLIPPAGE_PIPS, description="maximal slippage in pips")
-    log_level: str = "INFO"
+    token: SecretStr | None = Field(
+        None, description="trading token", json_schema_extra=flag("T", "generated once, kept in the config dir")
+    )
+    viewer_token: SecretStr | None = Field(
+        None, description="read-only token", json_schema_extra=flag("T", "generated likewise")
+    )
+    balance: Decimal = Field(
+        Decimal("10000"),
+        gt=0,
+        le=MAX_BALANCE,
+        description="initial balance of a new account",
+        json_schema_extra=flag("X"),
+    )
+    currency: str = Field("USD", description="currency of a new account", json_schema_extra=flag("C"))
+    leverage: int = Field(
+        100, ge=1, le=MAX_LEVERAGE, description="leverage of a new account", json_schema_extra=flag("N")
+    )
+    mirror: Literal["mt5", "zmq"] | None = Field(
+        None, description="mirror paper trades to MetaTrader", json_schema_extra=flag("mt5|zmq", "off")
+    )
+    read_only: bool = Field(
+        False,
+        description="open the journal for viewing only: every write is refused (journal_read_only)",
+        json_schema_extra=flag(""),
+    )
+    config: Path = Field(
+        default_factory=default_config_path,
+        description="TOML config file",
+        json_schema_extra=flag("PATH", "config.toml in the user config dir"),
+    )
+    risk: RiskSettings = Field(default_factory=RiskSettings, description="risk_percent, max_open_trades")
+    stop_out_level: float = Field(
+        50.0, ge=0, le=1000, description="margin level in % that closes trades", json_schema_extra=flag("X")
+    )
+    commission: Decimal = Field(
+        Decimal("0"),
+        ge=0,
+        le=MAX_COMMISSION,
+        description="commission per lot per side, account currency",
+        json_schema_extra=flag("X"),
+    )
+    slippage: float = Field(
+        0.0, ge=0, le=MAX_SLIPPAGE_PIPS, description="maximal random slippage in pips", json_schema_extra=flag("PIPS")
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR", json_schema_extra=flag("LEVEL"))
+    signals: SignalSettings = Field(default_factory=SignalSettings, description="[signals]: max drift, [signals.auto]")
+    mt5: Mt5Config = Field(default_factory=Mt5Config, description="[mt5]: the MetaTrader 5 terminal")
+    zmq: ZmqConfig = Field(default_factory=ZmqConfig, description="[zmq]: the DWX expert advisor")
+    metatrader: MirrorOptions = Field(default_factory=MirrorOptions, description="[metatrader]: the mirror")
 
     @classmethod
     def settings_customise_sources(
@@ -127,7 +226,7 @@ class Settings(BaseSettings):
             config_path = init_settings.init_kwargs.get("config")
         config_path = config_path or os.environ.get(f"{ENV_PREFIX}CONFIG") or default_config_path()
         toml = TomlConfigSettingsSource(settings_cls, toml_file=Path(config_path).expanduser())
-        return init_settings, env_settings, toml
+        return Nested(init_settings), env_settings, FlatEnv(settings_cls), Nested(toml)
 
     @field_validator("feed")
     @classmethod
@@ -234,7 +333,7 @@ class Settings(BaseSettings):
         Raise ``engine.errors.ValidationError`` naming the first bad field.
         """
         raw = vars(args) if isinstance(args, argparse.Namespace) else dict(args or {})
-        names = set(cls.model_fields)
+        names = set(cls.model_fields) | set(flat_keys())
         given = {k: v for k, v in raw.items() if k in names and v is not None}
         chosen = given.get("config") or os.environ.get(f"{ENV_PREFIX}CONFIG")
         config = Path(chosen).expanduser() if chosen else default_config_path()
@@ -266,61 +365,8 @@ class Settings(BaseSettings):
             ) from None
         except PydanticValidationError as exc:
             error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"] if not isinstance(part, int)) or None
+            field = key_of(tuple(part for part in error["loc"] if not isinstance(part, int))) or None
             message = error["msg"].removeprefix("Value error, ").splitlines()[0]
+            if error["type"] == "extra_forbidden":
+                message = "not a setting of paper-terminal (see --help and the README's settings)"
             raise ValidationError(f"invalid setting {field}: {message}", field=field, code="invalid_setting") from None
-
-
-_FLAGS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("--db", {"metavar": "PATH", "help": "SQLite journal file (default: paper.db in the user data dir)"}),
-    ("--db-url", {"metavar": "URL", "help": "any SQLAlchemy URL, e.g. postgresql+psycopg://…; overrides --db"}),
-    ("--feed", {"metavar": "NAME", "help": "price feed: " + ", ".join(FEEDS) + " (default auto)"}),
-    ("--feed-priority", {"metavar": "LIST", "help": "provider order for --feed auto, comma-separated"}),
-    ("--replay", {"metavar": "PATH", "help": "CSV/Parquet of bars or ticks to replay (with --feed replay)"}),
-    ("--speed", {"metavar": "X", "help": "replay/sim speed multiplier, or 'max' (default 1)"}),
-    ("--sim-start", {"metavar": "TIME", "help": "ISO time where the simulated clock starts (speed != 1)"}),
-    ("--seed", {"metavar": "N", "help": "makes the simulator deterministic"}),
-    ("--symbols", {"metavar": "LIST", "help": "comma-separated symbols (default EURUSD,GBPUSD,USDJPY)"}),
-    ("--interval", {"metavar": "S", "help": "poll interval of polled feeds in seconds (default 5)"}),
-    ("--host", {"metavar": "H", "help": "server host (default 127.0.0.1)"}),
-    ("--port", {"metavar": "P", "help": "server port (default 8765; 0 picks a free one)"}),
-    (
-        "--allow-origin",
-        {
-            "metavar": "LIST",
-            "help": "browser origins accepted besides the server's own, "
-            "comma-separated, e.g. https://terminal.example (reverse proxy)",
-        },
-    ),
-    ("--token", {"metavar": "T", "help": "trading token (default: generated once, kept in the config dir)"}),
-    ("--viewer-token", {"metavar": "T", "help": "read-only token (default: generated likewise)"}),
-    ("--balance", {"metavar": "X", "help": "initial balance of a new account (default 10000)"}),
-    ("--currency", {"metavar": "C", "help": "currency of a new account (default USD)"}),
-    ("--leverage", {"metavar": "N", "help": "leverage of a new account (default 100)"}),
-    ("--mirror", {"metavar": "mt5|zmq", "help": "mirror paper trades to MetaTrader (default off)"}),
-    (
-        "--read-only",
-        {
-            "action": "store_true",
-            "help": "open the journal for viewing only: every write is refused (journal_read_only)",
-        },
-    ),
-    ("--config", {"metavar": "PATH", "help": "TOML config file (default config.toml in the user config dir)"}),
-    ("--risk-percent", {"metavar": "X", "help": "default risk per trade in %% of balance (default 1)"}),
-    ("--max-open-trades", {"metavar": "N", "help": "refuse new trades beyond N open ones"}),
-    ("--stop-out-level", {"metavar": "X", "help": "margin level in %% that closes trades (default 50)"}),
-    ("--commission", {"metavar": "X", "help": "commission per lot per side, account currency (default 0)"}),
-    ("--slippage", {"metavar": "PIPS", "help": "maximal random slippage in pips (default 0)"}),
-    ("--log-level", {"metavar": "LEVEL", "help": "DEBUG, INFO, WARNING or ERROR (default INFO)"}),
-)
-
-
-def add_shared_flags(parser: argparse.ArgumentParser) -> None:
-    """Add the engine flags shared by ``paper-terminal`` and ``serve`` to ``parser``.
-
-    Flags left out are absent from the namespace (``argparse.SUPPRESS``), so
-    they never hide the environment or the config file.
-    """
-    group = parser.add_argument_group("engine settings (also PAPER_TERMINAL_<NAME> or the TOML file)")
-    for flag, options in _FLAGS:
-        group.add_argument(flag, default=argparse.SUPPRESS, **options)

@@ -2,8 +2,11 @@
 
 - Account: the current account, and a reset to a new balance, currency and
   leverage (``engine.reset_account``; the old journal is archived).
-- Risk: % of balance per one-click trade, maximal open trades, confirmation
-  of dragged SL/TP (window preferences, kept in QSettings).
+- Risk: % of balance per one-click trade and confirmation of dragged SL/TP
+  (window preferences, kept in QSettings); the engine's ``max_open_trades``,
+  the one limit of open trades + pending orders for every order source: a
+  change applies at once (``engine.set_max_open_trades``) and is saved to the
+  config file.
 - Feeds: provider priority for ``--feed auto`` (written to the config file,
   used at the next start) and API keys, stored in the OS keyring — never in
   plain text. Without a keyring backend the tab says so and names the
@@ -51,6 +54,7 @@ from datafeeds import keys as key_store
 from terminal.config_file import update_config
 from terminal.panels import format as fmt
 from terminal.prefs import Preferences
+from terminal.settings_keys import settings_tables
 from terminal.tasks import TaskOwner, disabled_while, error_text
 
 if TYPE_CHECKING:
@@ -147,10 +151,14 @@ class SettingsDialog(QDialog):
         self.risk_percent.setDecimals(2)
         self.risk_percent.setSuffix(" % of balance")
         self.risk_percent.setValue(self.prefs.risk_percent)
-        self.max_open = QSpinBox()
+        self.max_open = QSpinBox()  # a view of the engine's setting, not a window preference
         self.max_open.setRange(0, 1000)
         self.max_open.setSpecialValueText("no limit")
-        self.max_open.setValue(self.prefs.max_open_trades)
+        self.max_open.setValue(self.engine.max_open_trades or 0)
+        self.max_open.setToolTip(
+            "max_open_trades: new orders are refused while this many trades are open or pending, "
+            "from the window, REST, signal execution and auto-execution alike (0: no limit)"
+        )
         self.confirm_drag = QCheckBox("Ask before sending an SL/TP dragged on the chart")
         self.confirm_drag.setChecked(self.prefs.confirm_drag)
         form.addRow("Risk per trade", self.risk_percent)
@@ -260,7 +268,6 @@ class SettingsDialog(QDialog):
     def chosen_prefs(self) -> Preferences:
         return Preferences(
             risk_percent=self.risk_percent.value(),
-            max_open_trades=self.max_open.value(),
             theme=self.theme.currentText(),
             confirm_drag=self.confirm_drag.isChecked(),
         ).validated()
@@ -276,6 +283,11 @@ class SettingsDialog(QDialog):
             self.prefs_changed.emit(prefs)
         loop = asyncio.get_running_loop()
         notes = ["Preferences applied."]
+        limit = self.max_open.value() or None
+        limit_changed = limit != self.engine.max_open_trades
+        if limit_changed:
+            self.engine.set_max_open_trades(limit)
+            notes.append(f"Max open trades: {limit or 'no limit'}, for every order from now on.")
         with disabled_while(self.save_button):
             for provider, edit in self.key_edits.items():
                 if not edit.isEnabled() or not edit.text().strip():
@@ -292,10 +304,12 @@ class SettingsDialog(QDialog):
                 changes: dict[str, Any] = {"feed_priority": ",".join(order)}
                 if self.port.value() != self.configured_port:  # only a port the user chose
                     changes["port"] = self.port.value()
-                await loop.run_in_executor(None, update_config, self.config_path, changes)
+                if limit_changed:
+                    changes["max_open_trades"] = limit or 0
+                await loop.run_in_executor(None, update_config, self.config_path, changes, settings_tables())
                 self.configured_port = self.port.value()
-                saved = "Feed priority and port" if "port" in changes else "Feed priority"
-                notes.append(f"{saved} saved to {self.config_path} (used at the next start).")
+                saved = ", ".join(name.replace("_", " ") for name in changes)
+                notes.append(f"Saved to {self.config_path}: {saved} (feeds and port apply at the next start).")
         self._note(" ".join(notes))
 
     def _ask_reset(self) -> None:

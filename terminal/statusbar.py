@@ -10,24 +10,36 @@ their own label, so they never hide the feed, server and clock labels (Qt's
 ``showMessage`` hides every non-permanent widget while it shows). Right of
 the messages, the error indicator (``terminal.error_indicator``) appears
 once an unexpected error has been recorded.
+
+``follow`` keeps it up to date from the engine's events: the account, the
+feeds (also polled every ``FEEDS_POLL_MS``, and after a mirror change), the
+history backfill, and a line for each fill and each refused order.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
 
-from engine.events import HistoryBackfillProgressed
+from engine.events import HistoryBackfillProgressed, OrderRejected, TradeOpened
 from engine.values import AccountSnapshot, FeedStatus
 from terminal.error_indicator import ErrorIndicator
 from terminal.errorlog import ErrorLog
 from terminal.panels import format as fmt
 from terminal.theme import DARK, Palette
 
+if TYPE_CHECKING:
+    from terminal.bridge import EngineBridge
+
+log = logging.getLogger(__name__)
+
 MESSAGE_MS = 8000
+FEEDS_POLL_MS = 5000
 MIRROR_PREFIX = "mirror:"
 
 
@@ -114,7 +126,38 @@ class TerminalStatusBar(QStatusBar):
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(lambda: self.message.setText(""))
+        self._account: AccountSnapshot | None = None
+        self._statuses: Sequence[FeedStatus] = ()
+        self._feeds: Callable[[], Sequence[FeedStatus]] | None = None
+        self._feeds_timer = QTimer(self)
+        self._feeds_timer.setInterval(FEEDS_POLL_MS)
+        self._feeds_timer.timeout.connect(self.refresh_feeds)
         self.tick()
+
+    def follow(self, bridge: EngineBridge, feeds: Callable[[], Sequence[FeedStatus]]) -> None:
+        """Keep every label up to date from the engine's events; ``feeds`` is ``engine.feeds_status``."""
+        self._feeds = feeds
+        bridge.account_changed.connect(self.set_account)
+        bridge.feeds_changed.connect(self.set_feeds)
+        bridge.mirror_changed.connect(lambda _event: self.refresh_feeds())
+        bridge.history_progress.connect(self.set_history_progress)
+        bridge.order_rejected.connect(self._on_rejected)
+        bridge.trade_event.connect(self._on_trade_event)
+        self._feeds_timer.start()
+
+    def refresh_feeds(self) -> None:
+        """Show the feeds' (and the mirror's) status now."""
+        if self._feeds is not None:
+            self.set_feeds(self._feeds())
+
+    def _on_rejected(self, event: OrderRejected) -> None:
+        where = f" ({event.field})" if event.field else ""
+        self.say(f"refused{where}: {event.message}")
+
+    def _on_trade_event(self, event: object) -> None:
+        if isinstance(event, TradeOpened):
+            t = event.trade
+            self.say(f"#{t.id} filled: {t.side.value} {t.lots} {t.symbol} at {fmt.price(t.symbol, t.entry_price)}")
 
     def add_first_permanent(self, widget: QWidget) -> None:
         """Put ``widget`` first among the permanent widgets (never hidden by a passing message).
@@ -128,6 +171,7 @@ class TerminalStatusBar(QStatusBar):
         self.clock.setText(self._now().strftime("%a %d %b %H:%M:%S UTC"))
 
     def set_account(self, account: AccountSnapshot) -> None:
+        self._account = account
         c = account.currency
         self.balance.setText(f"Balance <b>{fmt.money(account.balance, c)}</b>")
         colour = (
@@ -143,6 +187,7 @@ class TerminalStatusBar(QStatusBar):
         self.margin_level.setText(f"Margin level <b>{level}</b>")
 
     def set_feeds(self, statuses: Sequence[FeedStatus]) -> None:
+        self._statuses = statuses
         text, quota, healthy = feed_text(statuses)
         self.feed.setText(text)
         self.feed.setStyleSheet("" if healthy else f"color: {self.palette_.loss};")
@@ -167,7 +212,8 @@ class TerminalStatusBar(QStatusBar):
         self.history.setVisible(event.done < event.total)
 
     def say(self, message: str) -> None:
-        """Show ``message`` for ``MESSAGE_MS`` beside the other labels (its tooltip keeps it whole)."""
+        """Log ``message`` and show it for ``MESSAGE_MS`` beside the other labels (its tooltip keeps it whole)."""
+        log.info("%s", message)
         self.message.setText(message)
         self.message.setToolTip(message)
         self._message_timer.start(MESSAGE_MS)
@@ -175,6 +221,10 @@ class TerminalStatusBar(QStatusBar):
     def currentMessage(self) -> str:  # noqa: N802 - Qt's name, answered from our own label
         return self.message.text()
 
-    def set_palette(self, palette: Palette) -> None:
+    def apply_palette(self, palette: Palette) -> None:
+        """Recolour the labels in ``palette`` (the window's theme)."""
         self.palette_ = palette
         self.error_indicator.set_colour(palette.loss)
+        if self._account is not None:
+            self.set_account(self._account)
+        self.set_feeds(self._statuses)

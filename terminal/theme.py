@@ -1,10 +1,18 @@
-"""Dark and light themes: one palette for widgets, chart and P&L colours."""
+"""Dark and light themes: one palette for widgets, chart and P&L colours.
+
+A theme travels one way: the window's ``Theme`` is the one place that sets
+it (``Theme.set``: the application's style, then ``changed``), and every
+widget that draws in its own colours receives the palette through its
+``apply_palette`` (``Theme.follow``); no widget sets another's palette.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -171,3 +179,33 @@ def apply_theme(app: QCoreApplication | None, p: Palette) -> None:
     app.setStyle("Fusion")
     app.setPalette(qp)
     app.setStyleSheet(stylesheet(p))
+
+
+class Theme(QObject):
+    """The window's theme: the palette in use, set in one place and handed to every receiver."""
+
+    changed = QtSignal(object)  # Palette
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.palette = palette_for(name)
+
+    def follow(self, *receivers: Callable[[Palette], None]) -> None:
+        """Hand every later palette to each of ``receivers`` (a widget's ``apply_palette``)."""
+        for receiver in receivers:
+            self.changed.connect(receiver)
+
+    def apply(self) -> None:
+        """Style the application in the palette in use (at start-up)."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.palette)
+
+    def set(self, name: str) -> None:
+        """Switch to the theme ``name``: style the application, then hand the palette to every receiver."""
+        palette = palette_for(name)
+        if palette == self.palette:
+            return
+        self.palette = palette
+        self.apply()
+        self.changed.emit(palette)

@@ -20,27 +20,35 @@ other than 1, file replay).
 
 Plug-in points, one function each: ``make_feed`` (datafeeds, bridges),
 ``make_broker`` (engine.broker), ``attach_signals`` (signal book, generators
-and auto-execution from the config file's ``[signals.auto]`` table),
-``attach_mirror`` (bridges), ``attach_server`` (engine.api).
+and auto-execution from the config file's ``[signals.auto]`` table: it sets
+``engine.signals`` through ``TradingEngine.attach_signals``), ``attach_mirror``
+(bridges: it sets ``engine.mirror`` through ``TradingEngine.attach_mirror``),
+``attach_server`` (engine.api). Every MetaTrader part comes from
+``bridges.factory.make_bridges`` (one client per venue, shared by feed, mirror
+and the ``auto`` rotation's MetaTrader prices), built with the runtime.
+Modules are imported by name; the heavy ones (datafeeds, bridges, the server)
+inside the function that needs them, so a command that does not use them
+does not load them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
 
+from engine.broker import BrokerConfig, PaperBroker
+from engine.broker.requests import FixedSlippage, RandomSlippage
 from engine.bus import EventBus
 from engine.clock import MarketClock
-from engine.errors import JournalNotUsable, PermanentError
+from engine.errors import JournalNotUsable
 from engine.events import HistoryBackfillProgressed
 from engine.journal import SqlJournal
 from engine.journal.schema import sqlite_file
@@ -52,61 +60,54 @@ from engine.values import Timeframe
 from terminal.settings import Settings
 from terminal.startup import StartupFault, check_journal, journal_field
 
+if TYPE_CHECKING:
+    from bridges.factory import Bridges
+
 log = logging.getLogger(__name__)
 
 HISTORY_BARS = 500
 
 
-class FeedNotAvailable(PermanentError):
-    """The chosen feed is not installed or not built yet."""
+BRIDGE_VENUES = ("mt5", "zmq")
 
 
-def _optional_module(name: str) -> Any | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):
-            return None
-        raise
+def bridges_for(settings: Settings) -> Bridges | None:
+    """The MetaTrader parts ``--feed mt5|zmq`` and ``--mirror`` ask for (``bridges.factory.make_bridges``), or None."""
+    if settings.feed not in BRIDGE_VENUES and settings.mirror is None:
+        return None
+    from bridges.factory import make_bridges
+
+    return make_bridges(settings)
 
 
-def make_feed(settings: Settings, resume: Any = None) -> PriceFeed:
+def make_feed(settings: Settings, resume: Any = None, bridges: Bridges | None = None) -> PriceFeed:
     """Build the price feed named by ``settings.feed``.
 
-    ``mt5``/``zmq`` come from ``bridges.factory``; every other name (``auto``,
-    ``sim``, ``replay`` and the providers) from ``datafeeds.factory``, which
-    raises ``ValidationError`` (field ``feed``) for a name it does not know.
-    With ``--feed auto`` and ``--mirror``, MetaTrader's prices join the rotation
-    (``bridges.factory.make_price_source``).
-    ``resume`` (``terminal.sim_resume.resume_point``) makes the simulator
-    continue the journal's market.
+    ``mt5``/``zmq`` is the bridge feed of ``bridges`` (``bridges_for``, built
+    here when not given); every other name (``auto``, ``sim``, ``replay`` and
+    the providers) comes from ``datafeeds.factory``, which raises
+    ``ValidationError`` (field ``feed``) for a name it does not know. With
+    ``--feed auto`` and ``--mirror``, MetaTrader's prices join the rotation
+    (``bridges.price_source``). ``resume`` (``terminal.sim_resume.resume_point``)
+    makes the simulator continue the journal's market.
     """
-    if settings.feed in ("mt5", "zmq"):
-        bridges = _optional_module("bridges.factory")
-        if bridges is None or not hasattr(bridges, "make_bridge_feed"):
-            raise FeedNotAvailable(f"feed {settings.feed} not available")
-        feed: PriceFeed = bridges.make_bridge_feed(settings)
-        return feed
+    if bridges is None:
+        bridges = bridges_for(settings)
+    if bridges is not None and bridges.feed is not None:
+        return bridges.feed
     from datafeeds.factory import make_feed as make_datafeed
     from datafeeds.factory import make_live_feed
 
-    if settings.feed == "auto" and settings.mirror is not None:
-        bridges = _optional_module("bridges.factory")
-        source = bridges.make_price_source(settings) if bridges is not None else None
-        if source is not None:
-            return make_live_feed(settings, resume, extra_feeds={"metatrader": source[0]}, extra_first=source[1])
+    if bridges is not None and bridges.price_source is not None:
+        extra = {"metatrader": bridges.price_source}
+        return make_live_feed(settings, resume, extra_feeds=extra, extra_first=bridges.price_first)
     return make_datafeed(settings, resume)
 
 
-def make_broker_config(settings: Settings, balance: Decimal, currency: str, leverage: int) -> Any:
+def make_broker_config(settings: Settings, balance: Decimal, currency: str, leverage: int) -> BrokerConfig:
     """The ``BrokerConfig`` of an account with ``balance``/``currency``/``leverage`` and the settings' costs."""
-    requests = importlib.import_module("engine.broker.requests")
-    slippage = (
-        requests.RandomSlippage(settings.slippage, seed=settings.seed)
-        if settings.slippage > 0
-        else requests.FixedSlippage(0.0)
-    )
-    return requests.BrokerConfig(
+    slippage = RandomSlippage(settings.slippage, seed=settings.seed) if settings.slippage > 0 else FixedSlippage(0.0)
+    return BrokerConfig(
         balance=balance,
         currency=currency,
         leverage=leverage,
@@ -137,10 +138,9 @@ def market_hours(settings: Settings) -> Callable[[str, datetime], bool] | None:
     return lambda symbol, when: is_open(when)
 
 
-def make_broker(settings: Settings, balance: Decimal, currency: str, leverage: int) -> Any:
+def make_broker(settings: Settings, balance: Decimal, currency: str, leverage: int) -> PaperBroker:
     """A ``PaperBroker`` for an account, open for trading as ``market_hours`` says."""
-    broker_module = importlib.import_module("engine.broker")
-    return broker_module.PaperBroker(
+    return PaperBroker(
         make_broker_config(settings, balance, currency, leverage), next_id=1, market_open=market_hours(settings)
     )
 
@@ -155,6 +155,7 @@ class Runtime:
     engine: TradingEngine
     feed: PriceFeed | None
     price_worker: PriceWorker | None
+    bridges: Bridges | None = None
     server: Any = None
     mirror: Any = None
     plugins: tuple[str, ...] = ("signals", "mirror", "server")
@@ -315,14 +316,16 @@ def _build(
         symbols=settings.symbols,
         broker_factory=lambda b, c, lev: make_broker(settings, b, c, lev),
         clock=MarketClock(follows_wall=not feed_on_own_clock(settings)),
+        max_open_trades=settings.risk.max_open_trades,
     )
+    bridges = bridges_for(settings)
     if with_feed and feed is None:
         resume = None
-        if settings.feed not in ("replay", "mt5", "zmq"):
+        if settings.feed != "replay" and settings.feed not in BRIDGE_VENUES:
             from terminal.sim_resume import resume_point
 
             resume = resume_point(journal, settings.symbols, HISTORY_BARS)
-        feed = make_feed(settings, resume)
+        feed = make_feed(settings, resume, bridges)
     worker = PriceWorker(feed, engine.on_quote, settings.symbols) if feed is not None else None
     if feed is not None:
         engine.register_status_source(feed.status)
@@ -339,6 +342,7 @@ def _build(
         engine=engine,
         feed=feed,
         price_worker=worker,
+        bridges=bridges,
         plugins=tuple(plugins),
     )
 
@@ -347,20 +351,13 @@ def _build(
 
 
 async def attach_signals(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
-    """Start the SignalBook, the generators and auto-execution (``[signals.auto]`` in the config file).
-
-    ``[signals]`` may set the max drift: ``max_drift_pips`` (default 3) and
-    ``max_drift_stop_fraction`` (default 0.25); see ``engine.signals.executable``.
-    """
-    from engine.signals.auto import AutoConfig
-    from engine.signals.executable import DriftLimit
+    """Start the SignalBook, the generators and auto-execution (``settings.signals``: the config
+    file's ``[signals]`` max drift and ``[signals.auto]``, ``engine.signals.settings``)."""
     from engine.signals.setup import attach_signals as attach
     from terminal.commands.model import user_model_path
 
-    table = getattr(runtime.settings, "signals", None) or {}
-    auto_table = table.get("auto") if isinstance(table, dict) else None
-    auto = AutoConfig.from_mapping(auto_table) if isinstance(auto_table, dict) else None
-    drift = DriftLimit.from_mapping(table) if isinstance(table, dict) else None
+    signals = runtime.settings.signals  # engine.signals.settings.SignalSettings
+    auto, drift = signals.auto, signals.drift
     stop: Callable[[], Awaitable[None]] = await attach(
         runtime.engine, auto=auto, model_paths=[user_model_path()], drift=drift
     )
@@ -368,22 +365,24 @@ async def attach_signals(runtime: Runtime) -> Callable[[], Awaitable[None]] | No
 
 
 async def attach_mirror(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
-    """Start the MetaTrader mirror chosen by ``--mirror`` (``bridges.factory``)."""
-    if runtime.settings.mirror is None:
+    """Start the MetaTrader mirror chosen by ``--mirror`` and lend it to the engine (``engine.mirror``).
+
+    The mirror is ``runtime.bridges.mirror`` (``bridges_for``: its client is
+    shared with the feed when they use the same venue). ``start_mirror_service``
+    registers ``service.status`` for ``GET feeds/``; the window pauses and
+    resumes the service through ``engine.mirror``.
+    """
+    bridges = runtime.bridges
+    if bridges is None or bridges.mirror is None:
         return None
-    factory = _optional_module("bridges.factory")
-    if factory is None or not hasattr(factory, "start_mirror_service"):
-        raise FeedNotAvailable(f"mirror {runtime.settings.mirror} not available")
-    service = await factory.start_mirror_service(runtime.settings, runtime.engine, runtime.feed)
-    if service is None:
-        return None
+    from bridges.factory import start_mirror_service
+
+    service = await start_mirror_service(runtime.settings, runtime.engine, bridges.mirror)
     runtime.mirror = service
-    # The window finds the service here (status, pause/resume), as it finds ``engine.signals``;
-    # ``start_mirror_service`` has already registered ``service.status`` for ``GET feeds/``.
-    runtime.engine.mirror = service
+    runtime.engine.attach_mirror(service)
 
     async def stop() -> None:
-        runtime.engine.mirror = None
+        runtime.engine.attach_mirror(None)
         await service.stop()
 
     return stop
@@ -391,15 +390,14 @@ async def attach_mirror(runtime: Runtime) -> Callable[[], Awaitable[None]] | Non
 
 async def attach_server(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
     """Start the REST/WebSocket server (``engine.api.server.ApiServer``) and announce its URL."""
-    server_module = _optional_module("engine.api.server")
-    tokens_module = _optional_module("engine.api.tokens")
-    if server_module is None or tokens_module is None:
-        return None
+    from engine.api.server import ApiServer
+    from engine.api.tokens import load_or_create_tokens
+
     settings = runtime.settings
     trading = settings.token.get_secret_value() if settings.token else None
     viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
-    tokens = await run_in_thread(functools.partial(tokens_module.load_or_create_tokens, trading=trading, viewer=viewer))
-    server = server_module.ApiServer(
+    tokens = await run_in_thread(functools.partial(load_or_create_tokens, trading=trading, viewer=viewer))
+    server = ApiServer(
         runtime.engine,
         settings.host,
         settings.port,

@@ -143,8 +143,6 @@ async def execute_signal(
 ) -> dict[str, Any]:
     book = _book(engine)
     body = body or SignalExecuteIn()
-    if body.lots is not None and body.risk_percent is not None:
-        raise ValidationError("give either lots or risk_percent, not both", "risk_percent", "conflict")
     trade = await book.execute(signal_id, risk_percent=body.risk_percent, lots=body.lots)
     return trade_dict(trade)
 

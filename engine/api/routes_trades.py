@@ -24,8 +24,8 @@ from engine.api.schemas import (
     TradePatch,
 )
 from engine.api.serialize import jsonable, trade_dict
-from engine.broker.requests import OrderRequest
 from engine.errors import ValidationError
+from engine.orders import OrderRequest
 from engine.signals.book import signal_stats
 from engine.values import TradeStatus
 
@@ -48,7 +48,6 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
     summary="Open a trade or place a pending order",
 )
 async def execute_trade(order: TradeIn, engine: Engine) -> dict[str, Any]:
-    order.check()
     request = OrderRequest(
         symbol=order.symbol.upper(),
         side=order.side,
@@ -62,7 +61,7 @@ async def execute_trade(order: TradeIn, engine: Engine) -> dict[str, Any]:
         expires_at=order.expires_at,
         signal_id=order.signal_id,
         comment=order.comment,
-    )
+    ).validate()  # the rules of every order (engine.orders): refused here with the field, before the engine
     return trade_dict(await engine.place_order(request))
 
 

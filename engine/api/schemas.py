@@ -12,12 +12,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from pydantic_core import PydanticCustomError
 
+from engine import trade_schema
 from engine.bounds import MAX_BALANCE, MAX_PIPS, MAX_PRICE, TIME_OUT_OF_RANGE, TIME_RANGE_TEXT, time_problem
 from engine.errors import ValidationError
-from engine.values import OrderType, Side, SignalStatus, Timeframe, TradeStatus
+from engine.trade_schema import View
+from engine.values import OrderType, Side, SignalStatus, Timeframe
 
 SYMBOL_PATTERN = r"^[A-Za-z0-9._]{1,20}$"
 MAX_LIMIT = 1000
@@ -71,7 +73,11 @@ class ErrorOut(BaseModel):
 
 
 class TradeIn(_In):
-    """``POST trades/execute/``: open a market trade or place a pending order."""
+    """``POST trades/execute/``: open a market trade or place a pending order.
+
+    Each field is bounded here; the rules across fields (``lots`` or ``risk_percent``, a price
+    for a pending order only...) are ``engine.orders.OrderRequest.validate``'s, as for every order.
+    """
 
     symbol: Symbol
     side: Side
@@ -85,24 +91,6 @@ class TradeIn(_In):
     expires_at: Time | None = Field(default=None, description="pending orders only; ISO 8601 with offset")
     signal_id: Id | None = None
     comment: Comment = ""
-
-    def check(self) -> None:
-        """Raise ``ValidationError`` naming the field for rules that span fields."""
-        if self.lots is not None and self.risk_percent is not None:
-            raise ValidationError("give either lots or risk_percent, not both", "risk_percent", "conflict")
-        if self.lots is None and self.risk_percent is None:
-            raise ValidationError("lots or risk_percent is required", "lots", "missing")
-        if self.risk_percent is not None and self.sl is None:
-            raise ValidationError("risk_percent needs a stop-loss (sl) to size the trade", "sl", "missing")
-        pending = self.order_type is not OrderType.MARKET
-        if pending and self.price is None:
-            raise ValidationError(f"a {self.order_type.value} order needs a price", "price", "missing")
-        if not pending and self.price is not None:
-            raise ValidationError("a market order takes no price (it fills at the market)", "price", "not_allowed")
-        if not pending and self.expires_at is not None:
-            raise ValidationError("a market order takes no expiry", "expires_at", "not_allowed")
-        if self.expires_at is not None and self.expires_at.tzinfo is None:
-            raise ValidationError("expires_at needs a timezone offset (e.g. Z)", "expires_at", "naive_time")
 
 
 class TradePatch(_In):
@@ -173,39 +161,21 @@ class SignalExecuteIn(_In):
     lots: Lots | None = None
 
 
-class TradeOut(BaseModel):
-    id: int
-    symbol: str
-    side: Side
-    order_type: OrderType
-    status: TradeStatus
-    lots: float
-    requested_price: float | None
-    entry_price: float | None
-    sl: float | None
-    tp: float | None
-    trailing_pips: float | None
-    open_time: str | None
-    close_time: str | None
-    close_price: float | None
-    close_reason: str | None
-    pips: float
-    pnl: float
-    commission: float
-    swap: float
-    mfe_pips: float
-    mae_pips: float
-    signal_id: int | None
-    parent_id: int | None
-    comment: str
-    expires_at: str | None = None
-    mirror_ticket: str | None = Field(None, description="MetaTrader ticket of the mirrored position or order")
-    mirror_state: str | None = Field(
-        None,
-        description="mirror state: open, pending, closed, cancelled, refused, modify_refused, "
-        "close_failed (closed on paper, still open in MetaTrader: retried), closed_externally, "
-        "not_mirrored, error; null when not mirrored",
-    )
+def _trade_out() -> type[BaseModel]:
+    """``TradeOut``: the REST trade, generated from ``engine.trade_schema`` (its ``WIRE`` fields, in order).
+
+    DESIGN's fields are required; the others (``expires_at``, the mirror's) default to null.
+    """
+    design = set(trade_schema.names(View.DESIGN))
+    definitions: dict[str, Any] = {
+        f.name: (f.json_type, ... if f.name in design else Field(None, description=f.description or None))
+        for f in trade_schema.fields(View.WIRE)
+    }
+    model: type[BaseModel] = create_model("TradeOut", **definitions)
+    return model
+
+
+TradeOut = _trade_out()
 
 
 class TradeList(BaseModel):

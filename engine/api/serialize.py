@@ -8,69 +8,20 @@ to the symbol's digits; times are ISO 8601 UTC with milliseconds.
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timezone
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from engine.instruments import SPECS, InstrumentSpec
-from engine.values import AccountSnapshot, Bar, FeedStatus, PatternPoint, Quote, Signal, TradeRecord, iso, money
+from engine.trade_schema import View, to_json
+from engine.values import AccountSnapshot, Bar, FeedStatus, PatternPoint, Quote, Signal, TradeRecord, iso
+from engine.wire import cents, jsonable, price
 
-
-def cents(value: Decimal | float | int | None) -> float | None:
-    """Return an amount as a float exact to the cent (None stays None)."""
-    if value is None:
-        return None
-    return float(money(value))
-
-
-def price(symbol: str, value: float | None) -> float | None:
-    """Round a price to the symbol's digits (unknown symbols: unchanged)."""
-    if value is None:
-        return None
-    spec = SPECS.get(symbol)
-    return round(value, spec.digits) if spec is not None else value
-
-
-def _finite(value: float | None) -> float | None:
-    """Return None for NaN/inf so the JSON stays valid."""
-    if value is None or not math.isfinite(value):
-        return None
-    return value
+__all__ = ["cents", "jsonable", "price"]  # the wire's converters (engine.wire), re-exported for the routes
 
 
 def trade_dict(trade: TradeRecord) -> dict[str, Any]:
-    """DESIGN's trade: the same fields in REST and in WebSocket messages."""
-    sym = trade.symbol
-    return {
-        "id": trade.id,
-        "symbol": sym,
-        "side": trade.side.value,
-        "order_type": trade.order_type.value,
-        "status": trade.status.value,
-        "lots": float(trade.lots),
-        "requested_price": price(sym, trade.requested_price),
-        "entry_price": price(sym, trade.entry_price),
-        "sl": price(sym, trade.sl),
-        "tp": price(sym, trade.tp),
-        "trailing_pips": trade.trailing_pips,
-        "open_time": iso(trade.open_time),
-        "close_time": iso(trade.close_time),
-        "close_price": price(sym, trade.close_price),
-        "close_reason": trade.close_reason.value if trade.close_reason is not None else None,
-        "pips": round(trade.pips, 1),
-        "pnl": cents(trade.pnl),
-        "commission": cents(trade.commission),
-        "swap": cents(trade.swap),
-        "mfe_pips": round(trade.mfe_pips, 1),
-        "mae_pips": round(trade.mae_pips, 1),
-        "signal_id": trade.signal_id,
-        "parent_id": trade.parent_id,
-        "comment": trade.comment,
-        "expires_at": iso(trade.expires_at),
-        "mirror_ticket": trade.mirror_ticket,
-        "mirror_state": trade.mirror_state,
-    }
+    """DESIGN's trade: the same fields in REST and in WebSocket messages (``engine.trade_schema``'s ``WIRE``)."""
+    return to_json(trade, View.WIRE)
 
 
 def account_dict(account: AccountSnapshot) -> dict[str, Any]:
@@ -202,22 +153,3 @@ def journal_dict(status: Any) -> dict[str, Any]:
         "failures": status.failures,
         "retry_in": None if status.retry_in is None else round(status.retry_in, 2),
     }
-
-
-def jsonable(value: Any) -> Any:
-    """Convert Decimals, datetimes, enums and NaN in nested data to JSON-native values."""
-    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
-        return value
-    if isinstance(value, Decimal):
-        return cents(value)
-    if isinstance(value, float):
-        return _finite(value)
-    if isinstance(value, datetime):
-        return iso(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
-    if hasattr(value, "value") and isinstance(value.value, (str, int)):
-        return value.value
-    if isinstance(value, dict):
-        return {str(key.value if hasattr(key, "value") else key): jsonable(val) for key, val in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [jsonable(item) for item in value]
-    return str(value)

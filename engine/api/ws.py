@@ -13,6 +13,15 @@ continues in its own sender task, so one stalled client delays neither the
 engine nor the others. Every message is encoded once with orjson, framed once
 (``engine.api.ws_protocol``) and shared by all clients.
 
+Every message carries ``seq`` (DESIGN): a message reporting an event carries
+the event's sequence number (``engine.bus``), and on ``/ws/trading/`` its
+``ts`` is the event's time on the engine's market clock; what the hub says
+on its own (the state sent to a new client, replies) carries the latest
+number published, ``engine.bus.last_seq``: the state as of that event. The
+messages of one event share its number (a partial close's ``trade_closed``
+and ``trade_modified``): a client orders and de-duplicates by what a message
+is about (a symbol's price, the account, a trade, a signal) and ``seq``.
+
 A bridge's ``MirrorStateChanged`` is sent as ``trade_modified`` (the trade as
 REST shows it, with its new ``mirror_ticket``/``mirror_state``) followed by a
 ``feed_status`` carrying the bridge's status.
@@ -29,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -63,17 +72,14 @@ CLOSE_GOING_AWAY = 1001
 STOPPING = "server stopping"
 
 
-def _now_iso() -> str:
-    return iso(datetime.now(timezone.utc)) or ""
+def envelope(kind: str, data: Any, seq: int, ts: datetime | None) -> Outgoing:
+    """A ``/ws/trading/`` message: ``{"type", "data", "ts", "seq"}`` as JSON text (``ts`` ISO 8601 UTC)."""
+    return Outgoing(orjson.dumps({"type": kind, "data": data, "ts": iso(ts), "seq": seq}).decode())
 
 
-def envelope(kind: str, data: Any) -> Outgoing:
-    """A ``/ws/trading/`` message: ``{"type", "data", "ts"}`` as JSON text."""
-    return Outgoing(orjson.dumps({"type": kind, "data": data, "ts": _now_iso()}).decode())
-
-
-def plain(data: dict[str, Any]) -> Outgoing:
-    """A ``/ws/prices/`` message: ``data`` itself as JSON text."""
+def plain(data: dict[str, Any], seq: int) -> Outgoing:
+    """A ``/ws/prices/`` message: ``data`` itself and its ``seq`` as JSON text."""
+    data["seq"] = seq
     return Outgoing(orjson.dumps(data).decode())
 
 
@@ -115,15 +121,15 @@ class WebSocketHub:
         bus: EventBus = self.engine.bus
         handlers: dict[type, Callable[[Any], None]] = {
             events.PriceUpdated: self._on_price,
-            events.TradeOpened: lambda e: self._trade("trade_execution", e.trade),
-            events.OrderPlaced: lambda e: self._trade("trade_execution", e.trade),
-            events.TradeModified: lambda e: self._trade("trade_modified", e.trade),
+            events.TradeOpened: lambda e: self._trade("trade_execution", e.trade, e),
+            events.OrderPlaced: lambda e: self._trade("trade_execution", e.trade, e),
+            events.TradeModified: lambda e: self._trade("trade_modified", e.trade, e),
             events.TradeClosed: self._on_closed,
-            events.OrderCancelled: lambda e: self._trade("trade_closed", e.trade),
-            events.AccountUpdated: lambda e: self._account(e.account),
-            events.AccountReset: lambda e: self._account(e.account),
-            events.SignalReceived: lambda e: self._signal(e.signal),
-            events.SignalUpdated: lambda e: self._signal(e.signal),
+            events.OrderCancelled: lambda e: self._trade("trade_closed", e.trade, e),
+            events.AccountUpdated: lambda e: self._account(e.account, e),
+            events.AccountReset: lambda e: self._account(e.account, e),
+            events.SignalReceived: lambda e: self._signal(e.signal, e),
+            events.SignalUpdated: lambda e: self._signal(e.signal, e),
             events.FeedStatusChanged: self._on_feeds,
             events.MirrorStateChanged: self._on_mirror,
         }
@@ -189,36 +195,38 @@ class WebSocketHub:
     def _on_price(self, event: events.PriceUpdated) -> None:
         quote = event.quote
         if self.clients[TRADING]:
-            self._broadcast(TRADING, envelope("price_update", quote_dict(quote)), ("price", quote.symbol))
+            message = envelope("price_update", quote_dict(quote), event.seq, event.ts)
+            self._broadcast(TRADING, message, ("price", quote.symbol))
         if self.clients[PRICES]:
-            tick = plain(tick_dict(quote))
+            tick = plain(tick_dict(quote), event.seq)
             key = ("price", quote.symbol)
             for client in self.clients[PRICES]:
                 if client.wants(quote.symbol):
                     client.offer(tick, key)
 
-    def _trade(self, kind: str, trade: Any) -> None:
+    def _trade(self, kind: str, trade: Any, event: events.Event) -> None:
         """Broadcast a trade message; an open trade carries its floating figures, as REST shows it."""
         if self.clients[TRADING]:
-            self._broadcast(TRADING, envelope(kind, trade_dict(self.engine.live(trade))))
+            self._broadcast(TRADING, envelope(kind, trade_dict(self.engine.live(trade)), event.seq, event.ts))
 
     def _on_closed(self, event: events.TradeClosed) -> None:
-        self._trade("trade_closed", event.trade)
+        self._trade("trade_closed", event.trade, event)
         if event.remaining is not None:
-            self._trade("trade_modified", event.remaining)
+            self._trade("trade_modified", event.remaining, event)
 
-    def _account(self, account: Any) -> None:
+    def _account(self, account: Any, event: events.Event) -> None:
         if self.clients[TRADING]:
-            self._broadcast(TRADING, envelope("account_update", account_dict(account)), ("account",))
+            message = envelope("account_update", account_dict(account), event.seq, event.ts)
+            self._broadcast(TRADING, message, ("account",))
 
-    def _signal(self, signal: Any) -> None:
+    def _signal(self, signal: Any, event: events.Event) -> None:
         if self.clients[TRADING]:
-            self._broadcast(TRADING, envelope("signal_alert", signal_dict(signal)))
+            self._broadcast(TRADING, envelope("signal_alert", signal_dict(signal), event.seq, event.ts))
 
     def _on_feeds(self, event: events.FeedStatusChanged) -> None:
         if self.clients[TRADING]:
             data = {"feeds": [feed_dict(s) for s in event.statuses]}
-            self._broadcast(TRADING, envelope("feed_status", data), ("feeds",))
+            self._broadcast(TRADING, envelope("feed_status", data, event.seq, event.ts), ("feeds",))
 
     def _on_mirror(self, event: events.MirrorStateChanged) -> None:
         """The trade with its new mirror ticket/state, then the feeds' (and bridge's) status."""
@@ -226,28 +234,28 @@ class WebSocketHub:
             return
         active = next((t for t in self.engine.active_trades() if t.id == event.trade_id), None)
         if active is not None:
-            self._broadcast(TRADING, envelope("trade_modified", trade_dict(active)))
-            self._broadcast_feeds()
+            self._broadcast(TRADING, envelope("trade_modified", trade_dict(active), event.seq, event.ts))
+            self._broadcast_feeds(event)
             return
-        task = asyncio.create_task(self._send_stored_trade(event.trade_id), name=f"ws-mirror-trade-{event.trade_id}")
+        task = asyncio.create_task(self._send_stored_trade(event), name=f"ws-mirror-trade-{event.trade_id}")
         self._lookups.add(task)
         task.add_done_callback(self._lookups.discard)
         task.add_done_callback(_log_task_failure)
 
-    async def _send_stored_trade(self, trade_id: int) -> None:
+    async def _send_stored_trade(self, event: events.MirrorStateChanged) -> None:
         """A finished trade's mirror changed (e.g. closed in MetaTrader): send the journal's record."""
         try:
-            trade = await self.engine.get_trade(trade_id)
+            trade = await self.engine.get_trade(event.trade_id)
         except NotFound:
-            log.info("mirror state of unknown trade %d not sent", trade_id)
+            log.info("mirror state of unknown trade %d not sent", event.trade_id)
             return
         if self.clients[TRADING]:
-            self._broadcast(TRADING, envelope("trade_modified", trade_dict(trade)))
-            self._broadcast_feeds()
+            self._broadcast(TRADING, envelope("trade_modified", trade_dict(trade), event.seq, event.ts))
+            self._broadcast_feeds(event)
 
-    def _broadcast_feeds(self) -> None:
+    def _broadcast_feeds(self, event: events.Event) -> None:
         data = {"feeds": [feed_dict(s) for s in self.engine.feeds_status()]}
-        self._broadcast(TRADING, envelope("feed_status", data), ("feeds",))
+        self._broadcast(TRADING, envelope("feed_status", data, event.seq, event.ts), ("feeds",))
 
     # -- one connection --------------------------------------------------
     async def serve(self, websocket: WebSocket, channel: str) -> None:
@@ -303,19 +311,24 @@ class WebSocketHub:
         except (TimeoutError, RuntimeError, OSError, WebSocketDisconnect):
             pass  # the peer is gone or stalled; uvicorn aborts the transport
 
+    def _now(self) -> tuple[int, datetime]:
+        """The stamp of what the hub says on its own: the latest event's number, the engine's clock."""
+        return self.engine.bus.last_seq, self.engine.clock.now()
+
     def _greet(self, client: WsClient) -> None:
         """Send the current state so a new client need not wait for the next change."""
+        seq, ts = self._now()
         if client.channel == TRADING:
-            client.offer(envelope("account_update", account_dict(self.engine.account())), ("account",))
+            client.offer(envelope("account_update", account_dict(self.engine.account()), seq, ts), ("account",))
             for symbol in self.engine.symbols:
                 quote = self.engine.quote(symbol)
                 if quote is not None:
-                    client.offer(envelope("price_update", quote_dict(quote)), ("price", symbol))
+                    client.offer(envelope("price_update", quote_dict(quote), seq, ts), ("price", symbol))
         else:
             for symbol in self.engine.symbols:
                 quote = self.engine.quote(symbol)
                 if quote is not None:
-                    client.offer(plain(tick_dict(quote)), ("price", symbol))
+                    client.offer(plain(tick_dict(quote), seq), ("price", symbol))
 
     async def _read(self, client: WsClient) -> None:
         """Handle client messages until it disconnects; bad ones get an error reply."""
@@ -377,16 +390,17 @@ class WebSocketHub:
             client.symbols = current - wanted
         client.offer(self._reply(client, "subscribed", {"symbols": sorted(client.symbols)}))
         if action == "subscribe":
+            seq = self.engine.bus.last_seq
             for symbol in sorted(wanted):
                 quote = self.engine.quote(symbol)
                 if quote is not None:
-                    client.offer(plain(tick_dict(quote)), ("price", symbol))
+                    client.offer(plain(tick_dict(quote), seq), ("price", symbol))
 
-    @staticmethod
-    def _reply(client: WsClient, kind: str, data: dict[str, Any]) -> Outgoing:
+    def _reply(self, client: WsClient, kind: str, data: dict[str, Any]) -> Outgoing:
+        seq, ts = self._now()
         if client.channel == TRADING:
-            return envelope(kind, data)
-        return plain({"type": kind, **data})
+            return envelope(kind, data, seq, ts)
+        return plain({"type": kind, **data}, seq)
 
     def _reply_error(self, client: WsClient, code: str, message: str, field: str | None) -> None:
         client.offer(self._reply(client, "error", {"code": code, "message": message, "field": field}))

@@ -17,20 +17,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
-from enum import Enum
-from typing import TypeVar
 
 from engine.broker import savepoint as _savepoint
 from engine.broker.book import SymbolBook
 from engine.broker.core import BrokerCore
 from engine.broker.position import Position
-from engine.broker.requests import UNSET, OrderRequest
+from engine.broker.requests import UNSET
 from engine.broker.rules import (
     as_lots,
     check_expiry,
     check_pending_price,
     check_stops,
-    check_trailing,
     price_value,
     reject,
 )
@@ -38,10 +35,10 @@ from engine.broker.sizing import risk_lots
 from engine.broker.triggers import pending_heap
 from engine.errors import NotFound
 from engine.events import Event, OrderPlaced, TradeModified
+from engine.orders import OrderRequest, check_trailing
 from engine.values import AccountSnapshot, CloseReason, OrderType, Quote, Side, TradeRecord, TradeStatus, money, utc
 
 _PIP_VALUE_QUANTUM = Decimal("0.0001")
-_E = TypeVar("_E", bound=Enum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +55,7 @@ class _Order:
     lots: Decimal
     when: datetime
     expires_at: datetime | None
+    request: OrderRequest  # as validated (normalised)
 
 
 class PaperBroker(BrokerCore):
@@ -82,9 +80,9 @@ class PaperBroker(BrokerCore):
             trailing_pips=order.trailing,
             created_at=order.when,
             expires_at=order.expires_at,
-            signal_id=request.signal_id,
+            signal_id=order.request.signal_id,
             parent_id=None,
-            comment=str(request.comment or ""),
+            comment=order.request.comment,
         )
         book = order.book
         self._positions[pos.id] = pos
@@ -104,16 +102,10 @@ class PaperBroker(BrokerCore):
     def _validated(self, request: OrderRequest, now: datetime | None) -> _Order:
         if not isinstance(request, OrderRequest):
             raise TypeError(f"place() needs an OrderRequest, got {type(request).__name__}")
-        if not isinstance(request.symbol, str):
-            raise reject(f"Symbol must be a name such as EURUSD, not {request.symbol!r}", "symbol", "unknown_symbol")
-        book = self._book(request.symbol.upper())
+        request = request.validate()  # the rules that need no market: engine.orders
+        book = self._book(request.symbol)
         spec = book.spec
-        side = request.side if type(request.side) is Side else _enum(Side, request.side, "side")
-        order_type = (
-            request.order_type
-            if type(request.order_type) is OrderType
-            else _enum(OrderType, request.order_type, "order_type")
-        )
+        side, order_type = request.side, request.order_type
         bid, ask = book.bid, book.ask
         if bid is None or ask is None or book.time is None:
             raise reject(f"No price yet for {spec.symbol}", "symbol", "no_price")
@@ -123,8 +115,6 @@ class PaperBroker(BrokerCore):
         pending = order_type is not OrderType.MARKET
         expires_at = None
         if pending:
-            if request.price is None:
-                raise reject(f"A {order_type.value} order needs a price", "price", "invalid_price")
             price = price_value(request.price, spec, "price", "invalid_price")
             check_pending_price(side, order_type, price, bid, ask, spec.digits)
             reference, what = price, f"{order_type.value} price"
@@ -135,7 +125,7 @@ class PaperBroker(BrokerCore):
         sl = None if request.sl is None else price_value(request.sl, spec, "sl", "invalid_stops")
         tp = None if request.tp is None else price_value(request.tp, spec, "tp", "invalid_stops")
         check_stops(side, reference, sl, tp, what, spec.digits)
-        trailing = check_trailing(request.trailing_pips)
+        trailing = request.trailing_pips
         factor = self._factor(book)
         if factor is None:
             raise reject(
@@ -146,12 +136,9 @@ class PaperBroker(BrokerCore):
             )
         if request.lots is not None:
             lots = as_lots(request.lots, spec)
-        elif request.risk_percent is not None:
-            if sl is None:
-                raise reject("Sizing by risk % needs an SL", "sl", "invalid_stops")
+        else:  # validate(): a risk % and an SL
+            assert request.risk_percent is not None and sl is not None
             lots = self.lot_size(spec.symbol, request.risk_percent, price, sl)
-        else:
-            raise reject("Give a volume in lots or a risk %", "lots", "invalid_lots")
         needed = float(lots) * spec.contract_size * price / self._leverage * factor
         free = self.equity_f() - self._margin_total
         if needed > free:
@@ -161,11 +148,7 @@ class PaperBroker(BrokerCore):
                 "lots",
                 "no_money",
             )
-        if request.signal_id is not None and (
-            isinstance(request.signal_id, bool) or not isinstance(request.signal_id, int)
-        ):
-            raise reject(f"signal_id must be an integer, not {request.signal_id!r}", "signal_id", "invalid")
-        return _Order(book, side, order_type, price, sl, tp, trailing, lots, when, expires_at)
+        return _Order(book, side, order_type, price, sl, tp, trailing, lots, when, expires_at, request)
 
     def modify(
         self,
@@ -486,11 +469,3 @@ class PaperBroker(BrokerCore):
             return None
         spec = book.spec
         return Decimal(repr(spec.pip_size)) * spec.contract_size * lots * Decimal(repr(factor))
-
-
-def _enum(kind: type[_E], value: object, field: str) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise reject(f"{field} must be one of {allowed}, not {value!r}", field, f"invalid_{field}") from None

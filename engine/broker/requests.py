@@ -1,8 +1,7 @@
-"""What the broker is asked to do and how it is configured.
+"""How the broker is configured (what it is asked to do: ``engine.orders.OrderRequest``).
 
-``OrderRequest`` is one order as a user, a signal or the REST API asks for it;
 ``BrokerConfig`` the account and cost settings; ``FixedSlippage`` and
-``RandomSlippage`` the slippage models.
+``RandomSlippage`` the slippage models; ``UNSET`` "leave as it is" in ``modify``.
 
 Slippage is in pips and *adverse* when positive: a buy fills higher, a sell
 lower, a closing buy lower, a closing sell higher. It applies to fills that
@@ -16,11 +15,8 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Final, Protocol
-
-from engine.values import OrderType, Side
 
 
 class _Unset:
@@ -132,27 +128,3 @@ class BrokerConfig:
         for name in ("swap_long_pips_per_night", "swap_short_pips_per_night"):
             if not math.isfinite(getattr(self, name)):
                 raise ValueError(f"{name} must be a finite number of pips")
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRequest:
-    """One order to place.
-
-    Give ``lots``, or ``risk_percent`` (with ``sl``) to size the order so that
-    hitting the stop loses that percentage of equity; ``lots`` wins when both
-    are given. ``price`` is the level of a limit or stop order (ignored for
-    market orders). ``expires_at`` (UTC) applies to pending orders only.
-    """
-
-    symbol: str
-    side: Side
-    order_type: OrderType = OrderType.MARKET
-    lots: Decimal | None = None
-    risk_percent: float | None = None
-    price: float | None = None
-    sl: float | None = None
-    tp: float | None = None
-    trailing_pips: float | None = None
-    expires_at: datetime | None = None
-    signal_id: int | None = None
-    comment: str = ""

@@ -115,17 +115,8 @@ def check_pending_price(
         )
 
 
-def check_trailing(pips: object) -> float | None:
-    """Return a valid trailing distance in pips (> 0) or None."""
-    if pips is None:
-        return None
-    if isinstance(pips, bool) or not isinstance(pips, (int, float)) or not math.isfinite(pips) or pips <= 0:
-        raise reject(f"Trailing stop must be a positive number of pips, not {pips!r}", "trailing_pips", "invalid_stops")
-    return float(pips)
-
-
 def check_expiry(expires_at: object, now: datetime) -> datetime | None:
-    """Return a valid expiry (UTC-aware, after ``now``) or None."""
+    """Return a valid expiry (UTC-aware, after ``now``) or None (``OrderRequest.validate`` checked a new order's)."""
     if expires_at is None:
         return None
     if not isinstance(expires_at, datetime) or expires_at.tzinfo is None:

@@ -17,6 +17,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from engine.broker.rules import reject
 from engine.instruments import InstrumentSpec
+from engine.orders import check_risk_percent
 
 
 def floor_to_step(raw: Decimal, spec: InstrumentSpec) -> Decimal | None:
@@ -31,17 +32,7 @@ def risk_lots(
     spec: InstrumentSpec, risk_percent: float, equity: Decimal, entry: float, sl: float, pip_value_per_lot: Decimal
 ) -> Decimal:
     """Return the lots that lose ``risk_percent`` % of ``equity`` if the stop is hit."""
-    if (
-        isinstance(risk_percent, bool)
-        or not isinstance(risk_percent, (int, float))
-        or not math.isfinite(risk_percent)
-        or not 0 < risk_percent <= 100
-    ):
-        raise reject(
-            f"Risk must be more than 0 and at most 100 % of equity, not {risk_percent!r}",
-            "risk_percent",
-            "invalid_risk",
-        )
+    check_risk_percent(risk_percent)
     stop_pips = abs(entry - sl) / spec.pip_size
     if stop_pips <= 0 or not math.isfinite(stop_pips):
         raise reject("SL must differ from the entry to size the trade by risk", "sl", "invalid_stops")

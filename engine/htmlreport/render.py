@@ -11,6 +11,7 @@ from typing import Any
 from engine.htmlreport import charts
 from engine.htmlreport.data import Report, balance_curve
 from engine.instruments import SPECS
+from engine.trade_schema import NUMERIC, Kind, TradeField, View, fields
 from engine.values import TradeRecord, iso
 
 VERDICT_TEXT = {"edge": "edge", "no_evidence": "no evidence", "negative_edge": "negative edge"}
@@ -115,29 +116,43 @@ def _sources_table(report: Report) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _price(symbol: str, value: float | None) -> str:
+def _cell(field: TradeField, trade: TradeRecord) -> str:
+    """The text of ``field`` of ``trade`` (by its kind): prices on the symbol's digits, pips signed
+    to 0.1, money with thousands separators, times ISO 8601 UTC."""
+    value = field.value(trade)
     if value is None:
         return ""
-    spec = SPECS.get(symbol)
-    return f"{value:.{spec.digits if spec else 5}f}"
+    kind = field.kind
+    if kind is Kind.PRICE:
+        spec = SPECS.get(trade.symbol)
+        return f"{value:.{spec.digits if spec else 5}f}"
+    if kind in (Kind.SIDE, Kind.ENUM):
+        return html.escape(str(value.value))
+    if kind is Kind.PIPS:
+        return f"{value:+.1f}"
+    if kind is Kind.MONEY:
+        return f"{value:,.2f}"
+    if kind is Kind.TIME:
+        return iso(value) or ""
+    return html.escape(str(value))
 
 
-def _trade_rows(trades: list[TradeRecord], sources: dict[int, str]) -> str:
+def _trades_table(trades: list[TradeRecord], sources: dict[int, str]) -> str:
+    """The trades as rows of ``engine.trade_schema``'s ``TABLE`` fields, then each trade's source."""
+    columns = fields(View.TABLE)
+    align = ["" if f.kind in NUMERIC else " class=l" for f in columns]
+    head = "".join(f"<th{a}>{html.escape(f.label)}</th>" for f, a in zip(columns, align))
     rows = []
     for t in trades:
         net = t.net
-        rows.append(
-            f"<tr><td>{t.id}</td><td class=l>{t.symbol}</td><td class=l>{t.side.value}</td><td>{t.lots}</td>"
-            f"<td class=l>{iso(t.open_time)}</td><td>{_price(t.symbol, t.entry_price)}</td>"
-            f"<td>{_price(t.symbol, t.sl)}</td><td>{_price(t.symbol, t.tp)}</td>"
-            f"<td class=l>{iso(t.close_time) or ''}</td><td>{_price(t.symbol, t.close_price)}</td>"
-            f"<td class=l>{t.close_reason.value if t.close_reason else ''}</td><td>{t.pips:+.1f}</td>"
-            f"<td class='{'pos' if net > 0 else 'neg' if net < 0 else ''}'>{net:,.2f}</td>"
-            f"<td>{t.mfe_pips:.1f}</td><td>{t.mae_pips:.1f}</td>"
-            f"<td class=l>{html.escape('manual' if t.signal_id is None else sources.get(t.signal_id, 'signal'))}"
-            "</td></tr>"
+        colour = "pos" if net > 0 else "neg" if net < 0 else ""
+        cells = "".join(
+            f"<td{' class=' + colour if f.name == 'net' and colour else a}>{_cell(f, t)}</td>"
+            for f, a in zip(columns, align)
         )
-    return "".join(rows)
+        source = sources.get(t.signal_id, "manual" if t.signal_id is None else "signal")  # type: ignore[arg-type]
+        rows.append(f"<tr>{cells}<td class=l>{html.escape(source)}</td></tr>")
+    return f"<table><tr>{head}<th class=l>Source</th></tr>{''.join(rows)}</table>"
 
 
 def render_html(report: Report) -> str:
@@ -174,12 +189,7 @@ def render_html(report: Report) -> str:
             _sources_table(report),
             per_source,
             f"<h2>MFE / MAE</h2><div class=chart>{scatter}</div>",
-            (
-                f"<h2>Trades ({len(trades):,})</h2><div class=trades><table><tr><th>#</th><th class=l>Symbol</th>"
-                "<th class=l>Side</th><th>Lots</th><th class=l>Open</th><th>Entry</th><th>SL</th><th>TP</th>"
-                "<th class=l>Close</th><th>Close price</th><th class=l>Reason</th><th>Pips</th><th>Net</th><th>MFE</th>"
-                f"<th>MAE</th><th class=l>Source</th></tr>{_trade_rows(trades, sources)}</table></div>"
-            ),
+            f"<h2>Trades ({len(trades):,})</h2><div class=trades>{_trades_table(trades, sources)}</div>",
             "</body></html>",
         )
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.journal import models as m
+from engine.trade_schema import stored_names
 from engine.values import (
     AccountSnapshot,
     Bar,
@@ -22,36 +23,8 @@ from engine.values import (
     iso,
 )
 
-TRADE_FIELDS = (
-    "id",
-    "symbol",
-    "side",
-    "order_type",
-    "status",
-    "lots",
-    "requested_price",
-    "entry_price",
-    "sl",
-    "tp",
-    "trailing_pips",
-    "open_time",
-    "close_time",
-    "close_price",
-    "close_reason",
-    "pips",
-    "pnl",
-    "commission",
-    "swap",
-    "mfe_pips",
-    "mae_pips",
-    "signal_id",
-    "parent_id",
-    "comment",
-    "created_at",
-    "expires_at",
-    "mirror_ticket",
-    "mirror_state",
-)
+TRADE_FIELDS = stored_names()
+"""The ``paper_trades`` columns that hold a ``TradeRecord``: its stored fields (``engine.trade_schema``)."""
 
 
 def trade_to_row(trade: TradeRecord, account_id: int) -> m.PaperTrade:

@@ -5,6 +5,9 @@ migrated the schema. It is written in the migration's own transaction, so a
 journal at its newest revision is never written just because it was opened;
 an older version that meets a revision it does not know reads it to say which
 version wrote the journal (``engine.journal.preflight``).
+
+``event_seq`` is the highest event sequence number the engine has recorded
+(``engine.bus``): the next run numbers its events above it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from importlib import metadata
 from sqlalchemy import Connection, inspect, text
 
 SCHEMA_WRITTEN_BY = "schema_written_by"
+EVENT_SEQ = "event_seq"
 TABLE = "journal_info"
 
 
@@ -44,3 +48,20 @@ def schema_writer(connection: Connection, tables: set[str]) -> str | None:
         text(f"SELECT value FROM {TABLE} WHERE name = :name"), {"name": SCHEMA_WRITTEN_BY}
     ).scalar()
     return str(value)[:100] if value else None
+
+
+def event_seq(connection: Connection) -> int:
+    """The highest event sequence number recorded (``record_event_seq``); 0 when none is."""
+    value = connection.execute(text(f"SELECT value FROM {TABLE} WHERE name = :name"), {"name": EVENT_SEQ}).scalar()
+    try:
+        return int(value) if value else 0
+    except ValueError:  # a hand-edited value: the wall clock alone decides (engine.bus)
+        return 0
+
+
+def record_event_seq(connection: Connection, seq: int) -> None:
+    """Record ``seq`` as the highest event sequence number (inside the caller's transaction)."""
+    connection.execute(text(f"DELETE FROM {TABLE} WHERE name = :name"), {"name": EVENT_SEQ})
+    connection.execute(
+        text(f"INSERT INTO {TABLE} (name, value) VALUES (:name, :value)"), {"name": EVENT_SEQ, "value": str(seq)}
+    )

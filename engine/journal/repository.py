@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import JournalNotUsable, NotFound
-from engine.journal import convert
+from engine.journal import convert, info
 from engine.journal import models as m
 from engine.journal.lock import JournalLock
 from engine.journal.prices import PriceCacheStore
@@ -181,6 +181,7 @@ class SqlJournal(PriceCacheStore):
                 active=active,
                 next_trade_id=max_trade + 1,
                 next_signal_id=max_signal + 1,
+                event_seq=info.event_seq(session.connection()),
             )
 
     def account(self) -> AccountSnapshot | None:
@@ -380,6 +381,11 @@ class SqlJournal(PriceCacheStore):
         with self._sessions() as session:
             rows = session.execute(select(m.Signal.id, m.Signal.source).where(m.Signal.id.in_(ids))).all()
             return {int(row[0]): str(row[1]) for row in rows}
+
+    def save_event_seq(self, seq: int) -> None:
+        """Record ``seq`` as the highest event sequence number published (``JournalState.event_seq``)."""
+        with self._sessions.begin() as session:
+            info.record_event_seq(session.connection(), seq)
 
     def save_metrics(self, snapshot: dict[str, Any], time: datetime | None = None) -> None:
         """Store a performance snapshot (JSON-serialisable dict) for the current account."""

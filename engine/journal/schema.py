@@ -156,6 +156,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     config = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            # pysqlite sends no BEGIN before DDL, so each CREATE TABLE would commit alone and
+            # another process could see half a schema (its start-up check then called the file
+            # foreign). One IMMEDIATE transaction makes the whole migration appear at once.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK_KEY})
             if revision == "head" and MigrationContext.configure(connection).get_current_revision() == HEAD_REVISION:

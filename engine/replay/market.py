@@ -169,16 +169,8 @@ class MarketRows:
         return mask
 
 
-def levels_array(bounds: list[tuple[float | None, float | None, float | None, float | None]]) -> np.ndarray:
-    """Turn ``trigger_bounds`` tuples (None = no level) into a symbols × 4 float array."""
-    fill = (-math.inf, math.inf, -math.inf, math.inf)
-    return np.array([[fill[k] if v is None else v for k, v in enumerate(b)] for b in bounds], dtype="float64").reshape(
-        len(bounds), 4
-    )
-
-
 def levels_rows(bounds: list[tuple[float | None, float | None, float | None, float | None]]) -> list[list[float]]:
-    """``levels_array`` as plain Python lists (symbols × 4), cheaper for the scalar paths."""
+    """Turn ``trigger_bounds`` tuples (None = no level) into symbols × 4 rows of floats (±inf: no level)."""
     inf = math.inf
     return [
         [

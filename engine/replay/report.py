@@ -12,103 +12,24 @@ what became of it (executed, rejected, not_executed) and why.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from decimal import Decimal
-from enum import Enum
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import orjson
 
 from engine.replay.collector import collector_paused
 from engine.replay.results import Outcome, ReplayResult
+from engine.trade_schema import View, to_json
 from engine.values import TradeRecord, iso
-
-TRADE_FIELDS = (
-    "id",
-    "symbol",
-    "side",
-    "order_type",
-    "status",
-    "lots",
-    "requested_price",
-    "entry_price",
-    "sl",
-    "tp",
-    "trailing_pips",
-    "open_time",
-    "close_time",
-    "close_price",
-    "close_reason",
-    "pips",
-    "pnl",
-    "commission",
-    "swap",
-    "mfe_pips",
-    "mae_pips",
-    "signal_id",
-    "parent_id",
-    "comment",
-)
-
+from engine.wire import json_default, jsonable
 
 # Below 2**32 s the float seconds of a whole millisecond round back to it exactly.
 _FLOAT_EXACT_NS = 2**32 * 1_000_000_000
 
 
-@overload
-def _iso(value: datetime) -> str: ...
-@overload
-def _iso(value: datetime | None) -> str | None: ...
-def _iso(value: datetime | None) -> str | None:
-    """``engine.values.iso`` with a fast path for UTC times of four-digit years (the same text)."""
-    if value is not None and value.tzinfo is timezone.utc and value.year >= 1000:
-        return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031  (the measured fast path)
-            value.year,
-            value.month,
-            value.day,
-            value.hour,
-            value.minute,
-            value.second,
-            value.microsecond // 1000,
-        )
-    return iso(value)
-
-
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 def trade_to_dict(trade: TradeRecord) -> dict[str, Any]:
-    """The REST trade of DESIGN for ``trade`` (``TRADE_FIELDS``; what ``jsonable`` gives for each
-    field: enums as their value (``_value_``, the member's value without the property
-    look-up), ``Decimal`` as a number, times as ISO text)."""
-    reason = trade.close_reason
-    return {
-        "id": trade.id,
-        "symbol": trade.symbol,
-        "side": trade.side._value_,
-        "order_type": trade.order_type._value_,
-        "status": trade.status._value_,
-        "lots": _number(trade.lots),
-        "requested_price": trade.requested_price,
-        "entry_price": trade.entry_price,
-        "sl": trade.sl,
-        "tp": trade.tp,
-        "trailing_pips": trade.trailing_pips,
-        "open_time": _iso(trade.open_time),
-        "close_time": _iso(trade.close_time),
-        "close_price": trade.close_price,
-        "close_reason": None if reason is None else reason._value_,
-        "pips": trade.pips,
-        "pnl": _number(trade.pnl),
-        "commission": _number(trade.commission),
-        "swap": _number(trade.swap),
-        "mfe_pips": trade.mfe_pips,
-        "mae_pips": trade.mae_pips,
-        "signal_id": trade.signal_id,
-        "parent_id": trade.parent_id,
-        "comment": trade.comment,
-    }
+    """DESIGN's trade for ``trade``: ``engine.trade_schema``'s ``DESIGN`` view, in the wire format."""
+    return to_json(trade, View.DESIGN)
 
 
 def figures(result: ReplayResult) -> dict[str, Any]:
@@ -121,35 +42,7 @@ def figures(result: ReplayResult) -> dict[str, Any]:
 
 def performance(result: ReplayResult) -> dict[str, Any]:
     """DESIGN's performance figures over the replay's closed trades, JSON-ready."""
-    plain: dict[str, Any] = _plain(figures(result))
-    return plain
-
-
-def _json_default(value: Any) -> Any:
-    """What orjson cannot write itself, as ``_plain`` turns it: Decimal → number, time → ISO."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return _iso(value)
-    if isinstance(value, Enum):
-        return value.value
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
-
-
-def _plain(value: object) -> Any:
-    """``engine.service_support.jsonable`` (Decimal → number, time → ISO text, enum → value,
-    containers recursively) with the fast ISO formatting of ``_iso``."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return _iso(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {str(k.value if isinstance(k, Enum) else k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+    return jsonable(figures(result))
 
 
 def signal_rows(result: ReplayResult) -> list[dict[str, Any]]:
@@ -172,7 +65,7 @@ def signal_rows(result: ReplayResult) -> list[dict[str, Any]]:
 
 
 def _signal_times(times_ns: list[int]) -> list[str]:
-    """ISO text (``_iso``) of each time in ns since the epoch.
+    """ISO text (``engine.values.iso``) of each time in ns since the epoch.
 
     Whole milliseconds from 1970 to 2106 (every time of a signals file in seconds or ms),
     where the float seconds ``datetime.fromtimestamp`` takes are exact to the microsecond,
@@ -182,7 +75,7 @@ def _signal_times(times_ns: list[int]) -> list[str]:
     if stamps.size and (stamps >= 0).all() and (stamps < _FLOAT_EXACT_NS).all() and not (stamps % 1_000_000).any():
         text = np.datetime_as_string(stamps.astype("datetime64[ns]").astype("datetime64[ms]"), unit="ms")
         return [f"{t}Z" for t in text.tolist()]
-    return [_iso(datetime.fromtimestamp(ns / 1e9, tz=timezone.utc)) for ns in times_ns]
+    return [iso(datetime.fromtimestamp(ns / 1e9, tz=timezone.utc)) for ns in times_ns]
 
 
 def json_report(result: ReplayResult) -> str:
@@ -197,9 +90,9 @@ def _json_report(result: ReplayResult) -> str:
         "performance": figures(result),
         "signals": signal_rows(result),
     }
-    # datetimes go through _json_default too, for the report's own ISO format
+    # datetimes go through json_default too, for the wire's ISO format
     return orjson.dumps(
-        document, default=_json_default, option=orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
+        document, default=json_default, option=orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
     ).decode()
 
 

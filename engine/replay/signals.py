@@ -6,7 +6,10 @@ market), ``price`` (required for limit/stop), ``confidence`` (0..1) and
 ``source``. ``sl``/``tp`` may be blank (no stop, no target). A row without
 ``lots`` and ``risk_percent`` trades ``DEFAULT_LOTS``. Times as in price files
 (ISO 8601, UTC unless an offset is given, or unix seconds). Rows need not be
-sorted; they are replayed in time order (file order for equal times).
+sorted; they are replayed in time order (file order for equal times). Each row is
+checked by the rules of every order (``engine.orders.OrderRequest.validate``: lots or
+risk_percent, not both; a price for limit and stop orders only...); a row that breaks
+one stops the replay with its line and field, as a malformed cell does.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.errors import OrderRejectedError
 from engine.instruments import SPECS
+from engine.orders import OrderRequest
 from engine.replay.files import FileFormatError, RowLocator, parse_times, read_table
 from engine.values import OrderType, Side
 
@@ -85,8 +90,6 @@ def _row(record: dict[str, object], time_ns: int, where: str, line: int) -> Repl
             f"{where}: order_type {str(type_text)!r} must be market, limit or stop", field="order_type", line=line
         ) from None
     price = _float(record.get("price"), "price", where, line)
-    if order_type is not OrderType.MARKET and price is None:
-        raise FileFormatError(f"{where}: a {order_type.value} order needs a price", field="price", line=line)
     lots_value = record.get("lots")
     lots = None
     if not _blank(lots_value):
@@ -96,13 +99,14 @@ def _row(record: dict[str, object], time_ns: int, where: str, line: int) -> Repl
             raise FileFormatError(
                 f"{where}: lots {str(lots_value)!r} is not a number", field="lots", line=line
             ) from None
-        if not lots.is_finite() or lots <= 0:
-            raise FileFormatError(f"{where}: lots {lots} must be positive", field="lots", line=line)
     risk = _float(record.get("risk_percent"), "risk_percent", where, line)
-    if lots is not None and risk is not None:
-        raise FileFormatError(f"{where}: give lots or risk_percent, not both", field="lots", line=line)
+    sl, tp = _float(record["sl"], "sl", where, line), _float(record["tp"], "tp", where, line)
     if lots is None and risk is None:
         lots = DEFAULT_LOTS
+    try:  # the rules of every order (engine.orders): volume, a price for pending orders only...
+        OrderRequest(symbol, side, order_type, lots=lots, risk_percent=risk, price=price, sl=sl, tp=tp).validate()
+    except OrderRejectedError as exc:
+        raise FileFormatError(f"{where}: {exc.message}", field=exc.field, line=line) from None
     confidence = _float(record.get("confidence"), "confidence", where, line, positive=False)
     if confidence is not None and not 0.0 <= confidence <= 1.0:
         raise FileFormatError(f"{where}: confidence {confidence} must be within 0..1", field="confidence", line=line)
@@ -112,8 +116,8 @@ def _row(record: dict[str, object], time_ns: int, where: str, line: int) -> Repl
         time_ns=time_ns,
         symbol=symbol,
         side=side,
-        sl=_float(record["sl"], "sl", where, line),
-        tp=_float(record["tp"], "tp", where, line),
+        sl=sl,
+        tp=tp,
         lots=lots,
         risk_percent=risk,
         order_type=order_type,

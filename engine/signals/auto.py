@@ -13,89 +13,72 @@ is never executed without a person):
 4. ``min_rr``: reward:risk >= the minimum — the effective R:R at the live
    price when known (``engine.signals.executable``), else the signal's
    |tp − entry| / |entry − sl|;
-5. ``max_open_trades``: open trades + pending orders < the maximum;
-6. ``max_open_per_symbol``: those of the signal's symbol < the maximum;
-7. ``max_daily_loss_pct``: today's loss is below this % of the balance at the
+5. ``max_open_per_symbol``: open trades + pending orders of the signal's symbol < the maximum;
+6. ``max_daily_loss_pct``: today's loss is below this % of the balance at the
    start of the UTC day. Today's loss = −(net result of trades closed since
    00:00 UTC + floating P&L of open trades), when positive.
 
 Lots come from ``risk_percent``: the broker sizes the order so that hitting
-the stop loses that % of equity.
+the stop loses that % of equity. How many trades may be open at once is the
+engine's ``max_open_trades``, the one limit of every order source (checked by
+``assess`` first, and by the engine when the order is placed).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ValidationError as PydanticValidationError
+
 from engine.errors import ValidationError
 from engine.values import AccountSnapshot, Signal, SignalStatus, TradeRecord, TradeStatus
 
 
-@dataclass(frozen=True, slots=True)
-class AutoConfig:
-    """Auto-execution settings (see module docstring). ``enabled`` is False by default."""
+class AutoConfig(BaseModel):
+    """Auto-execution settings, the config file's ``[signals.auto]`` table (module docstring).
 
-    enabled: bool = False
-    min_confidence: float = 0.6
-    min_rr: float = 1.5
-    max_open_trades: int = 5
-    max_open_per_symbol: int = 1
-    max_daily_loss_pct: float = 3.0
-    risk_percent: float = 1.0
-    sources: frozenset[str] | None = None
+    ``enabled`` is False by default. Values must have their type as TOML writes it (``true``,
+    ``0.7``, ``2``); a bad one or an unknown key is refused naming it (``from_mapping``).
+    """
 
-    def __post_init__(self) -> None:
-        checks = (
-            ("min_confidence", 0.0 <= self.min_confidence <= 1.0, "a number in 0..1"),
-            ("min_rr", math.isfinite(self.min_rr) and self.min_rr >= 0, "a number >= 0"),
-            ("max_open_trades", self.max_open_trades >= 1, "at least 1"),
-            ("max_open_per_symbol", self.max_open_per_symbol >= 1, "at least 1"),
-            ("max_daily_loss_pct", 0 < self.max_daily_loss_pct <= 100, "in (0, 100]"),
-            ("risk_percent", 0 < self.risk_percent <= 100, "in (0, 100]"),
-        )
-        for name, ok, rule in checks:
-            if not ok:
-                raise ValidationError(f"{name} must be {rule}, got {getattr(self, name)!r}", field=name)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    enabled: bool = Field(False, description="execute new signals automatically")
+    min_confidence: float = Field(0.6, ge=0, le=1, description="confidence >= this")
+    min_rr: float = Field(1.5, ge=0, allow_inf_nan=False, description="reward:risk >= this")
+    max_open_per_symbol: int = Field(1, ge=1, description="open trades + pending orders of the symbol < this")
+    max_daily_loss_pct: float = Field(
+        3.0, gt=0, le=100, description="today's loss < this % of the day's starting balance"
+    )
+    risk_percent: float = Field(1.0, gt=0, le=100, description="lot size: the stop loses this % of equity")
+    sources: frozenset[str] | None = Field(None, description="only these models trade automatically (all: unset)")
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _sources(cls, value: Any) -> Any:
+        if value is None or isinstance(value, frozenset):
+            return value
+        if not isinstance(value, (list, tuple, set)) or not all(isinstance(v, str) for v in value):
+            raise ValueError("sources must be a list of model names")
+        return frozenset(value)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> AutoConfig:
-        """Build from a config table (e.g. TOML ``[signals.auto]``); unknown keys and bad types name the field."""
-        kinds = {
-            "enabled": bool,
-            "min_confidence": float,
-            "min_rr": float,
-            "max_open_trades": int,
-            "max_open_per_symbol": int,
-            "max_daily_loss_pct": float,
-            "risk_percent": float,
-        }
-        values: dict[str, Any] = {}
-        for key, value in data.items():
-            if key == "sources":
-                if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-                    raise ValidationError("sources must be a list of model names", field="sources")
-                values[key] = frozenset(value)
-                continue
-            kind = kinds.get(key)
-            if kind is None:
-                raise ValidationError(f"unknown auto-execution setting {key!r}", field=key)
-            ok = (
-                isinstance(value, bool)
-                if kind is bool
-                else (
-                    isinstance(value, (int, float))
-                    and not isinstance(value, bool)
-                    and (kind is float or float(value).is_integer())
-                )
-            )
-            if not ok:
-                raise ValidationError(f"{key} must be a {kind.__name__}, got {value!r}", field=key)
-            values[key] = kind(value)
-        return cls(**values)
+        """Build from a config table (e.g. TOML ``[signals.auto]``); a bad entry raises
+        ``ValidationError`` naming its key."""
+        try:
+            return cls.model_validate(dict(data))
+        except PydanticValidationError as exc:
+            error = exc.errors()[0]
+            key = str(error["loc"][0]) if error["loc"] else None
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = f"unknown auto-execution setting {key!r}"
+            raise ValidationError(f"{key}: {message}" if key else message, field=key) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +135,6 @@ class AutoExecutor:
         if effective < cfg.min_rr:
             return Decision(False, "min_rr", f"reward:risk {effective:.2f} below the minimum {cfg.min_rr:.2f}")
         active = [t for t in context.active_trades if t.status in (TradeStatus.OPEN, TradeStatus.PENDING)]
-        if len(active) >= cfg.max_open_trades:
-            return Decision(
-                False, "max_open_trades", f"{len(active)} trades open, the maximum is {cfg.max_open_trades}"
-            )
         on_symbol = sum(1 for t in active if t.symbol == signal.symbol)
         if on_symbol >= cfg.max_open_per_symbol:
             return Decision(

@@ -34,9 +34,9 @@ from datetime import datetime, time, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from engine.broker.requests import OrderRequest
 from engine.errors import JournalError, NotFound, OrderRejectedError, ValidationError
 from engine.events import SignalReceived, SignalUpdated
+from engine.orders import OrderRequest, check_volume
 from engine.signals.auto import AutoExecutor, TradingContext
 from engine.signals.executable import Assessment, DriftLimit, assess
 from engine.signals.stats import source_stats
@@ -182,6 +182,7 @@ class SignalBook:
         broker's ``OrderRejectedError`` (the signal then stays new, so it can be
         retried with other lots).
         """
+        check_volume(lots, risk_percent)  # lots or risk_percent, not both: the rule of every order
         async with self._lock:
             signal = await self.get(signal_id)
             if lots is None and risk_percent is None:
@@ -287,21 +288,13 @@ class SignalBook:
         """The risk % of an execution given neither lots nor a risk %: auto-execution's when on, else 1 %."""
         return self.auto.config.risk_percent if self.auto.enabled else self._default_risk
 
-    def assess(
-        self,
-        signal: Signal,
-        risk_percent: float | None = None,
-        lots: Decimal | None = None,
-        max_open_trades: int | None = None,
-    ) -> Assessment:
+    def assess(self, signal: Signal, risk_percent: float | None = None, lots: Decimal | None = None) -> Assessment:
         """Can ``signal`` be executed now, at what lots and R:R (``engine.signals.executable.assess``).
 
-        ``risk_percent`` defaults to ``default_risk_percent``; ``max_open_trades``
-        (the window's preference) counts open trades.
+        ``risk_percent`` defaults to ``default_risk_percent``; the open trades and pending
+        orders are held against the engine's ``max_open_trades``.
         """
-        open_trades = None
-        if max_open_trades:
-            open_trades = sum(1 for t in self._engine.active_trades() if t.status is TradeStatus.OPEN)
+        limit = self._engine.max_open_trades
         return assess(
             signal,
             quote=self._engine.quote(signal.symbol),
@@ -310,8 +303,8 @@ class SignalBook:
             risk_percent=risk_percent if risk_percent is not None or lots is not None else self.default_risk_percent,
             lots=lots,
             drift=self.drift,
-            open_trades=open_trades,
-            max_open_trades=max_open_trades,
+            open_trades=None if limit is None else len(self._engine.active_trades()),
+            max_open_trades=limit,
         )
 
     # -- internals ----------------------------------------------------------

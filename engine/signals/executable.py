@@ -40,8 +40,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from engine.errors import PaperTerminalError, ValidationError
+from engine.errors import OrderRejectedError, PaperTerminalError, ValidationError
 from engine.instruments import SPECS
+from engine.orders import check_open_limit
 from engine.values import Quote, Signal, SignalStatus
 
 
@@ -147,8 +148,8 @@ def assess(
     """Whether ``signal`` can be executed at ``now`` with ``quote`` as the live price (module docstring).
 
     ``lot_size(symbol, risk_percent, entry, sl)`` is the broker's sizing;
-    ``lots`` overrides it. ``max_open_trades`` (0 or None: no limit) is
-    compared with ``open_trades``.
+    ``lots`` overrides it. ``open_trades`` (open + pending) is held against
+    ``max_open_trades`` (None: no limit) by ``engine.orders.check_open_limit``.
     """
     if signal.status is not SignalStatus.NEW:
         return _no("not_new", status_reason(signal))
@@ -183,8 +184,11 @@ def assess(
         side = "ask" if sign > 0 else "bid"
         return _no("beyond_level", f"the market ({side} {price}) is already beyond the {level} {value}", **known)
     known["rr"] = reward / risk
-    if max_open_trades and open_trades is not None and open_trades >= max_open_trades:
-        return _no("max_open_trades", f"max open trades reached ({max_open_trades})", **known)
+    if open_trades is not None:
+        try:
+            check_open_limit(open_trades, max_open_trades)  # the engine's rule for every order
+        except OrderRejectedError as exc:
+            return _no(exc.code, exc.message, **known)
     if lots is None:
         if risk_percent is None:
             raise ValueError("give risk_percent or lots")

@@ -69,7 +69,7 @@ async def attach_signals(
     history: int = 500,
     drift: DriftLimit | None = None,
 ) -> Callable[[], Awaitable[None]]:
-    """Make ``engine.signals`` a started ``SignalBook`` and run the generators; return the stop function.
+    """Attach a started ``SignalBook`` to ``engine`` (``attach_signals``), run the generators; return the stop function.
 
     ``drift`` is the max drift of ``engine.signals.executable`` (default 3 pips or 25 % of the stop).
     """
@@ -78,7 +78,7 @@ async def attach_signals(
         if isinstance(engine.signals, SignalBook)
         else SignalBook(engine, auto=AutoExecutor(auto), drift=drift)
     )
-    engine.signals = book
+    engine.attach_signals(book)
     await book.start()
     gens = list(generators) if generators is not None else default_generators(model_paths)
     runner = SignalRunner(

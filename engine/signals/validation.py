@@ -24,7 +24,7 @@ from typing import Any
 from engine.bounds import MAX_PRICE, bounded_time
 from engine.errors import ValidationError
 from engine.instruments import SPECS
-from engine.values import PatternPoint, Side, Signal, SignalStatus, Timeframe, iso
+from engine.values import PatternPoint, Side, Signal, SignalStatus, Timeframe
 
 MAX_SOURCE_LENGTH = 64
 
@@ -160,15 +160,4 @@ def _pattern(pattern: Any) -> dict[str, Any] | None:
             )
         bounded_time(point.time, f"pattern.points.{i}.time")
         points.append(point)
-    return {**pattern, "points": points}
-
-
-def pattern_to_json(pattern: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The pattern with its points as ``{"label", "time" (ISO), "price"}`` dicts (for JSON)."""
-    if pattern is None:
-        return None
-    points = [
-        {"label": p.label, "time": iso(p.time), "price": p.price} if isinstance(p, PatternPoint) else p
-        for p in pattern.get("points") or ()
-    ]
     return {**pattern, "points": points}

@@ -21,6 +21,7 @@ REQUIRED = (
     "./usr/share/applications/paper-terminal.desktop",
     "./usr/share/icons/hicolor/256x256/apps/paper-terminal.png",
     "./usr/share/icons/hicolor/scalable/apps/paper-terminal.svg",
+    "./opt/paper-terminal/_internal/resources/guide/index.html",  # Help → Paper Terminal guide
 )
 EVERYWHERE = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}  # essential or pulled in by libc6 itself
 

@@ -19,9 +19,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.broker.requests import OrderRequest
 from engine.errors import NotFound, ValidationError
 from engine.instruments import SPECS
+from engine.orders import OrderRequest
+from engine.orders import spread_pips as engine_spread_pips
 from engine.values import OrderType, Quote, Side, TradeRecord
 from terminal.tasks import TaskOwner, disabled_while, error_text
 
@@ -30,9 +31,8 @@ DEFAULT_LOTS = 0.10  # as the ticket's default volume
 
 
 def spread_pips(symbol: str, bid: float, ask: float) -> float:
-    """(ask − bid) / pip size of ``symbol`` (pips; 0.0001 for an unknown symbol)."""
-    spec = SPECS.get(symbol)
-    return (ask - bid) / (spec.pip_size if spec else 0.0001)
+    """(ask − bid) / pip size of ``symbol`` (pips; 0.0001 for an unknown symbol): ``engine.orders``'."""
+    return engine_spread_pips(symbol, bid, ask)
 
 
 class OneClickBar(QWidget):

@@ -11,45 +11,15 @@ leaves half a file.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
+from engine.trade_schema import csv_text, json_text
 from engine.values import TradeRecord
 from terminal.commands.journal_access import add_journal_flags, open_journal
 from terminal.startup import guarded
-
-TRADE_FIELDS: tuple[str, ...] = (
-    "id",
-    "symbol",
-    "side",
-    "order_type",
-    "status",
-    "lots",
-    "requested_price",
-    "entry_price",
-    "sl",
-    "tp",
-    "trailing_pips",
-    "open_time",
-    "close_time",
-    "close_price",
-    "close_reason",
-    "pips",
-    "pnl",
-    "commission",
-    "swap",
-    "mfe_pips",
-    "mae_pips",
-    "signal_id",
-    "parent_id",
-    "comment",
-)
 
 
 def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentParser) -> None:
@@ -61,29 +31,12 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
     export.set_defaults(func=run)
 
 
-def trade_row(trade: TradeRecord) -> dict[str, Any]:
-    """DESIGN's trade fields of ``trade`` as JSON-native values (the REST format)."""
-    from engine.api.serialize import trade_dict
-
-    data = trade_dict(trade)
-    missing = [name for name in TRADE_FIELDS if name not in data]
-    if missing:
-        raise KeyError(f"trade serialisation lacks {', '.join(missing)}")
-    return {name: data[name] for name in (*TRADE_FIELDS, *[k for k in data if k not in TRADE_FIELDS])}
-
-
 def render(trades: list[TradeRecord], fmt: str) -> str:
-    """The trades as CSV (header + one row each) or a JSON array."""
-    rows = [trade_row(trade) for trade in trades]
-    if fmt == "json":
-        return json.dumps(rows, indent=2) + "\n"
-    columns = list(rows[0]) if rows else list(TRADE_FIELDS)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buffer.getvalue()
+    """The trades as CSV (a header of the field names, then one row each) or a JSON array.
+
+    Both carry the REST trade of every record (``engine.trade_schema``'s ``WIRE`` view).
+    """
+    return json_text(trades) if fmt == "json" else csv_text(trades)
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -15,8 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.service_support import account_dict, journal_figures, jsonable
+from engine.service_support import account_dict, journal_figures
 from engine.values import AccountSnapshot
+from engine.wire import jsonable
 from terminal.commands.journal_access import add_journal_flags, open_journal
 from terminal.startup import guarded
 

@@ -43,12 +43,14 @@ from PySide6.QtWidgets import (
 import numpy as np
 import pyqtgraph as pg
 
+from engine.events import TradeClosed
 from terminal.panels.signal_report import SignalReportPanel
 from terminal.tasks import TaskOwner, error_text
 from terminal.theme import DARK, Palette
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +245,7 @@ class DashboardPanel(QWidget):
         self.apply_palette(palette)
 
     def apply_palette(self, palette: Palette) -> None:
+        """Recolour the figures, curves and the signal report in ``palette`` (the window's theme)."""
         self.palette_ = palette
         if hasattr(self, "signal_report"):
             self.signal_report.apply_palette(palette)
@@ -257,6 +260,11 @@ class DashboardPanel(QWidget):
         fill = QColor(palette.loss)
         fill.setAlpha(70)
         self.dd_line.setBrush(fill)
+
+    def follow(self, bridge: EngineBridge) -> None:
+        """Reload after a trade closes or the account is reset (the window calls it once)."""
+        bridge.trade_event.connect(lambda event: self.schedule_reload() if isinstance(event, TradeClosed) else None)
+        bridge.account_reset.connect(lambda _account: self.schedule_reload())
 
     def schedule_reload(self) -> None:
         """Reload soon (several trade events in a burst cause one query)."""

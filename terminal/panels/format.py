@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from engine.instruments import SPECS
+from engine.trade_schema import Kind, TradeField
+from engine.values import TradeRecord
 
 
 def digits(symbol: str) -> int:
@@ -54,3 +56,28 @@ def duration(delta: timedelta) -> str:
     if hours < 24:
         return f"{hours}h {minutes % 60:02d}m"
     return f"{hours // 24}d {hours % 24}h"
+
+
+def trade_cell(field: TradeField, trade: TradeRecord) -> str:
+    """The text of ``field`` of ``trade`` in a table cell, by the field's kind (``engine.trade_schema``).
+
+    Prices on the symbol's digits (``—`` for a missing SL/TP), pips signed to 0.1, money with
+    thousands separators, times ``MM-DD HH:MM`` UTC, the side in capitals, other enums by value.
+    """
+    value = field.value(trade)
+    kind = field.kind
+    if kind is Kind.PRICE:
+        return price(trade.symbol, value) or ("—" if field.name in ("sl", "tp") else "")
+    if value is None:
+        return ""
+    if kind is Kind.SIDE:
+        return str(value.value).upper()
+    if kind is Kind.ENUM:
+        return str(value.value)
+    if kind is Kind.PIPS:
+        return pips(value)
+    if kind is Kind.MONEY:
+        return money(value)
+    if kind is Kind.TIME:
+        return short_when(value)
+    return str(value)

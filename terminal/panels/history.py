@@ -2,14 +2,14 @@
 
 Filters: symbol, date range (close time, UTC, both days inclusive) and result
 (wins: net > 0, losses: net < 0, breakeven: net = 0; net = pnl − commission
-+ swap). The CSV has DESIGN's trade fields in DESIGN's order plus ``net``;
-it is written on a worker thread.
++ swap). The columns are ``engine.trade_schema``'s ``TABLE`` fields, with their
+labels; the CSV is its ``SHEET`` view (what ``paper-terminal export --format
+csv`` writes, plus ``net``), written on a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -34,7 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.values import TradeRecord, TradeStatus, iso
+from engine.events import TradeClosed
+from engine.trade_schema import NUMERIC, View, csv_text, fields
+from engine.values import TradeRecord, TradeStatus
 from terminal.panels import format as fmt
 from terminal.panels.columns import ColumnFitter
 from terminal.tasks import TaskOwner, disabled_while, error_text
@@ -42,55 +44,11 @@ from terminal.theme import DARK, Palette
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
-COLUMNS = (
-    "#",
-    "Symbol",
-    "Side",
-    "Lots",
-    "Opened",
-    "Entry",
-    "SL",
-    "TP",
-    "Closed",
-    "Close",
-    "Reason",
-    "Pips",
-    "Commission",
-    "Swap",
-    "Net",
-)
-RIGHT = frozenset({"Lots", "Entry", "SL", "TP", "Close", "Pips", "Commission", "Swap", "Net"})
-COLOURED = frozenset({"Pips", "Net"})
-CSV_FIELDS = (
-    "id",
-    "symbol",
-    "side",
-    "order_type",
-    "status",
-    "lots",
-    "requested_price",
-    "entry_price",
-    "sl",
-    "tp",
-    "trailing_pips",
-    "open_time",
-    "close_time",
-    "close_price",
-    "close_reason",
-    "pips",
-    "pnl",
-    "commission",
-    "swap",
-    "net",
-    "mfe_pips",
-    "mae_pips",
-    "signal_id",
-    "parent_id",
-    "comment",
-)
+COLOURED = frozenset({"pips", "net"})  # coloured by the trade's net result
 RESULTS = ("All results", "Wins", "Losses", "Breakeven")
 MAX_ROWS = 1000
 
@@ -106,25 +64,10 @@ def matches_result(trade: TradeRecord, result: str) -> bool:
     return True
 
 
-def csv_row(trade: TradeRecord) -> list[str]:
-    """One CSV row of ``trade`` in ``CSV_FIELDS`` order (times ISO 8601 UTC, enums by value)."""
-    out = []
-    for name in CSV_FIELDS:
-        value = trade.net if name == "net" else getattr(trade, name)
-        if isinstance(value, datetime):
-            value = iso(value)
-        elif hasattr(value, "value"):
-            value = value.value
-        out.append("" if value is None else str(value))
-    return out
-
-
 def write_csv(path: Path, trades: list[TradeRecord]) -> None:
-    """Write ``trades`` to ``path`` (blocking: call it on a worker thread)."""
+    """Write ``trades`` to ``path`` as the ``SHEET`` view's CSV (blocking: call it on a worker thread)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_FIELDS)
-        writer.writerows(csv_row(t) for t in trades)
+        handle.write(csv_text(trades, View.SHEET))
 
 
 class HistoryTab(QWidget):
@@ -152,7 +95,7 @@ class HistoryTab(QWidget):
         self.apply_button = QPushButton("Apply")
         self.apply_button.clicked.connect(self.reload)
         self.export_button = QPushButton("Export CSV…")
-        self.export_button.clicked.connect(self._ask_export)
+        self.export_button.clicked.connect(self.ask_export)
         self.summary = QLabel("")
         self.summary.setProperty("role", "muted")
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # elided, never widens
@@ -169,8 +112,9 @@ class HistoryTab(QWidget):
         actions.addWidget(self.export_button)
         bar.addLayout(filters)
         bar.addLayout(actions)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.columns = fields(View.TABLE)
+        self.table = QTableWidget(0, len(self.columns))
+        self.table.setHorizontalHeaderLabels([f.label for f in self.columns])
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -181,6 +125,16 @@ class HistoryTab(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
+
+    def follow(self, bridge: EngineBridge) -> None:
+        """Reload when a trade closes or the account is reset (the window calls it once)."""
+        bridge.trade_event.connect(lambda event: self.reload() if isinstance(event, TradeClosed) else None)
+        bridge.account_reset.connect(lambda _account: self.reload())
+
+    def apply_palette(self, palette: Palette) -> None:
+        """Recolour the rows in ``palette`` (the window's theme)."""
+        self.palette_ = palette
+        self._fill()
 
     def filters(self) -> tuple[str | None, datetime, datetime, str]:
         """(symbol or None, since, until exclusive, result) from the filter widgets."""
@@ -216,38 +170,21 @@ class HistoryTab(QWidget):
         self.table.setRowCount(len(self.trades))
         for row, t in enumerate(self.trades):
             colour = p.profit if t.net > 0 else p.loss if t.net < 0 else None
-            values = (
-                str(t.id),
-                t.symbol,
-                t.side.value.upper(),
-                str(t.lots),
-                fmt.short_when(t.open_time),
-                fmt.price(t.symbol, t.entry_price),
-                fmt.price(t.symbol, t.sl) or "—",
-                fmt.price(t.symbol, t.tp) or "—",
-                fmt.short_when(t.close_time),
-                fmt.price(t.symbol, t.close_price),
-                t.close_reason.value if t.close_reason else "",
-                fmt.pips(t.pips),
-                fmt.money(t.commission),
-                fmt.money(t.swap),
-                fmt.money(t.net),
-            )
-            for name, text in zip(COLUMNS, values, strict=True):
-                item = QTableWidgetItem(text)
-                if name in RIGHT:
+            for column, field in enumerate(self.columns):
+                item = QTableWidgetItem(fmt.trade_cell(field, t))
+                if field.kind in NUMERIC:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if colour and name in COLOURED:
+                if colour and field.name in COLOURED:
                     item.setForeground(QBrush(QColor(colour)))
-                if name == "#":
+                if field.name == "id":
                     item.setData(Qt.ItemDataRole.UserRole, t.id)
-                self.table.setItem(row, COLUMNS.index(name), item)
+                self.table.setItem(row, column, item)
         self.fitter.fit()
 
     def select(self, trade_id: int) -> bool:
         """Select and scroll to the row of ``trade_id``; False when the filters hide it."""
         for row in range(self.table.rowCount()):
-            item = self.table.item(row, 0)
+            item = self.table.item(row, self._id_column())
             if item is not None and item.data(Qt.ItemDataRole.UserRole) == trade_id:
                 self.table.selectRow(row)
                 self.table.scrollToItem(item)
@@ -255,7 +192,11 @@ class HistoryTab(QWidget):
         self.message.emit(f"trade #{trade_id} is not in the history as filtered")
         return False
 
-    def _ask_export(self) -> None:
+    def _id_column(self) -> int:
+        return next(i for i, f in enumerate(self.columns) if f.name == "id")
+
+    def ask_export(self) -> None:
+        """Ask where to save the rows shown as CSV (non-blocking dialog), then write them there."""
         dialog = QFileDialog(self, "Export trade history", "paper-trades.csv", "CSV files (*.csv)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")

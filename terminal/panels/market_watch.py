@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.instruments import SPECS
+from engine.orders import spread_pips as engine_spread_pips
 from engine.values import Bar, Quote, Timeframe
 from terminal.panels import format as fmt
 from terminal.panels.cells import item_at
@@ -40,6 +41,7 @@ from terminal.theme import DARK, Palette
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +52,8 @@ STALE_MARK = "⚠ "
 
 
 def spread_pips(symbol: str, quote: Quote) -> float:
-    """(ask − bid) / pip size of ``symbol``."""
-    spec = SPECS.get(symbol)
-    return (quote.ask - quote.bid) / (spec.pip_size if spec else 0.0001)
+    """(ask − bid) / pip size of ``symbol`` (``engine.orders.spread_pips``)."""
+    return engine_spread_pips(symbol, quote.bid, quote.ask)
 
 
 def day_change(symbol: str, bid: float, day_open: float | None) -> tuple[float, float] | None:
@@ -129,6 +130,11 @@ class MarketWatchPanel(QWidget):
         item.setForeground(QBrush(QColor(colour or self.palette_.text)))
         item.setToolTip(tooltip)
 
+    def follow(self, bridge: EngineBridge) -> None:
+        """Repaint on every price frame and read the day's open when a D1 bar closes (the window calls it once)."""
+        bridge.frame.connect(self.on_frame)
+        bridge.bar_closed.connect(self.on_bar)
+
     # --- data ------------------------------------------------------------------------
     async def reload(self) -> None:
         """Read each symbol's open of the day (the forming D1 bar) and paint the last quotes."""
@@ -190,6 +196,7 @@ class MarketWatchPanel(QWidget):
         menu.popup(self.table.viewport().mapToGlobal(pos))
         self.context_menu = menu  # kept for tests (and alive while open)
 
-    def set_palette(self, palette: Palette) -> None:
+    def apply_palette(self, palette: Palette) -> None:
+        """Recolour the rows in ``palette`` (the window's theme)."""
         self.palette_ = palette
         self.on_frame({s: q for s in self.symbols if (q := self.engine.quote(s)) is not None})

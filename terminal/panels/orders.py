@@ -49,6 +49,7 @@ from terminal.theme import DARK, Palette
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +208,6 @@ class OrdersPanel(QWidget):
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self._quotes: dict[str, Quote] = {}
         self._filling = False
-        self.mirror_enabled = False
         self._mirror_details: dict[int, str] = {}
         self._unsettled: dict[int, TradeRecord] = {}  # closed on paper, still open in MetaTrader
         self.positions = _TradeTable(POSITION_COLUMNS)
@@ -223,6 +223,19 @@ class OrdersPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+
+    def follow(self, bridge: EngineBridge) -> None:
+        """Keep the tabs up to date from the engine's events (the window calls it once)."""
+        bridge.frame.connect(self.on_frame)
+        bridge.trades_changed.connect(self.refresh)
+        bridge.mirror_changed.connect(self.on_mirror_changed)
+        self.history.follow(bridge)
+
+    def apply_palette(self, palette: Palette) -> None:
+        """Recolour every tab in ``palette`` (the window's theme)."""
+        self.palette_ = palette
+        self.history.apply_palette(palette)
+        self.refresh()
 
     # --- state → tables ------------------------------------------------------------
     def refresh(self) -> None:
@@ -240,7 +253,7 @@ class OrdersPanel(QWidget):
             self._fill_pending(pending)
         finally:
             self._filling = False
-        shown = self.mirror_enabled or any(t.mirror_state or t.mirror_ticket for t in trades)
+        shown = self.engine.mirror is not None or any(t.mirror_state or t.mirror_ticket for t in trades)
         for table in (self.positions, self.pending):
             table.setColumnHidden(table.col["Mirror"], not shown)
             table.fitter.fit()

@@ -48,6 +48,7 @@ from terminal.theme import DARK, Palette
 if TYPE_CHECKING:
     from engine.service import TradingEngine
     from engine.signals.book import SignalBook
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,16 @@ class SignalsPanel(QWidget):
             raise LookupError("signals are not enabled in this terminal")
         return book
 
+    def follow(self, bridge: EngineBridge) -> None:
+        """Add new signals and update changed ones as the engine announces them (the window calls it once)."""
+        bridge.signal_received.connect(self.upsert)
+        bridge.signal_updated.connect(self.upsert)
+
+    def apply_palette(self, palette: Palette) -> None:
+        """Recolour every row in ``palette`` (the window's theme)."""
+        self.palette_ = palette
+        self._rebuild()
+
     # --- data ------------------------------------------------------------------
     async def reload(self) -> None:
         """Load the latest signals from the engine's signal book."""
@@ -166,6 +177,9 @@ class SignalsPanel(QWidget):
 
     def set_prefs(self, prefs: Preferences) -> None:
         self.prefs = prefs
+        self._rebuild()
+
+    def _rebuild(self) -> None:
         for signal_id, signal in list(self._signals.items()):
             self._build_row(self.row_of(signal_id), signal)
 
@@ -191,10 +205,9 @@ class SignalsPanel(QWidget):
 
     # --- can it be executed: the engine's answer ---------------------------------------
     def assessment(self, signal: Signal) -> Assessment:
-        """The engine's answer for ``signal`` now (``SignalBook.assess``) at the preferences' risk %."""
-        return self.book.assess(
-            signal, risk_percent=self.prefs.risk_percent, max_open_trades=self.prefs.max_open_trades or None
-        )
+        """The engine's answer for ``signal`` now (``SignalBook.assess``) at the preferences' risk %
+        (the engine's ``max_open_trades`` included)."""
+        return self.book.assess(signal, risk_percent=self.prefs.risk_percent)
 
     def blocker(self, signal: Signal) -> str | None:
         """The reason ``signal`` cannot be executed now, or None when it can."""

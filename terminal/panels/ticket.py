@@ -41,10 +41,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.broker.requests import OrderRequest
 from engine.errors import NotFound, ValidationError
-from engine.instruments import SPECS
-from engine.values import OrderType, Side
+from engine.orders import OrderRequest, level_at_pips, pips_between, reward_risk
+from engine.values import OrderType, Quote, Side
 from terminal.panels import format as fmt
 from terminal.panels.fields import FieldError, NumberField
 from terminal.panels.floating import pip_value_per_lot
@@ -53,6 +52,7 @@ from terminal.tasks import TaskOwner, disabled_while, error_text
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -230,9 +230,7 @@ class TicketPanel(UnitConversions, QWidget):
             raise Problem(which, f"{field.name}: {field.text().strip()} pips — give a positive distance")
         if entry is None:
             return None
-        spec = SPECS[self.symbol.currentText()]
-        direction = -1 if which == "sl" else 1
-        return spec.round_price(entry + direction * side.sign * value * spec.pip_size)
+        return level_at_pips(self.symbol.currentText(), side, entry, value, "sl" if which == "sl" else "tp")
 
     def _entry_or_problem(self, side: Side) -> float:
         pending = self.order_type.currentText() != OrderType.MARKET.value
@@ -302,7 +300,7 @@ class TicketPanel(UnitConversions, QWidget):
         per_lot = pip_value_per_lot(symbol, quotes, account.currency)
         if per_lot is None:
             return None
-        stop_pips = abs(entry - sl) / SPECS[symbol].pip_size
+        stop_pips = pips_between(symbol, entry, sl)
         return Decimal(repr(round(stop_pips * per_lot * float(lots), 2)))
 
     def preview(self, side: Side) -> dict[str, Any]:
@@ -329,9 +327,17 @@ class TicketPanel(UnitConversions, QWidget):
             if risk is not None:
                 out["risk"] = risk
                 out["risk_pct"] = float(risk / balance * 100) if balance else None
-            if tp is not None and entry != sl:
-                out["rr"] = abs(tp - entry) / abs(entry - sl)
+            out["rr"] = reward_risk(entry, sl, tp)
         return out
+
+    def follow(self, bridge: EngineBridge) -> None:
+        """Refresh the preview on trade changes, and on prices of its symbol while shown (the window calls it once)."""
+        bridge.trades_changed.connect(self.refresh_preview)
+        bridge.frame.connect(self._on_frame)
+
+    def _on_frame(self, quotes: dict[str, Quote]) -> None:
+        if self.isVisible() and self.symbol.currentText() in quotes:
+            self.refresh_preview()
 
     def refresh_preview(self) -> None:
         """Show each side's order or its problem; enable the buttons the engine would accept."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from engine.errors import NotFound, ValidationError
 from engine.instruments import SPECS
+from engine.orders import level_at_pips, pips_between
 from engine.values import OrderType, Side
 from terminal.panels.fields import FieldError
 
@@ -99,9 +100,8 @@ class UnitConversions:
             below = value < (quote.bid if quote else self.entry(Side.SELL) or value)
             self.side_hint = Side.BUY if (below == (which == "sl")) else Side.SELL
             entry = self.entry(self.side_hint)
-            return None if entry is None else round(abs(entry - value) / spec.pip_size, PIP_DECIMALS)
+            return None if entry is None else round(pips_between(symbol, entry, value), PIP_DECIMALS)
         entry = self.entry(self.side_hint)
         if entry is None:
             return None
-        direction = -1 if which == "sl" else 1
-        return spec.round_price(entry + direction * self.side_hint.sign * value * spec.pip_size)
+        return level_at_pips(symbol, self.side_hint, entry, value, "sl" if which == "sl" else "tp")

@@ -133,7 +133,7 @@ def _journal(home: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from engine.journal import SqlJournal
     from engine.values import AccountSnapshot
-    from tests.engine.journal.factories import make_trade
+    from tests.kit import make_trade
 
     db = home / "data" / "paper.db"
     db.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,6 @@
-"""Fixtures for the bridge tests: a fake MetaTrader5 package and trade record factories."""
+"""Fixtures for the bridge tests: a fake MetaTrader5 package, clients and mirrors (trades: tests.kit)."""
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 import pytest
 
@@ -11,58 +8,10 @@ from bridges.clock import ServerClock
 from bridges.config import MirrorOptions, Mt5Config
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.mirror import Mt5Mirror
-from engine.values import OrderType, Side, TradeRecord, TradeStatus
 from tests.bridges import fake_mt5
 from tests.bridges.fake_mt5.terminal import FakeTerminal
 
 MAGIC = 777001
-
-
-def make_trade(
-    trade_id: int = 1,
-    *,
-    symbol: str = "EURUSD",
-    side: Side = Side.BUY,
-    order_type: OrderType = OrderType.MARKET,
-    status: TradeStatus = TradeStatus.OPEN,
-    lots: str = "0.10",
-    entry: float | None = 1.1001,
-    requested: float | None = None,
-    sl: float | None = 1.0950,
-    tp: float | None = 1.1050,
-    parent_id: int | None = None,
-    mirror_ticket: str | None = None,
-) -> TradeRecord:
-    """A paper trade record as the broker publishes it."""
-    now = datetime.now(timezone.utc) - timedelta(seconds=1)
-    return TradeRecord(
-        id=trade_id,
-        symbol=symbol,
-        side=side,
-        order_type=order_type,
-        status=status,
-        lots=Decimal(lots),
-        requested_price=requested,
-        entry_price=entry,
-        sl=sl,
-        tp=tp,
-        trailing_pips=None,
-        open_time=now,
-        close_time=None,
-        close_price=None,
-        close_reason=None,
-        pips=0.0,
-        pnl=Decimal("0"),
-        commission=Decimal("0"),
-        swap=Decimal("0"),
-        mfe_pips=0.0,
-        mae_pips=0.0,
-        signal_id=None,
-        parent_id=parent_id,
-        comment="",
-        created_at=now,
-        mirror_ticket=mirror_ticket,
-    )
 
 
 @pytest.fixture

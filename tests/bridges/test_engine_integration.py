@@ -11,26 +11,19 @@ import pytest
 from bridges.config import ExternalClose, MirrorOptions
 from bridges.mt5.mirror import Mt5Mirror
 from bridges.sync import MirrorService
-from engine.broker import BrokerConfig, OrderRequest, PaperBroker
-from engine.bus import EventBus
+from engine.broker import OrderRequest
 from engine.events import MirrorStateChanged
-from engine.journal import SqlJournal
-from engine.service import TradingEngine
 from engine.values import Quote, Side, TradeStatus
+from terminal.settings import Settings
 from tests.bridges.conftest import MAGIC
 from tests.bridges.fake_mt5 import constants as c
+from tests.kit import make_engine
 
 
 @pytest.fixture
 async def wired(tmp_path, mt5_client, terminal):
     terminal.set_price("EURUSD.m", 1.08500, 1.08510)
-    engine = TradingEngine(
-        EventBus(),
-        PaperBroker(BrokerConfig()),
-        SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False),
-        symbols=["EURUSD"],
-        flush_interval=3600,
-    )
+    engine = make_engine(tmp_path / "paper.db", flush_interval=3600)
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
     service = MirrorService(
@@ -105,30 +98,27 @@ async def test_position_closed_in_metatrader_closes_the_paper_trade(wired, termi
 
 
 async def test_start_mirror_service_from_settings_shares_the_feed_client(tmp_path, terminal, monkeypatch):
-    from bridges.factory import make_bridge_feed, start_mirror_service
+    from bridges.factory import make_bridges, start_mirror_service
 
     monkeypatch.setenv("PAPER_TERMINAL_MT5_PASSWORD", terminal.password)
     monkeypatch.setattr("keyring.get_password", lambda service, user: None)
     terminal.set_price("EURUSD.m", 1.08500, 1.08510)
-    settings = {
-        "mirror": "mt5",
-        "feed": "mt5",
-        "mt5_login": str(terminal.login_id),
-        "mt5_server": terminal.server,
-        "mirror_symbol_suffix": ".m",
-    }
-    feed = make_bridge_feed(settings)
-    await feed.start(["EURUSD"])
-    engine = TradingEngine(
-        EventBus(),
-        PaperBroker(BrokerConfig()),
-        SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False),
-        symbols=["EURUSD"],
-        flush_interval=3600,
+    settings = Settings.load(
+        {
+            "mirror": "mt5",
+            "feed": "mt5",
+            "mt5_login": str(terminal.login_id),
+            "mt5_server": terminal.server,
+            "mirror_symbol_suffix": ".m",
+        }
     )
+    bridges = make_bridges(settings)
+    feed = bridges.feed
+    await feed.start(["EURUSD"])
+    engine = make_engine(tmp_path / "paper.db", flush_interval=3600)
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
-    service = await start_mirror_service(settings, engine, feed)
+    service = await start_mirror_service(settings, engine, bridges.mirror)
     assert service.mirror.client is feed.client
     trade = await engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10")))
     await settle(service)

@@ -14,8 +14,9 @@ from bridges.sync import MirrorService
 from engine.bus import EventBus
 from engine.events import MirrorStateChanged, OrderCancelled, OrderPlaced, TradeClosed, TradeModified, TradeOpened
 from engine.values import CloseReason, OrderType, Side, TradeStatus
-from tests.bridges.conftest import MAGIC, make_trade
+from tests.bridges.conftest import MAGIC
 from tests.bridges.fake_mt5 import constants as c
+from tests.kit import mirrored_trade
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def closed_part(trade, lots: str, new_id: int):
 
 
 async def test_trade_opened_results_in_one_mirror_open_and_state(service, terminal):
-    trade = make_trade(1)
+    trade = mirrored_trade(1)
     service.bus.publish(TradeOpened(trade))
     await settle(service)
     assert terminal.order_sends() == 1 and len(terminal.positions) == 1
@@ -60,7 +61,7 @@ async def test_trade_opened_results_in_one_mirror_open_and_state(service, termin
 
 async def test_refusal_marks_trade_and_keeps_it(service, terminal):
     terminal.inject_refusal(c.TRADE_RETCODE_NO_MONEY, "No money")
-    service.bus.publish(TradeOpened(make_trade(2)))
+    service.bus.publish(TradeOpened(mirrored_trade(2)))
     await settle(service)
     (state,) = service.states
     assert (state.trade_id, state.state, state.ticket) == (2, "refused", None)
@@ -69,7 +70,7 @@ async def test_refusal_marks_trade_and_keeps_it(service, terminal):
 
 
 async def test_modify_partial_and_full_close_follow_the_paper_trade(service, terminal):
-    trade = make_trade(3, lots="0.30")
+    trade = mirrored_trade(3, lots="0.30")
     service.bus.publish(TradeOpened(trade))
     service.bus.publish(TradeModified(replace(trade, sl=1.0900)))
     remaining = replace(trade, lots=Decimal("0.20"))
@@ -84,7 +85,7 @@ async def test_modify_partial_and_full_close_follow_the_paper_trade(service, ter
 
 
 async def test_pending_order_then_cancel(service, terminal):
-    pending = make_trade(
+    pending = mirrored_trade(
         5, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, entry=None, requested=1.0900, sl=1.0850, tp=1.1000
     )
     service.bus.publish(OrderPlaced(pending))
@@ -97,7 +98,7 @@ async def test_pending_order_then_cancel(service, terminal):
 
 
 async def test_filled_pending_order_is_not_opened_twice(service, terminal):
-    pending = make_trade(
+    pending = mirrored_trade(
         6, order_type=OrderType.STOP, status=TradeStatus.PENDING, entry=None, requested=1.1050, sl=1.1000, tp=1.1100
     )
     service.bus.publish(OrderPlaced(pending))
@@ -111,25 +112,25 @@ async def test_filled_pending_order_is_not_opened_twice(service, terminal):
 
 async def test_paused_service_does_not_mirror_new_trades(service, terminal):
     service.pause()
-    service.bus.publish(TradeOpened(make_trade(7)))
+    service.bus.publish(TradeOpened(mirrored_trade(7)))
     await settle(service)
     assert terminal.order_sends() == 0 and service.states[0].state == "not_mirrored"
     assert service.status().details["paused"] is True
 
 
 async def test_link_lost_commands_wait_and_reconcile_without_duplicate(service, terminal):
-    service.bus.publish(TradeOpened(make_trade(8)))
+    service.bus.publish(TradeOpened(mirrored_trade(8)))
     await settle(service)
     terminal.disconnect()
     terminal.drop_after_send = False
-    service.bus.publish(TradeOpened(make_trade(9)))
+    service.bus.publish(TradeOpened(mirrored_trade(9)))
     await settle(service)  # the client notices, reconnects (initialize), reconciles, then sends
     assert sorted(p.comment for p in terminal.positions.values()) == ["pt:8", "pt:9"]
     assert terminal.order_sends() == 2
 
 
 async def test_user_close_in_metatrader_is_flagged(service, terminal):
-    service.bus.publish(TradeOpened(make_trade(10)))
+    service.bus.publish(TradeOpened(mirrored_trade(10)))
     await settle(service)
     terminal.close_by_hand(int(service.ticket_for(10)))
     for _ in range(100):
@@ -151,7 +152,7 @@ async def test_user_close_in_metatrader_is_followed(mt5_client, terminal):
         bus, mirror, close_paper=close_paper, on_external_close=ExternalClose.FOLLOW, watch_interval=0.05
     )
     await svc.start()
-    bus.publish(TradeOpened(make_trade(11)))
+    bus.publish(TradeOpened(mirrored_trade(11)))
     await settle(svc)
     terminal.close_by_hand(int(svc.ticket_for(11)))
     for _ in range(100):
@@ -165,12 +166,12 @@ async def test_user_close_in_metatrader_is_followed(mt5_client, terminal):
 async def test_restart_adopts_positions_and_settles_missing_ones(mt5_client, terminal):
     mirror = Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m"))
     await mirror.connect()
-    ticket = (await mirror.open(make_trade(12))).ticket
+    ticket = (await mirror.open(mirrored_trade(12))).ticket
     await mirror.disconnect()
     bus = EventBus()
     states: list[MirrorStateChanged] = []
     bus.subscribe(MirrorStateChanged, states.append)
-    active = [make_trade(12, mirror_ticket=ticket), make_trade(13, mirror_ticket="999")]
+    active = [mirrored_trade(12, mirror_ticket=ticket), mirrored_trade(13, mirror_ticket="999")]
     active = [replace(t, mirror_state="open") for t in active]
     svc = MirrorService(
         bus,
@@ -183,7 +184,7 @@ async def test_restart_adopts_positions_and_settles_missing_ones(mt5_client, ter
         if states:
             break
         await asyncio.sleep(0.02)
-    bus.publish(TradeOpened(make_trade(12)))  # a replayed event must not open it again
+    bus.publish(TradeOpened(mirrored_trade(12)))  # a replayed event must not open it again
     await settle(svc)
     await svc.stop()
     assert svc.ticket_for(12) == ticket and terminal.order_sends() == 1
@@ -204,14 +205,14 @@ async def test_record_state_callback_replaces_direct_publish(mt5_client, termina
         watch_interval=10,
     )
     await svc.start()
-    bus.publish(TradeOpened(make_trade(14)))
+    bus.publish(TradeOpened(mirrored_trade(14)))
     await settle(svc)
     await svc.stop()
     assert recorded == [(14, svc.ticket_for(14), "open")]
 
 
 async def test_queued_modifications_collapse_to_the_newest(service, terminal):
-    trade = make_trade(15)
+    trade = mirrored_trade(15)
     service.bus.publish(TradeOpened(trade))
     for step in range(1, 6):  # a trailing stop moving five times before the mirror catches up
         service.bus.publish(TradeModified(replace(trade, sl=round(1.0950 + step * 0.0005, 5))))
@@ -255,8 +256,8 @@ async def test_failing_state_recorder_does_not_stop_mirroring(mt5_client, termin
         watch_interval=10,
     )
     await svc.start()
-    bus.publish(TradeOpened(make_trade(41)))
-    bus.publish(TradeOpened(make_trade(42)))
+    bus.publish(TradeOpened(mirrored_trade(41)))
+    bus.publish(TradeOpened(mirrored_trade(42)))
     await settle(svc)
     await svc.stop()
     assert calls == [41, 42] and len(terminal.positions) == 2
@@ -265,10 +266,10 @@ async def test_failing_state_recorder_does_not_stop_mirroring(mt5_client, termin
 async def test_account_reset_forgets_tickets_so_new_trade_ids_are_mirrored(service, terminal):
     from engine.events import AccountReset
 
-    service.bus.publish(TradeOpened(make_trade(1)))
+    service.bus.publish(TradeOpened(mirrored_trade(1)))
     await settle(service)
     service.bus.publish(AccountReset(account=None))
-    service.bus.publish(TradeOpened(make_trade(1, side=Side.SELL, sl=1.1050, tp=1.0950)))  # new account
+    service.bus.publish(TradeOpened(mirrored_trade(1, side=Side.SELL, sl=1.1050, tp=1.0950)))  # new account
     await settle(service)
     assert len(terminal.positions) == 2 and terminal.order_sends() == 2
     assert service.ticket_for(1) != str(min(terminal.positions))

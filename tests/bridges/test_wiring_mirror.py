@@ -7,31 +7,41 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from types import SimpleNamespace
 
-from engine.broker import BrokerConfig, OrderRequest, PaperBroker
-from engine.bus import EventBus
+from engine.broker import OrderRequest
 from engine.journal import SqlJournal
-from engine.service import TradingEngine
 from engine.values import Quote, Side
-from terminal.wiring import Runtime, attach_mirror
+from terminal.settings import Settings
+from terminal.wiring import Runtime, attach_mirror, bridges_for
+from tests.kit import make_engine
 
 
 async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal, monkeypatch):
     monkeypatch.setattr("keyring.get_password", lambda service, user: None)
     terminal.set_price("EURUSD.m", 1.08500, 1.08510)
     journal = SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False)
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"], flush_interval=3600)
+    engine = make_engine(journal, flush_interval=3600)
     await engine.start()
     await engine.on_quote(Quote("EURUSD", 1.08500, 1.08510, datetime.now(timezone.utc), "test"))
     monkeypatch.setenv("PAPER_TERMINAL_MT5_PASSWORD", terminal.password)
-    settings = SimpleNamespace(
-        mirror="mt5",
-        feed="sim",
-        mt5_login=str(terminal.login_id),
-        mt5_server=terminal.server,
-        mirror_symbol_suffix=".m",
-        mirror_paused=True,
+    settings = Settings.load(
+        {
+            "mirror": "mt5",
+            "feed": "sim",
+            "mt5_login": str(terminal.login_id),
+            "mt5_server": terminal.server,
+            "mirror_symbol_suffix": ".m",
+            "mirror_paused": True,
+        }
     )
-    runtime = Runtime(settings=settings, bus=engine.bus, journal=journal, engine=engine, feed=None, price_worker=None)
+    runtime = Runtime(
+        settings=settings,
+        bus=engine.bus,
+        journal=journal,
+        engine=engine,
+        feed=None,
+        price_worker=None,
+        bridges=bridges_for(settings),  # as build_runtime does: the mirror comes from make_bridges
+    )
     stop = await attach_mirror(runtime)
     try:
         service = runtime.mirror
@@ -56,7 +66,7 @@ async def test_attach_mirror_exposes_service_status_and_pause(tmp_path, terminal
 
 async def test_attach_mirror_without_mirror_setting_does_nothing(tmp_path):
     journal = SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False)
-    engine = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"])
+    engine = make_engine(journal)
     runtime = Runtime(
         settings=SimpleNamespace(mirror=None),
         bus=engine.bus,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from engine.broker import BrokerConfig, PaperBroker
-from engine.bus import EventBus
 from engine.clock import MarketClock
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
 from engine.values import Quote
+from tests.kit import make_engine
 
 WALL = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
 MARKET = datetime(2026, 11, 6, 9, 30, tzinfo=timezone.utc)
@@ -38,13 +37,7 @@ async def test_engine_clock_follows_fresh_quotes_and_resumes_from_the_journal(tm
     url = f"sqlite:///{tmp_path / 'paper.db'}"
 
     def make() -> TradingEngine:
-        return TradingEngine(
-            EventBus(),
-            PaperBroker(BrokerConfig()),
-            SqlJournal(url, durable=False),
-            symbols=["EURUSD"],
-            clock=MarketClock(follows_wall=False, wall=lambda: WALL),
-        )
+        return make_engine(url, clock=MarketClock(follows_wall=False, wall=lambda: WALL))
 
     first = make()
     await first.start()
@@ -63,13 +56,7 @@ async def test_engine_clock_follows_fresh_quotes_and_resumes_from_the_journal(tm
 async def test_engine_metrics_snapshots_are_dated_by_the_market_clock(tmp_path):
     """The equity samples the dashboard draws sit on the market clock, not the wall clock."""
     journal = SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}", durable=False)
-    engine = TradingEngine(
-        EventBus(),
-        PaperBroker(BrokerConfig()),
-        journal,
-        symbols=["EURUSD"],
-        clock=MarketClock(follows_wall=False, wall=lambda: WALL),
-    )
+    engine = make_engine(journal, clock=MarketClock(follows_wall=False, wall=lambda: WALL))
     await engine.start()
     try:
         await engine.on_quote(Quote("EURUSD", 1.1, 1.1001, MARKET, "sim"))

@@ -2,7 +2,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from engine.floating import floating_gross, pip_value_per_lot, with_floating
-from engine.values import OrderType, Quote, Side, TradeRecord, TradeStatus
+from engine.values import Quote, Side, TradeRecord, TradeStatus
+from tests.kit import make_trade
 
 T = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
 
@@ -10,32 +11,22 @@ T = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
 def _trade(
     symbol: str, side: Side, entry: float, lots: str = "1.00", status: TradeStatus = TradeStatus.OPEN
 ) -> TradeRecord:
-    zero = Decimal("0")
-    return TradeRecord(
+    return make_trade(
         1,
-        symbol,
-        side,
-        OrderType.MARKET,
-        status,
-        Decimal(lots),
-        entry,
-        entry,
-        None,
-        None,
-        None,
-        T,
-        None,
-        None,
-        None,
-        0.0,
-        zero,
-        zero,
-        zero,
-        0.0,
-        0.0,
-        None,
-        None,
-        "",
+        at=T,
+        symbol=symbol,
+        side=side,
+        status=status,
+        lots=lots,
+        requested_price=entry,
+        entry_price=entry,
+        sl=None,
+        tp=None,
+        pnl="0",
+        commission="0",
+        swap="0",
+        comment="",
+        created_at=None,
     )
 
 

@@ -16,8 +16,8 @@ from engine.htmlreport import ReportInput, build_report, render_html
 from engine.journal import SqlJournal
 from engine.values import CloseReason, Side, Signal, SignalStatus, Timeframe
 from terminal.commands import replay as replay_command
-from tests.engine.journal.factories import T0, closed, make_account, make_trade
 from tests.engine.replay.helpers import at, bars_file, signals_file
+from tests.kit import T0, closed, make_account, make_trade
 from tests.terminal.cli_helpers import run
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -10,7 +10,8 @@ import pytest
 
 from engine.drawdown import balance_drawdowns
 from engine.performance import compute_performance
-from engine.values import AccountSnapshot, CloseReason, OrderType, Side, TradeRecord, TradeStatus
+from engine.values import AccountSnapshot, CloseReason, Side, TradeRecord, TradeStatus
+from tests.kit import make_trade
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)  # Monday 09:00
 
@@ -64,31 +65,27 @@ def closed(
     """A closed record whose net result is ``net`` (pnl adjusted for commission and swap)."""
     open_time = opened or T0 + timedelta(hours=trade_id)
     pnl = Decimal(net) + Decimal(commission) - Decimal(swap)
-    return TradeRecord(
-        id=trade_id,
+    return make_trade(
+        trade_id,
+        at=open_time,
         symbol=symbol,
         side=side,
-        order_type=OrderType.MARKET,
         status=status,
-        lots=Decimal("1"),
+        lots="1",
         requested_price=1.1,
         entry_price=1.1,
         sl=None,
         tp=None,
-        trailing_pips=None,
-        open_time=open_time,
         close_time=open_time + timedelta(hours=hours),
         close_price=1.1,
         close_reason=CloseReason.MANUAL,
         pips=pips,
         pnl=pnl,
-        commission=Decimal(commission),
-        swap=Decimal(swap),
-        mfe_pips=0.0,
-        mae_pips=0.0,
+        commission=commission,
+        swap=swap,
         signal_id=signal_id,
-        parent_id=None,
         comment="",
+        created_at=None,
     )
 
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 
 from engine.broker import BrokerConfig, OrderRequest, PaperBroker
-from engine.bus import EventBus
 from engine.errors import NotFound, OrderRejectedError, ValidationError
 from engine.events import (
     AccountReset,
@@ -26,6 +25,8 @@ from engine.events import (
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
 from engine.values import CloseReason, FeedStatus, OrderType, Quote, Side, Timeframe, TradeStatus
+from tests import kit
+from tests.kit import Recorder
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)  # a Tuesday
 
@@ -34,26 +35,10 @@ def quote(bid: float, seconds: float = 0.0, symbol: str = "EURUSD", stale: bool 
     return Quote(symbol, bid, round(bid + 0.0001, 5), T0 + timedelta(seconds=seconds), "test", stale)
 
 
-class Recorder:
-    """Collects every event published on a bus."""
-
-    def __init__(self, bus: EventBus) -> None:
-        self.events: list[Event] = []
-        bus.subscribe(Event, self.events.append)
-
-    def of(self, kind: type) -> list:
-        return [e for e in self.events if isinstance(e, kind)]
-
-
 def make_engine(url: str, **kwargs) -> TradingEngine:
-    broker = PaperBroker(BrokerConfig(commission_per_lot_side=Decimal("3.50")))
+    """The engine these tests drive: 3.50 per lot and side of commission, flushed by hand."""
     kwargs.setdefault("flush_interval", 3600)
-    return TradingEngine(EventBus(), broker, SqlJournal(url, durable=False), symbols=["EURUSD"], **kwargs)
-
-
-@pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'paper.db'}"
+    return kit.make_engine(url, broker=PaperBroker(BrokerConfig(commission_per_lot_side=Decimal("3.50"))), **kwargs)
 
 
 @pytest.fixture
@@ -276,7 +261,7 @@ async def test_concurrent_commands_commit_in_event_order(engine, db_url):
 
 async def test_failed_commit_on_a_quote_keeps_prices_flowing_and_retries(db_url):
     journal = FlakyJournal(db_url)
-    e = TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"], flush_interval=3600)
+    e = kit.make_engine(journal, flush_interval=3600)
     recorder = Recorder(e.bus)
     await e.start()
     await e.on_quote(quote(1.085))
@@ -316,3 +301,37 @@ async def test_engine_open_trade_carries_floating_pips_and_pnl_everywhere(engine
     assert items[0].pips == 25.0
     closed = await engine.close_trade(trade.id)
     assert closed.pnl == Decimal("25.00")  # what was shown is what is booked
+
+
+async def test_engine_plugins_are_attached_through_its_public_methods(engine):
+    from types import SimpleNamespace
+
+    from engine.signals.book import SignalBook
+
+    assert engine.signals is None and engine.mirror is None
+    book = SignalBook(engine)
+    engine.attach_signals(book)
+    mirror = SimpleNamespace(paused=False, pause=lambda: None, resume=lambda: None)
+    engine.attach_mirror(mirror)
+    assert engine.signals is book and engine.mirror is mirror
+    with pytest.raises(AttributeError):
+        engine.signals = None  # read-only: only attach_signals sets it
+    with pytest.raises(AttributeError):
+        engine.mirror = None
+    engine.attach_signals(None)
+    engine.attach_mirror(None)
+    assert engine.signals is None and engine.mirror is None
+
+
+async def test_engine_clock_is_the_one_given_at_construction_and_stamps_its_events(engine):
+    from engine.clock import MarketClock
+
+    clock = engine.clock
+    with pytest.raises(AttributeError):
+        engine.clock = MarketClock(follows_wall=True)  # read-only: the bus stamps events with this one
+    seen: list[Event] = []
+    engine.bus.subscribe(Event, seen.append)
+    moved = clock.now() + timedelta(hours=2)
+    clock.observe(moved)
+    await engine.on_quote(Quote("EURUSD", 1.1000, 1.1001, moved))
+    assert engine.clock is clock and seen and {e.ts for e in seen} == {clock.now()}

@@ -23,7 +23,7 @@ from engine.service import TradingEngine
 from engine.service_journal import Backlog, FailureLog, JournalState, describe
 from engine.values import OrderType, Quote, Side, Timeframe, TradeStatus
 from tests.engine.journal_faults import FlakyJournal, ReadOnlySwitch
-from tests.engine.test_service import Recorder
+from tests.kit import Recorder, make_engine
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 
@@ -38,7 +38,7 @@ def buy(sl: float | None = 1.08000, tp: float | None = 1.09500, lots: str = "0.1
 
 def make(journal: SqlJournal, **kwargs) -> TradingEngine:
     kwargs.setdefault("flush_interval", 3600)
-    return TradingEngine(EventBus(), PaperBroker(BrokerConfig()), journal, symbols=["EURUSD"], **kwargs)
+    return make_engine(journal, **kwargs)
 
 
 async def wait_for(condition, timeout: float = 10.0) -> None:
@@ -200,9 +200,9 @@ async def test_signal_while_the_journal_is_down_is_refused_cleanly(url):
         symbols=["EURUSD"],
         flush_interval=3600,
         retry_initial=3600,
-        signal_book_factory=lambda eng: SignalBook(eng),
     )
     await e.start()
+    e.attach_signals(SignalBook(e))
     await e.on_quote(quote(1.08500))
     switch.set(True)
     signal = Signal(
@@ -325,33 +325,22 @@ def test_describe_names_the_driver_error_without_sql_parameters_or_paths():
 def test_backlog_keeps_the_last_modification_of_a_trade_and_the_order_of_the_rest():
     from engine.events import TradeModified
     from engine.values import TradeRecord
+    from tests.kit import make_trade
 
     def record(trade_id: int, sl: float) -> TradeRecord:
-        return TradeRecord(
-            id=trade_id,
-            symbol="EURUSD",
-            side=Side.BUY,
-            order_type=OrderType.MARKET,
-            status=TradeStatus.OPEN,
-            lots=Decimal("1"),
+        return make_trade(
+            trade_id,
+            at=T0,
+            lots="1",
             requested_price=1.1,
             entry_price=1.1,
             sl=sl,
             tp=None,
-            trailing_pips=None,
-            open_time=T0,
-            close_time=None,
-            close_price=None,
-            close_reason=None,
-            pips=0.0,
-            pnl=Decimal("0"),
-            commission=Decimal("0"),
-            swap=Decimal("0"),
-            mfe_pips=0.0,
-            mae_pips=0.0,
-            signal_id=None,
-            parent_id=None,
+            pnl="0",
+            commission="0",
+            swap="0",
             comment="",
+            created_at=None,
         )
 
     backlog = Backlog()

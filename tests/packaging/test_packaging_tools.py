@@ -86,3 +86,15 @@ def test_bundle_report_components(tmp_path):
 def test_check_deb_reads_every_alternative_of_depends():
     names = check_deb.depends_names("libc6 (>= 2.36), libegl1, libxcb-util1 | libxcb-util0, libfoo:any")
     assert names == {"libc6", "libegl1", "libxcb-util1", "libxcb-util0", "libfoo"}
+
+
+def test_smoke_guide_check_wants_the_built_pages_where_the_help_menu_looks(tmp_path):
+    guide = tmp_path / "resources" / "guide"
+    for page in ("index.html", "guide/window.html", "install.html", "images/main-dark.png"):
+        (guide / page).parent.mkdir(parents=True, exist_ok=True)
+        (guide / page).write_text("x")
+    check = smoke.Smoke(None, None, tmp_path, window=False, guide=guide / "index.html")
+    assert check.guide_pages() == f"3 pages in {guide}"
+    (guide / "guide" / "window.html").unlink()
+    with pytest.raises(smoke.Failed, match="window.html"):
+        check.guide_pages()

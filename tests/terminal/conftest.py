@@ -162,17 +162,23 @@ def make_signal(
 
 
 @pytest.fixture
-def engine(qloop: Driver, tmp_path) -> Iterator[TradingEngine]:
-    """A started real TradingEngine (PaperBroker + SqlJournal in tmp_path) with a SignalBook and prices."""
+def engine(request: pytest.FixtureRequest, qloop: Driver, tmp_path) -> Iterator[TradingEngine]:
+    """A started real TradingEngine (PaperBroker + SqlJournal in tmp_path) with a SignalBook and prices.
+
+    Its prices are quoted now; parametrized indirectly with ``{"quotes_at": timedelta}`` they are quoted
+    that far from now, as the engine of a fast simulation (its market clock) would have them.
+    """
+    offset = getattr(request, "param", {}).get("quotes_at", timedelta(0))
     journal = SqlJournal(f"sqlite:///{tmp_path / 'journal.db'}")
     broker = PaperBroker(BrokerConfig(balance=Decimal("10000")), next_id=1)
     eng = TradingEngine(EventBus(), broker, journal, symbols=SYMBOLS, account_interval=0.0)
     qloop.run(eng.start())
-    eng.signals = SignalBook(eng)
-    qloop.run(eng.signals.start())
+    book = SignalBook(eng)
+    eng.attach_signals(book)
+    qloop.run(book.start())
     eng.seed_bars(history("EURUSD") + history("GBPUSD") + history("USDJPY"))
     for symbol in SYMBOLS:
-        qloop.run(eng.on_quote(quote(symbol)))
+        qloop.run(eng.on_quote(quote(symbol, when=datetime.now(timezone.utc) + offset)))
     yield eng
     qloop.run(eng.signals.stop())
     qloop.run(eng.stop())
@@ -233,4 +239,4 @@ def store(tmp_path) -> QSettings:
 
 @pytest.fixture
 def prefs() -> Preferences:
-    return Preferences(risk_percent=1.0, max_open_trades=10, theme="dark", confirm_drag=True)
+    return Preferences(risk_percent=1.0, theme="dark", confirm_drag=True)

@@ -86,7 +86,7 @@ def test_cli_report_on_a_journal_imports_no_ml_qt_or_server(tmp_path):
 def _journal_with_account(tmp_path) -> None:
     from engine.journal import SqlJournal
     from engine.values import AccountSnapshot
-    from tests.engine.journal.factories import make_trade
+    from tests.kit import make_trade
 
     db = tmp_path / "data" / "paper.db"
     db.parent.mkdir(parents=True, exist_ok=True)

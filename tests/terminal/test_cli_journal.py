@@ -321,7 +321,7 @@ async def test_read_only_terminal_starts_as_a_viewer_and_refuses_every_write(tmp
     from datetime import timedelta
 
     from engine.values import Signal
-    from tests.engine.journal.factories import T0, make_account, make_trade
+    from tests.kit import T0, make_account, make_trade
 
     db = tmp_path / "paper.db"
     journal = SqlJournal(f"sqlite:///{db}")

@@ -11,9 +11,9 @@ import pytest
 
 from engine.journal import SqlJournal
 from engine.performance import compute_performance
+from engine.trade_schema import View, names
 from engine.values import CloseReason, Side, Signal, TradeStatus
-from terminal.commands.export import TRADE_FIELDS
-from tests.engine.journal.factories import T0, closed, make_account, make_trade
+from tests.kit import T0, closed, make_account, make_trade
 from tests.terminal.cli_helpers import run
 
 DESIGN_TRADE_FIELDS = (  # noqa: SIM905  (DESIGN.md's list, verbatim)
@@ -75,7 +75,8 @@ def test_export_csv_has_every_design_field_and_every_trade(db, tmp_path):
     assert run("export", "--db", str(db), "--format", "csv", str(target)) == 0
     with target.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0])[: len(DESIGN_TRADE_FIELDS)] == DESIGN_TRADE_FIELDS == list(TRADE_FIELDS)
+    assert list(rows[0])[: len(DESIGN_TRADE_FIELDS)] == DESIGN_TRADE_FIELDS == list(names(View.DESIGN))
+    assert list(rows[0]) == list(names(View.WIRE))
     assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
     assert rows[1]["comment"] == 'quote "and", comma'
     assert rows[0]["open_time"] == "2026-11-24T17:01:00.123Z" and rows[0]["pnl"] == "50.0"

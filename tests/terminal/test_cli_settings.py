@@ -14,9 +14,7 @@ from tests.terminal.cli_helpers import parser_with
 @pytest.fixture
 def config_file(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text(
-        'feed = "sim"\nport = 9000\nsymbols = ["EURUSD", "GBPUSD"]\nbalance = 2500\n[providers]\nunrelated = true\n'
-    )
+    path.write_text('feed = "sim"\nport = 9000\nsymbols = ["EURUSD", "GBPUSD"]\nbalance = 2500\n')
     return path
 
 
@@ -156,3 +154,11 @@ def test_settings_beyond_the_supported_range_name_the_setting(flag, value):
     with pytest.raises(ValidationError) as info:
         _load(flag, value)
     assert info.value.field == flag.removeprefix("--").replace("-", "_")
+
+
+def test_an_unknown_key_in_the_config_file_is_refused_naming_it(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('feed = "sim"\nmt5_logn = 5\n')  # a typo is not silently ignored any more
+    with pytest.raises(ValidationError) as info:
+        Settings.load({"config": str(config)})
+    assert info.value.field == "mt5_logn" and "mt5_logn" in info.value.message

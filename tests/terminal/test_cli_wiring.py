@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from engine.errors import PermanentError
+from engine.errors import PermanentError, ValidationError
 from engine.journal import SqlJournal
 from terminal.settings import Settings
 from terminal.wiring import build_runtime, make_feed
-from tests.engine.journal.factories import make_account
+from tests.kit import make_account
 from tests.terminal.cli_helpers import ListFeed
 
 
@@ -54,9 +54,7 @@ def test_settings_extra_config_keys_reach_the_bridges(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('mirror_magic = 777\nzmq_host = "10.0.0.5"\n')
     settings = Settings.load({"config": str(config)})
-    from bridges.config import setting
-
-    assert setting(settings, "mirror_magic") == 777 and setting(settings, "zmq_host") == "10.0.0.5"
+    assert settings.metatrader.magic == 777 and settings.zmq.host == "10.0.0.5"  # flat keys, typed
 
 
 def test_make_feed_auto_builds_the_aggregator_with_the_journal_fallback(tmp_path):
@@ -83,11 +81,9 @@ async def test_attach_signals_starts_generators_and_reads_auto_execution_from_co
 async def test_attach_signals_bad_auto_setting_names_the_field(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('[signals.auto]\nmin_rr = "high"\n')
-    settings = Settings.load({"db": str(tmp_path / "p.db"), "config": str(config)})
-    runtime = build_runtime(settings, feed=ListFeed([]), plugins=("signals",))
-    with pytest.raises(PermanentError) as info:
-        await runtime.start()
-    assert getattr(info.value, "field", None) == "min_rr"
+    with pytest.raises(ValidationError) as info:  # refused when the settings are read, before anything starts
+        Settings.load({"db": str(tmp_path / "p.db"), "config": str(config)})
+    assert info.value.field == "signals.auto.min_rr" and "signals.auto.min_rr" in info.value.message
 
 
 def _order_on_saturday(settings):
@@ -171,11 +167,9 @@ async def test_attach_signals_reads_the_max_drift_from_config_and_names_a_bad_on
     finally:
         await runtime.stop()
     config.write_text("[signals]\nmax_drift_pips = -1\n")
-    settings = Settings.load({"db": str(tmp_path / "q.db"), "config": str(config)})
-    runtime = build_runtime(settings, feed=ListFeed([]), plugins=("signals",))
-    with pytest.raises(PermanentError) as info:
-        await runtime.start()
-    assert getattr(info.value, "field", None) == "max_drift_pips"
+    with pytest.raises(ValidationError) as info:
+        Settings.load({"db": str(tmp_path / "q.db"), "config": str(config)})
+    assert info.value.field == "signals.max_drift_pips"
 
 
 def test_market_clock_follows_the_wall_only_where_the_feed_does(tmp_path):
@@ -195,3 +189,24 @@ def test_market_clock_follows_the_wall_only_where_the_feed_does(tmp_path):
         runtime = build_runtime(settings, feed=ListFeed([]), plugins=())
         assert runtime.engine.clock.follows_wall is wall, (feed, speed)
         runtime.journal.close()
+
+
+async def test_attach_mirror_lends_the_service_to_the_engine_and_takes_it_back(tmp_path):
+    import dataclasses
+
+    from bridges.factory import Bridges
+    from terminal.wiring import attach_mirror
+    from tests.bridges.fake_mirror import FakeMirror
+
+    settings = Settings.load({"db": str(tmp_path / "p.db"), "mirror": "zmq"})
+    runtime = build_runtime(settings, feed=ListFeed([]), plugins=())
+    runtime = dataclasses.replace(runtime, bridges=Bridges(feed=None, mirror=FakeMirror()))
+    await runtime.start()
+    try:
+        stop = await attach_mirror(runtime)
+        assert stop is not None and runtime.engine.mirror is runtime.mirror and not runtime.engine.mirror.paused
+        assert any(s.name == "mirror:fake" for s in runtime.engine.feeds_status())
+        await stop()
+        assert runtime.engine.mirror is None
+    finally:
+        await runtime.stop()

@@ -145,7 +145,7 @@ def test_window_close_sets_shutdown_and_restores_layout(make_window, qloop, engi
 def test_window_theme_switch_changes_palette_and_persists(make_window, qloop, engine, prefs, store):
     window = build(make_window, engine, prefs)
     window.set_theme("light")
-    assert window.palette_.name == "light" and store.value("prefs/theme") == "light"
+    assert window.theme.palette.name == "light" and store.value("prefs/theme") == "light"
     assert window.chart.plot_widget.backgroundBrush().color().name() == "#ffffff"
 
 

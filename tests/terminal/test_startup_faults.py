@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from engine.journal import SqlJournal
-from tests.engine.journal.factories import make_account, make_trade
+from tests.kit import make_account, make_trade
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "terminal"]

@@ -123,8 +123,8 @@ def test_preferences_roundtrip_and_clamp(tmp_path):
     from PySide6.QtCore import QSettings
 
     store = QSettings(str(tmp_path / "p.ini"), QSettings.Format.IniFormat)
-    save_preferences(Preferences(risk_percent=2.5, max_open_trades=3, theme="light", confirm_drag=False), store)
-    assert load_preferences(store) == Preferences(2.5, 3, "light", False)
+    save_preferences(Preferences(risk_percent=2.5, theme="light", confirm_drag=False), store)
+    assert load_preferences(store) == Preferences(2.5, "light", False)
     store.setValue("prefs/risk_percent", "lots")
     store.setValue("prefs/theme", "purple")
     loaded = load_preferences(store, default=Preferences(risk_percent=0.5))

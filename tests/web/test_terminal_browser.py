@@ -183,10 +183,22 @@ def test_trader_places_modifies_partly_closes_closes_and_executes_a_signal(serve
     assert severe == []
 
 
+def _sequence(b: Browser) -> dict:
+    """The page's ordering of live messages (live.js ``sequence``): the EURUSD price's last seq, drops."""
+    return b.driver.execute_async_script(
+        """
+        const done = arguments[0];
+        import("/static/js/live.js").then(({ sequence }) =>
+          done({ price: sequence.applied.get("price:EURUSD") ?? null, dropped: sequence.dropped }));
+    """
+    )
+
+
 def test_the_page_reconnects_by_itself_after_a_server_restart(served, browser):
     b = browser
     b.driver.get(f"{served.url}/?token={TRADING}")
     b.wait_text("#connection", lambda t: t == "live")
+    before = wait_for(lambda: _sequence(b)["price"], 30, "a numbered price")
     served.stop()
     b.wait_text("#connection", lambda t: t.startswith("disconnected"))
     assert b.find("body").get_attribute("data-connection") == "down"
@@ -196,6 +208,9 @@ def test_the_page_reconnects_by_itself_after_a_server_restart(served, browser):
     trade = _open_trade(served)  # what happens after the restart reaches the page
     b.wait_text(f'#positions tr[data-trade-id="{trade["id"]}"]', lambda t: "EURUSD" in t)
     wait_for(lambda: b.text("#chart-price") not in ("", "—"), 30, "a price after the restart")
+    # the restarted engine numbers its events above the first run's, so the page applies its prices
+    wait_for(lambda: _sequence(b)["price"] > before, 30, "a price numbered after the restart")
+    assert _sequence(b)["dropped"] == 0
     logs = b.severe_logs()
     assert not [m for m in logs if TRADING in m]  # the failed sockets' URLs carry no token
     unexpected = [m for m in logs if "ERR_CONNECTION_REFUSED" not in m and "WebSocket connection" not in m]

@@ -2,8 +2,11 @@
 // 15 s) after a server restart or a network loss, and a watchdog that says when prices are stale.
 // Emits "live" messages by type (price_update, trade_*, account_update, signal_alert, feed_status),
 // "connected" after every (re)connection (panels then reload from REST) and "connection" states.
+// A message older than, or the same as, one already applied about the same subject is dropped
+// (its `seq`: sequence.js), as can happen around a reconnect.
 
 import { get, token } from "./api.js";
+import { SequenceFilter } from "./sequence.js";
 import { emit } from "./store.js";
 
 const MAX_DELAY_MS = 15000;
@@ -18,6 +21,7 @@ let lastPriceAt = 0;
 let watchdog = null;
 let connectedOnce = false;
 let stale = false;
+export const sequence = new SequenceFilter();   // kept across reconnects: numbers are never reused
 
 /** Open the connection and keep it open until `stop()`. */
 export function start() {
@@ -54,6 +58,7 @@ function open() {
   ws.onmessage = (event) => {
     let message;
     try { message = JSON.parse(event.data); } catch (failure) { return; }
+    if (!sequence.accept(message)) return;
     if (message.type === "price_update") {
       lastPriceAt = Date.now();
       if (stale) { stale = false; emit("connection", { state: "live" }); }

@@ -10,12 +10,13 @@ from bridges.config import MirrorOptions
 from bridges.errors import BridgeUnavailable
 from bridges.mt5.mirror import Mt5Mirror
 from engine.values import OrderType, Side, TradeStatus
-from tests.bridges.conftest import MAGIC, make_trade
+from tests.bridges.conftest import MAGIC
 from tests.bridges.fake_mt5 import constants as c
+from tests.kit import mirrored_trade
 
 
 async def test_open_market_buy_creates_tagged_position(mt5_mirror, terminal):
-    result = await mt5_mirror.open(make_trade(7))
+    result = await mt5_mirror.open(mirrored_trade(7))
     assert result.ok, result
     position = terminal.positions[int(result.ticket)]
     assert position.symbol == "EURUSD.m"
@@ -30,12 +31,12 @@ async def test_open_market_buy_creates_tagged_position(mt5_mirror, terminal):
 
 async def test_open_runs_every_call_on_one_thread(mt5_mirror, terminal):
     for trade_id in range(1, 4):
-        assert (await mt5_mirror.open(make_trade(trade_id))).ok
+        assert (await mt5_mirror.open(mirrored_trade(trade_id))).ok
     assert len(terminal.call_threads) == 1
 
 
 async def test_open_pending_sell_limit_places_order(mt5_mirror, terminal):
-    trade = make_trade(
+    trade = mirrored_trade(
         3,
         side=Side.SELL,
         order_type=OrderType.LIMIT,
@@ -56,19 +57,19 @@ async def test_open_pending_sell_limit_places_order(mt5_mirror, terminal):
 
 
 async def test_modify_open_position_uses_sltp(mt5_mirror, terminal):
-    ticket = (await mt5_mirror.open(make_trade(1))).ticket
-    result = await mt5_mirror.modify(make_trade(1, sl=1.0900, tp=1.1100), ticket)
+    ticket = (await mt5_mirror.open(mirrored_trade(1))).ticket
+    result = await mt5_mirror.modify(mirrored_trade(1, sl=1.0900, tp=1.1100), ticket)
     assert result.ok, result
     position = terminal.positions[int(ticket)]
     assert (position.sl, position.tp) == (1.0900, 1.1100)
 
 
 async def test_modify_pending_order_moves_price(mt5_mirror, terminal):
-    pending = make_trade(
+    pending = mirrored_trade(
         2, order_type=OrderType.STOP, status=TradeStatus.PENDING, entry=None, requested=1.1100, sl=1.1000, tp=1.1200
     )
     ticket = (await mt5_mirror.open(pending)).ticket
-    moved = make_trade(
+    moved = mirrored_trade(
         2, order_type=OrderType.STOP, status=TradeStatus.PENDING, entry=None, requested=1.1120, sl=1.1020, tp=1.1220
     )
     assert (await mt5_mirror.modify(moved, ticket)).ok
@@ -77,17 +78,17 @@ async def test_modify_pending_order_moves_price(mt5_mirror, terminal):
 
 
 async def test_close_partial_then_full_removes_volume(mt5_mirror, terminal):
-    ticket = (await mt5_mirror.open(make_trade(1, lots="0.30"))).ticket
-    partial = await mt5_mirror.close(make_trade(1, lots="0.30"), ticket, Decimal("0.10"))
+    ticket = (await mt5_mirror.open(mirrored_trade(1, lots="0.30"))).ticket
+    partial = await mt5_mirror.close(mirrored_trade(1, lots="0.30"), ticket, Decimal("0.10"))
     assert partial.ok, partial
     assert terminal.positions[int(ticket)].volume == pytest.approx(0.20)
-    full = await mt5_mirror.close(make_trade(1, lots="0.20"), ticket)
+    full = await mt5_mirror.close(mirrored_trade(1, lots="0.20"), ticket)
     assert full.ok, full
     assert int(ticket) not in terminal.positions
 
 
 async def test_close_pending_removes_order(mt5_mirror, terminal):
-    pending = make_trade(
+    pending = mirrored_trade(
         2, order_type=OrderType.LIMIT, status=TradeStatus.PENDING, entry=None, requested=1.0900, sl=1.0850, tp=1.1000
     )
     ticket = (await mt5_mirror.open(pending)).ticket
@@ -96,13 +97,13 @@ async def test_close_pending_removes_order(mt5_mirror, terminal):
 
 
 async def test_close_unknown_ticket_reports_not_found(mt5_mirror):
-    result = await mt5_mirror.close(make_trade(1), "123")
+    result = await mt5_mirror.close(mirrored_trade(1), "123")
     assert not result.ok and result.code == "not_found"
 
 
 async def test_requote_is_retried_at_new_price(mt5_mirror, terminal):
     terminal.inject_requotes(2, move_points=3)
-    result = await mt5_mirror.open(make_trade(1))
+    result = await mt5_mirror.open(mirrored_trade(1))
     assert result.ok, result
     assert terminal.order_sends() == 3
     assert len(terminal.positions) == 1
@@ -114,7 +115,7 @@ async def test_requote_beyond_deviation_is_refused(mt5_client, terminal):
     await mirror.connect()
     await mirror.reconcile()
     terminal.inject_requotes(3, move_points=4)
-    result = await mirror.open(make_trade(1))
+    result = await mirror.open(mirrored_trade(1))
     assert not result.ok
     assert result.code == str(c.TRADE_RETCODE_REQUOTE)
     assert "deviation" in result.message
@@ -123,7 +124,7 @@ async def test_requote_beyond_deviation_is_refused(mt5_client, terminal):
 
 async def test_refusal_is_reported_with_code_and_message(mt5_mirror, terminal):
     terminal.inject_refusal(c.TRADE_RETCODE_NO_MONEY, "No money")
-    result = await mt5_mirror.open(make_trade(1))
+    result = await mt5_mirror.open(mirrored_trade(1))
     assert not result.ok
     assert result.code == "10019"
     assert "no_money" in result.message and "not enough money" in result.message
@@ -132,14 +133,14 @@ async def test_refusal_is_reported_with_code_and_message(mt5_mirror, terminal):
 
 
 async def test_order_check_refusal_stops_before_send(mt5_mirror, terminal):
-    result = await mt5_mirror.open(make_trade(1, sl=1.2000))  # SL above the ask of a buy
+    result = await mt5_mirror.open(mirrored_trade(1, sl=1.2000))  # SL above the ask of a buy
     assert not result.ok and result.code == str(c.TRADE_RETCODE_INVALID_STOPS)
     assert terminal.order_sends() == 0
 
 
 async def test_disconnect_mid_send_reconciles_without_duplicate(mt5_mirror, terminal):
     terminal.drop_after_send = True  # executes the order, then the reply is lost
-    result = await mt5_mirror.open(make_trade(9))
+    result = await mt5_mirror.open(mirrored_trade(9))
     assert result.ok, result
     assert len(terminal.positions) == 1
     assert terminal.order_sends() == 1
@@ -147,17 +148,17 @@ async def test_disconnect_mid_send_reconciles_without_duplicate(mt5_mirror, term
 
 
 async def test_reconnect_then_same_open_is_not_sent_twice(mt5_mirror, terminal):
-    first = await mt5_mirror.open(make_trade(4))
+    first = await mt5_mirror.open(mirrored_trade(4))
     terminal.disconnect()
     with pytest.raises(BridgeUnavailable):
         await mt5_mirror.positions()
-    again = await mt5_mirror.open(make_trade(4))
+    again = await mt5_mirror.open(mirrored_trade(4))
     assert again.ok and again.ticket == first.ticket and again.code == "already_mirrored"
     assert terminal.order_sends() == 1
 
 
 async def test_reconcile_finds_positions_by_magic_only(mt5_mirror, terminal):
-    await mt5_mirror.open(make_trade(5))
+    await mt5_mirror.open(mirrored_trade(5))
     terminal.add_symbol("GBPUSD", bid=1.25)
     terminal.symbols["GBPUSD"].visible = True
     terminal._open_position("GBPUSD", 0, 0.5, 1.25, 0.0, 0.0, 999, "manual", 1)  # someone else's
@@ -167,15 +168,15 @@ async def test_reconcile_finds_positions_by_magic_only(mt5_mirror, terminal):
 
 
 async def test_disconnect_mid_close_is_not_sent_twice(mt5_mirror, terminal):
-    ticket = (await mt5_mirror.open(make_trade(3))).ticket
+    ticket = (await mt5_mirror.open(mirrored_trade(3))).ticket
     terminal.drop_after_send = True
-    result = await mt5_mirror.close(make_trade(3), ticket)
+    result = await mt5_mirror.close(mirrored_trade(3), ticket)
     assert result.ok and int(ticket) not in terminal.positions
     assert terminal.order_sends() == 2  # one open, one close
 
 
 async def test_unknown_symbol_open_is_reported(mt5_mirror, terminal):
-    result = await mt5_mirror.open(make_trade(1, symbol="AUDNZD"))
+    result = await mt5_mirror.open(mirrored_trade(1, symbol="AUDNZD"))
     assert not result.ok and result.code == "unknown_symbol" and "AUDNZD" in result.message
     assert terminal.order_sends() == 0
 
@@ -188,7 +189,7 @@ async def test_position_of_an_earlier_journal_is_not_taken_for_a_new_trade(mt5_c
     await mirror.connect()
     await mirror.reconcile()
     assert mirror.clock.offset_seconds == 7200
-    result = await mirror.open(make_trade(1))  # a fresh journal's trade 1
+    result = await mirror.open(mirrored_trade(1))  # a fresh journal's trade 1
     assert result.ok and result.ticket != "900" and len(terminal.positions) == 2
     await mirror.disconnect()
 
@@ -196,5 +197,5 @@ async def test_position_of_an_earlier_journal_is_not_taken_for_a_new_trade(mt5_c
 async def test_position_with_same_tag_but_other_side_is_not_adopted(mt5_mirror, terminal):
     terminal._open_position("EURUSD.m", 1, 0.1, 1.09, 0.0, 0.0, MAGIC, "pt:2", 901)  # a sell
     await mt5_mirror.reconcile()
-    result = await mt5_mirror.open(make_trade(2))  # a buy
+    result = await mt5_mirror.open(mirrored_trade(2))  # a buy
     assert result.ok and result.ticket != "901" and terminal.order_sends() == 1

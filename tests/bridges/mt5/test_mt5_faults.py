@@ -24,8 +24,9 @@ from engine.bus import EventBus
 from engine.errors import ProviderUnavailable
 from engine.events import MirrorStateChanged, TradeClosed, TradeOpened
 from engine.values import CloseReason, Timeframe, TradeStatus
-from tests.bridges.conftest import MAGIC, make_trade
+from tests.bridges.conftest import MAGIC
 from tests.bridges.fake_mt5 import constants as c
+from tests.kit import mirrored_trade
 
 
 def weekend_client(terminal) -> Mt5Client:
@@ -53,7 +54,7 @@ async def test_refused_close_is_close_failed_then_retried(mt5_client, terminal):
         bus, Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")), watch_interval=0.05, first_retry=0.1
     )
     await service.start()
-    trade = make_trade(1)
+    trade = mirrored_trade(1)
     bus.publish(TradeOpened(trade))
     await asyncio.wait_for(service.drain(), 5)
     terminal.close_refusals.append((c.TRADE_RETCODE_MARKET_CLOSED, "Market closed"))
@@ -69,9 +70,9 @@ async def test_refused_close_is_close_failed_then_retried(mt5_client, terminal):
 
 
 async def test_close_that_fills_only_part_is_not_a_close(mt5_mirror, terminal):
-    ticket = (await mt5_mirror.open(make_trade(2, lots="0.40"))).ticket
+    ticket = (await mt5_mirror.open(mirrored_trade(2, lots="0.40"))).ticket
     terminal.partial_fill_next = 0.5  # IOC: DONE_PARTIAL, half the volume
-    result = await mt5_mirror.close(make_trade(2, lots="0.40"), ticket)
+    result = await mt5_mirror.close(mirrored_trade(2, lots="0.40"), ticket)
     assert not result.ok and result.code == str(c.TRADE_RETCODE_DONE_PARTIAL)
     assert "0.2 lots" in result.message and terminal.positions[int(ticket)].volume == pytest.approx(0.2)
 
@@ -86,7 +87,7 @@ async def test_weekend_tick_gives_no_offset_and_an_eight_hour_old_position_is_no
     (tagged,) = await mirror.positions()
     assert tagged.open_time is None  # no UTC time made up from server time
     terminal.market_closed = False
-    result = await mirror.open(make_trade(1))
+    result = await mirror.open(mirrored_trade(1))
     assert result.ok and result.ticket != "900" and len(terminal.positions) == 2
     details = mirror.status().details
     assert (details["server_clock"], details["server_utc_offset_hours"]) == ("detected", 2.0)
@@ -108,7 +109,7 @@ async def test_history_on_a_closed_market_is_refused_rather_than_shifted(termina
 
 
 async def test_positions_carry_utc_times_once_the_offset_is_known(mt5_mirror, terminal):
-    result = await mt5_mirror.open(make_trade(3))
+    result = await mt5_mirror.open(mirrored_trade(3))
     (position,) = [p for p in await mt5_mirror.positions() if p.ticket == result.ticket]
     server = terminal.positions[int(result.ticket)].time
     assert position.open_time is not None and position.open_time.timestamp() == server - 7200
@@ -117,7 +118,7 @@ async def test_positions_carry_utc_times_once_the_offset_is_known(mt5_mirror, te
 # -- lost or garbled order_send result ---------------------------------------------------
 async def test_done_without_a_ticket_is_reconciled_to_the_real_ticket(mt5_mirror, terminal):
     terminal.garble_next_send = {"order": 0, "deal": 0}
-    result = await mt5_mirror.open(make_trade(4))
+    result = await mt5_mirror.open(mirrored_trade(4))
     (ticket,) = terminal.positions
     assert result.ok and result.ticket == str(ticket) and result.code == "reconciled"
     assert terminal.order_sends() == 1
@@ -125,14 +126,14 @@ async def test_done_without_a_ticket_is_reconciled_to_the_real_ticket(mt5_mirror
 
 async def test_timeout_retcode_after_execution_is_not_sent_twice(mt5_mirror, terminal):
     terminal.garble_next_send = {"retcode": c.TRADE_RETCODE_TIMEOUT}
-    result = await mt5_mirror.open(make_trade(5))
+    result = await mt5_mirror.open(mirrored_trade(5))
     assert result.ok and result.code == "reconciled" and len(terminal.positions) == 1
     assert terminal.order_sends() == 1
 
 
 async def test_partial_close_whose_result_was_lost_is_not_repeated(mt5_mirror, terminal):
-    ticket = (await mt5_mirror.open(make_trade(6, lots="0.30"))).ticket
+    ticket = (await mt5_mirror.open(mirrored_trade(6, lots="0.30"))).ticket
     terminal.drop_after_send = True
-    result = await mt5_mirror.close(make_trade(6, lots="0.30"), ticket, Decimal("0.10"))
+    result = await mt5_mirror.close(mirrored_trade(6, lots="0.30"), ticket, Decimal("0.10"))
     assert result.ok and terminal.positions[int(ticket)].volume == pytest.approx(0.20)
     assert terminal.order_sends() == 2

@@ -15,7 +15,8 @@ from bridges.zmq.mirror import ZmqMirror
 from engine.errors import ProviderUnavailable, ValidationError
 from engine.ports import PriceFeed
 from engine.values import Timeframe
-from tests.bridges.conftest import MAGIC, make_trade
+from tests.bridges.conftest import MAGIC
+from tests.kit import mirrored_trade
 
 
 def hourly_bars(fake_ea, hours: int = 30) -> datetime:
@@ -133,7 +134,7 @@ async def test_history_asks_and_stamps_in_server_time_with_the_offset_learnt_fro
     mirror = ZmqMirror(client, MirrorOptions(magic=MAGIC))
     await feed.start([])
     await mirror.connect()
-    assert (await mirror.open(make_trade(1))).ok  # the EA's _open_time tells the offset
+    assert (await mirror.open(mirrored_trade(1))).ok  # the EA's _open_time tells the offset
     bars = await feed.history("EURUSD", Timeframe.H1, 10)
     assert [b.time for b in bars] == [forming - timedelta(hours=h) for h in range(10, 0, -1)]
     hist = next(c for c in reversed(fake_ea.commands) if c.startswith("HIST;EURUSD;60;"))

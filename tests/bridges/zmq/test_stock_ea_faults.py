@@ -19,12 +19,12 @@ from bridges.config import MirrorOptions
 from bridges.sync import MirrorService
 from bridges.zmq.client import ZmqClient
 from bridges.zmq.mirror import ZmqMirror
-from engine.broker import BrokerConfig, OrderRequest, PaperBroker
-from engine.bus import EventBus
-from engine.journal import SqlJournal
+from engine.broker import OrderRequest
 from engine.service import TradingEngine
 from engine.values import Quote, Side
-from tests.bridges.conftest import MAGIC, make_trade
+from tests import kit
+from tests.bridges.conftest import MAGIC
+from tests.kit import mirrored_trade
 
 BID, ASK = 1.10000, 1.10010
 
@@ -46,13 +46,7 @@ async def until_state(engine: TradingEngine, trade_id: int, state: str, timeout:
 
 
 def make_engine(path) -> TradingEngine:
-    return TradingEngine(
-        EventBus(),
-        PaperBroker(BrokerConfig()),
-        SqlJournal(f"sqlite:///{path}", durable=False),
-        symbols=["EURUSD"],
-        flush_interval=3600,
-    )
+    return kit.make_engine(path, flush_interval=3600)
 
 
 async def started_engine(path) -> TradingEngine:
@@ -219,7 +213,7 @@ async def test_configured_offset_says_so_in_feeds(tmp_path, fake_ea):
 async def test_lost_open_reply_is_found_and_its_stops_pinned_from_the_eas_own_fill(zmq_mirror, fake_ea):
     fake_ea.mt4.fill_slippage_points = 3  # the EA fills 3 points away and sets SL/TP from there
     fake_ea.drop_reply_to.append("TRADE;OPEN")
-    result = await zmq_mirror.open(make_trade(11, entry=1.10010, sl=1.09510, tp=1.10510))
+    result = await zmq_mirror.open(mirrored_trade(11, entry=1.10010, sl=1.09510, tp=1.10510))
     assert result.ok and result.code == "reconciled"
     position = fake_ea.trades[int(result.ticket)]
     assert position["_open_price"] == pytest.approx(1.10013)
@@ -235,9 +229,9 @@ async def test_open_whose_answer_was_lost_while_the_ea_went_silent_is_not_sent_t
     fake_ea.drop_reply_to.append("TRADE;OPEN")
     fake_ea.silence_after.append("TRADE;OPEN")  # …and the EA hangs before the bridge can look
     with pytest.raises(BridgeTimeout):
-        await zmq_mirror.open(make_trade(12))
+        await zmq_mirror.open(mirrored_trade(12))
     fake_ea.silent = False
-    again = await zmq_mirror.open(make_trade(12))  # the service runs the job again once the link is back
+    again = await zmq_mirror.open(mirrored_trade(12))  # the service runs the job again once the link is back
     assert again.ok and again.code == "reconciled"
     assert len(fake_ea.trade_commands("OPEN")) == 1 and len(fake_ea.trades) == 1
 

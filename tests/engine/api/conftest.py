@@ -18,10 +18,10 @@ import pytest
 from engine.api.server import ApiServer
 from engine.api.tokens import ApiTokens
 from engine.broker import BrokerConfig, PaperBroker
-from engine.bus import EventBus
 from engine.journal import SqlJournal
 from engine.service import TradingEngine
 from engine.values import Quote
+from tests.kit import make_engine
 
 TRADING = "trading-token-0123456789abcdef"
 VIEWER = "viewer-token-0123456789abcdef"
@@ -57,15 +57,29 @@ def journal_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path, journal_template: Path) -> AsyncIterator[TradingEngine]:
+async def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, journal_template: Path
+) -> AsyncIterator[TradingEngine]:
+    """A started engine fed ``START_PRICES`` now, on a market clock.
+
+    Parametrized indirectly, ``{"clock": MarketClock(...), "start_prices": False}`` gives it another
+    clock (a live feed's wall clock) or no prices yet (a fast simulation's market time comes with its
+    first quotes).
+    """
+    options = getattr(request, "param", {})
     db = tmp_path / "journal.db"
     shutil.copyfile(journal_template, db)
     journal = SqlJournal(f"sqlite:///{db}", durable=False)
-    eng = TradingEngine(
-        EventBus(), make_broker(), journal, symbols=SYMBOLS, broker_factory=lambda b, c, lev: make_broker(b, c, lev)
+    eng = make_engine(
+        journal,
+        broker=make_broker(),
+        symbols=SYMBOLS,
+        broker_factory=lambda b, c, lev: make_broker(b, c, lev),
+        clock=options.get("clock"),
     )
     await eng.start()
-    await feed_start_prices(eng)
+    if options.get("start_prices", True):
+        await feed_start_prices(eng)
     yield eng
     await eng.stop()
 

@@ -29,9 +29,10 @@ OUT_OF_RANGE_TIMES = [
 
 @pytest.fixture
 def signals(engine):
-    engine.signals = SignalBook(engine)
-    yield engine.signals
-    engine.signals = None
+    book = SignalBook(engine)
+    engine.attach_signals(book)
+    yield book
+    engine.attach_signals(None)
 
 
 def assert_refused(response: httpx.Response, field: str, status: int | None = None) -> dict:

@@ -14,11 +14,11 @@ COUNT = 400
 
 
 async def test_hostile_requests_never_5xx_and_every_4xx_names_its_field(server, engine):
-    engine.signals = SignalBook(engine)
+    engine.attach_signals(SignalBook(engine))
     try:
         stats = await run_hostile(server.url, TRADING, COUNT, seed=0)
     finally:
-        engine.signals = None
+        engine.attach_signals(None)
     assert stats.sent == COUNT
     assert stats.server_errors == 0, stats.failures[:20]
     assert stats.failures == [], "\n".join(stats.failures[:40])

@@ -83,9 +83,9 @@ async def test_read_only_journal_answers_503_journal_read_only(tmp_path, journal
         make_broker(),
         SqlJournal(f"sqlite:///{db}", read_only=True),
         symbols=("EURUSD", "GBPUSD", "USDJPY"),
-        signal_book_factory=SignalBook,
     )
     await engine.start()
+    engine.attach_signals(SignalBook(engine))
     await feed_start_prices(engine)
     server = ApiServer(engine, "127.0.0.1", 0, tokens)
     await server.start()

@@ -94,11 +94,11 @@ def _fuzz(base_url: str) -> list[str]:
 
 
 async def test_openapi_schema_fuzzing_finds_no_server_error(server, engine):
-    engine.signals = SignalBook(engine)
+    engine.attach_signals(SignalBook(engine))
     try:
         tested = await asyncio.to_thread(_fuzz, server.url)
     finally:
-        engine.signals = None
+        engine.attach_signals(None)
     web_terminal = {f"GET {P}/session/", f"POST {P}/signals/{{signal_id}}/dismiss/"}  # issue 18's additions
     assert set(tested) == DESIGN_ROUTES | {f"GET {P}/symbols/"} | web_terminal
     if _BIG:

@@ -13,11 +13,9 @@ import qasync
 
 from engine.api.server import ApiServer
 from engine.api.tokens import ApiTokens
-from engine.bus import EventBus
-from engine.journal import SqlJournal
-from engine.service import TradingEngine
 from tests.engine.api.conftest import TRADING, VIEWER, feed_start_prices, make_broker, quote
 from tests.engine.api.helpers import next_message, ws_connect
+from tests.kit import make_engine
 
 
 def test_server_serves_rest_and_websocket_on_the_qasync_loop(qapp, tmp_path: Path):
@@ -25,9 +23,7 @@ def test_server_serves_rest_and_websocket_on_the_qasync_loop(qapp, tmp_path: Pat
     asyncio.set_event_loop(loop)
 
     async def scenario() -> tuple[int, dict, dict]:
-        engine = TradingEngine(
-            EventBus(), make_broker(), SqlJournal(f"sqlite:///{tmp_path / 'j.db'}", durable=False), symbols=["EURUSD"]
-        )
+        engine = make_engine(tmp_path / "j.db", broker=make_broker())
         await engine.start()
         await feed_start_prices(engine)
         server = ApiServer(engine, "127.0.0.1", 0, ApiTokens(TRADING, VIEWER))

@@ -11,16 +11,18 @@ from engine.clock import MarketClock
 from engine.signals.book import SignalBook
 from engine.values import SignalStatus
 from tests.engine.api.conftest import quote
-from tests.engine.signals.factories import make_signal, make_trade
+from tests.engine.signals.factories import make_signal
+from tests.kit import signal_trade
 
 T = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
 def book(engine):
-    engine.signals = SignalBook(engine)
-    yield engine.signals
-    engine.signals = None
+    book = SignalBook(engine)
+    engine.attach_signals(book)
+    yield book
+    engine.attach_signals(None)
 
 
 async def store_history(
@@ -45,7 +47,7 @@ async def store_history(
         )
         trades.append(
             replace(
-                make_trade(sid, signal_id=sid, pnl=str(r), pips=r, symbol=symbol),
+                signal_trade(sid, signal_id=sid, pnl=str(r), pips=r, symbol=symbol),
                 close_time=T + timedelta(hours=i, minutes=30),
             )
         )
@@ -133,15 +135,14 @@ async def test_signal_items_say_whether_and_how_they_can_be_executed(client, boo
     assert drifted["executable"] is True and execution["needs_confirmation"] is True
     assert execution["drift_pips"] == 30.0 and execution["max_drift_pips"] == 3.0
     assert execution["rr"] == round((1.0911 - 1.0851) / (1.0851 - 1.0791), 2)
-    engine.clock = MarketClock(follows_wall=False)
     engine.clock.observe(datetime.now(timezone.utc) + timedelta(hours=30))  # the market moved past the expiry
     listed = {s["id"]: s for s in (await client.get("/signals/")).json()["items"]}
     assert listed[ok["id"]]["executable"] is False and listed[ok["id"]]["execution"]["reason"] == "expired"
 
 
+@pytest.mark.parametrize("engine", [{"start_prices": False}], indirect=True)
 async def test_realtime_price_on_a_fast_simulation_is_fresh_in_market_time(client, engine):
     # --speed 60 from the default --sim-start: the market clock runs 30 days behind the wall clock
-    engine.clock = MarketClock(follows_wall=False)
     market_now = datetime.now(timezone.utc) - timedelta(days=30)
     await engine.on_quote(quote("EURUSD", 1.0850, 1.0851, market_now))
     await engine.on_quote(quote("GBPUSD", 1.2650, 1.2651, market_now - timedelta(minutes=5)))
@@ -149,7 +150,7 @@ async def test_realtime_price_on_a_fast_simulation_is_fresh_in_market_time(clien
     assert (await client.get("/price/realtime/", params={"symbol": "GBPUSD"})).json()["stale"] is True
 
 
+@pytest.mark.parametrize("engine", [{"clock": MarketClock(follows_wall=True)}], indirect=True)
 async def test_realtime_price_on_a_live_feed_is_judged_on_the_wall_clock(client, engine):
-    engine.clock = MarketClock(follows_wall=True)
     await engine.on_quote(quote("EURUSD", 1.0850, 1.0851, datetime.now(timezone.utc) - timedelta(minutes=5)))
     assert (await client.get("/price/realtime/", params={"symbol": "EURUSD"})).json()["stale"] is True

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.clock import MarketClock
 from engine.signals.book import SignalBook
 from engine.values import DEFAULT_SIGNAL_LIFETIME
 from tests.engine.api.conftest import quote
@@ -26,9 +25,10 @@ SIGNAL = {
 
 @pytest.fixture
 def book(engine):
-    engine.signals = SignalBook(engine)
-    yield engine.signals
-    engine.signals = None
+    book = SignalBook(engine)
+    engine.attach_signals(book)
+    yield book
+    engine.attach_signals(None)
 
 
 async def test_signals_without_a_book_answer_503_in_error_shape(client):
@@ -64,10 +64,11 @@ async def test_submit_list_and_execute_a_signal(client, book):
     assert (await client.get("/signals/", params={"status": "executed"})).json()["total"] == 1
 
 
+@pytest.mark.parametrize("engine", [{"start_prices": False}], indirect=True)
 async def test_a_signal_is_dated_by_the_market_clock(client, book, engine):
     # A fast simulation or a replay runs weeks behind the wall clock: the signal lives in market time.
     market_now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=30)
-    engine.clock = MarketClock(follows_wall=False)  # the engine of a replay: its clock is the quotes' time
+    assert engine.clock.mode == "market"  # the engine of a replay: its clock is the quotes' time
     await engine.on_quote(quote("EURUSD", 1.0850, 1.0851, market_now))
     default = (await client.post("/signals/", json=SIGNAL)).json()
     assert default["created_at"] == market_now.isoformat(timespec="milliseconds").replace("+00:00", "Z")

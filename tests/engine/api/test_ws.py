@@ -13,9 +13,9 @@ import orjson
 import pytest
 
 from engine.api.server import ApiServer
-from engine.broker.requests import OrderRequest
+from engine.orders import OrderRequest
 from engine.events import TradeModified
-from engine.values import Side
+from engine.values import Side, iso
 from tests.engine.api.conftest import TRADING, quote
 from tests.engine.api.helpers import next_message, of_type, ws_connect
 
@@ -31,7 +31,14 @@ async def test_rest_trade_reaches_both_channels(server, client, engine):
         assert execution["ts"].endswith("Z")
         await engine.on_quote(quote("EURUSD", 1.0862, 1.0863))
         tick = await next_message(prices, lambda m: m.get("type") == "tick" and m["bid"] == 1.0862)
-        assert tick == {"type": "tick", "symbol": "EURUSD", "bid": 1.0862, "ask": 1.0863, "time": tick["time"]}
+        assert tick == {
+            "type": "tick",
+            "symbol": "EURUSD",
+            "bid": 1.0862,
+            "ask": 1.0863,
+            "time": tick["time"],
+            "seq": tick["seq"],
+        }
         update = await next_message(trading, lambda m: m["type"] == "price_update" and m["data"]["bid"] == 1.0862)
         assert update["data"]["symbol"] == "EURUSD" and update["data"]["spread_pips"] == 1.0
         await client.patch(f"/trades/{trade['id']}/", json={"sl": 1.085})
@@ -40,6 +47,36 @@ async def test_rest_trade_reaches_both_channels(server, client, engine):
         await client.post(f"/trades/{trade['id']}/close/")
         closed = await next_message(trading, of_type("trade_closed"))
         assert closed["data"]["id"] == trade["id"] and closed["data"]["close_reason"] == "manual"
+
+
+async def test_every_message_on_both_channels_carries_seq_and_the_event_stamps(server, client, engine):
+    from engine.events import Event
+
+    published: list[Event] = []
+    engine.bus.subscribe(Event, published.append)
+    async with ws_connect(server, "trading") as trading, ws_connect(server, "prices") as prices:
+        greeting = await next_message(trading, of_type("account_update"))
+        first_tick = await next_message(prices, of_type("tick"))
+        assert greeting["seq"] == first_tick["seq"] == engine.bus.last_seq  # the state as of the latest event
+        trade = (await client.post("/trades/execute/", json=ORDER)).json()
+        execution = await next_message(trading, of_type("trade_execution"))
+        opened = next(e for e in published if type(e).__name__ == "TradeOpened")
+        assert execution["seq"] == opened.seq and execution["ts"] == iso(opened.ts)
+        moved = quote("EURUSD", 1.0871, 1.0872)
+        await engine.on_quote(moved)
+        update = await next_message(trading, lambda m: m["type"] == "price_update" and m["data"]["bid"] == 1.0871)
+        tick = await next_message(prices, lambda m: m.get("type") == "tick" and m["bid"] == 1.0871)
+        priced = next(e for e in published if type(e).__name__ == "PriceUpdated" and e.quote.bid == 1.0871)
+        assert update["seq"] == tick["seq"] == priced.seq > execution["seq"]  # one event, one number
+        assert update["ts"] == iso(engine.clock.now())  # the engine's market clock: the quote's time
+        await client.post(f"/trades/{trade['id']}/close/", json={"lots": 0.05})  # partial: closed + modified
+        closed = await next_message(trading, of_type("trade_closed"))
+        remaining = await next_message(trading, of_type("trade_modified"))
+        assert closed["seq"] == remaining["seq"] > update["seq"] and remaining["data"]["id"] == trade["id"]
+        await prices.send('{"action": "ping"}')
+        await trading.send('{"action": "ping"}')
+        assert (await next_message(prices, of_type("pong")))["seq"] == engine.bus.last_seq
+        assert (await next_message(trading, of_type("pong")))["seq"] == engine.bus.last_seq
 
 
 async def test_sl_closed_by_price_is_broadcast(server, client, engine):

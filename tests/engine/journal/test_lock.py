@@ -16,7 +16,7 @@ from engine.journal import SqlJournal
 from engine.journal.lock import JournalLock
 from engine.journal.schema import sqlite_file
 from engine.values import Quote, Side, Signal
-from tests.engine.journal.factories import T0, make_account, make_trade
+from tests.kit import T0, make_account, make_trade
 
 
 def test_lock_excludes_a_second_holder_until_released_and_names_the_holder(tmp_path):

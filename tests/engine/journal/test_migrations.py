@@ -35,7 +35,7 @@ def test_migrated_schema_matches_the_models(tmp_path):
 
 def test_reopen_at_head_is_a_no_op_and_keeps_data(tmp_path):
     url = _url(tmp_path)
-    from tests.engine.journal.factories import make_account, make_trade
+    from tests.kit import make_account, make_trade
 
     first = SqlJournal(url)
     first.commit([make_trade(1)], make_account())
@@ -102,3 +102,32 @@ def test_current_revision_reads_what_alembic_reads(tmp_path):
     upgrade(engine, "0001")
     with engine.connect() as connection:
         assert current_revision(engine) == MigrationContext.configure(connection).get_current_revision() == "0001"
+
+
+def test_sqlite_migration_is_seen_by_other_connections_all_at_once(tmp_path):
+    """Another process never sees half a schema (it would take the file for a foreign one)."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from engine.journal.schema import create_db_engine, upgrade
+
+    path = tmp_path / "paper.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    seen: list[set[str]] = []
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def look(_conn, _cursor, statement, *_args):  # noqa: ANN001 - SQLAlchemy's event signature
+        if statement.lstrip().upper().startswith("CREATE TABLE"):
+            other = sqlite3.connect(path, timeout=0.1)
+            try:
+                seen.append({row[0] for row in other.execute("SELECT name FROM sqlite_master WHERE type='table'")})
+            finally:
+                other.close()
+
+    upgrade(engine)
+    engine.dispose()
+    assert len(seen) >= 3 and all(tables == set() for tables in seen), seen
+    other = sqlite3.connect(path)
+    assert "paper_trades" in {row[0] for row in other.execute("SELECT name FROM sqlite_master")}
+    other.close()

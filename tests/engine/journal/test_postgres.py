@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from engine.journal import SqlJournal
-from tests.engine.journal.factories import closed, make_account, make_trade
+from tests.kit import closed, make_account, make_engine, make_trade
 
 PG_URL = os.environ.get("PAPER_TERMINAL_TEST_PG_URL")
 
@@ -48,7 +48,7 @@ def test_postgres_prices_signals_metrics_and_filters(pg_journal):
     from datetime import timedelta
 
     from engine.values import Bar, Quote, Side, Signal, Timeframe
-    from tests.engine.journal.factories import T0
+    from tests.kit import T0
 
     pg_journal.commit([make_trade(1), make_trade(2, symbol="USDJPY")], make_account())
     items, total = pg_journal.trades(symbol="USDJPY", since=T0)
@@ -68,18 +68,15 @@ def test_postgres_prices_signals_metrics_and_filters(pg_journal):
 
 
 async def test_postgres_engine_restart_keeps_watching_sl(pg_journal):
-    from engine.broker import BrokerConfig, OrderRequest, PaperBroker
-    from engine.bus import EventBus
+    from engine.broker import OrderRequest
     from engine.service import TradingEngine
     from engine.values import Quote, Side, TradeStatus
-    from tests.engine.journal.factories import T0
+    from tests.kit import T0
 
     assert PG_URL is not None
 
     def engine() -> TradingEngine:
-        return TradingEngine(
-            EventBus(), PaperBroker(BrokerConfig()), SqlJournal(PG_URL), symbols=["EURUSD"], flush_interval=3600
-        )
+        return make_engine(SqlJournal(PG_URL), flush_interval=3600)
 
     first = engine()
     await first.start()

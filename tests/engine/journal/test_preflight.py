@@ -14,7 +14,7 @@ from engine.journal import SqlJournal
 from engine.journal.info import SCHEMA_WRITTEN_BY, app_version
 from engine.journal.preflight import JournalUnusable, check_journal
 from engine.journal.schema import head_revision
-from tests.engine.journal.factories import make_account, make_trade
+from tests.kit import make_account, make_trade
 
 
 def _url(path: Path) -> str:

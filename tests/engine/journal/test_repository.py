@@ -27,7 +27,7 @@ from engine.values import (
     Timeframe,
     TradeStatus,
 )
-from tests.engine.journal.factories import T0, closed, make_account, make_trade
+from tests.kit import T0, closed, make_account, make_trade
 
 
 @pytest.fixture

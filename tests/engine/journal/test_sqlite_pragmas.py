@@ -31,7 +31,7 @@ def test_in_memory_journal_is_shared_across_threads():
     import threading
 
     journal = SqlJournal("sqlite://")
-    from tests.engine.journal.factories import make_account
+    from tests.kit import make_account
 
     journal.commit([], make_account("500"))
     seen = []

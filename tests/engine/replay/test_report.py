@@ -1,4 +1,4 @@
-"""The replay report's trade serialisation: exactly DESIGN's REST trade (what ``jsonable`` gives)."""
+"""The replay report's trade serialisation: exactly DESIGN's fields of the REST trade (one schema)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from engine.replay.report import TRADE_FIELDS, _iso, trade_to_dict
-from engine.service_support import jsonable
-from engine.values import CloseReason, OrderType, Side, TradeRecord, TradeStatus, iso
+from engine.api.serialize import trade_dict
+from engine.replay.report import trade_to_dict
+from engine.trade_schema import View, names
+from engine.values import CloseReason, OrderType, Side, TradeRecord, TradeStatus, iso, utc
+from engine.wire import jsonable
 
 OPENED = datetime(2024, 3, 4, 10, 0, 59, 123456, tzinfo=timezone.utc)
 
@@ -68,11 +70,12 @@ def _record(**changes) -> TradeRecord:
     ],
     ids=["closed", "open", "cancelled"],
 )
-def test_trade_to_dict_equals_jsonable_of_every_field(record):
-    expected = {name: jsonable(getattr(record, name)) for name in TRADE_FIELDS}
+def test_trade_to_dict_is_the_rest_trade_on_design_fields(record):
+    design = names(View.DESIGN)
+    expected = {name: jsonable(getattr(record, name)) for name in design}
     got = trade_to_dict(record)
-    assert list(got) == list(TRADE_FIELDS)
-    assert got == expected
+    assert list(got) == list(design)
+    assert got == expected == {name: value for name, value in trade_dict(record).items() if name in design}
     assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
 
 
@@ -83,23 +86,8 @@ def test_trade_to_dict_equals_jsonable_of_every_field(record):
         datetime(2024, 3, 4, 23, 59, 59, 999999, tzinfo=timezone.utc),
         datetime(2024, 3, 4, 12, 0, tzinfo=timezone(timedelta(hours=2))),  # not UTC: converted
         datetime(999, 1, 2, 3, 4, 5, 6000, tzinfo=timezone.utc),  # three-digit year
-        None,
     ],
 )
-def test_report_iso_matches_values_iso(when):
-    assert _iso(when) == iso(when)
-
-
-def test_report_plain_equals_jsonable_on_nested_figures():
-    from engine.replay.report import _plain
-
-    figures = {
-        "net_profit": Decimal("12.34"),
-        "win_rate": 0.5,
-        "trades": 3,
-        "equity_curve": [(OPENED, Decimal("10000.00")), (None, Decimal("-1.5"))],
-        Side.BUY: {"count": 2, "reason": CloseReason.SL},
-        "name": "x",
-        "none": None,
-    }
-    assert _plain(figures) == jsonable(figures)
+def test_iso_fast_path_matches_strftime(when):
+    value = utc(when)
+    assert iso(when) == value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -1,5 +1,5 @@
-"""The JSON report: performance written through orjson's ``default`` equals ``_plain`` of it,
-and signal times formatted by numpy equal ``fromtimestamp`` + ``_iso``."""
+"""The JSON report: performance written through orjson's ``default`` equals ``jsonable`` of it,
+and signal times formatted by numpy equal ``fromtimestamp`` + ``iso``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ import orjson
 import pytest
 
 from engine.replay.report import (
-    _iso,
-    _json_default,
-    _plain,
     _signal_times,
     figures,
     json_report,
@@ -20,11 +17,13 @@ from engine.replay.report import (
     signal_rows,
     trade_to_dict,
 )
+from engine.values import iso
+from engine.wire import json_default, jsonable
 from tests.engine.replay.helpers import at, bars_file, random_bars, replay, signals_file
 
 
 def _slow_time(ns: int) -> str:
-    return _iso(datetime.fromtimestamp(ns / 1e9, tz=timezone.utc))
+    return iso(datetime.fromtimestamp(ns / 1e9, tz=timezone.utc))
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +59,13 @@ def test_json_report_equals_the_plain_document(result):
     assert {s["status"] for s in document["signals"]} == {"executed", "not_executed"}
 
 
-def test_json_default_converts_like_plain(result):
+def test_json_default_converts_like_jsonable(result):
     raw = figures(result)
     point = raw["equity_curve"][1]
-    assert _json_default(point["balance"]) == _plain(point["balance"])
-    assert _json_default(point["time"]) == _plain(point["time"])
+    assert json_default(point["balance"]) == jsonable(point["balance"])
+    assert json_default(point["time"]) == jsonable(point["time"])
     with pytest.raises(TypeError, match="cannot write object"):
-        _json_default(object())
+        json_default(object())
 
 
 @pytest.mark.parametrize(

@@ -1,26 +1,15 @@
-"""Factories for signal tests: synthetic bars through given swing prices, signals."""
+"""Factories for signal tests: synthetic bars through given swing prices, signals (trades: tests.kit)."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from engine.signals.protocol import BarsFrame
-from engine.values import (
-    AccountSnapshot,
-    Bar,
-    CloseReason,
-    OrderType,
-    Side,
-    Signal,
-    Timeframe,
-    TradeRecord,
-    TradeStatus,
-)
+from engine.values import Bar, Side, Signal, Timeframe
 
 T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
 
@@ -85,58 +74,3 @@ def make_signal(**over) -> Signal:
     }
     base.update(over)
     return Signal(**base)
-
-
-def make_trade(
-    id: int,
-    *,
-    signal_id: int | None = None,
-    pnl: str = "10",
-    pips: float = 10.0,
-    status: TradeStatus = TradeStatus.CLOSED,
-    symbol: str = "EURUSD",
-    commission: str = "0",
-    close_time: datetime | None = None,
-) -> TradeRecord:
-    closed = status is TradeStatus.CLOSED
-    return TradeRecord(
-        id=id,
-        symbol=symbol,
-        side=Side.BUY,
-        order_type=OrderType.MARKET,
-        status=status,
-        lots=Decimal("0.10"),
-        requested_price=None,
-        entry_price=1.1,
-        sl=1.095,
-        tp=1.11,
-        trailing_pips=None,
-        open_time=T0,
-        close_time=(close_time or T0 + timedelta(hours=id)) if closed else None,
-        close_price=1.101 if closed else None,
-        close_reason=CloseReason.TP if closed else None,
-        pips=pips,
-        pnl=Decimal(pnl),
-        commission=Decimal(commission),
-        swap=Decimal("0"),
-        mfe_pips=0.0,
-        mae_pips=0.0,
-        signal_id=signal_id,
-        parent_id=None,
-        comment="",
-    )
-
-
-def make_account(balance: str = "10000", equity: str | None = None) -> AccountSnapshot:
-    b = Decimal(balance)
-    e = Decimal(equity) if equity is not None else b
-    return AccountSnapshot(
-        balance=b,
-        equity=e,
-        margin=Decimal("0"),
-        free_margin=e,
-        margin_level=None,
-        currency="USD",
-        leverage=100,
-        initial_balance=Decimal("10000"),
-    )

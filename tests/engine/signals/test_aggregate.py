@@ -9,15 +9,16 @@ import pytest
 
 from engine.signals.aggregate import SignalAggregator
 from engine.values import Side
-from tests.engine.signals.factories import T0, make_signal, make_trade
+from tests.engine.signals.factories import T0, make_signal
+from tests.kit import signal_trade
 
 
 def test_aggregator_weights_shrink_expectancy_toward_prior():
     agg = SignalAggregator(prior_trades=20)
     sigs = [make_signal(id=1, source="good"), make_signal(id=2, source="bad"), make_signal(id=3, source="new")]
     # Risk of make_signal: |1.1000 - 1.0950| = 50 pips. good: 20 trades at +25 pips (+0.5 R).
-    trades = [make_trade(i, signal_id=1, pips=25.0) for i in range(1, 21)]
-    trades += [make_trade(100 + i, signal_id=2, pips=-50.0, pnl="-50") for i in range(60)]
+    trades = [signal_trade(i, signal_id=1, pips=25.0) for i in range(1, 21)]
+    trades += [signal_trade(100 + i, signal_id=2, pips=-50.0, pnl="-50") for i in range(60)]
     w = agg.update_weights(sigs, trades)
     assert w["good"] == {"weight": pytest.approx(1 + 20 * 0.5 / 40), "trades": 20, "expectancy_r": pytest.approx(0.5)}
     assert w["bad"]["weight"] == pytest.approx(1 - 60 / 80)
@@ -27,7 +28,7 @@ def test_aggregator_weights_shrink_expectancy_toward_prior():
 def test_aggregator_weight_floor_applies():
     agg = SignalAggregator(prior_trades=0, floor=0.05)
     agg.update_weights(
-        [make_signal(id=1, source="awful")], [make_trade(i, signal_id=1, pips=-100.0) for i in range(1, 5)]
+        [make_signal(id=1, source="awful")], [signal_trade(i, signal_id=1, pips=-100.0) for i in range(1, 5)]
     )
     assert agg.weight("awful") == 0.05
 
@@ -69,7 +70,7 @@ def test_aggregator_combine_weights_decide_direction():
     agg = SignalAggregator(prior_trades=0)
     buy = make_signal(id=1, source="a", confidence=0.7)
     sell = make_signal(id=2, source="b", side=Side.SELL, confidence=0.6, sl=1.1050, tp=1.0900)
-    agg.update_weights([buy, sell], [make_trade(1, signal_id=1, pips=-40.0), make_trade(2, signal_id=2, pips=50.0)])
+    agg.update_weights([buy, sell], [signal_trade(1, signal_id=1, pips=-40.0), signal_trade(2, signal_id=2, pips=50.0)])
     assert agg.weight("a") == pytest.approx(0.2) and agg.weight("b") == pytest.approx(2.0)
     out = agg.combine([replace(buy, id=None), replace(sell, id=None)])
     assert out.side is Side.SELL

@@ -10,15 +10,15 @@ import pytest
 from engine.errors import ValidationError
 from engine.signals.auto import AutoConfig, AutoExecutor, TradingContext, daily_loss
 from engine.values import SignalStatus, TradeStatus
-from tests.engine.signals.factories import make_account, make_signal, make_trade
+from tests.engine.signals.factories import make_signal
+from tests.kit import make_account, signal_trade
 
-ON = AutoConfig(
-    enabled=True, min_confidence=0.6, min_rr=1.5, max_open_trades=3, max_open_per_symbol=1, max_daily_loss_pct=2.0
-)
+ON = AutoConfig(enabled=True, min_confidence=0.6, min_rr=1.5, max_open_per_symbol=1, max_daily_loss_pct=2.0)
 
 
 def ctx(trades=(), balance="10000", equity=None, realised="0") -> TradingContext:
-    return TradingContext(list(trades), make_account(balance, equity), Decimal(realised))
+    account = make_account(balance, equity=equity, initial_balance=Decimal("10000"))
+    return TradingContext(list(trades), account, Decimal(realised))
 
 
 def decide(signal=None, context=None, config=ON):
@@ -49,21 +49,23 @@ def test_auto_low_reward_risk_declined():
     assert d.code == "min_rr" and "1.00" in d.reason
 
 
-def test_auto_max_open_trades_declined():
+def test_auto_has_no_limit_of_its_own_on_open_trades():
+    # max_open_trades is the engine's, for every order source (tests/engine/test_max_open_trades.py)
     open_trades = [
-        make_trade(i, status=TradeStatus.OPEN, symbol=s) for i, s in enumerate(("GBPUSD", "USDJPY", "AUDUSD"), start=1)
+        signal_trade(i, status=TradeStatus.OPEN, symbol=s)
+        for i, s in enumerate(("GBPUSD", "USDJPY", "AUDUSD"), start=1)
     ]
-    assert decide(context=ctx(open_trades)).code == "max_open_trades"
-    assert decide(context=ctx(open_trades[:2])).accept
+    assert decide(context=ctx(open_trades)).accept
+    assert "max_open_trades" not in AutoConfig.model_fields
 
 
 def test_auto_max_open_per_symbol_declined():
-    d = decide(context=ctx([make_trade(1, status=TradeStatus.PENDING, symbol="EURUSD")]))
+    d = decide(context=ctx([signal_trade(1, status=TradeStatus.PENDING, symbol="EURUSD")]))
     assert d.code == "max_open_per_symbol"
 
 
 def test_auto_closed_trades_do_not_count_as_open():
-    assert decide(context=ctx([make_trade(1, status=TradeStatus.CLOSED)] * 5)).accept
+    assert decide(context=ctx([signal_trade(1, status=TradeStatus.CLOSED)] * 5)).accept
 
 
 def test_auto_daily_loss_limit_declined():
@@ -76,7 +78,7 @@ def test_auto_daily_loss_limit_declined():
 
 
 def test_auto_source_not_enabled_declined():
-    d = decide(config=replace(ON, sources=frozenset({"mtf"})))
+    d = decide(config=ON.model_copy(update={"sources": frozenset({"mtf"})}))
     assert d.code == "source"
 
 
@@ -85,7 +87,6 @@ def test_auto_source_not_enabled_declined():
     [
         ("min_confidence", 1.5),
         ("min_rr", -1.0),
-        ("max_open_trades", 0),
         ("max_open_per_symbol", 0),
         ("max_daily_loss_pct", 0.0),
         ("risk_percent", 150.0),
@@ -93,15 +94,15 @@ def test_auto_source_not_enabled_declined():
 )
 def test_auto_config_bad_value_names_field(field, value):
     with pytest.raises(ValidationError) as info:
-        AutoConfig(**{field: value})
-    assert info.value.field == field
+        AutoConfig.from_mapping({field: value})
+    assert info.value.field == field and field in info.value.message
 
 
 def test_auto_config_from_mapping_reads_table():
     cfg = AutoConfig.from_mapping(
-        {"enabled": True, "min_confidence": 0.7, "max_open_trades": 2, "sources": ["mtf", "ml"]}
+        {"enabled": True, "min_confidence": 0.7, "max_open_per_symbol": 2, "sources": ["mtf", "ml"]}
     )
-    assert cfg.enabled and cfg.min_confidence == 0.7 and cfg.max_open_trades == 2
+    assert cfg.enabled and cfg.min_confidence == 0.7 and cfg.max_open_per_symbol == 2
     assert cfg.sources == frozenset({"mtf", "ml"})
 
 
@@ -110,7 +111,8 @@ def test_auto_config_from_mapping_reads_table():
     [
         ({"enabeld": True}, "enabeld"),
         ({"enabled": "yes"}, "enabled"),
-        ({"max_open_trades": 2.5}, "max_open_trades"),
+        ({"max_open_per_symbol": 2.5}, "max_open_per_symbol"),
+        ({"max_open_trades": 2}, "max_open_trades"),  # not auto-execution's: the engine's max_open_trades
         ({"min_rr": "2"}, "min_rr"),
         ({"sources": "mtf"}, "sources"),
         ({"risk_percent": 0}, "risk_percent"),

@@ -8,16 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from engine.broker import BrokerConfig, OrderRequest, PaperBroker
-from engine.bus import EventBus
+from engine.broker import OrderRequest
 from engine.errors import NotFound, ValidationError
-from engine.events import Event, SignalReceived, SignalUpdated
-from engine.journal import SqlJournal
+from engine.events import SignalReceived, SignalUpdated
 from engine.service import TradingEngine
 from engine.signals.auto import AutoConfig, AutoExecutor
 from engine.signals.book import SignalBook
 from engine.values import Quote, SignalStatus, TradeStatus
+from tests import kit
 from tests.engine.signals.factories import T0, make_signal
+from tests.kit import Recorder
 
 
 def quote(bid: float, minutes: float = 0.0, symbol: str = "EURUSD") -> Quote:
@@ -25,23 +25,7 @@ def quote(bid: float, minutes: float = 0.0, symbol: str = "EURUSD") -> Quote:
 
 
 def make_engine(url: str) -> TradingEngine:
-    return TradingEngine(
-        EventBus(), PaperBroker(BrokerConfig()), SqlJournal(url, durable=False), symbols=["EURUSD"], flush_interval=3600
-    )
-
-
-class Recorder:
-    def __init__(self, bus: EventBus) -> None:
-        self.events: list[Event] = []
-        bus.subscribe(Event, self.events.append)
-
-    def of(self, kind: type) -> list:
-        return [e for e in self.events if isinstance(e, kind)]
-
-
-@pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'paper.db'}"
+    return kit.make_engine(url, flush_interval=3600)
 
 
 @pytest.fixture
@@ -56,7 +40,7 @@ async def engine(db_url):
 @pytest.fixture
 async def book(engine):
     b = SignalBook(engine, sweep_interval=3600)
-    engine.signals = b
+    engine.attach_signals(b)
     await b.start()
     yield b
     await b.stop()

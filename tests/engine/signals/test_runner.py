@@ -8,11 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from engine.broker import BrokerConfig, PaperBroker
 from engine.bus import EventBus
 from engine.events import BarClosed
-from engine.journal import SqlJournal
-from engine.service import TradingEngine
 from engine.signals.aggregate import SignalAggregator
 from engine.signals.book import SignalBook
 from engine.signals.harmonic import HarmonicGenerator
@@ -22,6 +19,7 @@ from engine.signals.setup import attach_signals, default_generators, load_model
 from engine.values import Quote, Side, Signal, SignalStatus, Timeframe
 from tests.engine.signals.factories import T0, bars_from_closes, path_through
 from tests.engine.signals.test_harmonic import CASES, series_for, swings
+from tests.kit import make_engine
 
 
 class EveryNth:
@@ -61,13 +59,7 @@ class EveryNth:
 
 @pytest.fixture
 async def engine(tmp_path):
-    e = TradingEngine(
-        EventBus(),
-        PaperBroker(BrokerConfig()),
-        SqlJournal(f"sqlite:///{tmp_path / 'p.db'}", durable=False),
-        symbols=["EURUSD"],
-        flush_interval=3600,
-    )
+    e = make_engine(tmp_path / "p.db", flush_interval=3600)
     await e.start()
     await e.on_quote(Quote("EURUSD", 1.1, 1.1001, T0, "test"))
     yield e

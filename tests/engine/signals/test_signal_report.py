@@ -12,7 +12,8 @@ from scipy.stats import binomtest
 
 from engine.signals.stats import MIN_TRADES_FOR_VERDICT, source_stats, wilson_interval
 from engine.values import SignalStatus
-from tests.engine.signals.factories import T0, make_signal, make_trade
+from tests.engine.signals.factories import T0, make_signal
+from tests.kit import signal_trade
 
 
 def source_of(
@@ -43,7 +44,7 @@ def source_of(
             )
         )
         trades.append(
-            make_trade(
+            signal_trade(
                 sid,
                 signal_id=sid,
                 pnl=str(r),

@@ -9,7 +9,8 @@ import pytest
 
 from engine.signals.stats import bootstrap_mean_ci, calibration, source_stats
 from engine.values import SignalStatus
-from tests.engine.signals.factories import make_signal, make_trade
+from tests.engine.signals.factories import make_signal
+from tests.kit import signal_trade
 
 
 def test_bootstrap_ci_contains_the_mean_and_narrows_with_data():
@@ -46,10 +47,10 @@ def test_source_stats_figures_per_source():
         replace(make_signal(id=4, source="ml"), status=SignalStatus.EXPIRED),
     ]
     trades = [
-        make_trade(1, signal_id=1, pnl="100", pips=100.0, commission="2"),
-        make_trade(2, signal_id=2, pnl="-50", pips=-50.0),
-        make_trade(3, signal_id=3, pnl="30", pips=30.0),
-        make_trade(9, signal_id=None, pnl="999"),  # manual trade: no source
+        signal_trade(1, signal_id=1, pnl="100", pips=100.0, commission="2"),
+        signal_trade(2, signal_id=2, pnl="-50", pips=-50.0),
+        signal_trade(3, signal_id=3, pnl="30", pips=30.0),
+        signal_trade(9, signal_id=None, pnl="999"),  # manual trade: no source
     ]
     stats = source_stats(signals, trades)
     mtf = stats["mtf"]

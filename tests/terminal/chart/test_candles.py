@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QImage
 
 import numpy as np
 
-from engine.values import Quote, Side, Signal, Timeframe, TradeRecord
+from engine.values import Quote, Side, Signal, Timeframe
 from terminal.chart.candles import CHUNK
 from terminal.chart.overlays import Marker
 from terminal.chart.view import ChartView
@@ -151,35 +151,20 @@ def test_chart_pattern_overlay_labels_points_x_a_b_c_d(qtbot):
 def test_chart_trade_levels_drag_emits_new_sl(qtbot):
     view = chart_with(qtbot, 100)
     now = datetime.fromtimestamp(int(view.series.times[-1]), tz=timezone.utc)
-    from decimal import Decimal
+    from tests.kit import make_trade
 
-    from engine.values import OrderType, TradeStatus
-
-    trade = TradeRecord(
+    trade = make_trade(
         3,
-        "EURUSD",
-        Side.BUY,
-        OrderType.MARKET,
-        TradeStatus.OPEN,
-        Decimal("0.1"),
-        None,
-        1.08,
-        1.07,
-        1.09,
-        None,
-        now,
-        None,
-        None,
-        None,
-        0.0,
-        Decimal(0),
-        Decimal(0),
-        Decimal(0),
-        0.0,
-        0.0,
-        None,
-        None,
-        "",
+        at=now,
+        lots="0.1",
+        entry_price=1.08,
+        sl=1.07,
+        tp=1.09,
+        pnl=0,
+        commission=0,
+        swap=0,
+        comment="",
+        created_at=None,
     )
     view.set_trades([trade])
     line = view.levels.line(3, "sl")

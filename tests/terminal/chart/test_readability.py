@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
@@ -15,6 +14,7 @@ import numpy as np
 from engine.values import OrderType, Quote, Side, Timeframe, TradeRecord, TradeStatus
 from terminal.chart.view import ChartView
 from terminal.theme import DARK
+from tests.kit import make_trade
 
 
 def walk(n: int, step: int = 60, start: float = 1.08) -> tuple[np.ndarray, np.ndarray]:
@@ -52,31 +52,22 @@ def trade(
     now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
     status = TradeStatus.PENDING if pending else TradeStatus.OPEN
     order_type = OrderType.LIMIT if pending else OrderType.MARKET
-    return TradeRecord(
+    return make_trade(
         trade_id,
-        "EURUSD",
-        side,
-        order_type,
-        status,
-        Decimal("0.1"),
-        entry if pending else None,
-        None if pending else entry,
-        sl,
-        tp,
-        None,
-        now,
-        None,
-        None,
-        None,
-        0.0,
-        Decimal(0),
-        Decimal(0),
-        Decimal(0),
-        0.0,
-        0.0,
-        None,
-        None,
-        "",
+        at=now,
+        side=side,
+        order_type=order_type,
+        status=status,
+        lots="0.1",
+        requested_price=entry if pending else None,
+        entry_price=None if pending else entry,
+        sl=sl,
+        tp=tp,
+        pnl=0,
+        commission=0,
+        swap=0,
+        comment="",
+        created_at=None,
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from engine.broker import OrderRequest
 from engine.errors import ValidationError
 from engine.values import OrderType, Side, TradeStatus
-from terminal.panels.history import CSV_FIELDS
+from engine.trade_schema import View, names
 from terminal.panels.orders import parse_price, part_lots
 from tests.terminal.conftest import quote
 
@@ -142,8 +142,9 @@ def test_history_filters_by_result_and_exports_csv(window, qloop, engine, tmp_pa
     path = tmp_path / "out.csv"
     assert qloop.run(history.export_csv(path)) == 1
     rows = list(csv.reader(path.open()))
-    assert tuple(rows[0]) == CSV_FIELDS and rows[1][0] == str(loser.id)
-    assert Decimal(rows[1][CSV_FIELDS.index("net")]) < 0
+    sheet = names(View.SHEET)
+    assert tuple(rows[0]) == sheet and set(sheet) == {*names(View.WIRE), "net"} and rows[1][0] == str(loser.id)
+    assert Decimal(rows[1][sheet.index("net")]) < 0
 
 
 def test_parse_price_rejects_nonpositive_and_rounds():

@@ -40,7 +40,7 @@ def service(qloop, engine):
     engine.register_status_source(svc.status)
     qloop.run(svc.start())
     qloop.until(lambda: svc.status().details["connected"], what="mirror connected")
-    engine.mirror = svc  # as terminal.wiring.attach_mirror does
+    engine.attach_mirror(svc)  # as terminal.wiring.attach_mirror does
     svc.fake = fake
     yield svc
     qloop.run(svc.stop())
@@ -121,7 +121,7 @@ def test_trade_whose_metatrader_close_failed_stays_in_positions_until_closed(mak
             what="the closed trade kept with its reason",
         )
         cell = table.cell(trade.id, "Mirror")
-        assert "still open there" in cell.toolTip() and cell.foreground().color().name() == window.palette_.loss
+        assert "still open there" in cell.toolTip() and cell.foreground().color().name() == window.theme.palette.loss
         assert table.cell(trade.id, "Price").text().startswith("closed ")
         assert table.cellWidget(table.row_of(trade.id), table.col[""]) is None  # nothing to close on paper
         assert window.orders.tabs.tabText(0) == "Positions (0) + 1 still open in MetaTrader"
@@ -164,7 +164,7 @@ def test_statusbar_shows_bridge_connected_account_and_last_error(make_window, ql
     window.status.set_feeds(engine.feeds_status())
     assert label.text().startswith("mirror mt5: disconnected · 5012345")
     assert "last error: MetaTrader terminal not running" in label.text()
-    assert window.palette_.loss in label.styleSheet()
+    assert window.theme.palette.loss in label.styleSheet()
 
 
 def test_statusbar_shows_real_mirror_service_status(make_window, qloop, engine, prefs, service):

@@ -14,7 +14,8 @@ from engine.values import SignalStatus
 from terminal.panels.dashboard import DashboardPanel
 from terminal.panels.signal_report import COLUMNS, SignalReportPanel
 from terminal.theme import DARK
-from tests.engine.signals.factories import T0, make_signal, make_trade
+from tests.engine.signals.factories import T0, make_signal
+from tests.kit import signal_trade
 
 VERDICT = COLUMNS.index("Verdict")
 
@@ -37,7 +38,9 @@ def history(engine, qloop, results, source, first_id, confidence=0.72):
             )
         )
         trades.append(
-            make_trade(sid, signal_id=sid, pnl=str(r), pips=float(r), close_time=T0 + timedelta(hours=sid, minutes=30))
+            signal_trade(
+                sid, signal_id=sid, pnl=str(r), pips=float(r), close_time=T0 + timedelta(hours=sid, minutes=30)
+            )
         )
     qloop.run(engine.run_db(engine.journal.commit, trades, None, signals))
 

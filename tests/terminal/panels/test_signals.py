@@ -9,8 +9,9 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+import pytest
+
 from engine.broker import OrderRequest
-from engine.clock import MarketClock
 from engine.values import Side, SignalStatus, TradeStatus
 from terminal.panels.signals import SignalsPanel
 from tests.terminal.conftest import make_signal, quote
@@ -75,8 +76,11 @@ def test_signals_risk_too_small_says_why_and_disables_execute(make_window, qtbot
 
 def test_signals_max_open_trades_reached_says_why(make_window, qtbot, qloop, engine, prefs):
     qloop.run(engine.place_order(OrderRequest("GBPUSD", Side.BUY, lots=Decimal("0.01"))))
-    window, signal = window_with_signal(make_window, qloop, engine, replace(prefs, max_open_trades=1))
-    assert window.signals_panel.status_text(signal.id) == "max open trades reached (1)"
+    engine.set_max_open_trades(1)  # the engine's setting, for every order source
+    window, signal = window_with_signal(make_window, qloop, engine, prefs)
+    assert window.signals_panel.status_text(signal.id) == (
+        "max_open_trades reached: 1 trades open or pending, the maximum is 1"
+    )
     assert not window.signals_panel.execute_button(signal.id).isEnabled()
 
 
@@ -173,12 +177,13 @@ def test_signals_within_max_drift_executes_without_asking(make_window, qtbot, ql
 
 
 def market_engine_at(qloop, engine, when):
-    """Make ``engine`` a fast simulation's engine whose market clock reads ``when``."""
-    engine.clock = MarketClock(follows_wall=False)
+    """Bring the market clock of ``engine`` (a fast simulation's, never past ``when`` yet) to ``when``."""
+    assert engine.clock.mode == "market" and engine.clock.now() <= when
     for symbol in ("EURUSD", "GBPUSD", "USDJPY"):
         qloop.run(engine.on_quote(quote(symbol, when=when)))
 
 
+@pytest.mark.parametrize("engine", [{"quotes_at": -timedelta(days=30, minutes=1)}], indirect=True)
 def test_signals_at_speed_60_a_signal_new_in_market_time_is_executable(make_window, qtbot, qloop, engine, prefs):
     market_now = datetime.now(timezone.utc) - timedelta(days=30)  # --speed 60 from the default --sim-start
     market_engine_at(qloop, engine, market_now)

@@ -50,8 +50,8 @@ from engine.values import OrderType, Side, reward_risk
 
 __all__ = [
     "OrderRequest",
-    "check_risk_percent",
     "check_open_limit",
+    "check_risk_percent",
     "check_trailing",
     "check_volume",
     "level_at_pips",

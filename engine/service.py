@@ -51,8 +51,8 @@ from engine.events import (
     TradeOpened,
 )
 from engine.floating import with_floating
-from engine.ports import Journal
 from engine.orders import OrderRequest, check_open_limit, open_limit
+from engine.ports import Journal
 from engine.service_journal import JournalStatus
 from engine.service_prices import PriceBook
 from engine.service_support import (

@@ -10,11 +10,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any, Protocol, cast
 
 from engine.broker.requests import BrokerConfig
-from engine.orders import OrderRequest
 from engine.broker.savepoint import Savepoint
 from engine.errors import OrderRejectedError, ValidationError
 from engine.events import (
@@ -26,6 +24,7 @@ from engine.events import (
     TradeModified,
     TradeOpened,
 )
+from engine.orders import OrderRequest
 from engine.performance import compute_performance
 from engine.ports import Journal
 from engine.values import AccountSnapshot, FeedStatus, Quote, TradeRecord, iso, money

@@ -47,7 +47,7 @@ def iso(value: datetime | None) -> str | None:
     if value.tzinfo is not timezone.utc or value.year < 1000:  # else the same text, formatted faster
         value = utc(value)
         return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031  (the measured fast path)
         value.year,
         value.month,
         value.day,

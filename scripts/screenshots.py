@@ -65,8 +65,8 @@ async def play(engine, prices, orders_every: int) -> None:
     from engine.errors import ValidationError
     from engine.instruments import SPECS
     from engine.service_support import account_dict
-    from engine.wire import jsonable
     from engine.values import Quote, Side, iso
+    from engine.wire import jsonable
 
     times = prices[SYMBOLS[0]][0]
     rng = np.random.default_rng(11)

@@ -141,14 +141,14 @@ def _trades_table(trades: list[TradeRecord], sources: dict[int, str]) -> str:
     """The trades as rows of ``engine.trade_schema``'s ``TABLE`` fields, then each trade's source."""
     columns = fields(View.TABLE)
     align = ["" if f.kind in NUMERIC else " class=l" for f in columns]
-    head = "".join(f"<th{a}>{html.escape(f.label)}</th>" for f, a in zip(columns, align))
+    head = "".join(f"<th{a}>{html.escape(f.label)}</th>" for f, a in zip(columns, align, strict=True))
     rows = []
     for t in trades:
         net = t.net
         colour = "pos" if net > 0 else "neg" if net < 0 else ""
         cells = "".join(
             f"<td{' class=' + colour if f.name == 'net' and colour else a}>{_cell(f, t)}</td>"
-            for f, a in zip(columns, align)
+            for f, a in zip(columns, align, strict=True)
         )
         source = sources.get(t.signal_id, "manual" if t.signal_id is None else "signal")  # type: ignore[arg-type]
         rows.append(f"<tr>{cells}<td class=l>{html.escape(source)}</td></tr>")

@@ -12,8 +12,8 @@ import pytest
 
 from engine.broker import OrderRequest
 from engine.errors import ValidationError
-from engine.values import OrderType, Side, TradeStatus
 from engine.trade_schema import View, names
+from engine.values import OrderType, Side, TradeStatus
 from terminal.panels.orders import parse_price, part_lots
 from tests.terminal.conftest import quote
 

@@ -150,7 +150,7 @@ def _trades_table(trades: list[TradeRecord], sources: dict[int, str]) -> str:
             f"<td{' class=' + colour if f.name == 'net' and colour else a}>{_cell(f, t)}</td>"
             for f, a in zip(columns, align, strict=True)
         )
-        source = sources.get(t.signal_id, "manual" if t.signal_id is None else "signal")  # type: ignore[arg-type]
+        source = "manual" if t.signal_id is None else sources.get(t.signal_id, "signal")
         rows.append(f"<tr>{cells}<td class=l>{html.escape(source)}</td></tr>")
     return f"<table><tr>{head}<th class=l>Source</th></tr>{''.join(rows)}</table>"
 

@@ -42,7 +42,8 @@ def figures(result: ReplayResult) -> dict[str, Any]:
 
 def performance(result: ReplayResult) -> dict[str, Any]:
     """DESIGN's performance figures over the replay's closed trades, JSON-ready."""
-    return jsonable(figures(result))
+    plain: dict[str, Any] = jsonable(figures(result))
+    return plain
 
 
 def signal_rows(result: ReplayResult) -> list[dict[str, Any]]:

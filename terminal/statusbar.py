@@ -10,6 +10,10 @@ their own label, so they never hide the feed, server and clock labels (Qt's
 ``showMessage`` hides every non-permanent widget while it shows). Right of
 the messages, the error indicator (``terminal.error_indicator``) appears
 once an unexpected error has been recorded.
+
+However long their texts (a bridge's last error), the left labels never make
+the window wider than the screen: they are ``ElidedLabel``s, which give way
+down to a few characters and "…" and keep the whole text in their tooltip.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QWi
 
 from engine.events import HistoryBackfillProgressed
 from engine.values import AccountSnapshot, FeedStatus
+from terminal.elided import ElidedLabel
 from terminal.error_indicator import ErrorIndicator
 from terminal.errorlog import ErrorLog
 from terminal.panels import format as fmt
@@ -79,17 +84,18 @@ class TerminalStatusBar(QStatusBar):
         self._now = now if now is not None else (lambda: datetime.now(timezone.utc))  # the engine's market clock
         self.palette = palette
         self.errors = errors if errors is not None else ErrorLog(self)
-        self.feed = QLabel("feed: —")
-        self.quota = QLabel("")
-        self.mirror = QLabel("")
+        self.feed = ElidedLabel("feed: —")
+        self.quota = ElidedLabel("")
+        self.quota.setVisible(False)
+        self.mirror = ElidedLabel("")
         self.mirror.setObjectName("mirror_status")
         self.mirror.setVisible(False)
         self.history = QProgressBar()
         self.history.setObjectName("history_progress")
         self.history.setMaximumWidth(220)
         self.history.setVisible(False)
-        self.server = QLabel(f"server: {server_address}" if server_address else "server: off")
-        self.clock = QLabel("")
+        self.server = ElidedLabel(f"server: {server_address}" if server_address else "server: off")
+        self.clock = ElidedLabel("")
         self.balance = QLabel("")
         self.equity = QLabel("")
         self.free_margin = QLabel("")
@@ -147,6 +153,7 @@ class TerminalStatusBar(QStatusBar):
         self.feed.setText(text)
         self.feed.setStyleSheet("" if healthy else f"color: {self.palette.loss};")
         self.quota.setText(quota)
+        self.quota.setVisible(bool(quota))
         mirror = next((s for s in statuses if is_mirror(s)), None)
         self.mirror.setVisible(mirror is not None)
         if mirror is None:
@@ -154,7 +161,7 @@ class TerminalStatusBar(QStatusBar):
             return
         text, tooltip, connected = mirror_text(mirror)
         self.mirror.setText(text)
-        self.mirror.setToolTip(tooltip)
+        self.mirror.set_details(tooltip)
         self.mirror.setStyleSheet("" if connected and not mirror.last_error else f"color: {self.palette.loss};")
 
     def set_history_progress(self, event: HistoryBackfillProgressed) -> None:

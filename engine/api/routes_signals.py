@@ -144,7 +144,14 @@ async def execute_signal(
     body = body or SignalExecuteIn()
     if body.lots is not None and body.risk_percent is not None:
         raise ValidationError("give either lots or risk_percent, not both", "risk_percent", "conflict")
-    trade = await book.execute(signal_id, risk_percent=body.risk_percent, lots=body.lots)
+    try:
+        trade = await book.execute(
+            signal_id, risk_percent=body.risk_percent, lots=body.lots, confirm_drift=body.confirm_drift
+        )
+    except ValidationError as exc:
+        if exc.code == "drift":  # the client's flag is what refused it: name it
+            raise ValidationError(exc.message, "confirm_drift", "drift") from exc
+        raise
     return trade_dict(trade)
 
 

@@ -1,9 +1,10 @@
-"""Loop lag of the running window: how long the Qt/asyncio loop is ever kept from its next callback.
+"""Loop lag of the running window (or ``serve``): how long the event loop is ever kept from its next callback.
 
-Runs the real entry (``terminal.app.main``) offscreen on the simulator at
+Runs the real entry (``terminal.app.main``; with ``--serve``, ``terminal.commands.serve.serve``
+with a WebSocket client on ``/ws/prices/``) offscreen on the simulator at
 speed 1 with a journal in a temporary folder, waits until the window is
-loaded, then for ``SECONDS`` seconds a heartbeat coroutine sleeps 2 ms at a
-time; lag = how late each wake-up is. A watchdog thread samples the GUI
+loaded (the server listening), then for ``SECONDS`` seconds a heartbeat
+coroutine sleeps 2 ms at a time; lag = how late each wake-up is. A watchdog thread samples the GUI
 thread's Python stack whenever the heartbeat is more than ``STALL_MS`` late,
 so a recurring stall names its culprit (``--stacks`` prints them).
 
@@ -23,6 +24,7 @@ import time
 import traceback
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
@@ -59,6 +61,17 @@ class Watchdog(threading.Thread):
                     self.timeline.append((time.perf_counter(), " <- ".join(reversed(inner))))
 
 
+async def _ws_client(runtime: Any) -> None:
+    """A browser-like subscriber on ``/ws/prices/`` (the tick stream a stall shows up in)."""
+    import websockets
+
+    server = runtime.server
+    url = f"ws://127.0.0.1:{server.port}/ws/prices/?token={server.tokens.trading}"
+    async with websockets.connect(url) as ws:
+        async for _message in ws:
+            pass
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="paper-loop-"))
     os.environ["PAPER_TERMINAL_HOME"] = str(work)
@@ -85,11 +98,9 @@ def main() -> None:
     late: list[tuple[float, float]] = []  # (time, lag ms) of wake-ups later than 30 ms
     watchdog = Watchdog(threading.get_ident())
 
-    async def run() -> None:
-        ready = asyncio.get_running_loop().create_future()
-        settings = Settings.load({"db": work / "paper.db", "feed": "sim", "seed": 1, "port": 0})
-        task = asyncio.ensure_future(terminal_app.main(settings, ready))
-        window = await ready
+    settings = Settings.load({"db": work / "paper.db", "feed": "sim", "seed": 1, "port": 0})
+
+    async def heartbeat() -> None:
         await asyncio.sleep(2.0)  # let the start-up settle
         watchdog.start()
         loop = asyncio.get_running_loop()
@@ -102,11 +113,36 @@ def main() -> None:
             if lags[-1] > 30:
                 late.append((before, lags[-1]))
         watchdog.running = False
+
+    async def run_window() -> None:
+        ready = asyncio.get_running_loop().create_future()
+        task = asyncio.ensure_future(terminal_app.main(settings, ready))
+        window = await ready
+        await heartbeat()
         window.close()
         await task
 
-    terminal_app.make_application()
-    qasync.run(run())
+    async def run_serve() -> None:
+        from terminal.commands.serve import serve
+        from terminal.wiring import build_runtime
+
+        runtime = build_runtime(settings)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(serve(runtime, stop))
+        while runtime.server is None or not runtime.server.running:
+            await asyncio.sleep(0.01)
+        client = asyncio.ensure_future(_ws_client(runtime))
+        await heartbeat()
+        client.cancel()
+        await asyncio.gather(client, return_exceptions=True)
+        stop.set()
+        await task
+
+    if "--serve" in sys.argv:
+        asyncio.run(run_serve())
+    else:
+        terminal_app.make_application()
+        qasync.run(run_window())
     lags.sort()
     n = len(lags)
     print(f"loop_lag_p50_ms: {lags[n // 2]:.2f} ms")

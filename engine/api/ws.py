@@ -15,7 +15,9 @@ engine nor the others. Every message is encoded once with orjson, framed once
 
 A bridge's ``MirrorStateChanged`` is sent as ``trade_modified`` (the trade as
 REST shows it, with its new ``mirror_ticket``/``mirror_state``) followed by a
-``feed_status`` carrying the bridge's status.
+``feed_status`` carrying the bridge's status. Every ``feed_status`` is
+``{feeds, journal}`` as ``GET feeds/`` gives them; ``JournalStateChanged``
+sends one at once (orders are refused from then on: a client hears why).
 
 What a client may ask is bounded (``engine.api.ws_limits``): only the fed
 symbols can be subscribed, ``MAX_SUBSCRIBED_SYMBOLS`` in all, and a client
@@ -37,7 +39,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine import events
 from engine.api.security import WS_PROTOCOL
-from engine.api.serialize import account_dict, feed_dict, quote_dict, signal_dict, tick_dict, trade_dict
+from engine.api.serialize import account_dict, feed_dict, journal_dict, quote_dict, signal_dict, tick_dict, trade_dict
 from engine.api.ws_client import GONE, Outgoing, WsClient
 from engine.api.ws_limits import (
     CLOSE_POLICY,
@@ -122,6 +124,7 @@ class WebSocketHub:
             events.SignalReceived: lambda e: self._signal(e.signal),
             events.SignalUpdated: lambda e: self._signal(e.signal),
             events.FeedStatusChanged: self._on_feeds,
+            events.JournalStateChanged: lambda e: self._send_feeds(journal=e.status),
             events.MirrorStateChanged: self._on_mirror,
         }
         self._unsubscribe = [bus.subscribe(kind, handler) for kind, handler in handlers.items()]
@@ -213,9 +216,7 @@ class WebSocketHub:
             self._broadcast(TRADING, envelope("signal_alert", signal_dict(signal)))
 
     def _on_feeds(self, event: events.FeedStatusChanged) -> None:
-        if self.clients[TRADING]:
-            data = {"feeds": [feed_dict(s) for s in event.statuses]}
-            self._broadcast(TRADING, envelope("feed_status", data), ("feeds",))
+        self._send_feeds(statuses=event.statuses)
 
     def _on_mirror(self, event: events.MirrorStateChanged) -> None:
         """The trade with its new mirror ticket/state, then the feeds' (and bridge's) status."""
@@ -243,7 +244,15 @@ class WebSocketHub:
             self._broadcast_feeds()
 
     def _broadcast_feeds(self) -> None:
-        data = {"feeds": [feed_dict(s) for s in self.engine.feeds_status()]}
+        self._send_feeds()
+
+    def _send_feeds(self, statuses: Any = None, journal: Any = None) -> None:
+        """``feed_status``: ``{feeds, journal}`` as ``GET feeds/`` gives them (the engine's, unless given)."""
+        if not self.clients[TRADING]:
+            return
+        statuses = statuses if statuses is not None else self.engine.feeds_status()
+        journal = journal if journal is not None else getattr(self.engine, "journal_status", lambda: None)()
+        data = {"feeds": [feed_dict(s) for s in statuses], "journal": journal_dict(journal) if journal else None}
         self._broadcast(TRADING, envelope("feed_status", data), ("feeds",))
 
     # -- one connection --------------------------------------------------

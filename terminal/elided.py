@@ -21,8 +21,9 @@ MIN_CHARS = 10  # the narrowest an elided label gets: about this many (average) 
 class ElidedLabel(QLabel):
     """A plain-text ``QLabel`` that shrinks to ``MIN_CHARS`` characters, eliding its text (see the module)."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None, max_chars: int | None = None) -> None:
         super().__init__(parent)
+        self.max_chars = max_chars  # asks for no more than about this many characters (a long error's label)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._details = ""
@@ -40,6 +41,13 @@ class ElidedLabel(QLabel):
     def _tip(self) -> None:
         whole = self.text()
         self.setToolTip("\n".join(part for part in (whole, self._details) if part))
+
+    def sizeHint(self) -> QSize:  # Qt's name
+        hint = super().sizeHint()
+        if self.max_chars is None:
+            return hint
+        cap = self.fontMetrics().averageCharWidth() * self.max_chars + self._margins()
+        return QSize(min(hint.width(), cap), hint.height())
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()

@@ -69,6 +69,9 @@ def feed_text(statuses: Sequence[FeedStatus]) -> tuple[str, str, bool]:
     return f"feed: {in_use.name} ({state})", " · ".join(quotas), in_use.healthy
 
 
+MIRROR_CHARS = 60  # the mirror label asks for no more (its whole text is in the tooltip)
+
+
 class TerminalStatusBar(QStatusBar):
     """Feed, quotas, server, clock; balance, equity, free margin, margin level."""
 
@@ -87,7 +90,7 @@ class TerminalStatusBar(QStatusBar):
         self.feed = ElidedLabel("feed: —")
         self.quota = ElidedLabel("")
         self.quota.setVisible(False)
-        self.mirror = ElidedLabel("")
+        self.mirror = ElidedLabel("", max_chars=MIRROR_CHARS)  # a bridge's error: never at the feed's and clock's cost
         self.mirror.setObjectName("mirror_status")
         self.mirror.setVisible(False)
         self.history = QProgressBar()

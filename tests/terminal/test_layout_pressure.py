@@ -56,6 +56,18 @@ def test_long_status_texts_never_widen_the_window_past_the_screen(make_window, q
     assert inside(window, window.journal_status) and "read-only" in window.journal_status.toolTip()
 
 
+def test_a_long_bridge_error_gives_way_before_the_feed_server_and_clock(make_window, qloop, engine, prefs):
+    """Seen live at 1600x900 with --mirror zmq: the error took the bar and left "feed: sim ...", "server: ht..."."""
+    window = make_window(engine, prefs)
+    window.status.set_feeds([*engine.feeds_status(), _mirror_down()])
+    settle(qloop, window, 1600, 900)
+    qloop.spin(0.1)
+    status = window.status
+    for label in (status.feed, status.server, status.clock):
+        assert label.shown_text() == label.text(), (label.shown_text(), label.text())
+    assert status.mirror.shown_text().endswith("…")
+
+
 def _refuse_both_sides(ticket) -> None:
     """Risk mode with a stop 2,900 pips away: both sides refused with the broker's long sentences."""
     ticket.volume_mode.setCurrentText("risk %")

@@ -84,6 +84,7 @@ def test_trader_places_modifies_partly_closes_closes_and_executes_a_signal(serve
     b.type("#token-input", TRADING)
     b.click("#sign-in button[type=submit]")
     b.wait_text("#session", lambda t: t == "trading session")
+    assert not b.find("#journal-state").is_displayed()  # a writable journal is not news
     assert TRADING not in b.driver.current_url
     b.wait_text("#connection", lambda t: t == "live")
     b.wait_text("#chart-price", lambda t: "/" in t)
@@ -248,3 +249,20 @@ def test_the_page_reconnects_by_itself_after_a_server_restart(served, browser):
     assert not [m for m in logs if TRADING in m]  # the failed sockets' URLs carry no token
     unexpected = [m for m in logs if "ERR_CONNECTION_REFUSED" not in m and "WebSocket connection" not in m]
     assert unexpected == []
+
+
+def test_a_read_only_journal_is_said_in_the_page_header(tmp_path, browser):
+    """The journal's state (GET feeds/, then feed_status messages) is shown while it is not ok."""
+    first = Served(tmp_path)
+    first.start()  # makes the journal
+    first.stop()
+    served = Served(tmp_path, "--read-only")
+    served.start()
+    try:
+        b = browser
+        b.driver.get(f"{served.url}/?token={VIEWER}")
+        b.wait_text("#connection", lambda t: t == "live")
+        text = b.wait_text("#journal-state", lambda t: "read-only" in t)
+        assert "orders are refused" in text and b.find("#journal-state").is_displayed()
+    finally:
+        served.stop()

@@ -217,6 +217,16 @@ def test_signals_show_the_live_size_refuse_with_a_reason_and_ask_before_a_drifte
     with served.client() as c:
         execution = next(s for s in c.get("/signals/").json()["items"] if s["id"] == drifted)["execution"]
     assert execution["needs_confirmation"] and text.endswith("⚠"), (execution, text)
+    # seen at 1440x900: a long reason kept on one line pushed every Execute out of the panel and stacked
+    # the buttons into rows 150 px tall; the buttons stay in view, side by side, beside a wrapped reason
+    fits = """
+        const panel = document.getElementById('signals-panel').getBoundingClientRect();
+        return [...document.querySelectorAll('#signals tbody tr')].map((tr) => {
+          const buttons = [...tr.querySelectorAll('td.actions button')].map((e) => e.getBoundingClientRect());
+          return [buttons.every((r) => r.right <= panel.right), new Set(buttons.map((r) => Math.round((r.top + r.bottom) / 2))).size];
+        });"""
+    rows = b.driver.execute_script(fits)
+    assert all(inside and lines == 1 for inside, lines in rows), rows  # in view, on one line
     # asked first; Back leaves it new and opens nothing
     b.click(f"{drifted_row} button.buy")
     b.wait_text("#confirm-text", lambda t: "pips from the signal's entry" in t and "effective R:R" in t)

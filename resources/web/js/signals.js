@@ -111,13 +111,13 @@ function actions(s) {
     const exec = s.execution || {};
     const blocked = answered(s) && !s.executable;
     const lots = exec.lots !== undefined && exec.lots !== null ? ` ${fmt(exec.lots, 2)} lots` : "";
-    const rr = exec.rr !== undefined && exec.rr !== null ? ` · R:R ${fmt(exec.rr, 2)}` : "";
     const warn = exec.needs_confirmation ? " ⚠" : "";
+    const rr = exec.rr !== undefined && exec.rr !== null ? [el("br"), `R:R ${fmt(exec.rr, 2)}${warn}`] : [warn];
     const title = blocked ? (exec.reason || s.reason || "not executable")
       : exec.needs_confirmation ? `the price has drifted ${fmt(exec.drift_pips, 1)} pips (max ${fmt(exec.max_drift_pips, 1)}): asks first`
       : "execute at the live price";
     const execute = el("button", { type: "button", className: `small ${s.side}`, disabled: blocked, title,
-                                   onclick: () => run(s, execute, slot) }, blocked ? "Execute" : `Execute${lots}${rr}${warn}`);
+                                   onclick: () => run(s, execute, slot) }, ...(blocked ? ["Execute"] : [`Execute${lots}`, ...rr]));
     const dismiss = el("button", { type: "button", className: "small",
                                    onclick: () => busy(dismiss, slot, () => post(`signals/${s.id}/dismiss/`).then(upsert)) }, "Dismiss");
     parts.push(execute, dismiss, slot);

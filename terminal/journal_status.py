@@ -28,7 +28,7 @@ class JournalStatusLabel(ElidedLabel):
         super().__init__(parent)
         self.setObjectName("journal_status")
         self.engine = engine
-        self.palette = palette
+        self.palette_ = palette
         self.setVisible(False)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
@@ -37,7 +37,7 @@ class JournalStatusLabel(ElidedLabel):
 
     def apply_palette(self, palette: Palette) -> None:
         """Recolour in ``palette`` (the window's theme)."""
-        self.palette = palette
+        self.palette_ = palette
         self.refresh()
 
     def refresh(self) -> None:
@@ -51,7 +51,7 @@ class JournalStatusLabel(ElidedLabel):
         if status.state is JournalState.OK:
             self.setVisible(False)
             return
-        colour = AMBER if status.state is JournalState.READ_ONLY else self.palette.loss
+        colour = AMBER if status.state is JournalState.READ_ONLY else self.palette_.loss
         self.setText(status.message)
         self.setStyleSheet(f"color: {colour}; font-weight: bold;")
         since = status.since.strftime("%Y-%m-%d %H:%M:%S UTC") if status.since else "start"

@@ -190,7 +190,7 @@ def _announce_server(window: Any, runtime: Any) -> Callable[[str], None]:
         warning = getattr(runtime.server, "exposure_warning", None)
         if warning:
             window.status.server.setText(f"server: {url} (open to the network)")
-            window.status.server.setToolTip(warning)
+            window.status.server.set_details(warning)
             window.say(warning)
 
     return listening

@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -27,6 +29,10 @@ from PySide6.QtWidgets import (
 from terminal.errorlog import ErrorEntry, ErrorLog
 
 SUMMARY_CHARS = 90
+#: The indicator's widest text, in pixels. It gives way (the summary elided with "…", down to the
+#: count alone) when the status bar is short of room, so an error never makes the status bar (and
+#: the window) wider than a small screen; the tooltip has the whole summary.
+MAX_TEXT_PX = 320
 
 
 class ErrorDetails(QDialog):
@@ -72,8 +78,12 @@ class ErrorIndicator(QToolButton):
         self.setObjectName("error_indicator")
         self.setAutoRaise(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        # may shrink to minimumSizeHint (the count alone) when the status bar is short of room
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.errors = errors
         self.details: ErrorDetails | None = None
+        self._count = ""
+        self._full = ""
         self.clicked.connect(self.show_details)
         errors.changed.connect(self.refresh)
         self.refresh()
@@ -85,13 +95,44 @@ class ErrorIndicator(QToolButton):
         last = self.errors.last
         self.setVisible(last is not None)
         if last is None:
+            self._count = self._full = ""
             self.setText("")
             self.setToolTip("")
             return
         n = self.errors.total
         summary = last.summary if len(last.summary) <= SUMMARY_CHARS else last.summary[: SUMMARY_CHARS - 1] + "…"
-        self.setText(f"⚠ {n} error{'s' if n != 1 else ''} · {summary}")
+        self._count = f"⚠ {n} error{'s' if n != 1 else ''}"
+        self._full = f"{self._count} · {summary}"
         self.setToolTip(f"{last.summary}\n\nClick for the details (logged as well).")
+        self._fit(min(self._text_px(self._full), MAX_TEXT_PX))
+        self.updateGeometry()
+
+    def _text_px(self, text: str) -> int:
+        return self.fontMetrics().horizontalAdvance(text)
+
+    def _padding(self) -> int:
+        return super().sizeHint().width() - self._text_px(self.text())
+
+    def _fit(self, text_px: int) -> None:
+        """Show as much of the full text as ``text_px`` pixels hold, never less than the count."""
+        text = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(text_px, 0))
+        if len(text) <= len(self._count):
+            text = self._count
+        if text != self.text():
+            self.setText(text)
+
+    def sizeHint(self) -> QSize:  # Qt's name
+        hint = super().sizeHint()
+        return QSize(min(self._text_px(self._full), MAX_TEXT_PX) + self._padding(), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # Qt's name
+        hint = super().minimumSizeHint()
+        return QSize(self._text_px(self._count) + self._padding(), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+        super().resizeEvent(event)
+        if self._full:
+            self._fit(min(event.size().width() - self._padding(), MAX_TEXT_PX))
 
     def show_details(self) -> None:
         if self.details is None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from engine.service_journal import JournalState, JournalStatus
+from terminal.elided import ElidedLabel
 from terminal.theme import DARK, Palette
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ REFRESH_MS = 1000
 AMBER = "#d4a017"
 
 
-class JournalStatusLabel(QLabel):
+class JournalStatusLabel(ElidedLabel):
     """Shows ``engine.journal_status()`` unless the journal is fine (see the module docstring)."""
 
     def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
@@ -59,5 +60,5 @@ class JournalStatusLabel(QLabel):
         since = status.since.strftime("%Y-%m-%d %H:%M:%S UTC") if status.since else "start"
         retry = f"\nnext retry in {status.retry_in:.0f} s" if status.retry_in is not None else ""
         failures = f"\n{status.failures} failed writes" if status.failures else ""
-        self.setToolTip(f"since {since}{failures}{retry}")
+        self.set_details(f"since {since}{failures}{retry}")
         self.setVisible(True)

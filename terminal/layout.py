@@ -31,7 +31,7 @@ RIGHT_MIN, RIGHT_MAX = 280, 380
 BOTTOM_FRACTION = 0.31
 BOTTOM_MIN = 215  # dock title + signals header + 4 rows
 SIGNALS_FRACTION = 0.42  # of the bottom row's width …
-SIGNALS_PX = 700  # … but at least what shows every column of the signal feed (≤ 56 % of the row)
+SIGNALS_PX = 760  # … but at least what shows every column of the signal feed, Execute button too (≤ 56 % of the row)
 WATCH_FRACTION = 0.26  # of the right column's height
 DECORATION = QSize(16, 48)  # a window manager's frame and title bar, kept free on a small screen
 

@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.market_watch = MarketWatchPanel(engine, palette)
         self.docks = {
             "watch": self._dock("Market watch", self.market_watch),
-            "ticket": self._dock("New order", self.ticket),
+            "ticket": self._dock("New order", scrollable(self.ticket)),  # refusals never squash its fields
             "orders": self._dock("Trade", self.orders),
             "dashboard": self._dock("Performance", scrollable(self.dashboard)),
             "signals": self._dock("Signals", self.signals_panel),

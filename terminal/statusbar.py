@@ -14,6 +14,10 @@ once an unexpected error has been recorded.
 ``follow`` keeps it up to date from the engine's events: the account, the
 feeds (also polled every ``FEEDS_POLL_MS``, and after a mirror change), the
 history backfill, and a line for each fill and each refused order.
+
+However long their texts (a bridge's last error), the left labels never make
+the window wider than the screen: they are ``ElidedLabel``s, which give way
+down to a few characters and "…" and keep the whole text in their tooltip.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QWi
 
 from engine.events import HistoryBackfillProgressed, OrderRejected, TradeOpened
 from engine.values import AccountSnapshot, FeedStatus
+from terminal.elided import ElidedLabel
 from terminal.error_indicator import ErrorIndicator
 from terminal.errorlog import ErrorLog
 from terminal.panels import format as fmt
@@ -76,6 +81,9 @@ def feed_text(statuses: Sequence[FeedStatus]) -> tuple[str, str, bool]:
     return f"feed: {in_use.name} ({state})", " · ".join(quotas), in_use.healthy
 
 
+MIRROR_CHARS = 60  # the mirror label asks for no more (its whole text is in the tooltip)
+
+
 class TerminalStatusBar(QStatusBar):
     """Feed, quotas, server, clock; balance, equity, free margin, margin level."""
 
@@ -91,17 +99,18 @@ class TerminalStatusBar(QStatusBar):
         self._now = now if now is not None else (lambda: datetime.now(timezone.utc))  # the engine's market clock
         self.palette_ = palette
         self.errors = errors if errors is not None else ErrorLog(self)
-        self.feed = QLabel("feed: —")
-        self.quota = QLabel("")
-        self.mirror = QLabel("")
+        self.feed = ElidedLabel("feed: —")
+        self.quota = ElidedLabel("")
+        self.quota.setVisible(False)
+        self.mirror = ElidedLabel("", max_chars=MIRROR_CHARS)  # a bridge's error: never at the feed's and clock's cost
         self.mirror.setObjectName("mirror_status")
         self.mirror.setVisible(False)
         self.history = QProgressBar()
         self.history.setObjectName("history_progress")
         self.history.setMaximumWidth(220)
         self.history.setVisible(False)
-        self.server = QLabel(f"server: {server_address}" if server_address else "server: off")
-        self.clock = QLabel("")
+        self.server = ElidedLabel(f"server: {server_address}" if server_address else "server: off")
+        self.clock = ElidedLabel("")
         self.balance = QLabel("")
         self.equity = QLabel("")
         self.free_margin = QLabel("")
@@ -192,6 +201,7 @@ class TerminalStatusBar(QStatusBar):
         self.feed.setText(text)
         self.feed.setStyleSheet("" if healthy else f"color: {self.palette_.loss};")
         self.quota.setText(quota)
+        self.quota.setVisible(bool(quota))
         mirror = next((s for s in statuses if is_mirror(s)), None)
         self.mirror.setVisible(mirror is not None)
         if mirror is None:
@@ -199,7 +209,7 @@ class TerminalStatusBar(QStatusBar):
             return
         text, tooltip, connected = mirror_text(mirror)
         self.mirror.setText(text)
-        self.mirror.setToolTip(tooltip)
+        self.mirror.set_details(tooltip)
         self.mirror.setStyleSheet("" if connected and not mirror.last_error else f"color: {self.palette_.loss};")
 
     def set_history_progress(self, event: HistoryBackfillProgressed) -> None:

@@ -143,7 +143,14 @@ async def execute_signal(
 ) -> dict[str, Any]:
     book = _book(engine)
     body = body or SignalExecuteIn()
-    trade = await book.execute(signal_id, risk_percent=body.risk_percent, lots=body.lots)
+    try:
+        trade = await book.execute(
+            signal_id, risk_percent=body.risk_percent, lots=body.lots, confirm_drift=body.confirm_drift
+        )
+    except ValidationError as exc:
+        if exc.code == "drift":  # the client's flag is what refused it: name it
+            raise ValidationError(exc.message, "confirm_drift", "drift") from exc
+        raise
     return trade_dict(trade)
 
 

@@ -159,6 +159,13 @@ class SignalExecuteIn(_In):
 
     risk_percent: RiskPercent | None = None
     lots: Lots | None = None
+    confirm_drift: bool = Field(
+        default=True,
+        description=(
+            "false: refuse (400, code drift, field confirm_drift) a signal whose price has drifted beyond the "
+            "max drift instead of executing it; ask the person, then send true. Default true (as before the flag)."
+        ),
+    )
 
 
 def _trade_out() -> type[BaseModel]:

@@ -24,7 +24,9 @@ is about (a symbol's price, the account, a trade, a signal) and ``seq``.
 
 A bridge's ``MirrorStateChanged`` is sent as ``trade_modified`` (the trade as
 REST shows it, with its new ``mirror_ticket``/``mirror_state``) followed by a
-``feed_status`` carrying the bridge's status.
+``feed_status`` carrying the bridge's status. Every ``feed_status`` is
+``{feeds, journal}`` as ``GET feeds/`` gives them; ``JournalStateChanged``
+sends one at once (orders are refused from then on: a client hears why).
 
 What a client may ask is bounded (``engine.api.ws_limits``): only the fed
 symbols can be subscribed, ``MAX_SUBSCRIBED_SYMBOLS`` in all, and a client
@@ -46,7 +48,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine import events
 from engine.api.security import WS_PROTOCOL
-from engine.api.serialize import account_dict, feed_dict, quote_dict, signal_dict, tick_dict, trade_dict
+from engine.api.serialize import account_dict, feed_dict, journal_dict, quote_dict, signal_dict, tick_dict, trade_dict
 from engine.api.ws_client import GONE, Outgoing, WsClient
 from engine.api.ws_limits import (
     CLOSE_POLICY,
@@ -131,6 +133,7 @@ class WebSocketHub:
             events.SignalReceived: lambda e: self._signal(e.signal, e),
             events.SignalUpdated: lambda e: self._signal(e.signal, e),
             events.FeedStatusChanged: self._on_feeds,
+            events.JournalStateChanged: lambda e: self._send_feeds(e, journal=e.status),
             events.MirrorStateChanged: self._on_mirror,
         }
         self._unsubscribe = [bus.subscribe(kind, handler) for kind, handler in handlers.items()]
@@ -224,9 +227,7 @@ class WebSocketHub:
             self._broadcast(TRADING, envelope("signal_alert", signal_dict(signal), event.seq, event.ts))
 
     def _on_feeds(self, event: events.FeedStatusChanged) -> None:
-        if self.clients[TRADING]:
-            data = {"feeds": [feed_dict(s) for s in event.statuses]}
-            self._broadcast(TRADING, envelope("feed_status", data, event.seq, event.ts), ("feeds",))
+        self._send_feeds(event, statuses=event.statuses)
 
     def _on_mirror(self, event: events.MirrorStateChanged) -> None:
         """The trade with its new mirror ticket/state, then the feeds' (and bridge's) status."""
@@ -254,7 +255,15 @@ class WebSocketHub:
             self._broadcast_feeds(event)
 
     def _broadcast_feeds(self, event: events.Event) -> None:
-        data = {"feeds": [feed_dict(s) for s in self.engine.feeds_status()]}
+        self._send_feeds(event)
+
+    def _send_feeds(self, event: events.Event, statuses: Any = None, journal: Any = None) -> None:
+        """``feed_status``: ``{feeds, journal}`` as ``GET feeds/`` gives them (the engine's, unless given)."""
+        if not self.clients[TRADING]:
+            return
+        statuses = statuses if statuses is not None else self.engine.feeds_status()
+        journal = journal if journal is not None else getattr(self.engine, "journal_status", lambda: None)()
+        data = {"feeds": [feed_dict(s) for s in statuses], "journal": journal_dict(journal) if journal else None}
         self._broadcast(TRADING, envelope("feed_status", data, event.seq, event.ts), ("feeds",))
 
     # -- one connection --------------------------------------------------

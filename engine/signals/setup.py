@@ -16,7 +16,7 @@ import logging
 import pickle
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.signals.aggregate import SignalAggregator
 from engine.signals.auto import AutoConfig, AutoExecutor
@@ -24,7 +24,6 @@ from engine.signals.book import SignalBook
 from engine.signals.executable import DriftLimit
 from engine.signals.harmonic import HarmonicGenerator
 from engine.signals.ml.generator import MLGenerator
-from engine.signals.ml.model import DEFAULT_MODEL_PATH, ModelFormatError, SignalModel
 from engine.signals.mtf import MultiTimeframeGenerator
 from engine.signals.protocol import SignalGenerator
 from engine.signals.runner import SignalRunner
@@ -32,12 +31,18 @@ from engine.values import Bar, Timeframe
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from engine.signals.ml.model import SignalModel
 
 log = logging.getLogger(__name__)
 
 
 def load_model(paths: Sequence[Path | str] = ()) -> SignalModel | None:
-    """The first loadable model of ``paths``, then the bundled default; None when none loads."""
+    """The first loadable model of ``paths``, then the bundled default; None when none loads.
+
+    Imports scikit-learn (about a second): ``default_generators`` defers it to the first bar.
+    """
+    from engine.signals.ml.model import DEFAULT_MODEL_PATH, ModelFormatError, SignalModel
+
     for path in (*map(Path, paths), DEFAULT_MODEL_PATH):
         if not path.exists():
             continue
@@ -49,14 +54,21 @@ def load_model(paths: Sequence[Path | str] = ()) -> SignalModel | None:
 
 
 def default_generators(model_paths: Sequence[Path | str] = ()) -> list[SignalGenerator]:
-    """Harmonic patterns, multi-timeframe agreement and (when a model loads) the ML model."""
-    generators: list[SignalGenerator] = [HarmonicGenerator(), MultiTimeframeGenerator()]
-    model = load_model(model_paths)
+    """Harmonic patterns, multi-timeframe agreement and the ML model.
+
+    The model (scikit-learn) is loaded on the ML generator's first bar, in the
+    runner's worker thread, not here: start-up (``serve`` to listening, the
+    window to usable) does not wait for it, and no bar is skipped. When no
+    model loads, the ML generator raises nothing (and it is logged).
+    """
+    return [HarmonicGenerator(), MultiTimeframeGenerator(), MLGenerator(lambda: _model_or_none(model_paths))]
+
+
+def _model_or_none(paths: Sequence[Path | str]) -> SignalModel | None:
+    model = load_model(paths)
     if model is None:
         log.warning("no ML model could be loaded; the ML signal generator is off")
-    else:
-        generators.append(MLGenerator(model))
-    return generators
+    return model
 
 
 async def attach_signals(

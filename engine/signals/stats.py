@@ -44,7 +44,6 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
 from engine.instruments import SPECS
 from engine.values import Signal, TradeRecord, TradeStatus, money
@@ -78,6 +77,8 @@ def bootstrap_mean_ci(
         return None
     if np.all(data == data[0]):
         return float(data[0]), float(data[0])
+    from scipy import stats as sps  # ~0.3-1 s to import: paid by a report, not by every start-up
+
     res = sps.bootstrap(
         (data,),
         np.mean,

@@ -246,8 +246,8 @@ class SignalsPanel(QWidget):
         self.table.setCellWidget(row, COL["Conf."], ConfidenceBar(s.confidence, self.palette_))
         actions = QWidget()
         box = QHBoxLayout(actions)
-        box.setContentsMargins(2, 1, 2, 1)
-        box.setSpacing(3)
+        box.setContentsMargins(1, 1, 1, 1)
+        box.setSpacing(2)
         execute = QPushButton("Execute")
         execute.setObjectName("execute")
         execute.setProperty("role", "buy" if s.side.sign > 0 else "sell")
@@ -258,7 +258,7 @@ class SignalsPanel(QWidget):
         dismiss = QPushButton("✕")
         dismiss.setObjectName("dismiss")
         dismiss.setToolTip("Dismiss this signal")
-        dismiss.setFixedWidth(26)
+        dismiss.setFixedWidth(22)
         dismiss.clicked.connect(lambda _=False, sid=s.id: self.dismiss(sid))
         box.addWidget(execute)
         box.addWidget(why)
@@ -312,7 +312,7 @@ class SignalsPanel(QWidget):
 
     def _fit_action_column(self, actions: QWidget) -> None:
         """Widen the Action column to the cell's needs (buttons or reason), never narrower than it is."""
-        needed = actions.sizeHint().width() + 4
+        needed = actions.sizeHint().width() + 2
         if needed > self.table.columnWidth(COL_ACTIONS):
             self.table.setColumnWidth(COL_ACTIONS, min(needed, 420))
 

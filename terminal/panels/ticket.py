@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import NotFound, ValidationError
+from engine.errors import JournalError, NotFound, ValidationError
 from engine.orders import OrderRequest, level_at_pips, pips_between, reward_risk
 from engine.values import OrderType, Quote, Side
 from terminal.panels import format as fmt
@@ -404,7 +404,7 @@ class TicketPanel(UnitConversions, QWidget):
             request, _ = self.order(side)
             with disabled_while(self.buy, self.sell):
                 trade = await self.engine.place_order(request)
-        except (Problem, ValidationError, NotFound) as exc:
+        except (Problem, ValidationError, NotFound, JournalError) as exc:  # refusals: said here, under the ticket
             text = exc.message if isinstance(exc, Problem) else error_text(exc)
             self.refresh_preview()
             named = self.fields.get(getattr(exc, "field", None) or "")

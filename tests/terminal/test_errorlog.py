@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from terminal.app import install_excepthook
 from terminal.tasks import TaskOwner
+from tests.terminal.test_layout import settle
 
 
 def visible_error_dialogs() -> list[QMessageBox]:
@@ -29,6 +30,7 @@ def test_background_errors_go_to_the_indicator_never_to_dialogs(make_window, qlo
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
     errors = install_excepthook()
     window = make_window(engine, prefs, errors=errors)
+    settle(qloop, window, 1600, 900)  # room for the summary (on a small screen it gives way to the count)
     indicator = window.status.error_indicator
     assert indicator.isHidden()
     for _ in range(50):  # the storm of issue 13: one error per bar close
@@ -61,6 +63,7 @@ def test_failed_user_action_opens_one_dialog_however_often_it_fails(make_window,
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     errors = install_excepthook()
     window = make_window(engine, prefs, errors=errors)
+    settle(qloop, window, 1600, 900)
     tasks = TaskOwner()
 
     async def broken() -> None:

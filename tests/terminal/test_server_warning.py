@@ -17,6 +17,9 @@ class _Label:
     def setToolTip(self, tip: str) -> None:  # noqa: N802 - Qt's name
         self.tip = tip
 
+    def set_details(self, details: str) -> None:  # the status bar's ElidedLabel: shown below its text on hover
+        self.tip = details
+
 
 class _Window:
     def __init__(self) -> None:

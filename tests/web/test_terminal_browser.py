@@ -84,6 +84,7 @@ def test_trader_places_modifies_partly_closes_closes_and_executes_a_signal(serve
     b.type("#token-input", TRADING)
     b.click("#sign-in button[type=submit]")
     b.wait_text("#session", lambda t: t == "trading session")
+    assert not b.find("#journal-state").is_displayed()  # a writable journal is not news
     assert TRADING not in b.driver.current_url
     b.wait_text("#connection", lambda t: t == "live")
     b.wait_text("#chart-price", lambda t: "/" in t)
@@ -170,13 +171,21 @@ def test_trader_places_modifies_partly_closes_closes_and_executes_a_signal(serve
         ]
     assert len(executed) == 1
     b.wait_text(f'#positions tr[data-trade-id="{executed[0]["id"]}"]', lambda t: "EURUSD" in t)
+    with served.client() as c:  # its outcome is what the signal report counts
+        assert c.post(f"/trades/{executed[0]['id']}/close/").status_code == 200
 
     # history and dashboard tabs read their routes without an error
     b.click("#tab-history")
     b.wait_text("#history tbody", lambda t: str(trade_id) in t)
     b.click("#tab-dashboard")
     b.wait_text("#account-figures", lambda t: "Balance" in t)
-    b.wait_text("#signal-report", lambda t: bool(t.strip()))
+    report_row = '#signal-report-table tr[data-source="browser-test"]'
+    b.wait_text(report_row, lambda t: t.startswith("browser-test"))
+    cells = [td.text for td in b.all(f"{report_row} td")]
+    assert cells[1] == "1" and cells[2] in ("1 / 0", "0 / 1", "0 / 0"), cells
+    verdict = b.find(f"{report_row} td.verdict")
+    assert verdict.text == "no evidence" and "verdict-no_evidence" in verdict.get_attribute("class")
+    assert "at least" in verdict.get_attribute("title")  # the verdict's reason, one hover away
     # Chromium logs every refused request; the two this test provoked are expected, nothing else is
     provoked = [("session/", "401"), ("trades/execute/", "400")]
     severe = [m for m in b.severe_logs() if not any(path in m and status in m for path, status in provoked)]
@@ -192,6 +201,56 @@ def _sequence(b: Browser) -> dict:
           done({ price: sequence.applied.get("price:EURUSD") ?? null, dropped: sequence.dropped }));
     """
     )
+
+
+def _post_signal(served, **levels) -> int:
+    signal = {"symbol": "EURUSD", "side": "buy", "confidence": 0.6, "source": "browser-drift", **levels}
+    with served.client() as c:
+        posted = c.post("/signals/", json=signal)
+    assert posted.status_code == 201, posted.text
+    return posted.json()["id"]
+
+
+def test_signals_show_the_live_size_refuse_with_a_reason_and_ask_before_a_drifted_execution(served, browser):
+    b = browser
+    b.driver.get(f"{served.url}/?token={TRADING}")
+    b.wait_text("#connection", lambda t: t == "live")
+    ask = served.price("EURUSD")["ask"]
+    # a 2,500-pip stop: 1 % of the balance buys less than the smallest lot, so the engine says why not
+    blocked = _post_signal(served, entry=round(ask, 5), sl=round(ask - 0.2500, 5), tp=round(ask + 0.5000, 5))
+    # 12 pips below the ask with a 60-pip stop: beyond the 3-pip max drift, executable after a question
+    drifted = _post_signal(served, entry=round(ask - 0.0012, 5), sl=round(ask - 0.0072, 5), tp=round(ask + 0.0150, 5))
+    blocked_row, drifted_row = (f'#signals tr[data-signal-id="{i}"]' for i in (blocked, drifted))
+    b.wait_text(f"{blocked_row} td.status", lambda t: "not executable" in t)
+    button = b.find(f"{blocked_row} button.buy")
+    assert not button.is_enabled() and button.text == "Execute" and button.get_attribute("title")
+    text = b.wait_text(f"{drifted_row} button.buy", lambda t: "lots" in t and "R:R" in t)
+    with served.client() as c:
+        execution = next(s for s in c.get("/signals/").json()["items"] if s["id"] == drifted)["execution"]
+    assert execution["needs_confirmation"] and text.endswith("⚠"), (execution, text)
+    # seen at 1440x900: a long reason kept on one line pushed every Execute out of the panel and stacked
+    # the buttons into rows 150 px tall; the buttons stay in view, side by side, beside a wrapped reason
+    fits = """
+        const panel = document.getElementById('signals-panel').getBoundingClientRect();
+        return [...document.querySelectorAll('#signals tbody tr')].map((tr) => {
+          const buttons = [...tr.querySelectorAll('td.actions button')].map((e) => e.getBoundingClientRect());
+          return [buttons.every((r) => r.right <= panel.right), new Set(buttons.map((r) => Math.round((r.top + r.bottom) / 2))).size];
+        });"""
+    rows = b.driver.execute_script(fits)
+    assert all(inside and lines == 1 for inside, lines in rows), rows  # in view, on one line
+    # asked first; Back leaves it new and opens nothing
+    b.click(f"{drifted_row} button.buy")
+    b.wait_text("#confirm-text", lambda t: "pips from the signal's entry" in t and "effective R:R" in t)
+    b.click("#confirm-no")
+    time.sleep(0.5)
+    with served.client() as c:
+        assert drifted in [s["id"] for s in c.get("/signals/", params={"status": "new"}).json()["items"]]
+    # asked again; Execute trades it
+    b.click(f"{drifted_row} button.buy")
+    b.wait_text("#confirm-text", lambda t: "pips from the signal's entry" in t)
+    b.click("#confirm-yes")
+    b.wait_text(f"{drifted_row} td.status", lambda t: t.startswith("executed"))
+    assert b.severe_logs() == []
 
 
 def test_the_page_reconnects_by_itself_after_a_server_restart(served, browser):
@@ -215,3 +274,20 @@ def test_the_page_reconnects_by_itself_after_a_server_restart(served, browser):
     assert not [m for m in logs if TRADING in m]  # the failed sockets' URLs carry no token
     unexpected = [m for m in logs if "ERR_CONNECTION_REFUSED" not in m and "WebSocket connection" not in m]
     assert unexpected == []
+
+
+def test_a_read_only_journal_is_said_in_the_page_header(tmp_path, browser):
+    """The journal's state (GET feeds/, then feed_status messages) is shown while it is not ok."""
+    first = Served(tmp_path)
+    first.start()  # makes the journal
+    first.stop()
+    served = Served(tmp_path, "--read-only")
+    served.start()
+    try:
+        b = browser
+        b.driver.get(f"{served.url}/?token={VIEWER}")
+        b.wait_text("#connection", lambda t: t == "live")
+        text = b.wait_text("#journal-state", lambda t: "read-only" in t)
+        assert "orders are refused" in text and b.find("#journal-state").is_displayed()
+    finally:
+        served.stop()

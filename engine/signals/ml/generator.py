@@ -11,16 +11,20 @@ for hitting TP before SL, which ``stats`` checks on forward-test results.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.instruments import SPECS
 from engine.signals.ml.features import FeatureState
-from engine.signals.ml.model import SignalModel
 from engine.signals.protocol import BarsFrame, StreamStates
 from engine.values import Side, Signal, Timeframe
+
+if TYPE_CHECKING:
+    from engine.signals.ml.model import SignalModel
 
 
 @dataclass(slots=True)
@@ -38,7 +42,7 @@ class MLGenerator:
 
     def __init__(
         self,
-        model: SignalModel,
+        model: SignalModel | Callable[[], SignalModel | None],
         name: str = "ml",
         timeframes: tuple[Timeframe, ...] = (Timeframe.H1,),
         threshold: float = 0.55,
@@ -46,7 +50,12 @@ class MLGenerator:
         tp_atr: float = 1.5,
         lifetime_bars: int = 1,
     ) -> None:
-        self.model = model
+        self._model: SignalModel | None = None
+        self._load: Callable[[], SignalModel | None] | None = None
+        if callable(model) and not hasattr(model, "predict_up_fast"):
+            self._load = model  # loaded on first use, in the runner's worker thread (see ``model``)
+        else:
+            self._model = model  # type: ignore[assignment]
         self.name = name
         self.timeframes = tuple(timeframes)
         self.threshold = threshold
@@ -63,12 +72,26 @@ class MLGenerator:
         state.last_time = t
         state.bars += 1
 
+    @property
+    def model(self) -> SignalModel | None:
+        """The model; given as a loader, it is loaded on first use (None: it did not load; no signals).
+
+        The runner calls ``on_bar`` in its one worker thread, so a loader runs
+        there: off the event loop and off the start-up path, while the bars that
+        close meanwhile wait in the runner's queue (none is skipped).
+        """
+        if self._load is not None:
+            load, self._load = self._load, None
+            self._model = load()
+        return self._model
+
     def on_bar(self, symbol: str, timeframe: Timeframe, bars: BarsFrame) -> list[Signal]:
         """Update the features with the newest bar; return a signal when the model is confident."""
         state = self._streams.advance(symbol, timeframe, bars)
-        if state is None or state.row is None or state.bars - state.last_signal_bar < self.model.horizon:
+        model = self.model
+        if model is None or state is None or state.row is None or state.bars - state.last_signal_bar < model.horizon:
             return []
-        p_up = self.model.predict_up_fast(state.row)
+        p_up = model.predict_up_fast(state.row)
         if p_up >= self.threshold:
             direction, confidence = 1, p_up
         elif 1.0 - p_up >= self.threshold:

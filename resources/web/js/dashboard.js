@@ -90,32 +90,15 @@ function curves(points) {
   drawdownChart.timeScale().fitContent();
 }
 
-let statsRoute = null;   // does this server have GET signals/stats/? (its /openapi.json says; asked once)
-
-async function hasStatsRoute() {
-  if (statsRoute === null) {
-    try {
-      const schema = await (await fetch("openapi.json", { credentials: "omit", referrerPolicy: "no-referrer" })).json();
-      statsRoute = Object.keys(schema.paths || {}).some((path) => path.endsWith("/signals/stats/"));
-    } catch (failure) {
-      return true;   // cannot tell: ask the route itself
-    }
-  }
-  return statsRoute;
-}
-
 async function loadReport() {
   let body;
   try {
-    if (!(await hasStatsRoute())) throw Object.assign(new Error("no such route"), { status: 404 });
     body = await get("signals/stats/");
   } catch (failure) {
-    report.replaceChildren(el("p", { className: "muted", id: "signal-report-missing" }, failure.status === 404 || failure.status === 405
-      ? "Not available: this terminal's server has no per-source signal report (GET signals/stats/) yet."
-      : `Not available: ${failure.message}`));
+    report.replaceChildren(el("p", { className: "muted", id: "signal-report-missing" }, `Not available: ${failure.message}`));
     return;
   }
-  const rows = rowsOf(body);
+  const rows = body.items;
   if (!rows.length) { report.replaceChildren(el("p", { className: "muted" }, "no signal has been traded yet")); return; }
   const head = ["Source", "Trades", "W / L", "Win rate [CI]", "Expectancy [CI]", "Exp. pips [CI]", "PF", "Avg R", "Max DD", "Calibration", "Verdict"];
   report.replaceChildren(el("table", { id: "signal-report-table" },
@@ -123,38 +106,22 @@ async function loadReport() {
     el("tbody", {}, ...rows.map(reportRow))));
 }
 
-/** The report's rows whatever its envelope: a list, {items: [...]}, or a map of source -> figures. */
-function rowsOf(body) {
-  if (Array.isArray(body)) return body;
-  if (Array.isArray(body.items)) return body.items;
-  const map = body.sources || body.by_source || body;
-  return Object.entries(map).filter(([, v]) => v && typeof v === "object" && !Array.isArray(v))
-    .map(([source, v]) => ({ source, ...v }));
-}
+/** A confidence interval as " [low, high]" (the route gives [low, high] or null). */
+const interval = (ci, format) => (ci ? ` [${format(ci[0])}, ${format(ci[1])}]` : "");
+const orDash = (v, format) => (v === null ? "—" : format(v));
 
-const pick = (row, ...keys) => keys.map((k) => row[k]).find((v) => v !== undefined && v !== null) ?? null;
-
-function interval(ci, format) {
-  if (!ci) return "";
-  const [low, high] = Array.isArray(ci) ? ci : [pick(ci, "low", "lower"), pick(ci, "high", "upper")];
-  return low === null || high === null ? "" : ` [${format(low)}, ${format(high)}]`;
-}
-
+/** One row of GET signals/stats/ (SourceStatsOut; each figure's definition is in engine/signals/stats.py). */
 function reportRow(r) {
   const pct = (v) => `${fmt(v * 100, 0)}%`;
-  const winRate = pick(r, "win_rate");
-  const expectancy = pick(r, "expectancy", "expectancy_money");
-  const pips = pick(r, "expectancy_pips");
-  const buckets = (pick(r, "calibration") || []).filter((b) => b.count)
-    .map((b) => `${pct(pick(b, "stated_from", "from"))}–${pct(pick(b, "stated_to", "to"))}: ${b.count} → ${pct(pick(b, "realised_win_rate", "win_rate") ?? 0)}`);
-  const verdict = pick(r, "verdict");
-  return el("tr", {},
-    el("td", {}, r.source || "—"), el("td", {}, String(pick(r, "trades") ?? "—")),
-    el("td", {}, `${pick(r, "wins") ?? "—"} / ${pick(r, "losses") ?? "—"}`),
-    el("td", {}, winRate === null ? "—" : pct(winRate) + interval(pick(r, "win_rate_ci"), pct)),
-    el("td", {}, expectancy === null ? "—" : money(expectancy) + interval(pick(r, "expectancy_ci"), money)),
-    el("td", {}, pips === null ? "—" : fmt(pips, 1) + interval(pick(r, "expectancy_pips_ci"), (v) => fmt(v, 1))),
-    el("td", {}, fmt(pick(r, "profit_factor"), 2)), el("td", {}, fmt(pick(r, "average_r", "avg_r", "expectancy_r"), 2)),
-    el("td", {}, money(pick(r, "max_drawdown"))), el("td", { className: "left" }, buckets.join("; ") || "—"),
-    el("td", { className: verdict ? `verdict-${verdict}` : "muted" }, verdict ? verdict.replace("_", " ") : "not given"));
+  const buckets = r.calibration.filter((b) => b.count)
+    .map((b) => `${pct(b.stated_from)}–${pct(b.stated_to)}: ${b.count} → ${orDash(b.realised_win_rate, pct)}`);
+  return el("tr", { dataset: { source: r.source } },
+    el("td", {}, r.source), el("td", {}, String(r.trades)),
+    el("td", {}, `${r.wins} / ${r.losses}`),
+    el("td", {}, orDash(r.win_rate, (v) => pct(v) + interval(r.win_rate_ci, pct))),
+    el("td", {}, orDash(r.expectancy, (v) => money(v) + interval(r.expectancy_ci, money))),
+    el("td", {}, orDash(r.expectancy_pips, (v) => fmt(v, 1) + interval(r.expectancy_pips_ci, (x) => fmt(x, 1)))),
+    el("td", {}, orDash(r.profit_factor, (v) => fmt(v, 2))), el("td", {}, orDash(r.average_r, (v) => fmt(v, 2))),
+    el("td", {}, money(r.max_drawdown)), el("td", { className: "left" }, buckets.join("; ") || "—"),
+    el("td", { className: `verdict verdict-${r.verdict}`, title: r.verdict_reason }, r.verdict.replaceAll("_", " ")));
 }

@@ -64,6 +64,7 @@ async function startTerminal() {
     tabs(document.querySelector(".tabs"), (id) => emit("tab", id));
   }
   try { onAccount(await api.get("account/")); } catch (failure) { /* the socket greets with it too */ }
+  try { onFeeds(await api.get("feeds/")); } catch (failure) { /* feed_status messages say it on a change */ }
   emit("ready");
   live.start();
 }
@@ -76,6 +77,16 @@ function onAccount(account) {
     el("span", {}, "Equity ", el("strong", { id: "equity-value" }, money(account.equity))),
     el("span", { className: open > 0 ? "pos" : open < 0 ? "neg" : "" }, "Open P&L ", money(open)),
     el("span", {}, "Free margin ", money(account.free_margin)));
+}
+
+/** The journal's state from GET feeds/ or a feed_status message ({feeds, journal}): shown unless it is ok. */
+function onFeeds({ journal }) {
+  const badge = $("journal-state");
+  const trouble = journal && journal.state !== "ok";
+  badge.hidden = !trouble;
+  badge.textContent = trouble ? journal.message || `journal ${journal.state}` : "";
+  badge.title = trouble && journal.last_error ? journal.last_error : "";
+  badge.className = `badge ${journal && journal.state === "read_only" ? "stale" : "down"}`;
 }
 
 function onConnection({ state: now, retryIn }) {
@@ -91,6 +102,7 @@ function boot() {
   on("price_update", (price) => state.quotes.set(price.symbol, price));   // first: every panel reads it
   on("account_update", onAccount);
   on("connection", onConnection);
+  on("feed_status", onFeeds);
   on("signed-out", ({ reason }) => { live.stop(); api.forgetToken(); showSignIn(reason); });
   $("sign-in").addEventListener("submit", (event) => {
     event.preventDefault();

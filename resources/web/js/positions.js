@@ -53,10 +53,19 @@ function changed() {
   $("tab-orders").textContent = `Pending orders (${trades.filter((t) => t.status === "pending").length})`;
   if (dialogTrade !== null && $("trade-dialog").open) {
     const fresh = state.active.get(dialogTrade);
-    if (fresh) $("trade-dialog-state").textContent = summary(fresh);
+    if (fresh) $("trade-dialog-state").textContent = `${dialogNotice(fresh.id)}${summary(fresh)}`;
     else $("trade-dialog-state").textContent = "This trade is no longer active.";
   }
   emit("active-changed");
+}
+
+// What the dialog just did to its trade ("Modified."), kept in front of the live summary for
+// NOTICE_MS: the next price refresh must not wipe the confirmation before the trader reads it.
+const NOTICE_MS = 5000;
+let notice = { id: null, text: "", until: 0 };
+
+function dialogNotice(id) {
+  return notice.id === id && Date.now() < notice.until ? `${notice.text} ` : "";
 }
 
 function summary(t) {
@@ -170,8 +179,9 @@ async function modifyTrade(t, inputs, slots, button, slot) {
   button.disabled = true;
   try {
     const trade = await patch(`trades/${t.id}/`, changes);
+    notice = { id: trade.id, text: "Modified.", until: Date.now() + NOTICE_MS };
     upsert(trade);
-    $("trade-dialog-state").textContent = `Modified. ${summary(trade)}`;
+    $("trade-dialog-state").textContent = `${dialogNotice(trade.id)}${summary(trade)}`;
   } catch (failure) {
     (slots[failure.field] || slot).textContent = describe(failure);
   } finally {

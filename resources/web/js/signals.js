@@ -17,12 +17,13 @@ let refresher = null;
 export function init() {
   on("ready", load);
   on("connected", ({ again }) => { if (again) load(); });
-  on("signal_alert", (signal) => { state.signals.set(signal.id, signal); render(); });
+  // a signal_alert carries the signal, not the engine's answer at the live price: read that at once
+  on("signal_alert", (signal) => { state.signals.set(signal.id, signal); render(); load(); });
   clearInterval(clock);
   clock = setInterval(tick, 1000);
   clearInterval(refresher);
   refresher = setInterval(() => {
-    if ([...state.signals.values()].some((s) => s.status === "new" && answered(s))) load();
+    if ([...state.signals.values()].some((s) => s.status === "new")) load();
   }, REFRESH_MS);
 }
 
@@ -110,9 +111,13 @@ function actions(s) {
     const exec = s.execution || {};
     const blocked = answered(s) && !s.executable;
     const lots = exec.lots !== undefined && exec.lots !== null ? ` ${fmt(exec.lots, 2)} lots` : "";
-    const execute = el("button", { type: "button", className: `small ${s.side}`, disabled: blocked,
-                                   title: blocked ? (exec.reason || s.reason || "not executable") : "execute at the live price",
-                                   onclick: () => run(s, execute, slot) }, `Execute${lots}`);
+    const warn = exec.needs_confirmation ? " ⚠" : "";
+    const rr = exec.rr !== undefined && exec.rr !== null ? [el("br"), `R:R ${fmt(exec.rr, 2)}${warn}`] : [warn];
+    const title = blocked ? (exec.reason || s.reason || "not executable")
+      : exec.needs_confirmation ? `the price has drifted ${fmt(exec.drift_pips, 1)} pips (max ${fmt(exec.max_drift_pips, 1)}): asks first`
+      : "execute at the live price";
+    const execute = el("button", { type: "button", className: `small ${s.side}`, disabled: blocked, title,
+                                   onclick: () => run(s, execute, slot) }, ...(blocked ? ["Execute"] : [`Execute${lots}`, ...rr]));
     const dismiss = el("button", { type: "button", className: "small",
                                    onclick: () => busy(dismiss, slot, () => post(`signals/${s.id}/dismiss/`).then(upsert)) }, "Dismiss");
     parts.push(execute, dismiss, slot);
@@ -120,21 +125,39 @@ function actions(s) {
   return parts;
 }
 
+/** Execute the signal; a drift beyond the max is asked about first (the window's rule). The page sends
+ *  `confirm_drift: false` unless its trader has just confirmed, so a price that drifted since the last
+ *  GET signals/ is refused by the server (code `drift`) and asked about then, never traded unseen. */
 async function run(s, button, slot) {
   const exec = s.execution || {};
+  let confirmed = false;
   if (exec.needs_confirmation) {
-    const ok = await confirmAction(`Execute signal #${s.id}?`,
+    confirmed = await confirmAction(`Execute signal #${s.id}?`,
       `The price has moved ${fmt(exec.drift_pips, 1)} pips from the signal's entry (max ${fmt(exec.max_drift_pips, 1)}). ` +
       `Executing now trades ${fmt(exec.lots, 2)} lots at ${priceText(s.symbol, exec.price)} with an effective R:R of ${fmt(exec.rr, 2)}.`,
       "Execute");
-    if (!ok) return;
+    if (!confirmed) return;
   }
   await busy(button, slot, async () => {
-    const trade = await post(`signals/${s.id}/execute/`);
+    let trade;
+    try {
+      trade = await post(`signals/${s.id}/execute/`, { confirm_drift: confirmed });
+    } catch (failure) {
+      if (failure.code !== "drift") throw failure;
+      if (!(await confirmAction(`Execute signal #${s.id}?`, failure.message.replace(/^signal \d+: /, ""), "Execute"))) {
+        await reload();
+        return;
+      }
+      trade = await post(`signals/${s.id}/execute/`, { confirm_drift: true });
+    }
     emit("trade-written", trade);
-    const updated = await get(`signals/${query({ limit: LIMIT })}`).catch(() => null);
-    if (updated) { for (const item of updated.items) state.signals.set(item.id, item); render(); }
+    await reload();
   });
+}
+
+async function reload() {
+  const updated = await get(`signals/${query({ limit: LIMIT })}`).catch(() => null);
+  if (updated) { for (const item of updated.items) state.signals.set(item.id, item); render(); }
 }
 
 function upsert(signal) { state.signals.set(signal.id, signal); render(); }

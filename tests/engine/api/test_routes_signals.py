@@ -123,3 +123,26 @@ async def test_dismiss_a_new_signal_once_and_never_with_the_viewer_token(client,
     again = await client.post(f"/signals/{signal['id']}/dismiss/")
     assert again.status_code == 400 and again.json()["error"]["code"] == "invalid_state"
     assert (await client.post("/signals/999/dismiss/")).status_code == 404
+
+
+async def test_a_drifted_signal_executes_only_when_the_client_confirms_the_drift(client, book):
+    """``confirm_drift: false`` refuses a signal beyond the max drift (400 ``drift`` naming the drift and R:R);
+    absent or true keeps executing it, so scripts written before the flag behave as they did."""
+    drifted = {**SIGNAL, "entry": 1.0841, "sl": 1.0811, "tp": 1.0931}  # ask 1.0851: 10 pips above the entry
+    first = (await client.post("/signals/", json=drifted)).json()
+    listed = (await client.get("/signals/")).json()["items"][0]
+    assert listed["execution"]["needs_confirmation"] is True
+    refused = await client.post(f"/signals/{first['id']}/execute/", json={"confirm_drift": False})
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert (error["code"], error["field"]) == ("drift", "confirm_drift")
+    assert "moved 10.0 pips" in error["message"] and "R:R" in error["message"], error["message"]
+    assert (await client.get("/signals/", params={"status": "new"})).json()["total"] == 1  # still new
+    confirmed = await client.post(f"/signals/{first['id']}/execute/", json={"confirm_drift": True})
+    assert confirmed.status_code == 201, confirmed.text
+    second = (await client.post("/signals/", json=drifted)).json()
+    legacy = await client.post(f"/signals/{second['id']}/execute/")  # no body: as before the flag
+    assert legacy.status_code == 201, legacy.text
+    not_drifted = (await client.post("/signals/", json=SIGNAL)).json()
+    careful = await client.post(f"/signals/{not_drifted['id']}/execute/", json={"confirm_drift": False})
+    assert careful.status_code == 201, careful.text

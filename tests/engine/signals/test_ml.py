@@ -169,3 +169,36 @@ def test_model_load_other_sklearn_version_warns(model, tmp_path, caplog):
     with caplog.at_level("WARNING"):
         SignalModel.load(path)
     assert "scikit-learn 0.0" in caplog.text
+
+
+def test_ml_generator_given_a_loader_loads_on_its_first_bar_and_signals_as_if_loaded(model):
+    """Start-up does not wait for scikit-learn: the model loads on the first bar and no bar is skipped."""
+    bars = bars_from_closes(random_walk(600, seed=5), wick=0.0002)
+    calls: list[int] = []
+
+    def load() -> SignalModel:
+        calls.append(1)
+        return model
+
+    lazy = MLGenerator(load, threshold=0.5)
+    assert calls == []  # nothing loaded when built
+    assert run_generator(lazy, bars) == run_generator(MLGenerator(model, threshold=0.5), bars)
+    assert calls == [1]  # once
+
+
+def test_ml_generator_whose_model_does_not_load_raises_nothing():
+    bars = bars_from_closes(random_walk(300, seed=6))
+    assert run_generator(MLGenerator(lambda: None, threshold=0.5), bars) == []
+
+
+def test_building_the_default_generators_imports_neither_scikit_learn_nor_scipy():
+    """The serve and window start-up paths (issue 16's targets): both libraries wait for the first bar."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from engine.signals.setup import default_generators; default_generators(); "
+        "print(sorted(m for m in ('sklearn', 'scipy', 'scipy.stats') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -148,3 +148,20 @@ def test_symbol_change_reconfigures_digits_and_clears_prices(ticket, engine):
     assert ticket.symbol.currentText() == "USDJPY" and ticket.sl.text() == ""
     type_into(ticket.sl, "150.5555")
     assert ticket.sl.property("invalid") is True and "more than 3 decimals" in ticket.sl.toolTip()
+
+
+def test_an_order_the_journal_refuses_is_said_under_the_ticket(ticket, qtbot, qloop, engine):
+    """A journal refusal (not only the status bar) shows on the ticket's own error line; nothing is opened."""
+    from tests.engine.journal_faults import ReadOnlySwitch
+
+    switch = ReadOnlySwitch(engine.journal)
+    switch.set(True)
+    try:
+        type_into(ticket.volume, "0.10")
+        click(qtbot, ticket.buy)
+        qloop.until(lambda: ticket.error.text() != "", what="the ticket's error line")
+    finally:
+        switch.set(False)
+    assert ticket.error.text().startswith("the journal cannot be written"), ticket.error.text()
+    assert "not applied" in ticket.error.text()
+    assert engine.active_trades() == []

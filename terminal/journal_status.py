@@ -28,7 +28,7 @@ class JournalStatusLabel(ElidedLabel):
     """Shows ``engine.journal_status()`` unless the journal is fine (see the module docstring)."""
 
     def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self.setObjectName("journal_status")
         self.engine = engine
         self.palette_ = palette

@@ -121,8 +121,8 @@ class TerminalStatusBar(QStatusBar):
         self.error_indicator = ErrorIndicator(self.errors)
         self.error_indicator.set_colour(palette.loss)
         normal = (self.feed, self.quota, self.mirror, self.history, self.server, self.clock)
-        for label in normal:
-            self.addWidget(label)
+        for part in normal:
+            self.addWidget(part)
         self.addWidget(self.message, 1)
         self._normal_count = len(normal) + 1
         self.addPermanentWidget(self.error_indicator)

@@ -16,7 +16,7 @@ import logging
 import pickle
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.signals.aggregate import SignalAggregator
 from engine.signals.auto import AutoConfig, AutoExecutor

@@ -56,7 +56,13 @@ def test_parts_follow_the_engine_bridge_without_a_window(qtbot, qloop, engine, p
     assert status.balance.text().startswith("Balance")  # the account update reached it
 
     qloop.run(engine.on_quote(quote("EURUSD", 1.09123)))
-    painted = lambda: (cell := watch.cell("EURUSD", "Bid")) is not None and cell.text() == "1.09123"  # noqa: E731
+
+    def painted() -> bool:
+        try:
+            return watch.cell("EURUSD", "Bid").text() == "1.09123"
+        except LookupError:  # cell() raises until the row has its items
+            return False
+
     qloop.until(painted, what="the market watch repainted")
 
     stored = qloop.run(engine.signals.submit(make_signal()))

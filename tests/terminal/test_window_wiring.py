@@ -111,7 +111,7 @@ def _palettes(window) -> dict[str, str]:
         "market watch": window.market_watch.palette.name,
         "dashboard": window.dashboard.palette.name,
         "status bar": window.status.palette.name,
-        "journal label": window.journal_status.palette.name,
+        "journal label": window.journal_status.palette_.name,
     }
 
 

@@ -11,7 +11,7 @@ BROWSER_PKGS := chromium chromium-driver
 XCB_LIBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
             libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0
 
-.PHONY: run test bench serve screenshots syslibs-qt syslibs-window syslibs-browser clean \
+.PHONY: run test lint bench serve screenshots syslibs-qt syslibs-window syslibs-browser clean \
         dist dist-check syslibs-dist print-debs icons installer-windows workflow-check
 
 $(STAMP): pyproject.toml
@@ -35,7 +35,14 @@ run: $(STAMP) syslibs-window
 serve: $(STAMP)
 	$(BIN)/paper-terminal serve --feed sim
 
-test: $(STAMP) syslibs-qt syslibs-browser
+# The gate before the tests (issue 17): ruff's lint rules and format, then mypy (strict on engine/),
+# all configured in pyproject.toml. mypy keeps its incremental cache in .mypy_cache (gitignored).
+lint: $(STAMP)
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/mypy
+
+test: $(STAMP) lint syslibs-qt syslibs-browser
 	QT_QPA_PLATFORM=offscreen PYQTGRAPH_QT_LIB=PySide6 QT_API=pyside6 \
 		scripts/with-postgres.sh $(BIN)/python -m pytest -q -p no:cacheprovider
 

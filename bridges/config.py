@@ -38,8 +38,9 @@ class ExternalClose(str, enum.Enum):
     FOLLOW = "follow"  # close the paper trade too
 
 
-def _key(flat: str) -> dict[str, Any]:
-    return {"json_schema_extra": {"flat": flat}}
+def _flat(flat: str) -> dict[str, Any]:
+    """The ``json_schema_extra`` of a field whose flat key is ``flat`` (``flat_key``)."""
+    return {"flat": flat}
 
 
 def flat_key(field: FieldInfo, name: str) -> str:
@@ -61,33 +62,44 @@ class MirrorOptions(_Settings):
     """
 
     magic: int = Field(
-        DEFAULT_MAGIC, gt=0, lt=2**63, description="magic number of mirrored orders", **_key("mirror_magic")
+        DEFAULT_MAGIC,
+        gt=0,
+        lt=2**63,
+        description="magic number of mirrored orders",
+        json_schema_extra=_flat("mirror_magic"),
     )
     deviation_points: int = Field(
-        20, ge=0, description="allowed slippage or requote movement, in points", **_key("mirror_deviation")
+        20,
+        ge=0,
+        description="allowed slippage or requote movement, in points",
+        json_schema_extra=_flat("mirror_deviation"),
     )
-    retries: int = Field(3, ge=0, le=100, description="requotes retried", **_key("mirror_retries"))
-    symbol_suffix: str = Field("", description="added to every symbol, e.g. .m", **_key("mirror_symbol_suffix"))
+    retries: int = Field(3, ge=0, le=100, description="requotes retried", json_schema_extra=_flat("mirror_retries"))
+    symbol_suffix: str = Field(
+        "", description="added to every symbol, e.g. .m", json_schema_extra=_flat("mirror_symbol_suffix")
+    )
     symbol_map: dict[str, str] = Field(
         default_factory=dict,
         description='broker names of symbols, e.g. {"EURUSD": "EURUSD.pro"} (JSON in the environment)',
-        **_key("mirror_symbol_map"),
+        json_schema_extra=_flat("mirror_symbol_map"),
     )
     on_external_close: ExternalClose = Field(
-        ExternalClose.FLAG, description="flag or follow a close made in MetaTrader", **_key("mirror_on_external_close")
+        ExternalClose.FLAG,
+        description="flag or follow a close made in MetaTrader",
+        json_schema_extra=_flat("mirror_on_external_close"),
     )
-    paused: bool = Field(False, description="do not mirror new trades", **_key("mirror_paused"))
+    paused: bool = Field(False, description="do not mirror new trades", json_schema_extra=_flat("mirror_paused"))
     server_utc_offset_hours: float | None = Field(
         None,
         ge=-14,
         le=14,
         description="broker server time offset (detected when unset)",
-        **_key("server_utc_offset_hours"),
+        json_schema_extra=_flat("server_utc_offset_hours"),
     )
     prices: Literal["last", "first", "off"] = Field(
         "last",
         description="with --feed auto and a mirror: MetaTrader's prices in the rotation last, first or off",
-        **_key("metatrader_prices"),
+        json_schema_extra=_flat("metatrader_prices"),
     )
 
     @field_validator("symbol_map", mode="before")
@@ -104,13 +116,17 @@ class MirrorOptions(_Settings):
 class Mt5Config(_Settings):
     """How to reach the MetaTrader 5 terminal (config table ``[mt5]``). Holds no password."""
 
-    path: str | None = Field(None, description="terminal64.exe", **_key("mt5_path"))
-    login: int | None = Field(None, gt=0, description="account number", **_key("mt5_login"))
-    server: str | None = Field(None, description="trade server name", **_key("mt5_server"))
-    timeout_ms: int = Field(60_000, gt=0, description="connection timeout, milliseconds", **_key("mt5_timeout_ms"))
-    portable: bool = Field(False, description="start the terminal in portable mode", **_key("mt5_portable"))
+    path: str | None = Field(None, description="terminal64.exe", json_schema_extra=_flat("mt5_path"))
+    login: int | None = Field(None, gt=0, description="account number", json_schema_extra=_flat("mt5_login"))
+    server: str | None = Field(None, description="trade server name", json_schema_extra=_flat("mt5_server"))
+    timeout_ms: int = Field(
+        60_000, gt=0, description="connection timeout, milliseconds", json_schema_extra=_flat("mt5_timeout_ms")
+    )
+    portable: bool = Field(
+        False, description="start the terminal in portable mode", json_schema_extra=_flat("mt5_portable")
+    )
     poll_interval: float = Field(
-        0.5, gt=0, le=60, description="seconds between MT5 price polls", **_key("bridge_poll_interval")
+        0.5, gt=0, le=60, description="seconds between MT5 price polls", json_schema_extra=_flat("bridge_poll_interval")
     )
 
     @field_validator("login", mode="before")
@@ -128,12 +144,20 @@ class ZmqConfig(_Settings):
     liveness checks while idle.
     """
 
-    host: str = Field("127.0.0.1", description="where the EA listens", **_key("zmq_host"))
-    push_port: int = Field(32768, gt=0, lt=65536, description="PUSH port: commands", **_key("zmq_push_port"))
-    pull_port: int = Field(32769, gt=0, lt=65536, description="PULL port: replies", **_key("zmq_pull_port"))
-    sub_port: int = Field(32770, gt=0, lt=65536, description="SUB port: prices", **_key("zmq_sub_port"))
-    timeout: float = Field(5.0, gt=0, description="seconds to wait for a reply", **_key("zmq_timeout"))
-    heartbeat: float = Field(5.0, gt=0, description="seconds between heartbeats", **_key("zmq_heartbeat"))
+    host: str = Field("127.0.0.1", description="where the EA listens", json_schema_extra=_flat("zmq_host"))
+    push_port: int = Field(
+        32768, gt=0, lt=65536, description="PUSH port: commands", json_schema_extra=_flat("zmq_push_port")
+    )
+    pull_port: int = Field(
+        32769, gt=0, lt=65536, description="PULL port: replies", json_schema_extra=_flat("zmq_pull_port")
+    )
+    sub_port: int = Field(
+        32770, gt=0, lt=65536, description="SUB port: prices", json_schema_extra=_flat("zmq_sub_port")
+    )
+    timeout: float = Field(5.0, gt=0, description="seconds to wait for a reply", json_schema_extra=_flat("zmq_timeout"))
+    heartbeat: float = Field(
+        5.0, gt=0, description="seconds between heartbeats", json_schema_extra=_flat("zmq_heartbeat")
+    )
 
     def endpoint(self, port: int) -> str:
         return f"tcp://{self.host}:{port}"

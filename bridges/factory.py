@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridges.closes import ClosedTrades
 from bridges.config import BridgeSettings
 from bridges.mt5.client import Mt5Client
 from bridges.mt5.feed import Mt5Feed
 from bridges.mt5.mirror import Mt5Mirror
-from bridges.sync import MirrorService
+from bridges.sync import MirrorService, RecordState
 from bridges.zmq.client import ZmqClient
 from bridges.zmq.feed import ZmqFeed
 from bridges.zmq.mirror import ZmqMirror
@@ -30,6 +30,9 @@ from engine.bus import EventBus
 from engine.errors import ValidationError
 from engine.ports import PriceFeed, TradeMirror
 from engine.values import TradeRecord
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
 
 VENUES = ("mt5", "zmq")
 #: How many of the newest closed paper trades are checked at each connect for a close MetaTrader has not done.
@@ -144,7 +147,7 @@ def make_mirror_service(
     bus: EventBus,
     mirror: TradeMirror,
     *,
-    record_state: Callable[[int, str | None, str], Awaitable[Any]] | None = None,
+    record_state: RecordState | None = None,
     close_paper: Callable[[int], Awaitable[Any]] | None = None,
     active_trades: Callable[[], Iterable[TradeRecord]] | None = None,
     closed_trades: ClosedTrades | None = None,
@@ -169,7 +172,7 @@ def make_mirror_service(
     )
 
 
-async def start_mirror_service(settings: BridgeSettings, engine: Any, mirror: TradeMirror) -> MirrorService:
+async def start_mirror_service(settings: BridgeSettings, engine: TradingEngine, mirror: TradeMirror) -> MirrorService:
     """Start ``mirror`` (``make_bridges(settings).mirror``) as a ``MirrorService`` on a ``TradingEngine``.
 
     The service records states with ``engine.set_mirror_state``, follows

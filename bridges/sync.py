@@ -231,7 +231,7 @@ class MirrorService(CloseMirroring):
                     await self._pause(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)
                     continue
-                except Exception:  # noqa: BLE001 - keep the worker alive; the log has the cause
+                except Exception:  # keep the worker alive; the log has the cause
                     log.exception("connecting the %s mirror failed", self.mirror.name)
                     self._last_error = f"connecting the {self.mirror.name} mirror failed (see the log)"
                     await self._pause(backoff)
@@ -325,7 +325,7 @@ class MirrorService(CloseMirroring):
                             {"code": "bad_payload", "message": str(exc)},
                         )
                     return
-            except Exception:  # noqa: BLE001 - one bad job must not stop the mirror
+            except Exception:  # one bad job must not stop the mirror
                 log.exception("mirror %s of trade %s failed", job.kind, _id(job))
                 self._last_error = f"trade {_id(job)}: {job.kind} failed (see the log)"
                 return
@@ -421,7 +421,7 @@ class MirrorService(CloseMirroring):
         if self._record_state is not None:
             try:
                 await self._record_state(trade_id, ticket, state, detail)
-            except Exception:  # noqa: BLE001 - a failed record must not stop mirroring
+            except Exception:  # a failed record must not stop mirroring
                 log.exception("could not record mirror state %s of trade %d", state, trade_id)
         else:
             self.bus.publish(MirrorStateChanged(trade_id=trade_id, ticket=ticket, state=state, detail=detail))

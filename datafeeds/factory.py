@@ -11,13 +11,37 @@ makes the simulator, alone or as the ``auto`` fallback, continue the stored mark
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from engine.errors import ValidationError
 from engine.ports import PriceFeed
 
+if TYPE_CHECKING:
+    from datafeeds.sim.resume import ResumePoint
 
-def make_sim_feed(settings: Any, resume: Any = None) -> PriceFeed:
+
+class FeedSettings(Protocol):
+    """The settings a feed is built from (``terminal.settings.Settings`` has them all; read-only here)."""
+
+    @property
+    def feed(self) -> str: ...
+    @property
+    def speed(self) -> float | str: ...
+    @property
+    def seed(self) -> int | None: ...
+    @property
+    def sim_start(self) -> datetime | None: ...
+    @property
+    def replay(self) -> Path | None: ...
+    @property
+    def interval(self) -> float: ...
+    @property
+    def feed_priority(self) -> list[str] | None: ...
+
+
+def make_sim_feed(settings: FeedSettings, resume: ResumePoint | None = None) -> PriceFeed:
     """The simulated market at ``settings.speed`` from ``settings.sim_start`` with ``settings.seed``."""
     from datafeeds.sim import SimulatedFeed
 
@@ -29,7 +53,7 @@ def make_sim_feed(settings: Any, resume: Any = None) -> PriceFeed:
     )
 
 
-def make_replay_feed(settings: Any, resume: Any = None) -> PriceFeed:
+def make_replay_feed(settings: FeedSettings, resume: ResumePoint | None = None) -> PriceFeed:
     """The file ``settings.replay`` played as a live feed at ``settings.speed`` (``resume`` is not used:
     the engine does not trade on rows older than the journal's last event)."""
     from datafeeds.replay_feed import ReplayFeed
@@ -43,7 +67,10 @@ def make_replay_feed(settings: Any, resume: Any = None) -> PriceFeed:
 
 
 def make_live_feed(
-    settings: Any, resume: Any = None, extra_feeds: Mapping[str, PriceFeed] | None = None, extra_first: bool = False
+    settings: FeedSettings,
+    resume: ResumePoint | None = None,
+    extra_feeds: Mapping[str, PriceFeed] | None = None,
+    extra_first: bool = False,
 ) -> PriceFeed:
     """The live providers: ``auto`` (priority rotation, the simulator as fallback) or one by name.
 
@@ -75,7 +102,7 @@ _FACTORIES = {
 }
 
 
-def make_feed(settings: Any, resume: Any = None) -> PriceFeed:
+def make_feed(settings: FeedSettings, resume: ResumePoint | None = None) -> PriceFeed:
     """Return the feed named by ``settings.feed``; raise ``ValidationError`` for one not available."""
     name = str(getattr(settings, "feed", "sim") or "sim").strip().lower()
     factory = _FACTORIES.get(name)

@@ -97,7 +97,7 @@ _warned = False
 
 
 def _note_no_keyring() -> None:
-    global _warned
+    global _warned  # noqa: PLW0603  (a once-per-process flag)
     if not _warned:
         _warned = True
         log.info(

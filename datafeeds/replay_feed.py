@@ -25,6 +25,7 @@ import math
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -208,7 +209,7 @@ class ReplayFeed:
                 .agg({"open": "first", "high": "max", "low": "min", "close": "last"})
                 .dropna()
             )
-            frame = frame[frame.index + pd.Timedelta(seconds=timeframe.seconds) <= last_close]
+            frame = frame[cast(pd.DatetimeIndex, frame.index) + pd.Timedelta(seconds=timeframe.seconds) <= last_close]
         frame = frame.iloc[-count:]
         return [
             Bar(series.symbol, timeframe, t.to_pydatetime(), o, h, low, c)

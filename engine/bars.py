@@ -84,18 +84,21 @@ def resample(bars: Sequence[Bar], timeframe: Timeframe) -> list[Bar]:
         .agg({"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"})
         .dropna()
     )
+    opens, highs, lows, closes, volumes = (
+        out[name].to_numpy(dtype="float64").tolist() for name in ("open", "high", "low", "close", "volume")
+    )
     return [
         Bar(
             symbol=symbol,
             timeframe=timeframe,
             time=ts.tz_localize("UTC").to_pydatetime(),
-            open=float(row.open),
-            high=float(row.high),
-            low=float(row.low),
-            close=float(row.close),
-            volume=float(row.volume),
+            open=o,
+            high=h,
+            low=low,
+            close=c,
+            volume=v,
         )
-        for ts, row in zip(out.index, out.itertuples(index=False))
+        for ts, o, h, low, c, v in zip(out.index, opens, highs, lows, closes, volumes, strict=True)
     ]
 
 

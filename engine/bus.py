@@ -41,7 +41,7 @@ from engine.events import Event
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=Event)
-Handler = Callable[[Any], None | Awaitable[None]]
+Handler = Callable[[Any], Awaitable[None] | None]
 
 
 def run_start_seq() -> int:
@@ -100,7 +100,7 @@ class EventBus:
         for handler in (*self._handlers.get(type(event), ()), *self._handlers.get(Event, ())):
             try:
                 result = handler(event)
-            except Exception:  # noqa: BLE001 - one handler must not break dispatch
+            except Exception:  # one handler must not break dispatch
                 log.exception("event handler %r failed on %s #%d", handler, type(event).__name__, event.seq)
                 continue
             if inspect.isawaitable(result):

@@ -11,9 +11,10 @@ import asyncio
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class DbThread:
@@ -23,14 +24,14 @@ class DbThread:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._closed = False
 
-    async def run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``func(*args, **kwargs)`` on the database thread and return its result."""
         if self._closed:
             raise RuntimeError("the database thread is shut down")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(func, *args, **kwargs))
 
-    def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def call(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``func`` on the database thread and block until done (outside the loop only)."""
         return self._executor.submit(func, *args, **kwargs).result()
 

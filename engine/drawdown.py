@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 import numpy as np
 
@@ -65,7 +66,7 @@ def scaled_amounts(amounts: Sequence[Decimal]) -> tuple[np.ndarray, int]:
         units.append(whole)
     else:
         return _as_array(units), scale
-    scale = max(2, max(-amount.as_tuple().exponent for amount in amounts))
+    scale = max(2, *(-cast(int, amount.as_tuple().exponent) for amount in amounts))  # finite amounts
     return _as_array([int(amount.scaleb(scale)) for amount in amounts]), scale
 
 

@@ -41,7 +41,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, TypeVar
 
 from engine.bounds import bounded_time
 from engine.errors import OrderRejectedError, ValidationError
@@ -50,8 +50,8 @@ from engine.values import OrderType, Side, reward_risk
 
 __all__ = [
     "OrderRequest",
-    "check_risk_percent",
     "check_open_limit",
+    "check_risk_percent",
     "check_trailing",
     "check_volume",
     "level_at_pips",
@@ -66,11 +66,14 @@ def _refuse(message: str, field: str, code: str) -> OrderRejectedError:
     return OrderRejectedError(message, field=field, code=code)
 
 
-def _enum(kind: type[Side] | type[OrderType], value: object, field: str) -> Side | OrderType:
-    if type(value) is kind:
-        return value  # type: ignore[return-value]
+_E = TypeVar("_E", Side, OrderType)
+
+
+def _enum(kind: type[_E], value: object, field: str) -> _E:
+    if isinstance(value, kind):  # a member already (enums with members have no subclasses)
+        return value
     try:
-        return kind(value)  # type: ignore[arg-type]
+        return kind(value)
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
         raise _refuse(f"{field} must be one of {allowed}, not {value!r}", field, f"invalid_{field}") from None

@@ -109,7 +109,7 @@ def _sharpe(units: np.ndarray, before: np.ndarray) -> float | None:
     """Mean over sample stdev of r_i = result_i / balance before i (balances > 0 only)."""
     keep = before > 0
     if units.dtype == object:  # Python integers beyond 2**52: int / int rounds once
-        returns = [u / b for u, b in zip(units[keep].tolist(), before[keep].tolist())]
+        returns = [u / b for u, b in zip(units[keep].tolist(), before[keep].tolist(), strict=True)]
     else:  # exact as float64, so each float quotient is correctly rounded
         returns = (units[keep].astype(np.float64) / before[keep].astype(np.float64)).tolist()
     if len(returns) < 2:
@@ -159,18 +159,19 @@ def compute_performance(
         for t in trades
         if t.close_time is not None and t.open_time is not None
     ]
+    # when each trade opened (a closed trade has at least its close time)
+    opened = [when for t in trades if (when := t.open_time or t.close_time) is not None]
     if account_events is not None:
         curve = _curve_from_events(account_events)
     elif trades:
-        first = min((t.open_time or t.close_time) for t in trades)
-        curve = [{"time": first, "balance": initial, "equity": initial}]
+        curve = [{"time": min(opened), "balance": initial, "equity": initial}]
         curve += [
-            {"time": t.close_time, "balance": b, "equity": b} for t, b in zip(trades, _money_list(balances, scale))
+            {"time": t.close_time, "balance": b, "equity": b}
+            for t, b in zip(trades, _money_list(balances, scale), strict=True)
         ]
     else:
         curve = []
     src = sources or {}
-    opened = [t.open_time or t.close_time for t in trades]
 
     def breakdown(keys: list[str]) -> dict[str, dict[str, Any]]:
         return _breakdown(keys, units, scale, pips, won)

@@ -60,7 +60,7 @@ class PriceWorker:
                 except (PaperTerminalError, ValueError) as exc:
                     self.quotes_failed += 1
                     log.warning("quote %s %s skipped: %s", quote.symbol, quote.time, exc)
-                except Exception:  # noqa: BLE001 - a bug on one quote must not stop the prices
+                except Exception:  # a bug on one quote must not stop the prices
                     self.quotes_failed += 1
                     log.exception("processing quote %s %s failed", quote.symbol, quote.time)
                 else:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from engine.bars import BarBuilder
 from engine.bus import EventBus
@@ -52,11 +52,11 @@ from engine.events import (
 )
 from engine.floating import with_floating
 from engine.orders import OrderRequest, check_open_limit, open_limit
+from engine.ports import Journal
 from engine.service_journal import JournalStatus
 from engine.service_prices import PriceBook
 from engine.service_support import (
     BrokerLike,
-    JournalLike,
     Snapshotter,
     account_terms,
     collect_statuses,
@@ -71,6 +71,9 @@ if TYPE_CHECKING:
     from engine.signals.book import SignalBook
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 StatusSource = Callable[[], "Iterable[FeedStatus] | FeedStatus"]
 
@@ -104,7 +107,7 @@ class TradingEngine:
         self,
         bus: EventBus,
         broker: BrokerLike,
-        journal: JournalLike,
+        journal: Journal,
         *,
         symbols: Sequence[str] = (),
         bar_builder: BarBuilder | None = None,
@@ -529,11 +532,11 @@ class TradingEngine:
         """Up to ``limit`` bars, oldest first: closed bars plus the forming one."""
         return self._bars.bars(symbol.upper(), Timeframe(timeframe), limit)
 
-    async def run_db(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def run_db(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a journal read on the database thread (for parts such as the SignalBook)."""
         return await self._db.run(func, *args, **kwargs)
 
-    async def write_db(self, what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def write_db(self, what: str, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a journal write on the database thread, or refuse it (``JournalError``) when it cannot be made.
 
         For writes that change memory only after they succeed (the SignalBook's).

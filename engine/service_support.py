@@ -1,4 +1,4 @@
-"""Helpers of ``TradingEngine``: the ports it needs, records of events, snapshots.
+"""Helpers of ``TradingEngine``: the broker it needs, records of events, snapshots.
 
 Kept apart from ``engine.service`` so the facade stays small.
 """
@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
+from engine.broker.requests import BrokerConfig
+from engine.broker.savepoint import Savepoint
 from engine.errors import OrderRejectedError, ValidationError
 from engine.events import (
     Event,
@@ -22,7 +24,9 @@ from engine.events import (
     TradeModified,
     TradeOpened,
 )
+from engine.orders import OrderRequest
 from engine.performance import compute_performance
+from engine.ports import Journal
 from engine.values import AccountSnapshot, FeedStatus, Quote, TradeRecord, iso, money
 from engine.wire import jsonable
 
@@ -36,8 +40,18 @@ class BrokerLike(Protocol):
         self, balance: Decimal, trades: Iterable[TradeRecord], next_id: int, initial_balance: Decimal | None = None
     ) -> None: ...
     def on_quote(self, quote: Quote) -> list[Event]: ...
-    def place(self, request: Any, now: datetime | None = None) -> list[Event]: ...
-    def modify(self, trade_id: int, **changes: Any) -> list[Event]: ...
+    def place(self, request: OrderRequest, now: datetime | None = None) -> list[Event]: ...
+    def modify(
+        self,
+        trade_id: int,
+        *,
+        sl: object = ...,
+        tp: object = ...,
+        trailing_pips: object = ...,
+        price: object = ...,
+        expires_at: object = ...,
+        now: datetime | None = None,
+    ) -> list[Event]: ...
     def close(self, trade_id: int, lots: Decimal | None = None, now: datetime | None = None) -> list[Event]: ...
     def expire(self, now: datetime) -> list[Event]: ...
     def rollover(self, now: datetime) -> list[Event]: ...
@@ -45,38 +59,11 @@ class BrokerLike(Protocol):
     def trade(self, trade_id: int) -> TradeRecord: ...
     def active_trades(self) -> list[TradeRecord]: ...
     def lot_size(self, symbol: str, risk_percent: float, entry: float, sl: float) -> Decimal: ...
-    def check(self, request: Any, now: datetime | None = None) -> None: ...
+    def pip_value(self, symbol: str, lots: Decimal) -> Decimal: ...
+    def check(self, request: OrderRequest, now: datetime | None = None) -> None: ...
     def set_mirror(self, trade_id: int, ticket: str | None, state: str | None) -> TradeRecord: ...
-    def savepoint(self, trade_ids: Iterable[int] = ()) -> Any: ...
-    def rollback(self, point: Any) -> None: ...
-
-
-class JournalLike(Protocol):
-    """The Journal port (docs/ARCHITECTURE.md); ``engine.journal.SqlJournal`` implements it."""
-
-    def load(self) -> Any: ...
-    def commit(
-        self, trades: Sequence[TradeRecord], account: AccountSnapshot | None, signals: Sequence[Any] = ()
-    ) -> Any: ...
-    def reset_account(self, account: AccountSnapshot) -> None: ...
-    def trades(
-        self,
-        status: Any = None,
-        symbol: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> tuple[list[TradeRecord], int]: ...
-    def trade(self, trade_id: int) -> TradeRecord: ...
-    def closed_trades(self) -> list[TradeRecord]: ...
-    def save_bars(self, bars: Any, source: str) -> Any: ...
-    def load_bars(self, symbol: str, timeframe: Any, limit: int = 500) -> list[Any]: ...
-    def save_quotes(self, quotes: Iterable[Quote]) -> None: ...
-    def last_quotes(self) -> list[Quote]: ...
-    def save_metrics(self, snapshot: dict[str, Any], time: datetime | None = None) -> None: ...
-    def save_event_seq(self, seq: int) -> None: ...
-    def signal_sources(self, signal_ids: Iterable[int]) -> dict[int, str]: ...
+    def savepoint(self, trade_ids: Iterable[int] = ()) -> Savepoint: ...
+    def rollback(self, point: Savepoint) -> None: ...
 
 
 def trades_of(events: Iterable[Event]) -> list[TradeRecord]:
@@ -118,7 +105,7 @@ def compute_figures(
     return compute_performance(closed, account.initial_balance, sources=sources)
 
 
-def journal_figures(journal: JournalLike, account: AccountSnapshot) -> dict[str, Any]:
+def journal_figures(journal: Journal, account: AccountSnapshot) -> dict[str, Any]:
     """The figures of the journal's closed trades, with each signal's source (run on the DB thread)."""
     closed = journal.closed_trades()
     signal_ids = {t.signal_id for t in closed if t.signal_id is not None}
@@ -129,11 +116,11 @@ def journal_figures(journal: JournalLike, account: AccountSnapshot) -> dict[str,
 class Snapshotter:
     """Compute performance figures and store snapshots; runs on the database thread."""
 
-    def performance(self, journal: JournalLike, account: AccountSnapshot) -> dict[str, Any]:
+    def performance(self, journal: Journal, account: AccountSnapshot) -> dict[str, Any]:
         """The figures of the journal's closed trades for ``account``."""
         return journal_figures(journal, account)
 
-    def save(self, journal: JournalLike, account: AccountSnapshot, now: datetime) -> None:
+    def save(self, journal: Journal, account: AccountSnapshot, now: datetime) -> None:
         """Store a snapshot at ``now`` (the engine's market clock): the account and the figures (no equity curve)."""
         snapshot: dict[str, Any] = {"time": iso(now), "account": account_dict(account)}
         figures = self.performance(journal, account)
@@ -165,7 +152,7 @@ def collect_statuses(sources: Iterable[Callable[[], Any]]) -> list[FeedStatus]:
     for source in sources:
         try:
             result = source()
-        except Exception:  # noqa: BLE001 - one broken source must not hide the others
+        except Exception:  # one broken source must not hide the others
             log.exception("feed status source %r failed", source)
             continue
         out.extend([result] if isinstance(result, FeedStatus) else result)
@@ -173,12 +160,17 @@ def collect_statuses(sources: Iterable[Callable[[], Any]]) -> list[FeedStatus]:
 
 
 def fresh_broker(
-    broker: Any, factory: Callable[[Decimal, str, int], Any] | None, balance: Decimal, currency: str, leverage: int
-) -> Any:
+    broker: BrokerLike,
+    factory: Callable[[Decimal, str, int], BrokerLike] | None,
+    balance: Decimal,
+    currency: str,
+    leverage: int,
+) -> BrokerLike:
     """The broker of a fresh account: ``factory``'s, or ``broker``'s class with its config changed."""
     if factory is not None:
         return factory(balance, currency, leverage)
     config = getattr(broker, "config", None)
     if config is None:
         raise OrderRejectedError("this engine cannot reset the account", code="invalid_state")
-    return type(broker)(replace(config, balance=balance, currency=currency, leverage=leverage))
+    broker_class = cast("Callable[[BrokerConfig], BrokerLike]", type(broker))  # PaperBroker(config)
+    return broker_class(replace(config, balance=balance, currency=currency, leverage=leverage))

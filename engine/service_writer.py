@@ -27,16 +27,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from engine.dbthread import DbThread
 from engine.errors import JournalUnavailable, PaperTerminalError
 from engine.events import Event, JournalStateChanged
+from engine.ports import Journal
 from engine.service_journal import Backlog, JournalHealth, JournalState, JournalStatus, describe
-from engine.service_support import JournalLike, trades_of
+from engine.service_support import trades_of
 from engine.values import AccountSnapshot, TradeRecord
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class JournalWriter:
@@ -49,7 +53,7 @@ class JournalWriter:
 
     def __init__(
         self,
-        journal: JournalLike,
+        journal: Journal,
         db: DbThread,
         lock: asyncio.Lock,
         publish: Callable[[Event], None],
@@ -103,7 +107,7 @@ class JournalWriter:
             undo()
             await self._refuse(exc, "a command")
 
-    async def write(self, what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def write(self, what: str, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a write that changes nothing in memory until it succeeds; raise ``JournalError`` instead."""
         self.require_writable()
         try:

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, overload
 
 CENT = Decimal("0.01")
 
@@ -34,6 +34,12 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+@overload
+def iso(value: datetime) -> str: ...
+@overload
+def iso(value: None) -> None: ...
+@overload
+def iso(value: datetime | None) -> str | None: ...
 def iso(value: datetime | None) -> str | None:
     """Format a time as ISO 8601 UTC with milliseconds: ``2026-11-24T17:00:00.123Z``."""
     if value is None:
@@ -41,7 +47,7 @@ def iso(value: datetime | None) -> str | None:
     if value.tzinfo is not timezone.utc or value.year < 1000:  # else the same text, formatted faster
         value = utc(value)
         return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031  (the measured fast path)
         value.year,
         value.month,
         value.day,

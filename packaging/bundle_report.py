@@ -24,7 +24,7 @@ def component(relative: Path) -> str:
         name = inner[0]
         if name.startswith("libpython"):
             return "python (libpython)"
-        if name in ("base_library.zip",):
+        if name == "base_library.zip":
             return "python (stdlib)"
         return "(shared libraries beside)" if ".so" in name or name.endswith(".dll") else "(other files)"
     top = inner[0]

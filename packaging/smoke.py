@@ -144,7 +144,7 @@ def http(url: str, token: str | None = None, body: dict | None = None) -> tuple[
         request.add_header("Authorization", f"Bearer {token}")
     if body is not None:
         request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=30) as response:  # loopback only
         return response.status, response.read().decode()
 
 

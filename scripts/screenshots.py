@@ -20,21 +20,21 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_API", "pyside6")
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import tempfile  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import asyncio
+import tempfile
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
-import numpy as np  # noqa: E402
-import qasync  # noqa: E402
+import numpy as np
+import qasync
 
 START_PRICES = {"EURUSD": 1.08500, "GBPUSD": 1.26500, "USDJPY": 151.200}
 SIZES = ((1600, 900), (1280, 720), (1920, 1080))  # the first is README's main-dark.png / main-light.png
@@ -59,14 +59,14 @@ def market(seed: int, minutes: int, step_seconds: int) -> dict[str, tuple[np.nda
     return out
 
 
-async def play(engine, prices, orders_every: int) -> None:  # noqa: ANN001
+async def play(engine, prices, orders_every: int) -> None:
     """Feed the prices through the engine, opening and closing trades along the way."""
     from engine.broker import OrderRequest
     from engine.errors import ValidationError
     from engine.instruments import SPECS
     from engine.service_support import account_dict
-    from engine.wire import jsonable
     from engine.values import Quote, Side, iso
+    from engine.wire import jsonable
 
     times = prices[SYMBOLS[0]][0]
     rng = np.random.default_rng(11)
@@ -99,7 +99,7 @@ async def play(engine, prices, orders_every: int) -> None:  # noqa: ANN001
                 pass
 
 
-async def stage(engine) -> None:  # noqa: ANN001
+async def stage(engine) -> None:
     """Leave open trades, a pending order and signals (one with a pattern) for the picture."""
     from engine.broker import OrderRequest
     from engine.values import OrderType, PatternPoint, Side, Signal, Timeframe
@@ -140,7 +140,8 @@ async def stage(engine) -> None:  # noqa: ANN001
     picks = [bars[int(n * f)] for f in (0.45, 0.58, 0.70, 0.82, 0.94)]
     labels = "XABCD"
     points = [
-        PatternPoint(label, b.time, b.low if k % 2 == 0 else b.high) for k, (label, b) in enumerate(zip(labels, picks))
+        PatternPoint(label, b.time, b.low if k % 2 == 0 else b.high)
+        for k, (label, b) in enumerate(zip(labels, picks, strict=True))
     ]
     entry = round(q.ask, 5)
     specs = [

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.web.support import TRADING, VIEWER, Browser, Served  # noqa: E402
+from tests.web.support import TRADING, VIEWER, Browser, Served
 
 
 def _seed(served: Served) -> int:
@@ -27,7 +27,7 @@ def _seed(served: Served) -> int:
     quote = served.price("EURUSD")
     assert quote is not None
     bid, ask = quote["bid"], quote["ask"]
-    when = datetime.fromisoformat(quote["time"].replace("Z", "+00:00"))
+    when = datetime.fromisoformat(quote["time"])
     with served.client() as c:
         first = c.post(
             "/trades/execute/",

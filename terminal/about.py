@@ -118,8 +118,10 @@ def about_rows(journal_url: str | None, config_path: Path | None) -> list[tuple[
     rows.append(
         (
             "Runtime",
-            f"Python {platform.python_version()}, Qt for Python {pyside_version}"
-            f"{' (bundled)' if getattr(sys, 'frozen', False) else ''}",
+            (
+                f"Python {platform.python_version()}, Qt for Python {pyside_version}"
+                f"{' (bundled)' if getattr(sys, 'frozen', False) else ''}"
+            ),
         )
     )
     return rows

@@ -18,22 +18,22 @@ import os
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_API", "pyside6")
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import functools  # noqa: E402
-import logging  # noqa: E402
-import signal  # noqa: E402
-import sys  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from types import FrameType  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import asyncio
+import functools
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-import qasync  # noqa: E402  (after PySide6)
+import qasync  # after PySide6
 
-from terminal.errorlog import install_excepthook, installed_log, loop_exception_handler  # noqa: E402
-from terminal.settings import Settings  # noqa: E402
+from terminal.errorlog import install_excepthook, installed_log, loop_exception_handler
+from terminal.settings import Settings
 
 log = logging.getLogger("paper_terminal.window")
 
@@ -93,7 +93,8 @@ def close_on_signals(close: Callable[[], Any]) -> Callable[[], None]:
 
 def make_application() -> QApplication:
     """The QApplication (created once), which never quits on its own."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Paper Terminal")
     app.setOrganizationName("PaperTerminal")
     app.setQuitOnLastWindowClosed(False)
@@ -219,7 +220,12 @@ async def _tell(window: Any, title: str, text: str) -> None:
     done = asyncio.get_running_loop().create_future()
     box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, window)
     box.setObjectName("startup_error_dialog")
-    box.finished.connect(lambda _: done.done() or done.set_result(None))
+
+    def closed(_result: int) -> None:
+        if not done.done():
+            done.set_result(None)
+
+    box.finished.connect(closed)
     box.open()
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         box.close()

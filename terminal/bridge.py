@@ -69,27 +69,25 @@ class EngineBridge(QObject):
         self._timer.timeout.connect(self._flush)
         self._timer.start()
         self.frames_emitted = 0
-        self._unsubscribe: list[Callable[[], None]] = []
-        routes: list[tuple[type, Callable[[object], None]]] = [
-            (PriceUpdated, self._on_price),
-            (BarClosed, lambda e: self.bar_closed.emit(e.bar)),
-            (TradeOpened, self._on_trade),
-            (OrderPlaced, self._on_trade),
-            (TradeModified, self._on_trade),
-            (TradeClosed, self._on_trade),
-            (OrderCancelled, self._on_trade),
-            (OrderRejected, self.order_rejected.emit),
-            (AccountUpdated, lambda e: self.account_changed.emit(e.account)),
-            (AccountReset, self._on_reset),
-            (SignalReceived, lambda e: self.signal_received.emit(e.signal)),
-            (SignalUpdated, lambda e: self.signal_updated.emit(e.signal)),
-            (FeedStatusChanged, lambda e: self.feeds_changed.emit(e.statuses)),
-            (StopOutTriggered, self._on_stop_out),
-            (MirrorStateChanged, self.mirror_changed.emit),
-            (HistoryBackfillProgressed, self.history_progress.emit),
+        # each event type and the handler that turns it into a Qt signal (typed per pair by bus.subscribe)
+        self._unsubscribe: list[Callable[[], None]] = [
+            bus.subscribe(PriceUpdated, self._on_price),
+            bus.subscribe(BarClosed, lambda e: self.bar_closed.emit(e.bar)),
+            bus.subscribe(TradeOpened, self._on_trade),
+            bus.subscribe(OrderPlaced, self._on_trade),
+            bus.subscribe(TradeModified, self._on_trade),
+            bus.subscribe(TradeClosed, self._on_trade),
+            bus.subscribe(OrderCancelled, self._on_trade),
+            bus.subscribe(OrderRejected, self.order_rejected.emit),
+            bus.subscribe(AccountUpdated, lambda e: self.account_changed.emit(e.account)),
+            bus.subscribe(AccountReset, self._on_reset),
+            bus.subscribe(SignalReceived, lambda e: self.signal_received.emit(e.signal)),
+            bus.subscribe(SignalUpdated, lambda e: self.signal_updated.emit(e.signal)),
+            bus.subscribe(FeedStatusChanged, lambda e: self.feeds_changed.emit(e.statuses)),
+            bus.subscribe(StopOutTriggered, self._on_stop_out),
+            bus.subscribe(MirrorStateChanged, self.mirror_changed.emit),
+            bus.subscribe(HistoryBackfillProgressed, self.history_progress.emit),
         ]
-        for event_type, handler in routes:
-            self._unsubscribe.append(bus.subscribe(event_type, handler))
 
     def close(self) -> None:
         """Stop listening to the bus and stop the frame timer."""

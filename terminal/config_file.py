@@ -35,7 +35,7 @@ def dumps(data: dict[str, Any]) -> str:
 
 
 def update_config(
-    path: Path, changes: dict[str, Scalar | list[Scalar]], tables: Mapping[str, tuple[str, str]] | None = None
+    path: Path, changes: Mapping[str, Scalar | list[Scalar]], tables: Mapping[str, tuple[str, str]] | None = None
 ) -> dict[str, Any]:
     """Merge ``changes`` into the TOML file at ``path`` (created when missing); return the new content."""
     document = tomlkit.document()

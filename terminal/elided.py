@@ -29,7 +29,7 @@ class ElidedLabel(QLabel):
         self._details = ""
         self.setText(text)
 
-    def setText(self, text: str) -> None:
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         super().setText(text)
         self._tip()
 
@@ -42,14 +42,14 @@ class ElidedLabel(QLabel):
         whole = self.text()
         self.setToolTip("\n".join(part for part in (whole, self._details) if part))
 
-    def sizeHint(self) -> QSize:  # Qt's name
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().sizeHint()
         if self.max_chars is None:
             return hint
         cap = self.fontMetrics().averageCharWidth() * self.max_chars + self._margins()
         return QSize(min(hint.width(), cap), hint.height())
 
-    def minimumSizeHint(self) -> QSize:
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().minimumSizeHint()
         if not self.text():
             return hint
@@ -64,7 +64,7 @@ class ElidedLabel(QLabel):
         margins = self.contentsMargins()
         return margins.left() + margins.right() + 2 * self.margin()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         rect = self.contentsRect().adjusted(self.margin(), self.margin(), -self.margin(), -self.margin())
         shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
         painter = QPainter(self)

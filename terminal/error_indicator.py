@@ -121,15 +121,15 @@ class ErrorIndicator(QToolButton):
         if text != self.text():
             self.setText(text)
 
-    def sizeHint(self) -> QSize:  # Qt's name
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().sizeHint()
         return QSize(min(self._text_px(self._full), MAX_TEXT_PX) + self._padding(), hint.height())
 
-    def minimumSizeHint(self) -> QSize:  # Qt's name
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().minimumSizeHint()
         return QSize(self._text_px(self._count) + self._padding(), hint.height())
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         if self._full:
             self._fit(min(event.size().width() - self._padding(), MAX_TEXT_PX))

@@ -8,7 +8,7 @@ says since when and when the next retry comes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
@@ -17,6 +17,9 @@ from engine.service_journal import JournalState, JournalStatus
 from terminal.elided import ElidedLabel
 from terminal.theme import DARK, Palette
 
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
+
 REFRESH_MS = 1000
 AMBER = "#d4a017"
 
@@ -24,8 +27,8 @@ AMBER = "#d4a017"
 class JournalStatusLabel(ElidedLabel):
     """Shows ``engine.journal_status()`` unless the journal is fine (see the module docstring)."""
 
-    def __init__(self, engine: Any, palette: Palette = DARK, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent)
         self.setObjectName("journal_status")
         self.engine = engine
         self.palette_ = palette

@@ -179,7 +179,8 @@ class MainWindow(QMainWindow):
         export.triggered.connect(self.orders.history.ask_export)
         data_folder = QAction("Open &data folder", self)
         data_folder.triggered.connect(self.open_data_folder)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         for action in (settings, self.mirror_control.action, export, data_folder, quit_action):
             file_menu.addAction(action)

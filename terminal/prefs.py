@@ -42,7 +42,7 @@ def load_preferences(store: QSettings | None = None, default: Preferences | None
     store = store or qsettings()
     default = default or Preferences()
 
-    def read(key: str, kind: type, fallback):  # noqa: ANN001, ANN202
+    def read(key: str, kind: type, fallback):
         value = store.value(f"prefs/{key}", fallback)
         try:
             if kind is bool:

@@ -97,7 +97,7 @@ class TerminalStatusBar(QStatusBar):
     ) -> None:
         super().__init__(parent)
         self._now = now if now is not None else (lambda: datetime.now(timezone.utc))  # the engine's market clock
-        self.palette = palette
+        self.palette_ = palette
         self.errors = errors if errors is not None else ErrorLog(self)
         self.feed = ElidedLabel("feed: —")
         self.quota = ElidedLabel("")
@@ -121,8 +121,8 @@ class TerminalStatusBar(QStatusBar):
         self.error_indicator = ErrorIndicator(self.errors)
         self.error_indicator.set_colour(palette.loss)
         normal = (self.feed, self.quota, self.mirror, self.history, self.server, self.clock)
-        for label in normal:
-            self.addWidget(label)
+        for part in normal:
+            self.addWidget(part)
         self.addWidget(self.message, 1)
         self._normal_count = len(normal) + 1
         self.addPermanentWidget(self.error_indicator)
@@ -184,11 +184,11 @@ class TerminalStatusBar(QStatusBar):
         c = account.currency
         self.balance.setText(f"Balance <b>{fmt.money(account.balance, c)}</b>")
         colour = (
-            self.palette.profit
+            self.palette_.profit
             if account.equity > account.balance
-            else self.palette.loss
+            else self.palette_.loss
             if account.equity < account.balance
-            else self.palette.text
+            else self.palette_.text
         )
         self.equity.setText(f"Equity <b style='color:{colour}'>{fmt.money(account.equity, c)}</b>")
         self.free_margin.setText(f"Free margin <b>{fmt.money(account.free_margin, c)}</b>")
@@ -199,7 +199,7 @@ class TerminalStatusBar(QStatusBar):
         self._statuses = statuses
         text, quota, healthy = feed_text(statuses)
         self.feed.setText(text)
-        self.feed.setStyleSheet("" if healthy else f"color: {self.palette.loss};")
+        self.feed.setStyleSheet("" if healthy else f"color: {self.palette_.loss};")
         self.quota.setText(quota)
         self.quota.setVisible(bool(quota))
         mirror = next((s for s in statuses if is_mirror(s)), None)
@@ -210,7 +210,7 @@ class TerminalStatusBar(QStatusBar):
         text, tooltip, connected = mirror_text(mirror)
         self.mirror.setText(text)
         self.mirror.set_details(tooltip)
-        self.mirror.setStyleSheet("" if connected and not mirror.last_error else f"color: {self.palette.loss};")
+        self.mirror.setStyleSheet("" if connected and not mirror.last_error else f"color: {self.palette_.loss};")
 
     def set_history_progress(self, event: HistoryBackfillProgressed) -> None:
         """Show the start-up history backfill (``done`` of ``total`` series); hide it when done."""
@@ -233,7 +233,7 @@ class TerminalStatusBar(QStatusBar):
 
     def apply_palette(self, palette: Palette) -> None:
         """Recolour the labels in ``palette`` (the window's theme)."""
-        self.palette = palette
+        self.palette_ = palette
         self.error_indicator.set_colour(palette.loss)
         if self._account is not None:
             self.set_account(self._account)

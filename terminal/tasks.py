@@ -32,10 +32,11 @@ def error_text(exc: BaseException) -> str:
     otherwise the field is put first (``lots: must be positive``).
     """
     if isinstance(exc, (ValidationError, NotFound)):
-        field = getattr(exc, "field", None)
-        message = exc.message
+        field, message = exc.field, exc.message
+        if not field:
+            return message
         names = (field.lower(), field.replace("_", " ").lower(), label(field).lower())
-        if not field or any(name in message.lower() for name in names):
+        if any(name in message.lower() for name in names):
             return message
         return f"{field}: {message}"
     return str(exc) or type(exc).__name__

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
@@ -152,12 +152,13 @@ QToolTip {{ background: {p.panel}; color: {p.text}; border: 1px solid {p.border}
 """
 
 
-def apply_theme(app: QApplication, p: Palette) -> None:
+def apply_theme(app: QCoreApplication | None, p: Palette) -> None:
     """Apply palette ``p`` to ``app`` (Qt palette and style sheet); nothing when it is applied already.
 
+    ``app`` is ``QApplication.instance()``: without a widget application there is nothing to paint.
     (Re-applying a style sheet re-polishes every widget of the process, which is slow.)
     """
-    if app.property("paper_terminal_theme") == p.name:
+    if not isinstance(app, QApplication) or app.property("paper_terminal_theme") == p.name:
         return
     app.setProperty("paper_terminal_theme", p.name)
     qp = QPalette()

@@ -220,7 +220,7 @@ class Runtime:
             stopper = self._stoppers.pop()
             try:
                 await stopper()
-            except Exception:  # noqa: BLE001 - keep stopping the rest
+            except Exception:  # keep stopping the rest
                 log.exception("stopping %r failed", stopper)
         self._started = False
 
@@ -265,7 +265,7 @@ def open_journal(settings: Settings) -> SqlJournal:
 def _close_quietly(journal: SqlJournal) -> None:
     try:
         journal.close()
-    except Exception:  # noqa: BLE001 - closing after a refusal: the refusal is what matters
+    except Exception:  # closing after a refusal: the refusal is what matters
         log.debug("closing the refused journal failed", exc_info=True)
 
 

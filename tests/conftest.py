@@ -9,9 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_API", "pyside6")
 
-import keyring  # noqa: E402
-import pytest  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     for key in ("TWELVEDATA_API_KEY", "FINNHUB_API_KEY", "ALPHAVANTAGE_API_KEY"):
         monkeypatch.delenv(key, raising=False)
-    yield
+    return
 
 
 @pytest.fixture(autouse=True)
@@ -43,13 +43,13 @@ class MemoryKeyring(KeyringBackend):
         super().__init__()
         self.store: dict[tuple[str, str], str] = {}
 
-    def get_password(self, service, username):  # noqa: ANN001, ANN201
+    def get_password(self, service, username):
         return self.store.get((service, username))
 
-    def set_password(self, service, username, password):  # noqa: ANN001, ANN201
+    def set_password(self, service, username, password):
         self.store[(service, username)] = password
 
-    def delete_password(self, service, username):  # noqa: ANN001, ANN201
+    def delete_password(self, service, username):
         self.store.pop((service, username), None)
 
 

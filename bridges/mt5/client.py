@@ -45,8 +45,10 @@ IPC_CODES = range(-10005, -9999)  # -10000 … -10005: IPC send/receive/initiali
 _SETUP_MESSAGES = {
     RES_E_AUTH_FAILED: (
         "auth_failed",
-        "MetaTrader 5 refused the login (authorization failed): check mt5_login, "
-        "mt5_server and the password stored in the keyring",
+        (
+            "MetaTrader 5 refused the login (authorization failed): check mt5_login, "
+            "mt5_server and the password stored in the keyring"
+        ),
     ),
     RES_E_AUTO_TRADING_DISABLED: (
         "auto_trading_disabled",

@@ -174,7 +174,7 @@ class Mt5Feed:
             if tick is not None:
                 self.clock.observe(tick.time_msc / 1000, now)
         quotes = []
-        for symbol, tick in zip(self._wanted, ticks):
+        for symbol, tick in zip(self._wanted, ticks, strict=False):  # a short answer leaves the rest unquoted
             if tick is None or tick.bid <= 0 or tick.ask <= 0:
                 continue
             key = (tick.time_msc, tick.bid, tick.ask)

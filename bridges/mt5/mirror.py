@@ -243,7 +243,7 @@ class Mt5Mirror:
         """Close a position (wholly, or ``lots`` of it) or delete a pending order."""
         await self._ready()
         if await self.client.call("orders_get", ticket=int(ticket)):
-            request = {"action": TRADE_ACTION_REMOVE, "order": int(ticket)}
+            request: dict[str, Any] = {"action": TRADE_ACTION_REMOVE, "order": int(ticket)}
             info = await self._symbol(trade.symbol)
             return await self._send(request, info, None, self._gone(ticket))
         found = await self.client.call("positions_get", ticket=int(ticket))
@@ -282,10 +282,10 @@ class Mt5Mirror:
         if confirmed is not None:
             return result
         still = await self.client.call("positions_get", ticket=int(ticket))
-        lots = still[0].volume if still else 0.0
+        open_lots = still[0].volume if still else 0.0
         return self._refused(
             int(result.code or 0),
-            f"the close filled only part of the volume: {lots:g} lots of "
+            f"the close filled only part of the volume: {open_lots:g} lots of "
             f"ticket {ticket} are still open in MetaTrader 5",
         )
 

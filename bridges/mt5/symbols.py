@@ -46,9 +46,9 @@ def match_broker_symbol(
     decorated = []
     for name in available:
         upper = name.upper()
-        if upper.startswith(key) and len(upper) - len(key) <= MAX_DECORATION:
-            decorated.append(name)
-        elif upper.endswith(key) and len(upper) - len(key) <= MAX_DECORATION:
+        if (upper.startswith(key) and len(upper) - len(key) <= MAX_DECORATION) or (
+            upper.endswith(key) and len(upper) - len(key) <= MAX_DECORATION
+        ):
             decorated.append(name)
     if not decorated:
         raise ValidationError(

@@ -216,7 +216,7 @@ class ZmqClient:
         for callback in self._reconnect_callbacks:
             try:
                 await callback()
-            except Exception:  # noqa: BLE001 - one user's failure must not stop the others or the heartbeat
+            except Exception:  # one user's failure must not stop the others or the heartbeat
                 log.exception("reconnect callback %r failed", callback)
 
     # -- loop side of the thread hand-over --------------------------------
@@ -263,7 +263,7 @@ class ZmqClient:
         for listener in self._stream_listeners:
             try:
                 listener(text)
-            except Exception:  # noqa: BLE001 - one listener must not stop the stream
+            except Exception:  # one listener must not stop the stream
                 log.exception("price stream listener failed on %.80s", text)
 
     async def _heartbeat_loop(self) -> None:

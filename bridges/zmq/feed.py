@@ -145,7 +145,8 @@ class ZmqFeed:
         refusal = protocol.refusal_of(reply) if "_action" not in reply else None
         if refusal is not None:
             raise BridgeUnavailable(f"the expert advisor refused TRACK_PRICES: {refusal.message}", code=refusal.code)
-        data = reply.get("_data") if isinstance(reply.get("_data"), dict) else {}
+        data = reply.get("_data")
+        data = data if isinstance(data, dict) else {}
         # The stock EA splits commands into a fixed string[11]: unused slots come back as '' errors.
         errors = [e for e in (data.get("error_symbols") or []) if str(e).strip()]
         if errors:

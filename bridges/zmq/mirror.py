@@ -188,6 +188,7 @@ class ZmqMirror:
             return await self._filled(trade, outcome, "reconciled", spec.point)
         if isinstance(outcome, Refused):
             return await self._open_refused(trade, outcome, spec.point)
+        assert not isinstance(outcome, MirrorResult)  # an open that showed comes back as its position
         execution = protocol.parse_execution(outcome)
         if execution.open_time is not None:
             self.clock.learn_from_fill(
@@ -252,7 +253,7 @@ class ZmqMirror:
             ticket=ticket,
         )
         left = known.lots - lots if partial and lots is not None else Decimal(0)
-        effect: Effect = Shrinking(ticket, left) if partial else Closing(ticket)
+        effect: Shrinking | Closing = Shrinking(ticket, left) if partial else Closing(ticket)
         outcome = await self._send(command, CLOSE, effect)
         if isinstance(outcome, Refused):
             if outcome.refusal.code == "CLOSE_PARTIAL_FAILED":
@@ -260,6 +261,7 @@ class ZmqMirror:
             return self._refused(outcome.refusal.code, self._reason(outcome))
         if isinstance(outcome, MirrorResult):  # the effect showed after a lost answer
             return await self._closed(trade, ticket, partial, None, outcome.code or "reconciled")
+        assert not isinstance(outcome, MirrorPosition)  # only an open comes back as a position
         closed = protocol.parse_close(outcome)
         if closed.close_price:
             return await self._closed(trade, ticket, partial, closed.close_price, closed.response)
@@ -359,9 +361,9 @@ class ZmqMirror:
     async def _open_refused(self, trade: TradeRecord, refused: Refused, point: float) -> MirrorResult:
         """A refused open; but the stock EA's ERROR_SETTING_SL_TP may leave the position open without stops."""
         reply, message = refused.reply, self._reason(refused)
-        if refused.refusal.code == "130" or any(e.code == "130" for e in protocol.venue_errors(reply)):
-            if (trade.sl is None) != (trade.tp is None):
-                message = f"{message} ({ONE_SIDED_STOPS})"
+        stops_refused = refused.refusal.code == "130" or any(e.code == "130" for e in protocol.venue_errors(reply))
+        if stops_refused and (trade.sl is None) != (trade.tp is None):
+            message = f"{message} ({ONE_SIDED_STOPS})"
         if refused.refusal.code == "ERROR_SETTING_SL_TP" and "_ticket" in reply and "_close_price" not in reply:
             await self.reconcile()
             left = self._by_ticket.get(str(reply["_ticket"]))

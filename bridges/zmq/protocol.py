@@ -197,7 +197,7 @@ def _literal(text: str) -> Reply:
         raise ValueError("not a dict")
     reply = Reply()
     reply.pairs = []
-    for key_node, value_node in zip(tree.body.keys, tree.body.values):
+    for key_node, value_node in zip(tree.body.keys, tree.body.values, strict=True):
         if key_node is None:
             raise ValueError("dict unpacking")
         key, value = ast.literal_eval(key_node), ast.literal_eval(value_node)
@@ -246,9 +246,9 @@ def refusal_of(reply: dict[str, Any]) -> Refusal | None:
     value = reply.get("_response_value", reply.get("response_value"))
     if response in SUCCESS_RESPONSES and value in (None, "SUCCESS", True):
         return None
-    for gate, text in GATE_ERRORS.items():
+    for gate, gate_text in GATE_ERRORS.items():
         if response.startswith(gate):
-            return Refusal(gate, text)
+            return Refusal(gate, gate_text)
     if response in EA_LIMITS:
         return Refusal(response, EA_LIMITS[response])
     text = MQL_ERRORS.get(response)
@@ -293,13 +293,14 @@ def _get(reply: dict[str, Any], key: str, kind: type, what: str) -> Any:
         raise BadPayload(f"{what} reply has a bad {key!r}: {reply[key]!r}") from None
 
 
-def parse_server_time(text: str) -> datetime:
-    """Parse MetaTrader's ``YYYY.MM.DD HH:MM[:SS]`` (naive, server time)."""
-    for fmt in ("%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M"):
-        try:
-            return datetime.strptime(text, fmt)
-        except (TypeError, ValueError):
-            continue
+def parse_server_time(text: object) -> datetime:
+    """Parse MetaTrader's ``YYYY.MM.DD HH:MM[:SS]`` (naive, server time); ``BadPayload`` otherwise."""
+    if isinstance(text, str):
+        for fmt in ("%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M"):
+            try:
+                return datetime.strptime(text, fmt)  # noqa: DTZ007  (the server's wall clock: naive by design)
+            except ValueError:
+                continue
     raise BadPayload(f"bad MetaTrader time {text!r} (expected YYYY.MM.DD HH:MM[:SS])")
 
 

@@ -131,7 +131,7 @@ class SocketThread:
                             except zmq.Again:
                                 break
                             self._call(self._callbacks["reply" if name == "pull" else "stream"], text)
-        except Exception:  # noqa: BLE001 - log why the bridge thread died
+        except Exception:  # log why the bridge thread died
             log.exception("ZeroMQ bridge thread failed")
         finally:
             self._close(sockets)

@@ -162,7 +162,7 @@ class AggregatedFeed:
             if close is not None:
                 try:
                     await close()
-                except Exception:  # noqa: BLE001 - stop the others anyway
+                except Exception:  # stop the others anyway
                     log.exception("%s: closing provider %s failed", self.name, slot.name)
         if self.limiter is not None:
             await self.limiter.save()
@@ -221,7 +221,7 @@ class AggregatedFeed:
             began = self._now()
             try:
                 await self.poll_once()
-            except Exception:  # noqa: BLE001 - one bad round must not end the feed
+            except Exception:  # one bad round must not end the feed
                 log.exception("%s: poll round failed", self.name)
             if self.limiter is not None:
                 await self.limiter.save()
@@ -236,7 +236,7 @@ class AggregatedFeed:
             self.replan()
         now = self._now()
         emitted: list[Quote] = []
-        for symbol, quote in answered.items():
+        for quote in answered.values():
             self.quotes.put(quote, now)
             emitted += self._emit(quote)
         if answered and not self._ever_served:

@@ -56,10 +56,10 @@ class RateLimiter:
         self._limits = dict(limits)
         self._clock = clock
         self._path = path
-        self._windows = {n: [_Window(w, lim) for w, lim in l.windows()] for n, l in self._limits.items()}
-        self._spare = {n: [_Window(w, lim) for w, lim in l.windows()] for n, l in self._limits.items()}
+        self._windows = {n: [_Window(w, lim) for w, lim in limit.windows()] for n, limit in self._limits.items()}
+        self._spare = {n: [_Window(w, lim) for w, lim in limit.windows()] for n, limit in self._limits.items()}
         self._day = clock().astimezone(timezone.utc).date().isoformat()
-        self._used: dict[str, int] = {n: 0 for n in self._limits}
+        self._used: dict[str, int] = dict.fromkeys(self._limits, 0)
         self._paid: dict[str, set[str]] = {n: set() for n in self._limits}
         self._save_lock = asyncio.Lock()
         self._saved: dict[str, Any] | None = None
@@ -154,7 +154,7 @@ class RateLimiter:
         day = now.astimezone(timezone.utc).date().isoformat()
         if day != self._day:
             self._day = day
-            self._used = {n: 0 for n in self._limits}
+            self._used = dict.fromkeys(self._limits, 0)
 
     # --- persistence ----------------------------------------------------------
 
@@ -166,12 +166,14 @@ class RateLimiter:
     def restore(self, state: Mapping[str, Any]) -> None:
         """Load a snapshot: counts only when it is of today (UTC); paid endpoints always."""
         self._roll_day(self._clock())
-        used = state.get("used") if isinstance(state.get("used"), dict) else {}
+        used = state.get("used")
+        used = used if isinstance(used, dict) else {}
         if state.get("day") == self._day:
             for name, count in used.items():
                 if name in self._used and isinstance(count, int) and count >= 0:
                     self._used[name] = max(self._used[name], count)
-        paid = state.get("paid") if isinstance(state.get("paid"), dict) else {}
+        paid = state.get("paid")
+        paid = paid if isinstance(paid, dict) else {}
         for name, endpoints in paid.items():
             if name in self._paid and isinstance(endpoints, list):
                 self._paid[name].update(str(e) for e in endpoints)

@@ -71,7 +71,7 @@ class AlphaVantageProvider(KeyedHttpProvider):
         quote_endpoint="CURRENCY_EXCHANGE_RATE",
         batch_size=1,
         cost_per_symbol=True,
-        bar_endpoints={**{tf: "FX_INTRADAY" for tf in INTRADAY}, Timeframe.D1: "FX_DAILY"},
+        bar_endpoints={**dict.fromkeys(INTRADAY, "FX_INTRADAY"), Timeframe.D1: "FX_DAILY"},
     )
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:

@@ -43,7 +43,7 @@ class FeedProvider:
         self.capabilities = Capabilities(
             batch_size=1000,
             cost_per_symbol=False,
-            bar_endpoints={tf: "history" for tf in Timeframe},
+            bar_endpoints=dict.fromkeys(Timeframe, "history"),
             quote_endpoint="stream",
             note=f"quotes from {feed.name}'s stream, at most {max_age:g} s old",
         )
@@ -78,7 +78,7 @@ class FeedProvider:
             return await self.feed.history(symbol, timeframe, count)
         except PaperTerminalError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a bridge's own failure is this provider being unavailable
+        except Exception as exc:  # a bridge's own failure is this provider being unavailable
             raise ProviderUnavailable(f"{self.name}: {type(exc).__name__}: {exc}") from exc
 
     async def aclose(self) -> None:
@@ -92,7 +92,7 @@ class FeedProvider:
     async def _first_quotes(self, symbols: Sequence[str]) -> None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(FIRST_QUOTES_WAIT):
-                while not any(s.upper() in self._latest for s in symbols):
+                while not any(s.upper() in self._latest for s in symbols):  # noqa: ASYNC110  (no event to await)
                     await asyncio.sleep(0.01)
 
     async def _ensure_started(self, symbols: Sequence[str]) -> bool:

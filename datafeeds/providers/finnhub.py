@@ -67,7 +67,7 @@ class FinnhubProvider(KeyedHttpProvider):
         quote_endpoint="quote",
         batch_size=1,
         cost_per_symbol=True,
-        bar_endpoints={tf: CANDLE_ENDPOINT for tf in RESOLUTIONS},
+        bar_endpoints=dict.fromkeys(RESOLUTIONS, CANDLE_ENDPOINT),
         quotes_reliable=False,
         note="/quote is documented for US stocks; FX answers may be empty",
     )
@@ -110,12 +110,19 @@ class FinnhubProvider(KeyedHttpProvider):
             raise BadPayload(f"{NAME}: candle answer does not parse")
         if candles.s != "ok" or not candles.t:
             return []
-        columns = (candles.t, candles.o, candles.h, candles.low, candles.c)
-        if any(col is None or len(col) != len(candles.t) for col in columns):
+        times, opens, highs, lows, closes = candles.t, candles.o, candles.h, candles.low, candles.c
+        if (
+            opens is None
+            or highs is None
+            or lows is None
+            or closes is None
+            or any(len(col) != len(times) for col in (opens, highs, lows, closes))
+        ):
             raise BadPayload(f"{NAME}: candle arrays differ in length")
-        volumes = candles.v if candles.v and len(candles.v) == len(candles.t) else [0] * len(candles.t)
+        volumes = candles.v if candles.v and len(candles.v) == len(times) else [0] * len(times)
         bars: list[Bar] = []
-        for t, o, h, low, c, v in zip(candles.t, candles.o, candles.h, candles.low, candles.c, volumes):
+        # zip(strict=False): a ragged payload: the common prefix
+        for t, o, h, low, c, v in zip(times, opens, highs, lows, closes, volumes, strict=False):
             row = parse_row(
                 FinnhubCandleRow, {"t": t, "o": o, "h": h, "low": low, "c": c, "v": v or 0}, NAME, f"{symbol} candle"
             )

@@ -80,7 +80,7 @@ class TwelveDataProvider(KeyedHttpProvider):
         quote_endpoint="price",
         batch_size=8,
         cost_per_symbol=True,
-        bar_endpoints={tf: "time_series" for tf in INTERVALS},
+        bar_endpoints=dict.fromkeys(INTERVALS, "time_series"),
     )
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:

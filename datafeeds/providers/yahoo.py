@@ -17,7 +17,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from datafeeds.providers.base import (
     Capabilities,
@@ -92,7 +92,7 @@ class YahooProvider:
         unsupported=frozenset({"XAUUSD"}),
         batch_size=1,
         cost_per_symbol=True,
-        bar_endpoints={tf: "history" for tf in INTERVALS},
+        bar_endpoints=dict.fromkeys(INTERVALS, "history"),
     )
 
     def __init__(
@@ -140,10 +140,11 @@ class YahooProvider:
                 .dropna()
             )
         bars: list[Bar] = []
-        for stamp, row in rows.iterrows():
+        for label, row in rows.iterrows():
+            stamp = cast("pd.Timestamp", label)  # a DatetimeIndex's label
             when = stamp.to_pydatetime()
             if timeframe is Timeframe.D1:
-                local = frame.index.tz or timezone.utc
+                local = cast("pd.DatetimeIndex", frame.index).tz or timezone.utc
                 day = stamp.tz_convert(local).date()
                 when = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
             try:

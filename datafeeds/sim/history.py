@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ SUBSTEPS = 4
 MINUTE_NS = 60 * 10**9
 
 
-def _resample_kwargs(timeframe: Timeframe) -> dict[str, str]:
+def _resample_kwargs(timeframe: Timeframe) -> dict[str, Any]:
     """Resampling origin: the epoch for intraday bars; pandas starts UTC days at 00:00 by itself
     (and warns that ``origin`` has no effect on a day frequency)."""
     return {} if timeframe is Timeframe.D1 else {"origin": "epoch"}
@@ -82,7 +83,7 @@ class SymbolBars:
                 .agg({"open": "first", "high": "max", "low": "min", "close": "last"})
                 .dropna()
             )
-            complete = frame.index + pd.Timedelta(seconds=timeframe.seconds) <= last_close
+            complete = cast(pd.DatetimeIndex, frame.index) + pd.Timedelta(seconds=timeframe.seconds) <= last_close
             frame = frame[complete]
         frame = frame.iloc[-count:]
         return [

@@ -51,7 +51,7 @@ class ResumePoint:
         return any(s in self.quotes or self.bars.get(s) for s in symbols)
 
     def last_mids(self, symbols: Sequence[str]) -> dict[str, float]:
-        """Each symbol's last stored mid: its last quote's, else its last stored bar's close (bid + typical spread / 2)."""
+        """Each symbol's last stored mid: its last quote's, else its last bar's close (bid + typical spread / 2)."""
         mids: dict[str, float] = {}
         for symbol in symbols:
             quote = self.quotes.get(symbol)

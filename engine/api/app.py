@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, WebSocket
 from fastapi.responses import FileResponse
@@ -26,6 +26,9 @@ from engine.api.tokens import ApiTokens
 from engine.api.ws import PRICES, TRADING, WebSocketHub
 from engine.values import iso
 from resources import path as resource_path
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
 
 API_PREFIX = "/api/paper-trading"
 WEB_DIR = resource_path("web")
@@ -53,7 +56,7 @@ def _revalidated(inner: Any) -> Any:
 
 
 def create_app(
-    engine: Any,
+    engine: TradingEngine,
     tokens: ApiTokens,
     *,
     host: str = "127.0.0.1",

@@ -15,6 +15,7 @@ from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBear
 from engine.api.error_handlers import ApiError
 from engine.api.schemas import ErrorOut
 from engine.api.tokens import Role
+from engine.service import TradingEngine
 
 bearer_scheme = HTTPBearer(auto_error=False, description="trading or viewer token")
 query_scheme = APIKeyQuery(name="token", auto_error=False, description="the token, for browsers")
@@ -41,7 +42,7 @@ def api_role(
     _query: Annotated[str | None, Depends(query_scheme)] = None,
 ) -> Role:
     """The role the guard granted this request (defence in depth: 401 when absent)."""
-    role = getattr(request.state, "api_role", None)
+    role: Role | None = getattr(request.state, "api_role", None)
     if role is None:
         raise ApiError(401, "a valid token is required", "token")
     return role
@@ -54,9 +55,10 @@ def trading_role(role: Annotated[Role, Depends(api_role)]) -> Role:
     return role
 
 
-def engine_of(request: Request) -> Any:
-    """The ``TradingEngine`` this app serves."""
-    return request.app.state.engine
+def engine_of(request: Request) -> TradingEngine:
+    """The ``TradingEngine`` this app serves (``create_app`` put it in the app's state)."""
+    engine: TradingEngine = request.app.state.engine
+    return engine
 
 
-Engine = Annotated[Any, Depends(engine_of)]
+Engine = Annotated[TradingEngine, Depends(engine_of)]

@@ -24,6 +24,7 @@ from engine.api.serialize import account_dict, bar_dict, feed_dict, journal_dict
 from engine.api.tokens import Role
 from engine.errors import PaperTerminalError
 from engine.instruments import SPECS
+from engine.service import TradingEngine
 from engine.values import Timeframe
 
 router = APIRouter(responses=ERROR_RESPONSES, dependencies=[Depends(api_role)])
@@ -32,7 +33,7 @@ ACCOUNT_CURRENCIES = frozenset(c for spec in SPECS.values() for c in (spec.base,
 SymbolQuery = Annotated[str, Query(pattern=SYMBOL_PATTERN, description="e.g. EURUSD")]
 
 
-def _known(engine: Any, symbol: str) -> str:
+def _known(engine: TradingEngine, symbol: str) -> str:
     symbol = symbol.upper()
     if symbol not in SPECS and symbol not in engine.symbols:
         raise ApiError(404, f"unknown symbol {symbol}", "symbol")
@@ -107,7 +108,7 @@ async def symbols(engine: Engine) -> dict[str, Any]:
     }
 
 
-def _pip_value(engine: Any, symbol: str) -> float | None:
+def _pip_value(engine: TradingEngine, symbol: str) -> float | None:
     """Account currency per pip of one lot at the current rates (None until a rate is known)."""
     broker = getattr(engine, "broker", None)
     try:

@@ -18,20 +18,21 @@ from engine.api.schemas import SYMBOL_PATTERN, SignalExecuteIn, SignalIn, Signal
 from engine.api.serialize import jsonable, signal_dict, trade_dict
 from engine.api.stats_schemas import SignalStatsOut
 from engine.errors import ValidationError
-from engine.signals.book import signal_stats
+from engine.service import TradingEngine
+from engine.signals.book import SignalBook, signal_stats
 from engine.values import DEFAULT_SIGNAL_LIFETIME, PatternPoint, Signal, SignalStatus
 
 router = APIRouter(prefix="/signals", tags=["signals"], responses=ERROR_RESPONSES, dependencies=[Depends(api_role)])
 
 
-def _book(engine: Any) -> Any:
-    book = getattr(engine, "signals", None)
+def _book(engine: TradingEngine) -> SignalBook:
+    book = engine.signals
     if book is None:
         raise ApiError(503, "signals are not enabled in this terminal", None)
     return book
 
 
-def _with_execution(book: Any, signal: Signal) -> dict[str, Any]:
+def _with_execution(book: SignalBook, signal: Signal) -> dict[str, Any]:
     """The signal plus the engine's answer to "can it be executed now" (``SignalBook.assess``).
 
     ``executable`` (bool) and ``execution``: ``{executable, code, reason, price,

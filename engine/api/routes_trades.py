@@ -86,7 +86,7 @@ async def list_trades(
 
 @router.get("/performance/", response_model=PerformanceOut, summary="Performance figures and equity curve")
 async def performance(engine: Engine) -> dict[str, Any]:
-    figures = jsonable(await engine.performance())
+    figures: dict[str, Any] = jsonable(await engine.performance())
     figures["stats"] = jsonable(await signal_stats(engine))  # the signal report per source (GET signals/stats/)
     return figures
 

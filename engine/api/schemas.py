@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from pydantic_core import PydanticCustomError
@@ -182,7 +182,13 @@ def _trade_out() -> type[BaseModel]:
     return model
 
 
-TradeOut = _trade_out()
+if TYPE_CHECKING:  # mypy sees a model class; its fields exist only at run time
+
+    class TradeOut(BaseModel):
+        """The REST trade (``_trade_out``)."""
+
+else:
+    TradeOut = _trade_out()
 
 
 class TradeList(BaseModel):

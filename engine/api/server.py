@@ -18,7 +18,7 @@ import socket
 import sys
 from collections.abc import Generator, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -27,6 +27,9 @@ from engine.api.tokens import ApiTokens
 from engine.api.ws import WebSocketHub
 from engine.api.ws_protocol import FrameWritingProtocol
 from engine.errors import PermanentError
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ def reachable_urls(host: str, port: int) -> list[str]:
     other host is its own URL. Name resolution only: nothing is sent.
     """
     bare = host.strip("[]")
-    if bare not in ("0.0.0.0", "::", ""):
+    if bare not in ("0.0.0.0", "::", ""):  # noqa: S104  (naming the wildcard, not binding it)
         shown = f"[{bare}]" if ":" in bare else bare
         return [f"http://{shown}:{port}/"]
     name = socket.gethostname()
@@ -97,7 +100,7 @@ class ApiServer:
 
     def __init__(
         self,
-        engine: Any,
+        engine: TradingEngine,
         host: str = "127.0.0.1",
         port: int = 8765,
         tokens: ApiTokens | None = None,

@@ -41,7 +41,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -61,6 +61,9 @@ from engine.api.ws_limits import (
 from engine.bus import EventBus
 from engine.errors import NotFound
 from engine.values import iso
+
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +95,7 @@ class WebSocketHub:
 
     def __init__(
         self,
-        engine: Any,
+        engine: TradingEngine,
         *,
         max_queue: int = 256,
         send_timeout: float = 5.0,

@@ -20,6 +20,7 @@ other messages get a unique key and count against ``max_queue``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -191,15 +192,15 @@ class WsClient:
                     await asyncio.sleep(0)
                 else:
                     # what Task.__step does with a yielded future: take over the "blocking" mark
-                    blocker._asyncio_future_blocking = False
+                    blocker._asyncio_future_blocking = False  # noqa: SLF001  (asyncio's own protocol)
                     await blocker
             except asyncio.CancelledError:
                 coro.close()
                 raise
             except BaseException as exc:  # noqa: BLE001 - hand the future's failure to the send itself
-                step: Callable[[], Any] = lambda exc=exc: coro.throw(exc)
+                step: Callable[[], Any] = functools.partial(coro.throw, exc)
             else:
-                step = lambda: coro.send(None)
+                step = functools.partial(coro.send, None)
             try:
                 blocker = step()
             except StopIteration:

@@ -1,8 +1,8 @@
 """Account valuation: conversion paths, floating P&L, margin, equity and stop-out.
 
-A mixin of ``BrokerCore`` (core.py), which owns the state it reads:
-``_books``, ``_mids``, ``_positions``, ``_balance_f``, ``_open_costs_f``,
-``_gross_total``, ``_margin_total``, ``_leverage``, ``_stop_out``.
+A mixin of ``BrokerCore`` (core.py). The state it reads and the two fill methods it
+calls are declared once, in ``BrokerState``: ``BrokerCore`` owns and writes them (mypy
+refuses to instantiate a broker that lacks any of them).
 
 Definitions (account currency):
 
@@ -19,17 +19,51 @@ Definitions (account currency):
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
 from engine.broker.book import SymbolBook
 from engine.broker.conversion import path_factor, rate_path
 from engine.broker.position import Position
-from engine.events import Event, StopOutTriggered
+from engine.events import Event, StopOutTriggered, TradeClosed
 from engine.values import CloseReason, TradeStatus
 
 _OPEN = TradeStatus.OPEN
 
 
-class AccountValuation:
+class BrokerState(Protocol):
+    """What ``AccountValuation`` reads of the broker; ``BrokerCore`` (core.py) owns and writes it.
+
+    Money here is in the account currency, as floats (the booked ``Decimal`` figures live
+    beside them in ``BrokerCore``).
+    """
+
+    _books: dict[str, SymbolBook]  # per-symbol state, by symbol
+    _mids: dict[str, float]  # last (bid + ask) / 2, by symbol: the conversion rates
+    _positions: dict[int, Position]  # open and pending positions, by trade id
+    _currency: str  # the account currency (ISO code)
+    _leverage: float  # margin = notional / leverage
+    _stop_out: float  # stop-out margin level, percent
+    _balance_f: float  # the balance
+    _open_costs_f: float  # Σ (commission − swap) of open trades
+    _gross_total: float  # Σ floating gross P&L of the books
+    _margin_total: float  # Σ used margin of the books
+
+    def _close_price(self, book: SymbolBook, pos: Position, slip: bool) -> float: ...
+
+    def _close_lots(
+        self,
+        book: SymbolBook,
+        pos: Position,
+        lots: Decimal,
+        price: float,
+        time: datetime,
+        reason: CloseReason,
+        refresh: bool = True,
+    ) -> TradeClosed: ...
+
+
+class AccountValuation(BrokerState):
     """Valuation and stop-out methods of the broker (see the module doc)."""
 
     def _rebuild_paths(self) -> None:
@@ -58,7 +92,7 @@ class AccountValuation:
 
     def _revalue(self, book: SymbolBook) -> None:
         """Recompute ``book``'s floating pnl and margin in account currency."""
-        if not book.n_open or book.bid is None or book.path is None:
+        if not book.n_open or book.bid is None or book.ask is None or book.path is None:
             book.gross = book.margin = 0.0
             return
         c = book.spec.contract_size * path_factor(book.path, self._mids)
@@ -89,6 +123,7 @@ class AccountValuation:
     def _floating_net(self, book: SymbolBook, pos: Position) -> float:
         """Floating net result of open ``pos`` in account currency (float)."""
         close = book.bid if pos.sign > 0 else book.ask
+        assert close is not None and pos.entry is not None  # a priced book, an open position
         factor = path_factor(book.path, self._mids) if book.path is not None else 0.0
         gross = pos.sign * (close - pos.entry) * book.spec.contract_size * pos.lots_f * factor
         return gross - float(pos.commission) + float(pos.swap)
@@ -114,8 +149,8 @@ class AccountValuation:
     def _stop_out_now(self, time: datetime) -> list[Event]:
         """Close the worst losers until the margin level is back at or above the stop-out level."""
         level = self.margin_level_f()
-        closed: list[Event] = []
-        while self._margin_total > 0.0 and self.margin_level_f() < self._stop_out:
+        closed: list[TradeClosed] = []
+        while (current := self.margin_level_f()) is not None and current < self._stop_out:  # None: no margin used
             candidates = [
                 (self._floating_net(self._books[p.spec.symbol], p), p.id, p)
                 for p in self._positions.values()
@@ -130,4 +165,4 @@ class AccountValuation:
             book.levels.refresh()
         if not closed:
             return []
-        return closed + [StopOutTriggered(level if level is not None else 0.0, tuple(event.trade for event in closed))]
+        return [*closed, StopOutTriggered(level if level is not None else 0.0, tuple(event.trade for event in closed))]

@@ -69,12 +69,13 @@ class SymbolBook:
 
     def last_quote(self, source: str = "broker") -> Quote | None:
         """Return the last quote, materialising it when it came in as floats."""
-        if self.quote is None and self.bid is not None and self.time is not None:
+        if self.quote is None and self.bid is not None and self.ask is not None and self.time is not None:
             self.quote = Quote(self.symbol, self.bid, self.ask, self.time, source, self.stale)
         return self.quote
 
     def add_exposure(self, pos: Position, lots: float) -> None:
         """Add ``lots`` of open ``pos`` to the aggregates."""
+        assert pos.entry is not None  # an open position has its entry price
         if pos.sign > 0:
             self.buy_lots += lots
             self.buy_lots_entry += lots * pos.entry

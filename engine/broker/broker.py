@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from engine.broker import savepoint as _savepoint
+from engine.broker.book import SymbolBook
 from engine.broker.core import BrokerCore
 from engine.broker.position import Position
 from engine.broker.requests import UNSET
@@ -45,7 +45,7 @@ _PIP_VALUE_QUANTUM = Decimal("0.0001")
 class _Order:
     """An order request that passed every rule (``PaperBroker._validated``)."""
 
-    book: Any
+    book: SymbolBook
     side: Side
     order_type: OrderType
     price: float
@@ -106,7 +106,8 @@ class PaperBroker(BrokerCore):
         book = self._book(request.symbol)
         spec = book.spec
         side, order_type = request.side, request.order_type
-        if book.bid is None or book.time is None:
+        bid, ask = book.bid, book.ask
+        if bid is None or ask is None or book.time is None:
             raise reject(f"No price yet for {spec.symbol}", "symbol", "no_price")
         when = book.time if now is None else now if now.tzinfo is timezone.utc else utc(now)
         if not self._market_open(spec.symbol, when):
@@ -115,12 +116,12 @@ class PaperBroker(BrokerCore):
         expires_at = None
         if pending:
             price = price_value(request.price, spec, "price", "invalid_price")
-            check_pending_price(side, order_type, price, book.bid, book.ask, spec.digits)
+            check_pending_price(side, order_type, price, bid, ask, spec.digits)
             reference, what = price, f"{order_type.value} price"
             expires_at = check_expiry(request.expires_at, when)
         else:
-            price = spec.round_price(book.ask if side is Side.BUY else book.bid)
-            reference, what = (book.bid, "bid") if side is Side.BUY else (book.ask, "ask")
+            price = spec.round_price(ask if side is Side.BUY else bid)
+            reference, what = (bid, "bid") if side is Side.BUY else (ask, "ask")
         sl = None if request.sl is None else price_value(request.sl, spec, "sl", "invalid_stops")
         tp = None if request.tp is None else price_value(request.tp, spec, "tp", "invalid_stops")
         check_stops(side, reference, sl, tp, what, spec.digits)
@@ -153,23 +154,25 @@ class PaperBroker(BrokerCore):
         self,
         trade_id: int,
         *,
-        sl=UNSET,
-        tp=UNSET,
-        trailing_pips=UNSET,
-        price=UNSET,
-        expires_at=UNSET,
+        sl: object = UNSET,
+        tp: object = UNSET,
+        trailing_pips: object = UNSET,
+        price: object = UNSET,
+        expires_at: object = UNSET,
         now: datetime | None = None,
     ) -> list[Event]:
         """Change SL/TP/trailing of a trade or order, and the price/expiry of a pending order.
 
         ``None`` removes a stop; ``UNSET`` (default) leaves it. A manual SL
-        change makes a later stop-loss close ``sl`` again (not ``trailing``).
+        change makes a later stop-loss close ``sl`` again (not ``trailing``). The values
+        are raw input, validated here (``price_value``, ``check_trailing``, ``check_expiry``).
         """
         pos = self._active(trade_id)
         book = self._books[pos.spec.symbol]
         spec = book.spec
         pending = pos.status is TradeStatus.PENDING
-        if book.bid is None:
+        bid, ask = book.bid, book.ask
+        if bid is None or ask is None or book.time is None:
             raise reject(f"No price yet for {spec.symbol}", "symbol", "no_price")
         new_price = pos.requested_price
         if not pending:
@@ -177,11 +180,12 @@ class PaperBroker(BrokerCore):
                 raise reject("Only a pending order's price can change", "price", "invalid_state")
             if expires_at is not UNSET:
                 raise reject("Only a pending order has an expiry", "expires_at", "invalid_state")
-            reference, what = (book.bid, "bid") if pos.sign > 0 else (book.ask, "ask")
+            reference, what = (bid, "bid") if pos.sign > 0 else (ask, "ask")
         else:
             if price is not UNSET:
                 new_price = price_value(price, spec, "price", "invalid_price")
-                check_pending_price(pos.side, pos.order_type, new_price, book.bid, book.ask, spec.digits)
+                check_pending_price(pos.side, pos.order_type, new_price, bid, ask, spec.digits)
+            assert new_price is not None  # a pending order always has its price
             reference, what = new_price, f"{pos.order_type.value} price"
         new_sl = pos.sl if sl is UNSET else (None if sl is None else price_value(sl, spec, "sl", "invalid_stops"))
         new_tp = pos.tp if tp is UNSET else (None if tp is None else price_value(tp, spec, "tp", "invalid_stops"))
@@ -233,6 +237,7 @@ class PaperBroker(BrokerCore):
             return [self._cancel(book, pos, when, CloseReason.CANCELLED)]
         if book.bid is None:
             raise reject(f"No price yet for {book.symbol}", "symbol", "no_price")
+        assert when is not None  # book.time is set with the first price
         if not self._market_open(book.symbol, when):
             raise reject(f"The market for {book.symbol} is closed", "symbol", "market_closed")
         amount = pos.lots
@@ -452,13 +457,13 @@ class PaperBroker(BrokerCore):
             raise reject(f"Trade #{trade_id} is already closed", "trade_id", "invalid_state")
         raise NotFound(f"no trade {trade_id}", field="trade_id")
 
-    def _watch_pending(self, book, pos: Position) -> None:
+    def _watch_pending(self, book: SymbolBook, pos: Position) -> None:
         book.levels.push(pending_heap(pos.side, pos.order_type), pos.requested_price, pos.id)
         book.levels.refresh()
         if pos.expires_at is not None:
             heapq.heappush(self._expiry, (pos.expires_at, pos.id))
 
-    def _pip_value_exact(self, book, lots: Decimal) -> Decimal | None:
+    def _pip_value_exact(self, book: SymbolBook, lots: Decimal) -> Decimal | None:
         factor = self._factor(book)
         if factor is None:
             return None

@@ -47,16 +47,17 @@ class BrokerCore(AccountValuation):
         market_open: Callable[[str, datetime], bool] | None = None,
     ) -> None:
         self.config = config or BrokerConfig()
+        # The state AccountValuation reads is typed once, in account.BrokerState.
         self._currency = self.config.currency
         self._leverage = float(self.config.leverage)
         self._stop_out = float(self.config.stop_out_level)
         self._commission = self.config.commission_per_lot_side
         self._slippage = self.config.slippage
         self._market_open = market_open or (lambda symbol, when: True)
-        self._books: dict[str, SymbolBook] = {}
-        self._positions: dict[int, Position] = {}
+        self._books = {}
+        self._positions = {}
         self._finished: set[int] = set()
-        self._mids: dict[str, float] = {}
+        self._mids = {}
         self._initial = money(self.config.balance)
         self._balance = self._initial
         self._balance_f = float(self._balance)
@@ -99,12 +100,15 @@ class BrokerCore(AccountValuation):
         leverage = self._leverage
         for dep in book.dependants:
             if dep.n_open:
+                path, dep_bid, dep_ask = dep.path, dep.bid, dep.ask
+                # A book becomes a dependant once it has a rate path and a price (_rebuild_paths).
+                assert path is not None and dep_bid is not None and dep_ask is not None
                 f = 1.0
-                for sym, inv in dep.path:
+                for sym, inv in path:
                     f = f / mids[sym] if inv else f * mids[sym]
                 c = dep.spec.contract_size * f
-                g = c * (dep.buy_lots * dep.bid - dep.buy_lots_entry + dep.sell_lots_entry - dep.sell_lots * dep.ask)
-                m = c * (dep.buy_lots + dep.sell_lots) * (dep.bid + dep.ask) * 0.5 / leverage
+                g = c * (dep.buy_lots * dep_bid - dep.buy_lots_entry + dep.sell_lots_entry - dep.sell_lots * dep_ask)
+                m = c * (dep.buy_lots + dep.sell_lots) * (dep_bid + dep_ask) * 0.5 / leverage
                 self._gross_total += g - dep.gross
                 dep.gross = g
                 self._margin_total += m - dep.margin
@@ -163,7 +167,7 @@ class BrokerCore(AccountValuation):
     def last_prices(self, symbol: str) -> tuple[float, float] | None:
         """The last (bid, ask) of ``symbol`` as floats, or None before its first price."""
         book = self._books.get(symbol)
-        if book is None or book.bid is None:
+        if book is None or book.bid is None or book.ask is None:
             return None
         return book.bid, book.ask
 
@@ -221,12 +225,14 @@ class BrokerCore(AccountValuation):
     def _open_price(self, book: SymbolBook, pos: Position, slip: bool) -> float:
         """Fill price of opening ``pos`` now: ask for a buy, bid for a sell, ± adverse slippage."""
         s = self._slip(book) if slip else 0.0
+        assert book.bid is not None and book.ask is not None  # fills happen on a priced book
         price = book.ask + s if pos.sign > 0 else book.bid - s
         return book.spec.round_price(price)
 
     def _close_price(self, book: SymbolBook, pos: Position, slip: bool) -> float:
         """Fill price of closing ``pos`` now: bid for a buy, ask for a sell, ± adverse slippage."""
         s = self._slip(book) if slip else 0.0
+        assert book.bid is not None and book.ask is not None  # fills happen on a priced book
         price = book.bid - s if pos.sign > 0 else book.ask + s
         return book.spec.round_price(price)
 
@@ -271,6 +277,7 @@ class BrokerCore(AccountValuation):
         return pos.record(mfe=mfe, mae=mae)
 
     def _excursions(self, book: SymbolBook, pos: Position) -> tuple[float, float]:
+        assert pos.entry is not None  # only an open position has excursions
         mfe, mae = excursion_pips(pos.sign, pos.entry, book.spec.pip_size, book.excursions.since(pos.segment))
         return max(mfe, pos.mfe0), min(mae, pos.mae0)
 
@@ -320,6 +327,7 @@ class BrokerCore(AccountValuation):
     ) -> TradeClosed:
         """Close ``lots`` of open ``pos`` at ``price``; a part makes a new ``partial`` record."""
         pnl = self._pnl(book, pos, price, lots)
+        assert pos.entry is not None  # only an open position closes
         pips = round(pos.sign * (price - pos.entry) / book.spec.pip_size, 1)
         mfe, mae = self._excursions(book, pos)
         close_commission = money(self._commission * lots)
@@ -384,6 +392,7 @@ class BrokerCore(AccountValuation):
             pos.trailed = True
             lv.push(f"{pos.side.value}_sl", candidate, pos.id)
         level = pos.next_trail_level()
+        assert level is not None  # an open position with a trailing distance
         # Move again only on a price beyond this one.
         pos.trail_key = max(level, price) if pos.sign > 0 else min(level, price)
         lv.push(f"trail_{pos.side.value}", pos.trail_key, pos.id)

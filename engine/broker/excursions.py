@@ -98,7 +98,7 @@ class Excursions:
     def reset(self) -> None:
         """Forget everything (no trade is open on the symbol any more)."""
         segment = self.segment
-        self.__init__()
+        Excursions.__init__(self)
         self.segment = segment
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from engine.instruments import InstrumentSpec
 from engine.values import CloseReason, OrderType, Side, TradeRecord, TradeStatus
@@ -55,7 +56,7 @@ _SETTERS = (
 )
 
 
-def make_record(values: tuple) -> TradeRecord:
+def make_record(values: tuple[Any, ...]) -> TradeRecord:
     """The ``TradeRecord`` of ``values`` (in ``_FIELDS`` order).
 
     Equal to ``TradeRecord(*values)``, about twice as fast: it fills the slots
@@ -64,9 +65,9 @@ def make_record(values: tuple) -> TradeRecord:
     trade, so this is on the replay's hot path.
     """
     if _SETTERS is None:
-        return TradeRecord(**dict(zip(_FIELDS, values)))
+        return TradeRecord(**dict(zip(_FIELDS, values, strict=True)))
     record = object.__new__(TradeRecord)
-    for setter, value in zip(_SETTERS, values):
+    for setter, value in zip(_SETTERS, values, strict=True):
         setter(record, value)
     return record
 

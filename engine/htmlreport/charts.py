@@ -21,15 +21,15 @@ import numpy as np
 matplotlib.rcParams["svg.fonttype"] = "none"
 matplotlib.rcParams["svg.hashsalt"] = "paper-terminal"  # stable ids: the same input gives the same file
 
-from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
 
 PROFIT = "#1a9850"
 LOSS = "#d73027"
 LINE = "#2c7fb8"
 MUTED = "#888888"
 RASTERIZE_ABOVE = 1500
-_HEADER = re.compile(r"^.*?(?=<svg)", re.S)
+_HEADER = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -86,7 +86,7 @@ def sources_svg(stats: dict[str, dict[str, Any]]) -> str:
     axes = fig.subplots(rows, 2, squeeze=False)
     if not stats:
         axes[0][0].text(0.5, 0.5, "no signals", ha="center", va="center", transform=axes[0][0].transAxes)
-    for (cal, hist), (source, s) in zip(axes, stats.items()):
+    for (cal, hist), (source, s) in zip(axes, stats.items(), strict=False):  # one empty row when no stats
         _calibration(cal, s, source)
         _r_histogram(hist, s, source)
         for ax in (cal, hist):
@@ -138,8 +138,8 @@ def excursions_svg(mae: Sequence[float], mfe: Sequence[float], won: Sequence[boo
     ax = fig.subplots()
     raster = len(mae) > RASTERIZE_ABOVE
     for flag, colour, label in ((True, PROFIT, "win"), (False, LOSS, "loss / breakeven")):
-        xs = [x for x, w in zip(mae, won) if w is flag]
-        ys = [y for y, w in zip(mfe, won) if w is flag]
+        xs = [x for x, w in zip(mae, won, strict=True) if w is flag]
+        ys = [y for y, w in zip(mfe, won, strict=True) if w is flag]
         if xs:
             ax.scatter(xs, ys, s=9, color=colour, alpha=0.6, label=label, rasterized=raster, linewidths=0)
     if not mae:

@@ -111,12 +111,16 @@ def balance_curve(closed: Sequence[TradeRecord], initial: Decimal) -> tuple[list
     """(times, balance after each close), starting with the initial balance at the first open."""
     if not closed:
         return [], []
-    times = [closed[0].open_time]
+    start = closed[0].open_time
+    assert start is not None  # a closed trade has opened
+    times = [start]
     values = [float(initial)]
     running = initial
     for trade in closed:
         running += trade.net
-        times.append(trade.close_time or trade.open_time)
+        when = trade.close_time or trade.open_time
+        assert when is not None  # a closed trade has its close time
+        times.append(when)
         values.append(float(running))
     return times, values
 

@@ -98,8 +98,10 @@ def _sources_table(report: Report) -> str:
         verdict = s["verdict"]
         rows.append(
             f"<tr><td class=l>{html.escape(source)}</td><td>{s['trades']}</td>"
-            f"<td>{_num(s['win_rate'], 'pct01')}{_ci(s['win_rate_ci'] and [100 * v for v in s['win_rate_ci']], '.1f')}</td>"
-            f"<td class='{_sign_class(s['expectancy'])}'>{_num(s['expectancy'], 'money', cur)}{_ci(s['expectancy_ci'], ',.2f')}</td>"
+            f"<td>{_num(s['win_rate'], 'pct01')}"
+            f"{_ci(s['win_rate_ci'] and [100 * v for v in s['win_rate_ci']], '.1f')}</td>"
+            f"<td class='{_sign_class(s['expectancy'])}'>{_num(s['expectancy'], 'money', cur)}"
+            f"{_ci(s['expectancy_ci'], ',.2f')}</td>"
             f"<td>{_num(s['expectancy_pips'], 'pips')}{_ci(s['expectancy_pips_ci'], '+.1f')}</td>"
             f"<td>{_num(s['profit_factor'], 'ratio')}</td><td>{_num(s['average_r'], 'ratio')}</td>"
             f"<td>{_num(s['max_drawdown'], 'money', cur)}</td>"
@@ -139,16 +141,16 @@ def _trades_table(trades: list[TradeRecord], sources: dict[int, str]) -> str:
     """The trades as rows of ``engine.trade_schema``'s ``TABLE`` fields, then each trade's source."""
     columns = fields(View.TABLE)
     align = ["" if f.kind in NUMERIC else " class=l" for f in columns]
-    head = "".join(f"<th{a}>{html.escape(f.label)}</th>" for f, a in zip(columns, align))
+    head = "".join(f"<th{a}>{html.escape(f.label)}</th>" for f, a in zip(columns, align, strict=True))
     rows = []
     for t in trades:
         net = t.net
         colour = "pos" if net > 0 else "neg" if net < 0 else ""
         cells = "".join(
             f"<td{' class=' + colour if f.name == 'net' and colour else a}>{_cell(f, t)}</td>"
-            for f, a in zip(columns, align)
+            for f, a in zip(columns, align, strict=True)
         )
-        source = sources.get(t.signal_id, "manual" if t.signal_id is None else "signal")  # type: ignore[arg-type]
+        source = "manual" if t.signal_id is None else sources.get(t.signal_id, "signal")
         rows.append(f"<tr>{cells}<td class=l>{html.escape(source)}</td></tr>")
     return f"<table><tr>{head}<th class=l>Source</th></tr>{''.join(rows)}</table>"
 
@@ -172,14 +174,18 @@ def render_html(report: Report) -> str:
             "<meta name=viewport content='width=device-width, initial-scale=1'>",
             f"<title>{html.escape(data.title)}</title><style>{CSS}</style></head><body>",
             f"<h1>{html.escape(data.title)}</h1>",
-            f"<p class=muted>{html.escape(data.subtitle)} · {len(closed):,} closed trades, {html.escape(period)} · "
-            f"generated {iso(report.generated_at)}</p>",
+            (
+                f"<p class=muted>{html.escape(data.subtitle)} · {len(closed):,} closed trades, {html.escape(period)} · "
+                f"generated {iso(report.generated_at)}</p>"
+            ),
             _account_section(report),
             f"<h2>Equity and drawdown</h2><div class=chart>{charts.equity_svg(times, balance, account.currency)}</div>",
             "<h2>Signal report per source</h2>",
-            "<p class=muted>Results are net of costs. Verdict: <b>edge</b> when at least 10 closed trades and the 95 % "
-            "bootstrap interval of the expectancy lies above 0; <b>negative edge</b> when it lies below 0; otherwise "
-            "<b>no evidence</b>.</p>",
+            (
+                "<p class=muted>Results are net of costs. Verdict: <b>edge</b> when at least 10 closed trades "
+                "and the 95 % bootstrap interval of the expectancy lies above 0; <b>negative edge</b> when it lies "
+                "below 0; otherwise <b>no evidence</b>.</p>"
+            ),
             _sources_table(report),
             per_source,
             f"<h2>MFE / MAE</h2><div class=chart>{scatter}</div>",

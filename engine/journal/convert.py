@@ -95,9 +95,7 @@ def _pattern_from_json(data: dict[str, Any] | None) -> dict[str, Any] | None:
     points = out.get("points")
     if points is not None:
         out["points"] = [
-            PatternPoint(
-                label=p["label"], time=datetime.fromisoformat(p["time"].replace("Z", "+00:00")), price=float(p["price"])
-            )
+            PatternPoint(label=p["label"], time=datetime.fromisoformat(p["time"]), price=float(p["price"]))
             if isinstance(p, dict) and {"label", "time", "price"} <= p.keys()
             else p
             for p in points

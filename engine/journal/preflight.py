@@ -58,10 +58,7 @@ def check_journal(url: str, field: str = "db", *, writable: bool = True) -> None
     ``writable=False`` (a viewer that will never write) skips the check that the
     journal's folder can be written.
     """
-    if field == "db_url":
-        parsed = _parse_url(url)
-    else:
-        parsed = make_url(url)
+    parsed = _parse_url(url) if field == "db_url" else make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:") or database.startswith("file::memory:"):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -35,28 +34,12 @@ from engine.journal.schema import (
     ensure_schema,
     sqlite_file,
 )
+from engine.ports import JournalState
 from engine.values import AccountSnapshot, Signal, SignalStatus, TradeRecord, TradeStatus, utc
 
 log = logging.getLogger(__name__)
 
 ACTIVE_STATUSES = (TradeStatus.OPEN.value, TradeStatus.PENDING.value)
-
-
-@dataclass(frozen=True, slots=True)
-class JournalState:
-    """What the engine needs after a restart.
-
-    ``account`` is the current (not archived) account or None on a new
-    journal; ``active`` its open trades and pending orders; the next ids are
-    one past the largest stored (trade ids are unique across all accounts).
-    ``event_seq``: the highest event sequence number recorded (0: none).
-    """
-
-    account: AccountSnapshot | None
-    active: list[TradeRecord]
-    next_trade_id: int
-    next_signal_id: int
-    event_seq: int = 0
 
 
 def _now() -> datetime:

@@ -94,7 +94,7 @@ class PriceData:
         return sum(len(s) for s in self.series.values())
 
 
-class _Locator:
+class RowLocator:
     """Turns a row index into the words a user needs to find it in the file."""
 
     def __init__(self, path: Path) -> None:
@@ -122,14 +122,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, skipinitialspace=True, low_memory=False)
 
 
-def read_table(path: str | Path) -> tuple[pd.DataFrame, _Locator]:
+def read_table(path: str | Path) -> tuple[pd.DataFrame, RowLocator]:
     """Read a CSV or Parquet file with lower-cased, stripped column names."""
     path = Path(path)
     if path.is_dir():
         raise FileFormatError(f"{path}: is a directory, not a CSV or Parquet file", field="path", code="not_a_file")
     if not path.is_file():
         raise FileFormatError(f"{path}: no such file", field="path", code="not_found")
-    locator = _Locator(path)
+    locator = RowLocator(path)
     try:
         frame = _read_csv(path) if locator.csv else pd.read_parquet(path)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
@@ -145,7 +145,7 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, _Locator]:
     return frame, locator
 
 
-def parse_times(column: pd.Series, loc: _Locator, field: str = "time") -> np.ndarray:
+def parse_times(column: pd.Series, loc: RowLocator, field: str = "time") -> np.ndarray:
     """Parse a time column into int64 UTC nanoseconds.
 
     Numbers are unix seconds (fractions allowed); text is ISO 8601, taken as
@@ -185,10 +185,11 @@ def parse_times(column: pd.Series, loc: _Locator, field: str = "time") -> np.nda
         raise loc.error(
             bad, field, f"{field} {_shown(column.iloc[bad])} is outside the supported range {TIME_RANGE_TEXT}"
         )
-    return parsed.dt.as_unit("ns").astype("int64").to_numpy()
+    ns: np.ndarray = parsed.dt.as_unit("ns").astype("int64").to_numpy()
+    return ns
 
 
-def _check_seconds_range(seconds: np.ndarray, column: pd.Series, loc: _Locator, field: str) -> None:
+def _check_seconds_range(seconds: np.ndarray, column: pd.Series, loc: RowLocator, field: str) -> None:
     """Refuse unix seconds outside ``engine.bounds``' supported range (before they become nanoseconds)."""
     outside = (seconds < TIME_MIN_NS / 1e9) | (seconds >= TIME_MAX_NS / 1e9)
     if outside.any():
@@ -203,7 +204,7 @@ def _check_seconds_range(seconds: np.ndarray, column: pd.Series, loc: _Locator, 
 def parse_numbers(
     frame: pd.DataFrame,
     name: str,
-    loc: _Locator,
+    loc: RowLocator,
     *,
     positive: bool = True,
     optional: bool = False,
@@ -254,7 +255,7 @@ def _shown(value: object) -> str:
     return "(blank)" if text == "" else repr(text)
 
 
-def _check_increasing(times: np.ndarray, rows: np.ndarray, loc: _Locator, symbol: str) -> None:
+def _check_increasing(times: np.ndarray, rows: np.ndarray, loc: RowLocator, symbol: str) -> None:
     if times.shape[0] < 2:
         return
     gaps = np.diff(times)
@@ -266,7 +267,7 @@ def _check_increasing(times: np.ndarray, rows: np.ndarray, loc: _Locator, symbol
         raise loc.error(int(rows[k]), "time", f"{what} ({stamp}) for {symbol}: times must be strictly increasing")
 
 
-def _check_bars(o: np.ndarray, h: np.ndarray, low: np.ndarray, c: np.ndarray, loc: _Locator) -> None:
+def _check_bars(o: np.ndarray, h: np.ndarray, low: np.ndarray, c: np.ndarray, loc: RowLocator) -> None:
     checks = (
         (h < low, "high", "high {h} is below low {l}"),
         (h < np.maximum(o, c), "high", "high {h} is below max(open {o}, close {c})"),
@@ -278,7 +279,7 @@ def _check_bars(o: np.ndarray, h: np.ndarray, low: np.ndarray, c: np.ndarray, lo
             raise loc.error(k, field, template.format(o=plain(o[k]), h=plain(h[k]), l=plain(low[k]), c=plain(c[k])))
 
 
-def _symbols(frame: pd.DataFrame, symbol: str | None, loc: _Locator) -> tuple[np.ndarray | None, list[str]]:
+def _symbols(frame: pd.DataFrame, symbol: str | None, loc: RowLocator) -> tuple[np.ndarray | None, list[str]]:
     """Return the upper-cased symbol of every row and the distinct symbols in file order.
 
     A file without a symbol column holds ``symbol`` alone: the rows' symbols are then None
@@ -407,7 +408,9 @@ def load_prices(path: str | Path, symbol: str | None = None) -> PriceData:
     return PriceData(kind, series, _bar_seconds(series) if kind == "bars" else None)
 
 
-def _check_rounded(prices: np.ndarray, rows: np.ndarray, column: str, digits: int, symbol: str, loc: _Locator) -> None:
+def _check_rounded(
+    prices: np.ndarray, rows: np.ndarray, column: str, digits: int, symbol: str, loc: RowLocator
+) -> None:
     """Refuse prices that became 0 when rounded to the symbol's digits (``1e-300`` is not a price)."""
     zero = prices <= 0
     if zero.any():

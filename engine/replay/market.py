@@ -16,6 +16,8 @@ walked exactly) but never skips a row that would trigger.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 
@@ -24,6 +26,10 @@ from engine.replay.files import PriceData
 
 FIRST_CHUNK = 64
 MAX_CHUNK = 1 << 16
+
+# Trigger levels, symbols × 4: (low_bid, high_bid, low_ask, high_ask), −inf/+inf for "none";
+# an array or lists of floats.
+Levels: TypeAlias = np.ndarray | Sequence[Sequence[float]]
 
 
 class MarketRows:
@@ -91,11 +97,15 @@ class MarketRows:
             return float(self.ask[row])
         k = 0 if self.sym is None else int(self.sym[row])
         ask = round(bid + self.spread_f[k], self.digits[k])
-        return ask if ask > bid else bid  # max(bid, ask) without the call
+        return ask if ask > bid else bid  # noqa: FURB136  (max(bid, ask) without the call: a hot path)
 
-    def row_reaches(self, row: int, levels: np.ndarray) -> bool:
+    def row_reaches(self, row: int, levels: Levels) -> bool:
         """Whether the range of ``row`` reaches a level: ``next_reach`` for one row, in scalars."""
         k = 0 if self.sym is None else int(self.sym[row])
+        lb: float
+        hb: float
+        la: float
+        ha: float
         lb, hb, la, ha = levels[k]
         eps = self.half_point_f[k]
         low, high = float(self.low[row]), float(self.high[row])
@@ -105,15 +115,19 @@ class MarketRows:
         ask = float(self.ask[row])
         return low <= lb + eps or high >= hb - eps or ask <= la + eps or ask >= ha - eps
 
-    def price_reaches(self, row: int, bid: float, levels: np.ndarray) -> bool:
+    def price_reaches(self, row: int, bid: float, levels: Levels) -> bool:
         """Whether ``bid`` (and its ask) on ``row`` reaches a level (half a point of slack)."""
         k = 0 if self.sym is None else int(self.sym[row])
+        lb: float
+        hb: float
+        la: float
+        ha: float
         lb, hb, la, ha = levels[k]
         eps = self.half_point_f[k]
         ask = self.ask_at(row, bid)
         return bid <= lb + eps or bid >= hb - eps or ask <= la + eps or ask >= ha - eps
 
-    def next_reach(self, start: int, stop: int, levels: np.ndarray) -> int:
+    def next_reach(self, start: int, stop: int, levels: Levels) -> int:
         """First row in [start, stop) reaching a level; ``stop`` when none does.
 
         ``levels`` is symbols × 4 (an array or lists): (low_bid, high_bid, low_ask, high_ask) with
@@ -131,8 +145,9 @@ class MarketRows:
             size = min(size * 4, MAX_CHUNK)
         return stop
 
-    def _reach_mask(self, a: int, b: int, levels) -> np.ndarray:
-        low, high = self.low[a:b], self.high[a:b]
+    def _reach_mask(self, a: int, b: int, levels: Levels) -> np.ndarray:
+        low: np.ndarray = self.low[a:b]
+        high: np.ndarray = self.high[a:b]
         if self.sym is None:
             lb, hb, la, ha = levels[0]
             eps = self.half_point_f[0]
@@ -142,15 +157,16 @@ class MarketRows:
             ask = self.ask[a:b]
             return (low <= lb + eps) | (high >= hb - eps) | (ask <= la + eps) | (ask >= ha - eps)
         sym = self.sym[a:b]
-        levels = np.asarray(levels, dtype="float64")
+        table = np.asarray(levels, dtype="float64")
         eps = self.half_point[sym]
-        lb, hb, la, ha = (levels[sym, k] for k in range(4))
+        lb, hb, la, ha = (table[sym, k] for k in range(4))
         if self.ask is None:
             spread = self.spread[sym]
             ask_low, ask_high = low + spread, high + spread
         else:
             ask_low = ask_high = self.ask[a:b]
-        return (low <= lb + eps) | (high >= hb - eps) | (ask_low <= la + eps) | (ask_high >= ha - eps)
+        mask: np.ndarray = (low <= lb + eps) | (high >= hb - eps) | (ask_low <= la + eps) | (ask_high >= ha - eps)
+        return mask
 
 
 def levels_rows(bounds: list[tuple[float | None, float | None, float | None, float | None]]) -> list[list[float]]:

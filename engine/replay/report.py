@@ -18,7 +18,7 @@ import numpy as np
 import orjson
 
 from engine.replay.collector import collector_paused
-from engine.replay.runner import Outcome, ReplayResult
+from engine.replay.results import Outcome, ReplayResult
 from engine.trade_schema import View, to_json
 from engine.values import TradeRecord, iso
 from engine.wire import json_default, jsonable
@@ -42,7 +42,8 @@ def figures(result: ReplayResult) -> dict[str, Any]:
 
 def performance(result: ReplayResult) -> dict[str, Any]:
     """DESIGN's performance figures over the replay's closed trades, JSON-ready."""
-    return jsonable(figures(result))
+    plain: dict[str, Any] = jsonable(figures(result))
+    return plain
 
 
 def signal_rows(result: ReplayResult) -> list[dict[str, Any]]:
@@ -60,7 +61,7 @@ def signal_rows(result: ReplayResult) -> list[dict[str, Any]]:
             "code": o.code,
             "reason": o.reason,
         }
-        for o, when in zip(outcomes, times)
+        for o, when in zip(outcomes, times, strict=True)
     ]
 
 
@@ -104,9 +105,11 @@ def text_report(result: ReplayResult) -> str:
     still_open = [t for t in result.trades.values() if t.status.value in ("open", "pending")]
     lines = [
         f"Replay of {result.rows:,} {result.kind} ({', '.join(result.symbols)}) in {result.seconds:.2f} s",
-        f"Signals: {len(result.outcomes)}, executed {executed}, "
-        f"rejected {sum(o.outcome is Outcome.REJECTED for o in result.outcomes)}, "
-        f"not executed {sum(o.outcome is Outcome.NOT_EXECUTED for o in result.outcomes)}",
+        (
+            f"Signals: {len(result.outcomes)}, executed {executed}, "
+            f"rejected {sum(o.outcome is Outcome.REJECTED for o in result.outcomes)}, "
+            f"not executed {sum(o.outcome is Outcome.NOT_EXECUTED for o in result.outcomes)}"
+        ),
         f"Balance: {account.initial_balance} -> {account.balance} {account.currency} (equity {account.equity})",
     ]
     for key in (

@@ -59,6 +59,9 @@ from engine.replay.signals import ReplaySignal
 from engine.replay.stretch import StretchView
 from engine.values import Side, TradeRecord, TradeStatus
 
+# The replay's entry points, with the result types it returns (defined in results.py).
+__all__ = ["Intrabar", "Outcome", "ReplayResult", "ReplayRunner", "SignalOutcome", "build_broker"]
+
 _UTC = timezone.utc
 
 
@@ -88,8 +91,9 @@ class ReplayRunner(StretchView):
         self.skip_ahead = skip_ahead
         self.progress = progress
         self.trades: dict[int, TradeRecord] = {}
-        self.open_ids: set[int] = set()
-        self.active_ids: set[int] = set()
+        # (open_ids, active_ids, _last_bid, _seen_low, _seen_high, _observe: typed in stretch.RunnerState)
+        self.open_ids = set()
+        self.active_ids = set()
         self.outcomes: dict[int, SignalOutcome] = {}
         self._signals = list(signals)
         self._due = self._schedule()
@@ -131,7 +135,7 @@ class ReplayRunner(StretchView):
             times = market.times if rows is None else market.times[rows]
             signal_times = np.array([self._signals[i].time_ns for i in indexes], dtype=np.int64)
             found = np.searchsorted(times, signal_times, side="right")
-            for index, at in zip(indexes, found.tolist()):
+            for index, at in zip(indexes, found.tolist(), strict=True):
                 if at >= times.shape[0]:
                     self.outcomes[index] = SignalOutcome(
                         self._signals[index],

@@ -25,7 +25,7 @@ import pandas as pd
 from engine.errors import OrderRejectedError
 from engine.instruments import SPECS
 from engine.orders import OrderRequest
-from engine.replay.files import FileFormatError, parse_times, read_table
+from engine.replay.files import FileFormatError, RowLocator, parse_times, read_table
 from engine.values import OrderType, Side
 
 DEFAULT_LOTS = Decimal("0.10")
@@ -127,7 +127,7 @@ def _row(record: dict[str, object], time_ns: int, where: str, line: int) -> Repl
     )
 
 
-def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc) -> list[ReplaySignal] | None:
+def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc: RowLocator) -> list[ReplaySignal] | None:
     """Column-wise ``_row`` for a file of only ``time,symbol,side,sl,tp`` whose every row is
     valid; None when the file has other columns or any doubtful cell (the row-by-row path then
     validates it and names the first bad line)."""
@@ -142,7 +142,7 @@ def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc) -> list[ReplaySigna
         blank = np.isnan(values)
         if not (blank | (np.isfinite(values) & (values > 0))).all():
             return None
-        stops[name] = [None if b else v for b, v in zip(blank.tolist(), values.tolist())]
+        stops[name] = [None if b else v for b, v in zip(blank.tolist(), values.tolist(), strict=True)]
     symbols, sides = {}, {}
     for raw in pd.unique(frame["symbol"].to_numpy(dtype=object)):
         symbol = "" if _blank(raw) else str(raw).strip().upper()
@@ -173,6 +173,7 @@ def _plain_rows(frame: pd.DataFrame, times: np.ndarray, loc) -> list[ReplaySigna
                 frame["side"].to_numpy(dtype=object).tolist(),
                 stops["sl"],
                 stops["tp"],
+                strict=True,
             )
         )
     ]
@@ -198,7 +199,9 @@ def load_signals(path: str | Path) -> list[ReplaySignal]:
     signals = []
     columns = list(frame.columns)
     # column lists zipped into records: what ``to_dict("records")`` gives, without its per-cell cost
-    records = (dict(zip(columns, values)) for values in zip(*(frame[c].tolist() for c in columns)))
+    records = (
+        dict(zip(columns, values, strict=True)) for values in zip(*(frame[c].tolist() for c in columns), strict=True)
+    )
     for index, record in enumerate(records):
         signals.append(_row(record, int(times[index]), loc.where(index), loc.line(index)))
     order = np.argsort(times, kind="stable")

@@ -7,16 +7,36 @@ price of the stretch that is new since a trade last opened on it (in time order)
 several symbols, each symbol's last close. With one symbol of bars and no pending order, the
 extremes go to ``broker.observe`` rather than as quotes.
 
-The runner owns the state read here: ``market``, ``open_ids``, ``active_ids``, ``_seen_low``,
-``_seen_high``, ``_last_bid``, ``_observe`` and ``_quote``.
+The runner owns the state read here; it is declared once, in ``RunnerState``, which
+``ReplayRunner`` must satisfy (mypy refuses to instantiate a runner that lacks any of it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol, SupportsIndex
+
 import numpy as np
 
+from engine.replay.market import MarketRows
 
-class StretchView:
+
+class RunnerState(Protocol):
+    """What ``StretchView`` reads (and, for the extremes, updates) of ``ReplayRunner``."""
+
+    market: MarketRows  # the price rows being replayed
+    open_ids: set[int]  # ids of the open trades
+    active_ids: set[int]  # ids of the open trades and pending orders
+    _last_bid: list[float]  # per symbol index: the last bid sent to the broker
+    _seen_low: list[float]  # per symbol index: the lowest bid sent since a trade last opened on it
+    _seen_high: list[float]  # per symbol index: the highest bid sent since a trade last opened on it
+    # the broker's ``observe(symbol, low_bid, high_bid, low_ask, high_ask)``, when it has one
+    _observe: Callable[[str, float, float, float, float], None] | None
+
+    def _quote(self, row: int, bid: float, ask: float, when_ns: int) -> None: ...
+
+
+class StretchView(RunnerState):
     """``_show_stretch`` of ``ReplayRunner`` (see the module doc)."""
 
     def _show_stretch(self, a: int, b: int) -> None:
@@ -29,11 +49,11 @@ class StretchView:
             return
         symbols = [None] if market.sym is None else np.unique(market.sym[a:b])
         for k in symbols:
-            rows = None if k is None else a + np.flatnonzero(market.sym[a:b] == k)
+            rows = None if k is None or market.sym is None else a + np.flatnonzero(market.sym[a:b] == k)
             low = market.low[a:b] if rows is None else market.low[rows]
             high = market.high[a:b] if rows is None else market.high[rows]
 
-            def pick(i: int, rows: np.ndarray | None = rows) -> int:
+            def pick(i: SupportsIndex, rows: np.ndarray | None = rows) -> int:
                 return a + int(i) if rows is None else int(rows[i])
 
             if self.open_ids:
@@ -52,8 +72,7 @@ class StretchView:
                 last = pick(low.shape[0] - 1)
                 points.append((int(market.times[last]) + 3 * offset, last, float(market.close[last])))
         for when, row, bid in sorted(points):
-            ask = market.ask_at(row, bid)
-            self._quote(row, bid, ask, when)
+            self._quote(row, bid, market.ask_at(row, bid), when)
 
     def _show_bar_stretch(self, a: int, b: int, offset: int) -> None:
         """``_show_stretch`` for bars of one symbol: the stretch's new lowest and highest bid."""

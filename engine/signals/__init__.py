@@ -1,1 +1,1 @@
-"""Signals: validation, the SignalBook, generators (harmonic, multi-timeframe, ML), aggregator, auto-execution, stats."""
+"""Signals: validation, SignalBook, generators (harmonic, multi-timeframe, ML), aggregator, auto-execution and stats."""

@@ -4,7 +4,7 @@ Weights come from each model's recent forward-test results. With ``R`` the
 result of a closed trade in R-multiples (pips / the signal's risk in pips)
 over the model's last ``recent_trades`` trades:
 
-    expectancy_shrunk = Σ R / (n + prior_trades)       (shrunk toward 0 by a prior of ``prior_trades`` break-even trades)
+    expectancy_shrunk = Σ R / (n + prior_trades)   (shrunk toward 0 by a prior of ``prior_trades`` break-even trades)
     weight            = max(floor, 1 + expectancy_shrunk)
 
 A new model weighs 1; a model losing half its risk per trade on average over
@@ -85,7 +85,7 @@ class SignalAggregator:
         by_id = {s.id: s for s in signals if s.id is not None and s.source != self.name}
         results: dict[str, list[tuple[Any, float]]] = defaultdict(list)
         for trade in trades:
-            sig = by_id.get(trade.signal_id)
+            sig = by_id.get(trade.signal_id) if trade.signal_id is not None else None
             if sig is None or trade.status is not TradeStatus.CLOSED:
                 continue
             r = r_multiple(trade, sig)
@@ -115,13 +115,13 @@ class SignalAggregator:
         if mass <= 0:
             return None
         newest = max(agree, key=lambda s: s.created_at)
-        risk = sum(k * abs(s.entry - s.sl) for k, s in zip(support, agree)) / mass
-        reward = sum(k * abs(s.tp - s.entry) for k, s in zip(support, agree)) / mass
+        risk = sum(k * abs(s.entry - s.sl) for k, s in zip(support, agree, strict=True)) / mass
+        reward = sum(k * abs(s.tp - s.entry) for k, s in zip(support, agree, strict=True)) / mass
         digits = SPECS[newest.symbol].digits if newest.symbol in SPECS else 5
         expires = min(s.expires_at for s in agree)
         if expires <= newest.created_at:
             expires = newest.expires_at
-        patterned = [(k, s.pattern) for k, s in zip(support, agree) if s.pattern]
+        patterned = [(k, s.pattern) for k, s in zip(support, agree, strict=True) if s.pattern]
         pattern = max(patterned, key=lambda kp: kp[0])[1] if patterned else None
         return Signal(
             id=None,

@@ -26,12 +26,13 @@ statistics are computed off the loop too.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import dataclasses
 import functools
 import logging
 from datetime import datetime, time, timezone
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import JournalError, NotFound, OrderRejectedError, ValidationError
 from engine.events import SignalReceived, SignalUpdated
@@ -42,6 +43,9 @@ from engine.signals.stats import source_stats
 from engine.signals.validation import validate_signal
 from engine.values import OrderType, Signal, SignalStatus, TradeRecord, TradeStatus
 
+if TYPE_CHECKING:
+    from engine.service import TradingEngine
+
 log = logging.getLogger(__name__)
 
 
@@ -50,7 +54,7 @@ class SignalBook:
 
     def __init__(
         self,
-        engine: Any,
+        engine: TradingEngine,
         *,
         auto: AutoExecutor | None = None,
         sweep_interval: float = 5.0,
@@ -99,7 +103,7 @@ class SignalBook:
         for signal in fresh:
             if signal.id in traded:  # the trade was committed but not the signal's outcome: repair
                 repaired.append(dataclasses.replace(signal, status=SignalStatus.EXECUTED, trade_id=traded[signal.id]))
-            else:
+            elif signal.id is not None:  # a stored signal has its id
                 self._open[signal.id] = signal
         if repaired:
             try:
@@ -112,7 +116,7 @@ class SignalBook:
             await asyncio.sleep(self._sweep_interval)
             try:
                 await self.sweep_expired()
-            except Exception:  # noqa: BLE001 - the sweeper must survive a failed write
+            except Exception:  # the sweeper must survive a failed write
                 log.exception("signal expiry sweep failed; retrying at the next interval")
 
     # -- commands -----------------------------------------------------------
@@ -128,7 +132,7 @@ class SignalBook:
             clean = dataclasses.replace(clean, status=SignalStatus.REJECTED, reason=crossed.reason)
         (stored,) = await self._store(clean)
         self._engine.bus.publish(SignalReceived(stored))
-        if stored.status is not SignalStatus.NEW:
+        if stored.status is not SignalStatus.NEW or stored.id is None:  # a stored signal has its id
             return stored
         self._open[stored.id] = stored
         if self.auto.enabled:
@@ -137,7 +141,7 @@ class SignalBook:
 
     async def _auto_execute(self, signal: Signal) -> Signal:
         async with self._lock:
-            current = self._open.get(signal.id, signal)
+            current = self._open.get(signal.id, signal) if signal.id is not None else signal
             verdict = self.assess(current, risk_percent=self.auto.config.risk_percent)
             if not verdict.executable:
                 return await self._finish(current, SignalStatus.REJECTED, reason=verdict.reason)
@@ -245,7 +249,7 @@ class SignalBook:
         limit: int = 100,
         source: str | None = None,
         offset: int = 0,
-    ) -> list[Signal]:
+    ) -> builtins.list[Signal]:
         """Journaled signals, newest first."""
         if status is not None:
             try:
@@ -256,11 +260,11 @@ class SignalBook:
             raise ValidationError("limit must be 1..1000", field="limit")
         return await self._engine.run_db(self._engine.journal.signals, status, symbol, source, int(limit), int(offset))
 
-    async def history(self) -> tuple[list[Signal], list[TradeRecord]]:
+    async def history(self) -> tuple[builtins.list[Signal], builtins.list[TradeRecord]]:
         """Every journaled signal and the current account's closed trades (for stats and weights)."""
         journal = self._engine.journal
 
-        def read() -> tuple[list[Signal], list[TradeRecord]]:
+        def read() -> tuple[builtins.list[Signal], builtins.list[TradeRecord]]:
             return journal.signals(limit=1_000_000), journal.closed_trades()
 
         return await self._engine.run_db(read)
@@ -339,17 +343,18 @@ class SignalBook:
     ) -> Signal:
         done = dataclasses.replace(signal, status=status, reason=reason, trade_id=trade_id)
         (stored,) = await self._store(done)
-        self._open.pop(signal.id, None)
+        if signal.id is not None:
+            self._open.pop(signal.id, None)
         self._engine.bus.publish(SignalUpdated(stored))
         return stored
 
-    async def _store(self, *signals: Signal) -> list[Signal]:
+    async def _store(self, *signals: Signal) -> builtins.list[Signal]:
         """Journal ``signals``; raise ``JournalError`` (nothing changes in memory) when that cannot be done."""
         return await self._engine.write_db("signals", self._engine.journal.commit, [], None, list(signals))
 
 
 async def signal_stats(
-    engine: Any,
+    engine: TradingEngine,
     *,
     symbol: str | None = None,
     since: datetime | None = None,

@@ -16,13 +16,14 @@ statistics of ``engine.signals.stats``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from engine.bars import resample
-from engine.replay.files import load_prices
+from engine.replay.files import PriceData, load_prices
+from engine.replay.results import ReplayResult
 from engine.replay.runner import ReplayRunner, build_broker
 from engine.replay.signals import ReplaySignal
 from engine.signals.aggregate import SignalAggregator
@@ -38,7 +39,7 @@ from engine.values import Bar, Signal, SignalStatus, Timeframe
 
 
 def generate_over_history(
-    bars: dict[Timeframe, Sequence[Bar]],
+    bars: Mapping[Timeframe, Sequence[Bar]],
     generators: Sequence[SignalGenerator],
     aggregator: SignalAggregator | None = None,
     capacity: int = 500,
@@ -68,9 +69,14 @@ def generate_over_history(
 
 
 def forward_test(
-    data: Any, signals: Sequence[Signal], *, risk_percent: float = 1.0, balance: Decimal = Decimal("10000")
-) -> tuple[Any, dict[str, dict[str, Any]]]:
-    """Replay ``signals`` (ids set) over ``data`` (``engine.replay.files.PriceData``); return (result, stats)."""
+    data: PriceData, signals: Sequence[Signal], *, risk_percent: float = 1.0, balance: Decimal = Decimal("10000")
+) -> tuple[ReplayResult, dict[str, dict[str, Any]]]:
+    """Replay ``signals`` (ids set) over ``data``; return (result, stats). ``ValueError`` for a signal without id."""
+    numbered: list[tuple[int, Signal]] = []
+    for s in signals:
+        if s.id is None:
+            raise ValueError("forward_test needs numbered signals (generate_over_history numbers them)")
+        numbered.append((s.id, s))
     broker, order = build_broker(
         balance=balance, currency="USD", leverage=100, commission=Decimal("0"), slippage_pips=0.0
     )
@@ -80,7 +86,7 @@ def forward_test(
     # never on the prices of the bar it was computed from.
     rows = [
         ReplaySignal(
-            line=s.id,
+            line=line,
             time_ns=_ns(s.created_at) - 1,
             symbol=s.symbol,
             side=s.side,
@@ -91,30 +97,30 @@ def forward_test(
             confidence=s.confidence,
             source=s.source,
         )
-        for s in signals
+        for line, s in numbered
     ]
     result = ReplayRunner(data, rows, broker, order_factory=order).run()
     by_line = {o.signal.line: o for o in result.outcomes}
     marked = []
-    for s in signals:
-        outcome = by_line.get(s.id)
-        executed = outcome is not None and outcome.trade_id is not None
+    for line, s in numbered:
+        outcome = by_line.get(line)
+        trade_id = outcome.trade_id if outcome is not None else None
         marked.append(
             dataclasses.replace(
                 s,
-                status=SignalStatus.EXECUTED if executed else SignalStatus.REJECTED,
-                trade_id=outcome.trade_id if executed else None,
+                status=SignalStatus.EXECUTED if trade_id is not None else SignalStatus.REJECTED,
+                trade_id=trade_id,
             )
         )
     return result, source_stats(marked, result.closed())
 
 
-def _ns(when: Any) -> int:
+def _ns(when: datetime) -> int:
     """Nanoseconds since the epoch of an aware datetime (exact to the microsecond)."""
     return (int(when.timestamp()) * 1_000_000 + when.microsecond) * 1_000
 
 
-def eurusd_demo(cut: int = 3000) -> tuple[list[Signal], Any, dict[str, dict[str, Any]]]:
+def eurusd_demo(cut: int = 3000) -> tuple[list[Signal], ReplayResult, dict[str, dict[str, Any]]]:
     """The README's forward test: the models over the real EURUSD H1 bars of ``backtesting`` after bar ``cut``.
 
     The ML model is trained on the bars before ``cut`` only; MTF runs on H1/H4/D1
@@ -125,10 +131,10 @@ def eurusd_demo(cut: int = 3000) -> tuple[list[Signal], Any, dict[str, dict[str,
     tail = df.iloc[cut:]
     h1 = [
         Bar("EURUSD", Timeframe.H1, t.to_pydatetime(), o, h, lo, c)
-        for t, o, h, lo, c in zip(tail.index, tail.open, tail.high, tail.low, tail.close)
+        for t, o, h, lo, c in zip(tail.index, tail.open, tail.high, tail.low, tail.close, strict=True)
     ]
     history = {Timeframe.H1: h1, Timeframe.H4: resample(h1, Timeframe.H4), Timeframe.D1: resample(h1, Timeframe.D1)}
-    generators = [
+    generators: list[SignalGenerator] = [
         HarmonicGenerator(timeframes=(Timeframe.H1, Timeframe.H4)),
         MultiTimeframeGenerator(timeframes=(Timeframe.H1, Timeframe.H4, Timeframe.D1), warmup_bars=30),
         MLGenerator(model),

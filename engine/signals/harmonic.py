@@ -269,10 +269,7 @@ class HarmonicGenerator:
         xa = abs(a.price - x.price)
         ad = abs(a.price - d.price)
         buffer = self.sl_buffer_atr * (state.atr.value or 0.0)
-        if match.spec.extension:
-            level = a.price - direction * (match.spec.ad_xa[1] + 0.272) * xa
-        else:
-            level = x.price
+        level = a.price - direction * (match.spec.ad_xa[1] + 0.272) * xa if match.spec.extension else x.price
         sl = level - direction * buffer
         tp = d.price + direction * self.tp_retracement * ad
         tp1 = d.price + direction * 0.382 * ad
@@ -286,7 +283,7 @@ class HarmonicGenerator:
             "direction": "bullish" if direction > 0 else "bearish",
             "points": [
                 PatternPoint(label, datetime.fromtimestamp(p.time, tz=timezone.utc), p.price)
-                for label, p in zip("XABCD", points)
+                for label, p in zip("XABCD", points, strict=True)
             ],
             "ratios": {k: round(v, 3) for k, v in match.ratios.items()},
             "error": round(match.error, 4),

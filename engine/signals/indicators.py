@@ -65,7 +65,7 @@ def rsi(close: pd.Series, n: int = 14) -> pd.Series:
     lo = averages["loss"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(lo > 0, 100.0 - 100.0 / (1.0 + g / np.where(lo > 0, lo, 1.0)), np.where(g > 0, 100.0, 50.0))
-    out.iloc[1:] = value
+    out.iloc[1:] = value  # type: ignore[call-overload]  # pandas-stubs take no ndarray here; pandas does
     return out
 
 
@@ -126,7 +126,7 @@ class Rsi:
         delta = close - self.prev
         self.prev = close
         up, down = max(delta, 0.0), max(-delta, 0.0)
-        if self.gain is None:
+        if self.gain is None or self.loss is None:  # the first change (both are set together)
             self.gain, self.loss = up, down
         else:
             self.gain += self.alpha * (up - self.gain)
@@ -164,10 +164,7 @@ class Atr:
 
     def update(self, high: float, low: float, close: float) -> float:
         """Add one bar; return the ATR."""
-        if self.prev_close is None:
-            tr = high - low
-        else:
-            tr = max(high, self.prev_close) - min(low, self.prev_close)
+        tr = high - low if self.prev_close is None else max(high, self.prev_close) - min(low, self.prev_close)
         self.prev_close = close
         if self.value is None:
             self.value = tr

@@ -103,7 +103,7 @@ class SignalRunner:
                 continue
             try:
                 out.extend(gen.on_bar(bar.symbol, bar.timeframe, frame))
-            except Exception:  # noqa: BLE001 - one broken generator must not stop the others
+            except Exception:  # one broken generator must not stop the others
                 log.exception("signal generator %s failed on %s %s", gen.name, bar.symbol, bar.timeframe.value)
         return out
 
@@ -127,7 +127,7 @@ class SignalRunner:
                 signals = await loop.run_in_executor(self._executor, self.process_batch, batch)
                 for signal in signals:
                     await self._submit(signal)
-            except Exception:  # noqa: BLE001 - a bad bar must not stop signal generation
+            except Exception:  # a bad bar must not stop signal generation
                 log.exception(
                     "signal generation failed on %d bars from %s %s",
                     len(batch),

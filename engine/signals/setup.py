@@ -16,7 +16,7 @@ import logging
 import pickle
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.signals.aggregate import SignalAggregator
 from engine.signals.auto import AutoConfig, AutoExecutor
@@ -27,9 +27,10 @@ from engine.signals.ml.generator import MLGenerator
 from engine.signals.mtf import MultiTimeframeGenerator
 from engine.signals.protocol import SignalGenerator
 from engine.signals.runner import SignalRunner
-from engine.values import Timeframe
+from engine.values import Bar, Timeframe
 
 if TYPE_CHECKING:
+    from engine.service import TradingEngine
     from engine.signals.ml.model import SignalModel
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def _model_or_none(paths: Sequence[Path | str]) -> SignalModel | None:
 
 
 async def attach_signals(
-    engine: Any,
+    engine: TradingEngine,
     *,
     auto: AutoConfig | None = None,
     generators: Sequence[SignalGenerator] | None = None,
@@ -95,7 +96,7 @@ async def attach_signals(
     runner = SignalRunner(
         engine.bus, book, gens, aggregator=SignalAggregator() if aggregate else None, capacity=max(history, 100)
     )
-    seed: dict[tuple[str, Timeframe], list[Any]] = {}
+    seed: dict[tuple[str, Timeframe], Sequence[Bar]] = {}
     for symbol in engine.symbols:
         for tf in {tf for g in gens for tf in g.timeframes}:
             bars = await engine.bars(symbol, tf, history + 1)

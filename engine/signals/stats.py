@@ -35,6 +35,7 @@ Filters (``symbol``, ``since``, ``until``) select signals by symbol and by
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -113,7 +114,7 @@ def calibration(
     """Buckets ``[stated_from, stated_to)`` (the last one closed) of ``(stated confidence, won)`` pairs."""
     pairs = list(pairs)
     rows = []
-    for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+    for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
         last = i == len(edges) - 2
         inside = [(c, w) for c, w in pairs if lo <= c < hi or (last and c == hi)]
         n = len(inside)
@@ -173,7 +174,7 @@ def source_stats(
     for trade in sorted(
         (t for t in trades if t.status is TradeStatus.CLOSED), key=lambda t: (t.close_time is None, t.close_time, t.id)
     ):
-        sig = by_id.get(trade.signal_id)
+        sig = by_id.get(trade.signal_id) if trade.signal_id is not None else None
         if sig is not None:
             closed[sig.source].append((trade, sig))
     statuses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -202,6 +203,7 @@ def source_figures(pairs: Sequence[tuple[TradeRecord, Signal]]) -> dict[str, Any
     per_signal: dict[int, list[Decimal]] = defaultdict(list)
     conf: dict[int, float] = {}
     for t, s in pairs:
+        assert s.id is not None  # paired with its trade through its id
         per_signal[s.id].append(t.net)
         conf[s.id] = s.confidence
     floats = [float(v) for v in nets]

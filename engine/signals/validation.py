@@ -39,7 +39,7 @@ def _price(value: Any, name: str, digits: int) -> float:
         )
     if value <= 0:
         raise ValidationError(f"{name} must be positive, got {value}", field=name, code="invalid_price")
-    rounded = round(value, digits)
+    rounded: float = round(value, digits)
     if rounded <= 0:
         raise ValidationError(
             f"{name} {value:g} rounds to 0 at the symbol's {digits} digits", field=name, code="invalid_price"

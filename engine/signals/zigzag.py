@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import cast
 
+import numpy as np
 import pandas as pd
 
 
@@ -59,6 +61,7 @@ class ZigZag:
                 return self._hi
             return None
         cand = self.candidate
+        assert cand is not None  # set with the direction
         if self.direction == 1:
             if high > cand.price:
                 self.candidate = Pivot(i, time, high, 1)
@@ -85,9 +88,9 @@ def zigzag(df: pd.DataFrame, threshold: float | pd.Series) -> list[Pivot]:
     thr = threshold if isinstance(threshold, pd.Series) else pd.Series(float(threshold), index=df.index)
     if df.index.dtype.kind == "M":
         unit = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[getattr(df.index, "unit", "ns")]
-        times = df.index.asi8 // unit
+        times = cast(pd.DatetimeIndex, df.index).asi8 // unit
     else:
-        times = range(len(df))
-    for t, h, lo, th in zip(times, df["high"].to_numpy(), df["low"].to_numpy(), thr.to_numpy()):
+        times = np.arange(len(df), dtype=np.int64)
+    for t, h, lo, th in zip(times, df["high"].to_numpy(), df["low"].to_numpy(), thr.to_numpy(), strict=True):
         zz.update(int(t), float(h), float(lo), float(th))
     return list(zz.pivots)

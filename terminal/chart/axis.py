@@ -20,7 +20,7 @@ class IndexTimeAxis(pg.AxisItem):
     spans a day or more, date and time when it spans hours, time otherwise.
     """
 
-    def __init__(self, series: Callable[[], BarSeries | None], **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, series: Callable[[], BarSeries | None], **kwargs) -> None:
         super().__init__(orientation="bottom", **kwargs)
         self._series = series
         self.drawn_labels: list[str] = []  # the labels of the last drawing
@@ -30,11 +30,11 @@ class IndexTimeAxis(pg.AxisItem):
         self.picture = None  # pyqtgraph redraws its cached picture only when the range changes
         self.update()
 
-    def drawPicture(self, painter, axis_spec, tick_specs, text_specs) -> None:  # noqa: ANN001, N802 - pyqtgraph API
+    def drawPicture(self, painter, axis_spec, tick_specs, text_specs) -> None:  # noqa: N802 - pyqtgraph API
         self.drawn_labels = [text for _, _, text in text_specs]
         super().drawPicture(painter, axis_spec, tick_specs, text_specs)
 
-    def tickStrings(self, values, scale, spacing):  # noqa: ANN001, N802 - pyqtgraph API
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
         series = self._series()
         if series is None or len(series) == 0:
             return ["" for _ in values]
@@ -77,7 +77,7 @@ class TickGrid(pg.GraphicsObject):
         rect = self.viewRect()
         return QRectF(rect) if rect is not None else QRectF()
 
-    def paint(self, painter, option, widget=None) -> None:  # noqa: ANN001
+    def paint(self, painter, option, widget=None) -> None:
         rect = self.viewRect()
         if rect is None:
             return
@@ -141,14 +141,14 @@ class PriceAxis(pg.AxisItem):
 
     PAD = 3.0
 
-    def __init__(self, digits: Callable[[], int], **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, digits: Callable[[], int], **kwargs) -> None:
         super().__init__(orientation="right", **kwargs)
         self._digits = digits
         self._tags: dict[str, _Tag] = {}
         self._label_rects: list[tuple[QRectF, str]] = []
         self.drawn_labels: list[str] = []  # the tick labels visible after the last paint
 
-    def tickStrings(self, values, scale, spacing):  # noqa: ANN001, N802 - pyqtgraph API
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
         digits = self._digits()
         return [f"{value * scale:.{digits}f}" for value in values]
 
@@ -167,7 +167,7 @@ class PriceAxis(pg.AxisItem):
     def _redraw(self) -> None:
         self.update()  # tags are painted over the cached axis picture: no regeneration
 
-    def drawPicture(self, painter, axis_spec, tick_specs, text_specs) -> None:  # noqa: ANN001, N802 - pyqtgraph API
+    def drawPicture(self, painter, axis_spec, tick_specs, text_specs) -> None:  # noqa: N802 - pyqtgraph API
         """Draw the axis and remember where each tick label went (to hide those under a tag)."""
         self._label_rects = [(QRectF(rect), text) for rect, _, text in text_specs]
         super().drawPicture(painter, axis_spec, tick_specs, text_specs)
@@ -196,10 +196,10 @@ class PriceAxis(pg.AxisItem):
         left = rect.left() + 1.0
         return {
             name: QRectF(left, centre - height / 2, rect.width() - 2.0, height)
-            for (name, _), centre in zip(order, placed)
+            for (name, _), centre in zip(order, placed, strict=True)
         }
 
-    def paint(self, painter: QPainter, *args) -> None:  # noqa: ANN002
+    def paint(self, painter: QPainter, *args) -> None:
         rects = self.tag_rects()
         hidden = [label for label, _ in self._label_rects if any(label.intersects(r) for r in rects.values())]
         if hidden:  # clip away whole tick labels a tag covers, so none peeks out beside it

@@ -84,8 +84,9 @@ class CandleItem(pg.GraphicsObject):
             for key in [k for k in self._chunks if k >= first_dirty]:
                 del self._chunks[key]
             self._closed_count = closed
-            if changed is not None and changed < len(series):
-                self._widen(*series.price_range(changed, len(series)))
+            span = series.price_range(changed, len(series)) if changed is not None and changed < len(series) else None
+            if span is not None:  # bars from ``changed`` on have a range
+                self._widen(*span)
         self._generation = series.version
         if len(series):
             self._widen(float(series.low[-1]), float(series.high[-1]))
@@ -113,7 +114,7 @@ class CandleItem(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt name
         return QRectF(self._bounds)
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: ANN001
+    def paint(self, painter: QPainter, option, widget=None) -> None:
         series = self._series
         n = len(series)
         self.painted_bars = 0
@@ -172,13 +173,15 @@ class CandleItem(pg.GraphicsObject):
             painter.setPen(pen)
             painter.setBrush(QBrush(colour))
             x, hi, lo = xs[mask], highs[mask], lows[mask]
-            painter.drawLines([QLineF(a, b, a, c) for a, b, c in zip(x.tolist(), lo.tolist(), hi.tolist())])
+            painter.drawLines(
+                [QLineF(a, b, a, c) for a, b, c in zip(x.tolist(), lo.tolist(), hi.tolist(), strict=True)]
+            )
             top = np.minimum(opens[mask], closes[mask])
             height = np.abs(closes[mask] - opens[mask])
             painter.drawRects(
                 [
                     QRectF(a - BODY_HALF_WIDTH, b, 2 * BODY_HALF_WIDTH, h)
-                    for a, b, h in zip(x.tolist(), top.tolist(), height.tolist())
+                    for a, b, h in zip(x.tolist(), top.tolist(), height.tolist(), strict=True)
                 ]
             )
 
@@ -199,6 +202,9 @@ class CandleItem(pg.GraphicsObject):
             pen.setCosmetic(True)
             painter.setPen(pen)
             painter.drawLines(
-                [QLineF(a, b, a, c) for a, b, c in zip(xs[mask].tolist(), lows[mask].tolist(), highs[mask].tolist())]
+                [
+                    QLineF(a, b, a, c)
+                    for a, b, c in zip(xs[mask].tolist(), lows[mask].tolist(), highs[mask].tolist(), strict=True)
+                ]
             )
         self.painted_bars = last - first

@@ -47,7 +47,7 @@ def ohlc_text(series: BarSeries, index: int, digits: int) -> tuple[str, float]:
 class Legend(QLabel):
     """The OHLC read-out in the plot's top-left corner, coloured by the change's sign."""
 
-    def __init__(self, parent, palette: Palette) -> None:  # noqa: ANN001
+    def __init__(self, parent, palette: Palette) -> None:
         super().__init__(parent)
         self.setObjectName("chart_legend")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)

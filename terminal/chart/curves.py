@@ -50,7 +50,7 @@ class _VisibleItem(pg.GraphicsObject):
         ys = values[first:last:step]
         return xs, ys
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: ANN001
+    def paint(self, painter: QPainter, option, widget=None) -> None:
         self.painted = 0
         visible = self._visible()
         if visible is None:
@@ -84,7 +84,7 @@ class LineItem(_VisibleItem):
             return
         # One polyline per run of defined values (an indicator warming up leaves a gap).
         edges = np.flatnonzero(np.diff(np.r_[False, finite, False].astype(np.int8)))
-        for start, stop in zip(edges[::2], edges[1::2]):
+        for start, stop in zip(edges[::2], edges[1::2], strict=True):
             if stop - start > 1:
                 painter.drawPolyline(pg.functions.arrayToQPolygonF(xs[start:stop], ys[start:stop]))
 
@@ -105,9 +105,12 @@ class HistogramItem(_VisibleItem):
     def _draw(self, painter: QPainter, xs: np.ndarray, ys: np.ndarray, finite: np.ndarray) -> None:
         half = self.HALF_WIDTH * (xs[1] - xs[0] if len(xs) > 1 else 1.0)  # a gap between bars at any zoom
         painter.setPen(Qt.PenStyle.NoPen)
-        for brush, mask in zip(self._brushes, (finite & (ys >= 0), finite & (ys < 0))):
+        for brush, mask in zip(self._brushes, (finite & (ys >= 0), finite & (ys < 0)), strict=True):
             if mask.any():
                 painter.setBrush(brush)
                 painter.drawRects(
-                    [QRectF(x - half, 0.0, 2 * half, y) for x, y in zip(xs[mask].tolist(), ys[mask].tolist())]
+                    [
+                        QRectF(x - half, 0.0, 2 * half, y)
+                        for x, y in zip(xs[mask].tolist(), ys[mask].tolist(), strict=True)
+                    ]
                 )

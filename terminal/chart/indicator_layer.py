@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QLabel, QSplitter
 
 import numpy as np
@@ -49,7 +49,7 @@ class PaneAxis(pg.AxisItem):
         super().__init__(orientation="right")
         self._digits = digits
 
-    def tickStrings(self, values, scale, spacing):  # noqa: ANN001, N802 - pyqtgraph API
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
         digits = self._digits()
         return [f"{v * scale:.{digits}f}" for v in values]
 
@@ -64,7 +64,7 @@ class IndicatorPane(pg.PlotWidget):
         main: pg.PlotItem,
         palette: Palette,
         digits: Callable[[], int],
-        navigate: Callable[[Qt.Key], bool],
+        navigate: Callable[[int], bool],
     ) -> None:
         axis = PaneAxis(lambda: 0 if spec.kind == "rsi" else digits())
         super().__init__(axisItems={"right": axis})
@@ -108,7 +108,12 @@ class IndicatorPane(pg.PlotWidget):
         self.apply_palette(palette)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
-        if watched is self and event.type() == QEvent.Type.KeyPress and self._navigate(event.key()):
+        if (
+            watched is self
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and self._navigate(event.key())
+        ):
             return True
         return super().eventFilter(watched, event)
 
@@ -171,7 +176,7 @@ class IndicatorLayer:
         splitter: QSplitter,
         palette: Palette,
         digits: Callable[[], int],
-        navigate: Callable[[Qt.Key], bool],
+        navigate: Callable[[int], bool],
     ) -> None:
         self._plot = plot
         self._splitter = splitter

@@ -139,9 +139,11 @@ class PeriodsDialog(QDialog):
         form = QFormLayout()
         for spec in self._specs:
             row = QHBoxLayout()
-            fields = []
-            for name, value in zip(KINDS[spec.kind].params, spec.params):
+            fields: list[QSpinBox | QDoubleSpinBox] = []
+            # zip(strict=False): a saved spec may predate a parameter
+            for name, value in zip(KINDS[spec.kind].params, spec.params, strict=False):
                 low, high = PARAM_BOUNDS[name]
+                field: QSpinBox | QDoubleSpinBox
                 if name == "deviations":
                     field = QDoubleSpinBox()
                     field.setDecimals(1)

@@ -107,7 +107,7 @@ class IndicatorSpec:
         if len(self.params) != len(names):
             raise ValueError(f"params: {self.kind} takes {len(names)} parameters, got {len(self.params)}")
         clean = []
-        for name, value in zip(names, self.params):
+        for name, value in zip(names, self.params, strict=True):
             low, high = PARAM_BOUNDS[name]
             if (
                 isinstance(value, bool)
@@ -179,44 +179,55 @@ def _stepper(
     p = spec.params
     close, high, low = series.close, series.high, series.low
     before = start - 1
-    if spec.kind in ("sma", "bollinger"):
+    if spec.kind == "sma":
         n = int(p[0])
-        calc = ind.Sma(n) if spec.kind == "sma" else ind.Bollinger(n, float(p[1]))
+        sma = ind.Sma(n)
         for x in close[max(0, start - n + 1) : start].tolist():
-            calc.update(x)
-        if spec.kind == "sma":
-            return lambda i: (calc.update(float(close[i])),)
-        return lambda i: calc.update(float(close[i]))
+            sma.update(x)
+        return lambda i: (sma.update(float(close[i])),)
+    if spec.kind == "bollinger":
+        n = int(p[0])
+        bands = ind.Bollinger(n, float(p[1]))
+        for x in close[max(0, start - n + 1) : start].tolist():
+            bands.update(x)
+        return lambda i: bands.update(float(close[i]))
     if spec.kind == "ema":
-        calc = ind.Ema(int(p[0]))
-        calc.value = float(columns["value"][before]) if before >= 0 else None
-        return lambda i: (calc.update(float(close[i])),)
+        ema = ind.Ema(int(p[0]))
+        ema.value = float(columns["value"][before]) if before >= 0 else None
+        return lambda i: (ema.update(float(close[i])),)
     if spec.kind == "rsi":
-        calc = ind.Rsi(int(p[0]))
+        rsi = ind.Rsi(int(p[0]))
         if before >= 0:
-            calc.prev = float(close[before])
-            calc.value = float(columns["value"][before])
+            rsi.prev = float(close[before])
+            rsi.value = float(columns["value"][before])
             gain, loss = float(columns["gain"][before]), float(columns["loss"][before])
             if not math.isnan(gain):
-                calc.gain, calc.loss = gain, loss
+                rsi.gain, rsi.loss = gain, loss
 
         def rsi_step(i: int) -> tuple[float, ...]:
-            value = calc.update(float(close[i]))
-            return value, math.nan if calc.gain is None else calc.gain, math.nan if calc.loss is None else calc.loss
+            value = rsi.update(float(close[i]))
+            return value, math.nan if rsi.gain is None else rsi.gain, math.nan if rsi.loss is None else rsi.loss
 
         return rsi_step
     if spec.kind == "macd":
-        calc = ind.Macd(*(int(x) for x in p))
+        macd = ind.Macd(*(int(x) for x in p))
         if before >= 0:
-            calc.fast.value = float(columns["fast_ema"][before])
-            calc.slow.value = float(columns["slow_ema"][before])
-            calc.signal.value = float(columns["signal"][before])
-        return lambda i: (*calc.update(float(close[i])), calc.fast.value, calc.slow.value)
-    calc = ind.Atr(int(p[0]))
+            macd.fast.value = float(columns["fast_ema"][before])
+            macd.slow.value = float(columns["slow_ema"][before])
+            macd.signal.value = float(columns["signal"][before])
+
+        def macd_step(i: int) -> tuple[float, ...]:
+            values = macd.update(float(close[i]))
+            fast, slow = macd.fast.value, macd.slow.value
+            assert fast is not None and slow is not None  # both EMAs have a value once updated
+            return (*values, fast, slow)
+
+        return macd_step
+    atr = ind.Atr(int(p[0]))
     if before >= 0:
-        calc.prev_close = float(close[before])
-        calc.value = float(columns["value"][before])
-    return lambda i: (calc.update(float(high[i]), float(low[i]), float(close[i])),)
+        atr.prev_close = float(close[before])
+        atr.value = float(columns["value"][before])
+    return lambda i: (atr.update(float(high[i]), float(low[i]), float(close[i])),)
 
 
 class IndicatorValues:
@@ -284,5 +295,5 @@ class IndicatorValues:
         step = _stepper(self.spec, series, self._columns, start)
         columns = [self._columns[name] for name in self._names]
         for i in range(start, n):
-            for column, value in zip(columns, step(i)):
+            for column, value in zip(columns, step(i), strict=False):  # the per-bar hot path, unchecked
                 column[i] = value

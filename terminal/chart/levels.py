@@ -9,6 +9,7 @@ new price and its distance from the entry in pips.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -108,7 +109,7 @@ class TradeLevels:
                     entry,
                     self._palette.entry,
                     movable=pending,
-                    text=lambda v, t=trade, k=kind, s=side: f"#{t.id} {k}{s} {t.lots}  {v:.{digits}f}",
+                    text=functools.partial(_price_text, f"#{trade.id} {kind}{side} {trade.lots} ", digits),
                     style=Qt.PenStyle.DashLine if pending else Qt.PenStyle.SolidLine,
                 )
             for field, value, colour in (("sl", trade.sl, self._palette.loss), ("tp", trade.tp, self._palette.profit)):
@@ -121,7 +122,7 @@ class TradeLevels:
                     colour,
                     movable=True,
                     text=_level_text(
-                        f"#{trade.id} {field.upper()}", entry, pip, digits, lambda tid=trade.id: self._entry_of(tid)
+                        f"#{trade.id} {field.upper()}", entry, pip, digits, functools.partial(self._entry_of, trade.id)
                     ),
                     style=Qt.PenStyle.DashLine,
                 )
@@ -149,7 +150,7 @@ class TradeLevels:
                     value,
                     colour,
                     movable=False,
-                    text=lambda v, p=prefix: f"{p} {v:.{digits}f}",
+                    text=functools.partial(_price_text, prefix, digits),
                     style=Qt.PenStyle.DotLine,
                 )
         self.on_moved()
@@ -229,6 +230,11 @@ class TradeLevels:
             spot: Placed | None = placed.get((self.name, level.trade_id, level.field))
             if spot is not None:
                 level.label.setPos(to_view(spot.x, spot.y))
+
+
+def _price_text(prefix: str, digits: int, value: float) -> str:
+    """Label text of a line at a price: ``prefix`` and the price at the symbol's digits."""
+    return f"{prefix} {value:.{digits}f}"
 
 
 def _level_text(

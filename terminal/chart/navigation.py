@@ -12,7 +12,20 @@ the overlay indicators.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from engine.values import Quote
+    from terminal.chart.indicator_layer import IndicatorLayer
+    from terminal.chart.series import BarSeries
+
+    _ChartBase = QWidget  # the mixin's host is a QWidget (ChartView): super() reaches Qt's handlers
+else:
+    _ChartBase = object
 
 DEFAULT_VISIBLE = 120
 RIGHT_MARGIN = 6  # empty bars kept right of the last one
@@ -29,8 +42,20 @@ NAVIGATION_KEYS = {
 }
 
 
-class Navigation:
+class Navigation(_ChartBase):
     """x range, follow mode, y fit and navigation keys of ``ChartView``."""
+
+    if TYPE_CHECKING:  # what navigation reads and moves of ChartView, declared once (view.py creates it)
+        plot: Any  # pyqtgraph's PlotItem (pyqtgraph has no types)
+        plot_widget: Any  # pyqtgraph's PlotWidget
+        series: BarSeries
+        indicators: IndicatorLayer
+        follow: bool  # the view follows the last bar
+        _adjusting: bool  # a y fit is under way (its own range change must not refit)
+        _quote: Quote | None
+
+        @property
+        def symbol(self) -> str: ...
 
     def visible_range(self) -> tuple[float, float]:
         (left, right), _ = self.plot.vb.viewRange()
@@ -49,7 +74,7 @@ class Navigation:
 
     def scroll_to_end(self, keep_width: bool = False) -> None:
         n = len(self.series)
-        width = DEFAULT_VISIBLE
+        width: float = DEFAULT_VISIBLE
         if keep_width:
             left, right = self.visible_range()
             width = max(right - left - RIGHT_MARGIN, 10)
@@ -57,7 +82,7 @@ class Navigation:
         self.set_x_range(n - width, n + RIGHT_MARGIN)
 
     def _on_user_range(self, *_: object) -> None:
-        _, right = self.visible_range()
+        _left, right = self.visible_range()
         self.follow = right >= len(self.series) - 1
 
     def _fit_y(self, *_: object) -> None:
@@ -95,7 +120,7 @@ class Navigation:
         self.set_x_range(left + bars, right + bars)
         self._on_user_range()
 
-    def navigate(self, key: Qt.Key) -> bool:
+    def navigate(self, key: int) -> bool:
         """Pan, zoom or jump for a navigation key; False when ``key`` is not one."""
         left, right = self.visible_range()
         step = max((right - left) / 10, 1)
@@ -116,7 +141,7 @@ class Navigation:
             return False
         return True
 
-    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt name
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt name
         if not self.navigate(event.key()):
             super().keyPressEvent(event)
 
@@ -124,6 +149,7 @@ class Navigation:
         """Take navigation keys pressed in the plot before its ViewBox swallows + − =."""
         if (
             watched is self.plot_widget
+            and isinstance(event, QKeyEvent)
             and event.type() == QEvent.Type.KeyPress
             and event.key() in NAVIGATION_KEYS
             and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)

@@ -311,7 +311,7 @@ def resample(series: BarSeries, timeframe: Timeframe) -> BarSeries:
         raise ValueError(f"cannot resample {series.timeframe.value} down to {timeframe.value}")
     out = BarSeries(series.symbol, timeframe, capacity=max(len(series), 1))
     if len(series):
-        times, ohlcv = resample_arrays(series.times, series._ohlcv[: len(series)], timeframe)
+        times, ohlcv = resample_arrays(series.times, series._ohlcv[: len(series)], timeframe)  # noqa: SLF001
         out.set_arrays(times, ohlcv)
     return out
 

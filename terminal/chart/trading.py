@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtCore import Signal as QtSignal
@@ -103,7 +104,7 @@ class OneClickBar(QWidget):
         spec = SPECS.get(symbol)
         step = spec.lot_step if spec else Decimal("0.01")
         self._digits = spec.digits if spec else 5
-        self.lots.setDecimals(max(-step.as_tuple().exponent, 0))
+        self.lots.setDecimals(max(-cast(int, step.as_tuple().exponent), 0))  # a finite lot step
         self.lots.setRange(float(spec.lot_min if spec else step), float(spec.lot_max if spec else 100))
         self.lots.setSingleStep(float(step))
         if self.lots.value() < self.lots.minimum() or not self._configured:
@@ -141,13 +142,16 @@ class OneClickBar(QWidget):
         self._tasks.spawn(self._send(side), f"one-click-{side.value}")
 
     async def _send(self, side: Side) -> None:
+        place = self._place
+        if place is None:  # send() spawns this only once attached
+            return
         self.error.setText("")
         try:
             request = OrderRequest(
                 symbol=self.symbol, side=side, order_type=OrderType.MARKET, lots=self.typed_lots(), comment="one-click"
             )
             with disabled_while(self.sell, self.buy):
-                trade = await self._place(request)
+                trade = await place(request)
         except (ValidationError, NotFound) as exc:
             self.error.setText(error_text(exc))
             self.message.emit(f"one-click {side.value} refused: {error_text(exc)}")

@@ -81,7 +81,7 @@ class ChartView(Navigation, QWidget):
         self.quote_label, self.follow_button = self.header.quote_label, self.header.follow_button
         self.symbol_box.currentTextChanged.connect(self._on_symbol_box)
         for button in self.timeframe_buttons.buttons():
-            button.clicked.connect(lambda _=False, t=Timeframe(button.text()): self.set_timeframe(t))
+            button.clicked.connect(lambda _=False, t=Timeframe(button.text()): self.set_timeframe(t))  # noqa: B008
         self.follow_button.clicked.connect(self.scroll_to_end)
         self.one_click = OneClickBar()
         self.one_click.set_symbol(self.symbol)

@@ -91,8 +91,10 @@ def run_plan(args: argparse.Namespace) -> int:
 def format_plan(result: Plan) -> str:
     """The plan as text: one line per provider, then the verdict."""
     lines = [
-        f"{len(result.symbols)} symbol(s) every {result.interval:g} s for 24 h "
-        f"({result.reserve:.0%} of each budget kept in reserve):",
+        (
+            f"{len(result.symbols)} symbol(s) every {result.interval:g} s for 24 h "
+            f"({result.reserve:.0%} of each budget kept in reserve):"
+        ),
         "",
     ]
     header = f"{'provider':<13}{'limits (free)':<32}{'capacity':>9}  {'cost/day':>9}  assigned"
@@ -111,7 +113,7 @@ def format_plan(result: Plan) -> str:
         lines.append(f"{p.name:<13}{limits:<32}{p.capacity:>9}  {p.cost_per_day:>9,}  {assigned}")
     notes = [f"  {p.name}: {p.note}" for p in result.providers if p.note]
     if notes:
-        lines += ["", "notes:"] + notes
+        lines += ["", "notes:", *notes]
     lines.append("")
     if result.carried:
         lines.append(f"carried: all {len(result.symbols)} symbol(s)")

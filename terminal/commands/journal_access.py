@@ -47,7 +47,7 @@ def open_journal(args: argparse.Namespace) -> SqlJournal | None:
     url, field = settings.database_url, journal_field(settings)
     check_journal(url, field)
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):  # noqa: SIM102
         if not Path(parsed.database).exists():
             print(f"paper-terminal: no journal at {parsed.database}", file=sys.stderr)
             return None

@@ -101,8 +101,10 @@ def _value(value: Any) -> str:
 def format_text(account: AccountSnapshot, figures: dict[str, Any]) -> str:
     """The report as aligned text: account, figures, then one table per breakdown."""
     lines = [
-        f"account: balance {account.balance} {account.currency} (initial {account.initial_balance}), "
-        f"equity {account.equity}, leverage 1:{account.leverage}",
+        (
+            f"account: balance {account.balance} {account.currency} (initial {account.initial_balance}), "
+            f"equity {account.equity}, leverage 1:{account.leverage}"
+        ),
         "",
     ]
     scalars = {k: v for k, v in figures.items() if k not in BREAKDOWNS and k != "equity_curve"}
@@ -117,5 +119,5 @@ def format_text(account: AccountSnapshot, figures: dict[str, Any]) -> str:
         lines += ["", name]
         for key, row in table.items():
             cells = "  ".join(f"{col} {_value(val)}" for col, val in row.items())
-            lines.append(f"  {str(jsonable(key)):<10} {cells}")
+            lines.append(f"  {jsonable(key)!s:<10} {cells}")
     return "\n".join(lines)

@@ -141,10 +141,10 @@ async def serve(runtime: Runtime, stop: asyncio.Event | None = None) -> int:
             ",".join(runtime.engine.symbols),
             "" if runtime.server is not None else " (no server attached)",
         )
-        waiters = [asyncio.create_task(stop.wait(), name="serve:stop-signal")]
+        waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait(), name="serve:stop-signal")]
         if runtime.price_worker is not None:
             waiters.append(asyncio.create_task(_feed_ended(runtime), name="serve:feed-ended"))
-        done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        _done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -152,6 +152,6 @@ async def serve(runtime: Runtime, stop: asyncio.Event | None = None) -> int:
     finally:
         await runtime.stop()
         unsubscribe()
-        for signum in installed:
-            loop.remove_signal_handler(signum)
+        for installed_signum in installed:
+            loop.remove_signal_handler(installed_signum)
     return 0

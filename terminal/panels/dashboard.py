@@ -147,7 +147,7 @@ def curve_arrays(curve: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, n
     for point in curve:
         when = point["time"]
         if isinstance(when, str):
-            when = datetime.fromisoformat(when.replace("Z", "+00:00"))
+            when = datetime.fromisoformat(when)
         times.append(when.timestamp())
         balance.append(float(point["balance"]))
         equity.append(float(point.get("equity", point["balance"])))
@@ -170,7 +170,7 @@ class DashboardPanel(QWidget):
     def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
-        self.palette = palette
+        self.palette_ = palette
         self.figures: dict[str, Any] = {}
         self.samples: list[tuple[datetime, float, float]] = []
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
@@ -246,7 +246,7 @@ class DashboardPanel(QWidget):
 
     def apply_palette(self, palette: Palette) -> None:
         """Recolour the figures, curves and the signal report in ``palette`` (the window's theme)."""
-        self.palette = palette
+        self.palette_ = palette
         if hasattr(self, "signal_report"):
             self.signal_report.apply_palette(palette)
         for plot in (self.curves, self.dd_plot):
@@ -287,7 +287,7 @@ class DashboardPanel(QWidget):
         rows = [("best", t) for t in best] + [("worst", t) for t in worst]
         self.extremes.setRowCount(len(rows))
         for row, (kind, t) in enumerate(rows):
-            colour = self.palette.profit if kind == "best" else self.palette.loss
+            colour = self.palette_.profit if kind == "best" else self.palette_.loss
             for col, text in enumerate(
                 (
                     "▲ best" if kind == "best" else "▼ worst",
@@ -327,7 +327,7 @@ class DashboardPanel(QWidget):
             value = figures.get(key)
             colour = None
             if key in ("net_profit", "expected_payoff", "total_pips") and value is not None:
-                colour = self.palette.profit if float(value) > 0 else self.palette.loss if float(value) < 0 else None
+                colour = self.palette_.profit if float(value) > 0 else self.palette_.loss if float(value) < 0 else None
             label.setStyleSheet("font-size: 13px;" + (f" color: {colour};" if colour else ""))
         times, balance, _ = curve_arrays(list(figures.get("equity_curve") or []))
         now = self.engine.clock.now().timestamp()  # the market clock: at --speed 60 the curves end at market time

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,7 +78,7 @@ class HistoryTab(QWidget):
     def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
-        self.palette = palette
+        self.palette_ = palette
         self.trades: list[TradeRecord] = []
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self.symbol = QComboBox()
@@ -106,8 +106,8 @@ class HistoryTab(QWidget):
         for widget in (self.symbol, QLabel("from"), self.since, QLabel("to"), self.until):
             filters.addWidget(widget)
         filters.addStretch(1)
-        for widget in (self.result, self.apply_button):
-            actions.addWidget(widget)
+        actions.addWidget(self.result)
+        actions.addWidget(self.apply_button)
         actions.addWidget(self.summary, 1)
         actions.addWidget(self.export_button)
         bar.addLayout(filters)
@@ -133,14 +133,14 @@ class HistoryTab(QWidget):
 
     def apply_palette(self, palette: Palette) -> None:
         """Recolour the rows in ``palette`` (the window's theme)."""
-        self.palette = palette
+        self.palette_ = palette
         self._fill()
 
     def filters(self) -> tuple[str | None, datetime, datetime, str]:
         """(symbol or None, since, until exclusive, result) from the filter widgets."""
         symbol = self.symbol.currentText()
-        start = self.since.date().toPython()
-        end = self.until.date().toPython()
+        first, last = self.since.date(), self.until.date()
+        start, end = date(first.year(), first.month(), first.day()), date(last.year(), last.month(), last.day())
         since = datetime.combine(start, time.min, tzinfo=timezone.utc)
         until = datetime.combine(end, time.min, tzinfo=timezone.utc) + timedelta(days=1)
         return (None if symbol == "All symbols" else symbol), since, until, self.result.currentText()
@@ -166,7 +166,7 @@ class HistoryTab(QWidget):
         self.summary.setToolTip(self.summary.text())
 
     def _fill(self) -> None:
-        p = self.palette
+        p = self.palette_
         self.table.setRowCount(len(self.trades))
         for row, t in enumerate(self.trades):
             colour = p.profit if t.net > 0 else p.loss if t.net < 0 else None

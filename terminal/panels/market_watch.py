@@ -35,6 +35,7 @@ from engine.instruments import SPECS
 from engine.orders import spread_pips as engine_spread_pips
 from engine.values import Bar, Quote, Timeframe
 from terminal.panels import format as fmt
+from terminal.panels.cells import item_at
 from terminal.tasks import TaskOwner, error_text
 from terminal.theme import DARK, Palette
 
@@ -73,15 +74,17 @@ class MarketWatchPanel(QWidget):
     def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
-        self.palette = palette
+        self.palette_ = palette
         self.symbols = list(engine.symbols)
         self.day_open: dict[str, float] = {}
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self.table = QTableWidget(len(self.symbols), len(COLUMNS))
         self.table.setObjectName("market_watch")
         self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.horizontalHeaderItem(3).setToolTip("spread in pips")
-        self.table.horizontalHeaderItem(4).setToolTip("change since the open of the day, %")
+        for column, tip in ((3, "spread in pips"), (4, "change since the open of the day, %")):
+            header_item = self.table.horizontalHeaderItem(column)
+            if header_item is not None:  # set by setHorizontalHeaderLabels
+                header_item.setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         self.table.setStyleSheet("QTableWidget { font-size: 11px; } QHeaderView::section { padding: 2px 3px; }")
@@ -111,7 +114,7 @@ class MarketWatchPanel(QWidget):
         return self.symbols.index(symbol)
 
     def cell(self, symbol: str, column: str) -> QTableWidgetItem:
-        return self.table.item(self.row_of(symbol), COLUMNS.index(column))
+        return item_at(self.table, self.row_of(symbol), COLUMNS.index(column))
 
     def _set(
         self, row: int, col: int, text: str, *, right: bool = True, colour: str | None = None, tooltip: str = ""
@@ -124,7 +127,7 @@ class MarketWatchPanel(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if item.text() != text:
             item.setText(text)
-        item.setForeground(QBrush(QColor(colour or self.palette.text)))
+        item.setForeground(QBrush(QColor(colour or self.palette_.text)))
         item.setToolTip(tooltip)
 
     def follow(self, bridge: EngineBridge) -> None:
@@ -148,7 +151,7 @@ class MarketWatchPanel(QWidget):
 
     def on_frame(self, quotes: dict[str, Quote]) -> None:
         """Repaint the rows of the symbols in ``quotes``."""
-        p = self.palette
+        p = self.palette_
         for symbol, quote in quotes.items():
             if symbol not in self.symbols:
                 continue
@@ -195,5 +198,5 @@ class MarketWatchPanel(QWidget):
 
     def apply_palette(self, palette: Palette) -> None:
         """Recolour the rows in ``palette`` (the window's theme)."""
-        self.palette = palette
+        self.palette_ = palette
         self.on_frame({s: q for s in self.symbols if (q := self.engine.quote(s)) is not None})

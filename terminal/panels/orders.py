@@ -40,6 +40,7 @@ from engine.events import MirrorStateChanged
 from engine.instruments import SPECS
 from engine.values import Quote, TradeRecord, TradeStatus
 from terminal.panels import format as fmt
+from terminal.panels.cells import item_at
 from terminal.panels.columns import ColumnFitter
 from terminal.panels.floating import exit_price, floating
 from terminal.panels.history import HistoryTab
@@ -159,15 +160,15 @@ class _TradeTable(QTableWidget):
 
     def row_of(self, trade_id: int) -> int:
         for row in range(self.rowCount()):
-            if self.item(row, 0).data(Qt.ItemDataRole.UserRole) == trade_id:
+            if item_at(self, row, 0).data(Qt.ItemDataRole.UserRole) == trade_id:
                 return row
         raise KeyError(trade_id)
 
     def trade_id(self, row: int) -> int:
-        return int(self.item(row, 0).data(Qt.ItemDataRole.UserRole))
+        return int(item_at(self, row, 0).data(Qt.ItemDataRole.UserRole))
 
     def cell(self, trade_id: int, column: str) -> QTableWidgetItem:
-        return self.item(self.row_of(trade_id), self.col[column])
+        return item_at(self, self.row_of(trade_id), self.col[column])
 
     def set_text(
         self,
@@ -203,7 +204,7 @@ class OrdersPanel(QWidget):
     def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
-        self.palette = palette
+        self.palette_ = palette
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self._quotes: dict[str, Quote] = {}
         self._filling = False
@@ -232,7 +233,7 @@ class OrdersPanel(QWidget):
 
     def apply_palette(self, palette: Palette) -> None:
         """Recolour every tab in ``palette`` (the window's theme)."""
-        self.palette = palette
+        self.palette_ = palette
         self.history.apply_palette(palette)
         self.refresh()
 
@@ -263,7 +264,7 @@ class OrdersPanel(QWidget):
     def _fill_positions(self, trades: list[TradeRecord]) -> None:
         table = self.positions
         table.setRowCount(len(trades))
-        p = self.palette
+        p = self.palette_
         for row, t in enumerate(trades):
             table.set_text(row, "#", str(t.id), right=False, data=t.id)
             table.set_text(row, "Opened", fmt.short_when(t.open_time), right=False)
@@ -288,7 +289,7 @@ class OrdersPanel(QWidget):
     def _fill_pending(self, trades: list[TradeRecord]) -> None:
         table = self.pending
         table.setRowCount(len(trades))
-        p = self.palette
+        p = self.palette_
         for row, t in enumerate(trades):
             table.set_text(row, "#", str(t.id), right=False, data=t.id)
             table.set_text(row, "Placed", fmt.short_when(t.created_at or t.open_time), right=False)
@@ -308,14 +309,14 @@ class OrdersPanel(QWidget):
             self._set_mirror(table, row, t)
             cancel = QPushButton("Cancel")
             cancel.setObjectName("cancel")
-            cancel.clicked.connect(lambda _=False, tid=t.id: self.close(tid))
+            cancel.clicked.connect(lambda _=False, tid=t.id: self.close_trade(tid))
             table.setCellWidget(row, table.col[""], cancel)
 
     def _set_mirror(self, table: _TradeTable, row: int, t: TradeRecord) -> None:
         text, tooltip = mirror_cell(t.mirror_ticket, t.mirror_state, self._mirror_details.get(t.id))
         problem = t.mirror_state in MIRROR_PROBLEMS
-        table.set_text(row, "Mirror", text, right=False, colour=self.palette.loss if problem else None)
-        table.item(row, table.col["Mirror"]).setToolTip(tooltip)
+        table.set_text(row, "Mirror", text, right=False, colour=self.palette_.loss if problem else None)
+        item_at(table, row, table.col["Mirror"]).setToolTip(tooltip)
 
     def on_mirror_changed(self, event: MirrorStateChanged) -> None:
         """A bridge changed a trade's mirror ticket/state: keep its detail (refusal reason) and redraw."""
@@ -344,14 +345,14 @@ class OrdersPanel(QWidget):
         layout.setSpacing(3)
         close = QPushButton("Close")
         close.setObjectName("close")
-        close.clicked.connect(lambda _=False, tid=t.id: self.close(tid))
+        close.clicked.connect(lambda _=False, tid=t.id: self.close_trade(tid))
         partial = QPushButton("Partial ▾")
         partial.setObjectName("partial")
         menu = QMenu(partial)
         for percent in PARTS:
             lots = part_lots(t.lots, percent, t.symbol)
             action = menu.addAction(f"Close {percent}% ({lots} lots)")
-            action.triggered.connect(lambda _=False, tid=t.id, lt=lots: self.close(tid, lt))
+            action.triggered.connect(lambda _=False, tid=t.id, lt=lots: self.close_trade(tid, lt))
         menu.addAction("Close an amount…").triggered.connect(lambda _=False, tr=t: self._ask_amount(tr))
         partial.setMenu(menu)
         partial.setEnabled(t.lots > (SPECS[t.symbol].lot_min if t.symbol in SPECS else Decimal("0.01")))
@@ -382,7 +383,7 @@ class OrdersPanel(QWidget):
         pips, profit = floating(t, quotes, currency)
         if pips is None:
             pips, profit = t.pips, t.net
-        colour = self.palette.profit if (profit or 0) > 0 else self.palette.loss if (profit or 0) < 0 else None
+        colour = self.palette_.profit if (profit or 0) > 0 else self.palette_.loss if (profit or 0) < 0 else None
         table.set_text(row, "Price", "" if quote is None else fmt.price(t.symbol, exit_price(t, quote)))
         table.set_text(row, "Pips", fmt.pips(pips), colour=colour)
         table.set_text(row, "Profit", fmt.money(profit), colour=colour)
@@ -409,7 +410,7 @@ class OrdersPanel(QWidget):
         if field is None:
             return
         trade_id = table.trade_id(item.row())
-        symbol = table.item(item.row(), table.col["Symbol"]).text()
+        symbol = item_at(table, item.row(), table.col["Symbol"]).text()
         try:
             value = parse_price(item.text(), symbol, field)
             if field == "price" and value is None:
@@ -436,7 +437,8 @@ class OrdersPanel(QWidget):
         self.message.emit(f"trade #{trade_id} modified: {shown}")
         self.refresh()
 
-    def close(self, trade_id: int, lots: Decimal | None = None) -> None:
+    def close_trade(self, trade_id: int, lots: Decimal | None = None) -> None:
+        """Close trade ``trade_id`` (``lots`` of it) or cancel the order (not ``QWidget.close``)."""
         self.tasks.spawn(self._close(trade_id, lots), f"close-trade-{trade_id}")
 
     async def _close(self, trade_id: int, lots: Decimal | None) -> None:
@@ -481,7 +483,7 @@ class OrdersPanel(QWidget):
                     lots = Decimal(f"{dialog.doubleValue():.2f}")
                 except InvalidOperation:
                     return
-                self.close(trade.id, lots)
+                self.close_trade(trade.id, lots)
             dialog.deleteLater()
 
         dialog.finished.connect(done)

@@ -38,6 +38,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from engine.signals.book import signal_stats
+from terminal.panels.cells import item_at
 from terminal.tasks import TaskOwner, disabled_while, error_text
 from terminal.theme import DARK, Palette
 
@@ -76,7 +77,7 @@ class SignalReportPanel(QWidget):
     def __init__(self, engine: TradingEngine, palette: Palette = DARK, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
-        self.palette = palette
+        self.palette_ = palette
         self.stats: dict[str, dict[str, Any]] = {}
         self.selected: str | None = None
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
@@ -136,7 +137,7 @@ class SignalReportPanel(QWidget):
         self.apply_palette(palette)
 
     def apply_palette(self, palette: Palette) -> None:
-        self.palette = palette
+        self.palette_ = palette
         for plot in (self.calibration, self.histogram):
             plot.setBackground(QColor(palette.background))
             for name in ("left", "bottom"):
@@ -181,7 +182,7 @@ class SignalReportPanel(QWidget):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
-            verdict = self.table.item(row, len(COLUMNS) - 1)
+            verdict = item_at(self.table, row, len(COLUMNS) - 1)
             verdict.setForeground(QBrush(QColor(self.verdict_colour(s["verdict"]))))
             verdict.setToolTip(s["verdict_reason"])
             verdict.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -192,12 +193,12 @@ class SignalReportPanel(QWidget):
         self.select(keep)
 
     def verdict_colour(self, verdict: str) -> str:
-        return {"edge": self.palette.profit, "negative_edge": self.palette.loss}.get(verdict, self.palette.muted)
+        return {"edge": self.palette_.profit, "negative_edge": self.palette_.loss}.get(verdict, self.palette_.muted)
 
     def _on_selection(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if rows:
-            self.select(self.table.item(rows[0].row(), 0).text())
+            self.select(item_at(self.table, rows[0].row(), 0).text())
 
     def select(self, source: str | None) -> None:
         """Show ``source``'s calibration and R histogram (empty plots for None)."""

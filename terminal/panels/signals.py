@@ -40,12 +40,14 @@ from engine.errors import NotFound, ValidationError
 from engine.signals.executable import Assessment
 from engine.values import Signal, SignalStatus
 from terminal.panels import format as fmt
+from terminal.panels.cells import child, item_at, widget_at
 from terminal.prefs import Preferences
 from terminal.tasks import TaskOwner, disabled_while, error_text
 from terminal.theme import DARK, Palette
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
+    from engine.signals.book import SignalBook
     from terminal.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,7 @@ class ConfidenceBar(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
         return QSize(56, 18)
 
-    def paintEvent(self, _event) -> None:  # noqa: ANN001, N802 - Qt name
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt name
         painter = QPainter(self)
         rect = QRectF(self.rect()).adjusted(3, 4, -3, -4)
         painter.fillRect(rect, QColor(self._palette.panel))
@@ -97,7 +99,7 @@ class SignalsPanel(QWidget):
         super().__init__(parent)
         self.engine = engine
         self.prefs = prefs
-        self.palette = palette
+        self.palette_ = palette
         self.tasks = TaskOwner(lambda name, exc: self.message.emit(f"{name}: {error_text(exc)}"))
         self._signals: dict[int, Signal] = {}
         self._errors: dict[int, str] = {}
@@ -133,6 +135,14 @@ class SignalsPanel(QWidget):
         self._clock.timeout.connect(self.refresh_times)
         self._clock.start()
 
+    @property
+    def book(self) -> SignalBook:
+        """The engine's signal book (the window shows this panel only when signals are on)."""
+        book = self.engine.signals
+        if book is None:
+            raise LookupError("signals are not enabled in this terminal")
+        return book
+
     def follow(self, bridge: EngineBridge) -> None:
         """Add new signals and update changed ones as the engine announces them (the window calls it once)."""
         bridge.signal_received.connect(self.upsert)
@@ -140,13 +150,13 @@ class SignalsPanel(QWidget):
 
     def apply_palette(self, palette: Palette) -> None:
         """Recolour every row in ``palette`` (the window's theme)."""
-        self.palette = palette
+        self.palette_ = palette
         self._rebuild()
 
     # --- data ------------------------------------------------------------------
     async def reload(self) -> None:
         """Load the latest signals from the engine's signal book."""
-        signals = await self.engine.signals.list(limit=200)
+        signals = await self.book.list(limit=200)
         for signal in sorted(signals, key=lambda s: (s.created_at, s.id or 0)):
             self.upsert(signal, fresh=False)
 
@@ -170,8 +180,8 @@ class SignalsPanel(QWidget):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        for signal in list(self._signals.values()):
-            self._build_row(self.row_of(signal.id), signal)
+        for signal_id, signal in list(self._signals.items()):
+            self._build_row(self.row_of(signal_id), signal)
 
     def row_of(self, signal_id: int) -> int:
         for row in range(self.table.rowCount()):
@@ -181,13 +191,13 @@ class SignalsPanel(QWidget):
         raise KeyError(signal_id)
 
     def signal_at(self, row: int) -> Signal:
-        return self._signals[self.table.item(row, COL["Symbol"]).data(Qt.ItemDataRole.UserRole)]
+        return self._signals[item_at(self.table, row, COL["Symbol"]).data(Qt.ItemDataRole.UserRole)]
 
     def execute_button(self, signal_id: int) -> QPushButton:
-        return self.table.cellWidget(self.row_of(signal_id), COL_ACTIONS).findChild(QPushButton, "execute")
+        return child(widget_at(self.table, self.row_of(signal_id), COL_ACTIONS), QPushButton, "execute")
 
     def dismiss_button(self, signal_id: int) -> QPushButton:
-        return self.table.cellWidget(self.row_of(signal_id), COL_ACTIONS).findChild(QPushButton, "dismiss")
+        return child(widget_at(self.table, self.row_of(signal_id), COL_ACTIONS), QPushButton, "dismiss")
 
     def status_text(self, signal_id: int) -> str:
         """What the Action cell says: ``ready`` or why the signal cannot be executed."""
@@ -197,7 +207,7 @@ class SignalsPanel(QWidget):
     def assessment(self, signal: Signal) -> Assessment:
         """The engine's answer for ``signal`` now (``SignalBook.assess``) at the preferences' risk %
         (the engine's ``max_open_trades`` included)."""
-        return self.engine.signals.assess(signal, risk_percent=self.prefs.risk_percent)
+        return self.book.assess(signal, risk_percent=self.prefs.risk_percent)
 
     def blocker(self, signal: Signal) -> str | None:
         """The reason ``signal`` cannot be executed now, or None when it can."""
@@ -216,7 +226,7 @@ class SignalsPanel(QWidget):
         return item
 
     def _build_row(self, row: int, s: Signal) -> None:
-        p = self.palette
+        p = self.palette_
         side = self._item(s.side.value.upper())
         side.setForeground(QBrush(QColor(p.profit if s.side.sign > 0 else p.loss)))
         cells = {
@@ -230,10 +240,10 @@ class SignalsPanel(QWidget):
         }
         for name, item in cells.items():
             self.table.setItem(row, COL[name], item)
-        self.table.item(row, COL["R:R"]).setToolTip(
+        item_at(self.table, row, COL["R:R"]).setToolTip(
             "reward:risk at the signal's entry; Execute shows it at the live price"
         )
-        self.table.setCellWidget(row, COL["Conf."], ConfidenceBar(s.confidence, self.palette))
+        self.table.setCellWidget(row, COL["Conf."], ConfidenceBar(s.confidence, self.palette_))
         actions = QWidget()
         box = QHBoxLayout(actions)
         box.setContentsMargins(1, 1, 1, 1)
@@ -260,15 +270,16 @@ class SignalsPanel(QWidget):
 
     def _refresh_action(self, row: int, s: Signal) -> None:
         """Show the engine's answer in the Action cell: Execute with lots and R:R at the live price, or why not."""
-        actions = self.table.cellWidget(row, COL_ACTIONS)
-        execute = actions.findChild(QPushButton, "execute")
-        why = actions.findChild(QLabel, "reason")
-        dismiss = actions.findChild(QPushButton, "dismiss")
+        actions = widget_at(self.table, row, COL_ACTIONS)
+        execute = child(actions, QPushButton, "execute")
+        why = child(actions, QLabel, "reason")
+        dismiss = child(actions, QPushButton, "dismiss")
+        signal_id = s.id or 0  # a shown signal is a stored one, with its id
         verdict = self.assessment(s)
-        reason = verdict.reason if not verdict.executable else self._errors.get(s.id or 0)
+        reason = verdict.reason if not verdict.executable else self._errors.get(signal_id)
         if reason is None:
             drifted = verdict.needs_confirmation
-            self._status[s.id] = (
+            self._status[signal_id] = (
                 f"ready · drifted {verdict.drift_pips:.1f} pips (max {verdict.max_drift_pips:.1f}): asks first"
                 if drifted
                 else "ready"
@@ -283,7 +294,7 @@ class SignalsPanel(QWidget):
             if drifted:
                 tip += f". {verdict.confirmation_text} You will be asked first."
         else:
-            self._status[s.id] = reason
+            self._status[signal_id] = reason
             text, tip = "Execute", reason
         if execute.text() != text:
             execute.setText(text)
@@ -317,14 +328,14 @@ class SignalsPanel(QWidget):
         self.table.setItem(row, COL["Age · left"], age)
         seen = self._seen_at.get(s.id or 0)  # the highlight lasts HIGHLIGHT_SECONDS of the user's (wall) time
         highlight = seen is not None and time.monotonic() - seen < HIGHLIGHT_SECONDS
-        brush = QBrush(QColor(self.palette.highlight)) if highlight else QBrush()
+        brush = QBrush(QColor(self.palette_.highlight)) if highlight else QBrush()
         for col in range(len(COLUMNS)):
             item = self.table.item(row, col)
             if item is not None:
                 item.setBackground(brush)
 
     def is_highlighted(self, signal_id: int) -> bool:
-        item = self.table.item(self.row_of(signal_id), COL["Symbol"])
+        item = item_at(self.table, self.row_of(signal_id), COL["Symbol"])
         return item.background().style() != Qt.BrushStyle.NoBrush
 
     def refresh_times(self) -> None:
@@ -377,7 +388,7 @@ class SignalsPanel(QWidget):
         button = self.execute_button(signal_id)
         with disabled_while(button):
             try:
-                trade = await self.engine.signals.execute(
+                trade = await self.book.execute(
                     signal_id, risk_percent=self.prefs.risk_percent, confirm_drift=confirmed
                 )
             except (ValidationError, NotFound) as exc:
@@ -402,5 +413,5 @@ class SignalsPanel(QWidget):
 
     async def _dismiss(self, signal_id: int) -> None:
         with disabled_while(self.dismiss_button(signal_id)):
-            signal = await self.engine.signals.dismiss(signal_id)
+            signal = await self.book.dismiss(signal_id)
         self.upsert(signal)

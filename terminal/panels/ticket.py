@@ -407,9 +407,9 @@ class TicketPanel(UnitConversions, QWidget):
         except (Problem, ValidationError, NotFound, JournalError) as exc:  # refusals: said here, under the ticket
             text = exc.message if isinstance(exc, Problem) else error_text(exc)
             self.refresh_preview()
-            field = self.fields.get(getattr(exc, "field", None) or "")
-            if field is not None:
-                field.set_problem(text)
+            named = self.fields.get(getattr(exc, "field", None) or "")
+            if named is not None:
+                named.set_problem(text)
             self.error.setText(text)
             self.message.emit(f"order refused: {text}")
             return

@@ -9,12 +9,19 @@ valid for (an SL below the bid is a buy's, above the ask a sell's).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from engine.errors import NotFound, ValidationError
 from engine.instruments import SPECS
 from engine.orders import level_at_pips, pips_between
 from engine.values import OrderType, Side
 from terminal.panels.fields import FieldError
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QComboBox
+
+    from engine.service import TradingEngine
+    from terminal.panels.fields import NumberField
 
 DEFAULT_LOTS = "0.10"
 PIP_DECIMALS = 1
@@ -31,6 +38,22 @@ class Problem(Exception):
 
 class UnitConversions:
     """The ticket's unit switches (mixed into ``TicketPanel``, whose fields and engine they use)."""
+
+    if TYPE_CHECKING:  # what these conversions use of TicketPanel, declared once (ticket.py creates it)
+        engine: TradingEngine
+        risk_default: float  # the risk % a switch to "risk %" starts from
+        side_hint: Side  # the side a pips → price conversion is for
+        symbol: QComboBox
+        order_type: QComboBox
+        volume: NumberField
+        sl: NumberField
+        tp: NumberField
+
+        def digits(self) -> int: ...
+        def entry(self, side: Side) -> float | None: ...
+        def level(self, which: str, side: Side, entry: float | None) -> float | None: ...
+        def _risk_money(self, symbol: str, entry: float, sl: float, lots: Decimal) -> Decimal | None: ...
+        def _configure(self) -> None: ...
 
     def _on_volume_mode(self, mode: str) -> None:
         """Convert the volume between lots and risk % (at the buy side's entry and SL) when both are known."""

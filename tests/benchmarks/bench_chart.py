@@ -19,12 +19,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_API", "pyside6")
 
-from PySide6.QtGui import QImage  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from engine.values import Timeframe  # noqa: E402
+from engine.values import Timeframe
 
 WIDTH, HEIGHT, VISIBLE = 1600, 900, 500
 
@@ -59,7 +59,7 @@ def render_ms(view, frames: int = 40) -> float:
     return 1000 * float(np.median(render_samples(view, frames)))
 
 
-def frame_figure(view) -> str:  # noqa: ANN001
+def frame_figure(view) -> str:
     """ "median ms (fastest ms)": on a shared machine the fastest frame shows the cost without waits."""
     samples = render_samples(view)
     return f"{1000 * float(np.median(samples)):.2f} ms (fastest {1000 * min(samples):.2f} ms)"
@@ -105,7 +105,7 @@ def bench_bars(app: QApplication, n: int) -> None:
 INDICATORS = ("sma", "ema_fast", "ema_slow", "bollinger", "rsi", "macd")
 
 
-def quote_and_frame(view, last: int, frames: int = 30) -> list[float]:  # noqa: ANN001
+def quote_and_frame(view, last: int, frames: int = 30) -> list[float]:
     """Seconds for what the window does per frame: a quote applied, repaint_now (candles,
     indicators, axis tags, y fit) and the whole widget rendered."""
     from datetime import datetime, timezone
@@ -125,7 +125,7 @@ def quote_and_frame(view, last: int, frames: int = 30) -> list[float]:  # noqa: 
     return samples
 
 
-def bench_indicators(app: QApplication, view, n: int, last: int) -> None:  # noqa: ANN001
+def bench_indicators(app: QApplication, view, n: int, last: int) -> None:
     """The same chart with six indicators on: first computation, frame, one price + frame."""
     from dataclasses import replace
 

@@ -40,7 +40,7 @@ def random_walk_bars(seed: int, n: int = BARS) -> list[Bar]:
     lows = np.minimum(path.min(axis=1), opens)
     return [
         Bar("EURUSD", Timeframe.H1, START + timedelta(hours=i), float(o), float(h), float(lo), float(c))
-        for i, (o, h, lo, c) in enumerate(zip(opens, highs, lows, path[:, -1]))
+        for i, (o, h, lo, c) in enumerate(zip(opens, highs, lows, path[:, -1], strict=True))
     ]
 
 

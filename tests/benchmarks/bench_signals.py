@@ -50,7 +50,7 @@ def make_bars(symbol: str, tf: Timeframe, n: int, seed: int) -> list[Bar]:
     lows = np.minimum(opens, closes) - wick
     return [
         Bar(symbol, tf, START + timedelta(seconds=i * tf.seconds), float(o), float(h), float(lo), float(c))
-        for i, (o, h, lo, c) in enumerate(zip(opens, highs, lows, closes))
+        for i, (o, h, lo, c) in enumerate(zip(opens, highs, lows, closes, strict=True))
     ]
 
 

@@ -149,17 +149,13 @@ def measure(label: str, app: Sequence[str], home: Path, display: str | None) -> 
     print(f"{label}_help: {_timed([*app, '--help'], home)}", flush=True)
     print(f"{label}_report: {_timed([*app, 'report'], home)}", flush=True)
     serve = [*app, "serve", "--feed", "sim", "--port", "0", "--seed", "1"]
-    print(
-        f"{label}_serve_listening: {_median(lambda: _until(serve, home, 'stdout', 'listening on', signal.SIGINT), 3):.2f} s",
-        flush=True,
-    )
+    listening = _median(lambda: _until(serve, home, "stdout", "listening on", signal.SIGINT), 3)
+    print(f"{label}_serve_listening: {listening:.2f} s", flush=True)
     window = [*app, "--feed", "sim", "--port", "0", "--seed", "1", "--db", str(home / "window.db")]
     if display is not None:
         print(f"{label}_window_shown: {_median(lambda: _until_mapped(window, home, display), 3):.2f} s", flush=True)
-    print(
-        f"{label}_window_ready: {_median(lambda: _until(window, home, 'stderr', 'window ready', signal.SIGTERM), 3):.2f} s",
-        flush=True,
-    )
+    ready = _median(lambda: _until(window, home, "stderr", "window ready", signal.SIGTERM), 3)
+    print(f"{label}_window_ready: {ready:.2f} s", flush=True)
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ def main(t0: float) -> None:
         shown_at: list[float] = []
         original_show = MainWindow.show
 
-        def timed_show(self) -> None:  # noqa: ANN001
+        def timed_show(self) -> None:
             original_show(self)
             QApplication.processEvents()
             shown_at.append(time.perf_counter())

@@ -227,7 +227,7 @@ async def test_positions_of_no_active_trade_are_orphans_not_adopted(mt5_client, 
     svc = MirrorService(
         bus,
         Mt5Mirror(mt5_client, MirrorOptions(magic=MAGIC, symbol_suffix=".m")),
-        active_trades=lambda: [],
+        active_trades=list,
         watch_interval=10,
     )
     await svc.start()

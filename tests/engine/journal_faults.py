@@ -22,7 +22,7 @@ class FlakyJournal(SqlJournal):
     fail = 0
     commits = 0
 
-    def commit(self, trades, account, signals=()):  # noqa: ANN001, ANN201
+    def commit(self, trades, account, signals=()):
         self.commits += 1
         if self.fail:
             self.fail -= 1

@@ -184,7 +184,7 @@ def test_crash_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
     rng = random.Random(20261125)
     printed: dict[int, list[str]] = {}
     closed_counts = []
-    for iteration in range(4):
+    for _iteration in range(4):
         output, returncode = _run_and_kill(url, rng.randrange(1 << 30), rng.uniform(0.4, 1.5))
         assert returncode == -signal.SIGKILL
         printed.update(_printed(output))

@@ -261,7 +261,8 @@ def test_sharpe_of_amounts_beyond_float_precision_uses_exact_quotients():
     f = compute_performance(trades, initial)
     before = [initial, initial + Decimal("1000000.01"), initial + Decimal("500000.98")]
     returns = [
-        float(net / b) for net, b in zip((Decimal("1000000.01"), Decimal("-500000.03"), Decimal("2000000.07")), before)
+        float(net / b)
+        for net, b in zip((Decimal("1000000.01"), Decimal("-500000.03"), Decimal("2000000.07")), before, strict=True)
     ]
     mean = sum(returns) / 3
     stdev = (sum((r - mean) ** 2 for r in returns) / 2) ** 0.5

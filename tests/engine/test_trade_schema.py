@@ -22,7 +22,7 @@ from engine.values import CloseReason, OrderType, Side, TradeRecord, TradeStatus
 from terminal.commands.export import render
 
 # DESIGN.md, "A trade:" — the contract, in its order.
-DESIGN = (
+DESIGN = (  # noqa: SIM905  (DESIGN.md's list, verbatim)
     "id, symbol, side, order_type, status, lots, requested_price, entry_price, sl, tp, trailing_pips, open_time, "
     "close_time, close_price, close_reason, pips, pnl, commission, swap, mfe_pips, mae_pips, signal_id, "
     "parent_id, comment"
@@ -31,36 +31,36 @@ OPENED = datetime(2026, 11, 24, 17, 0, 0, 123456, tzinfo=timezone.utc)
 
 
 def make_trade(**changes) -> TradeRecord:
-    values = dict(
-        id=7,
-        symbol="USDJPY",
-        side=Side.SELL,
-        order_type=OrderType.LIMIT,
-        status=TradeStatus.CLOSED,
-        lots=Decimal("0.10"),
-        requested_price=151.2,
-        entry_price=151.2,
-        sl=151.5,
-        tp=150.8,
-        trailing_pips=12.5,
-        open_time=OPENED,
-        close_time=OPENED + timedelta(minutes=5),
-        close_price=150.8,
-        close_reason=CloseReason.TP,
-        pips=40.0,
-        pnl=Decimal("26.45"),
-        commission=Decimal("0.70"),
-        swap=Decimal("-0.13"),
-        mfe_pips=41.5,
-        mae_pips=-3.2,
-        signal_id=12,
-        parent_id=None,
-        comment='quote "and", comma',
-        created_at=OPENED,
-        expires_at=OPENED + timedelta(hours=1),
-        mirror_ticket="5012345",
-        mirror_state="closed",
-    )
+    values = {
+        "id": 7,
+        "symbol": "USDJPY",
+        "side": Side.SELL,
+        "order_type": OrderType.LIMIT,
+        "status": TradeStatus.CLOSED,
+        "lots": Decimal("0.10"),
+        "requested_price": 151.2,
+        "entry_price": 151.2,
+        "sl": 151.5,
+        "tp": 150.8,
+        "trailing_pips": 12.5,
+        "open_time": OPENED,
+        "close_time": OPENED + timedelta(minutes=5),
+        "close_price": 150.8,
+        "close_reason": CloseReason.TP,
+        "pips": 40.0,
+        "pnl": Decimal("26.45"),
+        "commission": Decimal("0.70"),
+        "swap": Decimal("-0.13"),
+        "mfe_pips": 41.5,
+        "mae_pips": -3.2,
+        "signal_id": 12,
+        "parent_id": None,
+        "comment": 'quote "and", comma',
+        "created_at": OPENED,
+        "expires_at": OPENED + timedelta(hours=1),
+        "mirror_ticket": "5012345",
+        "mirror_state": "closed",
+    }
     values.update(changes)
     return TradeRecord(**values)
 

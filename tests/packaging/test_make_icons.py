@@ -38,7 +38,7 @@ def test_ico_directory_lists_every_windows_size():
     assert (reserved, kind, count) == (0, 1, 7)
     sizes = []
     for i in range(count):
-        w, h, _, _, planes, bpp, length, offset = struct.unpack_from("<BBBBHHII", data, 6 + 16 * i)
+        w, _h, _, _, _planes, _bpp, length, offset = struct.unpack_from("<BBBBHHII", data, 6 + 16 * i)
         assert data[offset : offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + length <= len(data)
         sizes.append(w or 256)
     assert sizes == [16, 24, 32, 48, 64, 128, 256]

@@ -96,5 +96,5 @@ def test_smoke_guide_check_wants_the_built_pages_where_the_help_menu_looks(tmp_p
     check = smoke.Smoke(None, None, tmp_path, window=False, guide=guide / "index.html")
     assert check.guide_pages() == f"3 pages in {guide}"
     (guide / "guide" / "window.html").unlink()
-    with pytest.raises(smoke.Failed, match="window.html"):
+    with pytest.raises(smoke.Failed, match=r"window\.html"):
         check.guide_pages()

@@ -37,7 +37,7 @@ class Driver:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
 
-    def run(self, coro, timeout: float = 10.0):  # noqa: ANN001, ANN201
+    def run(self, coro, timeout: float = 10.0):
         return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
 
     def until(self, condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
@@ -75,7 +75,7 @@ class _TestEventLoop(qasync.QEventLoop):
     in the next ``run_until_complete``, inside the running loop.
     """
 
-    def run_until_complete(self, future):  # noqa: ANN001, ANN201
+    def run_until_complete(self, future):
         future = asyncio.ensure_future(future, loop=self)
 
         def stop(_: asyncio.Future) -> None:

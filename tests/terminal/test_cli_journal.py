@@ -282,7 +282,7 @@ async def test_backup_while_a_terminal_trades_copies_a_consistent_self_contained
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    ("args", "message"),
     [
         (
             ("--db-url", "postgresql+psycopg://user:hunter2@db.example/paper"),

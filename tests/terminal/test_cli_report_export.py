@@ -16,7 +16,7 @@ from engine.values import CloseReason, Side, Signal, TradeStatus
 from tests.kit import T0, closed, make_account, make_trade
 from tests.terminal.cli_helpers import run
 
-DESIGN_TRADE_FIELDS = (
+DESIGN_TRADE_FIELDS = (  # noqa: SIM905  (DESIGN.md's list, verbatim)
     "id, symbol, side, order_type, status, lots, requested_price, entry_price, sl, tp, trailing_pips, open_time, "
     "close_time, close_price, close_reason, pips, pnl, commission, swap, mfe_pips, mae_pips, signal_id, "
     "parent_id, comment"

@@ -139,7 +139,7 @@ def test_settings_missing_named_config_file_names_config(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "flag,value",
+    ("flag", "value"),
     [
         ("--balance", "1e30"),
         ("--commission", "1e30"),

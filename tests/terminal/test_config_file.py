@@ -76,6 +76,6 @@ def test_update_config_unchanged_values_leave_the_file_byte_identical(tmp_path):
 def test_update_config_broken_file_is_refused_and_left_alone(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text('feed = "sim\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="config.toml"):
+    with pytest.raises(ValueError, match=r"config\.toml"):
         update_config(path, {"port": 1})
     assert path.read_text(encoding="utf-8") == 'feed = "sim\n'

@@ -72,7 +72,7 @@ def test_window_on_a_journal_in_use_shows_a_dialog_prints_one_line_and_exits_2(q
     settings = _window_settings(tmp_path)
     told = []
 
-    async def tell(window, title, text):  # noqa: ANN001
+    async def tell(window, title, text):
         told.append((title, text))
 
     monkeypatch.setattr(app_module, "_tell", tell)

@@ -113,7 +113,9 @@ def test_signal_click_shows_it_on_chart_with_pattern(make_window, qloop, engine,
     bars = qloop.run(engine.bars("GBPUSD", Timeframe.M5, 100))
     from engine.values import PatternPoint
 
-    points = [PatternPoint(label, bars[i].time, bars[i].close) for label, i in zip("XABCD", (10, 30, 50, 70, 90))]
+    points = [
+        PatternPoint(label, bars[i].time, bars[i].close) for label, i in zip("XABCD", (10, 30, 50, 70, 90), strict=True)
+    ]
     signal = qloop.run(
         engine.signals.submit(make_signal("GBPUSD", Side.SELL, pattern={"name": "bat", "points": points}))
     )

@@ -78,7 +78,7 @@ async def test_serve_replay_at_max_speed_finds_the_planted_pattern_in_get_signal
         assert [p["label"] for p in signal["pattern"]["points"]] == ["X", "A", "B", "C", "D"]
         assert signal["pattern"]["points"][4]["price"] == pytest.approx(points[4] - 0.0001, abs=1e-5)
         # stamped at the close of the bar that confirmed D, in the file's (market) time
-        d_time = datetime.fromisoformat(signal["pattern"]["points"][4]["time"].replace("Z", "+00:00"))
+        d_time = datetime.fromisoformat(signal["pattern"]["points"][4]["time"])
         assert signal["created_at"].startswith((d_time + timedelta(hours=2)).strftime("%Y-%m-%dT%H"))
         await asyncio.wait_for(runtime.price_worker.finished.wait(), 60)
         await asyncio.sleep(0.2)

@@ -70,7 +70,7 @@ def a_monday() -> datetime:
     return today - timedelta(days=today.weekday() + 14)
 
 
-def finished(coro) -> object:  # noqa: ANN001
+def finished(coro) -> object:
     """The result of a coroutine that never suspends (``engine.bars`` reads memory)."""
     try:
         coro.send(None)
@@ -94,7 +94,7 @@ def stored(bars: list[Bar]) -> list[tuple]:
 class Trader:
     """What a trader does during the day, keyed by simulated hours since the start."""
 
-    def __init__(self, window, start: datetime) -> None:  # noqa: ANN001
+    def __init__(self, window, start: datetime) -> None:
         self.window = window
         self.engine = window.engine
         self.start = start
@@ -115,7 +115,7 @@ class Trader:
     def active(self, trade_id: int | None) -> bool:
         return trade_id is not None and any(t.id == trade_id for t in self.engine.active_trades())
 
-    async def wait_for(self, condition, what: str, timeout: float = 15.0) -> bool:  # noqa: ANN001
+    async def wait_for(self, condition, what: str, timeout: float = 15.0) -> bool:
         deadline = asyncio.get_running_loop().time() + timeout
         while not condition():
             if asyncio.get_running_loop().time() > deadline:
@@ -125,14 +125,14 @@ class Trader:
         return True
 
     @staticmethod
-    def listed(table, trade_id: int) -> bool:  # noqa: ANN001
+    def listed(table, trade_id: int) -> bool:
         try:
             table.row_of(trade_id)
         except KeyError:
             return False
         return True
 
-    def type_into(self, field, text: str) -> None:  # noqa: ANN001
+    def type_into(self, field, text: str) -> None:
         field.setFocus()
         field.selectAll()
         QTest.keyClick(field, Qt.Key.Key_Backspace)
@@ -250,7 +250,7 @@ class Trader:
             self.log.append(f"executed signal #{signal.id}")
 
 
-async def snapshot(engine) -> tuple[list, Decimal]:  # noqa: ANN001
+async def snapshot(engine) -> tuple[list, Decimal]:
     items, _ = await engine.list_trades(limit=1000)
     keep = (
         "id",

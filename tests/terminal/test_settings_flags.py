@@ -10,7 +10,7 @@ from terminal.settings import RiskSettings, Settings, add_shared_flags
 from terminal.settings_flags import flag_name, flagged_fields, shown_default
 
 # DESIGN's flag table: every name must keep working
-DESIGN_FLAGS = (
+DESIGN_FLAGS = (  # noqa: SIM905  (DESIGN.md's flag table, verbatim)
     "--db --db-url --feed --feed-priority --replay --speed --sim-start --seed --symbols --interval --host --port "
     "--allow-origin --token --viewer-token --balance --currency --leverage --mirror --read-only --config "
     "--risk-percent --max-open-trades --stop-out-level --commission --slippage --log-level"

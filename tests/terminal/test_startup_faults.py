@@ -289,7 +289,7 @@ def test_every_startup_fault_is_one_line_and_exit_2(tmp_path):
         runnable = [case for case in cases if possible or not case.needs_read_only]
         before = {case.name: _snapshot(case.journal) if case.journal else None for case in runnable}
         with ThreadPoolExecutor(PARALLEL) as pool:
-            results = dict(zip([c.name for c in runnable], pool.map(lambda c: _run(c, home), runnable)))
+            results = dict(zip([c.name for c in runnable], pool.map(lambda c: _run(c, home), runnable), strict=True))
         table = {case.name: _problems(case, results[case.name], before[case.name]) for case in runnable}
     failed = {name: problems for name, problems in table.items() if problems}
     assert not failed, "\n".join(f"{name}: {'; '.join(p)}" for name, p in failed.items())

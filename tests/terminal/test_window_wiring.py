@@ -56,7 +56,13 @@ def test_parts_follow_the_engine_bridge_without_a_window(qtbot, qloop, engine, p
     assert status.balance.text().startswith("Balance")  # the account update reached it
 
     qloop.run(engine.on_quote(quote("EURUSD", 1.09123)))
-    painted = lambda: (cell := watch.cell("EURUSD", "Bid")) is not None and cell.text() == "1.09123"  # noqa: E731
+
+    def painted() -> bool:
+        try:
+            return watch.cell("EURUSD", "Bid").text() == "1.09123"
+        except LookupError:  # cell() raises until the row has its items
+            return False
+
     qloop.until(painted, what="the market watch repainted")
 
     stored = qloop.run(engine.signals.submit(make_signal()))
@@ -105,12 +111,12 @@ def test_mainwindow_routes_no_engine_event_and_reaches_into_no_part():
 
 def _palettes(window) -> dict[str, str]:
     return {
-        "signals": window.signals_panel.palette.name,
-        "orders": window.orders.palette.name,
-        "history": window.orders.history.palette.name,
-        "market watch": window.market_watch.palette.name,
-        "dashboard": window.dashboard.palette.name,
-        "status bar": window.status.palette.name,
+        "signals": window.signals_panel.palette_.name,
+        "orders": window.orders.palette_.name,
+        "history": window.orders.history.palette_.name,
+        "market watch": window.market_watch.palette_.name,
+        "dashboard": window.dashboard.palette_.name,
+        "status bar": window.status.palette_.name,
         "journal label": window.journal_status.palette_.name,
     }
 

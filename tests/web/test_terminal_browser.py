@@ -234,7 +234,8 @@ def test_signals_show_the_live_size_refuse_with_a_reason_and_ask_before_a_drifte
         const panel = document.getElementById('signals-panel').getBoundingClientRect();
         return [...document.querySelectorAll('#signals tbody tr')].map((tr) => {
           const buttons = [...tr.querySelectorAll('td.actions button')].map((e) => e.getBoundingClientRect());
-          return [buttons.every((r) => r.right <= panel.right), new Set(buttons.map((r) => Math.round((r.top + r.bottom) / 2))).size];
+          const middles = new Set(buttons.map((r) => Math.round((r.top + r.bottom) / 2)));
+          return [buttons.every((r) => r.right <= panel.right), middles.size];
         });"""
     rows = b.driver.execute_script(fits)
     assert all(inside and lines == 1 for inside, lines in rows), rows  # in view, on one line

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ WARMUP_BARS = 60  # rows before this are dropped: indicators still settling
 def build_features(df: pd.DataFrame) -> pd.DataFrame:
     """Feature matrix of a bar frame (``open/high/low/close``, UTC DatetimeIndex), warm-up rows dropped."""
     close, high, low = df["close"].astype(float), df["high"].astype(float), df["low"].astype(float)
-    logc = np.log(close)
+    logc = cast(pd.Series, np.log(close))  # a ufunc keeps the Series (the stubs say ndarray)
     r1 = logc.diff()
     atr = ind.atr(high, low, close, 14)
     ema20, ema50 = ind.ema(close, 20), ind.ema(close, 50)
@@ -67,7 +68,8 @@ def build_features(df: pd.DataFrame) -> pd.DataFrame:
     out["slope_ema20"] = ema20.diff() / atr
     out["atr_rel"] = atr / close
     out["range"] = (high - low) / atr
-    hours = df.index.hour + df.index.minute / 60.0
+    index = cast(pd.DatetimeIndex, df.index)
+    hours = index.hour + index.minute / 60.0
     out["hour_sin"] = np.sin(2 * np.pi * hours / 24.0)
     out["hour_cos"] = np.cos(2 * np.pi * hours / 24.0)
     return out.iloc[WARMUP_BARS:].replace([np.inf, -np.inf], np.nan)
@@ -113,6 +115,7 @@ class FeatureState:
         self.bars += 1
         if self.bars <= WARMUP_BARS or not atr > 0:
             return None
+        assert self.prev_ema20 is not None  # the EMA has a value once warm
         logc = math.log(close)
         closes = self.closes
         values = [logc - math.log(closes[-1 - k]) for k in RETURN_LAGS]

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from engine.instruments import SPECS
 from engine.signals.ml.features import FeatureState
 from engine.signals.protocol import BarsFrame, StreamStates
@@ -31,7 +33,7 @@ class _State:
     last_time: int = 0
     bars: int = 0
     last_signal_bar: int = -(10**9)
-    row: object = None
+    row: np.ndarray | None = None  # the newest bar's feature vector, None while warming up
     close: float = 0.0
 
 

@@ -16,6 +16,7 @@ another version rather than guess.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Iterator
@@ -61,7 +62,7 @@ def purged_walk_forward(
     if n - min_train < n_splits:
         raise ValueError(f"{n} rows are too few for {n_splits} splits after {min_train} training rows")
     bounds = np.linspace(min_train, n, n_splits + 1).astype(int)
-    for start, stop in zip(bounds[:-1], bounds[1:]):
+    for start, stop in itertools.pairwise(bounds):
         train_end = start - horizon - embargo
         if train_end <= 0:
             continue
@@ -85,7 +86,8 @@ class SignalModel:
 
     def predict_up(self, x: np.ndarray) -> np.ndarray:
         """Calibrated P(close_{t+horizon} > close_t) for each row of ``x`` (scikit-learn path)."""
-        return self.classifier.predict_proba(np.atleast_2d(x))[:, 1]
+        proba: np.ndarray = self.classifier.predict_proba(np.atleast_2d(x))
+        return proba[:, 1]
 
     def predict_up_fast(self, row: np.ndarray) -> float:
         """The same probability for one row in plain numpy (no scikit-learn call overhead).
@@ -171,7 +173,7 @@ def train(df: pd.DataFrame, horizon: int = 6, c: float = 0.05) -> SignalModel:
     clf = _classifier(horizon, c).fit(x.to_numpy(), y.to_numpy())
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(),
-        "rows": int(len(x)),
+        "rows": len(x),
         "first_bar": x.index[0].isoformat(),
         "last_bar": x.index[-1].isoformat(),
         "c": c,
@@ -210,8 +212,8 @@ def walk_forward(
         truth.append(ys[te])
         folds.append(
             {
-                "train_rows": int(len(tr)),
-                "test_rows": int(len(te)),
+                "train_rows": len(tr),
+                "test_rows": len(te),
                 "test_from": x.index[te[0]].isoformat(),
                 "test_to": x.index[te[-1]].isoformat(),
                 "accuracy": float(accuracy_score(ys[te], p > 0.5)),
@@ -220,7 +222,7 @@ def walk_forward(
     p, base, yt = np.concatenate(probs), np.concatenate(bases), np.concatenate(truth)
     return {
         "horizon_bars": horizon,
-        "rows": int(len(yt)),
+        "rows": len(yt),
         "up_rate": float(yt.mean()),
         "accuracy": float(accuracy_score(yt, p > 0.5)),
         "log_loss": float(log_loss(yt, p, labels=[0, 1])),
@@ -239,7 +241,7 @@ def calibration_table(
 ) -> list[dict[str, Any]]:
     """Buckets of predicted probability: ``{from, to, count, mean_predicted, realised}``."""
     rows = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         mask = (p >= lo) & ((p < hi) if hi < 1.0 else (p <= hi))
         n = int(mask.sum())
         rows.append(
@@ -267,7 +269,11 @@ def confident_hits(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, 
     # What always betting on the majority direction would have hit on the same rows.
     up = float(y[mask].mean()) if n else None
     always = max(up, 1 - up) if up is not None else None
-    pbase = float(sps.binomtest(hits, n, always, alternative="greater").pvalue) if n and always < 1 else None
+    pbase = (
+        float(sps.binomtest(hits, n, always, alternative="greater").pvalue)
+        if always is not None and always < 1  # None exactly when no row is confident (n == 0)
+        else None
+    )
     return {
         "threshold": threshold,
         "count": n,

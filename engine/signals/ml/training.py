@@ -63,10 +63,10 @@ def train_and_save(
     metrics = {
         "model": out.name,
         "source": source,
-        "bars": int(len(df)),
+        "bars": len(df),
         "first_bar": df.index[0].isoformat(),
         "last_bar": df.index[-1].isoformat(),
-        "classifier": "StandardScaler + LogisticRegression(C=%g), CalibratedClassifierCV(sigmoid)" % c,
+        "classifier": f"StandardScaler + LogisticRegression(C={c:g}), CalibratedClassifierCV(sigmoid)",
         **metrics,
     }
     metrics_path(out).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
@@ -94,7 +94,7 @@ def main() -> None:
         DEFAULT_MODEL_PATH,
         source="backtesting.test/EURUSD.csv (real EURUSD H1, 2017-04..2018-02)",
     )
-    print(json.dumps({k: v for k, v in metrics.items() if k not in ("folds",)}, indent=2))
+    print(json.dumps({k: v for k, v in metrics.items() if k != "folds"}, indent=2))
 
 
 if __name__ == "__main__":

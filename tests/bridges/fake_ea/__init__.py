@@ -3,4 +3,4 @@
 from tests.bridges.fake_ea.mt4 import MT4, OP_BUY, OP_BUYLIMIT, OP_SELL, Order
 from tests.bridges.fake_ea.server import FakeEA
 
-__all__ = ["FakeEA", "MT4", "OP_BUY", "OP_BUYLIMIT", "OP_SELL", "Order"]
+__all__ = ["MT4", "OP_BUY", "OP_BUYLIMIT", "OP_SELL", "FakeEA", "Order"]

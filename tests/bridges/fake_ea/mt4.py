@@ -306,10 +306,7 @@ class MT4:
     def _stops_valid(self, order: Order, sl: float, tp: float) -> bool:
         """Stop level 0: a buy's SL below Bid and TP above it; a sell's against Ask (0 = none)."""
         bid, ask = self.prices[order.symbol]
-        if order.type in (OP_BUY, OP_SELL):
-            ref = bid if order.buy else ask
-        else:
-            ref = order.open_price
+        ref = (bid if order.buy else ask) if order.type in (OP_BUY, OP_SELL) else order.open_price
         if order.buy:
             return (not sl or sl < ref) and (not tp or tp > ref)
         return (not sl or sl > ref) and (not tp or tp < ref)

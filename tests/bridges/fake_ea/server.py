@@ -85,14 +85,14 @@ class FakeEA:
 
     def config(self, **overrides) -> ZmqConfig:
         assert self.ports is not None
-        values = dict(
-            host="127.0.0.1",
-            push_port=self.ports[0],
-            pull_port=self.ports[1],
-            sub_port=self.ports[2],
-            timeout=1.0,
-            heartbeat=0.2,
-        )
+        values = {
+            "host": "127.0.0.1",
+            "push_port": self.ports[0],
+            "pull_port": self.ports[1],
+            "sub_port": self.ports[2],
+            "timeout": 1.0,
+            "heartbeat": 0.2,
+        }
         values.update(overrides)
         return ZmqConfig(**values)
 
@@ -170,7 +170,7 @@ class FakeEA:
                 pub.bind_to_random_port("tcp://127.0.0.1"),
             )
         else:
-            for sock, port in zip((pull, push, pub), self.ports):
+            for sock, port in zip((pull, push, pub), self.ports, strict=True):
                 sock.bind(f"tcp://127.0.0.1:{port}")
         self._bound.set()
         try:

@@ -424,9 +424,7 @@ class FakeTerminal(TradingRules):
             return None
         retcode, comment = self.check_refusals.pop(0) if self.check_refusals else self._validate(req)
         account = self.account_info()
-        extra_margin = (
-            req.volume * _MARGIN_PER_LOT if req.action in (c.TRADE_ACTION_DEAL,) and not req.position else 0.0
-        )
+        extra_margin = req.volume * _MARGIN_PER_LOT if req.action == c.TRADE_ACTION_DEAL and not req.position else 0.0
         return OrderCheckResult(
             0 if retcode == c.TRADE_RETCODE_DONE else retcode,
             account.balance,

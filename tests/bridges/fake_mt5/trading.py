@@ -18,7 +18,8 @@ _MARGIN_PER_LOT = 1000.0
 
 class TradingRules:
     """Needs ``symbols``, ``positions``, ``orders``, ``deals``, ``auto_trading``, ``refusals``,
-    ``close_refusals``, ``market_closed``, ``partial_fill_next``, ``requotes_left`` and the helpers ``account_info``, ``set_price``, ``server_now``, ``_new_ticket``."""
+    ``close_refusals``, ``market_closed``, ``partial_fill_next``, ``requotes_left`` and the helpers
+    ``account_info``, ``set_price``, ``server_now``, ``_new_ticket``."""
 
     symbols: dict[str, Any]
     positions: dict[int, TradePosition]
@@ -27,7 +28,7 @@ class TradingRules:
     def _validate(self, req: TradeRequest) -> tuple[int, str]:
         if not self.auto_trading:
             return c.TRADE_RETCODE_CLIENT_DISABLES_AT, "AutoTrading disabled by client"
-        if req.action in (c.TRADE_ACTION_SLTP,):
+        if req.action == c.TRADE_ACTION_SLTP:
             if req.position not in self.positions:
                 return c.TRADE_RETCODE_POSITION_CLOSED, "Position doesn't exist"
             pos = self.positions[req.position]
@@ -62,10 +63,11 @@ class TradingRules:
         return c.TRADE_RETCODE_INVALID, "Invalid request"
 
     def _check_stops(self, symbol: str, pos_type: int, price: float, sl: float, tp: float) -> tuple[int, str]:
-        if pos_type == 0:
-            bad = (sl and sl >= price) or (tp and tp <= price)
-        else:
-            bad = (sl and sl <= price) or (tp and tp >= price)
+        bad = (
+            (sl and sl >= price) or (tp and tp <= price)
+            if pos_type == 0
+            else (sl and sl <= price) or (tp and tp >= price)
+        )
         return (c.TRADE_RETCODE_INVALID_STOPS, "Invalid stops") if bad else (c.TRADE_RETCODE_DONE, "")
 
     def _result(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 
 import pytest
@@ -84,7 +85,7 @@ async def test_backoff_grows_exponentially_with_jitter_cap(build, clock):
         if len(providers[0].calls) > before:
             call_times.append(clock().timestamp())
         clock.advance(1.0)
-    gaps = [b - a for a, b in zip(call_times, call_times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(call_times)]
     assert gaps[:4] == [2.0, 4.0, 8.0, 16.0]  # rng=1.0 → the full delay 2, 4, 8, 16 s
 
 
@@ -132,7 +133,7 @@ async def test_auth_error_disables_provider_and_replans(build, clock):
     quotes = await feed.poll_once()
     assert len(providers[0].calls) == calls  # never asked again
     # Replanned: at 60 s Twelve Data's 800/day carries nothing, Finnhub takes the symbols.
-    assert feed.plan.assignment == {s: "finnhub" for s in SYMBOLS}
+    assert feed.plan.assignment == dict.fromkeys(SYMBOLS, "finnhub")
     assert {q.source for q in quotes} == {"finnhub"}
 
 
@@ -373,7 +374,7 @@ async def test_per_second_cap_paces_calls_instead_of_dropping_symbols(build, clo
 
     provider = FakeProvider("finnhub", clock, ProviderLimits(per_minute=60, per_second=2))
     feed = build([provider], priority=("finnhub",))
-    await feed.start(SYMBOLS + ["USDCHF", "AUDUSD", "USDCAD"])
+    await feed.start([*SYMBOLS, "USDCHF", "AUDUSD", "USDCAD"])
     began = clock()
     quotes = await feed.poll_once()
     assert len(quotes) == 6 and provider.violations == 0

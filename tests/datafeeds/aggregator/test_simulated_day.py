@@ -14,7 +14,7 @@ from engine.errors import ProviderUnavailable
 from engine.instruments import SPECS
 from tests.datafeeds.aggregator.fakes import four_providers
 
-THIRTY = [s for s in SPECS if s != "XAUUSD"][:29] + ["XAUUSD"]
+THIRTY = [*[s for s in SPECS if s != "XAUUSD"][:29], "XAUUSD"]
 
 
 async def run_day(feed, clock, symbols, interval):

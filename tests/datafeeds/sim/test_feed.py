@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -47,7 +48,7 @@ async def test_sim_feed_history_has_5000_m1_bars_ending_at_start():
     bars = await feed.history("EURUSD", Timeframe.M1, 100_000)
     assert len(bars) >= 5_000
     assert bars[-1].time == THURSDAY - timedelta(minutes=1)
-    assert all(b.time < c.time for b, c in zip(bars, bars[1:], strict=False))
+    assert all(b.time < c.time for b, c in itertools.pairwise(bars))
     hourly = await feed.history("EURUSD", Timeframe.H1, 50)
     assert len(hourly) == 50 and hourly[-1].time == THURSDAY - timedelta(hours=1)
     daily = await feed.history("EURUSD", Timeframe.D1, 5)
@@ -69,7 +70,7 @@ async def test_sim_feed_weekend_has_no_ticks_and_reopens_sunday_2200():
     quotes = await _take(feed, 100_000, until=lambda q: q.time.weekday() == 0)
     assert all(calendar.is_open(q.time) for q in quotes)
     times = [q.time for q in quotes]
-    jumps = [(a, b) for a, b in zip(times, times[1:], strict=False) if b - a > timedelta(hours=1)]
+    jumps = [(a, b) for a, b in itertools.pairwise(times) if b - a > timedelta(hours=1)]
     assert len(jumps) == 1
     before, after = jumps[0]
     assert before < datetime(2026, 11, 20, 22, tzinfo=timezone.utc)

@@ -129,7 +129,8 @@ BAD_BODIES: list[tuple[bytes, dict[str, str]]] = [
     (b"\xef\xbb\xbf{}", {}),
 ]
 _LEAKS = re.compile(
-    r"\[SQL|\[parameters|INSERT INTO|SELECT .+ FROM|sqlite3|sqlalchemy|Traceback|(?<![\w.])/(?:home|tmp|etc|usr|var|root|work)/"
+    r"\[SQL|\[parameters|INSERT INTO|SELECT .+ FROM|sqlite3|sqlalchemy|Traceback"
+    r"|(?<![\w.])/(?:home|tmp|etc|usr|var|root|work)/"
 )
 
 
@@ -372,7 +373,7 @@ class Target:
             live = case.path_id or str(await self.live_id(route.needs or "open") or 1)
             path = path.replace("{id}", live)
         if route.query:
-            params = {k: v for k, v in {**route.base, **case.changes}.items()}
+            params = dict({**route.base, **case.changes}.items())
             query = {
                 k: json.dumps(_encode_value(v)) if not isinstance(_encode_value(v), str) else _encode_value(v)
                 for k, v in params.items()

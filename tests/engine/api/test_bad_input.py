@@ -123,7 +123,7 @@ async def test_unexpected_error_body_is_generic(client, engine, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "field,body",
+    ("field", "body"),
     [
         ("sl", {**BUY, "sl": 1e-320}),
         ("tp", {**BUY, "tp": 1e-320}),
@@ -145,7 +145,7 @@ async def test_patch_sl_that_rounds_to_zero_is_refused(client):
 
 
 @pytest.mark.parametrize(
-    "path,field,body",
+    ("path", "field", "body"),
     [
         ("/trades/execute/", "lots", {**BUY, "lots": True}),
         ("/trades/execute/", "sl", {**BUY, "sl": True}),
@@ -180,7 +180,7 @@ async def test_partial_close_of_a_pending_order_is_refused(client, engine):
 
 
 @pytest.mark.parametrize(
-    "content,headers",
+    ("content", "headers"),
     [
         (b"[" * 30_000 + b"]" * 30_000, {}),  # nested too deep
         (b'{"symbol": "EURUSD\xff\xfe", "side": "buy", "lots": 0.1}', {}),  # bad UTF-8
@@ -220,7 +220,9 @@ async def test_nothing_crashed_the_server(server):
         assert (await c.get("/api/health")).status_code == 200
 
 
-@pytest.mark.parametrize("method,path,field", [("DELETE", "/trades/1/", "method"), ("GET", "/nowhere/", "path")])
+@pytest.mark.parametrize(
+    ("method", "path", "field"), [("DELETE", "/trades/1/", "method"), ("GET", "/nowhere/", "path")]
+)
 async def test_routing_errors_name_what_is_wrong(client, method, path, field):
     assert_refused(await client.request(method, path), field)
 

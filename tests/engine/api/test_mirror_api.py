@@ -46,7 +46,7 @@ async def test_trade_mirror_fields_after_set_mirror_state_are_served(server, cli
 
 
 async def test_mirrored_trade_carries_ticket_and_feeds_show_bridge(server, client, mirror):
-    service, fake = mirror
+    service, _fake = mirror
     trade = (await client.post("/trades/execute/", json=ORDER)).json()
     await asyncio.wait_for(service.drain(), 5)
     shown = (await client.get(f"/trades/{trade['id']}/")).json()
@@ -87,7 +87,7 @@ async def test_close_failed_is_served_with_the_venues_reason(server, client, mir
 
 
 async def test_mirror_state_change_reaches_websocket_as_trade_modified(server, client, mirror):
-    service, fake = mirror
+    _service, _fake = mirror
     async with ws_connect(server, "trading") as ws:
         await next_message(ws, of_type("account_update"))
         trade = (await client.post("/trades/execute/", json=ORDER)).json()

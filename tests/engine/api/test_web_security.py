@@ -58,7 +58,7 @@ async def test_allow_origin_admits_the_proxy_origin_and_its_host_only(proxied):
 
 
 @pytest.mark.parametrize(
-    "value, expected",
+    ("value", "expected"),
     [
         ("https://Terminal.Example:443", "https://terminal.example"),
         ("http://10.0.0.2:80/", "http://10.0.0.2"),

@@ -13,8 +13,8 @@ import orjson
 import pytest
 
 from engine.api.server import ApiServer
-from engine.orders import OrderRequest
 from engine.events import TradeModified
+from engine.orders import OrderRequest
 from engine.values import Side, iso
 from tests.engine.api.conftest import TRADING, quote
 from tests.engine.api.helpers import next_message, of_type, ws_connect

@@ -37,7 +37,7 @@ def test_excursions_structure_matches_brute_force():
     rng = random.Random(5)
     ex = Excursions()
     ticks, opens = [], []
-    for i in range(400):
+    for _i in range(400):
         bid = 1.0 + rng.random() / 100
         ask = bid + 0.0001
         if rng.random() < 0.1:

@@ -30,7 +30,7 @@ def test_valuation_f_of_an_account_without_trades_is_the_balance_and_no_margin()
     assert broker.valuation_f() == (2500.0, 0.0)
 
 
-@pytest.mark.parametrize("symbol, bid, ask", [("EURUSD", 1.1, 1.1001), ("EURJPY", 160.0, 160.02)])
+@pytest.mark.parametrize(("symbol", "bid", "ask"), [("EURUSD", 1.1, 1.1001), ("EURJPY", 160.0, 160.02)])
 def test_pip_value_f_matches_the_decimal_pip_value(symbol, bid, ask):
     broker = new_broker()
     tick(broker, "USDJPY", 150.0, 150.0)

@@ -45,7 +45,7 @@ VALUES = (
 
 
 def test_make_record_fields_follow_trade_record_order():
-    assert position._FIELDS == tuple(f.name for f in fields(TradeRecord))
+    assert tuple(f.name for f in fields(TradeRecord)) == position._FIELDS
 
 
 def test_make_record_equals_the_dataclass_constructor():

@@ -12,7 +12,7 @@ from engine.values import OrderType, Side
 from tests.engine.broker.factories import at, new_broker, order, pending, rejected, tick
 
 
-@pytest.fixture()
+@pytest.fixture
 def broker():
     b = new_broker()
     tick(b, "EURUSD", 1.10000, 1.10010)
@@ -176,7 +176,7 @@ def test_refusals_read_as_prose_with_the_symbols_digits(broker, side, order_type
 
 
 @pytest.mark.parametrize(
-    "changes,field,code",
+    ("changes", "field", "code"),
     [
         ({"sl": 1e-320}, "sl", "invalid_stops"),  # a positive float that rounds to 0.0
         ({"sl": 0.000004}, "sl", "invalid_stops"),

@@ -124,7 +124,7 @@ def _command(broker: PaperBroker, op: tuple, mids: dict[str, float], now) -> tup
         return (lambda: broker.place(request)), []
     active = broker.active_trades()
     if not active:
-        return (lambda: []), []
+        return (list), []
     trade = active[op[1] % len(active)]
     if kind == "close":
         lots = None if op[2] == 0 else (trade.lots * op[2] / 100).quantize(Decimal("0.01"))
@@ -139,9 +139,12 @@ def _command(broker: PaperBroker, op: tuple, mids: dict[str, float], now) -> tup
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=operations)
 def test_every_command_rolled_back_and_redone_gives_the_same_broker_as_running_it_once(ops):
-    config = dict(
-        balance=Decimal("5000"), leverage=200, commission_per_lot_side=Decimal("3.5"), slippage=FixedSlippage(0.5)
-    )
+    config = {
+        "balance": Decimal("5000"),
+        "leverage": 200,
+        "commission_per_lot_side": Decimal("3.5"),
+        "slippage": FixedSlippage(0.5),
+    }
     once, twice = PaperBroker(BrokerConfig(**config)), PaperBroker(BrokerConfig(**config))
     mids, now = dict(START), T0
     for broker in (once, twice):

@@ -100,7 +100,7 @@ def test_last_event_time_is_the_latest_trade_signal_or_price_time(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "url, path",
+    ("url", "path"),
     [
         ("sqlite:////data/paper.db", "/data/paper.db"),
         ("sqlite:///file:/data/paper.db?mode=ro&uri=true", "/data/paper.db"),

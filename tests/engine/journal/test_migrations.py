@@ -94,7 +94,7 @@ def test_models_compile_for_postgresql():
 def test_head_revision_constant_is_the_scripts_head():
     from engine.journal.schema import HEAD_REVISION
 
-    assert HEAD_REVISION == head_revision()
+    assert head_revision() == HEAD_REVISION
 
 
 def test_current_revision_reads_what_alembic_reads(tmp_path):
@@ -117,7 +117,7 @@ def test_sqlite_migration_is_seen_by_other_connections_all_at_once(tmp_path):
     seen: list[set[str]] = []
 
     @event.listens_for(engine, "after_cursor_execute")
-    def look(_conn, _cursor, statement, *_args):  # noqa: ANN001 - SQLAlchemy's event signature
+    def look(_conn, _cursor, statement, *_args):  # SQLAlchemy's event signature
         if statement.lstrip().upper().startswith("CREATE TABLE"):
             other = sqlite3.connect(path, timeout=0.1)
             try:

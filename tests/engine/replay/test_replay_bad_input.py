@@ -50,7 +50,7 @@ def _with_row(index: int, row: tuple[float, float, float, float]) -> list[tuple[
 
 
 @pytest.mark.parametrize(
-    "row,field,words",
+    ("row", "field", "words"),
     [
         ((1e308, 1e308, 1e308, 1e308), "open", "below"),  # overflowed money arithmetic
         ((1.1, 1e10, 1.0, 1.1), "high", "below"),
@@ -106,7 +106,7 @@ def test_replay_signal_time_out_of_range_is_refused(tmp_path, capsys, when):
 
 
 @pytest.mark.parametrize(
-    "column,value",
+    ("column", "value"),
     [("sl", 1e308), ("tp", 1e308), ("lots", 1e308), ("risk_percent", 1e308), ("sl", 1e-320), ("price", 1e308)],
 )
 def test_replay_signal_values_that_overflow_never_crash(tmp_path, capsys, column, value):
@@ -146,7 +146,7 @@ def test_replay_signals_that_is_a_directory_says_so(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "flag,value",
+    ("flag", "value"),
     [
         ("--balance", "1e400"),
         ("--balance", "1e30"),

@@ -17,32 +17,32 @@ OPENED = datetime(2024, 3, 4, 10, 0, 59, 123456, tzinfo=timezone.utc)
 
 
 def _record(**changes) -> TradeRecord:
-    fields = dict(
-        id=7,
-        symbol="EURUSD",
-        side=Side.SELL,
-        order_type=OrderType.LIMIT,
-        status=TradeStatus.CLOSED,
-        lots=Decimal("0.10"),
-        requested_price=1.1,
-        entry_price=1.1,
-        sl=1.102,
-        tp=1.096,
-        trailing_pips=None,
-        open_time=OPENED,
-        close_time=OPENED + timedelta(minutes=5),
-        close_price=1.096,
-        close_reason=CloseReason.TP,
-        pips=40.0,
-        pnl=Decimal("40.00"),
-        commission=Decimal("0.70"),
-        swap=Decimal("-0.13"),
-        mfe_pips=41.5,
-        mae_pips=-3.2,
-        signal_id=12,
-        parent_id=None,
-        comment="model-a",
-    )
+    fields = {
+        "id": 7,
+        "symbol": "EURUSD",
+        "side": Side.SELL,
+        "order_type": OrderType.LIMIT,
+        "status": TradeStatus.CLOSED,
+        "lots": Decimal("0.10"),
+        "requested_price": 1.1,
+        "entry_price": 1.1,
+        "sl": 1.102,
+        "tp": 1.096,
+        "trailing_pips": None,
+        "open_time": OPENED,
+        "close_time": OPENED + timedelta(minutes=5),
+        "close_price": 1.096,
+        "close_reason": CloseReason.TP,
+        "pips": 40.0,
+        "pnl": Decimal("40.00"),
+        "commission": Decimal("0.70"),
+        "swap": Decimal("-0.13"),
+        "mfe_pips": 41.5,
+        "mae_pips": -3.2,
+        "signal_id": 12,
+        "parent_id": None,
+        "comment": "model-a",
+    }
     fields.update(changes)
     return TradeRecord(**fields)
 

@@ -39,7 +39,7 @@ def test_plain_signals_file_loads_like_the_row_by_row_path(tmp_path, name):
 
 
 @pytest.mark.parametrize(
-    "bad, field",
+    ("bad", "field"),
     [
         ({"symbol": "XXXYYY"}, "symbol"),
         ({"side": "long"}, "side"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -16,7 +17,7 @@ T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
 def path_through(prices: list[float], steps: int) -> list[float]:
     """Closes moving linearly from each price to the next in ``steps`` bars per leg."""
     out = [prices[0]]
-    for p0, p1 in zip(prices, prices[1:]):
+    for p0, p1 in itertools.pairwise(prices):
         out.extend(np.linspace(p0, p1, steps + 1)[1:].tolist())
     return out
 
@@ -58,18 +59,18 @@ def run_generator(gen, bars: list[Bar], capacity: int = 500) -> list[Signal]:
 
 
 def make_signal(**over) -> Signal:
-    base = dict(
-        id=None,
-        symbol="EURUSD",
-        side=Side.BUY,
-        entry=1.1000,
-        sl=1.0950,
-        tp=1.1100,
-        confidence=0.7,
-        source="test",
-        timeframe=Timeframe.H1,
-        created_at=T0,
-        expires_at=T0 + timedelta(hours=1),
-    )
+    base = {
+        "id": None,
+        "symbol": "EURUSD",
+        "side": Side.BUY,
+        "entry": 1.1000,
+        "sl": 1.0950,
+        "tp": 1.1100,
+        "confidence": 0.7,
+        "source": "test",
+        "timeframe": Timeframe.H1,
+        "created_at": T0,
+        "expires_at": T0 + timedelta(hours=1),
+    }
     base.update(over)
     return Signal(**base)

@@ -13,7 +13,7 @@ def outcome():
 
 
 def test_forward_test_every_model_trades_and_is_scored(outcome):
-    signals, result, stats = outcome
+    _signals, result, stats = outcome
     assert {"harmonic", "mtf", "ml"} <= set(stats)
     for source in ("harmonic", "mtf", "ml"):
         s = stats[source]

@@ -70,7 +70,7 @@ def test_harmonic_generator_textbook_pattern_at_both_ends_of_b_signals_at_confir
     sig = validate_signal(signals[0])
     assert sig.side is (Side.BUY if bullish else Side.SELL)
     assert [p.label for p in sig.pattern["points"]] == ["X", "A", "B", "C", "D"]
-    for k, (point, price) in enumerate(zip(sig.pattern["points"], points)):
+    for k, (point, price) in enumerate(zip(sig.pattern["points"], points, strict=True)):
         assert point.time == T0 + timedelta(hours=d_bar(k))
         assert point.price == pytest.approx(price, abs=1e-9)
     d = points[4]
@@ -133,11 +133,12 @@ def test_harmonic_a_turn_at_a_nearer_zone_then_a_deeper_one_reports_each_where_i
     # the slide resumes to a Crab at 1.618
     x, a, b, c, d = swings(0.618, 0.618, 1.618)
     g = a - 0.786 * XA
-    closes = (
-        path_through([x + 0.4 * XA, x, a, b, c, g], STEPS)
-        + [g + 0.02 * XA, g + 0.04 * XA]
-        + path_through([g + 0.04 * XA, d, d + 0.5 * XA], STEPS)[1:]
-    )
+    closes = [
+        *path_through([x + 0.4 * XA, x, a, b, c, g], STEPS),
+        g + 0.02 * XA,
+        g + 0.04 * XA,
+        *path_through([g + 0.04 * XA, d, d + 0.5 * XA], STEPS)[1:],
+    ]
     bars = bars_from_closes(closes)
     signals = run_generator(HarmonicGenerator(timeframes=(bars[0].timeframe,)), bars)
     assert [s.pattern["name"] for s in signals] == ["Gartley", "Crab"]

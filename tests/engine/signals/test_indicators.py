@@ -35,7 +35,7 @@ def test_macd_incremental_equals_batch(frame):
 
 def test_atr_incremental_equals_batch(frame):
     inc = ind.Atr(14)
-    got = [inc.update(h, lo, c) for h, lo, c in zip(frame["high"], frame["low"], frame["close"])]
+    got = [inc.update(h, lo, c) for h, lo, c in zip(frame["high"], frame["low"], frame["close"], strict=True)]
     np.testing.assert_allclose(got, ind.atr(frame["high"], frame["low"], frame["close"]), rtol=0, atol=1e-12)
 
 

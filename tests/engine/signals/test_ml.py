@@ -56,7 +56,7 @@ def test_feature_state_incremental_equals_batch(eurusd):
     batch = build_features(df)
     state = FeatureState()
     rows = []
-    for t, h, lo, c in zip(df.index, df["high"], df["low"], df["close"]):
+    for t, h, lo, c in zip(df.index, df["high"], df["low"], df["close"], strict=True):
         row = state.update(int(t.timestamp()), float(h), float(lo), float(c))
         if row is not None:
             rows.append(row)

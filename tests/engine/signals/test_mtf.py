@@ -103,4 +103,4 @@ def test_mtf_stronger_agreement_higher_confidence():
     strong = run_mtf(trend(16 * 80, 0.0002), MultiTimeframeGenerator())
     assert weak and strong
     assert strong[0].confidence > weak[0].confidence
-    assert T0 < strong[0].created_at
+    assert strong[0].created_at > T0

@@ -126,7 +126,7 @@ def test_chart_pattern_overlay_labels_points_x_a_b_c_d(qtbot):
     times = [datetime.fromtimestamp(int(view.series.times[i]), tz=timezone.utc) for i in (10, 20, 30, 40, 50)]
     from engine.values import PatternPoint
 
-    points = [PatternPoint(label, t, 1.08 + i * 0.001) for i, (label, t) in enumerate(zip("XABCD", times))]
+    points = [PatternPoint(label, t, 1.08 + i * 0.001) for i, (label, t) in enumerate(zip("XABCD", times, strict=True))]
     signal = Signal(
         7,
         "EURUSD",
@@ -212,7 +212,7 @@ def test_chart_keyboard_pans_zooms_and_returns_to_end(qtbot):
 
     view = chart_with(qtbot, 2_000)
     view.scroll_to_end()
-    left, right = view.visible_range()
+    left, _right = view.visible_range()
     qtbot.keyClick(view.plot_widget, Qt.Key.Key_Left)
     new_left, new_right = view.visible_range()
     assert new_left < left and view.follow is False

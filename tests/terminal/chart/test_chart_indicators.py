@@ -33,7 +33,7 @@ def chart(qtbot, store: QSettings, n: int = 500) -> ChartView:
     return view
 
 
-def type_into(qtbot, field: QSpinBox, text: str) -> None:  # noqa: ANN001
+def type_into(qtbot, field: QSpinBox, text: str) -> None:
     field.setFocus()
     field.selectAll()
     QTest.keyClicks(field, text)

@@ -23,7 +23,7 @@ from engine.values import Side, Timeframe
 from tests.terminal.conftest import quote
 
 
-def menu_action(window, menu_title: str, text: str):  # noqa: ANN001, ANN201
+def menu_action(window, menu_title: str, text: str):
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == menu_title)
     for action in menu.actions():
         if action.text().startswith(text):
@@ -35,7 +35,7 @@ def menu_action(window, menu_title: str, text: str):  # noqa: ANN001, ANN201
     raise AssertionError(f"no {text!r} in {menu_title}")
 
 
-def mouse(widget, kind: QEvent.Type, pos: QPoint, buttons: Qt.MouseButton) -> None:  # noqa: ANN001
+def mouse(widget, kind: QEvent.Type, pos: QPoint, buttons: Qt.MouseButton) -> None:
     """Send one mouse event with the buttons held (QTest.mouseMove carries none)."""
     local = QPointF(pos)
     event = QMouseEvent(
@@ -49,7 +49,7 @@ def mouse(widget, kind: QEvent.Type, pos: QPoint, buttons: Qt.MouseButton) -> No
     QApplication.sendEvent(widget, event)
 
 
-def width(chart) -> float:  # noqa: ANN001
+def width(chart) -> float:
     left, right = chart.visible_range()
     return right - left
 

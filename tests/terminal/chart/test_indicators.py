@@ -106,7 +106,7 @@ def test_default_specs_carry_the_signal_models_own_parameters():
 
 
 @pytest.mark.parametrize(
-    "params, field",
+    ("params", "field"),
     [
         ((0,), "period"),
         ((1001,), "period"),

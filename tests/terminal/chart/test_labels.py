@@ -11,11 +11,11 @@ from terminal.chart.axis import spread_apart
 from terminal.chart.labels import LabelBox, place_labels
 
 
-def rect(box: LabelBox, spot) -> tuple[float, float, float, float]:  # noqa: ANN001
+def rect(box: LabelBox, spot) -> tuple[float, float, float, float]:
     return spot.x, spot.y, spot.x + box.width, spot.y + box.height
 
 
-def overlap(a, b) -> bool:  # noqa: ANN001
+def overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
@@ -54,7 +54,7 @@ def test_place_labels_beyond_the_width_stack_vertically_without_overlap():
 def test_spread_apart_tags_never_overlap_and_stay_on_the_axis(centres):
     centres = sorted(centres)
     out = spread_apart(centres, 16.0, 0.0, 700.0)
-    assert all(b - a >= 16.0 - 1e-9 for a, b in zip(out, out[1:]))
+    assert all(b - a >= 16.0 - 1e-9 for a, b in itertools.pairwise(out))
     assert all(8.0 - 1e-9 <= c <= 692.0 + 1e-9 for c in out)
 
 

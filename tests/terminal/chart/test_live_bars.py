@@ -33,7 +33,7 @@ def test_chart_on_engine_bar_closes_matches_bar_store_without_errors(qtbot, qloo
     qloop.run(view.load(lambda s, tf: engine.bars(s, tf, limit=400)))
     closes: list[bool] = []
 
-    def check(bar) -> None:  # noqa: ANN001
+    def check(bar) -> None:
         if bar.symbol == "EURUSD" and bar.timeframe is view.timeframe:
             closes.append(True)
 

@@ -71,7 +71,7 @@ def trade(
     )
 
 
-def overlaps(rects) -> list:  # noqa: ANN001
+def overlaps(rects) -> list:
     return [(a, b) for (ka, a), (kb, b) in itertools.combinations(rects, 2) if a.intersects(b)]
 
 
@@ -294,7 +294,7 @@ def test_time_axis_relabels_after_a_timeframe_switch_with_the_same_bar_count(qtb
     times, ohlcv = walk(1_500, Timeframe.M1.seconds)
     bars = [
         Bar("EURUSD", Timeframe.M1, datetime.fromtimestamp(int(t), tz=timezone.utc), *row[:4])
-        for t, row in zip(times, ohlcv)
+        for t, row in zip(times, ohlcv, strict=True)
     ]
     view.set_timeframe(Timeframe.M1)
     view.set_bars(bars)  # as the window loads the new history: same count, same x range

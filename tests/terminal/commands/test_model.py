@@ -36,7 +36,7 @@ def test_model_train_from_journal_bars_default_out(tmp_path, capsys, monkeypatch
     journal.save_bars(
         [
             Bar("EURUSD", Timeframe.H1, t.to_pydatetime(), o, h, lo, c)
-            for t, o, h, lo, c in zip(df.index, df.open, df.high, df.low, df.close)
+            for t, o, h, lo, c in zip(df.index, df.open, df.high, df.low, df.close, strict=True)
         ],
         "test",
     )

@@ -35,7 +35,7 @@ def test_balance_steps_at_closes_and_equity_comes_from_the_snapshots(qtbot, qloo
     qloop.run(panel.reload())
     account = engine.account()
     assert account.equity < account.balance  # an open loser: equity is not balance
-    ex, ey = panel.equity_line.getData()
+    _ex, ey = panel.equity_line.getData()
     assert ey[-1] == float(account.equity) and ey[-2] == float(account.equity)  # snapshot, then live
     bx, by = panel.balance_line.getData()
     assert by[-1] == float(account.balance) and not np.array_equal(ey, by[: len(ey)])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timezone
 
-import pytest
 from PySide6.QtCore import QPoint
+
+import pytest
 
 from engine.values import Bar, Timeframe
 from terminal.panels.market_watch import STALE_MARK, MarketWatchPanel

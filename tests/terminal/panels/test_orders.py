@@ -12,8 +12,8 @@ import pytest
 
 from engine.broker import OrderRequest
 from engine.errors import ValidationError
-from engine.values import OrderType, Side, TradeStatus
 from engine.trade_schema import View, names
+from engine.values import OrderType, Side, TradeStatus
 from terminal.panels.orders import parse_price, part_lots
 from tests.terminal.conftest import quote
 
@@ -96,7 +96,7 @@ def test_orders_partial_close_half_leaves_half_open(window, qloop, engine):
     menu_button = window.orders.positions.cellWidget(0, window.orders.positions.col[""]).findChild(
         type(window.ticket.buy), "partial"
     )
-    half = [a for a in menu_button.menu().actions() if a.text().startswith("Close 50%")][0]
+    half = next(a for a in menu_button.menu().actions() if a.text().startswith("Close 50%"))
     assert half.text() == "Close 50% (0.20 lots)"
     half.trigger()
     qloop.until(lambda: engine.broker.trade(trade.id).lots == Decimal("0.20"), what="half closed")
@@ -115,7 +115,7 @@ def test_orders_pending_modify_price_and_cancel(window, qloop, engine):
     assert window.orders.tabs.tabText(1) == "Pending orders (1)"
     window.orders.pending.cell(order.id, "Price").setText(f"{q.ask - 0.0030:.5f}")
     qloop.until(lambda: engine.broker.trade(order.id).requested_price == round(q.ask - 0.0030, 5), what="moved")
-    window.orders.close(order.id)
+    window.orders.close_trade(order.id)
     qloop.until(lambda: window.orders.pending.rowCount() == 0, what="cancelled")
     cancelled, total = qloop.run(engine.list_trades(status=TradeStatus.CANCELLED))
     assert total == 1 and cancelled[0].id == order.id

@@ -80,7 +80,7 @@ def test_signal_report_selecting_a_source_shows_its_calibration_and_r_histogram(
     xs, ys = panel.calibration_points.getData()
     assert list(xs) == pytest.approx([0.9]) and list(ys) == pytest.approx([0.25])  # said 90 %, won 25 %
     assert list(panel.diagonal.getData()[0]) == [0, 1] and list(panel.diagonal.getData()[1]) == [0, 1]
-    edges, counts = panel.losses_bars.getData()
+    _edges, counts = panel.losses_bars.getData()
     _, wins = panel.wins_bars.getData()
     assert int(np.sum(counts)) == 15 and int(np.sum(wins)) == 5
     panel.table.selectRow(row_of(panel, "coin"))

@@ -101,7 +101,7 @@ def test_signals_execute_refused_by_engine_shows_reason_and_keeps_signal_new(mak
     window.signals_panel.execute(signal.id)
     qloop.until(lambda: "not executed" in window.status.currentMessage(), what="refusal")
     assert "id:" in window.status.currentMessage()
-    trades, total = qloop.run(engine.list_trades())
+    _trades, total = qloop.run(engine.list_trades())
     assert total == 0
 
 

@@ -107,7 +107,7 @@ def test_dashboard_figures_equal_engine_performance(qtbot, qloop, engine):
         if kind == "money" and figures.get(key) is not None:
             text += " USD"
         assert panel.values[key].text() == text, key
-    xs, ys = panel.balance_line.getData()
+    _xs, ys = panel.balance_line.getData()
     curve = figures["equity_curve"]
     balances = [float(p["balance"]) for p in curve]
     assert list(ys[::2]) == balances and list(ys[1::2]) == balances  # a step per close, held to now

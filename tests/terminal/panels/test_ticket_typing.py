@@ -95,7 +95,7 @@ def test_wrong_side_stops_disable_the_side_and_say_why(ticket, engine):
     type_into(ticket.tp, "1.09000")
     assert ticket.buy.isEnabled() and not ticket.sell.isEnabled()
     assert ticket.sell_reason.text() == "SL 1.08000 must be above the ask 1.08508 for a sell"
-    assert "SELL is disabled: SL 1.08000 must be above the ask 1.08508 for a sell" == ticket.sell.toolTip()
+    assert ticket.sell.toolTip() == "SELL is disabled: SL 1.08000 must be above the ask 1.08508 for a sell"
     p = ticket.preview(Side.BUY)
     assert p["sl"] == 1.08 and p["tp"] == 1.09 and p["rr"] == pytest.approx((1.09 - 1.08508) / (1.08508 - 1.08))
 

@@ -25,12 +25,11 @@ did not on the previous entry bar, a signal is raised:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 
-from engine.instruments import SPECS
+from engine.signals.bracket import atr_bracket_signal
 from engine.signals.indicators import Atr, Ema, Macd, Rsi
 from engine.signals.protocol import BarsFrame, StreamStates
-from engine.values import Side, Signal, Timeframe
+from engine.values import Signal, Timeframe
 
 
 @dataclass(slots=True)
@@ -144,22 +143,16 @@ class MultiTimeframeGenerator:
         total = sum(WEIGHTS.get(tf, 1.0 / len(votes)) for tf in votes)
         support = sum(WEIGHTS.get(tf, 1.0 / len(votes)) * max(0.0, direction * s) * k for tf, (s, k) in votes.items())
         confidence = 0.5 + 0.35 * support / total
-        spec = SPECS.get(symbol)
-        digits = spec.digits if spec else 5
-        atr = state.atr.value or 0.0
-        entry = state.close
-        tf = self.entry_timeframe
-        created = datetime.fromtimestamp(state.last_time + tf.seconds, tz=timezone.utc)
-        return Signal(
-            id=None,
+        return atr_bracket_signal(
             symbol=symbol,
-            side=Side.BUY if direction > 0 else Side.SELL,
-            entry=round(entry, digits),
-            sl=round(entry - direction * self.sl_atr * atr, digits),
-            tp=round(entry + direction * self.tp_atr * atr, digits),
-            confidence=round(confidence, 4),
+            direction=direction,
+            close=state.close,
+            atr=state.atr.value or 0.0,
+            sl_atr=self.sl_atr,
+            tp_atr=self.tp_atr,
+            confidence=confidence,
             source=self.name,
-            timeframe=tf,
-            created_at=created,
-            expires_at=created + timedelta(seconds=self.lifetime_bars * tf.seconds),
+            timeframe=self.entry_timeframe,
+            bar_open_time=state.last_time,
+            lifetime_bars=self.lifetime_bars,
         )

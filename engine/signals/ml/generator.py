@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.instruments import SPECS
+from engine.signals.bracket import atr_bracket_signal
 from engine.signals.ml.features import FeatureState
 from engine.signals.protocol import BarsFrame, StreamStates
-from engine.values import Side, Signal, Timeframe
+from engine.values import Signal, Timeframe
 
 if TYPE_CHECKING:
     from engine.signals.ml.model import SignalModel
@@ -102,22 +101,18 @@ class MLGenerator:
         if not atr > 0:
             return []
         state.last_signal_bar = state.bars
-        spec = SPECS.get(symbol)
-        digits = spec.digits if spec else 5
-        entry = state.close
-        created = datetime.fromtimestamp(state.last_time + timeframe.seconds, tz=timezone.utc)
         return [
-            Signal(
-                id=None,
+            atr_bracket_signal(
                 symbol=symbol,
-                side=Side.BUY if direction > 0 else Side.SELL,
-                entry=round(entry, digits),
-                sl=round(entry - direction * self.sl_atr * atr, digits),
-                tp=round(entry + direction * self.tp_atr * atr, digits),
-                confidence=round(confidence, 4),
+                direction=direction,
+                close=state.close,
+                atr=atr,
+                sl_atr=self.sl_atr,
+                tp_atr=self.tp_atr,
+                confidence=confidence,
                 source=self.name,
                 timeframe=timeframe,
-                created_at=created,
-                expires_at=created + timedelta(seconds=self.lifetime_bars * timeframe.seconds),
+                bar_open_time=state.last_time,
+                lifetime_bars=self.lifetime_bars,
             )
         ]

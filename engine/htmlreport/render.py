@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from engine.figure_text import figure_text
 from engine.htmlreport import charts
 from engine.htmlreport.data import Report, balance_curve
 from engine.instruments import SPECS
@@ -49,22 +50,6 @@ text-align:right;white-space:nowrap}th{background:#f5f5f5;position:sticky;top:0}
 """
 
 
-def _num(value: Any, kind: str, currency: str = "") -> str:
-    if value is None:
-        return "—"
-    if kind == "money":
-        return f"{float(value):,.2f} {currency}".strip()
-    if kind == "pct01":
-        return f"{float(value) * 100:.1f} %"
-    if kind == "pct":
-        return f"{float(value):.2f} %"
-    if kind == "ratio":
-        return f"{float(value):.2f}"
-    if kind == "pips":
-        return f"{float(value):+.1f}"
-    return f"{int(value)}"
-
-
 def _ci(pair: list[float] | None, fmt: str) -> str:
     return "" if not pair else f'<br><span class="muted">{format(pair[0], fmt)} … {format(pair[1], fmt)}</span>'
 
@@ -79,12 +64,12 @@ def _account_section(report: Report) -> str:
     account = report.input.account
     cur = account.currency
     cells = [
-        ("Initial balance", _num(account.initial_balance, "money", cur)),
-        ("Balance", _num(account.balance, "money", cur)),
-        ("Equity", _num(account.equity, "money", cur)),
+        ("Initial balance", figure_text(account.initial_balance, "money", cur)),
+        ("Balance", figure_text(account.balance, "money", cur)),
+        ("Equity", figure_text(account.equity, "money", cur)),
     ]
     for key, label, kind in ACCOUNT_FIGURES:
-        cells.append((label, _num(report.figures.get(key), kind, cur if kind == "money" else "")))
+        cells.append((label, figure_text(report.figures.get(key), kind, cur if kind == "money" else "")))
     items = "".join(f"<div><span class=muted>{html.escape(k)}</span><b>{html.escape(v)}</b></div>" for k, v in cells)
     return f'<h2>Account</h2><div class="figures">{items}</div>'
 
@@ -98,13 +83,13 @@ def _sources_table(report: Report) -> str:
         verdict = s["verdict"]
         rows.append(
             f"<tr><td class=l>{html.escape(source)}</td><td>{s['trades']}</td>"
-            f"<td>{_num(s['win_rate'], 'pct01')}"
+            f"<td>{figure_text(s['win_rate'], 'pct01')}"
             f"{_ci(s['win_rate_ci'] and [100 * v for v in s['win_rate_ci']], '.1f')}</td>"
-            f"<td class='{_sign_class(s['expectancy'])}'>{_num(s['expectancy'], 'money', cur)}"
+            f"<td class='{_sign_class(s['expectancy'])}'>{figure_text(s['expectancy'], 'money', cur)}"
             f"{_ci(s['expectancy_ci'], ',.2f')}</td>"
-            f"<td>{_num(s['expectancy_pips'], 'pips')}{_ci(s['expectancy_pips_ci'], '+.1f')}</td>"
-            f"<td>{_num(s['profit_factor'], 'ratio')}</td><td>{_num(s['average_r'], 'ratio')}</td>"
-            f"<td>{_num(s['max_drawdown'], 'money', cur)}</td>"
+            f"<td>{figure_text(s['expectancy_pips'], 'pips')}{_ci(s['expectancy_pips_ci'], '+.1f')}</td>"
+            f"<td>{figure_text(s['profit_factor'], 'ratio')}</td><td>{figure_text(s['average_r'], 'ratio')}</td>"
+            f"<td>{figure_text(s['max_drawdown'], 'money', cur)}</td>"
             f"<td class='l wrap'><span class='verdict v-{verdict}' title='{html.escape(s['verdict_reason'])}'>"
             f"{VERDICT_TEXT[verdict]}</span><br><span class=muted>{html.escape(s['verdict_reason'])}</span></td></tr>"
         )

@@ -44,6 +44,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from engine.events import TradeClosed
+from engine.figure_text import figure_text
 from terminal.panels.signal_report import SignalReportPanel
 from terminal.tasks import TaskOwner, error_text
 from terminal.theme import DARK, Palette
@@ -116,29 +117,8 @@ def _dashboard_data(journal: Any) -> tuple[list[Any], list[Any], list[tuple[date
 
 
 def format_figure(value: Any, kind: str) -> str:
-    """Text of one figure; ``—`` for None (e.g. profit factor without a loss)."""
-    if value is None:
-        return "—"
-    if kind == "money":
-        return f"{Decimal(str(value)):,.2f}"
-    if kind == "pct01":
-        return f"{float(value) * 100:.1f}%"
-    if kind == "pct":
-        return f"{float(value):.2f}%"
-    if kind == "ratio":
-        return f"{float(value):.2f}"
-    if kind == "int":
-        return f"{int(value)}"
-    if kind == "pips":
-        return f"{float(value):+.1f}"
-    if kind == "seconds":
-        seconds = int(float(value))
-        return (
-            f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
-            if seconds >= 3600
-            else f"{seconds // 60}m {seconds % 60:02d}s"
-        )
-    return str(value)
+    """Text of one figure (``engine.figure_text``: the dashboard and the HTML report write figures alike)."""
+    return figure_text(value, kind)
 
 
 def curve_arrays(curve: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -20,6 +20,9 @@ from typing import Any
 
 import httpx
 
+#: How many times ``Browser.text`` reads again an element the page replaced while it was read.
+STALE_RETRIES = 20
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -177,8 +180,19 @@ class Browser:
         return self.driver.find_elements("css selector", css)
 
     def text(self, css: str) -> str:
-        found = self.all(css)
-        return " | ".join(e.text for e in found)
+        """The text of every element ``css`` matches, read again when the page re-renders one meanwhile.
+
+        A live page replaces elements on every tick (the ticket's preview, the rows): an element found
+        and then replaced before its text is read raises StaleElementReferenceException.
+        """
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        for _ in range(STALE_RETRIES):
+            try:
+                return " | ".join(e.text for e in self.all(css))
+            except StaleElementReferenceException:
+                time.sleep(0.05)
+        return " | ".join(e.text for e in self.all(css))
 
     def wait_text(self, css: str, predicate: Callable[[str], bool], timeout: float = 30.0) -> str:
         def check() -> str | None:

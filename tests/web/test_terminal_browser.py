@@ -102,7 +102,8 @@ def test_trader_places_modifies_partly_closes_closes_and_executes_a_signal(serve
     b.select("#ticket-tp-unit", "pips")
     b.type("#ticket-tp", "60")
     b.wait_text("#preview-rr", lambda t: "1 : 2.00" in t)
-    assert "30.0 pips" in b.text("#preview-sl") and "USD" in b.text("#preview-risk")
+    b.wait_text("#preview-sl", lambda t: "30.0 pips" in t)
+    b.wait_text("#preview-risk", lambda t: "USD" in t)
     # the server's refusal is shown next to the field it names
     b.type("#ticket-lots", "500")
     b.click("#ticket-send")

@@ -45,9 +45,7 @@ class JournalStatusLabel(ElidedLabel):
 
     def refresh(self) -> None:
         """Read the engine's journal state and show it."""
-        status = getattr(self.engine, "journal_status", None)
-        if status is not None:
-            self.show_status(status())
+        self.show_status(self.engine.journal_status())
 
     def show_status(self, status: JournalStatus) -> None:
         """Show ``status`` (hide the label when the journal takes writes)."""

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +60,8 @@ from engine.api.ws_limits import (
 )
 from engine.bus import EventBus
 from engine.errors import NotFound
-from engine.values import iso
+from engine.service_journal import JournalStatus
+from engine.values import FeedStatus, iso
 
 if TYPE_CHECKING:
     from engine.service import TradingEngine
@@ -236,7 +237,7 @@ class WebSocketHub:
         active = next((t for t in self.engine.active_trades() if t.id == event.trade_id), None)
         if active is not None:
             self._broadcast(TRADING, envelope("trade_modified", trade_dict(active), event.seq, event.ts))
-            self._broadcast_feeds(event)
+            self._send_feeds(event)
             return
         task = asyncio.create_task(self._send_stored_trade(event), name=f"ws-mirror-trade-{event.trade_id}")
         self._lookups.add(task)
@@ -252,18 +253,17 @@ class WebSocketHub:
             return
         if self.clients[TRADING]:
             self._broadcast(TRADING, envelope("trade_modified", trade_dict(trade), event.seq, event.ts))
-            self._broadcast_feeds(event)
+            self._send_feeds(event)
 
-    def _broadcast_feeds(self, event: events.Event) -> None:
-        self._send_feeds(event)
-
-    def _send_feeds(self, event: events.Event, statuses: Any = None, journal: Any = None) -> None:
+    def _send_feeds(
+        self, event: events.Event, statuses: Sequence[FeedStatus] | None = None, journal: JournalStatus | None = None
+    ) -> None:
         """``feed_status``: ``{feeds, journal}`` as ``GET feeds/`` gives them (the engine's, unless given)."""
         if not self.clients[TRADING]:
             return
         statuses = statuses if statuses is not None else self.engine.feeds_status()
-        journal = journal if journal is not None else getattr(self.engine, "journal_status", lambda: None)()
-        data = {"feeds": [feed_dict(s) for s in statuses], "journal": journal_dict(journal) if journal else None}
+        journal = journal if journal is not None else self.engine.journal_status()
+        data = {"feeds": [feed_dict(s) for s in statuses], "journal": journal_dict(journal)}
         self._broadcast(TRADING, envelope("feed_status", data, event.seq, event.ts), ("feeds",))
 
     # -- one connection --------------------------------------------------

@@ -116,11 +116,6 @@ def _dashboard_data(journal: Any) -> tuple[list[Any], list[Any], list[tuple[date
     return best, worst, samples
 
 
-def format_figure(value: Any, kind: str) -> str:
-    """Text of one figure (``engine.figure_text``: the dashboard and the HTML report write figures alike)."""
-    return figure_text(value, kind)
-
-
 def curve_arrays(curve: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(epoch seconds, balance, equity) of an ``equity_curve`` (times ISO strings or datetimes)."""
     times, balance, equity = [], [], []
@@ -301,7 +296,7 @@ class DashboardPanel(QWidget):
         self.figures = figures
         currency = self.engine.account().currency
         for key, _, kind in FIGURES:
-            text = format_figure(figures.get(key), kind)
+            text = figure_text(figures.get(key), kind)
             label = self.values[key]
             label.setText(text + (f" {currency}" if kind == "money" and figures.get(key) is not None else ""))
             value = figures.get(key)
@@ -319,10 +314,10 @@ class DashboardPanel(QWidget):
         for row, (source, stats) in enumerate(sorted(by_source.items())):
             cells = (
                 source,
-                format_figure(stats.get("trades"), "int"),
-                format_figure(stats.get("win_rate"), "pct01"),
-                format_figure(stats.get("net_profit"), "money"),
-                format_figure(stats.get("total_pips"), "pips"),
+                figure_text(stats.get("trades"), "int"),
+                figure_text(stats.get("win_rate"), "pct01"),
+                figure_text(stats.get("net_profit"), "money"),
+                figure_text(stats.get("total_pips"), "pips"),
             )
             for col, text in enumerate(cells):
                 self.breakdown.setItem(row, col, QTableWidgetItem(text))

@@ -1,4 +1,4 @@
-"""One way to write a figure (``engine.figure_text``), shared by the dashboard and the HTML report."""
+"""One way to write a figure (``engine.figure_text``), used by the dashboard and the HTML report."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from engine.figure_text import figure_text
-from terminal.panels.dashboard import format_figure
 
 
 @pytest.mark.parametrize(
@@ -27,7 +26,6 @@ from terminal.panels.dashboard import format_figure
 )
 def test_each_kind_reads_as_its_definition_says(value, kind, text):
     assert figure_text(value, kind) == text
-    assert format_figure(value, kind) == text  # the dashboard writes it the same way
 
 
 def test_money_takes_the_currency_after_the_amount():

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from engine.broker import OrderRequest
+from engine.figure_text import figure_text
 from engine.values import Side, TradeStatus
-from terminal.panels.dashboard import FIGURES, DashboardPanel, drawdown, format_figure
+from terminal.panels.dashboard import FIGURES, DashboardPanel, drawdown
 from terminal.panels.ticket import TicketPanel
 from tests.terminal.conftest import quote
 
@@ -103,7 +104,7 @@ def test_dashboard_figures_equal_engine_performance(qtbot, qloop, engine):
     figures = qloop.run(engine.performance())
     assert figures["total_trades"] == 2
     for key, _, kind in FIGURES:
-        text = format_figure(figures.get(key), kind)
+        text = figure_text(figures.get(key), kind)
         if kind == "money" and figures.get(key) is not None:
             text += " USD"
         assert panel.values[key].text() == text, key
@@ -121,7 +122,7 @@ def test_drawdown_is_balance_minus_running_peak():
 
 
 def test_format_figure_kinds():
-    assert format_figure(None, "ratio") == "—"
-    assert format_figure(Decimal("-1234.5"), "money") == "-1,234.50"
-    assert format_figure(0.4567, "pct01") == "45.7%"
-    assert format_figure(3725, "seconds") == "1h 02m"
+    assert figure_text(None, "ratio") == "—"
+    assert figure_text(Decimal("-1234.5"), "money") == "-1,234.50"
+    assert figure_text(0.4567, "pct01") == "45.7%"
+    assert figure_text(3725, "seconds") == "1h 02m"

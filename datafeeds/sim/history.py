@@ -43,6 +43,7 @@ class SymbolBars:
     live_ohlc: list[tuple[float, float, float, float]] = field(default_factory=list)
     forming: list[float] | None = None
     forming_time: int | None = None
+    _frame: tuple[int, pd.DataFrame] | None = None  # (live bars in it, the M1 frame): ``frame``'s cache
 
     def add_quote(self, quote: Quote) -> None:
         """Fold a live bid into the forming M1 bar; close it when the minute changes."""
@@ -62,35 +63,46 @@ class SymbolBars:
         self.forming_time = minute
 
     def frame(self) -> pd.DataFrame:
-        """Every closed M1 bar as a DataFrame indexed by UTC open time."""
+        """Every closed M1 bar as a DataFrame indexed by UTC open time (built again only after a new bar)."""
         # The feed may append a bar while another thread reads: take equal-length snapshots.
         n = min(len(self.live_times), len(self.live_ohlc))
+        cached = self._frame
+        if cached is not None and cached[0] == n:
+            return cached[1]
         times = np.concatenate([self.times, np.array(self.live_times[:n], dtype="int64")])
         live = np.array(self.live_ohlc[:n], dtype="float64").reshape(-1, 4)
         ohlc = np.concatenate([self.ohlc, live])
         index = pd.to_datetime(times, utc=True)
-        return pd.DataFrame(ohlc, index=index, columns=["open", "high", "low", "close"])
+        frame = pd.DataFrame(ohlc, index=index, columns=["open", "high", "low", "close"])
+        self._frame = (n, frame)
+        return frame
 
     def bars(self, timeframe: Timeframe, count: int) -> list[Bar]:
-        """Return at most ``count`` closed bars of ``timeframe``, oldest first."""
+        """Return at most ``count`` closed bars of ``timeframe``, oldest first.
+
+        Only the M1 tail that can hold them is resampled: a bar of ``m``
+        minutes holds at most ``m`` M1 bars, so the last ``(count + 2) × m``
+        span at least ``count + 2`` intervals, of which the first may be cut
+        and the last still forming; the ``count`` before the last are whole.
+        """
         frame = self.frame()
         if frame.empty or count <= 0:
             return []
         if timeframe is not Timeframe.M1:
             last_close = frame.index[-1] + pd.Timedelta(minutes=1)
             frame = (
-                frame.resample(timeframe.pandas_rule, label="left", closed="left", **_resample_kwargs(timeframe))
+                frame.iloc[-(count + 2) * (timeframe.seconds // 60) :]
+                .resample(timeframe.pandas_rule, label="left", closed="left", **_resample_kwargs(timeframe))
                 .agg({"open": "first", "high": "max", "low": "min", "close": "last"})
                 .dropna()
             )
             complete = cast(pd.DatetimeIndex, frame.index) + pd.Timedelta(seconds=timeframe.seconds) <= last_close
             frame = frame[complete]
         frame = frame.iloc[-count:]
+        columns = (frame[name].to_numpy(dtype="float64").tolist() for name in ("open", "high", "low", "close"))
         return [
-            Bar(self.symbol, timeframe, t.to_pydatetime(), o, h, low, c)
-            for t, o, h, low, c in zip(
-                frame.index, frame["open"], frame["high"], frame["low"], frame["close"], strict=True
-            )
+            Bar(self.symbol, timeframe, t, o, h, low, c)
+            for t, o, h, low, c in zip(cast(pd.DatetimeIndex, frame.index).to_pydatetime(), *columns, strict=True)
         ]
 
 

@@ -34,7 +34,6 @@ does not load them.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -163,11 +162,14 @@ class Runtime:
     _stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _started: bool = False
 
-    async def start(self) -> None:
+    async def start(self, *, server: bool = True) -> None:
         """Start journal → feed and history → signals (and mirror) → price worker → server.
 
         Nothing listens too late: the price worker consumes its first quote
-        only once the generators are wired, and the server opens last.
+        only once the generators are wired, and the server opens last. With
+        ``server=False`` the server is left for ``start_server()``: the window
+        fills its panels in between, so it is usable before the server (whose
+        imports and routes take a quarter of a second) listens.
         """
         await self.engine.start()
         self._stoppers.append(self.engine.stop)
@@ -184,12 +186,17 @@ class Runtime:
                     await self._attach(name)
             if self.price_worker is not None:
                 self.price_worker.start_stream()
-            if "server" in self.plugins:
+            if server and "server" in self.plugins:
                 await self._attach("server")
         except BaseException:
             await self.stop()
             raise
         self._started = True
+
+    async def start_server(self) -> None:
+        """Attach the server after ``start(server=False)``; on failure raise, leaving the rest running."""
+        if "server" in self.plugins and self.server is None:
+            await self._attach("server")
 
     async def _attach(self, name: str) -> None:
         stopper = await PLUGINS[name](self)
@@ -389,27 +396,35 @@ async def attach_mirror(runtime: Runtime) -> Callable[[], Awaitable[None]] | Non
 
 
 async def attach_server(runtime: Runtime) -> Callable[[], Awaitable[None]] | None:
-    """Start the REST/WebSocket server (``engine.api.server.ApiServer``) and announce its URL."""
-    from engine.api.server import ApiServer
-    from engine.api.tokens import load_or_create_tokens
+    """Start the REST/WebSocket server (``engine.api.server.ApiServer``) and announce its URL.
 
-    settings = runtime.settings
-    trading = settings.token.get_secret_value() if settings.token else None
-    viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
-    tokens = await run_in_thread(functools.partial(load_or_create_tokens, trading=trading, viewer=viewer))
-    server = ApiServer(
-        runtime.engine,
-        settings.host,
-        settings.port,
-        tokens,
-        allowed_origins=settings.allow_origin,
-        stale_after=3 * settings.interval,
-    )
+    The server is built off the loop (``_build_server``: its imports, tokens
+    and routes are a quarter of a second of work), so prices keep flowing to
+    the window meanwhile; it binds and serves on the loop.
+    """
+    server = await run_in_thread(_build_server, runtime.engine, runtime.settings)
     await server.start()
     runtime.server = server
     if runtime.on_listening is not None:
         runtime.on_listening(server.url)
     return server.stop
+
+
+def _build_server(engine: TradingEngine, settings: Settings) -> Any:
+    """The ``ApiServer`` of ``settings``, not started (runs in a worker thread: it touches no loop)."""
+    from engine.api.server import ApiServer
+    from engine.api.tokens import load_or_create_tokens
+
+    trading = settings.token.get_secret_value() if settings.token else None
+    viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
+    return ApiServer(
+        engine,
+        settings.host,
+        settings.port,
+        load_or_create_tokens(trading=trading, viewer=viewer),
+        allowed_origins=settings.allow_origin,
+        stale_after=3 * settings.interval,
+    )
 
 
 PLUGINS: dict[str, Callable[[Runtime], Awaitable[Callable[[], Awaitable[None]] | None]]] = {

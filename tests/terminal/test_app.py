@@ -47,9 +47,11 @@ def test_app_main_runs_window_and_shuts_down_cleanly_losing_nothing(qloop, tmp_p
     task = qloop.loop.create_task(main(settings, ready))
     window = qloop.run(asyncio.shield(ready), timeout=60)
     assert window.isVisible() and len(window.chart.series) > 0
+    assert window.status.server.text() == "server: starting…"  # usable first; the server opens next
+    qloop.until(lambda: window.status.server.text() != "server: starting…", timeout=30, what="the server")
     assert window.status.server.text().startswith("server: http://127.0.0.1:")  # the real port, not 0
     assert not window.status.server.text().endswith(":0")
-    assert gc.get_freeze_count() > 10_000  # the start-up heap is out of the full collections
+    qloop.until(lambda: gc.get_freeze_count() > 10_000, timeout=10, what="the freeze")  # out of full collections
     engine = window.engine
     trade = qloop.run(engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10"))))
     window.close()
@@ -63,6 +65,33 @@ def test_app_main_runs_window_and_shuts_down_cleanly_losing_nothing(qloop, tmp_p
         for t in asyncio.all_tasks(qloop.loop)
         if not t.done() and t is not asyncio.current_task(qloop.loop) and "trading-engine" in t.get_name()
     )
+
+
+def test_a_server_that_cannot_listen_leaves_the_window_trading_and_says_why(qloop, tmp_path):
+    import socket
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qt"))
+    taken = socket.create_server(("127.0.0.1", 0))
+    port = taken.getsockname()[1]
+    try:
+        settings = Settings.load({"db": tmp_path / "paper.db", "feed": "sim", "seed": 7, "port": port})
+        ready = qloop.loop.create_future()
+        task = qloop.loop.create_task(main(settings, ready))
+        window = qloop.run(asyncio.shield(ready), timeout=60)
+        qloop.until(lambda: "did not start" in window.status.server.text(), timeout=30, what="the server's refusal")
+        assert window.status.server.text() == "server: off (did not start)"
+        assert f"cannot listen on http://127.0.0.1:{port}" in window.status.server.toolTip()
+        assert not task.done()  # the window and the engine go on
+        trade = qloop.run(window.engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.01"))))
+        assert trade.status is TradeStatus.OPEN
+        window.close()
+        assert qloop.run(task, timeout=30) == 0
+        window.deleteLater()
+        qloop.spin(0.02)
+    finally:
+        taken.close()
+    assert [t.id for t in SqlJournal(f"sqlite:///{tmp_path / 'paper.db'}").load().active] == [trade.id]
 
 
 def test_excepthook_logs_and_records_without_a_dialog(qtbot, caplog, monkeypatch):

@@ -11,6 +11,6 @@ if __name__ == "__main__":
         import multiprocessing
 
         multiprocessing.freeze_support()
-    from terminal.cli import main
+    from terminal.cli import run
 
-    sys.exit(main())
+    run()

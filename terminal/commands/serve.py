@@ -29,7 +29,7 @@ from engine.events import (
     TradeModified,
     TradeOpened,
 )
-from terminal.heap import freeze_startup_heap
+from terminal.heap import freeze_startup_heap, resume_collection
 from terminal.settings import Settings, add_shared_flags
 from terminal.startup import StartupFault, guarded, load_settings
 
@@ -133,6 +133,7 @@ async def serve(runtime: Runtime, stop: asyncio.Event | None = None) -> int:
             print(f"paper-terminal: cannot start: {exc}", file=sys.stderr, flush=True)
             return 1
         freeze_startup_heap()
+        resume_collection()  # paused by terminal.cli.main while the modules loaded
         if getattr(runtime.server, "tokens_path", None) is not None:
             print(f"API tokens (trading and viewer) in {runtime.server.tokens_path}", flush=True)
         log.info(

@@ -26,3 +26,32 @@ def test_freeze_takes_live_objects_out_of_collections_and_not_what_comes_after()
     assert gone() is None  # and its garbage is still collected
     gc.unfreeze()
     assert any(o is live[0] for o in gc.get_objects())
+
+
+def test_pause_then_resume_gives_automatic_collection_back_only_when_it_took_it():
+    from terminal.heap import pause_collection, resume_collection
+
+    assert gc.isenabled()
+    pause_collection()
+    assert not gc.isenabled()
+    pause_collection()  # twice: still one pause
+    resume_collection()
+    assert gc.isenabled()
+    resume_collection()  # nothing paused: nothing changes
+    assert gc.isenabled()
+    gc.disable()  # off by someone else (the window's GUI-thread collector)
+    try:
+        pause_collection()
+        resume_collection()
+        assert not gc.isenabled()  # their choice stands
+    finally:
+        gc.enable()
+
+
+def test_the_command_line_gives_collection_back_whatever_the_command_did(tmp_path, monkeypatch, capsys):
+    from terminal.cli import main
+
+    monkeypatch.setenv("PAPER_TERMINAL_HOME", str(tmp_path))
+    assert main(["report", "--db", str(tmp_path / "none.db")]) == 1  # no journal: a refusal
+    assert gc.isenabled()
+    assert "no journal" in capsys.readouterr().err

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Iterator
+
+import pytest
 
 from terminal.heap import freeze_startup_heap
+
+
+@pytest.fixture
+def automatic_collection() -> Iterator[None]:
+    """Automatic collection on during the test (the window tests' GUI-thread collector turns it off), then as it was."""
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
 
 
 class _Node:
@@ -28,10 +41,9 @@ def test_freeze_takes_live_objects_out_of_collections_and_not_what_comes_after()
     assert any(o is live[0] for o in gc.get_objects())
 
 
-def test_pause_then_resume_gives_automatic_collection_back_only_when_it_took_it():
+def test_pause_then_resume_gives_automatic_collection_back_only_when_it_took_it(automatic_collection):
     from terminal.heap import pause_collection, resume_collection
 
-    assert gc.isenabled()
     pause_collection()
     assert not gc.isenabled()
     pause_collection()  # twice: still one pause
@@ -40,15 +52,14 @@ def test_pause_then_resume_gives_automatic_collection_back_only_when_it_took_it(
     resume_collection()  # nothing paused: nothing changes
     assert gc.isenabled()
     gc.disable()  # off by someone else (the window's GUI-thread collector)
-    try:
-        pause_collection()
-        resume_collection()
-        assert not gc.isenabled()  # their choice stands
-    finally:
-        gc.enable()
+    pause_collection()
+    resume_collection()
+    assert not gc.isenabled()  # their choice stands
 
 
-def test_the_command_line_gives_collection_back_whatever_the_command_did(tmp_path, monkeypatch, capsys):
+def test_the_command_line_gives_collection_back_whatever_the_command_did(
+    automatic_collection, tmp_path, monkeypatch, capsys
+):
     from terminal.cli import main
 
     monkeypatch.setenv("PAPER_TERMINAL_HOME", str(tmp_path))

@@ -120,10 +120,21 @@ async def test_feed_retracks_after_ea_restart(fake_ea):
             break
         await asyncio.sleep(0.05)
     assert fake_ea.tracked == ["EURUSD"]
-    fake_ea.publish("EURUSD", 1.3, 1.3002)
-    quote = await next_quote(stream)
-    while quote.bid != 1.3:
-        quote = await next_quote(stream)
+
+    async def ticking() -> None:
+        # As the EA does, every tick: a reconnected SUB socket misses what is published before its
+        # subscription reaches the publisher (ZeroMQ's slow joiner), so one lone price may be lost.
+        while True:
+            fake_ea.publish("EURUSD", 1.3, 1.3002)
+            await asyncio.sleep(0.1)
+
+    publisher = asyncio.create_task(ticking())
+    try:
+        quote = await next_quote(stream, timeout=10)
+        while quote.bid != 1.3:
+            quote = await next_quote(stream, timeout=10)
+    finally:
+        publisher.cancel()
     await feed.stop()
 
 

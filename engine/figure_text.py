@@ -10,13 +10,25 @@ A figure has a *kind* (the ``FIGURES`` tables of ``terminal.panels.dashboard`` a
 - ``ratio``: two decimals;  ``int``: a count;  ``pips``: signed, one decimal (``+12.3``);
 - ``seconds``: a duration, ``1h 02m`` from an hour on, else ``4m 05s``.
 
-None (a figure that does not exist, e.g. a profit factor without a loss) is ``—``.
+None (a figure that does not exist, e.g. a profit factor without a loss) is ``—``. So is a
+rate or an average of no trades at all (``shown_value``): the figures keep 0.0 there (DESIGN),
+but "0.0%" would read as a source that lost every trade.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
+
+UNDEFINED_WITHOUT_TRADES = frozenset({"win_rate", "expected_payoff", "average_win", "average_loss"})
+
+
+def shown_value(figures: Mapping[str, Any], key: str) -> Any:
+    """``figures[key]`` as it is shown: None (``—``) for one of ``UNDEFINED_WITHOUT_TRADES`` of 0 trades."""
+    if key in UNDEFINED_WITHOUT_TRADES and figures.get("total_trades") == 0:
+        return None
+    return figures.get(key)
 
 
 def figure_text(value: Any, kind: str, currency: str = "") -> str:

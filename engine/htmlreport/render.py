@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from engine.figure_text import figure_text
+from engine.figure_text import figure_text, shown_value
 from engine.htmlreport import charts
 from engine.htmlreport.data import Report, balance_curve
 from engine.instruments import SPECS
@@ -69,7 +69,7 @@ def _account_section(report: Report) -> str:
         ("Equity", figure_text(account.equity, "money", cur)),
     ]
     for key, label, kind in ACCOUNT_FIGURES:
-        cells.append((label, figure_text(report.figures.get(key), kind, cur if kind == "money" else "")))
+        cells.append((label, figure_text(shown_value(report.figures, key), kind, cur if kind == "money" else "")))
     items = "".join(f"<div><span class=muted>{html.escape(k)}</span><b>{html.escape(v)}</b></div>" for k, v in cells)
     return f'<h2>Account</h2><div class="figures">{items}</div>'
 

@@ -44,7 +44,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from engine.events import TradeClosed
-from engine.figure_text import figure_text
+from engine.figure_text import figure_text, shown_value
 from terminal.panels.signal_report import SignalReportPanel
 from terminal.tasks import TaskOwner, error_text
 from terminal.theme import DARK, Palette
@@ -296,10 +296,9 @@ class DashboardPanel(QWidget):
         self.figures = figures
         currency = self.engine.account().currency
         for key, _, kind in FIGURES:
-            text = figure_text(figures.get(key), kind)
+            value = shown_value(figures, key)
             label = self.values[key]
-            label.setText(text + (f" {currency}" if kind == "money" and figures.get(key) is not None else ""))
-            value = figures.get(key)
+            label.setText(figure_text(value, kind) + (f" {currency}" if kind == "money" and value is not None else ""))
             colour = None
             if key in ("net_profit", "expected_payoff", "total_pips") and value is not None:
                 colour = self.palette_.profit if float(value) > 0 else self.palette_.loss if float(value) < 0 else None

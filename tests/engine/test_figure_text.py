@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.figure_text import figure_text
+from engine.figure_text import figure_text, shown_value
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,11 @@ def test_each_kind_reads_as_its_definition_says(value, kind, text):
 def test_money_takes_the_currency_after_the_amount():
     assert figure_text("10000", "money", "USD") == "10,000.00 USD"
     assert figure_text(None, "money", "USD") == "—"
+
+
+def test_a_rate_of_no_trades_is_shown_as_none_and_every_other_figure_as_it_is():
+    none = {"total_trades": 0, "win_rate": 0.0, "expected_payoff": Decimal(0), "net_profit": Decimal(0)}
+    assert shown_value(none, "win_rate") is None and shown_value(none, "expected_payoff") is None
+    assert shown_value(none, "net_profit") == Decimal(0)
+    some = {**none, "total_trades": 3}
+    assert shown_value(some, "win_rate") == 0.0  # three losses: a real 0 %

@@ -117,6 +117,19 @@ def test_dashboard_figures_equal_engine_performance(qtbot, qloop, engine):
     assert panel.breakdown.rowCount() == len(figures["by_source"])
 
 
+def test_dashboard_without_trades_shows_no_rate_rather_than_zero_percent(qtbot, qloop, engine):
+    panel = DashboardPanel(engine)
+    qtbot.addWidget(panel)
+    qloop.run(panel.reload())
+    assert panel.values["total_trades"].text() == "0"
+    for key in ("win_rate", "expected_payoff", "average_win", "average_loss"):
+        assert panel.values[key].text() == "—", key
+    assert panel.values["net_profit"].text() == "0.00 USD"  # nothing made is 0.00, a true figure
+    close_two(qloop, engine)
+    qloop.run(panel.reload())
+    assert panel.values["win_rate"].text().endswith("%")
+
+
 def test_drawdown_is_balance_minus_running_peak():
     assert list(drawdown(np.array([100.0, 120.0, 90.0, 130.0, 125.0]))) == [0.0, 0.0, -30.0, 0.0, -5.0]
 

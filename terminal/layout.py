@@ -15,6 +15,13 @@ size to the central widget, so shrinking then growing a window left the
 docks small. Here the fractions are re-applied after each resize of the
 window; a separator the user drags changes the fractions instead.
 
+Below ``SIDE_BY_SIDE_MIN`` px of window width the trade tables and the
+signals cannot both show their columns (about 740 and 760 px: at 1280 px both
+scrolled sideways, the Execute and Close buttons out of sight), so the bottom
+row becomes one full-width tab group, Trade | Signals | Performance, as
+MetaTrader's toolbox does; the Signals tab counts its signals. The row follows
+the window across that width both ways until the user arranges the docks.
+
 ``fit_size`` makes a fresh window fit the screen's available geometry.
 """
 
@@ -33,6 +40,7 @@ BOTTOM_MIN = 215  # dock title + signals header + 4 rows
 SIGNALS_FRACTION = 0.42  # of the bottom row's width …
 SIGNALS_PX = 760  # … but at least what shows every column of the signal feed, Execute button too (≤ 56 % of the row)
 WATCH_FRACTION = 0.26  # of the right column's height
+SIDE_BY_SIDE_MIN = 1500  # window width from which trade tables and signals sit side by side
 DECORATION = QSize(16, 48)  # a window manager's frame and title bar, kept free on a small screen
 
 
@@ -101,12 +109,29 @@ class DockLayout(QObject):
             dock.show()
         w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.watch)
         w.splitDockWidget(self.watch, self.ticket, Qt.Orientation.Vertical)
-        w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.trade)
-        w.splitDockWidget(self.trade, self.signals, Qt.Orientation.Horizontal)
-        w.tabifyDockWidget(self.trade, self.dashboard)
-        self.trade.raise_()
+        self._arrange_bottom(side_by_side=w.width() >= SIDE_BY_SIDE_MIN)
         self.fractions = Fractions()
         self.schedule()
+
+    def _arrange_bottom(self, *, side_by_side: bool) -> None:
+        """Signals beside the trade tables, or one more tab of their group (module docstring)."""
+        w = self.window
+        for dock in (self.trade, self.signals, self.dashboard):  # out of the old group: a tabbed dock splits no more
+            w.removeDockWidget(dock)
+        w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.trade)
+        if side_by_side:
+            w.splitDockWidget(self.trade, self.signals, Qt.Orientation.Horizontal)
+            w.tabifyDockWidget(self.trade, self.dashboard)
+        else:
+            w.tabifyDockWidget(self.trade, self.signals)
+            w.tabifyDockWidget(self.signals, self.dashboard)
+        for dock in (self.trade, self.signals, self.dashboard):
+            dock.show()
+        self.trade.raise_()
+
+    def side_by_side(self) -> bool:
+        """Whether the signals sit beside the trade tables (not in their tab group)."""
+        return self.signals not in self.window.tabifiedDockWidgets(self.trade)
 
     def schedule(self) -> None:
         self._timer.start()
@@ -119,9 +144,12 @@ class DockLayout(QObject):
         bottom = int(max(height * self.fractions.bottom, BOTTOM_MIN))
         self._applying = True
         try:
+            bottom_row = all(self._placed(d) for d in (self.trade, self.signals, self.dashboard))
+            if bottom_row and not self.fractions.captured and self.side_by_side() != (width >= SIDE_BY_SIDE_MIN):
+                self._arrange_bottom(side_by_side=width >= SIDE_BY_SIDE_MIN)
             if self._docked(self.watch):
                 w.resizeDocks([self.watch], [right], Qt.Orientation.Horizontal)
-            if self._docked(self.trade) and self._docked(self.signals):
+            if self._docked(self.trade) and self._docked(self.signals) and self.side_by_side():
                 signals = int(width * self.fractions.signals)
                 if not self.fractions.captured:
                     signals = max(signals, int(min(SIGNALS_PX, width * 0.56)))
@@ -150,7 +178,7 @@ class DockLayout(QObject):
                     self.fractions.watch = self.watch.height() / column
         if self._docked(self.trade):
             self.fractions.bottom = self.trade.height() / w.height()
-        if self._docked(self.signals) and self._docked(self.trade):
+        if self._docked(self.signals) and self._docked(self.trade) and self.side_by_side():
             self.fractions.signals = self.signals.width() / w.width()
         self.fractions.captured = True
         self._applied_size = w.size()
@@ -158,6 +186,11 @@ class DockLayout(QObject):
     @staticmethod
     def _docked(dock: QDockWidget) -> bool:
         return not dock.isFloating() and not dock.isHidden()
+
+    @staticmethod
+    def _placed(dock: QDockWidget) -> bool:
+        """Docked and left on by the user (a dock behind another's tab counts: it is hidden, not closed)."""
+        return not dock.isFloating() and dock.toggleViewAction().isChecked()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
         if watched is self.window:

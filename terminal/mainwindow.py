@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STATE_VERSION = 2  # 2: market watch on the right, signals beside the trade tables
+STATE_VERSION = 3  # 2: market watch on the right, signals beside the trade tables; 3: as tabs below 1500 px
 
 
 def app_icon() -> QIcon:
@@ -118,6 +118,9 @@ class MainWindow(QMainWindow):
             "signals": self._dock("Signals", self.signals_panel),
         }
         self.docks["signals"].setMinimumHeight(BOTTOM_MIN)
+        self.signals_panel.count_changed.connect(
+            lambda n: self.docks["signals"].setWindowTitle(f"Signals ({n})" if n else "Signals")
+        )
         self.docks["watch"].setMinimumHeight(self.market_watch.rows_height(3) + 26)
         self.layout_ = DockLayout(
             self,

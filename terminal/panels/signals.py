@@ -92,6 +92,7 @@ class SignalsPanel(QWidget):
 
     signal_selected = QtSignal(object)  # Signal: show it on the chart
     message = QtSignal(str)  # a line for the status bar
+    count_changed = QtSignal(int)  # how many signals the table lists
 
     def __init__(
         self, engine: TradingEngine, prefs: Preferences, palette: Palette = DARK, parent: QWidget | None = None
@@ -174,6 +175,8 @@ class SignalsPanel(QWidget):
         else:
             self._build_row(self.row_of(signal.id), signal)
         self.header.setText(f"{len(self._signals)} signals · risk {self.prefs.risk_percent:g}% per trade")
+        if not known:
+            self.count_changed.emit(len(self._signals))
 
     def set_prefs(self, prefs: Preferences) -> None:
         self.prefs = prefs

@@ -137,9 +137,9 @@ class TicketPanel(UnitConversions, QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(4)
         layout.addLayout(form)
+        layout.addLayout(buttons)  # right under the fields: on a 720-px screen the preview may wrap out of sight
         layout.addWidget(self.summary)
         layout.addWidget(self.error)
-        layout.addLayout(buttons)
         layout.addStretch(1)
 
     @staticmethod

@@ -10,10 +10,11 @@ from terminal.layout import fit_geometry, fit_size
 
 
 def inside(window, widget) -> bool:
-    """Whether ``widget`` is shown wholly inside the window's client area."""
+    """Whether ``widget`` is shown wholly inside the window's client area, clipped by no scroll area."""
     top_left = widget.mapTo(window, QPoint(0, 0))
     rect = QRect(top_left, widget.size())
-    return widget.isVisible() and window.rect().contains(rect)
+    unclipped = widget.visibleRegion().boundingRect() == widget.rect()
+    return widget.isVisible() and window.rect().contains(rect) and unclipped
 
 
 def settle(qloop, window, width: int, height: int) -> None:
@@ -44,10 +45,13 @@ def test_everything_a_trader_needs_is_on_screen(make_window, qloop, engine, pref
         window.status.feed,
         window.status.clock,
         window.market_watch.table,
-        window.signals_panel.table,
         window.orders.positions,
     ):
         assert inside(window, widget), widget.objectName() or type(widget).__name__
+    assert window.layout_.side_by_side() == (width >= 1500)  # below: Trade | Signals | Performance tabs
+    window.docks["signals"].raise_()
+    qloop.spin(0.05)
+    assert inside(window, window.signals_panel.table)
     share = window.chart.width() / window.width()
     assert 0.74 <= share <= 0.86, share
     table = window.signals_panel.table

@@ -123,3 +123,35 @@ def test_signal_columns_fit_the_panel_with_an_execute_button(make_window, qloop,
     model = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())].index("Model")
     shown = table.fontMetrics().horizontalAdvance("aggregate") + 12
     assert table.columnWidth(model) >= shown, (table.columnWidth(model), shown)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1264, 672), (1280, 720)])
+def test_below_1500_px_signals_and_positions_share_the_full_width_as_tabs(
+    make_window, qloop, engine, prefs, width, height
+):
+    from decimal import Decimal
+
+    from engine.broker import OrderRequest
+
+    qloop.run(engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10"))))
+    window = make_window(engine, prefs)
+    qloop.run(engine.signals.submit(_drifted_signal(engine)))
+    panel = window.signals_panel
+    qloop.until(lambda: panel.table.rowCount() == 1, what="the signal row")
+    settle(qloop, window, width, height)
+    assert not window.layout_.side_by_side()
+    assert window.docks["signals"].windowTitle() == "Signals (1)"  # its tab says a signal is there
+    window.orders.refresh()
+    qloop.spin(0.1)
+    positions = window.orders.positions
+    assert positions.horizontalScrollBar().maximum() == 0, "the positions scroll sideways"
+    close = positions.cellWidget(0, positions.columnCount() - 1)
+    assert inside(window, close), "the Close button is out of sight"
+    window.docks["signals"].raise_()
+    qloop.spin(0.1)
+    assert panel.table.horizontalScrollBar().maximum() == 0, "the signal table scrolls sideways"
+    assert inside(window, panel.table.cellWidget(0, panel.table.columnCount() - 1)), "no Execute in sight"
+    settle(qloop, window, 1600, 900)  # a wider window: side by side again, and back
+    assert window.layout_.side_by_side()
+    settle(qloop, window, width, height)
+    assert not window.layout_.side_by_side()

@@ -20,7 +20,9 @@ signals cannot both show their columns (about 740 and 760 px: at 1280 px both
 scrolled sideways, the Execute and Close buttons out of sight), so the bottom
 row becomes one full-width tab group, Trade | Signals | Performance, as
 MetaTrader's toolbox does; the Signals tab counts its signals. The row follows
-the window across that width both ways until the user arranges the docks.
+the window across that width both ways (a restored layout too: a window saved
+at 1600 px and opened on a 1280-px screen gets the tabs) until the user
+tabs or untabs the signals themselves.
 
 ``fit_size`` makes a fresh window fit the screen's available geometry.
 """
@@ -93,6 +95,7 @@ class DockLayout(QObject):
         self.fractions = Fractions()
         self._applying = False
         self._applied_size: QSize | None = None
+        self._auto: bool | None = None  # the side_by_side() this layout chose (or adopted); None: the user's
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -113,6 +116,10 @@ class DockLayout(QObject):
         self.fractions = Fractions()
         self.schedule()
 
+    def adopt(self) -> None:
+        """Take the bottom row as it is (a restored layout) as this layout's own: it follows the width from here."""
+        self._auto = self.side_by_side()
+
     def _arrange_bottom(self, *, side_by_side: bool) -> None:
         """Signals beside the trade tables, or one more tab of their group (module docstring)."""
         w = self.window
@@ -128,6 +135,7 @@ class DockLayout(QObject):
         for dock in (self.trade, self.signals, self.dashboard):
             dock.show()
         self.trade.raise_()
+        self._auto = side_by_side
 
     def side_by_side(self) -> bool:
         """Whether the signals sit beside the trade tables (not in their tab group)."""
@@ -144,9 +152,11 @@ class DockLayout(QObject):
         bottom = int(max(height * self.fractions.bottom, BOTTOM_MIN))
         self._applying = True
         try:
+            wide = width >= SIDE_BY_SIDE_MIN
             bottom_row = all(self._placed(d) for d in (self.trade, self.signals, self.dashboard))
-            if bottom_row and not self.fractions.captured and self.side_by_side() != (width >= SIDE_BY_SIDE_MIN):
-                self._arrange_bottom(side_by_side=width >= SIDE_BY_SIDE_MIN)
+            ours = self._auto is not None and self.side_by_side() == self._auto  # not changed by the user since
+            if bottom_row and ours and self._auto != wide:
+                self._arrange_bottom(side_by_side=wide)
             if self._docked(self.watch):
                 w.resizeDocks([self.watch], [right], Qt.Orientation.Horizontal)
             if self._docked(self.trade) and self._docked(self.signals) and self.side_by_side():

@@ -325,6 +325,7 @@ class MainWindow(QMainWindow):
             if screen is not None and not screen.availableGeometry().contains(self.frameGeometry()):
                 self.fit_to_screen()  # saved on a bigger screen: never start partly off-screen
         if isinstance(state, QByteArray) and self.restoreState(state, STATE_VERSION):
+            self.layout_.adopt()  # tabs or side by side follow the window's width from here (terminal.layout)
             QTimer.singleShot(0, self.layout_.capture)  # keep the user's proportions from now on
         symbol = self.store.value("chart/symbol")
         timeframe = self.store.value("chart/timeframe")

@@ -5,14 +5,18 @@ Qt's ``ResizeToContents`` packs every column at the left and
 650-px Net column at 1600 px). ``ColumnFitter`` sizes each visible column to
 its contents, then adds the spare width of the viewport to the columns in
 equal parts (never to the ``fixed`` ones, e.g. a column of buttons); it runs
-after the table is filled (``fit()``) and when the table is resized.
+after the table is filled (``fit()``) and, on the next turn of the event loop,
+after the table or its viewport is resized or shown. The viewport counts: it
+narrows when a vertical scroll bar appears, and a table moved between dock
+layouts (signals tabbed below 1500 px) kept columns fitted to its old width,
+scrolling sideways at 1600 and 1920 px.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QHeaderView, QTableWidget
 
 
@@ -27,7 +31,12 @@ class ColumnFitter(QObject):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         table.installEventFilter(self)
+        table.viewport().installEventFilter(self)
         self._fitting = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.fit)
 
     def fit(self) -> None:
         if self._fitting:
@@ -48,6 +57,7 @@ class ColumnFitter(QObject):
             self._fitting = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
-        if watched is self.table and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
-            self.fit()
+        resized = event.type() in (QEvent.Type.Resize, QEvent.Type.Show)
+        if resized and not self._fitting and (watched is self.table or watched is self.table.viewport()):
+            self._timer.start()
         return False

@@ -155,3 +155,39 @@ def test_below_1500_px_signals_and_positions_share_the_full_width_as_tabs(
     assert window.layout_.side_by_side()
     settle(qloop, window, width, height)
     assert not window.layout_.side_by_side()
+
+
+def test_tables_refit_whenever_the_bottom_row_changes_and_never_scroll_sideways(make_window, qloop, engine, prefs):
+    from decimal import Decimal
+
+    from engine.broker import OrderRequest
+
+    for _ in range(8):  # more rows than fit: the vertical scroll bar narrows the viewport too
+        qloop.run(engine.place_order(OrderRequest("EURUSD", Side.BUY, lots=Decimal("0.10"))))
+    window = make_window(engine, prefs)
+    positions = window.orders.positions
+    for width, height in [(1600, 900), (1280, 720), (1920, 1080), (1600, 900)]:
+        window.resize(width, height)  # as a window manager does: one resize, then the loop runs
+        qloop.spin(0.05)
+        window.layout_.apply()
+        qloop.spin(0.3)
+        assert positions.horizontalScrollBar().maximum() == 0, f"positions scroll sideways at {width}"
+        assert sum(positions.columnWidth(c) for c in range(positions.columnCount())) <= positions.viewport().width()
+
+
+def test_a_layout_saved_wide_and_opened_narrow_gets_the_tabs_but_a_users_own_tabs_stay(
+    make_window, qloop, engine, prefs
+):
+    wide = make_window(engine, prefs)
+    settle(qloop, wide, 1600, 900)
+    assert wide.layout_.side_by_side()
+    wide.save_layout()
+    narrow = make_window(engine, prefs)  # the same settings store: restores the side-by-side layout
+    narrow.restore_layout()
+    settle(qloop, narrow, 1280, 720)
+    assert not narrow.layout_.side_by_side()
+    settle(qloop, narrow, 1600, 900)
+    assert narrow.layout_.side_by_side()
+    narrow.tabifyDockWidget(narrow.docks["orders"], narrow.docks["signals"])  # the user's own choice
+    settle(qloop, narrow, 1920, 1080)
+    assert not narrow.layout_.side_by_side()

@@ -47,7 +47,7 @@ from engine.broker import BrokerConfig, PaperBroker
 from engine.broker.requests import FixedSlippage, RandomSlippage
 from engine.bus import EventBus
 from engine.clock import MarketClock
-from engine.errors import JournalNotUsable
+from engine.errors import JournalNotUsable, PaperTerminalError
 from engine.events import HistoryBackfillProgressed
 from engine.journal import SqlJournal
 from engine.journal.schema import sqlite_file
@@ -180,6 +180,7 @@ class Runtime:
                 origin = getattr(self.feed, "clock", None)
                 if isinstance(origin, datetime):
                     self.engine.clock.set_origin(origin)
+                await self._record_sim_past()
                 await self._load_history()
             for name in self.plugins:
                 if name != "server":
@@ -202,6 +203,21 @@ class Runtime:
         stopper = await PLUGINS[name](self)
         if stopper is not None:
             self._stoppers.append(stopper)
+
+    async def _record_sim_past(self) -> None:
+        """Keep in the journal how the simulator's first start invented the past (``datafeeds.sim.resume``).
+
+        Every restart then generates that past again. A journal that cannot
+        take it (read-only, unavailable) only loses that: the next start
+        invents the past as before.
+        """
+        past = getattr(self.feed, "past", None)
+        if past is None or self.settings.read_only:
+            return
+        try:
+            await self.engine.write_db("the simulated past", self.journal.save_sim_past, past.text())
+        except PaperTerminalError as exc:
+            log.warning("the simulated past was not recorded: %s", exc)
 
     async def _load_history(self) -> None:
         """Backfill every symbol's history from the feed, announcing progress on the bus."""

@@ -19,7 +19,8 @@ Resume (``resume``, a ``datafeeds.sim.resume.ResumePoint`` read from the
 journal): the feed continues the stored market instead of generating a new
 one: each symbol from its last stored quote, at a time no earlier than the
 journal's last event, its past continuing the stored bars (see resume.py).
-The log says so.
+The log says so. A first start says how it invented the past (``past``, a
+``SimPast``), for the journal to keep: every restart generates it again.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import numpy as np
 from datafeeds.sim import calendar
 from datafeeds.sim.history import SymbolBars, generate_history
 from datafeeds.sim.model import MarketModel
-from datafeeds.sim.resume import ResumePoint, resumed_history, start_clock
+from datafeeds.sim.resume import ResumePoint, SimPast, resumed_history, start_clock
 from engine.errors import ValidationError
 from engine.instruments import SPECS, get_spec
 from engine.values import Bar, FeedStatus, Quote, Timeframe, iso
@@ -96,6 +97,7 @@ class SimulatedFeed:
         self._resume = resume
         self._offset = timedelta(0)  # added to the wall clock at speed 1 (a journal ahead of it)
         self._model: MarketModel | None = None
+        self.past: SimPast | None = None  # set by a first start: how it invented the past (to be recorded)
         self._bars: dict[str, SymbolBars] = {}
         self._clock: datetime | None = None
         self._stopped = asyncio.Event()
@@ -122,9 +124,14 @@ class SimulatedFeed:
                 clock = self._now()
             else:
                 clock = calendar.next_open(self._sim_start or (self._now() - DEFAULT_SIM_START_AGO))
+            seed = self.seed if self.seed is not None else int(np.random.default_rng().integers(2**62))
+            self._model.rng = np.random.default_rng(seed)
             self._bars = await asyncio.to_thread(
                 generate_history, self._model, self.symbols, clock, self.history_days, self.wall_clock
             )
+            if self.seed is None:
+                self._model.rng = np.random.default_rng()  # a new future
+            self.past = SimPast(seed, clock, self.wall_clock)
         self._clock = clock
         # per symbol: (name, typical spread in points, point, digits, its bars)
         self._layout = [
@@ -153,7 +160,9 @@ class SimulatedFeed:
             tick=timedelta(seconds=self.tick_seconds),
         )
         model = self._model
-        if self.seed is None:  # the same invented past at every restart on this journal; a new future
+        if point.past is not None:  # the first start's own past (resume.SimPast)
+            model.rng = np.random.default_rng(point.past.seed)
+        elif self.seed is None:  # the same invented past at every restart on this journal; a new future
             model.rng = np.random.default_rng(point.past_seed(self.symbols))
         self._bars = await asyncio.to_thread(
             resumed_history, model, self.symbols, point, self.history_days, self.wall_clock

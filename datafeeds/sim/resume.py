@@ -18,6 +18,13 @@ quote, its stored M1 bars, the earliest stored bar the engine will show of it
   Without ``--seed`` that invented past is seeded by the journal
   (``past_seed``), so every restart shows the same chart; the ticks to come
   stay random.
+- a journal that recorded how its first start invented the past (``SimPast``:
+  the seed, the first start's clock, weekends closed or not; written at that
+  start) gets exactly that past again, before its stored M1 bars: the chart a
+  trader saw left of the first start keeps its shape at every restart. (Ending
+  the past at the earliest stored bar instead, which may be an M15 or D1 bar
+  begun before the first start, regenerated a different past at the first
+  restart.)
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
@@ -38,6 +45,33 @@ from engine.values import Bar, Quote
 
 
 @dataclass(frozen=True, slots=True)
+class SimPast:
+    """How a first start invented the past: the generator's seed, the clock it ended at, weekends open or closed.
+
+    ``text`` is what the journal stores (``engine.journal.info.SIM_PAST``): ``seed|ISO time|0 or 1``.
+    """
+
+    seed: int
+    end: datetime
+    always_open: bool
+
+    def text(self) -> str:
+        return f"{self.seed}|{self.end.astimezone(timezone.utc).isoformat()}|{int(self.always_open)}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> SimPast | None:
+        """The record in ``text``; None when there is none or it does not read (a hand-edited journal)."""
+        try:
+            seed, end, always_open = (text or "").split("|")
+            when = datetime.fromisoformat(end)
+            if when.tzinfo is None or always_open not in ("0", "1"):
+                return None
+            return cls(int(seed), when.astimezone(timezone.utc), always_open == "1")
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
 class ResumePoint:
     """A journal's market, per symbol (see the module docstring); times are UTC."""
 
@@ -45,6 +79,7 @@ class ResumePoint:
     bars: Mapping[str, Sequence[Bar]] = field(default_factory=dict)  # stored M1 bars, oldest first
     first_bar: Mapping[str, Bar] = field(default_factory=dict)  # the earliest stored bar shown, any timeframe
     not_before: datetime | None = None
+    past: SimPast | None = None  # how the journal's first start invented the past, when it recorded it
 
     def covers(self, symbols: Sequence[str]) -> bool:
         """True when the journal holds a price of any of ``symbols``."""
@@ -156,12 +191,19 @@ def resumed_history(
     """The past of a resumed feed: generated up to the earliest stored bar, then the stored M1 bars.
 
     Leaves ``model`` at the last stored prices (``ResumePoint.last_mids``).
+    With ``point.past`` the past is the first start's own (module docstring):
+    the caller seeds ``model`` with ``point.past.seed`` first.
     """
     end = point.history_end(symbols)
     if end is None:
         raise ValueError("the resume point holds no price of these symbols")
-    target = anchor(model, point.first_mids(symbols))
-    generated = generate_history(model, symbols, end, days, always_open, end_x=target)
+    if point.past is not None:
+        recorded = point.past
+        generated = generate_history(model, symbols, recorded.end, days, recorded.always_open)
+        end = recorded.end
+    else:
+        target = anchor(model, point.first_mids(symbols))
+        generated = generate_history(model, symbols, end, days, always_open, end_x=target)
     for symbol, past in generated.items():
         stored = [b for b in point.bars.get(symbol, ()) if b.time >= end]
         if not stored:

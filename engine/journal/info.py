@@ -8,6 +8,10 @@ version wrote the journal (``engine.journal.preflight``).
 
 ``event_seq`` is the highest event sequence number the engine has recorded
 (``engine.bus``): the next run numbers its events above it.
+
+``sim_past`` is how the simulator invented the past before this journal's
+first start (``datafeeds.sim.resume.SimPast``): every restart generates the
+same past from it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy import Connection, inspect, text
 
 SCHEMA_WRITTEN_BY = "schema_written_by"
 EVENT_SEQ = "event_seq"
+SIM_PAST = "sim_past"
 TABLE = "journal_info"
 
 
@@ -61,7 +66,18 @@ def event_seq(connection: Connection) -> int:
 
 def record_event_seq(connection: Connection, seq: int) -> None:
     """Record ``seq`` as the highest event sequence number (inside the caller's transaction)."""
-    connection.execute(text(f"DELETE FROM {TABLE} WHERE name = :name"), {"name": EVENT_SEQ})
+    record(connection, EVENT_SEQ, str(seq))
+
+
+def record(connection: Connection, name: str, value: str) -> None:
+    """Set fact ``name`` to ``value`` (inside the caller's transaction)."""
+    connection.execute(text(f"DELETE FROM {TABLE} WHERE name = :name"), {"name": name})
     connection.execute(
-        text(f"INSERT INTO {TABLE} (name, value) VALUES (:name, :value)"), {"name": EVENT_SEQ, "value": str(seq)}
+        text(f"INSERT INTO {TABLE} (name, value) VALUES (:name, :value)"), {"name": name, "value": value}
     )
+
+
+def fact(connection: Connection, name: str) -> str | None:
+    """The value of fact ``name``, or None when the journal has none."""
+    value = connection.execute(text(f"SELECT value FROM {TABLE} WHERE name = :name"), {"name": name}).scalar()
+    return None if value is None else str(value)

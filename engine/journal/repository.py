@@ -387,6 +387,16 @@ class SqlJournal(PriceCacheStore):
         with self._sessions.begin() as session:
             info.record_event_seq(session.connection(), seq)
 
+    def sim_past(self) -> str | None:
+        """How the simulator invented the past before the first start (``info.SIM_PAST``), or None."""
+        with self._sessions() as session:
+            return info.fact(session.connection(), info.SIM_PAST)
+
+    def save_sim_past(self, value: str) -> None:
+        """Record how the simulator invented the past (once, at the journal's first start)."""
+        with self._sessions.begin() as session:
+            info.record(session.connection(), info.SIM_PAST, value)
+
     def save_metrics(self, snapshot: dict[str, Any], time: datetime | None = None) -> None:
         """Store a performance snapshot (JSON-serialisable dict) for the current account."""
         with self._sessions.begin() as session:

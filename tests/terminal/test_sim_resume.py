@@ -98,3 +98,30 @@ async def test_restarts_with_and_without_seed_continue_prices_and_never_close_be
     for trade in trades:
         assert trade.close_time >= trade.open_time, trade
         assert abs(trade.pips) < 3, trade  # closed near their half-pip stops: no gap
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("speed", ["1", "60"])
+async def test_the_chart_left_of_the_first_start_keeps_its_shape_at_every_restart(tmp_path, speed):
+    """Lived in: the M1 candles before the first start changed at the first restart (the past was invented anew)."""
+    from engine.values import Timeframe
+
+    db = tmp_path / "paper.db"
+    flags = {"db": str(db), "feed": "sim", "speed": speed, "symbols": ",".join(SYMBOLS), "port": "0"}
+    charts = []
+    for _ in range(3):  # the first start, then two restarts
+        runtime = build_runtime(Settings.load(flags), plugins=())
+        await runtime.start()
+        try:
+            worker = runtime.price_worker
+            assert worker is not None
+            await wait_for(lambda: worker.quotes_processed >= 40)
+            charts.append(await runtime.engine.bars("EURUSD", Timeframe.M1, 400))
+        finally:
+            await runtime.stop()
+    first_start = charts[0][-1].time  # the forming bar at the first start
+    shapes = [[(b.time, b.open, b.high, b.low, b.close) for b in chart if b.time < first_start] for chart in charts]
+    assert len(shapes[0]) > 300
+    assert shapes[1] == shapes[0][-len(shapes[1]) :] and shapes[2] == shapes[1]
+    recorded = SqlJournal(f"sqlite:///{db}").sim_past()
+    assert recorded is not None and recorded.count("|") == 2

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from datafeeds.sim import SimulatedFeed
 from datafeeds.sim.model import MarketModel
-from datafeeds.sim.resume import ResumePoint, anchor, start_clock
+from datafeeds.sim.resume import ResumePoint, SimPast, anchor, start_clock
 from engine.instruments import get_spec
 from engine.values import Bar, Quote, Timeframe
 
@@ -133,3 +134,31 @@ async def test_unseeded_restarts_show_the_same_invented_past_and_different_futur
     assert first == second
     paths = [[feed.step()[0].bid for _ in range(400)] for feed in feeds]
     assert paths[0] != paths[1]
+
+
+@pytest.mark.parametrize(("speed", "seed"), [(1, None), (60, None), (60, 7)])
+async def test_the_past_seen_at_the_first_start_is_the_past_every_restart_shows(speed, seed):
+    """Lived in: the chart left of the first start changed shape at the first restart."""
+    start = THURSDAY + timedelta(seconds=45)
+    first = SimulatedFeed(speed=speed, seed=seed, sim_start=start, now=lambda: start)
+    await first.start(["EURUSD", "GBPUSD"])
+    assert first.past is not None and first.past.end == start and first.past.always_open == (speed == 1)
+    assert SimPast.parse(first.past.text()) == first.past  # what the journal keeps reads back
+    before = await first.history("EURUSD", Timeframe.M1, 2_000)
+    [tick, _] = first.step()
+    # The journal after a short session: two M1 bars, and an M15 bar begun before the first start.
+    stored = stored_point(start + timedelta(minutes=2), {"EURUSD": tick.bid}, minutes=2)
+    m15 = Bar("EURUSD", Timeframe.M15, THURSDAY - timedelta(minutes=15), 1.05, 1.06, 1.04, 1.05)
+    point = replace(stored, first_bar={"EURUSD": m15}, past=first.past)
+    later = start + timedelta(minutes=5)
+    for _ in range(2):  # every restart, not only the first
+        restarted = SimulatedFeed(speed=speed, seed=seed, resume=point, sim_start=start, now=lambda: later)
+        await restarted.start(["EURUSD"])
+        again = [b for b in await restarted.history("EURUSD", Timeframe.M1, 2_000) if b.time < THURSDAY]
+        assert again == before[-len(again) :] and len(again) > 1_000
+        assert restarted.past is None  # nothing new to record
+
+
+def test_a_record_that_does_not_read_is_no_record():
+    for text in (None, "", "12|not a time|1", "12|2026-11-19T12:00:00|1", "x|2026-11-19T12:00:00+00:00|0", "1|2|3|4"):
+        assert SimPast.parse(text) is None, text

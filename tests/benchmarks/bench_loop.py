@@ -3,7 +3,7 @@
 Runs the real entry (``terminal.app.main``; with ``--serve``, ``terminal.commands.serve.serve``
 with a WebSocket client on ``/ws/prices/``) offscreen on the simulator at
 speed 1 with a journal in a temporary folder, waits until the window is
-loaded (the server listening), then for ``SECONDS`` seconds a heartbeat
+loaded and its server listening (it opens just after the window is usable), then for ``SECONDS`` seconds a heartbeat
 coroutine sleeps 2 ms at a time; lag = how late each wake-up is. A watchdog thread samples the GUI
 thread's Python stack whenever the heartbeat is more than ``STALL_MS`` late,
 so a recurring stall names its culprit (``--stacks`` prints them).
@@ -133,6 +133,8 @@ def main() -> None:
         ready = asyncio.get_running_loop().create_future()
         task = asyncio.ensure_future(terminal_app.main(settings, ready))
         window = await ready
+        while window.server_address is None or gc.get_freeze_count() == 0:  # the server opens once usable
+            await asyncio.sleep(0.01)
         await heartbeat()
         window.close()
         await task

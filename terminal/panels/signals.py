@@ -174,7 +174,8 @@ class SignalsPanel(QWidget):
             self._build_row(0, signal)
         else:
             self._build_row(self.row_of(signal.id), signal)
-        self.header.setText(f"{len(self._signals)} signals · risk {self.prefs.risk_percent:g}% per trade")
+        count = len(self._signals)
+        self.header.setText(f"{count} signal{'' if count == 1 else 's'} · risk {self.prefs.risk_percent:g}% per trade")
         if not known:
             self.count_changed.emit(len(self._signals))
 

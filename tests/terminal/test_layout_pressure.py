@@ -141,6 +141,7 @@ def test_below_1500_px_signals_and_positions_share_the_full_width_as_tabs(
     settle(qloop, window, width, height)
     assert not window.layout_.side_by_side()
     assert window.docks["signals"].windowTitle() == "Signals (1)"  # its tab says a signal is there
+    assert panel.header.text() == "1 signal · risk 1% per trade"
     window.orders.refresh()
     qloop.spin(0.1)
     positions = window.orders.positions

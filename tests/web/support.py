@@ -194,6 +194,19 @@ class Browser:
                 time.sleep(0.05)
         return " | ".join(e.text for e in self.all(css))
 
+    def state(self, css: str) -> dict[str, Any]:
+        """Text, title, class and whether it is enabled, of the first element ``css`` matches, read at once.
+
+        Read in one script, so a row the live page re-renders between two reads cannot go stale
+        (a button found, then replaced by the next tick before ``is_enabled()``: StaleElement…).
+        """
+        script = """
+            const e = document.querySelector(arguments[0]);
+            return e && {text: e.innerText, title: e.title, className: e.className, enabled: !e.disabled};"""
+        found = self.driver.execute_script(script, css)
+        assert found, f"no element {css}"
+        return dict(found)
+
     def wait_text(self, css: str, predicate: Callable[[str], bool], timeout: float = 30.0) -> str:
         def check() -> str | None:
             try:

@@ -184,9 +184,9 @@ def test_trader_places_modifies_partly_closes_closes_and_executes_a_signal(serve
     b.wait_text(report_row, lambda t: t.startswith("browser-test"))
     cells = [td.text for td in b.all(f"{report_row} td")]
     assert cells[1] == "1" and cells[2] in ("1 / 0", "0 / 1", "0 / 0"), cells
-    verdict = b.find(f"{report_row} td.verdict")
-    assert verdict.text == "no evidence" and "verdict-no_evidence" in verdict.get_attribute("class")
-    assert "at least" in verdict.get_attribute("title")  # the verdict's reason, one hover away
+    verdict = b.state(f"{report_row} td.verdict")
+    assert verdict["text"] == "no evidence" and "verdict-no_evidence" in verdict["className"], verdict
+    assert "at least" in verdict["title"]  # the verdict's reason, one hover away
     # Chromium logs every refused request; the two this test provoked are expected, nothing else is
     provoked = [("session/", "401"), ("trades/execute/", "400")]
     severe = [m for m in b.severe_logs() if not any(path in m and status in m for path, status in provoked)]
@@ -223,8 +223,8 @@ def test_signals_show_the_live_size_refuse_with_a_reason_and_ask_before_a_drifte
     drifted = _post_signal(served, entry=round(ask - 0.0012, 5), sl=round(ask - 0.0072, 5), tp=round(ask + 0.0150, 5))
     blocked_row, drifted_row = (f'#signals tr[data-signal-id="{i}"]' for i in (blocked, drifted))
     b.wait_text(f"{blocked_row} td.status", lambda t: "not executable" in t)
-    button = b.find(f"{blocked_row} button.buy")
-    assert not button.is_enabled() and button.text == "Execute" and button.get_attribute("title")
+    button = b.state(f"{blocked_row} button.buy")  # the rows re-render every tick: read it at once
+    assert not button["enabled"] and button["text"] == "Execute" and button["title"], button
     text = b.wait_text(f"{drifted_row} button.buy", lambda t: "lots" in t and "R:R" in t)
     with served.client() as c:
         execution = next(s for s in c.get("/signals/").json()["items"] if s["id"] == drifted)["execution"]

@@ -2,11 +2,9 @@
 
 ``build_runtime(settings)`` is synchronous and touches the disk (it opens and
 migrates the journal): call it before the event loop runs, or through
-``loop.run_in_executor``. The journal is opened by ``open_journal``: checked
-(``terminal.startup.check_journal``: a file this version cannot use is one
-line), locked for this process (a second trading process on the same SQLite
-journal is refused) and checked writable, or read-only with ``--read-only``;
-a refusal is a ``JournalNotUsable`` whose message is the one line to show.
+``loop.run_in_executor``. The journal is opened by
+``terminal.trading_journal.open_journal`` (checked, locked for this process,
+checked writable or opened read-only; a refusal is one line to show).
 ``await runtime.start()`` then starts, in this order: the journal (the engine
 reloads it), the feed and its history, the signal book with its generators and
 aggregator (and the mirror), the price worker (the first quote is consumed only
@@ -41,23 +39,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import make_url
-
 from engine.broker import BrokerConfig, PaperBroker
 from engine.broker.requests import FixedSlippage, RandomSlippage
 from engine.bus import EventBus
 from engine.clock import MarketClock
-from engine.errors import JournalNotUsable, PaperTerminalError
+from engine.errors import PaperTerminalError
 from engine.events import HistoryBackfillProgressed
 from engine.journal import SqlJournal
-from engine.journal.schema import sqlite_file
 from engine.ports import PriceFeed
 from engine.price_worker import PriceWorker
 from engine.service import TradingEngine
-from engine.service_journal import describe
 from engine.values import Timeframe
 from terminal.settings import Settings
-from terminal.startup import StartupFault, check_journal, journal_field
+from terminal.trading_journal import close_quietly, open_journal
 
 if TYPE_CHECKING:
     from bridges.factory import Bridges
@@ -248,50 +242,6 @@ class Runtime:
         self._started = False
 
 
-def journal_name(url: str) -> str:
-    """The journal as a message names it: the SQLite file, or the URL without its password."""
-    path = sqlite_file(url)
-    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
-
-
-def open_journal(settings: Settings) -> SqlJournal:
-    """The journal of a trading process (see the module docstring); raise ``JournalNotUsable``.
-
-    Writability is checked with a write inside a transaction that is rolled back.
-    """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    field = journal_field(settings)
-    check_journal(settings.database_url, field, writable=not settings.read_only)  # StartupFault: one line
-    try:
-        journal = SqlJournal(settings.database_url, exclusive=not settings.read_only, read_only=settings.read_only)
-    except (SQLAlchemyError, OSError) as exc:
-        raise StartupFault(
-            f"cannot open the journal {journal_name(settings.database_url)}: {describe(exc)}", field
-        ) from None
-    if settings.read_only:
-        log.info(
-            "journal %s opened read-only: viewing only, every write is refused", journal_name(settings.database_url)
-        )
-        return journal
-    try:
-        journal.check_writable()
-    except Exception as exc:  # noqa: BLE001 - any driver error means: not writable
-        _close_quietly(journal)
-        raise JournalNotUsable(
-            f"the journal {journal_name(settings.database_url)} cannot be written "
-            f"({describe(exc)}); make it writable, or open it with --read-only to view it"
-        ) from None
-    return journal
-
-
-def _close_quietly(journal: SqlJournal) -> None:
-    try:
-        journal.close()
-    except Exception:  # closing after a refusal: the refusal is what matters
-        log.debug("closing the refused journal failed", exc_info=True)
-
-
 def build_runtime(
     settings: Settings,
     *,
@@ -311,7 +261,7 @@ def build_runtime(
     try:
         return _build(settings, journal, feed, with_feed, plugins)
     except BaseException:
-        _close_quietly(journal)  # releases the journal's lock
+        close_quietly(journal)  # releases the journal's lock
         raise
 
 

@@ -28,7 +28,8 @@ from engine.journal import SqlJournal
 from engine.service_journal import JournalState
 from engine.values import Side, TradeStatus
 from terminal.settings import Settings
-from terminal.wiring import build_runtime, open_journal
+from terminal.trading_journal import open_journal
+from terminal.wiring import build_runtime
 from tests.terminal.cli_helpers import ListFeed, run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,9 @@ Qt's ``ResizeToContents`` packs every column at the left and
 its contents, then adds the spare width of the viewport to the columns in
 equal parts (never to the ``fixed`` ones, e.g. a column of buttons); it runs
 after the table is filled (``fit()``) and, on the next turn of the event loop,
-after the table or its viewport is resized or shown. The viewport counts: it
+after the table or its viewport is shown or changes width (a height change, as
+when the separator above the bottom row is dragged, refits nothing: a long
+History would be measured again at every step of the drag). The viewport counts: it
 narrows when a vertical scroll bar appears, and a table moved between dock
 layouts (signals tabbed below 1500 px) kept columns fitted to its old width,
 scrolling sideways at 1600 and 1920 px.
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHeaderView, QTableWidget
 
 
@@ -57,7 +60,11 @@ class ColumnFitter(QObject):
             self._fitting = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
-        resized = event.type() in (QEvent.Type.Resize, QEvent.Type.Show)
-        if resized and not self._fitting and (watched is self.table or watched is self.table.viewport()):
+        if self._fitting or (watched is not self.table and watched is not self.table.viewport()):
+            return False
+        if isinstance(event, QResizeEvent):  # only a new width moves columns (not a separator dragged up or down)
+            if event.size().width() != event.oldSize().width():
+                self._timer.start()
+        elif event.type() == QEvent.Type.Show:
             self._timer.start()
         return False

@@ -17,6 +17,7 @@ scrolling sideways at 1600 and 1920 px.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QResizeEvent
@@ -60,11 +61,12 @@ class ColumnFitter(QObject):
             self._fitting = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
-        if self._fitting or (watched is not self.table and watched is not self.table.viewport()):
-            return False
-        if isinstance(event, QResizeEvent):  # only a new width moves columns (not a separator dragged up or down)
-            if event.size().width() != event.oldSize().width():
+        # Every event of the table and its viewport passes here (paints too): the cheap test first.
+        kind = event.type()
+        if kind == QEvent.Type.Resize and not self._fitting:
+            resized = cast(QResizeEvent, event)
+            if resized.size().width() != resized.oldSize().width():  # not a separator dragged up or down
                 self._timer.start()
-        elif event.type() == QEvent.Type.Show:
+        elif kind == QEvent.Type.Show and not self._fitting:
             self._timer.start()
         return False

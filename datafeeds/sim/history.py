@@ -43,7 +43,9 @@ class SymbolBars:
     live_ohlc: list[tuple[float, float, float, float]] = field(default_factory=list)
     forming: list[float] | None = None
     forming_time: int | None = None
-    _frame: tuple[int, pd.DataFrame] | None = None  # (live bars in it, the M1 frame): ``frame``'s cache
+    _frame: tuple[int, pd.DataFrame] | None = field(  # (live bars in it, the M1 frame): ``frame``'s cache
+        default=None, init=False, repr=False, compare=False
+    )
 
     def add_quote(self, quote: Quote) -> None:
         """Fold a live bid into the forming M1 bar; close it when the minute changes."""

@@ -146,9 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code.
 
     Automatic garbage collection is paused while the command's modules load
-    (``terminal.heap``); ``serve`` resumes it once listening, the window hands
-    it to its GUI-thread collector, every other command resumes it before it
-    runs, and it is back on when ``main`` returns.
+    (``terminal.heap``); a command whose parser sets ``resumes_collection``
+    (``serve``, once listening) resumes it itself, the window hands it to its
+    GUI-thread collector, every other command has it back before it runs, and
+    it is back on when ``main`` returns.
     """
     from terminal.heap import pause_collection, resume_collection
 
@@ -160,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         func = getattr(args, "func", None)
         if func is None:
             func = parser.get_default("window_func")
-        elif args.command != "serve":
+        elif not getattr(args, "resumes_collection", False):
             resume_collection()
         return int(func(args) or 0)
     finally:

@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction, parser: argparse.ArgumentPa
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     add_shared_flags(serve)
-    serve.set_defaults(func=run)
+    serve.set_defaults(func=run, resumes_collection=True)  # once listening, after its heap freeze (terminal.heap)
 
 
 def configure_logging(level: str) -> None:
